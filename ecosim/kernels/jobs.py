@@ -1,0 +1,962 @@
+"""Job-queue kernel: a compiled micro discrete-event simulation of every region's job queue.
+
+Jobs are rigid: job ``k`` asks for ``size`` H100-equivalents (H100e) for ``dur`` days, so it brings
+``size * dur`` H100e-days of work. The simulator calls :func:`advance_jobs` once per interval
+``[t0, t1)`` between two macro events, during which each region's capacity is constant, for all
+regions at once and with the interval's arrivals drawn beforehand. The queue state lives between
+calls in a :class:`JobPool`.
+
+Semantics, shared exactly by the kernel and its plain-Python twin :func:`advance_jobs_ref`:
+
+1. At ``t0``, if a region uses more than its capacity (beyond a relative ``FIT_TOL``), running jobs
+   are preempted -- lowest priority first, then latest ``START``, then highest id -- until it no
+   longer does. A preempted job waits again with ``REMAINING = END - t0``, ``WAIT_SINCE = t0``
+   and ``END = t0``. Then the scheduling pass runs, since capacity may have grown.
+2. The scheduling pass is a first-fit backfill: waiting jobs are scanned by priority (descending)
+   then id (ascending), and every job with ``size <= capacity * (1 + FIT_TOL) - used`` starts.
+3. Events are taken in time order: the next arrival, the next completion (``END``) and the next
+   abandonment (``WAIT_SINCE + PATIENCE``). At equal times a completion goes first, then an
+   arrival, then an abandonment; among completions or abandonments at one time the lowest id goes
+   first. A completion frees capacity and runs a pass; an arrival joins the queue (or overflows
+   when the pool is full) and starts at once if it fits; an abandonment drops a waiting job.
+   Events at or after ``t1`` are left for the next call.
+4. On return the active jobs of region ``r`` sit in slots ``[0, n[r])`` sorted by id; the other
+   slots are zero.
+
+``used`` is updated incrementally and reset to exactly zero whenever a region has no running job,
+so rounding cannot build up over a long run. The tolerance ``FIT_TOL`` lets a job that fills the
+capacity exactly start despite the last-bit error of that running sum.
+
+Arrival ids must grow with arrival time within a region and exceed the ids of the jobs already in
+the pool; the simulator's global counter guarantees both.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "ABANDONED",
+    "ABANDONED_WORK",
+    "END",
+    "FIT_TOL",
+    "ID",
+    "N_JF",
+    "N_JI",
+    "N_OUT",
+    "N_PRIO",
+    "OVERFLOW",
+    "PATIENCE",
+    "PREEMPTED",
+    "PRIO",
+    "QUEUE_AREA",
+    "REMAINING",
+    "REQUESTED",
+    "RUNNING",
+    "SERVED",
+    "SIZE",
+    "START",
+    "STARTED",
+    "STATE",
+    "WAITING",
+    "WAIT_SINCE",
+    "WAIT_SUM",
+    "JobPool",
+    "advance",
+    "advance_jobs",
+    "advance_jobs_ref",
+]
+
+# Float fields of a job slot (``js[r, slot, field]``). REMAINING is the work left, in days, when
+# the job last became waiting or started; for a running job the time left is ``END - t``. START and
+# END are NaN until the job first starts; a preempted job keeps its last START and has END = t0.
+SIZE, REMAINING, PATIENCE, WAIT_SINCE, START, END = range(6)
+N_JF = 6
+
+# Integer fields of a job slot (``ji[r, slot, field]``).
+ID, PRIO, STATE = range(3)
+N_JI = 3
+
+# Values of the STATE field; an empty slot holds 0.
+WAITING, RUNNING = 1, 2
+
+# Accumulator columns of ``out`` (R, N_OUT): SERVED and REQUESTED and ABANDONED_WORK in H100e-days,
+# WAIT_SUM in job-days, QUEUE_AREA in waiting-job-days, the others are counts.
+SERVED, REQUESTED, ABANDONED_WORK, STARTED, WAIT_SUM, ABANDONED, OVERFLOW, PREEMPTED, QUEUE_AREA = (
+    range(9)
+)
+N_OUT = 9
+
+# Priorities: 0 public, 1 industry, 2 critical.
+N_PRIO = 3
+
+# Relative slack on capacity, for both fitting a job and deciding to preempt.
+FIT_TOL = 1e-9
+
+_GONE = 0  # internal state of a job that has left (or an empty slot)
+
+
+@dataclass
+class JobPool:
+    """Per-region pool of active jobs, the state the job kernel keeps between calls.
+
+    Attributes
+    ----------
+    js : ndarray of float64, shape (R, M, N_JF)
+        Float fields of each slot, indexed by ``SIZE`` ... ``END``.
+    ji : ndarray of int64, shape (R, M, N_JI)
+        Integer fields of each slot, indexed by ``ID``, ``PRIO``, ``STATE``.
+    n : ndarray of int64, shape (R,)
+        Active jobs (waiting and running) of each region; they occupy slots ``[0, n[r])``.
+    used : ndarray of float64, shape (R,)
+        Capacity in use by running jobs, H100e.
+    """
+
+    js: NDArray[np.float64]
+    ji: NDArray[np.int64]
+    n: NDArray[np.int64]
+    used: NDArray[np.float64]
+
+    @classmethod
+    def empty(cls, n_regions: int, max_jobs: int) -> JobPool:
+        """Return a pool of ``n_regions`` regions with room for ``max_jobs`` active jobs each."""
+        return cls(
+            js=np.zeros((n_regions, max_jobs, N_JF), dtype=np.float64),
+            ji=np.zeros((n_regions, max_jobs, N_JI), dtype=np.int64),
+            n=np.zeros(n_regions, dtype=np.int64),
+            used=np.zeros(n_regions, dtype=np.float64),
+        )
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions ``R``."""
+        return int(self.js.shape[0])
+
+    @property
+    def max_jobs(self) -> int:
+        """Slots per region ``M``."""
+        return int(self.js.shape[1])
+
+    def _mask(self, state: int) -> NDArray[np.bool_]:
+        # Slots past n are zero, but masking by n as well keeps this right for hand-built pools.
+        active = np.arange(self.max_jobs)[None, :] < self.n[:, None]
+        return active & (self.ji[:, :, STATE] == state)
+
+    def backlog_work(self) -> NDArray[np.float64]:
+        """Return the waiting work of each region, H100e-days, shape (R,)."""
+        work = self.js[:, :, SIZE] * self.js[:, :, REMAINING]
+        return np.where(self._mask(WAITING), work, 0.0).sum(axis=1)
+
+    def waiting_count(self) -> NDArray[np.int64]:
+        """Return the number of waiting jobs of each region, shape (R,)."""
+        return self._mask(WAITING).sum(axis=1).astype(np.int64)
+
+    def running_count(self) -> NDArray[np.int64]:
+        """Return the number of running jobs of each region, shape (R,)."""
+        return self._mask(RUNNING).sum(axis=1).astype(np.int64)
+
+    def copy(self) -> JobPool:
+        """Return a deep copy."""
+        return JobPool(self.js.copy(), self.ji.copy(), self.n.copy(), self.used.copy())
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled kernel
+# --------------------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def _heap_push(
+    key: NDArray[np.float64],
+    kid: NDArray[np.int64],
+    job: NDArray[np.int64],
+    size: int,
+    k: float,
+    i: int,
+    j: int,
+) -> int:
+    """Push job ``j`` with key ``(k, i)`` on a min-heap of ``size`` entries; return the new size."""
+    pos = size
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if key[parent] < k or (key[parent] == k and kid[parent] < i):
+            break
+        key[pos] = key[parent]
+        kid[pos] = kid[parent]
+        job[pos] = job[parent]
+        pos = parent
+    key[pos] = k
+    kid[pos] = i
+    job[pos] = j
+    return size + 1
+
+
+@numba.njit(cache=True)
+def _heap_pop(
+    key: NDArray[np.float64], kid: NDArray[np.int64], job: NDArray[np.int64], size: int
+) -> int:
+    """Drop the top of a min-heap of ``size`` entries; return the new size."""
+    size -= 1
+    if size <= 0:
+        return 0
+    k = key[size]
+    i = kid[size]
+    j = job[size]
+    pos = 0
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            break
+        other = child + 1
+        if other < size and (
+            key[other] < key[child] or (key[other] == key[child] and kid[other] < kid[child])
+        ):
+            child = other
+        if k < key[child] or (k == key[child] and i < kid[child]):
+            break
+        key[pos] = key[child]
+        kid[pos] = kid[child]
+        job[pos] = job[child]
+        pos = child
+    key[pos] = k
+    kid[pos] = i
+    job[pos] = j
+    return size
+
+
+@numba.njit(cache=True)
+def _advance_region(
+    r: int,
+    t0: float,
+    t1: float,
+    capacity: NDArray[np.float64],
+    arr_t: NDArray[np.float64],
+    arr_size: NDArray[np.float64],
+    arr_dur: NDArray[np.float64],
+    arr_prio: NDArray[np.int64],
+    arr_patience: NDArray[np.float64],
+    arr_id: NDArray[np.int64],
+    arr_off: NDArray[np.int64],
+    js: NDArray[np.float64],
+    ji: NDArray[np.int64],
+    n: NDArray[np.int64],
+    used: NDArray[np.float64],
+    out: NDArray[np.float64],
+    start_out: NDArray[np.float64],
+    fj: NDArray[np.float64],
+    ij: NDArray[np.int64],
+    run_key: NDArray[np.float64],
+    run_id: NDArray[np.int64],
+    run_job: NDArray[np.int64],
+    dl_key: NDArray[np.float64],
+    dl_id: NDArray[np.int64],
+    dl_job: NDArray[np.int64],
+    wlist: NDArray[np.int64],
+    wlen: NDArray[np.int64],
+    order: NDArray[np.int64],
+) -> None:
+    """Advance region ``r`` from ``t0`` to ``t1``; the arrays after ``start_out`` are scratch.
+
+    The region's jobs live in a table (``fj``, ``ij``, same fields as the pool) whose rows are
+    never reused within the call: the pool's jobs first, then arrival ``k`` at row ``n0 + k``.
+    Because rows are not reused, lazy deletion only has to look at a row's state.
+    """
+    m = js.shape[1]
+    cap = capacity[r]
+    capx = cap * (1.0 + FIT_TOL)
+    record = start_out.size > 0
+    n0 = n[r]
+    lo = arr_off[r]
+    na = arr_off[r + 1] - lo
+
+    served = 0.0
+    requested = 0.0
+    abandoned_work = 0.0
+    started = 0.0
+    wait_sum = 0.0
+    abandoned = 0.0
+    overflow = 0.0
+    preempted = 0.0
+    queue_area = 0.0
+
+    nrun = 0
+    for s in range(n0):
+        for f in range(N_JF):
+            fj[s, f] = js[r, s, f]
+        for f in range(N_JI):
+            ij[s, f] = ji[r, s, f]
+        if ij[s, STATE] == RUNNING:
+            nrun += 1
+    for k in range(na):
+        ij[n0 + k, STATE] = _GONE
+    u = used[r]
+    if nrun == 0:
+        u = 0.0
+    nact = n0
+
+    # Preemption is rare, so a linear search for each victim is cheaper than sorting.
+    while u > capx and nrun > 0:
+        v = -1
+        for s in range(n0):
+            if ij[s, STATE] != RUNNING:
+                continue
+            if v < 0:
+                v = s
+                continue
+            if ij[s, PRIO] != ij[v, PRIO]:
+                if ij[s, PRIO] < ij[v, PRIO]:
+                    v = s
+            elif fj[s, START] != fj[v, START]:
+                if fj[s, START] > fj[v, START]:
+                    v = s
+            elif ij[s, ID] > ij[v, ID]:
+                v = s
+        ij[v, STATE] = WAITING
+        fj[v, REMAINING] = fj[v, END] - t0
+        fj[v, WAIT_SINCE] = t0
+        fj[v, END] = t0
+        u -= fj[v, SIZE]
+        preempted += 1.0
+        nrun -= 1
+        if nrun == 0:
+            u = 0.0
+
+    # Index structures: a heap of running jobs keyed (END, id), a heap of finite deadlines keyed
+    # (deadline, id) with lazy deletion, and one id-ordered list of waiting rows per priority.
+    n_run_heap = 0
+    n_dl = 0
+    for p in range(N_PRIO):
+        wlen[p] = 0
+    nwait = 0
+    min_wait = np.inf  # a lower bound on the size of every waiting job; exact after a full pass
+    sorted_ids = True
+    for s in range(1, n0):
+        if ij[s, ID] < ij[s - 1, ID]:
+            sorted_ids = False
+            break
+    if sorted_ids:
+        for s in range(n0):
+            order[s] = s
+    else:
+        order[:n0] = np.argsort(ij[:n0, ID])
+    for q in range(n0):
+        s = order[q]
+        if ij[s, STATE] == RUNNING:
+            n_run_heap = _heap_push(run_key, run_id, run_job, n_run_heap, fj[s, END], ij[s, ID], s)
+        elif ij[s, STATE] == WAITING:
+            p = ij[s, PRIO]
+            wlist[p, wlen[p]] = s
+            wlen[p] += 1
+            nwait += 1
+            min_wait = min(min_wait, fj[s, SIZE])
+            deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
+            if deadline < np.inf:
+                n_dl = _heap_push(dl_key, dl_id, dl_job, n_dl, deadline, ij[s, ID], s)
+
+    t = t0
+    ia = 0
+    need_pass = True
+    while True:
+        if need_pass:
+            need_pass = False
+            if nwait == 0:
+                min_wait = np.inf
+            elif min_wait <= capx - u:
+                full_scan = True
+                new_min = np.inf
+                for p in range(N_PRIO - 1, -1, -1):
+                    length = wlen[p]
+                    w = 0
+                    k = 0
+                    while k < length:
+                        s = wlist[p, k]
+                        k += 1
+                        if ij[s, STATE] != WAITING:
+                            continue  # abandoned since it was listed: drop the entry
+                        size = fj[s, SIZE]
+                        if size <= capx - u:
+                            ij[s, STATE] = RUNNING
+                            fj[s, START] = t
+                            fj[s, END] = t + fj[s, REMAINING]
+                            u += size
+                            started += 1.0
+                            wait_sum += t - fj[s, WAIT_SINCE]
+                            jid = ij[s, ID]
+                            if record and not start_out[jid] >= 0.0:
+                                start_out[jid] = t
+                            n_run_heap = _heap_push(
+                                run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
+                            )
+                            nrun += 1
+                            nwait -= 1
+                            continue
+                        wlist[p, w] = s
+                        w += 1
+                        new_min = min(new_min, size)
+                        if min_wait > capx - u:
+                            # Nothing waiting can fit any more: keep the rest of the list as is.
+                            full_scan = False
+                            while k < length:
+                                wlist[p, w] = wlist[p, k]
+                                w += 1
+                                k += 1
+                    wlen[p] = w
+                    if not full_scan:
+                        break
+                if full_scan:
+                    min_wait = new_min
+
+        t_c = run_key[0] if n_run_heap > 0 else np.inf
+        t_a = arr_t[lo + ia] if ia < na else np.inf
+        while n_dl > 0 and ij[dl_job[0], STATE] != WAITING:
+            n_dl = _heap_pop(dl_key, dl_id, dl_job, n_dl)
+        t_d = dl_key[0] if n_dl > 0 else np.inf
+        t_next = min(t_c, min(t_a, t_d))
+        if t_next >= t1:
+            dt = t1 - t
+            served += u * dt
+            queue_area += nwait * dt
+            break
+        # An event left behind by a gap between calls happens at once, not in the past.
+        t_ev = t_next if t_next > t else t
+        dt = t_ev - t
+        served += u * dt
+        queue_area += nwait * dt
+        t = t_ev
+
+        if t_c <= t_a and t_c <= t_d:
+            s = run_job[0]
+            n_run_heap = _heap_pop(run_key, run_id, run_job, n_run_heap)
+            ij[s, STATE] = _GONE
+            u -= fj[s, SIZE]
+            nrun -= 1
+            nact -= 1
+            if nrun == 0:
+                u = 0.0
+            need_pass = True
+        elif t_a <= t_d:
+            a = lo + ia
+            ia += 1
+            size = arr_size[a]
+            requested += size * arr_dur[a]
+            if nact == m:
+                overflow += 1.0
+                abandoned += 1.0
+                abandoned_work += size * arr_dur[a]
+                continue
+            s = n0 + ia - 1
+            fj[s, SIZE] = size
+            fj[s, REMAINING] = arr_dur[a]
+            fj[s, PATIENCE] = arr_patience[a]
+            fj[s, WAIT_SINCE] = arr_t[a]
+            fj[s, START] = np.nan
+            fj[s, END] = np.nan
+            jid = arr_id[a]
+            p = arr_prio[a]
+            ij[s, ID] = jid
+            ij[s, PRIO] = p
+            nact += 1
+            if size <= capx - u:
+                ij[s, STATE] = RUNNING
+                fj[s, START] = t
+                fj[s, END] = t + fj[s, REMAINING]
+                u += size
+                started += 1.0
+                wait_sum += t - fj[s, WAIT_SINCE]
+                if record and not start_out[jid] >= 0.0:
+                    start_out[jid] = t
+                n_run_heap = _heap_push(run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s)
+                nrun += 1
+            else:
+                ij[s, STATE] = WAITING
+                # Ids grow with time, so this insertion normally stops at once.
+                k = wlen[p]
+                while k > 0 and ij[wlist[p, k - 1], ID] > jid:
+                    wlist[p, k] = wlist[p, k - 1]
+                    k -= 1
+                wlist[p, k] = s
+                wlen[p] += 1
+                nwait += 1
+                min_wait = min(min_wait, size)
+                deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
+                if deadline < np.inf:
+                    n_dl = _heap_push(dl_key, dl_id, dl_job, n_dl, deadline, jid, s)
+        else:
+            s = dl_job[0]
+            n_dl = _heap_pop(dl_key, dl_id, dl_job, n_dl)
+            ij[s, STATE] = _GONE
+            nwait -= 1
+            nact -= 1
+            abandoned += 1.0
+            abandoned_work += fj[s, SIZE] * fj[s, REMAINING]
+            if nwait == 0:
+                # Every listed entry is stale now.
+                for p in range(N_PRIO):
+                    wlen[p] = 0
+                min_wait = np.inf
+
+    # Write the active jobs back, sorted by id. Pool rows come sorted from the last call and
+    # arrivals follow with larger ids, so the sort is only a fallback.
+    na_seen = ia
+    cnt = 0
+    for s in range(n0 + na_seen):
+        if ij[s, STATE] != _GONE:
+            order[cnt] = s
+            cnt += 1
+    for q in range(1, cnt):
+        if ij[order[q], ID] < ij[order[q - 1], ID]:
+            ids = np.empty(cnt, dtype=np.int64)
+            for c in range(cnt):
+                ids[c] = ij[order[c], ID]
+            order[:cnt] = order[:cnt][np.argsort(ids)]
+            break
+    for q in range(cnt):
+        s = order[q]
+        for f in range(N_JF):
+            js[r, q, f] = fj[s, f]
+        for f in range(N_JI):
+            ji[r, q, f] = ij[s, f]
+    for q in range(cnt, m):
+        for f in range(N_JF):
+            js[r, q, f] = 0.0
+        for f in range(N_JI):
+            ji[r, q, f] = 0
+    n[r] = cnt
+    used[r] = u
+
+    out[r, SERVED] += served
+    out[r, REQUESTED] += requested
+    out[r, ABANDONED_WORK] += abandoned_work
+    out[r, STARTED] += started
+    out[r, WAIT_SUM] += wait_sum
+    out[r, ABANDONED] += abandoned
+    out[r, OVERFLOW] += overflow
+    out[r, PREEMPTED] += preempted
+    out[r, QUEUE_AREA] += queue_area
+
+
+@numba.njit(cache=True)
+def advance_jobs(
+    t0: float,
+    t1: float,
+    capacity: NDArray[np.float64],
+    arr_t: NDArray[np.float64],
+    arr_size: NDArray[np.float64],
+    arr_dur: NDArray[np.float64],
+    arr_prio: NDArray[np.int64],
+    arr_patience: NDArray[np.float64],
+    arr_id: NDArray[np.int64],
+    arr_off: NDArray[np.int64],
+    js: NDArray[np.float64],
+    ji: NDArray[np.int64],
+    n: NDArray[np.int64],
+    used: NDArray[np.float64],
+    out: NDArray[np.float64],
+    start_out: NDArray[np.float64],
+) -> None:
+    """Advance every region's job queue from ``t0`` to ``t1``, in place.
+
+    Parameters
+    ----------
+    t0, t1 : float
+        The interval ``[t0, t1)``, days; capacity is constant within it.
+    capacity : ndarray of float64, shape (R,)
+        H100e available to each region's queue during the interval.
+    arr_t : ndarray of float64, shape (A,)
+        Arrival times, concatenated by region, sorted within a region, in ``[t0, t1)``.
+    arr_size : ndarray of float64, shape (A,)
+        Size of each arriving job, H100e (> 0).
+    arr_dur : ndarray of float64, shape (A,)
+        Duration of each arriving job when running, days.
+    arr_prio : ndarray of int64, shape (A,)
+        Priority, 0 public, 1 industry, 2 critical.
+    arr_patience : ndarray of float64, shape (A,)
+        How long a job waits before abandoning, days; ``inf`` never abandons.
+    arr_id : ndarray of int64, shape (A,)
+        Globally unique job ids, increasing with arrival time within a region and larger than
+        the ids already in the pool.
+    arr_off : ndarray of int64, shape (R + 1,)
+        Region ``r``'s arrivals are ``arr_off[r]:arr_off[r + 1]``.
+    js, ji, n, used : ndarray
+        The fields of a :class:`JobPool`, updated in place.
+    out : ndarray of float64, shape (R, N_OUT)
+        Accumulators, added to (never reset).
+    start_out : ndarray of float64, shape (n_ids,) or (0,)
+        Receives the time of each job's first start, indexed by id; entries already ``>= 0``
+        are kept. Empty to record nothing.
+
+    Notes
+    -----
+    Per event the kernel does O(log n) heap work; the first-fit pass after a completion scans
+    the waiting lists but is skipped, or stops early, once the free capacity is below a lower
+    bound on the smallest waiting size.
+    """
+    n_regions = capacity.shape[0]
+    m = js.shape[1]
+    max_arr = 0
+    for r in range(n_regions):
+        max_arr = max(max_arr, arr_off[r + 1] - arr_off[r])
+    rows = m + max_arr
+    fj = np.empty((rows, N_JF), dtype=np.float64)
+    ij = np.empty((rows, N_JI), dtype=np.int64)
+    run_key = np.empty(rows, dtype=np.float64)
+    run_id = np.empty(rows, dtype=np.int64)
+    run_job = np.empty(rows, dtype=np.int64)
+    dl_key = np.empty(rows, dtype=np.float64)
+    dl_id = np.empty(rows, dtype=np.int64)
+    dl_job = np.empty(rows, dtype=np.int64)
+    wlist = np.empty((N_PRIO, rows), dtype=np.int64)
+    wlen = np.zeros(N_PRIO, dtype=np.int64)
+    order = np.empty(rows, dtype=np.int64)
+    for r in range(n_regions):
+        _advance_region(
+            r,
+            t0,
+            t1,
+            capacity,
+            arr_t,
+            arr_size,
+            arr_dur,
+            arr_prio,
+            arr_patience,
+            arr_id,
+            arr_off,
+            js,
+            ji,
+            n,
+            used,
+            out,
+            start_out,
+            fj,
+            ij,
+            run_key,
+            run_id,
+            run_job,
+            dl_key,
+            dl_id,
+            dl_job,
+            wlist,
+            wlen,
+            order,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Reference twin
+# --------------------------------------------------------------------------------------------
+
+
+class _RefJob:
+    """One job of the reference implementation."""
+
+    __slots__ = (
+        "end",
+        "id",
+        "patience",
+        "prio",
+        "remaining",
+        "size",
+        "start",
+        "state",
+        "wait_since",
+    )
+
+    def __init__(
+        self,
+        size: float,
+        remaining: float,
+        patience: float,
+        wait_since: float,
+        start: float,
+        end: float,
+        jid: int,
+        prio: int,
+        state: int,
+    ) -> None:
+        self.size = size
+        self.remaining = remaining
+        self.patience = patience
+        self.wait_since = wait_since
+        self.start = start
+        self.end = end
+        self.id = jid
+        self.prio = prio
+        self.state = state
+
+
+def _ref_region(
+    r: int,
+    t0: float,
+    t1: float,
+    capacity: NDArray[np.float64],
+    arr_t: NDArray[np.float64],
+    arr_size: NDArray[np.float64],
+    arr_dur: NDArray[np.float64],
+    arr_prio: NDArray[np.int64],
+    arr_patience: NDArray[np.float64],
+    arr_id: NDArray[np.int64],
+    arr_off: NDArray[np.int64],
+    js: NDArray[np.float64],
+    ji: NDArray[np.int64],
+    n: NDArray[np.int64],
+    used: NDArray[np.float64],
+    out: NDArray[np.float64],
+    start_out: NDArray[np.float64],
+) -> None:
+    """Advance region ``r`` with plain lists and linear scans."""
+    m = js.shape[1]
+    cap = float(capacity[r])
+    capx = cap * (1.0 + FIT_TOL)
+    record = start_out.size > 0
+    jobs: list[_RefJob] = []
+    for s in range(int(n[r])):
+        f = [float(x) for x in js[r, s]]
+        i = [int(x) for x in ji[r, s]]
+        jobs.append(
+            _RefJob(
+                f[SIZE],
+                f[REMAINING],
+                f[PATIENCE],
+                f[WAIT_SINCE],
+                f[START],
+                f[END],
+                i[ID],
+                i[PRIO],
+                i[STATE],
+            )
+        )
+    acc = [0.0] * N_OUT
+    u = float(used[r])
+
+    def running() -> list[_RefJob]:
+        return [j for j in jobs if j.state == RUNNING]
+
+    def waiting() -> list[_RefJob]:
+        return [j for j in jobs if j.state == WAITING]
+
+    def start(j: _RefJob, t: float) -> None:
+        nonlocal u
+        j.state = RUNNING
+        j.start = t
+        j.end = t + j.remaining
+        u += j.size
+        acc[STARTED] += 1.0
+        acc[WAIT_SUM] += t - j.wait_since
+        if record and not start_out[j.id] >= 0.0:
+            start_out[j.id] = t
+
+    def schedule(t: float) -> None:
+        for j in sorted(waiting(), key=lambda j: (-j.prio, j.id)):
+            if j.size <= capx - u:
+                start(j, t)
+
+    if not running():
+        u = 0.0
+    if u > capx:
+        victims = sorted(running(), key=lambda j: (j.prio, -j.start, -j.id))
+        for j in victims:
+            if u <= capx:
+                break
+            j.state = WAITING
+            j.remaining = j.end - t0
+            j.wait_since = t0
+            j.end = t0
+            u -= j.size
+            acc[PREEMPTED] += 1.0
+            if not running():
+                u = 0.0
+    t = t0
+    schedule(t)
+
+    arrivals = list(range(int(arr_off[r]), int(arr_off[r + 1])))
+    ia = 0
+    while True:
+        run = running()
+        wait = waiting()
+        first_done = min(run, key=lambda j: (j.end, j.id)) if run else None
+        first_gone = min(wait, key=lambda j: (j.wait_since + j.patience, j.id)) if wait else None
+        t_c = first_done.end if first_done is not None else math.inf
+        t_a = float(arr_t[arrivals[ia]]) if ia < len(arrivals) else math.inf
+        t_d = first_gone.wait_since + first_gone.patience if first_gone is not None else math.inf
+        t_next = min(t_c, t_a, t_d)
+        if t_next >= t1:
+            dt = t1 - t
+            acc[SERVED] += u * dt
+            acc[QUEUE_AREA] += len(wait) * dt
+            break
+        t_ev = max(t_next, t)
+        dt = t_ev - t
+        acc[SERVED] += u * dt
+        acc[QUEUE_AREA] += len(wait) * dt
+        t = t_ev
+
+        if t_c <= t_a and t_c <= t_d:
+            assert first_done is not None
+            jobs.remove(first_done)
+            u -= first_done.size
+            if not running():
+                u = 0.0
+            schedule(t)
+        elif t_a <= t_d:
+            a = arrivals[ia]
+            ia += 1
+            size = float(arr_size[a])
+            dur = float(arr_dur[a])
+            acc[REQUESTED] += size * dur
+            if len(jobs) == m:
+                acc[OVERFLOW] += 1.0
+                acc[ABANDONED] += 1.0
+                acc[ABANDONED_WORK] += size * dur
+                continue
+            j = _RefJob(
+                size,
+                dur,
+                float(arr_patience[a]),
+                float(arr_t[a]),
+                math.nan,
+                math.nan,
+                int(arr_id[a]),
+                int(arr_prio[a]),
+                WAITING,
+            )
+            jobs.append(j)
+            if j.size <= capx - u:
+                start(j, t)
+        else:
+            assert first_gone is not None
+            jobs.remove(first_gone)
+            acc[ABANDONED] += 1.0
+            acc[ABANDONED_WORK] += first_gone.size * first_gone.remaining
+
+    jobs.sort(key=lambda j: j.id)
+    js[r] = 0.0
+    ji[r] = 0
+    for q, j in enumerate(jobs):
+        js[r, q] = [j.size, j.remaining, j.patience, j.wait_since, j.start, j.end]
+        ji[r, q] = [j.id, j.prio, j.state]
+    n[r] = len(jobs)
+    used[r] = u
+    for c in (
+        SERVED,
+        REQUESTED,
+        ABANDONED_WORK,
+        STARTED,
+        WAIT_SUM,
+        ABANDONED,
+        OVERFLOW,
+        PREEMPTED,
+        QUEUE_AREA,
+    ):
+        out[r, c] += acc[c]
+
+
+def advance_jobs_ref(
+    t0: float,
+    t1: float,
+    capacity: NDArray[np.float64],
+    arr_t: NDArray[np.float64],
+    arr_size: NDArray[np.float64],
+    arr_dur: NDArray[np.float64],
+    arr_prio: NDArray[np.int64],
+    arr_patience: NDArray[np.float64],
+    arr_id: NDArray[np.int64],
+    arr_off: NDArray[np.int64],
+    js: NDArray[np.float64],
+    ji: NDArray[np.int64],
+    n: NDArray[np.int64],
+    used: NDArray[np.float64],
+    out: NDArray[np.float64],
+    start_out: NDArray[np.float64],
+) -> None:
+    """Plain-Python twin of :func:`advance_jobs`, with the same signature and results.
+
+    It keeps each region's active jobs in a list and finds every next event, and every
+    scheduling order, by a linear scan or ``sorted``: slow, and meant to be read as the
+    definition of the semantics in the module docstring.
+
+    Parameters
+    ----------
+    t0, t1, capacity, arr_t, arr_size, arr_dur, arr_prio, arr_patience, arr_id, arr_off, js, ji,
+    n, used, out, start_out
+        As for :func:`advance_jobs`.
+    """
+    t0 = float(t0)
+    t1 = float(t1)
+    for r in range(capacity.shape[0]):
+        _ref_region(
+            r,
+            t0,
+            t1,
+            capacity,
+            arr_t,
+            arr_size,
+            arr_dur,
+            arr_prio,
+            arr_patience,
+            arr_id,
+            arr_off,
+            js,
+            ji,
+            n,
+            used,
+            out,
+            start_out,
+        )
+
+
+def advance(
+    pool: JobPool,
+    t0: float,
+    t1: float,
+    capacity: NDArray[np.float64],
+    arr_t: NDArray[np.float64],
+    arr_size: NDArray[np.float64],
+    arr_dur: NDArray[np.float64],
+    arr_prio: NDArray[np.int64],
+    arr_patience: NDArray[np.float64],
+    arr_id: NDArray[np.int64],
+    arr_off: NDArray[np.int64],
+    out: NDArray[np.float64],
+    start_out: NDArray[np.float64] | None = None,
+    reference: bool = False,
+) -> None:
+    """Advance ``pool`` from ``t0`` to ``t1`` with the kernel, or with its reference twin.
+
+    Parameters
+    ----------
+    pool : JobPool
+        Updated in place.
+    t0, t1, capacity, arr_t, arr_size, arr_dur, arr_prio, arr_patience, arr_id, arr_off, out
+        As for :func:`advance_jobs`. Arrays are converted to contiguous arrays of the kernel's
+        dtypes, so a single compiled signature serves every caller.
+    start_out : ndarray of float64, optional
+        As for :func:`advance_jobs`; ``None`` records nothing.
+    reference : bool
+        Use :func:`advance_jobs_ref` instead of the compiled kernel.
+    """
+    f8 = np.float64
+    i8 = np.int64
+    fn = advance_jobs_ref if reference else advance_jobs
+    fn(
+        float(t0),
+        float(t1),
+        np.ascontiguousarray(capacity, dtype=f8),
+        np.ascontiguousarray(arr_t, dtype=f8),
+        np.ascontiguousarray(arr_size, dtype=f8),
+        np.ascontiguousarray(arr_dur, dtype=f8),
+        np.ascontiguousarray(arr_prio, dtype=i8),
+        np.ascontiguousarray(arr_patience, dtype=f8),
+        np.ascontiguousarray(arr_id, dtype=i8),
+        np.ascontiguousarray(arr_off, dtype=i8),
+        pool.js,
+        pool.ji,
+        pool.n,
+        pool.used,
+        out,
+        np.empty(0, dtype=f8) if start_out is None else start_out,
+    )

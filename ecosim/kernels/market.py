@@ -1,0 +1,323 @@
+"""Monthly re-choice of cloud provider by micro-agent customers, and the market shares it leaves.
+
+Each month a fraction of every region's customers re-choose among the cloud providers and an
+outside option (own capacity, or going without) with a logit model. The caller draws the Gumbel
+noise from a seeded stream, so the choice is the argmax of utility plus noise and the whole call is
+deterministic given its inputs.
+
+Utility of customer ``i`` in region ``r`` for provider ``j``, with ``k`` its current provider::
+
+    V_ij = beta * quality[j]
+           - alpha * price[r, j]
+           - switching_cost[r] * (1 - interop[r, home[j]]) * [j != k]
+           + gamma * ln(1 + N_rj + interop[r, home[j]] * sum_{m != j} N_rm)
+           + cust_pref[r, i] * [home[j] == r]
+           + gumbel[r, i, j]
+
+and ``outside_utility + gumbel[r, i, P]`` for the outside option, which is always available.
+Provider ``j`` is available to the customer when it takes new contracts from region ``r`` and has
+headroom for the customer's whole workload, or when it is the current provider and still lets
+existing customers stay (staying needs no new headroom). Ties go to the lowest index, the outside
+option counting as index ``P``.
+
+Regions are processed in order ``0..R-1`` and customers in order ``0..C-1``. The order matters:
+headroom is consumed as customers join, so migration is limited by what the alternatives can
+absorb, and the first customers to move get the spare capacity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "choose_providers",
+    "choose_providers_ref",
+    "hhi",
+    "market_shares",
+    "market_shares_ref",
+]
+
+
+@numba.njit(cache=True)
+def choose_providers(
+    quality: NDArray[np.float64],
+    price: NDArray[np.float64],
+    home: NDArray[np.int64],
+    can_join: NDArray[np.uint8],
+    can_stay: NDArray[np.uint8],
+    headroom: NDArray[np.float64],
+    beta: float,
+    alpha: float,
+    gamma: float,
+    outside_utility: float,
+    switching_cost: NDArray[np.float64],
+    interop: NDArray[np.float64],
+    installed: NDArray[np.float64],
+    cust_provider: NDArray[np.int64],
+    cust_workload: NDArray[np.float64],
+    cust_pref: NDArray[np.float64],
+    reselect: NDArray[np.uint8],
+    gumbel: NDArray[np.float64],
+) -> None:
+    """Let the customers marked for re-selection choose a provider, in place.
+
+    Parameters
+    ----------
+    quality : ndarray of float64, shape (P,)
+        Service quality of each provider.
+    price : ndarray of float64, shape (R, P)
+        Price in $/H100e-hour that region ``r`` sees for provider ``j``.
+    home : ndarray of int64, shape (P,)
+        Region index of each provider's home.
+    can_join : ndarray of uint8, shape (R, P)
+        1 where provider ``j`` takes new contracts from region ``r``.
+    can_stay : ndarray of uint8, shape (R, P)
+        1 where existing customers from region ``r`` may stay with provider ``j``.
+    headroom : ndarray of float64, shape (P,)
+        Spare capacity of each provider in H100e. Updated in place: a customer leaving gives its
+        workload back, a customer joining takes it.
+    beta, alpha, gamma : float
+        Weights of quality, price and the installed-base (network) term.
+    outside_utility : float
+        Deterministic utility of the outside option.
+    switching_cost : ndarray of float64, shape (R,)
+        Cost of moving to a different provider, scaled down by interoperability.
+    interop : ndarray of float64, shape (R, R)
+        Interoperability in [0, 1] between region ``r`` and a provider's home region.
+    installed : ndarray of float64, shape (R, P)
+        Provider ``j``'s share of region ``r``'s workload at the start of the month. A snapshot:
+        it is not updated as customers move.
+    cust_provider : ndarray of int64, shape (R, C)
+        Current provider of each customer, -1 for the outside option. Updated in place.
+    cust_workload : ndarray of float64, shape (R, C)
+        Workload of each customer in H100e.
+    cust_pref : ndarray of float64, shape (R, C)
+        Sovereignty preference: utility bonus for providers whose home is the customer's region.
+    reselect : ndarray of uint8, shape (R, C)
+        1 for customers re-choosing this month. A customer whose current provider has
+        ``can_stay == 0`` re-chooses even where this flag is 0, since it cannot stay.
+    gumbel : ndarray of float64, shape (R, C, P + 1)
+        Pre-drawn Gumbel noise; the last index belongs to the outside option.
+
+    Notes
+    -----
+    A customer forced out (``can_stay == 0``) returns its workload to the old provider before
+    choosing, and then chooses like a customer of the outside option: every provider costs it
+    the switching cost.
+    """
+    n_regions = price.shape[0]
+    n_providers = quality.shape[0]
+    n_customers = cust_provider.shape[1]
+    # Customer-independent parts of the utility, hoisted out of the customer loop. Each term is
+    # kept separate and added in the same order as the reference, so results agree bit for bit.
+    base = np.empty(n_providers)
+    network = np.empty(n_providers)
+    switch = np.empty(n_providers)
+    for r in range(n_regions):
+        for j in range(n_providers):
+            others = 0.0
+            for m in range(n_providers):
+                if m != j:
+                    others += installed[r, m]
+            mix = interop[r, home[j]]
+            base[j] = beta * quality[j] - alpha * price[r, j]
+            network[j] = gamma * math.log(1.0 + installed[r, j] + mix * others)
+            switch[j] = switching_cost[r] * (1.0 - mix)
+        for i in range(n_customers):
+            current = cust_provider[r, i]
+            forced = current >= 0 and can_stay[r, current] == 0
+            if reselect[r, i] == 0 and not forced:
+                continue
+            workload = cust_workload[r, i]
+            if forced:
+                headroom[current] += workload
+                cust_provider[r, i] = -1
+                current = -1
+            best = -1
+            best_value = -math.inf
+            for j in range(n_providers):
+                if j == current:
+                    if can_stay[r, j] == 0:
+                        continue
+                elif can_join[r, j] == 0 or headroom[j] < workload:
+                    continue
+                value = base[j]
+                if j != current:
+                    value -= switch[j]
+                value += network[j]
+                if home[j] == r:
+                    value += cust_pref[r, i]
+                value += gumbel[r, i, j]
+                if value > best_value:
+                    best = j
+                    best_value = value
+            outside_value = outside_utility + gumbel[r, i, n_providers]
+            if best < 0 or outside_value > best_value:
+                best = -1
+            if best != current:
+                if current >= 0:
+                    headroom[current] += workload
+                if best >= 0:
+                    headroom[best] -= workload
+                cust_provider[r, i] = best
+
+
+def choose_providers_ref(
+    quality: NDArray[np.float64],
+    price: NDArray[np.float64],
+    home: NDArray[np.int64],
+    can_join: NDArray[np.uint8],
+    can_stay: NDArray[np.uint8],
+    headroom: NDArray[np.float64],
+    beta: float,
+    alpha: float,
+    gamma: float,
+    outside_utility: float,
+    switching_cost: NDArray[np.float64],
+    interop: NDArray[np.float64],
+    installed: NDArray[np.float64],
+    cust_provider: NDArray[np.int64],
+    cust_workload: NDArray[np.float64],
+    cust_pref: NDArray[np.float64],
+    reselect: NDArray[np.uint8],
+    gumbel: NDArray[np.float64],
+) -> None:
+    """Plain-Python twin of :func:`choose_providers`, with the same signature and effects."""
+    n_regions, n_providers = price.shape
+    n_customers = cust_provider.shape[1]
+    for r in range(n_regions):
+        for i in range(n_customers):
+            current = int(cust_provider[r, i])
+            workload = float(cust_workload[r, i])
+            forced = current >= 0 and can_stay[r, current] == 0
+            if reselect[r, i] == 0 and not forced:
+                continue
+            if forced:
+                headroom[current] += workload
+                cust_provider[r, i] = -1
+                current = -1
+
+            options: list[tuple[float, int]] = []
+            for j in range(n_providers):
+                stays = j == current and can_stay[r, j] == 1
+                joins = j != current and can_join[r, j] == 1 and headroom[j] >= workload
+                if not (stays or joins):
+                    continue
+                mix = float(interop[r, home[j]])
+                others = 0.0
+                for m in range(n_providers):
+                    if m != j:
+                        others += float(installed[r, m])
+                value = (
+                    beta * float(quality[j])
+                    - alpha * float(price[r, j])
+                    - (float(switching_cost[r]) * (1.0 - mix) if j != current else 0.0)
+                    + gamma * math.log(1.0 + float(installed[r, j]) + mix * others)
+                    + (float(cust_pref[r, i]) if home[j] == r else 0.0)
+                    + float(gumbel[r, i, j])
+                )
+                options.append((value, j))
+            options.append((outside_utility + float(gumbel[r, i, n_providers]), n_providers))
+
+            # max() keeps the first of equal values, and options are in index order.
+            chosen = max(options, key=lambda option: option[0])[1]
+            new = -1 if chosen == n_providers else chosen
+            if new != current:
+                if current >= 0:
+                    headroom[current] += workload
+                if new >= 0:
+                    headroom[new] -= workload
+                cust_provider[r, i] = new
+
+
+@numba.njit(cache=True)
+def market_shares(
+    cust_provider: NDArray[np.int64],
+    cust_workload: NDArray[np.float64],
+    n_providers: int,
+) -> NDArray[np.float64]:
+    """Return each region's workload shares by provider, outside option last.
+
+    Parameters
+    ----------
+    cust_provider : ndarray of int64, shape (R, C)
+        Provider of each customer, -1 for the outside option.
+    cust_workload : ndarray of float64, shape (R, C)
+        Workload of each customer in H100e.
+    n_providers : int
+        Number of providers ``P``.
+
+    Returns
+    -------
+    ndarray of float64, shape (R, P + 1)
+        Share of region ``r``'s workload served by each provider; the last column is the outside
+        option. Rows sum to 1; a region with no workload at all is placed wholly in the outside
+        column, so that it reads as not served by the cloud.
+    """
+    n_regions, n_customers = cust_provider.shape
+    shares = np.zeros((n_regions, n_providers + 1))
+    for r in range(n_regions):
+        total = 0.0
+        for i in range(n_customers):
+            k = cust_provider[r, i]
+            column = n_providers if k < 0 else k
+            shares[r, column] += cust_workload[r, i]
+            total += cust_workload[r, i]
+        if total > 0.0:
+            for j in range(n_providers + 1):
+                shares[r, j] /= total
+        else:
+            for j in range(n_providers):
+                shares[r, j] = 0.0
+            shares[r, n_providers] = 1.0
+    return shares
+
+
+def market_shares_ref(
+    cust_provider: NDArray[np.int64],
+    cust_workload: NDArray[np.float64],
+    n_providers: int,
+) -> NDArray[np.float64]:
+    """Plain-Python twin of :func:`market_shares`."""
+    n_regions, n_customers = cust_provider.shape
+    shares = np.zeros((n_regions, n_providers + 1))
+    for r in range(n_regions):
+        served = [0.0] * (n_providers + 1)
+        for i in range(n_customers):
+            k = int(cust_provider[r, i])
+            served[n_providers if k == -1 else k] += float(cust_workload[r, i])
+        total = sum(served)
+        if total > 0.0:
+            for j in range(n_providers + 1):
+                shares[r, j] = served[j] / total
+        else:
+            shares[r, n_providers] = 1.0
+    return shares
+
+
+def hhi(shares: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return the Herfindahl-Hirschman index of each region's cloud market.
+
+    Parameters
+    ----------
+    shares : ndarray of float64, shape (R, P + 1)
+        Workload shares as returned by :func:`market_shares`, outside option last.
+
+    Returns
+    -------
+    ndarray of float64, shape (R,)
+        Sum of squared provider shares on a 0..1 scale, over the ``P`` real providers only and
+        renormalised to the cloud-served workload, so the outside option neither dilutes nor
+        concentrates the market. 0 where no provider serves anything.
+    """
+    cloud = np.asarray(shares, dtype=np.float64)[:, :-1]
+    served = cloud.sum(axis=1)
+    out = np.zeros(cloud.shape[0])
+    has_cloud = served > 0.0
+    within = cloud[has_cloud] / served[has_cloud, None]
+    out[has_cloud] = np.sum(within * within, axis=1)
+    return out

@@ -1,0 +1,462 @@
+"""Loading scenario files: YAML, ``extends:`` inheritance, ``--set`` overrides, validation.
+
+The layers, lowest first: the defaults of ``calibration/defaults.yaml``, each file of the
+``extends:`` chain (root first), the scenario file, then ``--set`` overrides. Mappings merge
+key by key (a ``null`` removes a key, as in a JSON merge patch); lists replace. Regions are
+filled from their profile, suppliers from the catalogue, shocks from per-type defaults. Any
+mistake becomes one :class:`~ecosim.errors.InputError` naming the file that set the bad value.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ecosim.errors import InputError, format_path
+from ecosim.scenario.defaults import calibration_dir, load_defaults
+from ecosim.scenario.models import Scenario
+
+MAX_EXTENDS_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of scenario values and its name for error messages."""
+
+    source: str
+    data: dict[str, Any]
+
+
+@dataclass
+class LoadedScenario:
+    """A validated scenario with what it was made from."""
+
+    scenario: Scenario
+    text: str
+    sha256: str
+    layers: list[Layer] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Merge ``over`` onto ``base``: mappings key by key, ``None`` deletes, the rest replaces."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            if value is None:
+                out.pop(key, None)
+            elif key in out:
+                out[key] = deep_merge(out[key], value)
+            else:
+                out[key] = copy.deepcopy(value)
+        return out
+    return copy.deepcopy(over)
+
+
+def _read_yaml(path: Path, referrer: str | None) -> dict[str, Any]:
+    where = referrer or str(path)
+    if not path.is_file():
+        raise InputError(
+            where, ["extends"] if referrer else [], "an existing scenario file", f"no file {path}"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, [], "a readable UTF-8 YAML file", str(exc)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where_in = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(path, [], "valid YAML", f"{problem} at {where_in}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(path, [], "a mapping of scenario keys", type(data).__name__)
+    return data
+
+
+def _file_chain(path: Path) -> list[Layer]:
+    """The scenario file and its ``extends:`` ancestors, root first."""
+    chain: list[Layer] = []
+    seen: set[Path] = set()
+    current: Path | None = path
+    referrer: str | None = None
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            raise InputError(
+                referrer or current, ["extends"], "a chain without cycles", f"{current} again"
+            )
+        if len(seen) >= MAX_EXTENDS_DEPTH:
+            raise InputError(current, ["extends"], "at most 16 levels", "a deeper chain")
+        seen.add(resolved)
+        data = _read_yaml(current, referrer)
+        parent = data.pop("extends", None)
+        chain.append(Layer(str(current), data))
+        if parent is None:
+            current = None
+        elif not isinstance(parent, str):
+            raise InputError(current, ["extends"], "a file name", repr(parent))
+        else:
+            referrer = str(current)
+            current = (current.parent / parent).resolve()
+    chain.reverse()
+    return chain
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``a.b.c=VALUE`` into a key path and a YAML-parsed value."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise InputError("--set", [], "KEY.PATH=VALUE", repr(text))
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise InputError("--set", [key], "a YAML value", repr(raw)) from None
+    parts = [p for p in key.strip().split(".")]
+    if any(not p for p in parts):
+        raise InputError("--set", [], "a key path like regions.EU.levers.build_share", repr(key))
+    return parts, value
+
+
+def _apply_override(data: dict[str, Any], parts: Sequence[str], value: Any) -> None:
+    """Set ``value`` at ``parts`` in ``data``; shocks are addressed by id, not index."""
+    node: Any = data
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = _shock_by_id(node, part, parts[: depth + 1])
+            continue
+        if not isinstance(node, dict):
+            raise InputError(
+                "--set", parts[:depth], "a mapping to descend into", type(node).__name__
+            )
+        if part not in node or node[part] is None:
+            node[part] = {}
+        node = node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        target = _shock_by_id(node, last, parts)
+        if not isinstance(value, dict):
+            raise InputError("--set", parts, "a mapping to merge into the shock", repr(value))
+        target.update(value)
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise InputError("--set", parts[:-1], "a mapping", type(node).__name__)
+
+
+def _shock_by_id(items: list[Any], ident: str, path: Sequence[str]) -> dict[str, Any]:
+    for item in items:
+        if isinstance(item, dict) and item.get("id") == ident:
+            return item
+    ids = [str(i.get("id")) for i in items if isinstance(i, dict)]
+    raise InputError(
+        "--set", path, f"the id of a shock in the scenario ({', '.join(ids) or 'none'})", ident
+    )
+
+
+# --------------------------------------------------------------------------- expansion
+
+
+def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any) -> None:
+    """Fill regions from profiles, suppliers from the catalogue, shocks from type defaults."""
+    profiles: Mapping[str, Any] = defaults.get("region_profiles", {})
+    regions = merged.get("regions")
+    if isinstance(regions, dict):
+        for name, entry in list(regions.items()):
+            entry = entry if isinstance(entry, dict) else {}
+            profile = entry.get("profile", name)
+            if profile not in profiles:
+                raise InputError(
+                    source_of(["regions", name, "profile"]),
+                    ["regions", name, "profile"],
+                    f"one of the region profiles ({', '.join(profiles)})",
+                    repr(profile),
+                    hint="a new region needs 'profile: <existing region>' to start from",
+                )
+            base = copy.deepcopy(profiles[profile])
+            # A profile's partners outside this world are dropped; a user's are checked later.
+            interop = base.get("levers", {}).get("interoperability", {})
+            for partner in [p for p in interop if p not in regions]:
+                interop.pop(partner)
+            regions[name] = deep_merge(base, entry)
+
+    catalogue: Mapping[str, Any] = defaults.get("suppliers", {})
+    names = set(regions) if isinstance(regions, dict) else set()
+    base = {k: v for k, v in catalogue.items() if isinstance(v, dict) and v.get("home") in names}
+    given = merged.get("suppliers") or {}
+    if not isinstance(given, dict):
+        raise InputError(source_of(["suppliers"]), ["suppliers"], "a mapping", repr(given))
+    suppliers: dict[str, Any] = {}
+    for sid, entry in given.items():
+        if sid not in base and sid in catalogue and entry is not None:
+            base[sid] = catalogue[sid]
+    for sid, value in deep_merge(base, given).items():
+        suppliers[sid] = value
+    merged["suppliers"] = suppliers
+    # Keep cloud-share defaults consistent with the providers present in this world.
+    if isinstance(regions, dict):
+        for entry in regions.values():
+            shares = entry.get("cloud", {}).get("initial_shares")
+            if isinstance(shares, dict):
+                for pid in [p for p in shares if p not in suppliers]:
+                    shares.pop(pid)
+
+    shock_defaults: Mapping[str, Any] = defaults.get("shock_defaults", {})
+    shocks = merged.get("shocks")
+    if isinstance(shocks, list):
+        merged["shocks"] = [
+            deep_merge(shock_defaults.get(s.get("type"), {}), s) if isinstance(s, dict) else s
+            for s in shocks
+        ]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _data_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
+    """Drop pydantic's union tags from ``loc`` so it names keys that exist in the data."""
+    path: list[str | int] = []
+    node = data
+    for item in loc:
+        if isinstance(node, dict) and item in node:
+            node = node[item]
+            path.append(item)
+        elif isinstance(node, list) and isinstance(item, int) and item < len(node):
+            node = node[item]
+            path.append(item)
+        elif isinstance(node, dict) and isinstance(item, str):
+            # a tag such as 'export_control' or a missing key: keep missing keys, skip tags
+            if item in {"function-after", "function-before"}:
+                continue
+            if isinstance(node.get("type"), str) and item == node["type"]:
+                continue
+            if isinstance(node.get("good"), str) and item == node["good"]:
+                continue
+            if isinstance(node.get("kind"), str) and item == node["kind"]:
+                continue
+            path.append(item)
+            node = None
+        else:
+            path.append(item)
+            node = None
+    return path
+
+
+def _readable_path(data: Any, path: Sequence[str | int]) -> list[str | int]:
+    """Name shocks by id (``shocks.<id>``) as ``--set`` does."""
+    out: list[str | int] = []
+    node = data
+    for i, item in enumerate(path):
+        if (
+            isinstance(item, int)
+            and i > 0
+            and path[i - 1] == "shocks"
+            and isinstance(node, list)
+            and item < len(node)
+            and isinstance(node[item], dict)
+            and "id" in node[item]
+        ):
+            out.append(str(node[item]["id"]))
+        else:
+            out.append(item)
+        if isinstance(node, dict) and item in node:
+            node = node[item]
+        elif isinstance(node, list) and isinstance(item, int) and item < len(node):
+            node = node[item]
+        else:
+            node = None
+    return out
+
+
+def _expected_from(err: Mapping[str, Any]) -> str:
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "a known key (this one is not part of the scenario schema; check its spelling)"
+    if kind == "missing":
+        return "a value for this required key"
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        op = {
+            "greater_than_equal": ">=",
+            "greater_than": ">",
+            "less_than_equal": "<=",
+            "less_than": "<",
+        }[kind]
+        bound = next(iter(ctx.values()), "?")
+        return f"a number {op} {bound}"
+    if kind == "union_tag_invalid":
+        return f"one of {ctx.get('expected_tags', '?')}"
+    if kind == "literal_error":
+        return f"one of {ctx.get('expected', '?')}"
+    msg = str(err.get("msg", "a valid value"))
+    if msg.startswith("Value error, "):
+        return msg.removeprefix("Value error, ")
+    return msg[0].lower() + msg[1:] if msg else "a valid value"
+
+
+def _locate_source(layers: Sequence[Layer], path: Sequence[str | int]) -> str:
+    """The last layer that set ``path`` (or its nearest parent)."""
+    for depth in range(len(path), -1, -1):
+        prefix = path[:depth]
+        for layer in reversed(layers):
+            if _has_path(layer.data, prefix):
+                return layer.source
+    return layers[-1].source if layers else "<scenario>"
+
+
+def _has_path(data: Any, path: Sequence[str | int]) -> bool:
+    node = data
+    for item in path:
+        if isinstance(node, dict) and item in node:
+            node = node[item]
+        elif isinstance(node, list) and isinstance(item, int) and item < len(node):
+            node = node[item]
+        else:
+            return False
+    return True
+
+
+def _validation_to_input_error(
+    exc: ValidationError, merged: dict[str, Any], layers: Sequence[Layer]
+) -> InputError:
+    err = exc.errors()[0]
+    path = _data_path(merged, err["loc"])
+    found = "nothing" if err["type"] == "missing" else _describe(err.get("input"))
+    if err["type"] == "extra_forbidden":
+        found = f"unknown key {path[-1]!r}" if path else found
+    return InputError(
+        _locate_source(layers, path), _readable_path(merged, path), _expected_from(err), found
+    )
+
+
+def check_references(s: Scenario, source_of: Any) -> None:
+    """Fail on any name that points nowhere: the wiring check before any run."""
+    regions = set(s.regions)
+    region_list = ", ".join(s.regions)
+
+    def need(kind: str, value: str, allowed: Iterable[str], path: list[str | int]) -> None:
+        allowed = list(allowed)
+        if value not in allowed:
+            raise InputError(
+                source_of(path), path, f"a {kind} of this scenario ({', '.join(allowed)})", value
+            )
+
+    for sid, sup in s.suppliers.items():
+        need("region", sup.home, regions, ["suppliers", sid, "home"])
+    clouds = s.suppliers_of("cloud")
+    stacks = s.suppliers_of("stack")
+    for name, region in s.regions.items():
+        for partner in region.levers.interoperability:
+            need("region", partner, regions, ["regions", name, "levers", "interoperability"])
+        for pid in region.cloud.initial_shares:
+            need("cloud provider", pid, clouds, ["regions", name, "cloud", "initial_shares"])
+        need(
+            "software stack",
+            region.software.proprietary_stack,
+            stacks,
+            ["regions", name, "software", "proprietary_stack"],
+        )
+    if not s.suppliers_of("accelerator"):
+        raise InputError(
+            source_of(["suppliers"]),
+            ["suppliers"],
+            "at least one accelerator supplier",
+            "none (is an accelerator designer's home region in the scenario?)",
+        )
+    seen: set[str] = set()
+    for shock in s.shocks:
+        base: list[str | int] = ["shocks", shock.id]
+        if shock.id in seen:
+            raise InputError(source_of(base), [*base, "id"], "a unique shock id", shock.id)
+        seen.add(shock.id)
+        if shock.type == "export_control":
+            for r in [*shock.imposers, *shock.targets]:
+                need("region", r, regions, [*base, "imposers/targets"])
+            for sid in shock.extra_suppliers:
+                need("supplier", sid, s.suppliers, [*base, "extra_suppliers"])
+        elif shock.type == "cloud_cutoff":
+            for pid in shock.providers:
+                need("cloud provider", pid, clouds, [*base, "providers"])
+            for r in shock.regions:
+                need("region", r, regions, [*base, "regions"])
+        elif shock.type == "fab_disruption":
+            chip = s.suppliers_of("accelerator", "wafer", "hbm", "packaging", "lithography")
+            for sid in shock.suppliers:
+                need("chip supplier", sid, chip, [*base, "suppliers"])
+    _ = region_list
+
+
+def load_scenario(
+    path: str | Path, overrides: Sequence[str] = (), seed: int | None = None
+) -> LoadedScenario:
+    """Read, merge, expand and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        The scenario YAML file.
+    overrides
+        ``KEY.PATH=VALUE`` strings, applied last (shocks addressed by id).
+    seed
+        Replaces the scenario's ``seed`` when given.
+
+    Returns
+    -------
+    LoadedScenario
+        The scenario, the merged text it was built from and that text's SHA-256.
+
+    Raises
+    ------
+    InputError
+        On any invalid input, naming file, key path, expectation and finding.
+    """
+    path = Path(path)
+    defaults = load_defaults()
+    base = Layer(str(calibration_dir() / "defaults.yaml"), defaults.get("scenario", {}))
+    layers = [base, *_file_chain(path)]
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged = deep_merge(merged, layer.data)
+    cli = Layer("--set", {})
+    for text in overrides:
+        parts, value = parse_override(text)
+        _apply_override(merged, parts, value)
+        _apply_override(cli.data, parts, value) if parts[0] != "shocks" else None
+    if seed is not None:
+        merged["seed"] = seed
+        cli.data["seed"] = seed
+    layers.append(cli)
+
+    def source_of(p: Sequence[str | int]) -> str:
+        return _locate_source(layers, p)
+
+    _expand(merged, defaults, source_of)
+    try:
+        scenario = Scenario.model_validate(merged)
+    except ValidationError as exc:
+        raise _validation_to_input_error(exc, merged, layers) from None
+    check_references(scenario, source_of)
+    text = yaml.safe_dump(
+        scenario.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True
+    )
+    return LoadedScenario(scenario, text, hashlib.sha256(text.encode()).hexdigest(), layers)

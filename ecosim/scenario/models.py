@@ -1,0 +1,410 @@
+"""Pydantic models of a scenario file.
+
+Numbers have no defaults here: every default lives in ``calibration/defaults.yaml`` with its
+source or the reason it is an assumption, and the loader merges that file under the scenario.
+Only structural choices (an empty shock list, a region taking its own name as profile) default
+in code. Models are frozen and reject unknown keys, so a typo is an error, not a silent no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+LAYERS: tuple[str, ...] = ("compute", "data", "software", "models", "operations")
+GOODS: tuple[str, ...] = (
+    "accelerator",
+    "wafer",
+    "lithography",
+    "hbm",
+    "packaging",
+    "cloud",
+    "stack",
+    "model_api",
+    "open_weights",
+    "materials",
+)
+CHIP_GOODS: tuple[str, ...] = ("accelerator", "wafer", "lithography", "hbm", "packaging", "materials")
+#: Goods an accelerator needs one H100e-equivalent unit of, per unit made.
+UPSTREAM_GOODS: tuple[str, ...] = ("wafer", "hbm", "packaging")
+
+Good = Literal[
+    "accelerator",
+    "wafer",
+    "lithography",
+    "hbm",
+    "packaging",
+    "cloud",
+    "stack",
+    "model_api",
+    "open_weights",
+    "materials",
+]
+Layer = Literal["compute", "data", "software", "models", "operations"]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=40)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Rate = Annotated[float, Field(ge=-1.0, le=5.0, allow_inf_nan=False)]
+Real = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    """Base of every scenario model: unknown keys are errors and values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _check_shares(values: dict[str, float] | list[float], what: str, tol: float = 1e-6) -> None:
+    total = sum(values.values()) if isinstance(values, dict) else sum(values)
+    if abs(total - 1.0) > tol:
+        raise ValueError(f"{what} must sum to 1, they sum to {total:.6g}")
+
+
+# --------------------------------------------------------------------------- regions
+
+
+class Demand(Strict):
+    """Compute demand of a region, in H100e of average concurrent use."""
+
+    initial_h100e: Positive
+    growth_per_year: Rate = Field(description="growth rate at the start, 1/year")
+
+
+class Compute(Strict):
+    """Own (not rented) compute installed at the start, held by site."""
+
+    own_h100e: NonNegative
+    largest_site_h100e: NonNegative
+    typical_site_h100e: Positive
+    life_years: Positive
+
+
+class Costs(Strict):
+    """What capacity costs a region, in US dollars of 2024."""
+
+    capex_usd_per_h100e: Positive
+    opex_usd_per_h100e_year: NonNegative = Field(description="O&M, power and staff per year")
+    cloud_price_factor: Positive = Field(description="regional multiplier on provider prices")
+
+
+class Policy(Strict):
+    """How a region invests: market-driven (fast, follows use) or coordinated programmes."""
+
+    style: Literal["market", "coordinated"]
+    decision_interval_days: Positive
+    procurement_delay_days: NonNegative
+    build_lead_time_median_days: Positive
+    build_lead_time_sigma: NonNegative
+    budget_usd_per_year: NonNegative
+    reserve_margin: Fraction
+
+
+class CloudDemand(Strict):
+    """The region's cloud customers (micro-agents) and where they start."""
+
+    customers: Annotated[int, Field(ge=1, le=200_000)]
+    sovereignty_pref: NonNegative = Field(description="mean utility bonus for a home provider")
+    switching_cost: NonNegative
+    initial_shares: dict[Name, Fraction]
+
+    @model_validator(mode="after")
+    def _shares(self) -> CloudDemand:
+        total = sum(self.initial_shares.values())
+        if total > 1.0 + 1e-6:
+            raise ValueError(f"initial_shares must sum to at most 1, they sum to {total:.6g}")
+        return self
+
+
+class Levers(Strict):
+    """Policy choices the region controls."""
+
+    build_share: Fraction = Field(description="target share of demand met by own capacity")
+    open_stack_share: Fraction = Field(description="share of workload on a portable open stack")
+    interoperability: dict[Name, Fraction] = Field(
+        default_factory=dict, description="interoperability with each partner region"
+    )
+
+
+class DataLayer(Strict):
+    """Where the region's data-dependent workload keeps its data."""
+
+    own_infrastructure_share: Fraction
+    replica_share: Fraction
+    must_stay_local_share: Fraction
+
+
+class SoftwareLayer(Strict):
+    """Software stacks the workload depends on."""
+
+    proprietary_stack: Name
+    porting_days: Positive = Field(description="time to port non-portable work, with no interop")
+
+
+class ModelsLayer(Strict):
+    """Sources of the models the region uses; shares sum to 1."""
+
+    own_share: Fraction
+    open_weights_share: Fraction
+    foreign_api_share: Fraction
+
+    @model_validator(mode="after")
+    def _sum(self) -> ModelsLayer:
+        _check_shares([self.own_share, self.open_weights_share, self.foreign_api_share], "shares")
+        return self
+
+
+class OperationsLayer(Strict):
+    """Staff and managed services behind the installed capacity."""
+
+    staff_fte: NonNegative
+    staff_per_1k_h100e: Positive
+    staff_growth_per_year: Rate
+    managed_foreign_share: Fraction
+
+
+class Region(Strict):
+    """A region: an agent holding capacity, contracts, policy and talent."""
+
+    profile: Name | None = None
+    demand: Demand
+    compute: Compute
+    costs: Costs
+    policy: Policy
+    cloud: CloudDemand
+    levers: Levers
+    data: DataLayer
+    software: SoftwareLayer
+    models: ModelsLayer
+    operations: OperationsLayer
+
+
+# --------------------------------------------------------------------------- suppliers
+
+
+class ChipSupplier(Strict):
+    """A producer in the accelerator supply chain.
+
+    Capacities are normalised to H100e of AI accelerators per year that the supplier's output
+    can support, so every stage of the chain speaks one unit.
+    """
+
+    good: Literal["accelerator", "wafer", "lithography", "hbm", "packaging", "materials"]
+    home: Name
+    capacity_h100e_per_year: Positive
+    growth_per_year: Rate = Field(description="capacity growth rate at the start, 1/year")
+    cycle_days: Positive
+
+
+class CloudProvider(Strict):
+    """A cloud provider with a home region."""
+
+    good: Literal["cloud"]
+    home: Name
+    quality: Fraction
+    price_usd_per_h100e_hour: Positive
+    headroom: Fraction = Field(description="spare capacity it keeps over contracted use")
+
+
+class StackSupplier(Strict):
+    """A software stack (proprietary vendor stack or open portable stack)."""
+
+    good: Literal["stack"]
+    home: Name
+    open: bool
+
+
+class ModelSupplier(Strict):
+    """A source of models: a closed API or open weights."""
+
+    good: Literal["model_api", "open_weights"]
+    home: Name
+    months_behind_frontier: NonNegative
+
+
+Supplier = Annotated[
+    ChipSupplier | CloudProvider | StackSupplier | ModelSupplier, Field(discriminator="good")
+]
+
+
+# --------------------------------------------------------------------------- shocks
+
+
+class FixedDuration(Strict):
+    """A shock that lasts a fixed number of days."""
+
+    kind: Literal["fixed"]
+    days: Positive
+
+
+class LognormalDuration(Strict):
+    """A shock whose duration is lognormal (median and log-space sigma)."""
+
+    kind: Literal["lognormal"]
+    median_days: Positive
+    sigma: Positive
+
+
+class PermanentDuration(Strict):
+    """A shock that never ends within the horizon."""
+
+    kind: Literal["permanent"]
+
+
+Duration = Annotated[
+    FixedDuration | LognormalDuration | PermanentDuration, Field(discriminator="kind")
+]
+
+
+class ShockBase(Strict):
+    """What every shock has: an id, a start (date or Poisson rate) and a duration."""
+
+    id: Name
+    start: dt.date | None = None
+    rate_per_year: Annotated[float, Field(gt=0.0, le=50.0)] | None = None
+    duration: Duration
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> ShockBase:
+        if (self.start is None) == (self.rate_per_year is None):
+            raise ValueError("give exactly one of 'start' (a date) or 'rate_per_year'")
+        return self
+
+
+class ExportControl(ShockBase):
+    """Sales of listed goods from the imposers' suppliers to the targets stop.
+
+    ``extra_suppliers`` extends the control to suppliers homed elsewhere that must comply (a
+    foreign direct product rule). ``compliant_share`` of the blocked flow keeps moving, as
+    down-binned compliant chips do.
+    """
+
+    type: Literal["export_control"]
+    imposers: list[Name] = Field(min_length=1)
+    targets: list[Name] = Field(min_length=1)
+    goods: list[Good] = Field(min_length=1)
+    extra_suppliers: list[Name] = Field(default_factory=list)
+    compliant_share: Fraction
+
+
+class CloudCutoff(ShockBase):
+    """Providers stop serving regions, graded from no new contracts to full withdrawal."""
+
+    type: Literal["cloud_cutoff"]
+    providers: list[Name] = Field(min_length=1)
+    regions: list[Name] = Field(min_length=1)
+    grade: Literal["no_new_contracts", "price_hike", "withdrawal"]
+    price_factor: Annotated[float, Field(ge=1.0, le=100.0)]
+
+
+class FabDisruption(ShockBase):
+    """Listed suppliers lose a share of their capacity (quake, fire, drought, blockade)."""
+
+    type: Literal["fab_disruption"]
+    suppliers: list[Name] = Field(min_length=1)
+    capacity_loss: Fraction
+
+
+Shock = Annotated[ExportControl | CloudCutoff | FabDisruption, Field(discriminator="type")]
+SHOCK_TYPES: tuple[type[ShockBase], ...] = (ExportControl, CloudCutoff, FabDisruption)
+
+
+# --------------------------------------------------------------------------- uncertainties
+
+
+class JobMix(Strict):
+    """The AI job flow. Sizes are shares of the region's demand scale."""
+
+    arrivals_per_day: Positive
+    size_median_share: Fraction
+    size_pareto_alpha: Annotated[float, Field(gt=1.0, le=10.0)]
+    max_job_share: Fraction
+    duration_median_days: Positive
+    duration_sigma: NonNegative
+    patience_days: Positive
+    priority_shares: list[Fraction] = Field(min_length=3, max_length=3)
+    max_active_jobs: Annotated[int, Field(ge=64, le=1_000_000)]
+
+    @model_validator(mode="after")
+    def _sum(self) -> JobMix:
+        _check_shares(self.priority_shares, "priority_shares (public, industry, critical)")
+        return self
+
+
+class Market(Strict):
+    """Coefficients of the cloud-choice logit and how often customers re-choose."""
+
+    interval_days: Positive
+    reselect_share: Fraction
+    beta_quality: NonNegative
+    alpha_price: NonNegative
+    gamma_network: NonNegative
+    outside_utility: Real
+    pref_spread: NonNegative
+
+
+class Supply(Strict):
+    """Supply-chain behaviour."""
+
+    order_interval_days: Positive
+    lithography_wear_per_year: Fraction
+    lead_time_cap_days: Positive
+    provider_order_horizon_days: Positive
+
+
+class Coupling(Strict):
+    """Layer coupling (dynamic inoperability input-output model)."""
+
+    dependency: dict[Layer, dict[Layer, Fraction]]
+    recovery_days: dict[Layer, Positive]
+
+
+class Uncertainties(Strict):
+    """Parameters nobody controls, kept apart from the regions' levers."""
+
+    demand_growth_scale: Positive
+    growth_long_run_per_year: Rate
+    growth_decay_years: Positive
+    jobs: JobMix
+    market: Market
+    supply: Supply
+    coupling: Coupling
+
+
+class Recording(Strict):
+    """What the recorder samples, and how often."""
+
+    interval_days: Annotated[float, Field(gt=0.0, le=366.0)]
+    service_window_days: Positive
+    twin: bool = Field(description="also run the no-shock twin and compute the bottleneck")
+
+
+class Scenario(Strict):
+    """A complete, validated scenario: the input of one simulation run."""
+
+    name: Name
+    description: str = ""
+    start: dt.date
+    horizon_years: Annotated[float, Field(gt=0.0, le=50.0)]
+    seed: Annotated[int, Field(ge=0, lt=2**63)]
+    regions: dict[Name, Region] = Field(min_length=1)
+    suppliers: dict[Name, Supplier]
+    shocks: list[Shock] = Field(default_factory=list)
+    uncertainties: Uncertainties
+    recording: Recording
+
+    @property
+    def region_names(self) -> list[str]:
+        """Region names in scenario order (the order of every region axis)."""
+        return list(self.regions)
+
+    def suppliers_of(self, *goods: str) -> list[str]:
+        """Ids of suppliers of any of ``goods``, in scenario order."""
+        return [sid for sid, s in self.suppliers.items() if s.good in goods]
+
+    @property
+    def horizon_days(self) -> float:
+        """Simulated horizon in days."""
+        return self.horizon_years * 365.25

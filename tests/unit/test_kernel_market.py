@@ -1,0 +1,314 @@
+"""Cloud-market choice kernel: agreement with its reference twin, and the behaviour it encodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from ecosim.kernels.market import (
+    choose_providers,
+    choose_providers_ref,
+    hhi,
+    market_shares,
+    market_shares_ref,
+)
+
+
+@dataclass
+class Market:
+    """All arguments of ``choose_providers``, in order."""
+
+    quality: NDArray[np.float64]
+    price: NDArray[np.float64]
+    home: NDArray[np.int64]
+    can_join: NDArray[np.uint8]
+    can_stay: NDArray[np.uint8]
+    headroom: NDArray[np.float64]
+    beta: float
+    alpha: float
+    gamma: float
+    outside_utility: float
+    switching_cost: NDArray[np.float64]
+    interop: NDArray[np.float64]
+    installed: NDArray[np.float64]
+    cust_provider: NDArray[np.int64]
+    cust_workload: NDArray[np.float64]
+    cust_pref: NDArray[np.float64]
+    reselect: NDArray[np.uint8]
+    gumbel: NDArray[np.float64]
+
+    def args(self) -> tuple[Any, ...]:
+        """Return fresh copies of the arguments, so each call mutates its own arrays."""
+        return tuple(
+            np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+            for value in self.__dict__.values()
+        )
+
+
+def _installed(
+    cust_provider: NDArray[np.int64], cust_workload: NDArray[np.float64], n_providers: int
+) -> NDArray[np.float64]:
+    return np.ascontiguousarray(market_shares(cust_provider, cust_workload, n_providers)[:, :-1])
+
+
+def random_market(seed: int, *, ties: bool = False) -> Market:
+    """Draw a market with random masks and headrooms tight enough for capacity to bind."""
+    rng = np.random.default_rng(seed)
+    n_regions = int(rng.integers(1, 5))
+    n_providers = int(rng.integers(1, 7))
+    n_customers = int(rng.integers(1, 301))
+    workload = rng.lognormal(0.0, 1.0, (n_regions, n_customers))
+    if ties:
+        workload = np.round(workload * 4.0) / 4.0
+    provider = rng.integers(-1, n_providers, (n_regions, n_customers))
+    # Tight: a provider can absorb only a few percent of all customers' workload.
+    headroom = rng.uniform(0.0, 0.05, n_providers) * workload.sum()
+    if ties:
+        # Integer-valued utilities and no noise make exact ties common, so tie-breaking is tested.
+        quality = rng.integers(0, 3, n_providers).astype(np.float64)
+        price = rng.integers(1, 3, (n_regions, n_providers)).astype(np.float64)
+        gumbel = np.zeros((n_regions, n_customers, n_providers + 1))
+        gamma = 0.0
+        pref = rng.integers(0, 2, (n_regions, n_customers)).astype(np.float64)
+        switching = rng.integers(0, 2, n_regions).astype(np.float64)
+        interop = rng.integers(0, 2, (n_regions, n_regions)).astype(np.float64)
+        outside = float(rng.integers(-3, 1))
+    else:
+        quality = rng.uniform(0.0, 1.0, n_providers)
+        price = rng.uniform(1.0, 4.0, (n_regions, n_providers))
+        gumbel = rng.gumbel(size=(n_regions, n_customers, n_providers + 1))
+        gamma = float(rng.uniform(0.0, 2.0))
+        pref = rng.uniform(0.0, 2.0, (n_regions, n_customers))
+        switching = rng.uniform(0.0, 2.0, n_regions)
+        interop = rng.uniform(0.0, 1.0, (n_regions, n_regions))
+        outside = float(rng.normal(-1.0, 1.0))
+    return Market(
+        quality=quality,
+        price=price,
+        home=rng.integers(0, n_regions, n_providers),
+        can_join=(rng.random((n_regions, n_providers)) < 0.7).astype(np.uint8),
+        can_stay=(rng.random((n_regions, n_providers)) < 0.8).astype(np.uint8),
+        headroom=headroom,
+        beta=float(rng.uniform(0.0, 2.0)),
+        alpha=float(rng.uniform(0.0, 2.0)),
+        gamma=gamma,
+        outside_utility=outside,
+        switching_cost=switching,
+        interop=interop,
+        installed=_installed(provider, workload, n_providers),
+        cust_provider=provider,
+        cust_workload=workload,
+        cust_pref=pref,
+        reselect=(rng.random((n_regions, n_customers)) < rng.uniform(0.05, 1.0)).astype(np.uint8),
+        gumbel=gumbel,
+    )
+
+
+def run(kernel: Any, market: Market) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Call ``kernel`` on copies of the market and return the new providers and headrooms."""
+    args = market.args()
+    kernel(*args)
+    return args[13], args[5]
+
+
+def simple_market(
+    n_customers: int,
+    *,
+    price: list[float],
+    headroom: list[float],
+    home: list[int] | None = None,
+    start: int = -1,
+    n_regions: int = 1,
+) -> Market:
+    """A noiseless market of unit workloads where price alone separates the providers.
+
+    Every customer re-chooses, every provider is open, switching is free and the outside option is
+    out of reach; tests change what they exercise.
+    """
+    n_providers = len(price)
+    provider = np.full((n_regions, n_customers), start, dtype=np.int64)
+    workload = np.ones((n_regions, n_customers))
+    return Market(
+        quality=np.zeros(n_providers),
+        price=np.tile(np.array(price, dtype=np.float64), (n_regions, 1)),
+        home=np.array(home or [0] * n_providers, dtype=np.int64),
+        can_join=np.ones((n_regions, n_providers), dtype=np.uint8),
+        can_stay=np.ones((n_regions, n_providers), dtype=np.uint8),
+        headroom=np.array(headroom, dtype=np.float64),
+        beta=1.0,
+        alpha=1.0,
+        gamma=0.0,
+        outside_utility=-1e6,
+        switching_cost=np.zeros(n_regions),
+        interop=np.ones((n_regions, n_regions)),
+        installed=_installed(provider, workload, n_providers),
+        cust_provider=provider,
+        cust_workload=workload,
+        cust_pref=np.zeros((n_regions, n_customers)),
+        reselect=np.ones((n_regions, n_customers), dtype=np.uint8),
+        gumbel=np.zeros((n_regions, n_customers, n_providers + 1)),
+    )
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("seed", range(25))
+def test_kernel_matches_reference(seed: int, ties: bool) -> None:
+    market = random_market(seed, ties=ties)
+    fast_provider, fast_headroom = run(choose_providers, market)
+    ref_provider, ref_headroom = run(choose_providers_ref, market)
+    np.testing.assert_array_equal(fast_provider, ref_provider)
+    np.testing.assert_allclose(fast_headroom, ref_headroom, rtol=0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_headroom_and_workload_are_conserved(seed: int) -> None:
+    market = random_market(seed)
+    provider, headroom = run(choose_providers, market)
+    before = market.headroom.sum() + market.cust_workload[market.cust_provider >= 0].sum()
+    after = headroom.sum() + market.cust_workload[provider >= 0].sum()
+    assert after == pytest.approx(before, rel=1e-12)
+    # Staying needs no new headroom, so only joiners can drive it down, and never below zero
+    # once it was non-negative.
+    assert (headroom >= -1e-9).all()
+
+
+def test_customers_not_reselecting_keep_their_provider() -> None:
+    market = random_market(3)
+    market.can_stay[:] = 1
+    before = market.cust_provider.copy()
+    provider, _ = run(choose_providers, market)
+    # The call worked on copies; the template is untouched.
+    np.testing.assert_array_equal(market.cust_provider, before)
+    keep = market.reselect == 0
+    np.testing.assert_array_equal(provider[keep], market.cust_provider[keep])
+
+
+def test_cheapest_fills_to_headroom_then_next_best() -> None:
+    market = simple_market(10, price=[5.0, 1.0, 3.0], headroom=[100.0, 4.0, 100.0])
+    provider, headroom = run(choose_providers, market)
+    # Customers choose in order: the first four fit into the cheapest, the rest take the next.
+    np.testing.assert_array_equal(provider[0], [1, 1, 1, 1, 2, 2, 2, 2, 2, 2])
+    np.testing.assert_allclose(headroom, [100.0, 0.0, 94.0])
+
+
+def test_migration_is_limited_by_what_the_alternatives_absorb() -> None:
+    # Everyone sits with an expensive provider; the cheap one can take only three of them.
+    market = simple_market(8, price=[5.0, 1.0], headroom=[0.0, 3.0], start=0)
+    provider, headroom = run(choose_providers, market)
+    np.testing.assert_array_equal(provider[0], [1, 1, 1, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(headroom, [3.0, 0.0])
+
+
+def test_withdrawn_provider_ends_with_no_customers() -> None:
+    market = random_market(7)
+    assert (market.cust_provider == 0).any()
+    market.can_stay[:, 0] = 0
+    market.can_join[:, 0] = 0
+    # Leave the flag unset for some of them: the kernel still must not let them stay.
+    market.reselect[:] = 0
+    provider, headroom = run(choose_providers, market)
+    assert not (provider == 0).any()
+    released = market.cust_workload[market.cust_provider == 0].sum()
+    assert headroom[0] == pytest.approx(market.headroom[0] + released)
+
+
+def test_no_new_contracts_keeps_customers_but_gains_none() -> None:
+    n = 12
+    market = simple_market(n, price=[1.0, 5.0], headroom=[100.0, 100.0])
+    market.cust_provider[0, : n // 2] = 0
+    market.can_join[:, 0] = 0
+    provider, headroom = run(choose_providers, market)
+    # Provider 0 is far cheaper, so its customers stay; the others cannot join it.
+    assert (provider[0, : n // 2] == 0).all()
+    assert (provider[0, n // 2 :] == 1).all()
+    assert headroom[0] == 100.0
+
+
+def test_sovereignty_preference_moves_customers_home() -> None:
+    n = 300
+    # Provider 0 is homed in region 1 and provider 1 in region 0; otherwise they are identical.
+    market = simple_market(n, price=[1.0, 1.0], headroom=[1e9, 1e9], home=[1, 0], n_regions=2)
+    market.gumbel = np.random.default_rng(11).gumbel(size=(2, n, 3))
+    at_home = []
+    for weight in (0.0, 1.0, 3.0):
+        market.cust_pref = np.full((2, n), weight)
+        provider, _ = run(choose_providers, market)
+        at_home.append(np.concatenate([provider[0] == 1, provider[1] == 0]))
+    counts = [int(mask.sum()) for mask in at_home]
+    assert counts[0] < counts[1] < counts[2]
+    # Same noise, larger bonus: nobody who chose home leaves it.
+    assert (at_home[1] >= at_home[0]).all()
+    assert (at_home[2] >= at_home[1]).all()
+
+
+@pytest.mark.parametrize(("interop", "expected"), [(0.0, 0), (1.0, 1), (0.5, 0), (0.95, 1)])
+def test_interoperability_scales_the_switching_cost(interop: float, expected: int) -> None:
+    # Provider 1 is better by 0.2; moving to it costs 1.0 * (1 - interop).
+    market = simple_market(5, price=[1.0, 0.8], headroom=[0.0, 100.0], start=0)
+    market.switching_cost = np.ones(1)
+    market.interop = np.full((1, 1), interop)
+    provider, _ = run(choose_providers, market)
+    assert (provider == expected).all()
+
+
+def test_ties_go_to_the_lowest_index_and_providers_beat_the_outside() -> None:
+    market = simple_market(3, price=[1.0, 1.0, 1.0], headroom=[10.0, 10.0, 10.0])
+    market.outside_utility = -1.0
+    provider, _ = run(choose_providers, market)
+    assert (provider == 0).all()
+    market.outside_utility = -0.5
+    provider, _ = run(choose_providers, market)
+    assert (provider == -1).all()
+
+
+def test_staying_needs_no_headroom_but_joining_does() -> None:
+    # Provider 1 is cheaper but full, so customers of provider 0 stay although it is full too.
+    market = simple_market(4, price=[2.0, 1.0], headroom=[0.0, 0.0], start=0)
+    market.outside_utility = -10.0
+    provider, headroom = run(choose_providers, market)
+    assert (provider == 0).all()
+    market.cust_provider[:] = -1
+    provider, headroom = run(choose_providers, market)
+    assert (provider == -1).all()
+    np.testing.assert_array_equal(headroom, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_shares_are_a_distribution(seed: int) -> None:
+    market = random_market(seed)
+    n_providers = market.quality.shape[0]
+    provider, _ = run(choose_providers, market)
+    shares = market_shares(provider, market.cust_workload, n_providers)
+    assert shares.shape == (market.price.shape[0], n_providers + 1)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=0.0, atol=1e-12)
+    assert ((shares >= 0.0) & (shares <= 1.0)).all()
+    np.testing.assert_allclose(
+        shares, market_shares_ref(provider, market.cust_workload, n_providers), atol=1e-12
+    )
+    index = hhi(shares)
+    assert index.shape == (shares.shape[0],)
+    assert ((index >= 0.0) & (index <= 1.0 + 1e-12)).all()
+
+
+def test_region_without_workload_is_all_outside() -> None:
+    provider = np.array([[0, 1], [0, -1]], dtype=np.int64)
+    workload = np.array([[0.0, 0.0], [1.0, 3.0]])
+    for shares_of in (market_shares, market_shares_ref):
+        shares = shares_of(provider, workload, 2)
+        np.testing.assert_allclose(shares, [[0.0, 0.0, 1.0], [0.25, 0.0, 0.75]])
+
+
+def test_hhi_known_values() -> None:
+    shares = np.array(
+        [
+            [0.5, 0.0, 0.0, 0.5],  # one provider serves all the cloud workload
+            [0.25, 0.25, 0.0, 0.5],  # two equal providers; the outside half is ignored
+            [0.0, 0.0, 0.0, 1.0],  # no cloud at all
+            [0.2, 0.3, 0.5, 0.0],
+        ]
+    )
+    np.testing.assert_allclose(hhi(shares), [1.0, 0.5, 0.0, 0.04 + 0.09 + 0.25])
