@@ -41,7 +41,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_FACTS = REPO_ROOT / "calibration" / "facts.csv"
 
-COLUMNS: tuple[str, ...] = ("id", "quantity", "value", "unit", "year", "region", "source", "quality")
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "quantity",
+    "value",
+    "unit",
+    "year",
+    "region",
+    "source",
+    "quality",
+)
 DERIVED_PREFIXES: tuple[str, ...] = ("EP.", "T5.")
 BY_SCRIPT = "(derived by calibration/derive_facts.py)"
 
@@ -223,8 +232,8 @@ def read_vendor_totals(path: Path) -> dict[int, Cumulative]:
         raise DataError(f"empty file: {path}")
     header = rows[0].keys()
     col_med = find_column(header, "h100e", "median")
-    col_p05 = find_column(header, "h100e", "5th")
-    col_p95 = find_column(header, "h100e", "95th")
+    col_p05 = find_column(header, "h100e", "(5th")
+    col_p95 = find_column(header, "h100e", "(95th")
     unit_cols = [h for h in header if h.lower().startswith("number of units")]
     col_units = next((h for h in unit_cols if "median" in h.lower()), None) or next(
         h for h in unit_cols if "percentile" not in h.lower()
@@ -632,12 +641,18 @@ def read_xlsx_first_sheet(path: Path) -> list[list[str]]:
         rel_id = first.get(f"{DOC_REL_NS}id")
         rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
         target = next(
-            (r.get("Target", "") for r in rels.iter(f"{REL_NS}Relationship") if r.get("Id") == rel_id),
+            (
+                r.get("Target", "")
+                for r in rels.iter(f"{REL_NS}Relationship")
+                if r.get("Id") == rel_id
+            ),
             "",
         )
         if not target:
             raise DataError(f"{path}: cannot locate the first worksheet")
-        sheet_name = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl", target))
+        sheet_name = (
+            target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl", target))
+        )
         sheet = ET.fromstring(zf.read(sheet_name))
     table: list[list[str]] = []
     for row in sheet.iter(f"{XLSX_NS}row"):

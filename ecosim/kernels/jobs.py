@@ -19,9 +19,12 @@ Semantics, shared exactly by the kernel and its plain-Python twin :func:`advance
    arrival, then an abandonment; among completions or abandonments at one time the lowest id goes
    first. A completion frees capacity and runs a pass; an arrival joins the queue (or overflows
    when the pool is full) and starts at once if it fits; an abandonment drops a waiting job.
-   Events at or after ``t1`` are left for the next call.
-4. On return the active jobs of region ``r`` sit in slots ``[0, n[r])`` sorted by id; the other
-   slots are zero.
+   Events at or after ``t1`` are left for the next call. Between events ``SERVED`` gains
+   ``used * dt`` and ``QUEUE_AREA`` gains ``waiting * dt``. An event whose time is already past
+   (possible only if a caller leaves a gap between calls) happens at the current time.
+4. On return the active jobs of region ``r`` sit in slots ``[0, n[r])`` sorted by id. Slots the
+   call vacated are zeroed, so in a pool that starts zero (:meth:`JobPool.empty`) every slot past
+   ``n[r]`` is zero.
 
 ``used`` is updated incrementally and reset to exactly zero whenever a region has no running job,
 so rounding cannot build up over a long run. The tolerance ``FIT_TOL`` lets a job that fills the
@@ -200,29 +203,40 @@ def _heap_push(
 def _heap_pop(
     key: NDArray[np.float64], kid: NDArray[np.int64], job: NDArray[np.int64], size: int
 ) -> int:
-    """Drop the top of a min-heap of ``size`` entries; return the new size."""
+    """Drop the top of a min-heap of ``size`` entries; return the new size.
+
+    Floyd's variant: the hole left at the root sinks to a leaf along the smaller children, one
+    comparison a level, and the last entry then rises from there, rarely more than a level.
+    That halves the unpredictable branches of the textbook sift-down.
+    """
     size -= 1
     if size <= 0:
         return 0
-    k = key[size]
-    i = kid[size]
-    j = job[size]
     pos = 0
-    while True:
-        child = 2 * pos + 1
-        if child >= size:
-            break
+    child = 1
+    while child < size:
         other = child + 1
-        if other < size and (
-            key[other] < key[child] or (key[other] == key[child] and kid[other] < kid[child])
-        ):
-            child = other
-        if k < key[child] or (k == key[child] and i < kid[child]):
-            break
+        if other < size:
+            k_other = key[other]
+            k_child = key[child]
+            if (k_other < k_child) | ((k_other == k_child) & (kid[other] < kid[child])):
+                child = other
         key[pos] = key[child]
         kid[pos] = kid[child]
         job[pos] = job[child]
         pos = child
+        child = 2 * pos + 1
+    k = key[size]
+    i = kid[size]
+    j = job[size]
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if key[parent] < k or (key[parent] == k and kid[parent] < i):
+            break
+        key[pos] = key[parent]
+        kid[pos] = kid[parent]
+        job[pos] = job[parent]
+        pos = parent
     key[pos] = k
     kid[pos] = i
     job[pos] = j
@@ -230,6 +244,26 @@ def _heap_pop(
 
 
 @numba.njit(cache=True)
+def _sort_by_id(order: NDArray[np.int64], count: int, ij: NDArray[np.int64]) -> None:
+    """Sort the rows ``order[:count]`` by job id, in place.
+
+    Insertion sort: the rows come in id order in normal use (the pool is written back sorted
+    and arrival ids grow), where it costs one comparison per row, and it compiles far faster
+    than ``np.argsort``.
+    """
+    for q in range(1, count):
+        s = order[q]
+        jid = ij[s, ID]
+        k = q
+        while k > 0 and ij[order[k - 1], ID] > jid:
+            order[k] = order[k - 1]
+            k -= 1
+        order[k] = s
+
+
+# Inlined into its one caller: a call with some thirty array arguments costs about half a
+# microsecond per region, which is noticeable when a call advances a queue by only a day.
+@numba.njit(cache=True, inline="always")
 def _advance_region(
     r: int,
     t0: float,
@@ -257,8 +291,9 @@ def _advance_region(
     dl_id: NDArray[np.int64],
     dl_job: NDArray[np.int64],
     wlist: NDArray[np.int64],
-    wlen: NDArray[np.int64],
+    wspan: NDArray[np.int64],
     order: NDArray[np.int64],
+    acc: NDArray[np.float64],
 ) -> None:
     """Advance region ``r`` from ``t0`` to ``t1``; the arrays after ``start_out`` are scratch.
 
@@ -274,15 +309,8 @@ def _advance_region(
     lo = arr_off[r]
     na = arr_off[r + 1] - lo
 
-    served = 0.0
-    requested = 0.0
-    abandoned_work = 0.0
-    started = 0.0
-    wait_sum = 0.0
-    abandoned = 0.0
-    overflow = 0.0
-    preempted = 0.0
-    queue_area = 0.0
+    # Local sums, added to ``out`` at the end in the same order as the reference twin.
+    acc[:] = 0.0
 
     nrun = 0
     for s in range(n0):
@@ -321,7 +349,7 @@ def _advance_region(
         fj[v, WAIT_SINCE] = t0
         fj[v, END] = t0
         u -= fj[v, SIZE]
-        preempted += 1.0
+        acc[PREEMPTED] += 1.0
         nrun -= 1
         if nrun == 0:
             u = 0.0
@@ -330,28 +358,23 @@ def _advance_region(
     # (deadline, id) with lazy deletion, and one id-ordered list of waiting rows per priority.
     n_run_heap = 0
     n_dl = 0
+    # The live part of priority p's list is wlist[p, wspan[p, 0]:wspan[p, 1]].
     for p in range(N_PRIO):
-        wlen[p] = 0
+        wspan[p, 0] = 0
+        wspan[p, 1] = 0
     nwait = 0
     min_wait = np.inf  # a lower bound on the size of every waiting job; exact after a full pass
-    sorted_ids = True
-    for s in range(1, n0):
-        if ij[s, ID] < ij[s - 1, ID]:
-            sorted_ids = False
-            break
-    if sorted_ids:
-        for s in range(n0):
-            order[s] = s
-    else:
-        order[:n0] = np.argsort(ij[:n0, ID])
+    for s in range(n0):
+        order[s] = s
+    _sort_by_id(order, n0, ij)
     for q in range(n0):
         s = order[q]
         if ij[s, STATE] == RUNNING:
             n_run_heap = _heap_push(run_key, run_id, run_job, n_run_heap, fj[s, END], ij[s, ID], s)
         elif ij[s, STATE] == WAITING:
             p = ij[s, PRIO]
-            wlist[p, wlen[p]] = s
-            wlen[p] += 1
+            wlist[p, wspan[p, 1]] = s
+            wspan[p, 1] += 1
             nwait += 1
             min_wait = min(min_wait, fj[s, SIZE])
             deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
@@ -370,9 +393,11 @@ def _advance_region(
                 full_scan = True
                 new_min = np.inf
                 for p in range(N_PRIO - 1, -1, -1):
-                    length = wlen[p]
-                    w = 0
-                    k = 0
+                    # Entries that leave are squeezed out by writing the kept ones at w <= k.
+                    head = wspan[p, 0]
+                    length = wspan[p, 1]
+                    w = head
+                    k = head
                     while k < length:
                         s = wlist[p, k]
                         k += 1
@@ -384,8 +409,8 @@ def _advance_region(
                             fj[s, START] = t
                             fj[s, END] = t + fj[s, REMAINING]
                             u += size
-                            started += 1.0
-                            wait_sum += t - fj[s, WAIT_SINCE]
+                            acc[STARTED] += 1.0
+                            acc[WAIT_SUM] += t - fj[s, WAIT_SINCE]
                             jid = ij[s, ID]
                             if record and not start_out[jid] >= 0.0:
                                 start_out[jid] = t
@@ -399,15 +424,17 @@ def _advance_region(
                         w += 1
                         new_min = min(new_min, size)
                         if min_wait > capx - u:
-                            # Nothing waiting can fit any more: keep the rest of the list as is.
+                            # Nothing waiting can fit any more. Close the gap [w, k) by moving
+                            # the few kept entries up rather than the long tail down.
                             full_scan = False
-                            while k < length:
-                                wlist[p, w] = wlist[p, k]
-                                w += 1
-                                k += 1
-                    wlen[p] = w
+                            gap = k - w
+                            for q in range(w - 1, head - 1, -1):
+                                wlist[p, q + gap] = wlist[p, q]
+                            wspan[p, 0] = head + gap
+                            break
                     if not full_scan:
                         break
+                    wspan[p, 1] = w
                 if full_scan:
                     min_wait = new_min
 
@@ -419,14 +446,14 @@ def _advance_region(
         t_next = min(t_c, min(t_a, t_d))
         if t_next >= t1:
             dt = t1 - t
-            served += u * dt
-            queue_area += nwait * dt
+            acc[SERVED] += u * dt
+            acc[QUEUE_AREA] += nwait * dt
             break
         # An event left behind by a gap between calls happens at once, not in the past.
         t_ev = t_next if t_next > t else t
         dt = t_ev - t
-        served += u * dt
-        queue_area += nwait * dt
+        acc[SERVED] += u * dt
+        acc[QUEUE_AREA] += nwait * dt
         t = t_ev
 
         if t_c <= t_a and t_c <= t_d:
@@ -443,11 +470,11 @@ def _advance_region(
             a = lo + ia
             ia += 1
             size = arr_size[a]
-            requested += size * arr_dur[a]
+            acc[REQUESTED] += size * arr_dur[a]
             if nact == m:
-                overflow += 1.0
-                abandoned += 1.0
-                abandoned_work += size * arr_dur[a]
+                acc[OVERFLOW] += 1.0
+                acc[ABANDONED] += 1.0
+                acc[ABANDONED_WORK] += size * arr_dur[a]
                 continue
             s = n0 + ia - 1
             fj[s, SIZE] = size
@@ -466,8 +493,8 @@ def _advance_region(
                 fj[s, START] = t
                 fj[s, END] = t + fj[s, REMAINING]
                 u += size
-                started += 1.0
-                wait_sum += t - fj[s, WAIT_SINCE]
+                acc[STARTED] += 1.0
+                acc[WAIT_SUM] += t - fj[s, WAIT_SINCE]
                 if record and not start_out[jid] >= 0.0:
                     start_out[jid] = t
                 n_run_heap = _heap_push(run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s)
@@ -475,12 +502,12 @@ def _advance_region(
             else:
                 ij[s, STATE] = WAITING
                 # Ids grow with time, so this insertion normally stops at once.
-                k = wlen[p]
-                while k > 0 and ij[wlist[p, k - 1], ID] > jid:
+                k = wspan[p, 1]
+                while k > wspan[p, 0] and ij[wlist[p, k - 1], ID] > jid:
                     wlist[p, k] = wlist[p, k - 1]
                     k -= 1
                 wlist[p, k] = s
-                wlen[p] += 1
+                wspan[p, 1] += 1
                 nwait += 1
                 min_wait = min(min_wait, size)
                 deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
@@ -492,36 +519,31 @@ def _advance_region(
             ij[s, STATE] = _GONE
             nwait -= 1
             nact -= 1
-            abandoned += 1.0
-            abandoned_work += fj[s, SIZE] * fj[s, REMAINING]
+            acc[ABANDONED] += 1.0
+            acc[ABANDONED_WORK] += fj[s, SIZE] * fj[s, REMAINING]
             if nwait == 0:
                 # Every listed entry is stale now.
                 for p in range(N_PRIO):
-                    wlen[p] = 0
+                    wspan[p, 0] = 0
+                    wspan[p, 1] = 0
                 min_wait = np.inf
 
-    # Write the active jobs back, sorted by id. Pool rows come sorted from the last call and
-    # arrivals follow with larger ids, so the sort is only a fallback.
-    na_seen = ia
+    # Write the active jobs back, sorted by id.
     cnt = 0
-    for s in range(n0 + na_seen):
+    for s in range(n0 + ia):
         if ij[s, STATE] != _GONE:
             order[cnt] = s
             cnt += 1
-    for q in range(1, cnt):
-        if ij[order[q], ID] < ij[order[q - 1], ID]:
-            ids = np.empty(cnt, dtype=np.int64)
-            for c in range(cnt):
-                ids[c] = ij[order[c], ID]
-            order[:cnt] = order[:cnt][np.argsort(ids)]
-            break
+    _sort_by_id(order, cnt, ij)
     for q in range(cnt):
         s = order[q]
         for f in range(N_JF):
             js[r, q, f] = fj[s, f]
         for f in range(N_JI):
             ji[r, q, f] = ij[s, f]
-    for q in range(cnt, m):
+    # Slots past the old n are zero already; clearing only the vacated ones keeps a call on an
+    # idle region from costing O(M).
+    for q in range(cnt, n0):
         for f in range(N_JF):
             js[r, q, f] = 0.0
         for f in range(N_JI):
@@ -529,15 +551,15 @@ def _advance_region(
     n[r] = cnt
     used[r] = u
 
-    out[r, SERVED] += served
-    out[r, REQUESTED] += requested
-    out[r, ABANDONED_WORK] += abandoned_work
-    out[r, STARTED] += started
-    out[r, WAIT_SUM] += wait_sum
-    out[r, ABANDONED] += abandoned
-    out[r, OVERFLOW] += overflow
-    out[r, PREEMPTED] += preempted
-    out[r, QUEUE_AREA] += queue_area
+    out[r, SERVED] += acc[SERVED]
+    out[r, REQUESTED] += acc[REQUESTED]
+    out[r, ABANDONED_WORK] += acc[ABANDONED_WORK]
+    out[r, STARTED] += acc[STARTED]
+    out[r, WAIT_SUM] += acc[WAIT_SUM]
+    out[r, ABANDONED] += acc[ABANDONED]
+    out[r, OVERFLOW] += acc[OVERFLOW]
+    out[r, PREEMPTED] += acc[PREEMPTED]
+    out[r, QUEUE_AREA] += acc[QUEUE_AREA]
 
 
 @numba.njit(cache=True)
@@ -588,7 +610,7 @@ def advance_jobs(
         Accumulators, added to (never reset).
     start_out : ndarray of float64, shape (n_ids,) or (0,)
         Receives the time of each job's first start, indexed by id; entries already ``>= 0``
-        are kept. Empty to record nothing.
+        are kept, others (negative or NaN) are overwritten. Empty to record nothing.
 
     Notes
     -----
@@ -597,11 +619,10 @@ def advance_jobs(
     bound on the smallest waiting size.
     """
     n_regions = capacity.shape[0]
-    m = js.shape[1]
-    max_arr = 0
+    # Scratch sized for the busiest region: every job it holds during the call gets a row.
+    rows = 1
     for r in range(n_regions):
-        max_arr = max(max_arr, arr_off[r + 1] - arr_off[r])
-    rows = m + max_arr
+        rows = max(rows, n[r] + arr_off[r + 1] - arr_off[r])
     fj = np.empty((rows, N_JF), dtype=np.float64)
     ij = np.empty((rows, N_JI), dtype=np.int64)
     run_key = np.empty(rows, dtype=np.float64)
@@ -611,8 +632,9 @@ def advance_jobs(
     dl_id = np.empty(rows, dtype=np.int64)
     dl_job = np.empty(rows, dtype=np.int64)
     wlist = np.empty((N_PRIO, rows), dtype=np.int64)
-    wlen = np.zeros(N_PRIO, dtype=np.int64)
+    wspan = np.zeros((N_PRIO, 2), dtype=np.int64)
     order = np.empty(rows, dtype=np.int64)
+    acc = np.empty(N_OUT, dtype=np.float64)
     for r in range(n_regions):
         _advance_region(
             r,
@@ -641,8 +663,9 @@ def advance_jobs(
             dl_id,
             dl_job,
             wlist,
-            wlen,
+            wspan,
             order,
+            acc,
         )
 
 
@@ -834,8 +857,8 @@ def _ref_region(
             acc[ABANDONED_WORK] += first_gone.size * first_gone.remaining
 
     jobs.sort(key=lambda j: j.id)
-    js[r] = 0.0
-    ji[r] = 0
+    js[r, len(jobs) : int(n[r])] = 0.0
+    ji[r, len(jobs) : int(n[r])] = 0
     for q, j in enumerate(jobs):
         js[r, q] = [j.size, j.remaining, j.patience, j.wait_since, j.start, j.end]
         ji[r, q] = [j.id, j.prio, j.state]

@@ -314,12 +314,15 @@ def _expected_from(err: Mapping[str, Any]) -> str:
     return msg[0].lower() + msg[1:] if msg else "a valid value"
 
 
-def _locate_source(layers: Sequence[Layer], path: Sequence[str | int]) -> str:
-    """The last layer that set ``path`` (or its nearest parent)."""
+def _locate_source(
+    layers: Sequence[Layer], path: Sequence[str | int], readable: Sequence[str | int] = ()
+) -> str:
+    """The last layer that set ``path`` (or its nearest parent); shocks may be keyed by id."""
     for depth in range(len(path), -1, -1):
-        prefix = path[:depth]
         for layer in reversed(layers):
-            if _has_path(layer.data, prefix):
+            if _has_path(layer.data, path[:depth]) or (
+                readable and _has_path(layer.data, readable[:depth])
+            ):
                 return layer.source
     return layers[-1].source if layers else "<scenario>"
 
@@ -344,9 +347,8 @@ def _validation_to_input_error(
     found = "nothing" if err["type"] == "missing" else _describe(err.get("input"))
     if err["type"] == "extra_forbidden":
         found = f"unknown key {path[-1]!r}" if path else found
-    return InputError(
-        _locate_source(layers, path), _readable_path(merged, path), _expected_from(err), found
-    )
+    readable = _readable_path(merged, path)
+    return InputError(_locate_source(layers, path, readable), readable, _expected_from(err), found)
 
 
 def check_references(s: Scenario, source_of: Any) -> None:
@@ -441,14 +443,15 @@ def load_scenario(
     for text in overrides:
         parts, value = parse_override(text)
         _apply_override(merged, parts, value)
-        _apply_override(cli.data, parts, value) if parts[0] != "shocks" else None
+        # the --set layer keeps shocks keyed by id, so errors trace back to the flag
+        _apply_override(cli.data, parts, value)
     if seed is not None:
         merged["seed"] = seed
         cli.data["seed"] = seed
     layers.append(cli)
 
     def source_of(p: Sequence[str | int]) -> str:
-        return _locate_source(layers, p)
+        return _locate_source(layers, p, p)
 
     _expand(merged, defaults, source_of)
     try:

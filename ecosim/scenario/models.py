@@ -315,10 +315,14 @@ SHOCK_TYPES: tuple[type[ShockBase], ...] = (ExportControl, CloudCutoff, FabDisru
 
 
 class JobMix(Strict):
-    """The AI job flow. Sizes are shares of the region's demand scale."""
+    """The AI job flow.
+
+    Sizes are truncated-Pareto shares of the region's demand scale; their scale is derived so
+    that arrivals times mean work equals demand, which keeps every region at the same job count
+    (``arrivals_per_day``) however large it is.
+    """
 
     arrivals_per_day: Positive
-    size_median_share: Fraction
     size_pareto_alpha: Annotated[float, Field(gt=1.0, le=10.0)]
     max_job_share: Fraction
     duration_median_days: Positive

@@ -1,0 +1,5 @@
+"""``python -m ecosim`` runs the command line."""
+
+from ecosim.cli import main
+
+main()

@@ -1,0 +1,229 @@
+"""One simulation run: a SimPy environment driving the world's processes.
+
+The engine only schedules: each process waits for its next event, brings the world up to
+that time with :meth:`Simulation.sync` (queues, supply, porting, coupling advanced exactly
+over the elapsed interval), changes what it owns, and lets :meth:`Simulation.refresh`
+recompute what follows. The model itself lives in :mod:`ecosim.world`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from functools import partial
+from typing import Any
+
+import numpy as np
+import simpy
+
+from ecosim.engine.rng import Streams
+from ecosim.observe.recorder import Recorder
+from ecosim.scenario.models import Scenario
+from ecosim.world import cloud, layers, policy, supply
+from ecosim.world.coupling import CouplingModel
+from ecosim.world.jobs import JobFlow, JobSource
+from ecosim.world.shocks import Occurrence, ShockType, impose_active, make_shock, occurrences
+from ecosim.world.state import Order, Project, World, build_world
+
+Progress = Callable[[float], None]
+
+
+class Simulation:
+    """A scenario, its streams and its world, run as SimPy processes.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    streams
+        Named random streams of this (future, replicate).
+    with_shocks
+        ``False`` runs the no-shock twin: identical streams, no shocks.
+    """
+
+    def __init__(self, scenario: Scenario, streams: Streams, with_shocks: bool = True) -> None:
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        self.world: World = build_world(scenario, streams)
+        w = self.world
+        mix = scenario.uncertainties.jobs
+        self.jobs = JobFlow(
+            [
+                JobSource(streams.get(f"jobs/{name}"), mix, partial(w.region_demand, r))
+                for r, name in enumerate(w.regions)
+            ],
+            mix.max_active_jobs,
+        )
+        self.coupling = CouplingModel(scenario.uncertainties.coupling)
+        self.window = scenario.recording.service_window_days
+        self.ema_served = np.zeros(w.n_regions)
+        self.ema_requested = np.zeros(w.n_regions)
+        self.compute_service = np.ones(w.n_regions)
+        self.active: list[ShockType] = []
+        self.occurrences: list[Occurrence] = []
+        if with_shocks:
+            for spec in scenario.shocks:
+                self.occurrences.extend(occurrences(spec, scenario, streams))
+        self.recorder = Recorder(scenario, w)
+        self.project_events: dict[int, simpy.Event] = {}
+        self.pipeline = np.zeros(w.n_regions)
+        self.last_used = np.zeros(w.n_regions)
+        self.last_cap = np.zeros(w.n_regions)
+        self.refresh()
+
+    # ------------------------------------------------------------------ state advance
+
+    def sync(self) -> None:
+        """Advance the continuous parts of the world from its clock to ``env.now``."""
+        w = self.world
+        t0, t1 = w.t, float(self.env.now)
+        if t1 <= t0:
+            return
+        dt = t1 - t0
+        supply.step_supply(w, t0, t1, self._delivered)
+        capacity = w.own_cap + w.cloud_cap.sum(axis=1)
+        before = self.jobs.out[:, :2].copy()
+        self.jobs.advance(t0, t1, capacity)
+        served, requested = (self.jobs.out[:, :2] - before).T
+        decay = math.exp(-dt / self.window)
+        self.ema_served = self.ema_served * decay + served
+        self.ema_requested = self.ema_requested * decay + requested
+        self.last_used += served
+        self.last_cap += capacity * dt
+        layers.step_porting(w, dt)
+        w.inoperability = self.coupling.step(w.inoperability, w.direct_loss, dt)
+        w.t = t1
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute what follows from the state at the current time."""
+        w = self.world
+        t = w.t
+        w.demand = w.demand_at(t)
+        w.own_cap = w.own_capacity(t)
+        w.cloud_need = np.maximum(0.0, w.demand * (1.0 + w.params.margin) - w.own_cap)
+        cloud.refresh_cloud(w)
+        ratio = np.where(
+            self.ema_requested > 0, self.ema_served / np.maximum(self.ema_requested, 1e-300), 1.0
+        )
+        self.compute_service = np.clip(ratio, 0.0, 1.0)
+        w.direct_loss = 1.0 - layers.direct_service(w, t, self.compute_service)
+
+    def _delivered(self, order: Order) -> None:
+        w = self.world
+        if order.buyer_kind == "provider":
+            w.prov_cap[order.buyer] += order.quantity
+            w.prov_on_order[order.buyer] = max(0.0, w.prov_on_order[order.buyer] - order.quantity)
+            return
+        project = w.projects[order.project]
+        project.delivered += order.quantity
+        # re-routed orders keep the project's total, so count quantity, not orders
+        if project.delivered >= project.quantity * (1.0 - 1e-9):
+            event = self.project_events.get(order.project)
+            if event is not None and not event.triggered:
+                event.succeed()
+
+    # ------------------------------------------------------------------ processes
+
+    def _recorder(self, progress: Progress | None) -> Generator[simpy.Event, Any, None]:
+        grid = self.recorder.grid
+        for k, t in enumerate(grid):
+            if t > self.env.now:
+                yield self.env.timeout(t - self.env.now)
+            self.sync()
+            out, arrivals = self.jobs.drain()
+            self.recorder.record(k, self, out, arrivals)
+            if progress is not None and (k % 30 == 0 or k == len(grid) - 1):
+                progress((k + 1) / len(grid))
+
+    def _market(self) -> Generator[simpy.Event, Any, None]:
+        interval = self.scenario.uncertainties.market.interval_days
+        while True:
+            yield self.env.timeout(interval)
+            self.sync()
+            cloud.market_step(self.world)
+            self.refresh()
+
+    def _providers(self) -> Generator[simpy.Event, Any, None]:
+        interval = self.scenario.uncertainties.supply.order_interval_days
+        while True:
+            self.sync()
+            cloud.provider_orders(self.world, self.env.now, interval)
+            yield self.env.timeout(interval)
+
+    def _policy(self, r: int) -> Generator[simpy.Event, Any, None]:
+        w = self.world
+        pol = self.scenario.regions[w.regions[r]].policy
+        while True:
+            self.sync()
+            used, cap = self.last_used[r], self.last_cap[r]
+            utilisation = used / cap if cap > 0 else 1.0
+            self.last_used[r] = self.last_cap[r] = 0.0
+            decision = policy.decide(w, r, self.env.now, utilisation, float(self.pipeline[r]))
+            if decision.quantity > 0:
+                self.env.process(self._project(decision))
+            yield self.env.timeout(pol.decision_interval_days)
+
+    def _project(self, decision: policy.BuildDecision) -> Generator[simpy.Event, Any, None]:
+        w = self.world
+        r = decision.region
+        pol = self.scenario.regions[w.regions[r]].policy
+        decided = float(self.env.now)
+        self.pipeline[r] += decision.quantity
+        if pol.procurement_delay_days > 0:
+            yield self.env.timeout(pol.procurement_delay_days)
+            self.sync()
+        index = len(w.projects)
+        project = policy_project(r, decision, decided, pol.procurement_delay_days)
+        w.projects.append(project)
+        delivered = self.env.event()
+        self.project_events[index] = delivered
+        orders = supply.place_order(w, "region", r, r, decision.quantity, float(self.env.now), index)
+        if not orders:
+            delivered.succeed()
+        remaining = max(0.0, project.construction_done - self.env.now)
+        yield self.env.all_of([self.env.timeout(remaining), delivered])
+        self.sync()
+        comp = self.scenario.regions[w.regions[r]].compute
+        w.site_region.append(r)
+        w.site_cap.append(project.delivered)
+        w.site_built.append(float(self.env.now))
+        w.site_retire.append(float(self.env.now) + comp.life_years * 365.25)
+        project.finished = True
+        self.pipeline[r] -= decision.quantity
+        self.refresh()
+
+    def _shock(self, occ: Occurrence) -> Generator[simpy.Event, Any, None]:
+        spec = next(s for s in self.scenario.shocks if s.id == occ.shock_id)
+        shock = make_shock(spec)
+        yield self.env.timeout(occ.start)
+        self.sync()
+        self.active.append(shock)
+        impose_active(self.world, self.active)
+        shock.on_start(self.world, float(self.env.now))
+        self.refresh()
+        if math.isinf(occ.end):
+            return
+        yield self.env.timeout(occ.end - occ.start)
+        self.sync()
+        self.active.remove(shock)
+        impose_active(self.world, self.active)
+        self.refresh()
+
+    def run(self, progress: Progress | None = None) -> Recorder:
+        """Run to the horizon and return the filled recorder."""
+        env = self.env
+        env.process(self._providers())
+        env.process(self._market())
+        for r in range(self.world.n_regions):
+            env.process(self._policy(r))
+        for occ in self.occurrences:
+            env.process(self._shock(occ))
+        done = env.process(self._recorder(progress))
+        env.run(until=done)
+        return self.recorder
+
+
+def policy_project(r: int, decision: policy.BuildDecision, decided: float, delay: float) -> Project:
+    """A build project whose construction started when the decision was taken."""
+    return Project(r, decision.quantity, decided, decided + delay + decision.lead_time_days)

@@ -1,0 +1,115 @@
+"""Samples the world onto the recording grid into buffers allocated once.
+
+Each variable declares its dims, units and long name up front (:data:`VARIABLES`); the buffers
+are allocated at the start and wrapped as an ``xarray.Dataset`` at the end, so recording costs
+one array write per variable per grid point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ecosim.kernels import jobs as jk
+from ecosim.scenario.models import LAYERS, Scenario
+from ecosim.world import cloud, layers, supply
+from ecosim.world.state import World
+
+if TYPE_CHECKING:
+    from ecosim.engine.simulation import Simulation
+
+
+@dataclass(frozen=True)
+class Variable:
+    """An output series: its dims after ``time``, dtype, units and long name."""
+
+    dims: tuple[str, ...]
+    units: str
+    long_name: str
+    dtype: Any = np.float64
+
+
+VARIABLES: dict[str, Variable] = {
+    "service": Variable(("region", "layer"), "1", "share of demand met (after layer coupling)"),
+    "service_direct": Variable(
+        ("region", "layer"), "1", "share of demand met from the layer's own state (direct loss)"
+    ),
+    "inoperability": Variable(("region", "layer"), "1", "inoperability q = 1 - service"),
+    "demand": Variable(("region",), "H100e", "compute demand (average concurrent use)"),
+    "capacity_own": Variable(("region",), "H100e", "own installed compute capacity"),
+    "capacity_cloud": Variable(("region",), "H100e", "cloud capacity delivered to the region"),
+    "market_share": Variable(
+        ("region", "provider"), "1", "share of the region's cloud workload per provider"
+    ),
+    "hhi": Variable(("region",), "1", "Herfindahl index of the region's cloud market (0-1)"),
+    "lead_time": Variable(("good",), "d", "order-to-delivery lead time"),
+    "lead_time_capped": Variable(
+        ("good",), "1", "lead time at its cap (embargo or runaway backlog)", np.bool_
+    ),
+    "queue_wait": Variable(("region",), "d", "mean wait of AI jobs before they start"),
+    "backlog": Variable(("region",), "H100e d", "work waiting in the job queue"),
+    "compute_requested": Variable(("region",), "H100e d", "work requested in the period"),
+    "compute_served": Variable(("region",), "H100e d", "work served in the period"),
+    "compute_abandoned": Variable(("region",), "H100e d", "work abandoned in the period"),
+    "jobs_overflow": Variable(("region",), "1", "arrivals dropped because the job pool was full"),
+    "cost": Variable(("region",), "USD/yr", "spending rate on own and cloud compute (USD 2024)"),
+    "staff": Variable(("region",), "FTE", "operations and AI staff"),
+}
+
+
+class Recorder:
+    """Preallocated buffers for every variable of :data:`VARIABLES`."""
+
+    def __init__(self, scenario: Scenario, w: World) -> None:
+        step = scenario.recording.interval_days
+        n = int(np.floor(scenario.horizon_days / step + 1e-9)) + 1
+        self.grid = np.arange(n, dtype=np.float64) * step
+        sizes = {
+            "region": w.n_regions,
+            "layer": len(LAYERS),
+            "provider": len(w.providers) + 1,
+            "good": len(supply.LEAD_GOODS),
+        }
+        self.coords: dict[str, list[str]] = {
+            "region": list(w.regions),
+            "layer": list(LAYERS),
+            "provider": [*w.providers, "outside"],
+            "good": list(supply.LEAD_GOODS),
+        }
+        self.buffers = {
+            name: np.zeros((n, *(sizes[d] for d in v.dims)), dtype=v.dtype)
+            for name, v in VARIABLES.items()
+        }
+
+    def record(self, k: int, sim: Simulation, out: np.ndarray, arrivals: np.ndarray) -> None:
+        """Write grid point ``k`` from the simulation state and the period's job totals."""
+        w = sim.world
+        b = self.buffers
+        q = w.inoperability
+        b["service"][k] = 1.0 - q
+        b["service_direct"][k] = 1.0 - w.direct_loss
+        b["inoperability"][k] = q
+        b["demand"][k] = w.demand
+        b["capacity_own"][k] = w.own_cap
+        b["capacity_cloud"][k] = w.cloud_cap.sum(axis=1)
+        b["market_share"][k] = w.shares
+        b["hhi"][k] = cloud.concentration(w)
+        lead, capped = supply.lead_times(w, w.t)
+        b["lead_time"][k] = lead
+        b["lead_time_capped"][k] = capped
+        b["queue_wait"][k] = np.where(arrivals > 0, out[:, jk.QUEUE_AREA] / np.maximum(arrivals, 1), 0.0)
+        b["backlog"][k] = sim.jobs.backlog()
+        b["compute_requested"][k] = out[:, jk.REQUESTED]
+        b["compute_served"][k] = out[:, jk.SERVED]
+        b["compute_abandoned"][k] = out[:, jk.ABANDONED_WORK]
+        b["jobs_overflow"][k] = out[:, jk.OVERFLOW]
+        b["cost"][k] = _cost_rate(w)
+        b["staff"][k] = layers.staff(w, w.t)
+
+
+def _cost_rate(w: World) -> np.ndarray:
+    own = w.params.own_cost_per_year
+    rented = (w.cloud_cap * cloud.prices(w)).sum(axis=1) * 8760.0
+    return np.asarray(w.own_cap * own + rented)

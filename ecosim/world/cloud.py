@@ -1,0 +1,84 @@
+"""The cloud market: customers re-choosing providers, providers rationing and expanding.
+
+Each month a share of every region's customers (and every customer displaced by a cut-off)
+re-chooses with the logit of :mod:`ecosim.kernels.market`. The choice noise is drawn every
+month whatever happens, from a stream of its own, so a shock or a lever never shifts it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.kernels.market import choose_providers, hhi
+from ecosim.world.growth import growth_rate
+from ecosim.world.state import World, demand_by_provider, provider_usage, update_shares
+from ecosim.world.supply import place_order
+
+
+def prices(w: World) -> np.ndarray:
+    """Price each region sees at each provider, $/H100e-hour (R, P)."""
+    return w.prov_price[None, :] * w.params.price_factor[:, None] * w.price_factor
+
+
+def concentration(w: World) -> np.ndarray:
+    """Herfindahl index of each region's cloud market (0-1)."""
+    return np.asarray(hhi(w.shares))
+
+
+def market_step(w: World) -> None:
+    """One monthly round of provider choice."""
+    s = w.scenario
+    m = s.uncertainties.market
+    rng = w.streams.get("market/choices")
+    n_r, n_c = w.cust_provider.shape
+    n_p = len(w.providers)
+    draw_u = rng.random((n_r, n_c))
+    gumbel = rng.gumbel(size=(n_r, n_c, n_p + 1))
+    active = w.cust_weight > 0
+    reselect = ((draw_u < m.reselect_share) | w.displaced) & active
+    on = w.cust_provider >= 0
+    stuck = np.zeros_like(on)
+    stuck[on] = w.can_stay[np.nonzero(on)[0], w.cust_provider[on]] == 0
+    w.displaced |= stuck & active
+    reselect |= stuck & active
+    usage = provider_usage(w)
+    headroom = np.maximum(w.prov_cap - usage, 0.0)
+    installed = w.shares[:, :n_p].copy()
+    switching = np.array([s.regions[r].cloud.switching_cost for r in w.regions])
+    work = w.cust_weight * w.cloud_need[:, None]
+    choose_providers(
+        w.prov_quality, prices(w), w.prov_home, w.can_join, w.can_stay, headroom,
+        m.beta_quality, m.alpha_price, m.gamma_network, m.outside_utility, switching,
+        w.interop, installed, w.cust_provider, work, w.cust_pref,
+        reselect.astype(np.uint8), gumbel,
+    )
+    # a displaced customer who found a provider is no longer displaced
+    w.displaced &= w.cust_provider < 0
+    update_shares(w)
+
+
+def refresh_cloud(w: World) -> None:
+    """Delivered cloud capacity per region and provider, after rationing and cut-offs."""
+    demand = demand_by_provider(w) * w.can_stay
+    total = demand.sum(axis=0)
+    ration = np.where(total > w.prov_cap, w.prov_cap / np.maximum(total, 1e-300), 1.0)
+    w.cloud_cap = demand * ration[None, :]
+
+
+def provider_orders(w: World, t: float, interval: float) -> None:
+    """Providers order accelerators for the demand they expect, and retire old capacity."""
+    s = w.scenario
+    u = s.uncertainties
+    horizon = u.supply.provider_order_horizon_days
+    g = float(growth_rate(t, np.mean([s.regions[r].demand.growth_per_year for r in w.regions]),
+                          u.growth_long_run_per_year, u.growth_decay_years))
+    g *= u.demand_growth_scale
+    life = 5.0 * DAYS_PER_YEAR
+    w.prov_cap *= np.exp(-interval / life)
+    usage = provider_usage(w)
+    target = usage * np.exp(g * (horizon + interval) / DAYS_PER_YEAR) * (1.0 + w.prov_headroom)
+    need = target - w.prov_cap - w.prov_on_order
+    for p in np.flatnonzero(need > 0):
+        orders = place_order(w, "provider", int(p), int(w.prov_home[p]), float(need[p]), t)
+        w.prov_on_order[p] += sum(o.quantity for o in orders)

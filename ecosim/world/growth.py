@@ -1,0 +1,33 @@
+"""Growth that starts fast and settles to a long-run rate.
+
+Compute demand and supplier capacity both grew at surge rates in 2024-25 (Epoch AI's deliveries
+more than doubled in a year); nobody expects that for a decade. A rate decaying exponentially
+from ``g0`` to ``g_inf`` with time scale ``tau`` keeps the start faithful to the data and the
+long run an explicit, sweepable uncertainty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecosim.engine.clock import DAYS_PER_YEAR
+
+
+def growth_factor(t_days: float | np.ndarray, g0: np.ndarray | float, g_inf: float,
+                  tau_years: float) -> np.ndarray:
+    """Multiplier of the initial level after ``t_days``: exp of the integrated growth rate.
+
+    ``g(s) = g_inf + (g0 - g_inf) exp(-s / tau)``, so the integral over ``[0, t]`` is
+    ``g_inf t + (g0 - g_inf) tau (1 - exp(-t / tau))`` (t and tau in years).
+    """
+    t = np.asarray(t_days, dtype=np.float64) / DAYS_PER_YEAR
+    g0 = np.asarray(g0, dtype=np.float64)
+    integral = g_inf * t + (g0 - g_inf) * tau_years * (1.0 - np.exp(-t / tau_years))
+    return np.asarray(np.exp(integral))
+
+
+def growth_rate(t_days: float, g0: np.ndarray | float, g_inf: float,
+                tau_years: float) -> np.ndarray:
+    """Instantaneous growth rate (1/year) at ``t_days``."""
+    t = t_days / DAYS_PER_YEAR
+    return np.asarray(g_inf + (np.asarray(g0) - g_inf) * np.exp(-t / tau_years))

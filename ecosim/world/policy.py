@@ -1,0 +1,64 @@
+"""Each region's quarterly build-versus-buy decision.
+
+A region aims to own ``build_share`` of the demand it expects once a build would deliver. It
+builds when the expected utilisation of its capacity exceeds the TCO break-even
+``u* = (capex / life + opex) / (8760 * p_cloud)``, or, for coordinated regions, whatever the
+market says (public programmes). Coordinated regions add procurement delays before ordering.
+Builds are limited by a yearly budget and finish only when construction is over *and* their
+accelerators have arrived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.world.cloud import prices
+from ecosim.world.state import World
+
+
+@dataclass(frozen=True)
+class BuildDecision:
+    """What a region decided this quarter."""
+
+    region: int
+    quantity: float
+    lead_time_days: float
+    break_even: float
+    utilisation: float
+
+
+def break_even_utilisation(w: World, r: int) -> float:
+    """TCO break-even utilisation of owning one H100e rather than renting it."""
+    reg = w.scenario.regions[w.regions[r]]
+    cost = reg.costs.capex_usd_per_h100e / reg.compute.life_years + reg.costs.opex_usd_per_h100e_year
+    share = w.cloud_cap[r]
+    price_r = prices(w)[r]
+    p_cloud = float(np.average(price_r, weights=share)) if share.sum() > 0 else float(price_r.mean())
+    return cost / (8760.0 * p_cloud)
+
+
+def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> BuildDecision:
+    """The region's build decision at day ``t``.
+
+    The construction lead time is drawn every quarter, build or not, so the stream stays
+    aligned between a run and its no-shock twin.
+    """
+    name = w.regions[r]
+    reg = w.scenario.regions[name]
+    pol = reg.policy
+    rng = w.streams.get(f"policy/lead_time/{name}")
+    lead = float(pol.build_lead_time_median_days * np.exp(pol.build_lead_time_sigma * rng.standard_normal()))
+    horizon = t + pol.procurement_delay_days + lead
+    expected_demand = float(w.demand_at(horizon)[r])
+    own_then = float(w.own_capacity(horizon)[r])
+    target = reg.levers.build_share * expected_demand * (1.0 + pol.reserve_margin)
+    gap = target - own_then - pipeline
+    u_star = break_even_utilisation(w, r)
+    worth_it = pol.style == "coordinated" or utilisation >= u_star
+    affordable = pol.budget_usd_per_year * pol.decision_interval_days / DAYS_PER_YEAR
+    affordable /= reg.costs.capex_usd_per_h100e
+    quantity = min(max(gap, 0.0), affordable) if worth_it else 0.0
+    return BuildDecision(r, quantity, lead, u_star, utilisation)

@@ -1,0 +1,344 @@
+"""The world's state as arrays (structure of arrays), built from a validated scenario.
+
+Indices: ``r`` regions in scenario order, ``p`` cloud providers, ``s`` chip-chain suppliers,
+``d`` accelerator designers (a subset of ``s``), ``c`` customers of a region, ``l`` layers.
+Everything a process changes lives here; the modules beside this one hold the dynamics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.engine.rng import Streams
+from ecosim.kernels.market import market_shares
+from ecosim.scenario.models import (
+    LAYERS,
+    ChipSupplier,
+    CloudProvider,
+    ModelSupplier,
+    Scenario,
+    StackSupplier,
+)
+from ecosim.world.growth import growth_factor
+
+
+@dataclass
+class Order:
+    """Accelerators ordered by a region (own build) or a cloud provider, filled first in first out."""
+
+    buyer_kind: str  # "region" or "provider"
+    buyer: int
+    designer: int
+    quantity: float
+    remaining: float
+    placed: float
+    project: int = -1  # build project waiting for it, or -1
+
+
+@dataclass
+class Project:
+    """A region's build project: done when construction is over and accelerators are in."""
+
+    region: int
+    quantity: float
+    decided: float
+    construction_done: float
+    delivered: float = 0.0
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class RegionParams:
+    """Per-region scenario parameters as arrays over regions, read on every refresh."""
+
+    margin: np.ndarray
+    own_infra: np.ndarray
+    replica: np.ndarray
+    open_stack: np.ndarray
+    porting_days: np.ndarray
+    own_models: np.ndarray
+    open_models: np.ndarray
+    api_models: np.ndarray
+    staff0: np.ndarray
+    staff_growth: np.ndarray
+    staff_per_1k: np.ndarray
+    managed_foreign: np.ndarray
+    price_factor: np.ndarray
+    own_cost_per_year: np.ndarray  # capex / life + opex, USD per H100e-year
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> RegionParams:
+        """Collect the arrays from a scenario."""
+        regs = list(scenario.regions.values())
+
+        def col(get: object) -> np.ndarray:
+            return np.array([get(r) for r in regs], dtype=np.float64)  # type: ignore[operator]
+
+        return cls(
+            margin=col(lambda r: r.policy.reserve_margin),
+            own_infra=col(lambda r: r.data.own_infrastructure_share),
+            replica=col(lambda r: r.data.replica_share),
+            open_stack=col(lambda r: r.levers.open_stack_share),
+            porting_days=col(lambda r: r.software.porting_days),
+            own_models=col(lambda r: r.models.own_share),
+            open_models=col(lambda r: r.models.open_weights_share),
+            api_models=col(lambda r: r.models.foreign_api_share),
+            staff0=col(lambda r: r.operations.staff_fte),
+            staff_growth=col(lambda r: r.operations.staff_growth_per_year),
+            staff_per_1k=col(lambda r: r.operations.staff_per_1k_h100e),
+            managed_foreign=col(lambda r: r.operations.managed_foreign_share),
+            price_factor=col(lambda r: r.costs.cloud_price_factor),
+            own_cost_per_year=col(
+                lambda r: r.costs.capex_usd_per_h100e / r.compute.life_years
+                + r.costs.opex_usd_per_h100e_year
+            ),
+        )
+
+
+@dataclass
+class World:
+    """All mutable state of one run."""
+
+    scenario: Scenario
+    streams: Streams
+    regions: list[str]
+    providers: list[str]
+    chip: list[str]
+    designers: np.ndarray  # indices into chip of accelerator suppliers
+    params: RegionParams
+    t: float = 0.0
+    # --- chip supply chain (s over chip suppliers)
+    chip_good: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    chip_home: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    chip_cap0: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    chip_g0: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    chip_cycle: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    chip_disruption: np.ndarray = field(default_factory=lambda: np.zeros(0))  # share lost
+    litho_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fab health
+    # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
+    allow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    orders: list[list[Order]] = field(default_factory=list)  # per designer, FIFO
+    throughput: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per chip supplier
+    delivered_total: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer
+    # --- own compute, by site
+    site_region: list[int] = field(default_factory=list)
+    site_cap: list[float] = field(default_factory=list)
+    site_built: list[float] = field(default_factory=list)
+    site_retire: list[float] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list)
+    # --- cloud
+    prov_home: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    prov_quality: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    prov_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    prov_headroom: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    prov_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e installed
+    prov_on_order: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    can_join: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))
+    can_stay: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))
+    price_factor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    cust_provider: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    cust_weight: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    cust_pref: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    displaced: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    # workload shares (R, P+1; last column the outside option) and displaced share (R,),
+    # updated whenever customers move
+    shares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    displaced_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    interop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # --- derived each refresh (per region)
+    demand: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    own_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cloud_need: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cloud_cap: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, P) delivered
+    # --- layers
+    porting_backlog: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stack_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    api_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    inoperability: np.ndarray = field(default_factory=lambda: np.zeros((0, len(LAYERS))))
+    direct_loss: np.ndarray = field(default_factory=lambda: np.zeros((0, len(LAYERS))))
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions."""
+        return len(self.regions)
+
+    def region_index(self, name: str) -> int:
+        """Index of region ``name``."""
+        return self.regions.index(name)
+
+    def demand_at(self, t: float) -> np.ndarray:
+        """Compute demand of every region at day ``t`` (H100e)."""
+        s = self.scenario
+        u = s.uncertainties
+        d0 = np.array([s.regions[r].demand.initial_h100e for r in self.regions])
+        g0 = np.array([s.regions[r].demand.growth_per_year for r in self.regions])
+        g0 = g0 * u.demand_growth_scale
+        g_inf = u.growth_long_run_per_year * u.demand_growth_scale
+        return d0 * growth_factor(t, g0, g_inf, u.growth_decay_years)
+
+    def region_demand(self, r: int, t: np.ndarray) -> np.ndarray:
+        """Compute demand of region ``r`` at each of the days ``t`` (H100e)."""
+        s = self.scenario
+        u = s.uncertainties
+        reg = s.regions[self.regions[r]].demand
+        g0 = reg.growth_per_year * u.demand_growth_scale
+        g_inf = u.growth_long_run_per_year * u.demand_growth_scale
+        return reg.initial_h100e * growth_factor(t, g0, g_inf, u.growth_decay_years)
+
+    def chip_capacity(self, t: float) -> np.ndarray:
+        """Capacity of each chip supplier at day ``t`` (H100e/day), after disruptions."""
+        u = self.scenario.uncertainties
+        nominal = self.chip_cap0 * growth_factor(
+            t, self.chip_g0, u.growth_long_run_per_year, u.growth_decay_years
+        )
+        return nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * self.litho_factor
+
+    def own_capacity(self, t: float) -> np.ndarray:
+        """Installed own capacity per region at day ``t`` (sites built and not retired)."""
+        out = np.zeros(self.n_regions)
+        if self.site_region:
+            reg = np.asarray(self.site_region)
+            cap = np.asarray(self.site_cap)
+            live = (np.asarray(self.site_built) <= t) & (np.asarray(self.site_retire) > t)
+            np.add.at(out, reg[live], cap[live])
+        return out
+
+
+def build_world(scenario: Scenario, streams: Streams) -> World:
+    """Create the initial state of every region, supplier and customer."""
+    regions = scenario.region_names
+    ridx = {r: i for i, r in enumerate(regions)}
+    providers = [k for k, v in scenario.suppliers.items() if isinstance(v, CloudProvider)]
+    chip = [k for k, v in scenario.suppliers.items() if isinstance(v, ChipSupplier)]
+    chip_sup = [scenario.suppliers[k] for k in chip]
+    assert all(isinstance(c, ChipSupplier) for c in chip_sup)
+    designers = np.array(
+        [i for i, k in enumerate(chip) if scenario.suppliers[k].good == "accelerator"],
+        dtype=np.int64,
+    )
+    n_r, n_p, n_s = len(regions), len(providers), len(chip)
+    w = World(scenario=scenario, streams=streams, regions=regions, providers=providers,
+              chip=chip, designers=designers, params=RegionParams.of(scenario))
+
+    w.chip_good = np.array([c.good for c in chip_sup], dtype=object)  # type: ignore[union-attr]
+    w.chip_home = np.array([ridx[c.home] for c in chip_sup], dtype=np.int64)
+    w.chip_cap0 = np.array([c.capacity_h100e_per_year for c in chip_sup])  # type: ignore[union-attr]
+    w.chip_g0 = np.array([c.growth_per_year for c in chip_sup])  # type: ignore[union-attr]
+    w.chip_cycle = np.array([c.cycle_days for c in chip_sup])  # type: ignore[union-attr]
+    w.chip_disruption = np.zeros(n_s)
+    w.litho_factor = np.ones(n_s)
+    w.allow = np.ones((n_s, n_r))
+    w.orders = [[] for _ in range(len(designers))]
+    w.throughput = np.zeros(n_s)
+    w.delivered_total = np.zeros(len(designers))
+
+    provs = [scenario.suppliers[k] for k in providers]
+    w.prov_home = np.array([ridx[p.home] for p in provs], dtype=np.int64)
+    w.prov_quality = np.array([p.quality for p in provs])  # type: ignore[union-attr]
+    w.prov_price = np.array([p.price_usd_per_h100e_hour for p in provs])  # type: ignore[union-attr]
+    w.prov_headroom = np.array([p.headroom for p in provs])  # type: ignore[union-attr]
+    w.can_join = np.ones((n_r, n_p), dtype=np.uint8)
+    w.can_stay = np.ones((n_r, n_p), dtype=np.uint8)
+    w.price_factor = np.ones((n_r, n_p))
+    w.interop = np.eye(n_r)
+    for r, name in enumerate(regions):
+        for partner, value in scenario.regions[name].levers.interoperability.items():
+            w.interop[r, ridx[partner]] = value
+    _init_sites(w)
+    _init_customers(w)
+    update_shares(w)
+    w.demand = w.demand_at(0.0)
+    w.own_cap = w.own_capacity(0.0)
+    w.cloud_need = np.maximum(0.0, w.demand * (1 + w.params.margin) - w.own_cap)
+    usage = provider_usage(w)
+    w.prov_cap = usage * (1.0 + w.prov_headroom)
+    w.prov_on_order = np.zeros(n_p)
+    w.cloud_cap = np.zeros((n_r, n_p))
+    w.porting_backlog = np.zeros(n_r)
+    w.stack_access = np.ones(n_r)
+    w.api_access = np.ones(n_r)
+    w.inoperability = np.zeros((n_r, len(LAYERS)))
+    w.direct_loss = np.zeros((n_r, len(LAYERS)))
+    return w
+
+
+def _init_sites(w: World) -> None:
+    """Split each region's initial own capacity into its largest site and typical sites.
+
+    Ages are spread evenly over the life so the initial stock retires gradually, not at once.
+    """
+    for r, name in enumerate(w.regions):
+        comp = w.scenario.regions[name].compute
+        life = comp.life_years * DAYS_PER_YEAR
+        remaining = comp.own_h100e
+        sizes: list[float] = []
+        if remaining > 0:
+            first = min(comp.largest_site_h100e, remaining) or remaining
+            sizes.append(first)
+            remaining -= first
+        while remaining > 1e-9:
+            size = min(comp.typical_site_h100e, remaining)
+            sizes.append(size)
+            remaining -= size
+        for k, size in enumerate(sizes):
+            # the largest site is the newest; the others are spread over ages [0, life)
+            age = 0.0 if k == 0 else life * ((k - 1) + 0.5) / max(1, len(sizes) - 1)
+            w.site_region.append(r)
+            w.site_cap.append(size)
+            w.site_built.append(-age)
+            w.site_retire.append(life - age)
+
+
+def _init_customers(w: World) -> None:
+    """Draw customers' sizes and preferences and place them by the initial shares."""
+    s = w.scenario
+    n_p = len(w.providers)
+    sizes = [s.regions[r].cloud.customers for r in w.regions]
+    n_c = max(sizes)
+    w.cust_provider = np.full((w.n_regions, n_c), -1, dtype=np.int64)
+    w.cust_weight = np.zeros((w.n_regions, n_c))
+    w.cust_pref = np.zeros((w.n_regions, n_c))
+    w.displaced = np.zeros((w.n_regions, n_c), dtype=bool)
+    pidx = {p: i for i, p in enumerate(w.providers)}
+    spread = s.uncertainties.market.pref_spread
+    for r, name in enumerate(w.regions):
+        cloud = s.regions[name].cloud
+        rng = w.streams.get(f"customers/init/{name}")
+        c = cloud.customers
+        # customer sizes: lognormal, so a few large accounts hold much of the workload
+        weight = rng.lognormal(0.0, 1.0, size=c)
+        w.cust_weight[r, :c] = weight / weight.sum()
+        pref = rng.lognormal(-0.5 * spread**2, spread, size=c)
+        w.cust_pref[r, :c] = cloud.sovereignty_pref * pref
+        shares = np.zeros(n_p)
+        for pid, share in cloud.initial_shares.items():
+            shares[pidx[pid]] = share
+        if shares.sum() <= 0:
+            home = np.flatnonzero(w.prov_home == r)
+            shares[home if home.size else np.arange(n_p)] = 1.0
+        shares = shares / shares.sum()
+        # assign by cumulative workload so the initial workload shares match the given ones
+        order = rng.permutation(c)
+        cum = np.cumsum(w.cust_weight[r, order])
+        edges = np.cumsum(shares)
+        w.cust_provider[r, order] = np.minimum(np.searchsorted(edges, cum - 1e-12), n_p - 1)
+
+
+def update_shares(w: World) -> None:
+    """Recompute workload shares after customers moved."""
+    w.shares = np.asarray(market_shares(w.cust_provider, w.cust_weight, len(w.providers)))
+    total = np.maximum(w.cust_weight.sum(axis=1), 1e-300)
+    w.displaced_share = (w.cust_weight * w.displaced).sum(axis=1) / total
+
+
+def demand_by_provider(w: World) -> np.ndarray:
+    """H100e each region's customers ask of each provider (R, P), before rationing."""
+    return np.asarray(w.shares[:, : len(w.providers)] * w.cloud_need[:, None])
+
+
+def provider_usage(w: World) -> np.ndarray:
+    """H100e each provider's customers ask for (before rationing)."""
+    return np.asarray(demand_by_provider(w).sum(axis=0))

@@ -1,0 +1,180 @@
+"""The accelerator supply chain: upstream capacity, designers' output, orders, lead times.
+
+Every stage speaks H100e: a designer's output needs one unit of each upstream good (wafers,
+HBM, packaging) per H100e. Each upstream supplier splits its capacity over the designers it may
+serve (an export control removes a flow, but for its compliant share), so a designer's output
+is the least of its own capacity and what it gets of each upstream good. Output fills orders
+first in, first out. Lithography does not limit output directly: a foundry cut off from tools
+loses servicing, and its health ``litho_factor`` drifts toward its tool access over years.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.scenario.models import UPSTREAM_GOODS
+from ecosim.world.state import Order, World
+
+#: Goods whose lead time the recorder reports, in this order.
+LEAD_GOODS: tuple[str, ...] = ("accelerator", "wafer", "hbm", "packaging", "lithography")
+
+
+def designer_output(w: World, t: float) -> np.ndarray:
+    """Possible output of each designer (H100e/day) given upstream supply at day ``t``."""
+    cap = w.chip_capacity(t)
+    des = w.designers
+    out = cap[des].copy()
+    des_home = w.chip_home[des]
+    for good in UPSTREAM_GOODS:
+        sup = np.flatnonzero(w.chip_good == good)
+        if sup.size == 0:
+            continue
+        got = np.zeros(des.size)
+        for s in sup:
+            weight = cap[des] * w.allow[s, des_home]
+            total = weight.sum()
+            if total > 0:
+                got += cap[s] * weight / total
+        out = np.minimum(out, got)
+    return out
+
+
+def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], None]) -> None:
+    """Produce over ``[t0, t1)`` and fill orders; call ``on_delivery`` for each filled order."""
+    dt = t1 - t0
+    if dt <= 0:
+        return
+    u = w.scenario.uncertainties.supply
+    # fab health drifts toward tool access (exact exponential step)
+    litho = np.flatnonzero(w.chip_good == "lithography")
+    fabs = np.flatnonzero(w.chip_good == "wafer")
+    if litho.size and fabs.size:
+        cap = w.chip_cap0[litho]
+        access = (w.allow[litho][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum()
+        decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
+        w.litho_factor[fabs] = access + (w.litho_factor[fabs] - access) * decay
+    possible = designer_output(w, t0)
+    produced = np.zeros(w.designers.size)
+    for k in range(w.designers.size):
+        budget = possible[k] * dt
+        queue = w.orders[k]
+        while queue and budget > 1e-12:
+            order = queue[0]
+            take = min(order.remaining, budget)
+            order.remaining -= take
+            budget -= take
+            produced[k] += take
+            if order.remaining <= 1e-9 * max(order.quantity, 1.0):
+                queue.pop(0)
+                on_delivery(order)
+    w.delivered_total += produced
+    rate = produced / dt
+    w.throughput[:] = 0.0
+    w.throughput[w.designers] = rate
+    used = rate.sum()
+    for good in UPSTREAM_GOODS:
+        sup = np.flatnonzero(w.chip_good == good)
+        cap = w.chip_capacity(t0)[sup]
+        if sup.size and cap.sum() > 0:
+            w.throughput[sup] = used * cap / cap.sum()
+
+
+def route_weights(w: World, buyer_home: int, t: float) -> np.ndarray:
+    """How a buyer homed in ``buyer_home`` splits an order over designers."""
+    possible = designer_output(w, t)
+    weight = possible * w.allow[w.designers, buyer_home]
+    if weight.sum() <= 0:
+        weight = w.chip_capacity(t)[w.designers] * w.allow[w.designers, buyer_home]
+    return weight
+
+
+def place_order(w: World, kind: str, buyer: int, buyer_home: int, quantity: float,
+                t: float, project: int = -1) -> list[Order]:
+    """Split ``quantity`` H100e over the designers the buyer may buy from and queue it."""
+    weight = route_weights(w, buyer_home, t)
+    total = weight.sum()
+    placed: list[Order] = []
+    if quantity <= 0 or total <= 0:
+        return placed
+    for k in np.flatnonzero(weight > 0):
+        q = quantity * weight[k] / total
+        order = Order(kind, buyer, int(k), q, q, t, project)
+        w.orders[int(k)].append(order)
+        placed.append(order)
+    return placed
+
+
+def reroute_blocked(w: World, t: float) -> list[Order]:
+    """Cancel the blocked share of queued orders and place it where the buyer may buy.
+
+    Called when a control starts: a blocked buyer's orders at a designer keep only the
+    compliant share; the rest goes to designers still open to it (substitution).
+    """
+    cut_orders: list[tuple[Order, int, float]] = []
+    for k in range(w.designers.size):
+        s = int(w.designers[k])
+        kept: list[Order] = []
+        for order in w.orders[k]:
+            home = _buyer_home(w, order)
+            share = w.allow[s, home]
+            if share >= 1.0:
+                kept.append(order)
+                continue
+            cut = order.remaining * (1.0 - share)
+            order.remaining -= cut
+            order.quantity -= cut
+            if order.remaining > 1e-9:
+                kept.append(order)
+            cut_orders.append((order, home, cut))
+        w.orders[k] = kept
+    # placed after every queue is rebuilt, so a new order is never cut again in this pass
+    moved: list[Order] = []
+    for order, home, cut in cut_orders:
+        moved.extend(place_order(w, order.buyer_kind, order.buyer, home, cut, t, order.project))
+    return moved
+
+
+def _buyer_home(w: World, order: Order) -> int:
+    return order.buyer if order.buyer_kind == "region" else int(w.prov_home[order.buyer])
+
+
+def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lead time per good in :data:`LEAD_GOODS` (days) and a flag where it is capped.
+
+    Accelerators: Little's law, backlog / throughput, plus the assembly cycle. Upstream goods:
+    the production cycle stretched by congestion, ``cycle / (1 - utilisation)``. Capped at the
+    scenario's maximum and flagged, which is also what an embargo (no throughput) shows.
+    """
+    cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
+    cap = w.chip_capacity(t)
+    out = np.zeros(len(LEAD_GOODS))
+    flag = np.zeros(len(LEAD_GOODS), dtype=bool)
+    des = w.designers
+    backlog = sum(o.remaining for q in w.orders for o in q)
+    rate = w.throughput[des].sum()
+    cycle = float(np.average(w.chip_cycle[des], weights=np.maximum(cap[des], 1e-12)))
+    if backlog <= 0:
+        out[0] = cycle
+    elif rate <= 0:
+        out[0] = np.inf
+    else:
+        out[0] = cycle + backlog / rate
+    fabs = np.flatnonzero(w.chip_good == "wafer")
+    for i, good in enumerate(LEAD_GOODS[1:], start=1):
+        sup = np.flatnonzero(w.chip_good == good)
+        if sup.size == 0:
+            out[i] = 0.0
+            continue
+        if good == "lithography":
+            # tools sustain fab output: utilisation is fab capacity over what tools can support
+            util = cap[fabs].sum() / max(cap[sup].sum(), 1e-12) if fabs.size else 0.0
+        else:
+            util = w.throughput[sup].sum() / max(cap[sup].sum(), 1e-12)
+        cyc = float(np.average(w.chip_cycle[sup], weights=np.maximum(cap[sup], 1e-12)))
+        out[i] = cyc / max(1.0 - min(util, 1.0), 1e-9)
+    flag = out >= cap_max
+    out = np.minimum(out, cap_max)
+    return out, flag
