@@ -3,7 +3,9 @@
 The public API mirrors the command line::
 
     import ecosim
-    loaded = ecosim.load_scenario("scenarios/baseline.yaml", overrides=["regions.EU.levers.build_share=0.6"])
+    loaded = ecosim.load_scenario(
+        "scenarios/baseline.yaml", overrides=["regions.EU.levers.build_share=0.6"]
+    )
     ds = ecosim.simulate(loaded)
     ds["bottleneck"].to_pandas()
 """

@@ -30,8 +30,9 @@ def ecosim_version() -> str:
         return "0+unknown"
 
 
-def _run_one(scenario: Scenario, streams: Streams, with_shocks: bool,
-             progress: Progress | None, label: str) -> xr.Dataset:
+def _run_one(
+    scenario: Scenario, streams: Streams, with_shocks: bool, progress: Progress | None, label: str
+) -> xr.Dataset:
     sim = Simulation(scenario, streams, with_shocks=with_shocks)
     callback = (lambda f: progress(label, f)) if progress else None
     rec = sim.run(callback)

@@ -60,7 +60,8 @@ def _writable(path: Path) -> bool:
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out_path: Annotated[
-        Path | None, typer.Option("--out", "-o", help="NetCDF file to write (default outputs/<name>.nc).")
+        Path | None,
+        typer.Option("--out", "-o", help="NetCDF file to write (default outputs/<name>.nc)."),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Replace the scenario's seed.", min=0)] = None,
     overrides: Annotated[
@@ -85,7 +86,7 @@ def run(
 
     try:
         ds = _with_progress(lambda cb: simulate(loaded, progress=cb), quiet)
-    except Exception as exc:  # noqa: BLE001 - any failure of a valid run is reported, exit 1
+    except Exception as exc:
         err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {exc}", highlight=False)
         raise typer.Exit(EXIT_RUN_FAILED) from None
     write_netcdf(ds, target)
@@ -110,8 +111,12 @@ def _with_progress(job: Any, quiet: bool) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(), console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         tasks: dict[str, Any] = {}
 
@@ -170,7 +175,11 @@ def validate(
 
     if provenance:
         entries = list(iter_provenance(load_defaults_raw()))
-        numeric = [e for e in entries if isinstance(e.value, int | float | list) and not isinstance(e.value, bool)]
+        numeric = [
+            e
+            for e in entries
+            if isinstance(e.value, int | float | list) and not isinstance(e.value, bool)
+        ]
         assumed = [e for e in numeric if not e.fact]
         table = Table(title="Defaults resting on assumptions", title_justify="left")
         table.add_column("key")

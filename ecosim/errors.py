@@ -52,8 +52,7 @@ class InputError(Exception):
     def message(self) -> str:
         """The one-line explanation shown to the user."""
         text = (
-            f"{self.source}: {format_path(self.path)}: expected {self.expected}, "
-            f"found {self.found}"
+            f"{self.source}: {format_path(self.path)}: expected {self.expected}, found {self.found}"
         )
         return f"{text} ({self.hint})" if self.hint else text
 

@@ -39,7 +39,9 @@ class Streams:
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
         """The seed sequence of stream ``name`` (a pure function of entropy, run and name)."""
-        return np.random.SeedSequence(self.entropy, spawn_key=(*self.root.spawn_key, *_name_key(name)))
+        return np.random.SeedSequence(
+            self.entropy, spawn_key=(*self.root.spawn_key, *_name_key(name))
+        )
 
     def get(self, name: str) -> np.random.Generator:
         """The generator of stream ``name``, created on first use and kept for the run."""

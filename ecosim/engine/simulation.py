@@ -23,7 +23,7 @@ from ecosim.world import cloud, layers, policy, supply
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
 from ecosim.world.shocks import Occurrence, ShockType, impose_active, make_shock, occurrences
-from ecosim.world.state import Order, Project, World, build_world
+from ecosim.world.state import Order, Project, World, build_world, finish_migrations
 
 Progress = Callable[[float], None]
 
@@ -101,6 +101,7 @@ class Simulation:
         t = w.t
         w.demand = w.demand_at(t)
         w.own_cap = w.own_capacity(t)
+        finish_migrations(w, t)
         w.cloud_need = np.maximum(0.0, w.demand * (1.0 + w.params.margin) - w.own_cap)
         cloud.refresh_cloud(w)
         ratio = np.where(
@@ -117,9 +118,13 @@ class Simulation:
             return
         project = w.projects[order.project]
         project.delivered += order.quantity
-        # re-routed orders keep the project's total, so count quantity, not orders
+        self._check_project(order.project)
+
+    def _check_project(self, index: int) -> None:
+        # re-routed orders keep the project's total (or shrink it), so count quantity
+        project = self.world.projects[index]
         if project.delivered >= project.quantity * (1.0 - 1e-9):
-            event = self.project_events.get(order.project)
+            event = self.project_events.get(index)
             if event is not None and not event.triggered:
                 event.succeed()
 
@@ -141,7 +146,7 @@ class Simulation:
         while True:
             yield self.env.timeout(interval)
             self.sync()
-            cloud.market_step(self.world)
+            cloud.market_step(self.world, float(self.env.now))
             self.refresh()
 
     def _providers(self) -> Generator[simpy.Event, Any, None]:
@@ -178,7 +183,11 @@ class Simulation:
         w.projects.append(project)
         delivered = self.env.event()
         self.project_events[index] = delivered
-        orders = supply.place_order(w, "region", r, r, decision.quantity, float(self.env.now), index)
+        orders = supply.place_order(
+            w, "region", r, r, decision.quantity, float(self.env.now), index
+        )
+        # what no designer open to the region can supply is not ordered: the project shrinks
+        project.quantity = sum(o.quantity for o in orders)
         if not orders:
             delivered.succeed()
         remaining = max(0.0, project.construction_done - self.env.now)
@@ -201,6 +210,9 @@ class Simulation:
         self.active.append(shock)
         impose_active(self.world, self.active)
         shock.on_start(self.world, float(self.env.now))
+        for index, project in enumerate(self.world.projects):
+            if not project.finished:
+                self._check_project(index)
         self.refresh()
         if math.isinf(occ.end):
             return

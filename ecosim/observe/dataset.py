@@ -50,6 +50,10 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
             if v.dtype.kind in "fiub" and v.ndim > 0
         }
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
+        # mkstemp creates 0600; give the file the permissions a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

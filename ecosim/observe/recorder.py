@@ -99,7 +99,9 @@ class Recorder:
         lead, capped = supply.lead_times(w, w.t)
         b["lead_time"][k] = lead
         b["lead_time_capped"][k] = capped
-        b["queue_wait"][k] = np.where(arrivals > 0, out[:, jk.QUEUE_AREA] / np.maximum(arrivals, 1), 0.0)
+        b["queue_wait"][k] = np.where(
+            arrivals > 0, out[:, jk.QUEUE_AREA] / np.maximum(arrivals, 1), 0.0
+        )
         b["backlog"][k] = sim.jobs.backlog()
         b["compute_requested"][k] = out[:, jk.REQUESTED]
         b["compute_served"][k] = out[:, jk.SERVED]

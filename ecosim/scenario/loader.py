@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ecosim.errors import InputError, format_path
+from ecosim.errors import InputError
 from ecosim.scenario.defaults import calibration_dir, load_defaults
 from ecosim.scenario.models import Scenario
 
@@ -179,7 +179,7 @@ def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any)
     if isinstance(regions, dict):
         for name, entry in list(regions.items()):
             entry = entry if isinstance(entry, dict) else {}
-            profile = entry.get("profile", name)
+            profile = str(entry.get("profile", name))
             if profile not in profiles:
                 raise InputError(
                     source_of(["regions", name, "profile"]),
@@ -220,7 +220,7 @@ def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any)
     shocks = merged.get("shocks")
     if isinstance(shocks, list):
         merged["shocks"] = [
-            deep_merge(shock_defaults.get(s.get("type"), {}), s) if isinstance(s, dict) else s
+            deep_merge(shock_defaults.get(str(s.get("type")), {}), s) if isinstance(s, dict) else s
             for s in shocks
         ]
 
@@ -233,15 +233,18 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _has_child(node: Any, item: str | int) -> bool:
+    if isinstance(node, dict):
+        return item in node
+    return isinstance(node, list) and isinstance(item, int) and item < len(node)
+
+
 def _data_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
     """Drop pydantic's union tags from ``loc`` so it names keys that exist in the data."""
     path: list[str | int] = []
     node = data
     for item in loc:
-        if isinstance(node, dict) and item in node:
-            node = node[item]
-            path.append(item)
-        elif isinstance(node, list) and isinstance(item, int) and item < len(node):
+        if _has_child(node, item):
             node = node[item]
             path.append(item)
         elif isinstance(node, dict) and isinstance(item, str):
@@ -279,12 +282,7 @@ def _readable_path(data: Any, path: Sequence[str | int]) -> list[str | int]:
             out.append(str(node[item]["id"]))
         else:
             out.append(item)
-        if isinstance(node, dict) and item in node:
-            node = node[item]
-        elif isinstance(node, list) and isinstance(item, int) and item < len(node):
-            node = node[item]
-        else:
-            node = None
+        node = node[item] if _has_child(node, item) else None
     return out
 
 
@@ -330,9 +328,7 @@ def _locate_source(
 def _has_path(data: Any, path: Sequence[str | int]) -> bool:
     node = data
     for item in path:
-        if isinstance(node, dict) and item in node:
-            node = node[item]
-        elif isinstance(node, list) and isinstance(item, int) and item < len(node):
+        if _has_child(node, item):
             node = node[item]
         else:
             return False

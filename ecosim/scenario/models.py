@@ -26,7 +26,14 @@ GOODS: tuple[str, ...] = (
     "open_weights",
     "materials",
 )
-CHIP_GOODS: tuple[str, ...] = ("accelerator", "wafer", "lithography", "hbm", "packaging", "materials")
+CHIP_GOODS: tuple[str, ...] = (
+    "accelerator",
+    "wafer",
+    "lithography",
+    "hbm",
+    "packaging",
+    "materials",
+)
 #: Goods an accelerator needs one H100e-equivalent unit of, per unit made.
 UPSTREAM_GOODS: tuple[str, ...] = ("wafer", "hbm", "packaging")
 
@@ -342,6 +349,9 @@ class Market(Strict):
 
     interval_days: Positive
     reselect_share: Fraction
+    transition_days: NonNegative = Field(
+        description="days a customer forced off a provider waits before the new one serves it"
+    )
     beta_quality: NonNegative
     alpha_price: NonNegative
     gamma_network: NonNegative

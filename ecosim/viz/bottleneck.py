@@ -32,12 +32,19 @@ def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
         for j in range(len(layers)):
             dark = values[i, j] > 0.6 * vmax
             ax.text(
-                j, i, f"{share[i, j]:.0%}\n{values[i, j]:.2g} d", ha="center", va="center",
-                fontsize=8, color="white" if dark else "black",
+                j,
+                i,
+                f"{share[i, j]:.0%}\n{_days(values[i, j])} d",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if dark else "black",
             )
     fragile = ds["most_fragile_layer"].values
     ax.set_xticks(range(len(layers)), layers)
-    ax.set_yticks(range(len(regions)), [f"{r} ({f})" for r, f in zip(regions, fragile, strict=True)])
+    ax.set_yticks(
+        range(len(regions)), [f"{r} ({f})" for r, f in zip(regions, fragile, strict=True)]
+    )
     ax.set_xlabel("layer")
     ax.set_ylabel("region (most fragile layer)")
     shocks = ds.attrs.get("shocks", "")
@@ -48,7 +55,8 @@ def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
     bar = fig.colorbar(im, ax=ax)
     bar.set_label("resilience loss vs no-shock twin (days of full service lost)")
     fig.text(
-        0.01, 0.01,
+        0.01,
+        0.01,
         "Cell: share of the region's loss in that layer, and the loss in days. Colour: raw loss,"
         " one scale for all regions.",
         fontsize=7,
@@ -58,3 +66,11 @@ def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
+
+
+def _days(value: float) -> str:
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 1:
+        return f"{value:.1f}"
+    return f"{value:.2g}"

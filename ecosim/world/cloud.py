@@ -12,7 +12,12 @@ import numpy as np
 from ecosim.engine.clock import DAYS_PER_YEAR
 from ecosim.kernels.market import choose_providers, hhi
 from ecosim.world.growth import growth_rate
-from ecosim.world.state import World, demand_by_provider, provider_usage, update_shares
+from ecosim.world.state import (
+    World,
+    demand_by_provider,
+    provider_usage,
+    update_shares,
+)
 from ecosim.world.supply import place_order
 
 
@@ -26,8 +31,12 @@ def concentration(w: World) -> np.ndarray:
     return np.asarray(hhi(w.shares))
 
 
-def market_step(w: World) -> None:
-    """One monthly round of provider choice."""
+def market_step(w: World, t: float) -> None:
+    """One monthly round of provider choice.
+
+    Customers on a provider that withdrew are displaced: they must re-choose, and once they
+    land the new provider serves them only after the transition period (switching windows).
+    """
     s = w.scenario
     m = s.uncertainties.market
     rng = w.streams.get("market/choices")
@@ -36,25 +45,41 @@ def market_step(w: World) -> None:
     draw_u = rng.random((n_r, n_c))
     gumbel = rng.gumbel(size=(n_r, n_c, n_p + 1))
     active = w.cust_weight > 0
-    reselect = ((draw_u < m.reselect_share) | w.displaced) & active
     on = w.cust_provider >= 0
     stuck = np.zeros_like(on)
     stuck[on] = w.can_stay[np.nonzero(on)[0], w.cust_provider[on]] == 0
     w.displaced |= stuck & active
-    reselect |= stuck & active
+    w.ready_at[stuck] = np.inf
+    searching = w.displaced & ~np.isfinite(w.ready_at)
+    reselect = ((draw_u < m.reselect_share) & ~w.displaced) | searching | stuck
+    reselect &= active
     usage = provider_usage(w)
     headroom = np.maximum(w.prov_cap - usage, 0.0)
     installed = w.shares[:, :n_p].copy()
     switching = np.array([s.regions[r].cloud.switching_cost for r in w.regions])
     work = w.cust_weight * w.cloud_need[:, None]
     choose_providers(
-        w.prov_quality, prices(w), w.prov_home, w.can_join, w.can_stay, headroom,
-        m.beta_quality, m.alpha_price, m.gamma_network, m.outside_utility, switching,
-        w.interop, installed, w.cust_provider, work, w.cust_pref,
-        reselect.astype(np.uint8), gumbel,
+        w.prov_quality,
+        prices(w),
+        w.prov_home,
+        w.can_join,
+        w.can_stay,
+        headroom,
+        m.beta_quality,
+        m.alpha_price,
+        m.gamma_network,
+        m.outside_utility,
+        switching,
+        w.interop,
+        installed,
+        w.cust_provider,
+        work,
+        w.cust_pref,
+        reselect.astype(np.uint8),
+        gumbel,
     )
-    # a displaced customer who found a provider is no longer displaced
-    w.displaced &= w.cust_provider < 0
+    landed = searching & (w.cust_provider >= 0)
+    w.ready_at[landed] = t + m.transition_days
     update_shares(w)
 
 
@@ -71,8 +96,14 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     s = w.scenario
     u = s.uncertainties
     horizon = u.supply.provider_order_horizon_days
-    g = float(growth_rate(t, np.mean([s.regions[r].demand.growth_per_year for r in w.regions]),
-                          u.growth_long_run_per_year, u.growth_decay_years))
+    g = float(
+        growth_rate(
+            t,
+            float(np.mean([s.regions[r].demand.growth_per_year for r in w.regions])),
+            u.growth_long_run_per_year,
+            u.growth_decay_years,
+        )
+    )
     g *= u.demand_growth_scale
     life = 5.0 * DAYS_PER_YEAR
     w.prov_cap *= np.exp(-interval / life)

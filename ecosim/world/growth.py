@@ -13,8 +13,9 @@ import numpy as np
 from ecosim.engine.clock import DAYS_PER_YEAR
 
 
-def growth_factor(t_days: float | np.ndarray, g0: np.ndarray | float, g_inf: float,
-                  tau_years: float) -> np.ndarray:
+def growth_factor(
+    t_days: float | np.ndarray, g0: np.ndarray | float, g_inf: float, tau_years: float
+) -> np.ndarray:
     """Multiplier of the initial level after ``t_days``: exp of the integrated growth rate.
 
     ``g(s) = g_inf + (g0 - g_inf) exp(-s / tau)``, so the integral over ``[0, t]`` is
@@ -26,8 +27,9 @@ def growth_factor(t_days: float | np.ndarray, g0: np.ndarray | float, g_inf: flo
     return np.asarray(np.exp(integral))
 
 
-def growth_rate(t_days: float, g0: np.ndarray | float, g_inf: float,
-                tau_years: float) -> np.ndarray:
+def growth_rate(
+    t_days: float, g0: np.ndarray | float, g_inf: float, tau_years: float
+) -> np.ndarray:
     """Instantaneous growth rate (1/year) at ``t_days``."""
     t = t_days / DAYS_PER_YEAR
     return np.asarray(g_inf + (np.asarray(g0) - g_inf) * np.exp(-t / tau_years))

@@ -44,8 +44,9 @@ def pareto_scale(mix: JobMix) -> float:
 class JobSource:
     """Arrivals of one region, generated block by block from its stream."""
 
-    def __init__(self, rng: np.random.Generator, mix: JobMix,
-                 demand_at: Callable[[np.ndarray], np.ndarray]) -> None:
+    def __init__(
+        self, rng: np.random.Generator, mix: JobMix, demand_at: Callable[[np.ndarray], np.ndarray]
+    ) -> None:
         self.rng = rng
         self.mix = mix
         self.demand_at = demand_at
@@ -54,8 +55,11 @@ class JobSource:
         self.next_id = 0
         self._pos = 0
         self._data: dict[str, np.ndarray] = {
-            "t": np.zeros(0), "size": np.zeros(0), "dur": np.zeros(0),
-            "prio": np.zeros(0, dtype=np.int64), "patience": np.zeros(0),
+            "t": np.zeros(0),
+            "size": np.zeros(0),
+            "dur": np.zeros(0),
+            "prio": np.zeros(0, dtype=np.int64),
+            "patience": np.zeros(0),
             "id": np.zeros(0, dtype=np.int64),
         }
 
@@ -118,9 +122,21 @@ class JobFlow:
         cat[5] = cat[5].astype(np.int64)
         self.arrivals += counts
         jk.advance_jobs(
-            t0, t1, np.ascontiguousarray(capacity, dtype=np.float64),
-            cat[0], cat[1], cat[2], cat[3], cat[4], cat[5],
-            off, self.pool.js, self.pool.ji, self.pool.n, self.pool.used, self.out,
+            t0,
+            t1,
+            np.ascontiguousarray(capacity, dtype=np.float64),
+            cat[0],
+            cat[1],
+            cat[2],
+            cat[3],
+            cat[4],
+            cat[5],
+            off,
+            self.pool.js,
+            self.pool.ji,
+            self.pool.n,
+            self.pool.used,
+            self.out,
             self._no_starts,
         )
 

@@ -33,10 +33,14 @@ class BuildDecision:
 def break_even_utilisation(w: World, r: int) -> float:
     """TCO break-even utilisation of owning one H100e rather than renting it."""
     reg = w.scenario.regions[w.regions[r]]
-    cost = reg.costs.capex_usd_per_h100e / reg.compute.life_years + reg.costs.opex_usd_per_h100e_year
+    cost = (
+        reg.costs.capex_usd_per_h100e / reg.compute.life_years + reg.costs.opex_usd_per_h100e_year
+    )
     share = w.cloud_cap[r]
     price_r = prices(w)[r]
-    p_cloud = float(np.average(price_r, weights=share)) if share.sum() > 0 else float(price_r.mean())
+    p_cloud = (
+        float(np.average(price_r, weights=share)) if share.sum() > 0 else float(price_r.mean())
+    )
     return cost / (8760.0 * p_cloud)
 
 
@@ -50,7 +54,9 @@ def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> B
     reg = w.scenario.regions[name]
     pol = reg.policy
     rng = w.streams.get(f"policy/lead_time/{name}")
-    lead = float(pol.build_lead_time_median_days * np.exp(pol.build_lead_time_sigma * rng.standard_normal()))
+    lead = float(
+        pol.build_lead_time_median_days * np.exp(pol.build_lead_time_sigma * rng.standard_normal())
+    )
     horizon = t + pol.procurement_delay_days + lead
     expected_demand = float(w.demand_at(horizon)[r])
     own_then = float(w.own_capacity(horizon)[r])

@@ -86,7 +86,7 @@ class ShockType(ABC):
     def impose(self, w: World) -> None:
         """Apply the effect of this shock, while active, on top of a clean slate."""
 
-    def on_start(self, w: World, t: float) -> None:
+    def on_start(self, w: World, t: float) -> None:  # noqa: B027 - optional hook
         """One-off transitions when the shock starts (default: none)."""
 
 

@@ -18,16 +18,14 @@ from ecosim.scenario.models import (
     LAYERS,
     ChipSupplier,
     CloudProvider,
-    ModelSupplier,
     Scenario,
-    StackSupplier,
 )
 from ecosim.world.growth import growth_factor
 
 
 @dataclass
 class Order:
-    """Accelerators ordered by a region (own build) or a cloud provider, filled first in first out."""
+    """Accelerators ordered by a region (own build) or a provider; filled first in, first out."""
 
     buyer_kind: str  # "region" or "provider"
     buyer: int
@@ -92,8 +90,10 @@ class RegionParams:
             managed_foreign=col(lambda r: r.operations.managed_foreign_share),
             price_factor=col(lambda r: r.costs.cloud_price_factor),
             own_cost_per_year=col(
-                lambda r: r.costs.capex_usd_per_h100e / r.compute.life_years
-                + r.costs.opex_usd_per_h100e_year
+                lambda r: (
+                    r.costs.capex_usd_per_h100e / r.compute.life_years
+                    + r.costs.opex_usd_per_h100e_year
+                )
             ),
         )
 
@@ -146,7 +146,11 @@ class World:
     # workload shares (R, P+1; last column the outside option) and displaced share (R,),
     # updated whenever customers move
     shares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    served_shares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     displaced_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # a displaced customer that found a new provider is served from this day (inf: not yet)
+    ready_at: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    next_ready: float = np.inf
     interop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     # --- derived each refresh (per region)
     demand: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -220,10 +224,17 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
         dtype=np.int64,
     )
     n_r, n_p, n_s = len(regions), len(providers), len(chip)
-    w = World(scenario=scenario, streams=streams, regions=regions, providers=providers,
-              chip=chip, designers=designers, params=RegionParams.of(scenario))
+    w = World(
+        scenario=scenario,
+        streams=streams,
+        regions=regions,
+        providers=providers,
+        chip=chip,
+        designers=designers,
+        params=RegionParams.of(scenario),
+    )
 
-    w.chip_good = np.array([c.good for c in chip_sup], dtype=object)  # type: ignore[union-attr]
+    w.chip_good = np.array([c.good for c in chip_sup], dtype=object)
     w.chip_home = np.array([ridx[c.home] for c in chip_sup], dtype=np.int64)
     w.chip_cap0 = np.array([c.capacity_h100e_per_year for c in chip_sup])  # type: ignore[union-attr]
     w.chip_g0 = np.array([c.growth_per_year for c in chip_sup])  # type: ignore[union-attr]
@@ -302,6 +313,7 @@ def _init_customers(w: World) -> None:
     w.cust_weight = np.zeros((w.n_regions, n_c))
     w.cust_pref = np.zeros((w.n_regions, n_c))
     w.displaced = np.zeros((w.n_regions, n_c), dtype=bool)
+    w.ready_at = np.full((w.n_regions, n_c), np.inf)
     pidx = {p: i for i, p in enumerate(w.providers)}
     spread = s.uncertainties.market.pref_spread
     for r, name in enumerate(w.regions):
@@ -328,17 +340,35 @@ def _init_customers(w: World) -> None:
 
 
 def update_shares(w: World) -> None:
-    """Recompute workload shares after customers moved."""
-    w.shares = np.asarray(market_shares(w.cust_provider, w.cust_weight, len(w.providers)))
+    """Recompute workload shares after customers moved or finished migrating."""
+    n_p = len(w.providers)
+    w.shares = np.asarray(market_shares(w.cust_provider, w.cust_weight, n_p))
+    # customers still migrating are contracted but not served yet
+    serving = np.where(w.displaced, -1, w.cust_provider)
+    w.served_shares = np.asarray(market_shares(serving, w.cust_weight, n_p))
     total = np.maximum(w.cust_weight.sum(axis=1), 1e-300)
     w.displaced_share = (w.cust_weight * w.displaced).sum(axis=1) / total
+    waiting = w.ready_at[w.displaced]
+    w.next_ready = (
+        float(waiting[np.isfinite(waiting)].min()) if np.isfinite(waiting).any() else np.inf
+    )
+
+
+def finish_migrations(w: World, t: float) -> None:
+    """Customers whose migration is over are served by their new provider from ``t``."""
+    if t < w.next_ready:
+        return
+    done = w.displaced & (w.ready_at <= t)
+    w.displaced &= ~done
+    w.ready_at[done] = np.inf
+    update_shares(w)
 
 
 def demand_by_provider(w: World) -> np.ndarray:
     """H100e each region's customers ask of each provider (R, P), before rationing."""
-    return np.asarray(w.shares[:, : len(w.providers)] * w.cloud_need[:, None])
+    return np.asarray(w.served_shares[:, : len(w.providers)] * w.cloud_need[:, None])
 
 
 def provider_usage(w: World) -> np.ndarray:
-    """H100e each provider's customers ask for (before rationing)."""
-    return np.asarray(demand_by_provider(w).sum(axis=0))
+    """H100e contracted at each provider, including customers still migrating to it."""
+    return np.asarray((w.shares[:, : len(w.providers)] * w.cloud_need[:, None]).sum(axis=0))

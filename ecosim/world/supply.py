@@ -82,25 +82,46 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
             w.throughput[sup] = used * cap / cap.sum()
 
 
-def route_weights(w: World, buyer_home: int, t: float) -> np.ndarray:
-    """How a buyer homed in ``buyer_home`` splits an order over designers."""
+def route_split(w: World, buyer_home: int, t: float, free_only: bool = False) -> np.ndarray:
+    """Share of a buyer's order going to each designer.
+
+    Without controls the order splits by designers' possible output. A designer that may sell
+    the buyer only a compliant share ``a`` gets ``a`` of its part; the rest moves to designers
+    that are fully open to the buyer (substitution), or is not ordered at all if none is.
+    ``free_only`` sends everything to fully open designers (for re-routed orders).
+    """
     possible = designer_output(w, t)
-    weight = possible * w.allow[w.designers, buyer_home]
-    if weight.sum() <= 0:
-        weight = w.chip_capacity(t)[w.designers] * w.allow[w.designers, buyer_home]
-    return weight
+    if possible.sum() <= 0:
+        possible = w.chip_capacity(t)[w.designers]
+    allow = w.allow[w.designers, buyer_home]
+    base = possible / possible.sum() if possible.sum() > 0 else possible
+    free = allow >= 1.0
+    kept = base * (0.0 if free_only else allow)
+    kept[free] = 0.0 if free_only else base[free]
+    moved = 1.0 - kept.sum()
+    free_weight = possible * free
+    if free_weight.sum() > 0:
+        kept = kept + moved * free_weight / free_weight.sum()
+    return np.asarray(kept)
 
 
-def place_order(w: World, kind: str, buyer: int, buyer_home: int, quantity: float,
-                t: float, project: int = -1) -> list[Order]:
+def place_order(
+    w: World,
+    kind: str,
+    buyer: int,
+    buyer_home: int,
+    quantity: float,
+    t: float,
+    project: int = -1,
+    free_only: bool = False,
+) -> list[Order]:
     """Split ``quantity`` H100e over the designers the buyer may buy from and queue it."""
-    weight = route_weights(w, buyer_home, t)
-    total = weight.sum()
+    split = route_split(w, buyer_home, t, free_only)
     placed: list[Order] = []
-    if quantity <= 0 or total <= 0:
+    if quantity <= 0:
         return placed
-    for k in np.flatnonzero(weight > 0):
-        q = quantity * weight[k] / total
+    for k in np.flatnonzero(split > 1e-12):
+        q = quantity * split[k]
         order = Order(kind, buyer, int(k), q, q, t, project)
         w.orders[int(k)].append(order)
         placed.append(order)
@@ -133,7 +154,15 @@ def reroute_blocked(w: World, t: float) -> list[Order]:
     # placed after every queue is rebuilt, so a new order is never cut again in this pass
     moved: list[Order] = []
     for order, home, cut in cut_orders:
-        moved.extend(place_order(w, order.buyer_kind, order.buyer, home, cut, t, order.project))
+        new = place_order(w, order.buyer_kind, order.buyer, home, cut, t, order.project, True)
+        moved.extend(new)
+        lost = cut - sum(o.quantity for o in new)
+        if lost > 0:
+            # nowhere open to this buyer: the order shrinks (a project delivers less)
+            if order.buyer_kind == "provider":
+                w.prov_on_order[order.buyer] = max(0.0, w.prov_on_order[order.buyer] - lost)
+            elif order.project >= 0:
+                w.projects[order.project].quantity -= lost
     return moved
 
 
