@@ -1,0 +1,91 @@
+"""Supply chain: controls block flows but for the compliant share, orders re-route."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ecosim import load_scenario
+from ecosim.engine.rng import Streams
+from ecosim.world import supply
+from ecosim.world.shocks import impose_active, make_shock
+from ecosim.world.state import World, build_world
+from tests.conftest import BASELINE
+
+
+@pytest.fixture()
+def world() -> World:
+    s = load_scenario(BASELINE).scenario
+    return build_world(s, Streams(s.seed))
+
+
+def _control(w: World, compliant: float) -> None:
+    spec = next(x for x in w.scenario.shocks if x.id == "us_chip_controls")
+    spec = spec.model_copy(update={"compliant_share": compliant})
+    impose_active(w, [make_shock(spec)])
+
+
+def test_control_sets_the_compliant_share_on_imposer_and_named_suppliers(world: World) -> None:
+    _control(world, 0.1)
+    cn = world.region_index("CN")
+    us = world.region_index("US")
+    nvidia, tsmc, smic = (world.chip.index(x) for x in ("nvidia", "tsmc", "smic"))
+    assert world.allow[nvidia, cn] == 0.1
+    assert world.allow[tsmc, cn] == 1.0  # wafers are not in the control's goods
+    assert world.allow[smic, cn] == 1.0
+    assert world.allow[nvidia, us] == 1.0
+
+
+def test_route_split_keeps_only_the_compliant_share_at_blocked_designers(world: World) -> None:
+    cn = world.region_index("CN")
+    before = supply.route_split(world, cn, 0.0)
+    _control(world, 0.1)
+    after = supply.route_split(world, cn, 0.0)
+    # shares of possible output once the control also cut the blocked designers' inputs
+    possible = supply.designer_output(world, 0.0)
+    base = possible / possible.sum()
+    huawei = list(world.designers).index(world.chip.index("huawei_ascend"))
+    nvidia = list(world.designers).index(world.chip.index("nvidia"))
+    np.testing.assert_allclose(after.sum(), 1.0)
+    np.testing.assert_allclose(after[nvidia], 0.1 * base[nvidia], rtol=1e-12)
+    assert after[huawei] > before[huawei]
+
+
+def test_reroute_moves_the_blocked_part_and_keeps_the_total(world: World) -> None:
+    cn = world.region_index("CN")
+    supply.place_order(world, "region", cn, cn, 1000.0, 0.0)
+    _control(world, 0.0)
+    supply.reroute_blocked(world, 0.0)
+    total = sum(o.remaining for q in world.orders for o in q if o.buyer_kind == "region")
+    np.testing.assert_allclose(total, 1000.0)
+    for k, queue in enumerate(world.orders):
+        s = int(world.designers[k])
+        for order in queue:
+            assert world.allow[s, cn] == 1.0 or order.remaining == 0.0
+
+
+def test_production_fills_orders_first_in_first_out(world: World) -> None:
+    us = world.region_index("US")
+    first = supply.place_order(world, "region", us, us, 10.0, 0.0)
+    second = supply.place_order(world, "region", us, us, 1e9, 0.0)
+    done: list[supply.Order] = []
+    supply.step_supply(world, 0.0, 1.0, done.append)
+    assert {id(o) for o in first} <= {id(o) for o in done}
+    assert not any(id(o) in {id(x) for x in done} for o in second)
+
+
+def test_lead_time_is_capped_and_flagged_under_embargo(world: World) -> None:
+    us = world.region_index("US")
+    supply.place_order(world, "region", us, us, 1e6, 0.0)
+    world.throughput[:] = 0.0
+    lead, capped = supply.lead_times(world, 0.0)
+    assert capped[0]
+    assert lead[0] == world.scenario.uncertainties.supply.lead_time_cap_days
+    assert np.all(lead >= 0)
+
+
+def test_fab_disruption_cuts_designer_output(world: World) -> None:
+    before = supply.designer_output(world, 0.0).sum()
+    spec = next(x for x in world.scenario.shocks if x.id == "taiwan_fab")
+    impose_active(world, [make_shock(spec)])
+    assert supply.designer_output(world, 0.0).sum() < 0.8 * before
