@@ -25,7 +25,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+# without a terminal (logs, CI, pipes) rich would assume 80 columns and squeeze the table
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 110)
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -151,6 +152,11 @@ def _print_bottleneck(ds: Any) -> None:
             str(region), *cells, f"{rl[i].sum():.2f}", str(ds["most_fragile_layer"].values[i])
         )
     out.print(table)
+    fragile = ", ".join(
+        f"{r}: {f}"
+        for r, f in zip(ds["region"].values, ds["most_fragile_layer"].values, strict=True)
+    )
+    out.print(f"Most fragile layer per region: {fragile}", highlight=False)
 
 
 @app.command(epilog="Example: ecosim schema > ecosim.schema.json")
