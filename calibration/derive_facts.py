@@ -609,6 +609,39 @@ def derive_models(epoch: Path) -> list[Fact]:
     return facts
 
 
+def derive_frontier(epoch: Path) -> list[Fact]:
+    """Largest training compute of any model published in each year (the frontier run)."""
+    src = (
+        "Epoch AI, epoch-research/training-cost-trends data/All ML Systems - full view.csv "
+        f"(Aug 2025), column 'Training compute (FLOP)' {BY_SCRIPT}"
+    )
+    best: dict[int, tuple[float, str]] = {}
+    for row in read_csv(epoch / "all_ml_systems.csv"):
+        when = iso_date(row.get("Publication date", ""))
+        flop = to_float(row.get("Training compute (FLOP)", ""))
+        if when is None or flop is None:
+            continue
+        if flop > best.get(when.year, (0.0, ""))[0]:
+            best[when.year] = (flop, row.get("Model", "").strip())
+    facts: list[Fact] = []
+    for year in (2023, 2024, 2025):
+        if year not in best:
+            continue
+        flop, model = best[year]
+        facts.append(
+            Fact(
+                f"EP.frontier_flop.{year}",
+                f"Largest training compute of a model published in {year} ({model})",
+                f"{flop:.4g}",
+                "FLOP",
+                str(year),
+                "World",
+                src,
+            )
+        )
+    return facts
+
+
 # ----------------------------------------------------------------------------------------------
 # TOP500 (xlsx read with zipfile + ElementTree)
 # ----------------------------------------------------------------------------------------------
@@ -791,6 +824,7 @@ def derive_all(data_dir: Path) -> list[Fact]:
         + derive_owners(epoch)
         + derive_prices(epoch)
         + derive_models(epoch)
+        + derive_frontier(epoch)
         + derive_top500(data_dir / "top500")
     )
     ids = [f.id for f in facts]

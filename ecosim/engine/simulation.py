@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import simpy
 
+from ecosim.engine.clock import DAYS_PER_YEAR
 from ecosim.engine.rng import Streams
 from ecosim.observe.recorder import Recorder
 from ecosim.scenario.models import Scenario
-from ecosim.world import cloud, layers, policy, supply
+from ecosim.world import cloud, layers, policy, supply, talent
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
 from ecosim.world.shocks import Occurrence, ShockType, impose_active, make_shock, occurrences
@@ -91,6 +92,8 @@ class Simulation:
         self.last_used += served
         self.last_cap += capacity * dt
         layers.step_porting(w, dt)
+        layers.step_models(w, dt)
+        talent.step_talent(w, t0, dt, capacity)
         w.inoperability = self.coupling.step(w.inoperability, w.direct_loss, dt)
         w.t = t1
         self.refresh()
@@ -194,10 +197,11 @@ class Simulation:
         yield self.env.all_of([self.env.timeout(remaining), delivered])
         self.sync()
         comp = self.scenario.regions[w.regions[r]].compute
-        w.site_region.append(r)
-        w.site_cap.append(project.delivered)
-        w.site_built.append(float(self.env.now))
-        w.site_retire.append(float(self.env.now) + comp.life_years * 365.25)
+        if project.delivered > 0:
+            w.site_region.append(r)
+            w.site_cap.append(project.delivered)
+            w.site_built.append(float(self.env.now))
+            w.site_retire.append(float(self.env.now) + comp.life_years * DAYS_PER_YEAR)
         project.finished = True
         self.pipeline[r] -= decision.quantity
         self.refresh()

@@ -14,7 +14,7 @@ import numpy as np
 
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
-from ecosim.world import cloud, layers, supply
+from ecosim.world import capability, cloud, layers, supply, talent
 from ecosim.world.state import World
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ class Variable:
     long_name: str
     dtype: Any = np.float64
 
+
+#: Model sources, in the order of :func:`ecosim.world.layers.model_lags`.
+MODEL_SOURCES: tuple[str, ...] = ("own", "open_weights", "foreign_api")
 
 VARIABLES: dict[str, Variable] = {
     "service": Variable(("region", "layer"), "1", "share of demand met (after layer coupling)"),
@@ -55,7 +58,25 @@ VARIABLES: dict[str, Variable] = {
     "compute_abandoned": Variable(("region",), "H100e d", "work abandoned in the period"),
     "jobs_overflow": Variable(("region",), "1", "arrivals dropped because the job pool was full"),
     "cost": Variable(("region",), "USD/yr", "spending rate on own and cloud compute (USD 2024)"),
-    "staff": Variable(("region",), "FTE", "operations and AI staff"),
+    "talent": Variable(("region",), "FTE", "AI and HPC specialists"),
+    "talent_needed": Variable(("region",), "FTE", "specialists operations and own models need"),
+    "exposure": Variable(
+        ("region", "layer"), "1", "share of the layer exposed to foreign legal compulsion"
+    ),
+    "data_location": Variable(("region", "location"), "1", "share of data by location class"),
+    "largest_run": Variable(("region",), "FLOP", "largest training run that fits one own site"),
+    "largest_run_multisite": Variable(
+        ("region",), "FLOP", "largest run over all own sites with multi-site overhead"
+    ),
+    "frontier_lag": Variable(
+        ("region",),
+        "month",
+        "months since the largest run anywhere was the size of this region's largest run",
+    ),
+    "model_lag": Variable(
+        ("region", "source"), "month", "months behind the frontier of each model source"
+    ),
+    "porting_backlog": Variable(("region",), "1", "share of workload waiting to be ported"),
 }
 
 
@@ -71,12 +92,16 @@ class Recorder:
             "layer": len(LAYERS),
             "provider": len(w.providers) + 1,
             "good": len(supply.LEAD_GOODS),
+            "location": len(layers.DATA_LOCATIONS),
+            "source": len(MODEL_SOURCES),
         }
         self.coords: dict[str, list[str]] = {
             "region": list(w.regions),
             "layer": list(LAYERS),
             "provider": [*w.providers, "outside"],
             "good": list(supply.LEAD_GOODS),
+            "location": list(layers.DATA_LOCATIONS),
+            "source": list(MODEL_SOURCES),
         }
         self.buffers = {
             name: np.zeros((n, *(sizes[d] for d in v.dims)), dtype=v.dtype)
@@ -108,7 +133,17 @@ class Recorder:
         b["compute_abandoned"][k] = out[:, jk.ABANDONED_WORK]
         b["jobs_overflow"][k] = out[:, jk.OVERFLOW]
         b["cost"][k] = _cost_rate(w)
-        b["staff"][k] = layers.staff(w, w.t)
+        b["talent"][k] = w.talent
+        ops, models = talent.staff_needed(w)
+        b["talent_needed"][k] = ops + models
+        b["exposure"][k] = layers.exposure(w)
+        b["data_location"][k] = layers.data_location(w)
+        capability.update_frontier(w, w.t)
+        b["largest_run"][k] = capability.largest_run(w, w.t)
+        b["largest_run_multisite"][k] = capability.largest_run_multisite(w, w.t)
+        b["frontier_lag"][k] = capability.frontier_lag(w, w.t)
+        b["model_lag"][k] = layers.model_lags(w, w.t)
+        b["porting_backlog"][k] = w.porting_backlog
 
 
 def _cost_rate(w: World) -> np.ndarray:

@@ -20,10 +20,12 @@ import yaml
 from pydantic import ValidationError
 
 from ecosim.errors import InputError
-from ecosim.scenario.defaults import calibration_dir, load_defaults
+from ecosim.scenario.defaults import load_defaults
 from ecosim.scenario.models import Scenario
+from ecosim.scenario.yamlio import load_yaml
 
 MAX_EXTENDS_DEPTH = 16
+DEFAULTS_LAYER = "calibration/defaults.yaml"
 
 
 @dataclass(frozen=True)
@@ -47,19 +49,40 @@ class LoadedScenario:
 # --------------------------------------------------------------------------- merging
 
 
-def deep_merge(base: Any, over: Any) -> Any:
-    """Merge ``over`` onto ``base``: mappings key by key, ``None`` deletes, the rest replaces."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            if value is None:
-                out.pop(key, None)
-            elif key in out:
-                out[key] = deep_merge(out[key], value)
+def deep_merge(base: Any, over: Any, keep_nulls: bool = False) -> Any:
+    """Merge ``over`` onto ``base``: mappings key by key, ``None`` deletes, the rest replaces.
+
+    This is a JSON merge patch (RFC 7396). With ``keep_nulls`` a ``None`` is kept as a
+    tombstone instead, so that layers can be stacked first and the deletions applied later to
+    what profiles and the catalogue add (see :func:`strip_nulls`).
+    """
+    if not isinstance(over, dict):
+        return copy.deepcopy(over)
+    if not isinstance(base, dict):
+        base = {}
+    out = dict(base)
+    for key, value in over.items():
+        if value is None:
+            if keep_nulls:
+                out[key] = None
             else:
-                out[key] = copy.deepcopy(value)
-        return out
-    return copy.deepcopy(over)
+                out.pop(key, None)
+        elif key in out and isinstance(value, dict):
+            out[key] = deep_merge(out[key], value, keep_nulls)
+        elif isinstance(value, dict):
+            out[key] = deep_merge({}, value, keep_nulls)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def strip_nulls(tree: Any) -> Any:
+    """Drop every ``None`` member of every mapping (applied tombstones)."""
+    if isinstance(tree, dict):
+        return {k: strip_nulls(v) for k, v in tree.items() if v is not None}
+    if isinstance(tree, list):
+        return [strip_nulls(v) for v in tree]
+    return tree
 
 
 def _read_yaml(path: Path, referrer: str | None) -> dict[str, Any]:
@@ -73,7 +96,7 @@ def _read_yaml(path: Path, referrer: str | None) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(path, [], "a readable UTF-8 YAML file", str(exc)) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where_in = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
@@ -124,7 +147,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not sep or not key.strip():
         raise InputError("--set", [], "KEY.PATH=VALUE", repr(text))
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = load_yaml(raw) if raw.strip() else None
     except yaml.YAMLError:
         raise InputError("--set", [key], "a YAML value", repr(raw)) from None
     parts = [p for p in key.strip().split(".")]
@@ -154,7 +177,7 @@ def _apply_override(data: dict[str, Any], parts: Sequence[str], value: Any) -> N
             raise InputError("--set", parts, "a mapping to merge into the shock", repr(value))
         target.update(value)
     elif isinstance(node, dict):
-        node[last] = value
+        node[last] = value  # a null is a tombstone, applied after profiles are filled in
     else:
         raise InputError("--set", parts[:-1], "a mapping", type(node).__name__)
 
@@ -173,9 +196,34 @@ def _shock_by_id(items: list[Any], ident: str, path: Sequence[str]) -> dict[str,
 
 
 def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any) -> None:
-    """Fill regions from profiles, suppliers from the catalogue, shocks from type defaults."""
+    """Fill regions from profiles, suppliers from the catalogue, shocks from type defaults.
+
+    What a profile or the catalogue says about regions or providers absent from this world
+    (a partner's interoperability, a provider's cloud share, where it operates) is dropped;
+    what the user wrote is kept and checked, so a misspelt name is an error, not a no-op.
+    """
     profiles: Mapping[str, Any] = defaults.get("region_profiles", {})
     regions = merged.get("regions")
+    if isinstance(regions, dict):
+        regions = {k: v for k, v in regions.items() if v is not None}
+        merged["regions"] = regions
+    names = list(regions) if isinstance(regions, dict) else []
+
+    catalogue: Mapping[str, Any] = defaults.get("suppliers", {})
+    base = {k: v for k, v in catalogue.items() if isinstance(v, dict) and v.get("home") in names}
+    given = merged.get("suppliers") or {}
+    if not isinstance(given, dict):
+        raise InputError(source_of(["suppliers"]), ["suppliers"], "a mapping", repr(given))
+    for sid, entry in given.items():
+        if sid not in base and sid in catalogue and entry is not None:
+            base[sid] = catalogue[sid]
+    for value in base.values():
+        for key in ("present_in", "sovereign_regions"):
+            if isinstance(value.get(key), list):
+                value[key] = [r for r in value[key] if r in names]
+    suppliers: dict[str, Any] = deep_merge(base, given)
+    merged["suppliers"] = suppliers
+
     if isinstance(regions, dict):
         for name, entry in list(regions.items()):
             entry = entry if isinstance(entry, dict) else {}
@@ -188,33 +236,14 @@ def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any)
                     repr(profile),
                     hint="a new region needs 'profile: <existing region>' to start from",
                 )
-            base = copy.deepcopy(profiles[profile])
-            # A profile's partners outside this world are dropped; a user's are checked later.
-            interop = base.get("levers", {}).get("interoperability", {})
+            prof = copy.deepcopy(profiles[profile])
+            interop = prof.get("levers", {}).get("interoperability", {})
             for partner in [p for p in interop if p not in regions]:
                 interop.pop(partner)
-            regions[name] = deep_merge(base, entry)
-
-    catalogue: Mapping[str, Any] = defaults.get("suppliers", {})
-    names = set(regions) if isinstance(regions, dict) else set()
-    base = {k: v for k, v in catalogue.items() if isinstance(v, dict) and v.get("home") in names}
-    given = merged.get("suppliers") or {}
-    if not isinstance(given, dict):
-        raise InputError(source_of(["suppliers"]), ["suppliers"], "a mapping", repr(given))
-    suppliers: dict[str, Any] = {}
-    for sid, entry in given.items():
-        if sid not in base and sid in catalogue and entry is not None:
-            base[sid] = catalogue[sid]
-    for sid, value in deep_merge(base, given).items():
-        suppliers[sid] = value
-    merged["suppliers"] = suppliers
-    # Keep cloud-share defaults consistent with the providers present in this world.
-    if isinstance(regions, dict):
-        for entry in regions.values():
-            shares = entry.get("cloud", {}).get("initial_shares")
-            if isinstance(shares, dict):
-                for pid in [p for p in shares if p not in suppliers]:
-                    shares.pop(pid)
+            shares = prof.get("cloud", {}).get("initial_shares", {})
+            for pid in [p for p in shares if p not in suppliers]:
+                shares.pop(pid)
+            regions[name] = deep_merge(prof, entry)
 
     shock_defaults: Mapping[str, Any] = defaults.get("shock_defaults", {})
     shocks = merged.get("shocks")
@@ -237,6 +266,17 @@ def _has_child(node: Any, item: str | int) -> bool:
     if isinstance(node, dict):
         return item in node
     return isinstance(node, list) and isinstance(item, int) and item < len(node)
+
+
+def _child(node: Any, item: str | int) -> tuple[bool, Any]:
+    """Step into ``node``; a shock list may be entered by a shock's id, as ``--set`` does."""
+    if _has_child(node, item):
+        return True, node[item]
+    if isinstance(node, list) and isinstance(item, str):
+        for entry in node:
+            if isinstance(entry, dict) and entry.get("id") == item:
+                return True, entry
+    return False, None
 
 
 def _data_path(data: Any, loc: Sequence[str | int]) -> list[str | int]:
@@ -315,22 +355,26 @@ def _expected_from(err: Mapping[str, Any]) -> str:
 def _locate_source(
     layers: Sequence[Layer], path: Sequence[str | int], readable: Sequence[str | int] = ()
 ) -> str:
-    """The last layer that set ``path`` (or its nearest parent); shocks may be keyed by id."""
-    for depth in range(len(path), -1, -1):
+    """The last layer that set ``path`` (or its nearest parent); shocks may be keyed by id.
+
+    When no layer set any part of the path (a required key missing everywhere), the scenario
+    file itself is to blame: the last layer read from a file.
+    """
+    for depth in range(len(path), 0, -1):
         for layer in reversed(layers):
             if _has_path(layer.data, path[:depth]) or (
                 readable and _has_path(layer.data, readable[:depth])
             ):
                 return layer.source
-    return layers[-1].source if layers else "<scenario>"
+    files = [layer for layer in layers if layer.source not in {"--set", DEFAULTS_LAYER}]
+    return files[-1].source if files else (layers[-1].source if layers else "<scenario>")
 
 
 def _has_path(data: Any, path: Sequence[str | int]) -> bool:
     node = data
     for item in path:
-        if _has_child(node, item):
-            node = node[item]
-        else:
+        found, node = _child(node, item)
+        if not found:
             return False
     return True
 
@@ -349,8 +393,7 @@ def _validation_to_input_error(
 
 def check_references(s: Scenario, source_of: Any) -> None:
     """Fail on any name that points nowhere: the wiring check before any run."""
-    regions = set(s.regions)
-    region_list = ", ".join(s.regions)
+    regions = s.region_names
 
     def need(kind: str, value: str, allowed: Iterable[str], path: list[str | int]) -> None:
         allowed = list(allowed)
@@ -401,7 +444,6 @@ def check_references(s: Scenario, source_of: Any) -> None:
             chip = s.suppliers_of("accelerator", "wafer", "hbm", "packaging", "lithography")
             for sid in shock.suppliers:
                 need("chip supplier", sid, chip, [*base, "suppliers"])
-    _ = region_list
 
 
 def load_scenario(
@@ -430,11 +472,11 @@ def load_scenario(
     """
     path = Path(path)
     defaults = load_defaults()
-    base = Layer(str(calibration_dir() / "defaults.yaml"), defaults.get("scenario", {}))
+    base = Layer(DEFAULTS_LAYER, defaults.get("scenario", {}))
     layers = [base, *_file_chain(path)]
     merged: dict[str, Any] = {}
     for layer in layers:
-        merged = deep_merge(merged, layer.data)
+        merged = deep_merge(merged, layer.data, keep_nulls=True)
     cli = Layer("--set", {})
     for text in overrides:
         parts, value = parse_override(text)
@@ -450,6 +492,7 @@ def load_scenario(
         return _locate_source(layers, p, p)
 
     _expand(merged, defaults, source_of)
+    merged = strip_nulls(merged)
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:

@@ -164,11 +164,22 @@ class ModelsLayer(Strict):
 
 
 class OperationsLayer(Strict):
-    """Staff and managed services behind the installed capacity."""
+    """Talent as a stock and flow, what it must cover, and managed services bought abroad.
 
-    staff_fte: NonNegative
-    staff_per_1k_h100e: Positive
-    staff_growth_per_year: Rate
+    The stock of AI and HPC specialists grows with graduates leaving a multi-year training
+    pipeline, shrinks with attrition, and moves between regions toward better pay and more
+    compute per researcher. It must cover operations (staff per installed capacity, with
+    economies of scale) and the region's own-model effort.
+    """
+
+    staff_fte: NonNegative = Field(description="AI and HPC specialists at the start, FTE")
+    staff_per_1k_h100e: Positive = Field(description="operations staff per 1,000 H100e")
+    model_staff_fte: NonNegative = Field(description="researchers an own-model effort needs")
+    graduates_per_year: NonNegative = Field(description="specialists finishing training, FTE/yr")
+    graduates_growth_per_year: Rate
+    pipeline_years: Positive = Field(description="length of the training pipeline")
+    attrition_per_year: Fraction
+    pay_index: Positive = Field(description="pay relative to the US (1.0)")
     managed_foreign_share: Fraction
 
 
@@ -195,24 +206,34 @@ class ChipSupplier(Strict):
     """A producer in the accelerator supply chain.
 
     Capacities are normalised to H100e of AI accelerators per year that the supplier's output
-    can support, so every stage of the chain speaks one unit.
+    can support, so every stage of the chain speaks one unit. An accelerator designer names the
+    software ``stack`` its chips run natively.
     """
 
     good: Literal["accelerator", "wafer", "lithography", "hbm", "packaging", "materials"]
     home: Name
+    stack: Name | None = None
     capacity_h100e_per_year: Positive
     growth_per_year: Rate = Field(description="capacity growth rate at the start, 1/year")
     cycle_days: Positive
 
 
 class CloudProvider(Strict):
-    """A cloud provider with a home region."""
+    """A cloud provider.
+
+    ``home`` is its parent's jurisdiction (whose laws can compel it). ``present_in`` lists the
+    regions where it has data centres (data stays in-region there; elsewhere it is held
+    abroad). ``sovereign_regions`` lists regions where it sells a "sovereign cloud": operated by
+    a local entity with keys held locally, which lowers but does not remove legal exposure.
+    """
 
     good: Literal["cloud"]
     home: Name
     quality: Fraction
     price_usd_per_h100e_hour: Positive
     headroom: Fraction = Field(description="spare capacity it keeps over contracted use")
+    present_in: list[Name] = Field(default_factory=list)
+    sovereign_regions: list[Name] = Field(default_factory=list)
 
 
 class StackSupplier(Strict):
@@ -375,6 +396,34 @@ class Coupling(Strict):
     recovery_days: dict[Layer, Positive]
 
 
+class Talent(Strict):
+    """How specialists move between regions and how staffing scales."""
+
+    mobility_per_year: Fraction = Field(description="share of a unit attractiveness gap moving")
+    weight_pay: NonNegative
+    weight_compute: NonNegative
+    staff_scale_exponent: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class Capability(Strict):
+    """What it takes to train at the frontier."""
+
+    flop_per_h100e_second: Positive = Field(description="dense BF16 peak of one H100")
+    utilisation: Fraction = Field(description="model FLOP utilisation of a training run")
+    training_days: Positive
+    frontier_flop_start: Positive = Field(description="largest training run at the start")
+    frontier_doubling_months: Positive
+    multisite_comm_overhead: NonNegative = Field(
+        description="communication time per unit compute time across sites (DiLoCo rounds)"
+    )
+    useful_lag_months: Positive = Field(
+        description="models this far behind the frontier still serve demand; none at twice it"
+    )
+    sovereign_residual_exposure: Fraction = Field(
+        description="legal exposure left by a foreign provider's sovereign offering"
+    )
+
+
 class Uncertainties(Strict):
     """Parameters nobody controls, kept apart from the regions' levers."""
 
@@ -385,6 +434,8 @@ class Uncertainties(Strict):
     market: Market
     supply: Supply
     coupling: Coupling
+    talent: Talent
+    capability: Capability
 
 
 class Recording(Strict):

@@ -1,37 +1,62 @@
 """Direct service of each layer, from the layer's own state (DESIGN.md section 2.3).
 
 These are the losses ``c*`` fed to the coupling: each layer's own shortfall, before what it
-inherits from the layers it depends on. A dependency modelled here (own models need compute to
-be served) is left out of the coupling matrix so nothing is counted twice.
+inherits from the layers it depends on. What a layer's state already carries (talent limiting
+own models, withdrawn providers taking data) is left out of the coupling matrix, and what the
+coupling carries (own models needing own compute) is left out of here, so nothing is counted
+twice.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ecosim.engine.clock import DAYS_PER_YEAR
-from ecosim.scenario.models import LAYERS
+from ecosim.scenario.models import LAYERS, StackSupplier
+from ecosim.world import capability, talent
 from ecosim.world.state import World
 
 COMPUTE, DATA, SOFTWARE, MODELS, OPERATIONS = range(len(LAYERS))
+#: Location classes of data, in the order of :func:`data_location`.
+DATA_LOCATIONS: tuple[str, ...] = ("own", "domestic_provider", "foreign_provider", "abroad")
 
 
-def _workload_where(w: World, mask_rp: np.ndarray) -> np.ndarray:
-    """Share of each region's cloud workload on providers where ``mask_rp[r, p]`` holds."""
-    return np.asarray((w.shares[:, : len(w.providers)] * mask_rp).sum(axis=1))
+def _cloud_where(w: World, weight_rp: np.ndarray) -> np.ndarray:
+    """Each region's cloud workload share weighted by ``weight_rp[r, p]`` (contracted shares)."""
+    return np.asarray((w.shares[:, : len(w.providers)] * weight_rp).sum(axis=1))
+
+
+def data_location(w: World) -> np.ndarray:
+    """Share of each region's data by location class (R, 4); rows sum to one.
+
+    Data follows the workload: own infrastructure (and customers served outside the cloud)
+    keep it at home; cloud data sits with a domestic provider, with a foreign provider in the
+    region, or abroad where the provider has no data centre in the region.
+    """
+    own_infra = w.params.own_infra
+    home = w.prov_home[None, :] == np.arange(w.n_regions)[:, None]
+    cloud = 1.0 - w.shares[:, -1]  # the outside option keeps its data on own infrastructure
+    out = np.empty((w.n_regions, len(DATA_LOCATIONS)))
+    out[:, 1] = _cloud_where(w, home)
+    out[:, 2] = _cloud_where(w, ~home & w.prov_present)
+    out[:, 3] = _cloud_where(w, ~home & ~w.prov_present)
+    out[:, 1:] *= (1.0 - own_infra)[:, None]
+    out[:, 0] = own_infra + (1.0 - own_infra) * (1.0 - cloud)
+    return out
 
 
 def data_service(w: World) -> np.ndarray:
-    """Share of data-dependent workload whose data is reachable.
+    """Share of data-dependent workload whose data is reachable and lawful to use.
 
-    Data follows the cloud workload: a customer on a provider that withdrew, or displaced and
-    not yet landed, has its data out of reach unless replicated; data on own infrastructure is
-    always reachable.
+    Unreachable: on a provider that withdrew, or moving with a displaced customer — unless
+    replicated. Unlawful: the share that must stay local but is held abroad; replicas abroad do
+    not make it lawful.
     """
-    withdrawn = _workload_where(w, w.can_stay == 0)
-    unreachable = np.minimum(withdrawn + w.displaced_share, 1.0)
     p = w.params
-    return np.asarray(1.0 - (1.0 - p.own_infra) * (1.0 - p.replica) * unreachable)
+    withdrawn = _cloud_where(w, w.can_stay == 0)
+    unreachable = np.minimum(withdrawn + w.displaced_share, 1.0)
+    abroad = data_location(w)[:, 3]
+    lost = (1.0 - p.own_infra) * (1.0 - p.replica) * unreachable + p.must_stay_local * abroad
+    return np.asarray(1.0 - np.minimum(lost, 1.0))
 
 
 def software_service(w: World) -> np.ndarray:
@@ -49,27 +74,44 @@ def step_porting(w: World, dt: float) -> None:
     w.porting_backlog *= np.exp(-dt / np.maximum(tau, 1e-9))
 
 
-def models_service(w: World, compute_service: np.ndarray) -> np.ndarray:
-    """Share of model demand served: own models on own compute, open weights, foreign APIs."""
+def usefulness(w: World, lag_months: np.ndarray) -> np.ndarray:
+    """Share of demand a model this many months behind the frontier still serves."""
+    limit = w.scenario.uncertainties.capability.useful_lag_months
+    return np.asarray(np.clip(2.0 - lag_months / limit, 0.0, 1.0))
+
+
+def model_lags(w: World, t: float) -> np.ndarray:
+    """Months behind the frontier of each source (R, 3): own, open weights, foreign API."""
+    return np.stack([capability.frontier_lag(w, t), w.open_lag, w.api_lag], axis=1)
+
+
+def step_models(w: World, dt: float) -> None:
+    """Open weights held locally fall behind while new releases are out of reach."""
+    if dt > 0:
+        w.open_lag = w.open_lag + (1.0 - w.open_access) * dt * 12.0 / 365.25
+
+
+def models_service(w: World, t: float) -> np.ndarray:
+    """Share of model demand served: own models (as talent allows), open weights, APIs.
+
+    Each source serves in proportion to its usefulness given how far behind the frontier it
+    is. Own models also need own compute; the coupling matrix carries that, not this layer.
+    """
     p = w.params
-    return np.asarray(p.own_models * compute_service + p.open_models + p.api_models * w.api_access)
+    lags = model_lags(w, t)
+    use = usefulness(w, lags)
+    own = p.own_models * talent.sufficiency(w) * use[:, 0]
+    return np.asarray(own + p.open_models * use[:, 1] + p.api_models * w.api_access * use[:, 2])
 
 
-def staff(w: World, t: float) -> np.ndarray:
-    """Staff (FTE) of each region at day ``t``: a stock growing with the training pipeline."""
-    return np.asarray(w.params.staff0 * np.exp(w.params.staff_growth * t / DAYS_PER_YEAR))
-
-
-def operations_service(w: World, t: float) -> np.ndarray:
-    """Staffing against what installed capacity needs, less managed services lost abroad."""
+def operations_service(w: World) -> np.ndarray:
+    """Specialists against what capacity and the model effort need, less lost managed services."""
     p = w.params
-    need = p.staff_per_1k * w.own_cap / 1000.0
-    staffing = np.where(need > 0, np.minimum(1.0, staff(w, t) / np.maximum(need, 1e-300)), 1.0)
     foreign = w.prov_home[None, :] != np.arange(w.n_regions)[:, None]
-    on_foreign = _workload_where(w, foreign)
-    lost = _workload_where(w, foreign & (w.can_stay == 0))
+    on_foreign = _cloud_where(w, foreign)
+    lost = _cloud_where(w, foreign & (w.can_stay == 0))
     share_lost = np.where(on_foreign > 0, lost / np.maximum(on_foreign, 1e-300), 0.0)
-    return np.asarray(staffing * (1.0 - p.managed_foreign * share_lost))
+    return np.asarray(talent.sufficiency(w) * (1.0 - p.managed_foreign * share_lost))
 
 
 def direct_service(w: World, t: float, compute_service: np.ndarray) -> np.ndarray:
@@ -78,6 +120,34 @@ def direct_service(w: World, t: float, compute_service: np.ndarray) -> np.ndarra
     out[:, COMPUTE] = compute_service
     out[:, DATA] = data_service(w)
     out[:, SOFTWARE] = software_service(w)
-    out[:, MODELS] = models_service(w, compute_service)
-    out[:, OPERATIONS] = operations_service(w, t)
+    out[:, MODELS] = models_service(w, t)
+    out[:, OPERATIONS] = operations_service(w)
+    return np.clip(out, 0.0, 1.0)
+
+
+def exposure(w: World) -> np.ndarray:
+    """Share of each layer exposed to foreign legal compulsion (R, 5).
+
+    A confidentiality risk that service (an availability measure) does not show: compute and
+    data held by providers under a foreign parent's jurisdiction (less for a locally operated,
+    locally keyed sovereign offering), a proprietary stack from abroad, foreign model APIs,
+    and managed services bought from foreign providers.
+    """
+    p = w.params
+    out = np.zeros((w.n_regions, len(LAYERS)))
+    cloud_cap = w.cloud_cap.sum(axis=1)
+    capacity = w.own_cap + cloud_cap
+    exposed_cap = (w.cloud_cap * w.prov_exposure).sum(axis=1)
+    out[:, COMPUTE] = np.where(capacity > 0, exposed_cap / np.maximum(capacity, 1e-300), 0.0)
+    out[:, DATA] = (1.0 - p.own_infra) * _cloud_where(w, w.prov_exposure)
+    foreign = w.prov_home[None, :] != np.arange(w.n_regions)[:, None]
+    for r, name in enumerate(w.regions):
+        stack = w.scenario.suppliers[w.scenario.regions[name].software.proprietary_stack]
+        if isinstance(stack, StackSupplier) and w.region_index(stack.home) != r:
+            out[r, SOFTWARE] = 1.0 - p.open_stack[r]
+    out[:, MODELS] = p.api_models * w.api_access * w.api_foreign
+    on_foreign = _cloud_where(w, foreign.astype(np.float64))
+    out[:, OPERATIONS] = p.managed_foreign * np.minimum(
+        on_foreign / np.maximum(1.0 - w.shares[:, -1], 1e-300), 1.0
+    )
     return np.clip(out, 0.0, 1.0)

@@ -18,6 +18,7 @@ from ecosim.scenario.models import (
     LAYERS,
     ChipSupplier,
     CloudProvider,
+    ModelSupplier,
     Scenario,
 )
 from ecosim.world.growth import growth_factor
@@ -61,8 +62,15 @@ class RegionParams:
     open_models: np.ndarray
     api_models: np.ndarray
     staff0: np.ndarray
-    staff_growth: np.ndarray
     staff_per_1k: np.ndarray
+    model_staff: np.ndarray
+    graduates0: np.ndarray
+    graduates_growth: np.ndarray
+    pipeline_years: np.ndarray
+    attrition: np.ndarray
+    pay_index: np.ndarray
+    own0: np.ndarray
+    must_stay_local: np.ndarray
     managed_foreign: np.ndarray
     price_factor: np.ndarray
     own_cost_per_year: np.ndarray  # capex / life + opex, USD per H100e-year
@@ -85,8 +93,15 @@ class RegionParams:
             open_models=col(lambda r: r.models.open_weights_share),
             api_models=col(lambda r: r.models.foreign_api_share),
             staff0=col(lambda r: r.operations.staff_fte),
-            staff_growth=col(lambda r: r.operations.staff_growth_per_year),
             staff_per_1k=col(lambda r: r.operations.staff_per_1k_h100e),
+            model_staff=col(lambda r: r.operations.model_staff_fte),
+            graduates0=col(lambda r: r.operations.graduates_per_year),
+            graduates_growth=col(lambda r: r.operations.graduates_growth_per_year),
+            pipeline_years=col(lambda r: r.operations.pipeline_years),
+            attrition=col(lambda r: r.operations.attrition_per_year),
+            pay_index=col(lambda r: r.operations.pay_index),
+            own0=col(lambda r: r.compute.own_h100e),
+            must_stay_local=col(lambda r: r.data.must_stay_local_share),
             managed_foreign=col(lambda r: r.operations.managed_foreign_share),
             price_factor=col(lambda r: r.costs.cloud_price_factor),
             own_cost_per_year=col(
@@ -157,7 +172,17 @@ class World:
     own_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cloud_need: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cloud_cap: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, P) delivered
+    # --- providers' jurisdiction: exposure[r, p] to foreign compulsion, presence[r, p] in region
+    prov_exposure: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    prov_present: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     # --- layers
+    talent: np.ndarray = field(default_factory=lambda: np.zeros(0))  # FTE
+    frontier_t: list[float] = field(default_factory=list)  # history of the frontier run
+    frontier_flop: list[float] = field(default_factory=list)
+    open_lag: np.ndarray = field(default_factory=lambda: np.zeros(0))  # months behind frontier
+    open_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    api_lag: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    api_foreign: np.ndarray = field(default_factory=lambda: np.zeros(0))  # 1: best API abroad
     porting_backlog: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stack_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
     api_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -269,11 +294,47 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.prov_on_order = np.zeros(n_p)
     w.cloud_cap = np.zeros((n_r, n_p))
     w.porting_backlog = np.zeros(n_r)
+    w.talent = w.params.staff0.copy()
+    _init_jurisdiction(w)
+    _init_model_sources(w)
     w.stack_access = np.ones(n_r)
     w.api_access = np.ones(n_r)
     w.inoperability = np.zeros((n_r, len(LAYERS)))
     w.direct_loss = np.zeros((n_r, len(LAYERS)))
     return w
+
+
+def _init_jurisdiction(w: World) -> None:
+    residual = w.scenario.uncertainties.capability.sovereign_residual_exposure
+    n_r, n_p = w.n_regions, len(w.providers)
+    w.prov_exposure = np.ones((n_r, n_p))
+    w.prov_present = np.zeros((n_r, n_p), dtype=bool)
+    for p, pid in enumerate(w.providers):
+        spec = w.scenario.suppliers[pid]
+        assert isinstance(spec, CloudProvider)
+        home = int(w.prov_home[p])
+        w.prov_exposure[home, p] = 0.0
+        w.prov_present[home, p] = True
+        for name in spec.present_in:
+            w.prov_present[w.region_index(name), p] = True
+        for name in spec.sovereign_regions:
+            r = w.region_index(name)
+            if r != home:
+                w.prov_exposure[r, p] = residual
+
+
+def _init_model_sources(w: World) -> None:
+    """Best open weights and API each region can use at the start (months behind frontier)."""
+    sources = [v for v in w.scenario.suppliers.values() if isinstance(v, ModelSupplier)]
+    weights = [v.months_behind_frontier for v in sources if v.good == "open_weights"]
+    apis = sorted(
+        (v.months_behind_frontier, w.region_index(v.home)) for v in sources if v.good == "model_api"
+    )
+    big = 1200.0  # no source of that kind: a century behind, never useful
+    w.open_lag = np.full(w.n_regions, min(weights, default=big))
+    w.api_lag = np.full(w.n_regions, apis[0][0] if apis else big)
+    w.api_foreign = np.array([0.0 if apis and apis[0][1] == r else 1.0 for r in range(w.n_regions)])
+    w.open_access = np.ones(w.n_regions)
 
 
 def _init_sites(w: World) -> None:

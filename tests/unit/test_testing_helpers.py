@@ -114,7 +114,7 @@ def test_invariants_catch_service_outside_unit_interval(
 def test_invariants_catch_market_shares_not_summing_to_one() -> None:
     ds = synthetic()
     ds["market_share"].values[1, 0] *= 1.0 + 1e-6
-    with pytest.raises(AssertionError, match="market_share.*sum to 1"):
+    with pytest.raises(AssertionError, match=r"market_share.*sum to 1"):
         assert_invariants(ds)
 
 
@@ -149,7 +149,7 @@ def test_invariants_catch_nan(name: str) -> None:
 def test_invariants_catch_nan_in_a_variable_with_no_other_check() -> None:
     ds = synthetic()
     ds["extra"] = (("region",), np.array([0.5, np.nan]), {"units": "1", "long_name": "extra"})
-    with pytest.raises(AssertionError, match="extra.*NaN"):
+    with pytest.raises(AssertionError, match=r"extra.*NaN"):
         assert_invariants(ds)
 
 
@@ -196,7 +196,7 @@ def test_volatile_attributes_are_ignored() -> None:
     b.attrs.update(
         started_utc="2030-01-01T00:00:00+00:00", finished_utc="2030-01-02", wall_time_s=99.5
     )
-    assert VOLATILE_ATTRS == {"started_utc", "finished_utc", "wall_time_s"}
+    assert {"started_utc", "finished_utc", "wall_time_s"} == VOLATILE_ATTRS
     assert_runs_identical(synthetic(), b)
     del b.attrs["wall_time_s"]
     assert_runs_identical(synthetic(), b)
@@ -271,11 +271,11 @@ def test_variable_sets_are_compared() -> None:
 def test_dtypes_and_variable_attributes_are_compared() -> None:
     b = synthetic()
     b["demand"] = b["demand"].astype(np.float32)
-    with pytest.raises(AssertionError, match="demand.*dtype"):
+    with pytest.raises(AssertionError, match=r"demand.*dtype"):
         assert_runs_identical(synthetic(), b)
     c = synthetic()
     c["demand"].attrs["units"] = "GW"
-    with pytest.raises(AssertionError, match="demand.*units"):
+    with pytest.raises(AssertionError, match=r"demand.*units"):
         assert_runs_identical(synthetic(), c)
 
 

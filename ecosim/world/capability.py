@@ -1,0 +1,90 @@
+"""Capability: the largest training run a region can do, and how far behind the frontier.
+
+A run must fit one site (a frontier run needs one tightly coupled cluster), so the largest run
+is bounded by the largest site, not the total: spreading the same capacity over more sites
+does not raise it. Multi-site training with infrequent synchronisation (DiLoCo-style rounds)
+can use several sites at an efficiency ``1 / (1 + overhead)``; ``largest_run_multisite``
+reports that. Months behind the frontier is how long ago the frontier — the largest run any
+region has done — was the size of the region's largest run; before the start, the historical
+doubling time of frontier training compute extrapolates it back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.world.state import World
+
+SECONDS_PER_DAY = 86_400.0
+MONTHS_PER_YEAR = 12.0
+
+
+def _live_sites(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
+    reg = np.asarray(w.site_region, dtype=np.int64)
+    cap = np.asarray(w.site_cap, dtype=np.float64)
+    live = (np.asarray(w.site_built) <= t) & (np.asarray(w.site_retire) > t)
+    return reg[live], cap[live]
+
+
+def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
+    """Training compute (FLOP) of a run on ``h100e`` accelerators."""
+    c = w.scenario.uncertainties.capability
+    seconds = c.training_days * SECONDS_PER_DAY
+    return np.asarray(h100e * c.flop_per_h100e_second * c.utilisation * seconds)
+
+
+def largest_site(w: World, t: float) -> np.ndarray:
+    """Capacity of each region's largest live site (H100e)."""
+    out = np.zeros(w.n_regions)
+    reg, cap = _live_sites(w, t)
+    np.maximum.at(out, reg, cap)
+    return out
+
+
+def largest_run(w: World, t: float) -> np.ndarray:
+    """Largest training run that fits one site, FLOP."""
+    return run_flop(w, largest_site(w, t))
+
+
+def largest_run_multisite(w: World, t: float) -> np.ndarray:
+    """Largest run across all of a region's own sites with multi-site overhead, FLOP."""
+    c = w.scenario.uncertainties.capability
+    reg, cap = _live_sites(w, t)
+    total = np.bincount(reg, weights=cap, minlength=w.n_regions)
+    single = largest_site(w, t)
+    multi = total / (1.0 + c.multisite_comm_overhead)
+    return run_flop(w, np.maximum(single, multi))
+
+
+def update_frontier(w: World, t: float) -> None:
+    """Extend the frontier's history: the largest run anywhere so far (never decreasing)."""
+    best = max(float(largest_run(w, t).max()), w.frontier_flop[-1] if w.frontier_flop else 0.0)
+    start = w.scenario.uncertainties.capability.frontier_flop_start
+    best = max(best, start)
+    if not w.frontier_flop or best > w.frontier_flop[-1]:
+        w.frontier_t.append(t)
+        w.frontier_flop.append(best)
+
+
+def frontier_lag(w: World, t: float) -> np.ndarray:
+    """Months since the frontier was the size of each region's largest run (>= 0).
+
+    The frontier is the largest run any region of the scenario has done so far, never below
+    the scenario's starting frontier. Before the start it is extrapolated back with the
+    historical doubling time. A region with no site is reported at the lag of a one-accelerator
+    run: finite and large rather than infinite.
+    """
+    c = w.scenario.uncertainties.capability
+    if not w.frontier_flop:
+        update_frontier(w, t)
+    hist_t = np.asarray(w.frontier_t)
+    hist_f = np.asarray(w.frontier_flop)
+    run = np.maximum(largest_run(w, t), run_flop(w, np.ones(1))[0])
+    # first time the frontier reached each run (days; negative = before the start)
+    idx = np.searchsorted(hist_f, run, side="left")
+    reached = np.where(idx < hist_f.size, hist_t[np.minimum(idx, hist_f.size - 1)], t)
+    before = run < hist_f[0]
+    back_months = np.log2(hist_f[0] / np.maximum(run, 1e-300)) * c.frontier_doubling_months
+    reached = np.where(before, hist_t[0] - back_months * DAYS_PER_YEAR / MONTHS_PER_YEAR, reached)
+    return np.asarray(np.maximum(0.0, (t - reached) * MONTHS_PER_YEAR / DAYS_PER_YEAR))

@@ -1,0 +1,68 @@
+"""Talent as a stock and flow.
+
+Each region's stock of AI and HPC specialists grows with graduates leaving a training pipeline
+``pipeline_years`` long, shrinks with attrition, and moves between regions toward higher
+attractiveness ``A_r = w_pay ln(pay_r) + w_compute ln(compute per researcher_r / world mean)``:
+each year a share ``mobility`` of the stock facing a unit gap moves. Because the pipeline is
+years long and mobility small, a region that raises pay or compute draws talent over years.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.world.state import World
+
+
+def graduates(w: World, t: float) -> np.ndarray:
+    """Specialists leaving the pipeline per day at day ``t``: the intake of ``pipeline`` ago."""
+    p = w.params
+    started = (t / DAYS_PER_YEAR) - p.pipeline_years
+    return np.asarray(p.graduates0 * np.exp(p.graduates_growth * started) / DAYS_PER_YEAR)
+
+
+def attractiveness(w: World, capacity: np.ndarray) -> np.ndarray:
+    """Attractiveness of each region to a specialist."""
+    tal = w.scenario.uncertainties.talent
+    per_head = capacity / np.maximum(w.talent, 1.0)
+    mean = float(np.exp(np.mean(np.log(np.maximum(per_head, 1e-9)))))
+    return np.asarray(
+        tal.weight_pay * np.log(w.params.pay_index)
+        + tal.weight_compute * np.log(np.maximum(per_head, 1e-9) / mean)
+    )
+
+
+def migration(w: World, capacity: np.ndarray) -> np.ndarray:
+    """Net specialists moving into each region per day."""
+    tal = w.scenario.uncertainties.talent
+    a = attractiveness(w, capacity)
+    gap = np.maximum(a[None, :] - a[:, None], 0.0)  # gap[r, s]: pull of s on r's talent
+    rate = tal.mobility_per_year / DAYS_PER_YEAR / max(w.n_regions - 1, 1)
+    out_flow = rate * w.talent[:, None] * gap
+    return np.asarray(out_flow.sum(axis=0) - out_flow.sum(axis=1))
+
+
+def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
+    """Advance the talent stock over ``dt`` days (attrition exact, flows at ``t0``)."""
+    if dt <= 0:
+        return
+    decay = np.exp(-w.params.attrition * dt / DAYS_PER_YEAR)
+    inflow = (graduates(w, t0) + migration(w, capacity)) * dt
+    w.talent = np.maximum(w.talent * decay + inflow, 0.0)
+
+
+def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Specialists needed for operations and for the own-model effort."""
+    p = w.params
+    beta = w.scenario.uncertainties.talent.staff_scale_exponent
+    ratio = np.where(p.own0 > 0, w.own_cap / np.maximum(p.own0, 1e-9), 0.0)
+    ops = p.staff_per_1k * p.own0 / 1000.0 * ratio**beta
+    return np.asarray(ops), np.asarray(p.model_staff)
+
+
+def sufficiency(w: World) -> np.ndarray:
+    """Share of the needed specialists the region has, in [0, 1]."""
+    ops, models = staff_needed(w)
+    need = ops + models
+    return np.asarray(np.where(need > 0, np.minimum(1.0, w.talent / np.maximum(need, 1e-9)), 1.0))
