@@ -15,7 +15,7 @@ import xarray as xr
 from ecosim.engine.rng import Streams
 from ecosim.engine.simulation import Simulation
 from ecosim.observe.dataset import to_dataset
-from ecosim.observe.metrics import add_metrics
+from ecosim.observe.metrics import ShockWindow, add_metrics
 from ecosim.scenario.loader import LoadedScenario
 from ecosim.scenario.models import Scenario
 
@@ -78,7 +78,7 @@ def simulate(
     twin = None
     if spec.recording.twin:
         twin = _run_one(spec, Streams(spec.seed, future, replicate), False, progress, "twin")
-    ds = add_metrics(ds, twin)
+    ds = add_metrics(ds, twin, shocks=shock_windows(spec, Streams(spec.seed, future, replicate)))
     _check_invariants(ds)
     ds.attrs.update(
         {
@@ -100,6 +100,20 @@ def simulate(
         }
     )
     return ds
+
+
+def shock_windows(spec: Scenario, streams: Streams) -> list[ShockWindow]:
+    """When each of the scenario's shocks occurs in a run with ``streams``.
+
+    The occurrences are drawn from each shock's own streams, exactly as the simulation draws
+    them, so the time metrics measure from the starts and ends the run saw.
+    """
+    from ecosim.world.shocks import occurrences
+
+    return [
+        ShockWindow(s.id, s.type, tuple((o.start, o.end) for o in occurrences(s, spec, streams)))
+        for s in spec.shocks
+    ]
 
 
 def _check_invariants(ds: xr.Dataset) -> None:

@@ -71,8 +71,22 @@ def run(
     ] = None,
     figure: Annotated[bool, typer.Option(help="Also write the bottleneck heatmap PNG.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    replicates: Annotated[
+        int,
+        typer.Option(
+            "--replicates",
+            "-n",
+            min=1,
+            help="Run replicates 0..N-1 (other random streams, same assumptions) and stack them "
+            "along a 'replicate' dimension with quantiles of every metric.",
+        ),
+    ] = 1,
 ) -> None:
-    """Run one scenario and its no-shock twin; write results and print the bottleneck matrix."""
+    """Run one scenario and its no-shock twin; write results and print the bottleneck matrix.
+
+    With --replicates N the matrix is the replicate mean of the resilience loss normalised over
+    each region's layers, with the probability that the most fragile layer is the most fragile.
+    """
     from ecosim.scenario.loader import load_scenario
 
     try:
@@ -84,19 +98,24 @@ def run(
 
     from ecosim.api import simulate
     from ecosim.observe.dataset import write_netcdf
+    from ecosim.observe.replicates import run_replicates
 
     try:
-        ds = _with_progress(lambda cb: simulate(loaded, progress=cb), quiet)
+        if replicates == 1:
+            ds = _with_progress(lambda cb: simulate(loaded, progress=cb), quiet)
+        else:
+            ds = _with_progress(lambda cb: run_replicates(loaded, replicates, progress=cb), quiet)
     except Exception as exc:
         err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {exc}", highlight=False)
         raise typer.Exit(EXIT_RUN_FAILED) from None
     write_netcdf(ds, target)
     written = [str(target)]
     if figure and "bottleneck" in ds:
+        from ecosim.observe.replicates import bottleneck_view
         from ecosim.viz.bottleneck import plot_bottleneck
 
         png = target.with_name(f"{target.stem}_bottleneck.png")
-        plot_bottleneck(ds, png)
+        plot_bottleneck(bottleneck_view(ds), png)
         written.append(str(png))
     _print_bottleneck(ds)
     out.print(
@@ -129,13 +148,18 @@ def _with_progress(job: Any, quiet: bool) -> Any:
         return job(callback)
 
 
-def _print_bottleneck(ds: Any) -> None:
-    if "bottleneck" not in ds:
+def _print_bottleneck(result: Any) -> None:
+    if "bottleneck" not in result:
         out.print("no bottleneck matrix: the run has no no-shock twin (recording.twin: false)")
         return
+    from ecosim.observe.replicates import bottleneck_view
+
+    ds = bottleneck_view(result)
+    n = int(ds.attrs.get("replicates", 1))
+    over = f"replicate mean of {n}; " if n > 1 else ""
     layers = [str(x) for x in ds["layer"].values]
     table = Table(
-        title=f"Bottleneck matrix (share of each region's resilience loss; shocks: "
+        title=f"Bottleneck matrix (share of each region's resilience loss; {over}shocks: "
         f"{ds.attrs.get('shocks', 'none')})",
         title_justify="left",
     )
@@ -146,11 +170,13 @@ def _print_bottleneck(ds: Any) -> None:
     table.add_column("most fragile")
     share = ds["bottleneck"].transpose("region", "layer").values
     rl = ds["resilience_loss"].transpose("region", "layer").values
+    p = ds["p_most_fragile"].transpose("region", "layer").values
     for i, region in enumerate(ds["region"].values):
         cells = [f"{v:.0%}" for v in share[i]]
-        table.add_row(
-            str(region), *cells, f"{rl[i].sum():.2f}", str(ds["most_fragile_layer"].values[i])
-        )
+        fragile = str(ds["most_fragile_layer"].values[i])
+        if n > 1 and fragile in layers:
+            fragile += f" (P={p[i, layers.index(fragile)]:.0%})"
+        table.add_row(str(region), *cells, f"{rl[i].sum():.2f}", fragile)
     out.print(table)
     fragile = ", ".join(
         f"{r}: {f}"
@@ -176,17 +202,12 @@ def validate(
     ] = False,
 ) -> None:
     """Check a scenario file without running it, or list the assumptions behind the defaults."""
-    from ecosim.scenario.defaults import iter_provenance, load_defaults_raw
+    from ecosim.report.provenance import assumption_entries
     from ecosim.scenario.loader import load_scenario
 
     if provenance:
-        entries = list(iter_provenance(load_defaults_raw()))
-        numeric = [
-            e
-            for e in entries
-            if isinstance(e.value, int | float | list) and not isinstance(e.value, bool)
-        ]
-        assumed = [e for e in numeric if not e.fact]
+        share = assumption_entries()
+        assumed = share.assumed
         table = Table(title="Defaults resting on assumptions", title_justify="left")
         table.add_column("key")
         table.add_column("value")
@@ -194,10 +215,7 @@ def validate(
         for e in assumed:
             table.add_row(e.path, str(e.value), e.assumption or "")
         out.print(table)
-        out.print(
-            f"{len(assumed)} of {len(numeric)} default numbers are assumptions "
-            f"({len(assumed) / max(len(numeric), 1):.0%}); the rest cite calibration/facts.csv."
-        )
+        out.print(share.sentence())
     if scenario is None:
         if not provenance:
             err.print("[bold red]error:[/] give a scenario file, or --provenance")
@@ -213,6 +231,257 @@ def validate(
         f"{len(s.shocks)} shocks, sha256 {loaded.sha256[:12]}",
         highlight=False,
     )
+
+
+
+
+def _open_result(path: Path, option: str = "RESULT") -> Any:
+    """Open a result file fully into memory, or raise InputError naming what is wrong."""
+    import xarray as xr
+
+    if not path.is_file():
+        raise InputError(option, [], "an existing result file (.nc)", f"no file {path}")
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            return ds.load()
+    except (OSError, ValueError) as exc:
+        raise InputError(path, [], "a NetCDF result written by ecosim", f"{exc}") from None
+
+
+def _parse_horizons(text: str) -> list[int]:
+    try:
+        years = [int(y) for y in text.split(",") if y.strip()]
+    except ValueError:
+        raise InputError(
+            "--horizons", [], "years separated by commas, e.g. 2026,2028", text
+        ) from None
+    if not years or any(y < 1900 or y > 2200 for y in years):
+        raise InputError("--horizons", [], "years between 1900 and 2200", text)
+    return sorted(set(years))
+
+
+@app.command(
+    epilog="Example: ecosim compare scenarios/baseline.yaml my_build.yaml --replicates 5 "
+    "--budget 2e11 --horizons 2026,2028,2030 --out outputs/compare",
+)
+def compare(
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario files, one per portfolio (the first is the reference)."),
+    ],
+    replicates: Annotated[
+        int, typer.Option("--replicates", "-n", min=1, help="Replicates per portfolio.")
+    ] = 1,
+    budget: Annotated[
+        float | None,
+        typer.Option(help="Largest median mean cost (USD/yr) a portfolio may have to be chosen."),
+    ] = None,
+    horizons: Annotated[
+        str, typer.Option(help="Years: RL accumulated up to 1 January of each.")
+    ] = "2026,2028,2030",
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="Scenario file gains are measured against (default: the first)."),
+    ] = None,
+    regions: Annotated[
+        list[str] | None,
+        typer.Option("--region", help="Count only these regions' losses and costs. Repeatable."),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY.PATH=VALUE applied to every portfolio. Repeatable."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="One seed for every portfolio (common random numbers).", min=0),
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory for compare.nc and the figure.")
+    ] = Path("outputs/compare"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Compare strategy portfolios: resilience gained against cost, under common random numbers.
+
+    Each scenario file is one portfolio; replicate k of every portfolio runs on the same random
+    streams, so gains are paired per replicate. Prints gain (RL reduction vs the reference, days)
+    and mean cost (USD/yr) with 5/50/95 % quantiles over replicates, the Pareto front, the
+    minimax-regret choice within the budget, and gains at dated horizons. Roadmap files with
+    dated lever actions are not read yet: give plain scenario files.
+    """
+    from ecosim.observe.compare import Portfolio
+    from ecosim.scenario.loader import load_scenario
+
+    try:
+        years = _parse_horizons(horizons)
+        if budget is not None and budget <= 0:
+            raise InputError("--budget", [], "a positive amount in USD per year", str(budget))
+        loaded = [load_scenario(p, overrides or [], seed=seed) for p in scenarios]
+        ref = 0
+        if reference is not None:
+            matches = [i for i, p in enumerate(scenarios) if p.resolve() == reference.resolve()]
+            if not matches:
+                raise InputError(
+                    "--reference", [], "one of the scenario files given", str(reference)
+                )
+            ref = matches[0]
+        known = set(loaded[0].scenario.regions)
+        for r in regions or []:
+            if r not in known:
+                raise InputError("--region", [], f"one of {sorted(known)}", r)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError("--out", [], "a directory", f"the file {out_dir}")
+    except InputError as exc:
+        raise _fail_input(exc) from None
+    names = [ls.scenario.name for ls in loaded]
+    if len(set(names)) < len(names):
+        names = [p.stem for p in scenarios]
+    if len(set(names)) < len(names):
+        names = [f"{i}:{n}" for i, n in enumerate(names)]
+    seeds = {ls.scenario.seed for ls in loaded}
+    if len(seeds) > 1:
+        err.print(
+            "[yellow]warning:[/] the portfolios have different seeds "
+            f"({', '.join(map(str, sorted(seeds)))}), so they do not share random streams; "
+            "pass --seed to compare them under common random numbers",
+            highlight=False,
+        )
+    portfolios = [
+        Portfolio(n, ls, str(p)) for n, ls, p in zip(names, loaded, scenarios, strict=True)
+    ]
+    from ecosim.observe.compare import compare as run_compare
+    from ecosim.observe.dataset import write_netcdf
+    from ecosim.viz.pareto import plot_cost_resilience
+
+    try:
+        cmp = _with_progress(
+            lambda cb: run_compare(
+                portfolios,
+                replicates=replicates,
+                reference=ref,
+                budget=budget,
+                horizons=years,
+                regions=regions or None,
+                progress=cb,
+            ),
+            quiet,
+        )
+    except Exception as exc:
+        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {exc}", highlight=False)
+        raise typer.Exit(EXIT_RUN_FAILED) from None
+    target = out_dir / "compare.nc"
+    write_netcdf(cmp, target)
+    figures = plot_cost_resilience(cmp, out_dir / "compare_cost_resilience")
+    _print_compare(cmp)
+    out.print(
+        f"[green]ok[/] {len(portfolios)} portfolios x {replicates} replicates; wrote {target}, "
+        f"{', '.join(str(f) for f in figures)}",
+        highlight=False,
+    )
+
+
+def _print_compare(cmp: Any) -> None:
+    table = Table(
+        title=f"Portfolios vs {cmp.attrs['reference']}: resilience gained (RL reduction, days) "
+        f"and mean cost, median [5 %, 95 %] over {cmp.attrs['replicates']} replicate(s)",
+        title_justify="left",
+    )
+    table.add_column("portfolio")
+    table.add_column("gain, whole run (d)", justify="right")
+    for year in cmp["horizon_year"].values:
+        table.add_column(f"gain to {int(year)} (d)", justify="right")
+    table.add_column("cost (bn USD/yr)", justify="right")
+    table.add_column("regret (d)", justify="right")
+    table.add_column("")
+    for i, name in enumerate(cmp["portfolio"].values):
+        g = cmp["gain_q"].values[i]
+        c = cmp["cost_q"].values[i] / 1e9
+        cells = [f"{g[1]:.2f} [{g[0]:.2f}, {g[2]:.2f}]"]
+        for h in range(cmp.sizes["horizon_year"]):
+            gh = cmp["gain_at_horizon_q"].values[i, h]
+            cells.append(f"{gh[1]:.2f}")
+        regret = float(cmp["regret"].values[i])
+        marks = []
+        if bool(cmp["pareto"].values[i]):
+            marks.append("Pareto")
+        if str(name) == cmp.attrs["minimax_regret_choice"]:
+            marks.append("minimax-regret choice")
+        if not bool(cmp["within_budget"].values[i]):
+            marks.append("over budget")
+        table.add_row(
+            str(name),
+            *cells,
+            f"{c[1]:.2f} [{c[0]:.2f}, {c[2]:.2f}]",
+            "-" if regret < 0 else f"{regret:.2f}",
+            ", ".join(marks),
+        )
+    out.print(table)
+    if cmp.attrs.get("horizons_skipped", "none") != "none":
+        out.print(f"horizons outside the run, left out: {cmp.attrs['horizons_skipped']}")
+    out.print(f"Minimax-regret choice: {cmp.attrs['minimax_regret_choice']}", highlight=False)
+
+
+@app.command(epilog="Example: ecosim plot outputs/baseline.nc --out outputs/figures")
+def plot(
+    result: Annotated[Path, typer.Argument(help="Result of ecosim run or ecosim compare.")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Directory for the figures (default: beside RESULT)."),
+    ] = None,
+) -> None:
+    """Write every figure of a result as PNG and SVG.
+
+    For a run: the bottleneck heatmap, share of demand met per layer with the compute shortfall
+    and shock markers (replicate bands), market shares per region and lead times. For a
+    comparison: resilience gained against cost with the Pareto front.
+    """
+    try:
+        ds = _open_result(result)
+        target = out_dir or result.parent
+        if target.exists() and not target.is_dir():
+            raise InputError("--out", [], "a directory", f"the file {target}")
+        if ds.attrs.get("ecosim_kind") != "compare" and "service" not in ds:
+            raise InputError(result, [], "a result of ecosim run or compare", "no 'service'")
+    except InputError as exc:
+        raise _fail_input(exc) from None
+    from ecosim.viz import write_figures
+
+    written = write_figures(ds, target, result.stem)
+    out.print(f"[green]ok[/] wrote {len(written)} files to {target}", highlight=False)
+
+
+@app.command(epilog="Example: ecosim report outputs/baseline.nc --out outputs/baseline.html")
+def report(
+    result: Annotated[Path, typer.Argument(help="Result of ecosim run (.nc).")],
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="HTML file to write (default: RESULT with .html)."),
+    ] = None,
+    compare_path: Annotated[
+        Path | None,
+        typer.Option("--compare", help="Also show a comparison written by ecosim compare."),
+    ] = None,
+) -> None:
+    """Write one self-contained HTML report: results if the shocks happen, then figures, then
+    probabilities over replicates, then provenance (version, scenario hash, assumption share).
+    """
+    try:
+        ds = _open_result(result)
+        if "service" not in ds:
+            raise InputError(result, [], "a result of ecosim run", "no 'service' variable")
+        cmp = _open_result(compare_path, "--compare") if compare_path else None
+        if cmp is not None and cmp.attrs.get("ecosim_kind") != "compare":
+            raise InputError("--compare", [], "a result of ecosim compare", str(compare_path))
+        target = out_path or result.with_suffix(".html")
+        if target.suffix.lower() not in {".html", ".htm"}:
+            raise InputError("--out", [], "an HTML file name ending in .html", str(target))
+        if target.exists() and target.is_dir():
+            raise InputError("--out", [], "a file path", f"the directory {target}")
+    except InputError as exc:
+        raise _fail_input(exc) from None
+    from ecosim.report import write_report
+
+    write_report(ds, target, cmp)
+    out.print(f"[green]ok[/] wrote {target}", highlight=False)
 
 
 def main() -> None:

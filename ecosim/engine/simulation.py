@@ -198,10 +198,8 @@ class Simulation:
         self.sync()
         comp = self.scenario.regions[w.regions[r]].compute
         if project.delivered > 0:
-            w.site_region.append(r)
-            w.site_cap.append(project.delivered)
-            w.site_built.append(float(self.env.now))
-            w.site_retire.append(float(self.env.now) + comp.life_years * DAYS_PER_YEAR)
+            now = float(self.env.now)
+            w.add_site(r, project.delivered, now, now + comp.life_years * DAYS_PER_YEAR)
         project.finished = True
         self.pipeline[r] -= decision.quantity
         self.refresh()

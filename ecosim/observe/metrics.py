@@ -5,17 +5,115 @@ outruns capacity in both is not counted as a disruption. Resilience loss
 ``RL = integral of (Q_twin - Q)+ dt`` (Bruneau et al. 2003) per region and layer; the
 bottleneck matrix normalises RL over the layers of each region. ``structural_gap`` is what the
 twin itself lacks, which resilience against the twin cannot show.
+
+Time metrics (Simchi-Levi et al. 2015; Hosseini et al. 2016), all measured on the recording grid
+against the twin, from a shock's start ``t0`` (its first occurrence within the run):
+
+* ``tts`` — time to survive: from ``t0`` until ``Q`` first falls below ``tts_threshold`` (0.95)
+  times the twin's ``Q``;
+* ``ttr`` — time to recover: from ``t0`` until the shock has ended *and* the layer's own
+  (direct, uncoupled) service is back within ``recovery_tol`` (1 %) of the twin's direct
+  service and stays there to the end of the run: ``max(t_end, t_back) - t0``;
+* ``recovery_time`` — the same on the coupled service ``Q``, without waiting for the shock's end;
+* ``recovery_ratio`` — ``(P(t) - P(t_d)) / (P(t0) - P(t_d))`` at 30, 90 and 180 days after the dip
+  ``t_d``, with ``P = Q - Q_twin`` (the service relative to the twin).
+
+A time metric with nothing to measure is never NaN and never a silent zero: a
+``<name>_censored`` flag (CF ``flag_values`` / ``flag_meanings``) says why. Missing values hold
+``-1`` (attribute ``missing_fill``); right-censored times hold the days observed after ``t0``,
+a lower bound. The rules, per metric:
+
+========================  ===========================================================
+``no_shock``              no occurrence of the shock within the run: ``-1``
+``no_dip``                ``tts``: never fell below the threshold (days observed);
+                          ``ttr``, ``recovery_time``: never left the 1 % band (``0``);
+                          ``recovery_ratio``: dip shallower than ``dip_tol`` (``-1``)
+``not_recovered``         ``ttr``, ``recovery_time``: still outside the band at the end,
+                          or the shock has not ended (days observed)
+``beyond_horizon``        ``recovery_ratio``: the dip plus the horizon is after the run (``-1``)
+========================  ===========================================================
+
+The ``missing_fill`` attribute is deliberately not called ``missing_value``: xarray decodes a
+``missing_value`` to NaN when a file is opened, which would break the no-NaN invariant.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 import xarray as xr
+from numpy.typing import NDArray
 
-from ecosim.kernels.metrics import min_service, resilience_loss
+from ecosim.kernels.metrics import (
+    CENSOR_MEANINGS,
+    FILL_DAYS,
+    annual_resilience,
+    min_service,
+    recovery_ratio,
+    recovery_time,
+    resilience_loss,
+    time_to_survive,
+)
 from ecosim.scenario.models import LAYERS
 
 NO_LOSS = "none"
+
+#: Metrics of one shock occurrence, stored per region and layer (and per shock).
+TIME_METRICS: tuple[str, ...] = ("tts", "ttr", "recovery_time", "recovery_ratio")
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    """Thresholds of the time metrics; every default is an assumption, stated here.
+
+    Attributes
+    ----------
+    tts_threshold : float
+        ``tts`` ends when ``Q < tts_threshold * Q_twin`` (0.95: a 5 % shortfall is where a
+        region stops coping, as in DESIGN.md).
+    recovery_tol : float
+        Relative band around the twin that counts as recovered for ``ttr`` and
+        ``recovery_time`` (0.01: within 1 %).
+    ratio_horizons_days : tuple of float
+        Days after the dip at which ``recovery_ratio`` is read (30, 90, 180).
+    dip_tol : float
+        Smallest depth of the dip, in units of service, for which ``recovery_ratio`` is
+        defined (0.01: one percentage point of demand met); shallower dips are noise.
+    """
+
+    tts_threshold: float = 0.95
+    recovery_tol: float = 0.01
+    ratio_horizons_days: tuple[float, ...] = (30.0, 90.0, 180.0)
+    dip_tol: float = 0.01
+
+
+@dataclass(frozen=True)
+class ShockWindow:
+    """When one shock of the scenario occurred within the run.
+
+    Attributes
+    ----------
+    id : str
+        The shock's id (the ``shock`` coordinate).
+    type : str
+        The shock's type (``export_control``, ``fab_disruption``, ...).
+    occurrences : tuple of (float, float)
+        Start and end of each occurrence in days from the scenario's start, in time order;
+        the end is ``inf`` for a permanent shock. Empty when the shock did not occur.
+    """
+
+    id: str
+    type: str
+    occurrences: tuple[tuple[float, float], ...] = field(default_factory=tuple)
+
+    @property
+    def first(self) -> tuple[float, float] | None:
+        """The first occurrence, or ``None``."""
+        return self.occurrences[0] if self.occurrences else None
 
 
 def loss_against(ds: xr.Dataset, twin: xr.Dataset, var: str) -> np.ndarray:
@@ -28,17 +126,207 @@ def loss_against(ds: xr.Dataset, twin: xr.Dataset, var: str) -> np.ndarray:
     )
 
 
-def add_metrics(ds: xr.Dataset, twin: xr.Dataset | None, tol: float = 1e-9) -> xr.Dataset:
-    """Add resilience loss, bottleneck matrix and most fragile layer to ``ds``.
+def censor_attrs(what: str) -> dict[str, Any]:
+    """Attributes of a ``<name>_censored`` flag variable (CF flag conventions)."""
+    return {
+        "units": "1",
+        "long_name": f"why {what} is missing or a lower bound (0: measured)",
+        "flag_values": np.arange(len(CENSOR_MEANINGS), dtype=np.int8),
+        "flag_meanings": " ".join(CENSOR_MEANINGS),
+    }
 
-    Without a twin only the shock-independent metrics are added.
+
+def censored_reason(ds: xr.Dataset, name: str) -> xr.DataArray:
+    """Decode ``<name>_censored`` into its meanings (``measured``, ``no_dip``, ...)."""
+    codes = np.asarray(ds[f"{name}_censored"].values, dtype=np.int64)
+    labels = np.array(CENSOR_MEANINGS, dtype=object)[codes]
+    return xr.DataArray(labels, dims=ds[f"{name}_censored"].dims, coords=ds[name].coords)
+
+
+def main_shock(shocks: Sequence[ShockWindow]) -> ShockWindow | None:
+    """The shock whose first occurrence starts first (ties: scenario order), or ``None``."""
+    occurring = [s for s in shocks if s.first is not None]
+    if not occurring:
+        return None
+    return min(occurring, key=lambda s: s.first[0] if s.first else math.inf)
+
+
+def _shock_metrics(
+    ds: xr.Dataset,
+    twin: xr.Dataset,
+    start: float,
+    end: float,
+    options: MetricOptions,
+) -> dict[str, tuple[NDArray[Any], NDArray[np.int8]]]:
+    """``tts``, ``ttr``, ``recovery_time``, ``recovery_ratio`` of one occurrence."""
+    days = np.asarray(ds["day"].values, dtype=np.float64)
+    q = np.ascontiguousarray(ds["service"].transpose("time", "region", "layer").values)
+    q_twin = np.ascontiguousarray(twin["service"].transpose("time", "region", "layer").values)
+    direct = np.ascontiguousarray(ds["service_direct"].transpose("time", "region", "layer").values)
+    direct_twin = np.ascontiguousarray(
+        twin["service_direct"].transpose("time", "region", "layer").values
+    )
+    horizons = np.asarray(options.ratio_horizons_days, dtype=np.float64)
+    return {
+        "tts": time_to_survive(q, q_twin, days, start, options.tts_threshold),
+        "ttr": recovery_time(direct, direct_twin, days, start, end, options.recovery_tol),
+        "recovery_time": recovery_time(q, q_twin, days, start, start, options.recovery_tol),
+        "recovery_ratio": recovery_ratio(q, q_twin, days, start, horizons, options.dip_tol),
+    }
+
+
+_METRIC_TEXT: dict[str, tuple[str, str]] = {
+    "tts": ("d", "time to survive: days from the shock's start until Q < threshold x twin"),
+    "ttr": (
+        "d",
+        "time to recover: days from the shock's start until it has ended and the layer's "
+        "direct service is back within tolerance of the twin for good",
+    ),
+    "recovery_time": (
+        "d",
+        "days from the shock's start until Q is back within tolerance of the twin for good",
+    ),
+    "recovery_ratio": (
+        "1",
+        "recovery ratio (P(t) - P(t_d)) / (P(t0) - P(t_d)), P = Q - Q_twin, at days after the dip",
+    ),
+}
+
+
+def _add_time_metrics(
+    ds: xr.Dataset,
+    twin: xr.Dataset,
+    shocks: Sequence[ShockWindow],
+    options: MetricOptions,
+) -> None:
+    """Store the time metrics of the main shock (region x layer) and of every shock."""
+    n_r, n_l = ds.sizes["region"], ds.sizes["layer"]
+    n_h = len(options.ratio_horizons_days)
+    horizon = np.asarray(options.ratio_horizons_days, dtype=np.float64)
+    ds.coords["horizon"] = (
+        "horizon",
+        horizon,
+        {"units": "d", "long_name": "days after the dip at which the recovery ratio is read"},
+    )
+    never = math.inf  # a start after any run: the kernels flag every element ``no_shock``
+
+    def measure(window: ShockWindow | None) -> dict[str, tuple[NDArray[Any], NDArray[np.int8]]]:
+        start, end = window.first if window and window.first else (never, never)
+        return _shock_metrics(ds, twin, start, end, options)
+
+    common = {
+        "tts_threshold": options.tts_threshold,
+        "recovery_tol": options.recovery_tol,
+        "dip_tol": options.dip_tol,
+        "missing_fill": FILL_DAYS,
+    }
+    main = main_shock(shocks)
+    values = measure(main)
+    ds.attrs["main_shock"] = main.id if main else NO_LOSS
+    for name in TIME_METRICS:
+        dims: tuple[str, ...] = ("region", "layer", "horizon")[
+            : 3 if name == "recovery_ratio" else 2
+        ]
+        units, text = _METRIC_TEXT[name]
+        value, flag = values[name]
+        ds[name] = (dims, value, {"units": units, "long_name": f"{text} (main shock)", **common})
+        ds[f"{name}_censored"] = (dims, flag, censor_attrs(f"{name} (main shock)"))
+    if not shocks:
+        return
+    ds.coords["shock"] = ("shock", np.array([s.id for s in shocks], dtype=object))
+    ds["shock_type"] = (
+        "shock",
+        np.array([s.type for s in shocks], dtype=object),
+        {"units": "1", "long_name": "type of the shock"},
+    )
+    starts = [s.first[0] if s.first else FILL_DAYS for s in shocks]
+    ends = [s.first[1] if s.first and math.isfinite(s.first[1]) else FILL_DAYS for s in shocks]
+    ds["shock_start"] = (
+        "shock",
+        np.asarray(starts, dtype=np.float64),
+        {
+            "units": "d",
+            "long_name": "start of the shock's first occurrence (-1: none in the run)",
+            "missing_fill": FILL_DAYS,
+        },
+    )
+    ds["shock_end"] = (
+        "shock",
+        np.asarray(ends, dtype=np.float64),
+        {
+            "units": "d",
+            "long_name": "end of the shock's first occurrence (-1: none, or permanent)",
+            "missing_fill": FILL_DAYS,
+        },
+    )
+    ds["shock_occurrences"] = (
+        "shock",
+        np.asarray([len(s.occurrences) for s in shocks], dtype=np.int64),
+        {"units": "1", "long_name": "occurrences of the shock within the run"},
+    )
+    per_shock = [measure(s) for s in shocks]
+    for name in TIME_METRICS:
+        dims = ("shock", "region", "layer", "horizon")[: 4 if name == "recovery_ratio" else 3]
+        shape = (len(shocks), n_r, n_l, n_h)[: len(dims)]
+        units, text = _METRIC_TEXT[name]
+        value = np.stack([m[name][0] for m in per_shock]).reshape(shape)
+        flag = np.stack([m[name][1] for m in per_shock]).reshape(shape)
+        ds[f"{name}_by_shock"] = (
+            dims,
+            value,
+            {"units": units, "long_name": f"{text} (first occurrence of each shock)", **common},
+        )
+        ds[f"{name}_by_shock_censored"] = (dims, flag, censor_attrs(f"{name} per shock"))
+
+
+def add_metrics(
+    ds: xr.Dataset,
+    twin: xr.Dataset | None,
+    tol: float = 1e-9,
+    *,
+    shocks: Sequence[ShockWindow] | None = None,
+    options: MetricOptions | None = None,
+) -> xr.Dataset:
+    """Add resilience metrics, the bottleneck matrix and the most fragile layer to ``ds``.
+
+    Parameters
+    ----------
+    ds
+        The recorded series of the run with its shocks.
+    twin
+        The recorded series of the no-shock twin; without it only the shock-independent
+        metrics are added (``min_service``, ``hhi_mean``, ``hhi_max``).
+    tol
+        Resilience loss at or below which a region counts as having lost nothing.
+    shocks
+        When each shock occurred; the time metrics (``tts``, ``ttr``, ``recovery_time``,
+        ``recovery_ratio``) need it and are left out when it is ``None``.
+    options
+        Thresholds of the time metrics (:class:`MetricOptions` defaults).
+
+    Returns
+    -------
+    xarray.Dataset
+        A copy of ``ds`` with the metrics, each with ``units`` and ``long_name``.
     """
+    options = options or MetricOptions()
     ds = ds.copy()
     ds["min_service"] = (
         ("region", "layer"),
         np.asarray(min_service(ds["service"].values)),
         {"units": "1", "long_name": "lowest share of demand met over the run"},
     )
+    if "hhi" in ds:
+        ds["hhi_mean"] = (
+            ("region",),
+            np.asarray(ds["hhi"].mean("time").values, dtype=np.float64),
+            {"units": "1", "long_name": "mean Herfindahl index of the region's cloud market"},
+        )
+        ds["hhi_max"] = (
+            ("region",),
+            np.asarray(ds["hhi"].max("time").values, dtype=np.float64),
+            {"units": "1", "long_name": "highest Herfindahl index of the region's cloud market"},
+        )
     if twin is None:
         return ds
     ds["structural_gap"] = (
@@ -56,8 +344,6 @@ def add_metrics(ds: xr.Dataset, twin: xr.Dataset | None, tol: float = 1e-9) -> x
         ("service_direct", "_direct", "from direct losses only"),
     ):
         rl = loss_against(ds, twin, var)
-        total = rl.sum(axis=1, keepdims=True)
-        share = np.where(total > tol, rl / np.where(total > tol, total, 1.0), 0.0)
         ds[f"resilience_loss{suffix}"] = (
             ("region", "layer"),
             rl,
@@ -65,16 +351,37 @@ def add_metrics(ds: xr.Dataset, twin: xr.Dataset | None, tol: float = 1e-9) -> x
         )
         ds[f"bottleneck{suffix}"] = (
             ("region", "layer"),
-            share,
+            normalise_rows(rl, tol),
             {"units": "1", "long_name": f"share of the region's resilience loss per layer, {what}"},
         )
-    rl = ds["resilience_loss"].values
-    fragile = np.array(
-        [LAYERS[int(np.argmax(row))] if row.max() > tol else NO_LOSS for row in rl], dtype=object
-    )
     ds["most_fragile_layer"] = (
         ("region",),
-        fragile,
+        most_fragile(ds["resilience_loss"].values, tol),
         {"units": "1", "long_name": "layer with the largest resilience loss ('none': no loss)"},
     )
+    days = np.asarray(ds["day"].values, dtype=np.float64)
+    ds["annual_resilience"] = (
+        ("region", "layer"),
+        annual_resilience(
+            np.ascontiguousarray(ds["service"].values),
+            np.ascontiguousarray(twin["service"].values),
+            days,
+        ),
+        {"units": "1", "long_name": "normalised resilience: integral of Q / integral of Q_twin"},
+    )
+    if shocks is not None:
+        _add_time_metrics(ds, twin, shocks, options)
     return ds
+
+
+def normalise_rows(rl: NDArray[np.float64], tol: float = 1e-9) -> NDArray[np.float64]:
+    """Each region's losses as shares of its total over the last axis (zeros when no loss)."""
+    total = rl.sum(axis=-1, keepdims=True)
+    return np.where(total > tol, rl / np.where(total > tol, total, 1.0), 0.0)
+
+
+def most_fragile(rl: NDArray[np.float64], tol: float = 1e-9) -> NDArray[np.object_]:
+    """The layer of largest loss in each row of ``rl`` (region, layer); ``'none'`` if none."""
+    return np.array(
+        [LAYERS[int(np.argmax(row))] if row.max() > tol else NO_LOSS for row in rl], dtype=object
+    )

@@ -141,8 +141,8 @@ class Recorder:
         capability.update_frontier(w, w.t)
         b["largest_run"][k] = capability.largest_run(w, w.t)
         b["largest_run_multisite"][k] = capability.largest_run_multisite(w, w.t)
-        b["frontier_lag"][k] = capability.frontier_lag(w, w.t)
-        b["model_lag"][k] = layers.model_lags(w, w.t)
+        b["frontier_lag"][k] = w.own_lag
+        b["model_lag"][k] = layers.model_lags(w)
         b["porting_backlog"][k] = w.porting_backlog
 
 

@@ -18,7 +18,11 @@ import xarray as xr
 
 
 def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
-    """Write the bottleneck heatmap of ``ds`` (region x layer) to ``path`` (PNG or SVG)."""
+    """Write the bottleneck heatmap of ``ds`` (region x layer) to ``path`` (PNG or SVG).
+
+    ``ds`` holds ``resilience_loss``, ``bottleneck`` and ``most_fragile_layer`` of one run, or
+    their replicate-mean versions from :func:`ecosim.observe.replicates.bottleneck_view`.
+    """
     path = Path(path)
     rl = ds["resilience_loss"].transpose("region", "layer")
     share = ds["bottleneck"].transpose("region", "layer").values
@@ -48,8 +52,11 @@ def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
     ax.set_xlabel("layer")
     ax.set_ylabel("region (most fragile layer)")
     shocks = ds.attrs.get("shocks", "")
+    n = int(ds.attrs.get("replicates", 1))
+    # Over replicates the cells are the replicate mean of RL, normalised per region.
+    mean = f" (replicate mean of {n})" if n > 1 else ""
     ax.set_title(
-        f"Bottleneck matrix — {ds.attrs.get('scenario_name', '')}\nshocks: {shocks}",
+        f"Bottleneck matrix{mean} — {ds.attrs.get('scenario_name', '')}\nshocks: {shocks}",
         fontsize=10,
     )
     bar = fig.colorbar(im, ax=ax)

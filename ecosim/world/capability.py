@@ -20,13 +20,6 @@ SECONDS_PER_DAY = 86_400.0
 MONTHS_PER_YEAR = 12.0
 
 
-def _live_sites(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
-    reg = np.asarray(w.site_region, dtype=np.int64)
-    cap = np.asarray(w.site_cap, dtype=np.float64)
-    live = (np.asarray(w.site_built) <= t) & (np.asarray(w.site_retire) > t)
-    return reg[live], cap[live]
-
-
 def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
     """Training compute (FLOP) of a run on ``h100e`` accelerators."""
     c = w.scenario.uncertainties.capability
@@ -37,7 +30,7 @@ def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
 def largest_site(w: World, t: float) -> np.ndarray:
     """Capacity of each region's largest live site (H100e)."""
     out = np.zeros(w.n_regions)
-    reg, cap = _live_sites(w, t)
+    reg, cap = w.live_sites(t)
     np.maximum.at(out, reg, cap)
     return out
 
@@ -50,7 +43,7 @@ def largest_run(w: World, t: float) -> np.ndarray:
 def largest_run_multisite(w: World, t: float) -> np.ndarray:
     """Largest run across all of a region's own sites with multi-site overhead, FLOP."""
     c = w.scenario.uncertainties.capability
-    reg, cap = _live_sites(w, t)
+    reg, cap = w.live_sites(t)
     total = np.bincount(reg, weights=cap, minlength=w.n_regions)
     single = largest_site(w, t)
     multi = total / (1.0 + c.multisite_comm_overhead)
@@ -58,13 +51,15 @@ def largest_run_multisite(w: World, t: float) -> np.ndarray:
 
 
 def update_frontier(w: World, t: float) -> None:
-    """Extend the frontier's history: the largest run anywhere so far (never decreasing)."""
+    """Extend the frontier's history (the largest run anywhere so far, never decreasing) and
+    refresh each region's lag behind it (``w.own_lag``)."""
     best = max(float(largest_run(w, t).max()), w.frontier_flop[-1] if w.frontier_flop else 0.0)
     start = w.scenario.uncertainties.capability.frontier_flop_start
     best = max(best, start)
     if not w.frontier_flop or best > w.frontier_flop[-1]:
         w.frontier_t.append(t)
         w.frontier_flop.append(best)
+    w.own_lag = frontier_lag(w, t)
 
 
 def frontier_lag(w: World, t: float) -> np.ndarray:

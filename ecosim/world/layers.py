@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.scenario.models import LAYERS, StackSupplier
-from ecosim.world import capability, talent
+from ecosim.world import talent
 from ecosim.world.state import World
 
 COMPUTE, DATA, SOFTWARE, MODELS, OPERATIONS = range(len(LAYERS))
@@ -80,9 +80,12 @@ def usefulness(w: World, lag_months: np.ndarray) -> np.ndarray:
     return np.asarray(np.clip(2.0 - lag_months / limit, 0.0, 1.0))
 
 
-def model_lags(w: World, t: float) -> np.ndarray:
-    """Months behind the frontier of each source (R, 3): own, open weights, foreign API."""
-    return np.stack([capability.frontier_lag(w, t), w.open_lag, w.api_lag], axis=1)
+def model_lags(w: World) -> np.ndarray:
+    """Months behind the frontier of each source (R, 3): own, open weights, foreign API.
+
+    The own models' lag is the region's frontier lag as last updated (daily, with the record).
+    """
+    return np.stack([w.own_lag, w.open_lag, w.api_lag], axis=1)
 
 
 def step_models(w: World, dt: float) -> None:
@@ -98,7 +101,7 @@ def models_service(w: World, t: float) -> np.ndarray:
     is. Own models also need own compute; the coupling matrix carries that, not this layer.
     """
     p = w.params
-    lags = model_lags(w, t)
+    lags = model_lags(w)
     use = usefulness(w, lags)
     own = p.own_models * talent.sufficiency(w) * use[:, 0]
     return np.asarray(own + p.open_models * use[:, 1] + p.api_models * w.api_access * use[:, 2])

@@ -4,8 +4,8 @@ A region aims to own ``build_share`` of the demand it expects once a build would
 builds when the expected utilisation of its capacity exceeds the TCO break-even
 ``u* = (capex / life + opex) / (8760 * p_cloud)``, or, for coordinated regions, whatever the
 market says (public programmes). Coordinated regions add procurement delays before ordering.
-Builds are limited by a yearly budget and finish only when construction is over *and* their
-accelerators have arrived.
+Builds are limited by a yearly budget, which keeps its share of the region's growing demand,
+and finish only when construction is over *and* their accelerators have arrived.
 """
 
 from __future__ import annotations
@@ -64,7 +64,10 @@ def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> B
     gap = target - own_then - pipeline
     u_star = break_even_utilisation(w, r)
     worth_it = pol.style == "coordinated" or utilisation >= u_star
-    affordable = pol.budget_usd_per_year * pol.decision_interval_days / DAYS_PER_YEAR
+    # budgets keep their share of a growing market: they scale with the region's demand
+    growth = float(w.demand_at(t)[r] / max(reg.demand.initial_h100e, 1e-9))
+    budget = pol.budget_usd_per_year * growth
+    affordable = budget * pol.decision_interval_days / DAYS_PER_YEAR
     affordable /= reg.costs.capex_usd_per_h100e
     quantity = min(max(gap, 0.0), affordable) if worth_it else 0.0
     return BuildDecision(r, quantity, lead, u_star, utilisation)

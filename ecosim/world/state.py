@@ -136,13 +136,14 @@ class World:
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
     allow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     orders: list[list[Order]] = field(default_factory=list)  # per designer, FIFO
+    backlog: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer, H100e
     throughput: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per chip supplier
     delivered_total: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer
-    # --- own compute, by site
-    site_region: list[int] = field(default_factory=list)
-    site_cap: list[float] = field(default_factory=list)
-    site_built: list[float] = field(default_factory=list)
-    site_retire: list[float] = field(default_factory=list)
+    # --- own compute, by site (arrays, grown by add_site)
+    site_region: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    site_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    site_built: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    site_retire: np.ndarray = field(default_factory=lambda: np.zeros(0))
     projects: list[Project] = field(default_factory=list)
     # --- cloud
     prov_home: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -183,6 +184,7 @@ class World:
     open_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
     api_lag: np.ndarray = field(default_factory=lambda: np.zeros(0))
     api_foreign: np.ndarray = field(default_factory=lambda: np.zeros(0))  # 1: best API abroad
+    own_lag: np.ndarray = field(default_factory=lambda: np.zeros(0))  # frontier lag, daily
     porting_backlog: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stack_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
     api_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -225,15 +227,22 @@ class World:
         )
         return nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * self.litho_factor
 
+    def add_site(self, region: int, capacity: float, built: float, retire: float) -> None:
+        """Add a site of ``capacity`` H100e to ``region``, live from ``built`` to ``retire``."""
+        self.site_region = np.append(self.site_region, np.int64(region))
+        self.site_cap = np.append(self.site_cap, float(capacity))
+        self.site_built = np.append(self.site_built, float(built))
+        self.site_retire = np.append(self.site_retire, float(retire))
+
+    def live_sites(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Region and capacity of the sites live at day ``t``."""
+        live = (self.site_built <= t) & (self.site_retire > t)
+        return self.site_region[live], self.site_cap[live]
+
     def own_capacity(self, t: float) -> np.ndarray:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""
-        out = np.zeros(self.n_regions)
-        if self.site_region:
-            reg = np.asarray(self.site_region)
-            cap = np.asarray(self.site_cap)
-            live = (np.asarray(self.site_built) <= t) & (np.asarray(self.site_retire) > t)
-            np.add.at(out, reg[live], cap[live])
-        return out
+        reg, cap = self.live_sites(t)
+        return np.bincount(reg, weights=cap, minlength=self.n_regions).astype(np.float64)
 
 
 def build_world(scenario: Scenario, streams: Streams) -> World:
@@ -268,6 +277,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.litho_factor = np.ones(n_s)
     w.allow = np.ones((n_s, n_r))
     w.orders = [[] for _ in range(len(designers))]
+    w.backlog = np.zeros(len(designers))
     w.throughput = np.zeros(n_s)
     w.delivered_total = np.zeros(len(designers))
 
@@ -297,6 +307,9 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.talent = w.params.staff0.copy()
     _init_jurisdiction(w)
     _init_model_sources(w)
+    from ecosim.world.capability import update_frontier  # capability builds on this module
+
+    update_frontier(w, 0.0)
     w.stack_access = np.ones(n_r)
     w.api_access = np.ones(n_r)
     w.inoperability = np.zeros((n_r, len(LAYERS)))
@@ -358,10 +371,7 @@ def _init_sites(w: World) -> None:
         for k, size in enumerate(sizes):
             # the largest site is the newest; the others are spread over ages [0, life)
             age = 0.0 if k == 0 else life * ((k - 1) + 0.5) / max(1, len(sizes) - 1)
-            w.site_region.append(r)
-            w.site_cap.append(size)
-            w.site_built.append(-age)
-            w.site_retire.append(life - age)
+            w.add_site(r, size, -age, life - age)
 
 
 def _init_customers(w: World) -> None:

@@ -67,6 +67,7 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
             order.remaining -= take
             budget -= take
             produced[k] += take
+            w.backlog[k] -= take
             if order.remaining <= 1e-9 * max(order.quantity, 1.0):
                 queue.pop(0)
                 on_delivery(order)
@@ -124,6 +125,7 @@ def place_order(
         q = quantity * split[k]
         order = Order(kind, buyer, int(k), q, q, t, project)
         w.orders[int(k)].append(order)
+        w.backlog[int(k)] += q
         placed.append(order)
     return placed
 
@@ -146,6 +148,7 @@ def reroute_blocked(w: World, t: float) -> list[Order]:
                 continue
             cut = order.remaining * (1.0 - share)
             order.remaining -= cut
+            w.backlog[k] -= cut
             order.quantity -= cut
             if order.remaining > 1e-9:
                 kept.append(order)
@@ -182,7 +185,7 @@ def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     out = np.zeros(len(LEAD_GOODS))
     flag = np.zeros(len(LEAD_GOODS), dtype=bool)
     des = w.designers
-    backlog = sum(o.remaining for q in w.orders for o in q)
+    backlog = max(float(w.backlog.sum()), 0.0)
     rate = w.throughput[des].sum()
     cycle = float(np.average(w.chip_cycle[des], weights=np.maximum(cap[des], 1e-12)))
     if backlog <= 0:

@@ -3,8 +3,9 @@
 Each region's stock of AI and HPC specialists grows with graduates leaving a training pipeline
 ``pipeline_years`` long, shrinks with attrition, and moves between regions toward higher
 attractiveness ``A_r = w_pay ln(pay_r) + w_compute ln(compute per researcher_r / world mean)``:
-each year a share ``mobility`` of the stock facing a unit gap moves. Because the pipeline is
-years long and mobility small, a region that raises pay or compute draws talent over years.
+each year a share ``mobility`` of the smaller of the two pools moves per unit gap (people to
+leave one, jobs to take in the other). Because the pipeline is years long and mobility small,
+a region that raises pay or compute draws talent over years.
 """
 
 from __future__ import annotations
@@ -38,8 +39,12 @@ def migration(w: World, capacity: np.ndarray) -> np.ndarray:
     tal = w.scenario.uncertainties.talent
     a = attractiveness(w, capacity)
     gap = np.maximum(a[None, :] - a[:, None], 0.0)  # gap[r, s]: pull of s on r's talent
-    rate = tal.mobility_per_year / DAYS_PER_YEAR / max(w.n_regions - 1, 1)
-    out_flow = rate * w.talent[:, None] * gap
+    rate = tal.mobility_per_year / DAYS_PER_YEAR
+    # a flow is bounded by the smaller of the two pools: people to leave, and jobs to take
+    # (a small region cannot absorb a large one's talent in a month)
+    t = np.maximum(w.talent, 0.0)
+    pools = t[:, None] * t[None, :] / np.maximum(t[:, None] + t[None, :], 1e-9)
+    out_flow = rate * pools * gap
     return np.asarray(out_flow.sum(axis=0) - out_flow.sum(axis=1))
 
 

@@ -1,0 +1,279 @@
+"""Compare strategy portfolios: resilience gained against cost, under common random numbers.
+
+Each portfolio is a scenario file. Replicate ``k`` of every portfolio runs on the same streams
+(same seed, same ``(future, replicate)`` spawn key, streams keyed by name), so the difference
+between two portfolios in one replicate is the effect of their levers, not of luck: gains are
+paired per replicate before their quantiles are taken.
+
+* resilience gained = total resilience loss (days, summed over the chosen regions and the five
+  layers) of the reference portfolio minus that of the portfolio, per replicate;
+* cost = the mean over the run of ``cost`` summed over the chosen regions (USD/yr);
+* at dated horizons the loss is accumulated from the start up to 1 January of each year;
+* the Pareto front is taken on the medians (more gain, less cost) among portfolios within the
+  budget; the minimax-regret choice minimises, among them, the largest shortfall across
+  replicates from the best portfolio of that replicate.
+
+Roadmap files (dated lever actions) are not read yet: each portfolio is a plain scenario file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from ecosim.kernels.metrics import resilience_loss
+from ecosim.observe.replicates import QUANTILES
+from ecosim.scenario.loader import LoadedScenario
+
+Progress = Callable[[str, float], None]
+
+#: Default dated horizons (DESIGN.md: a build that delivers in 2031 does not help a 2027 plan).
+DEFAULT_HORIZONS: tuple[int, ...] = (2026, 2028, 2030)
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A named scenario to compare."""
+
+    name: str
+    loaded: LoadedScenario
+    source: str = ""
+
+
+def loss_until(ds: xr.Dataset, until_day: float) -> NDArray[np.float64]:
+    """Resilience loss (region, layer) in days accumulated from the start up to ``until_day``."""
+    days = np.asarray(ds["day"].values, dtype=np.float64)
+    keep = days <= until_day + 1e-9
+    q = np.ascontiguousarray(ds["service"].transpose("time", "region", "layer").values[keep])
+    twin = np.ascontiguousarray(
+        ds["service_twin"].transpose("time", "region", "layer").values[keep]
+    )
+    return np.asarray(resilience_loss(q, twin, days[keep]))
+
+
+def horizon_days(start: dt.date, years: Sequence[int]) -> dict[int, float]:
+    """Days from ``start`` to 1 January of each year."""
+    return {y: float((dt.date(y, 1, 1) - start).days) for y in years}
+
+
+def pareto_front(gain: NDArray[np.float64], cost: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """True for the points no other point beats on both more gain and less cost.
+
+    A point is dominated when another has gain at least as high and cost at least as low, and
+    is strictly better in one of them.
+    """
+    n = gain.size
+    front = np.ones(n, dtype=bool)
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            if (
+                gain[j] >= gain[i]
+                and cost[j] <= cost[i]
+                and (gain[j] > gain[i] or cost[j] < cost[i])
+            ):
+                front[i] = False
+                break
+    return front
+
+
+def minimax_regret(loss: NDArray[np.float64], feasible: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Largest regret over replicates of each portfolio, among the feasible ones.
+
+    Parameters
+    ----------
+    loss : ndarray, shape (P, K)
+        Total resilience loss of each portfolio in each replicate.
+    feasible : ndarray of bool, shape (P,)
+        Portfolios that may be chosen (within the budget).
+
+    Returns
+    -------
+    ndarray, shape (P,)
+        ``max_k (loss[p, k] - min_{q feasible} loss[q, k])``; ``-1`` for infeasible portfolios.
+    """
+    if not feasible.any():
+        return np.full(loss.shape[0], -1.0)
+    best = loss[feasible].min(axis=0)
+    regret = (loss - best[None, :]).max(axis=1)
+    return np.where(feasible, regret, -1.0)
+
+
+def compare(
+    portfolios: Sequence[Portfolio],
+    *,
+    replicates: int = 1,
+    reference: int = 0,
+    budget: float | None = None,
+    horizons: Sequence[int] = DEFAULT_HORIZONS,
+    regions: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> xr.Dataset:
+    """Run every portfolio for the same replicates and compare gain against cost.
+
+    Parameters
+    ----------
+    portfolios
+        The portfolios; they should share a seed so replicates share their streams.
+    replicates
+        Replicates per portfolio.
+    reference
+        Index of the portfolio gains are measured against.
+    budget
+        Largest median cost (USD/yr) a portfolio may have to be chosen; ``None``: no limit.
+    horizons
+        Years whose 1 January the loss is accumulated up to; those outside the run are left out.
+    regions
+        Regions whose losses and costs count; all by default.
+    progress
+        Called with a label and the fraction done of each run.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``portfolio``, ``replicate``, ``horizon_year``, ``quantile``: ``rl_total``,
+        ``rl_at_horizon``, ``cost_mean``, ``gain``, ``gain_at_horizon`` per replicate, their
+        quantiles (``*_q``), ``pareto``, ``within_budget``, ``regret``; attrs name the
+        reference and the minimax-regret choice.
+    """
+    from ecosim.api import simulate
+
+    if not portfolios:
+        raise ValueError("no portfolios to compare")
+    first = portfolios[0].loaded.scenario
+    dated = horizon_days(first.start, horizons)
+    kept = [y for y, d in dated.items() if 0.0 < d <= first.horizon_days + 1e-9]
+    n_p, n_k, n_h = len(portfolios), replicates, len(kept)
+    rl = np.zeros((n_p, n_k))
+    rl_h = np.zeros((n_p, n_k, n_h))
+    cost = np.zeros((n_p, n_k))
+    for p, port in enumerate(portfolios):
+        for k in range(n_k):
+            label = f"{port.name} replicate {k + 1}/{n_k}"
+            callback = (
+                (lambda what, f, label=label: progress(f"{label} {what}", f)) if progress else None
+            )
+            ds = simulate(port.loaded, replicate=k, progress=callback)
+            if "service_twin" not in ds:
+                raise ValueError(f"portfolio {port.name!r} has no no-shock twin (recording.twin)")
+            sel = ds if regions is None else ds.sel(region=list(regions))
+            rl[p, k] = float(sel["resilience_loss"].sum())
+            for h, year in enumerate(kept):
+                rl_h[p, k, h] = float(loss_until(sel, dated[year]).sum())
+            cost[p, k] = float(sel["cost"].sum("region").mean("time"))
+    gain = rl[reference][None, :] - rl
+    gain_h = rl_h[reference][None, :, :] - rl_h
+    q = list(QUANTILES)
+    gain_q = np.quantile(gain, q, axis=1).T
+    cost_q = np.quantile(cost, q, axis=1).T
+    median_gain, median_cost = gain_q[:, 1], cost_q[:, 1]
+    within = np.ones(n_p, dtype=bool) if budget is None else median_cost <= budget
+    front = np.zeros(n_p, dtype=bool)
+    if within.any():
+        front[within] = pareto_front(median_gain[within], median_cost[within])
+    regret = minimax_regret(rl, within)
+    choice = int(np.argmin(np.where(within, regret, np.inf))) if within.any() else -1
+    names = np.array([port.name for port in portfolios], dtype=object)
+    out = xr.Dataset(
+        {
+            "rl_total": (
+                ("portfolio", "replicate"),
+                rl,
+                {"units": "d", "long_name": "resilience loss summed over regions and layers"},
+            ),
+            "rl_at_horizon": (
+                ("portfolio", "replicate", "horizon_year"),
+                rl_h,
+                {"units": "d", "long_name": "resilience loss accumulated up to 1 January"},
+            ),
+            "cost_mean": (
+                ("portfolio", "replicate"),
+                cost,
+                {"units": "USD/yr", "long_name": "mean spending rate over the run (USD 2024)"},
+            ),
+            "gain": (
+                ("portfolio", "replicate"),
+                gain,
+                {"units": "d", "long_name": "resilience gained: reference loss minus this loss"},
+            ),
+            "gain_at_horizon": (
+                ("portfolio", "replicate", "horizon_year"),
+                gain_h,
+                {"units": "d", "long_name": "resilience gained up to 1 January of the year"},
+            ),
+            "gain_q": (
+                ("portfolio", "quantile"),
+                gain_q,
+                {"units": "d", "long_name": "quantiles of the resilience gained over replicates"},
+            ),
+            "gain_at_horizon_q": (
+                ("portfolio", "horizon_year", "quantile"),
+                np.moveaxis(np.quantile(gain_h, q, axis=1), 0, -1)
+                if n_h
+                else np.zeros((n_p, 0, len(q))),
+                {"units": "d", "long_name": "quantiles of the resilience gained up to 1 January"},
+            ),
+            "cost_q": (
+                ("portfolio", "quantile"),
+                cost_q,
+                {"units": "USD/yr", "long_name": "quantiles of the mean cost over replicates"},
+            ),
+            "within_budget": (
+                ("portfolio",),
+                within,
+                {"units": "1", "long_name": "median cost within the budget"},
+            ),
+            "pareto": (
+                ("portfolio",),
+                front,
+                {"units": "1", "long_name": "on the Pareto front of median gain and median cost"},
+            ),
+            "regret": (
+                ("portfolio",),
+                regret,
+                {
+                    "units": "d",
+                    "long_name": "largest regret over replicates (-1: over the budget)",
+                    "missing_fill": -1.0,
+                },
+            ),
+            "scenario_sha256": (
+                ("portfolio",),
+                np.array([port.loaded.sha256 for port in portfolios], dtype=object),
+                {"units": "1", "long_name": "sha256 of each portfolio's scenario file"},
+            ),
+            "source": (
+                ("portfolio",),
+                np.array([port.source for port in portfolios], dtype=object),
+                {"units": "1", "long_name": "scenario file of each portfolio"},
+            ),
+        },
+        coords={
+            "portfolio": ("portfolio", names),
+            "replicate": ("replicate", np.arange(n_k)),
+            "horizon_year": ("horizon_year", np.asarray(kept, dtype=np.int64)),
+            "quantile": ("quantile", np.asarray(q)),
+        },
+    )
+    from ecosim.api import ecosim_version
+
+    out.attrs.update(
+        {
+            "ecosim_kind": "compare",
+            "ecosim_version": ecosim_version(),
+            "reference": str(names[reference]),
+            "minimax_regret_choice": str(names[choice]) if choice >= 0 else "none",
+            "budget_usd_per_year": float(budget) if budget is not None else -1.0,
+            "regions": ", ".join(regions) if regions else "all",
+            "replicates": n_k,
+            "horizons_skipped": ", ".join(str(y) for y in horizons if y not in kept) or "none",
+            "seeds": ", ".join(str(p.loaded.scenario.seed) for p in portfolios),
+        }
+    )
+    return out

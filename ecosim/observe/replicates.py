@@ -1,0 +1,303 @@
+"""Replicates: the same scenario point under other seeds, and what they say together.
+
+Replicate ``k`` of an N-replicate run is exactly the single run with ``replicate=k`` (its streams
+are spawned from the scenario's seed by ``(future, k)``), so replicates differ only by the
+stochastic variability of the model under fixed assumptions — never by their order or number.
+
+:func:`run_replicates` stacks the runs along a ``replicate`` dimension; :func:`summarize` adds
+what a reader wants from them: quantiles (5/50/95 %) of every metric, ``P(TTS < TTR)`` per region
+and layer, and the bottleneck matrix over replicates (the replicate mean of RL normalised over the
+layers of each region, the raw mean beside it, the direct-loss version, the most fragile layer
+of the mean, and the probability that each layer is the most fragile).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from numpy.typing import NDArray
+
+from ecosim.kernels.metrics import MEASURED, NO_SHOCK, NOT_RECOVERED
+from ecosim.observe.metrics import most_fragile, normalise_rows
+from ecosim.scenario.loader import LoadedScenario
+
+#: Quantiles reported for every metric.
+QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
+
+#: Variables that are descriptions of the run rather than metrics to summarise.
+_NOT_METRICS: frozenset[str] = frozenset(
+    {"shock_start", "shock_end", "shock_occurrences", "shock_type"}
+)
+
+Progress = Callable[[str, float], None]
+
+
+def run_replicates(
+    loaded: LoadedScenario,
+    n: int,
+    *,
+    future: int = 0,
+    progress: Progress | None = None,
+) -> xr.Dataset:
+    """Run replicates ``0 .. n-1`` of a scenario and stack them along ``replicate``.
+
+    Parameters
+    ----------
+    loaded
+        The scenario.
+    n
+        Number of replicates (at least 1).
+    future
+        Position of the point in a sweep (0 for a plain run).
+    progress
+        Called with a label (``"replicate k/n run"`` or ``... twin``) and the fraction done.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every variable of :func:`ecosim.simulate` with a leading ``replicate`` dimension, and
+        the summary of :func:`summarize`.
+    """
+    from ecosim.api import simulate
+
+    if n < 1:
+        raise ValueError(f"replicates must be at least 1, got {n}")
+    runs = []
+    for k in range(n):
+        label = f"replicate {k + 1}/{n}"
+        callback = (
+            (lambda what, f, label=label: progress(f"{label} {what}", f)) if progress else None
+        )
+        runs.append(simulate(loaded, future=future, replicate=k, progress=callback))
+    stacked = stack_replicates(runs)
+    return stacked.merge(summarize(stacked), combine_attrs="override")
+
+
+def stack_replicates(runs: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Concatenate single runs along a new ``replicate`` dimension (their order is kept).
+
+    Attributes come from the first run, with ``replicate`` replaced by ``replicates`` (the
+    count) and the wall time summed.
+    """
+    if not runs:
+        raise ValueError("no runs to stack")
+    index = pd.Index(
+        [int(r.attrs.get("replicate", k)) for k, r in enumerate(runs)], name="replicate"
+    )
+    stacked = xr.concat(
+        list(runs),
+        dim=index,
+        data_vars="all",
+        coords="minimal",
+        compat="override",
+        join="exact",
+        combine_attrs="override",
+    )
+    attrs = dict(runs[0].attrs)
+    attrs.pop("replicate", None)
+    attrs["replicates"] = len(runs)
+    attrs["wall_time_s"] = round(sum(float(r.attrs.get("wall_time_s", 0.0)) for r in runs), 3)
+    attrs["finished_utc"] = runs[-1].attrs.get("finished_utc", "")
+    stacked.attrs = attrs
+    stacked["replicate"].attrs.update(
+        {"units": "1", "long_name": "replicate index (seed stream), 0-based"}
+    )
+    return stacked
+
+
+def _as_replicates(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with a ``replicate`` dimension (a single run becomes one replicate)."""
+    if "replicate" in ds.dims:
+        return ds
+    return ds.expand_dims(replicate=[int(ds.attrs.get("replicate", 0))])
+
+
+def _metric_names(ds: xr.Dataset) -> list[str]:
+    return [
+        str(name)
+        for name, var in ds.data_vars.items()
+        if "time" not in var.dims
+        and "replicate" in var.dims
+        and var.dtype.kind == "f"
+        and str(name) not in _NOT_METRICS
+    ]
+
+
+def _quantiles(
+    values: NDArray[np.float64], missing: float | None
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Quantiles over axis 0, leaving out ``missing``; also the count of values used."""
+    data = np.asarray(values, dtype=np.float64)
+    if missing is not None:
+        data = np.where(data == missing, np.nan, data)
+    count = np.sum(~np.isnan(data), axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing slices: filled below
+        q = np.nanquantile(data, list(QUANTILES), axis=0)
+    fill = missing if missing is not None else 0.0
+    return np.where(np.isnan(q), fill, q), count
+
+
+def summarize(ds: xr.Dataset) -> xr.Dataset:
+    """Summarise a run (or stacked replicates): quantiles, ``P(TTS < TTR)``, bottleneck.
+
+    Parameters
+    ----------
+    ds
+        A result of :func:`ecosim.simulate` or of :func:`run_replicates`.
+
+    Returns
+    -------
+    xarray.Dataset
+        For every metric ``X`` (float, no time dimension): ``X_q(quantile, ...)`` over
+        replicates, leaving out missing values (those equal to ``missing_fill``; the quantiles of
+        right-censored times are lower bounds), and ``X_n`` the replicates that had a value.
+        Then ``p_tts_lt_ttr``, ``resilience_loss_mean``, ``resilience_loss_direct_mean``,
+        ``bottleneck_mean``, ``bottleneck_direct_mean``, ``most_fragile_layer_mean`` and
+        ``p_most_fragile`` when the run has a twin.
+    """
+    reps = _as_replicates(ds)
+    out = xr.Dataset(coords={"quantile": ("quantile", np.asarray(QUANTILES))})
+    out["quantile"].attrs.update({"units": "1", "long_name": "quantile over replicates"})
+    n_reps = reps.sizes["replicate"]
+    for name in _metric_names(reps):
+        var = reps[name].transpose("replicate", ...)
+        missing = var.attrs.get("missing_fill")
+        q, count = _quantiles(var.values, None if missing is None else float(missing))
+        dims = ("quantile", *var.dims[1:])
+        attrs = {
+            "units": var.attrs.get("units", "1"),
+            "long_name": f"{var.attrs.get('long_name', name)}: quantiles over {n_reps} replicates"
+            " (stochastic variability under fixed assumptions)",
+        }
+        if missing is not None:
+            attrs["missing_fill"] = float(missing)
+        out[f"{name}_q"] = (dims, q, attrs)
+        out[f"{name}_n"] = (
+            var.dims[1:],
+            count.astype(np.int64),
+            {"units": "1", "long_name": f"replicates in which {name} has a value"},
+        )
+    if "tts" in reps and "ttr" in reps:
+        out["p_tts_lt_ttr"], out["p_tts_lt_ttr_n"] = p_tts_lt_ttr(reps)
+    if "resilience_loss" in reps:
+        out = out.merge(bottleneck_over_replicates(reps))
+    return out
+
+
+def p_tts_lt_ttr(reps: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
+    """Share of replicates in which the layer fell below the threshold before restoration.
+
+    A replicate counts as exposed when ``tts`` was measured and is shorter than ``ttr``; a
+    ``ttr`` flagged ``not_recovered`` is longer than anything observed, and one flagged
+    ``no_dip`` (the layer's own direct service never left the band) is zero. Replicates in which
+    the main shock did not occur are left out; where none had it, the value is ``-1``
+    (``missing_fill``).
+    """
+    tts, ttr = reps["tts"].values, reps["ttr"].values
+    tts_flag, ttr_flag = reps["tts_censored"].values, reps["ttr_censored"].values
+    occurred = ttr_flag != NO_SHOCK
+    exposed = (tts_flag == MEASURED) & (
+        (ttr_flag == NOT_RECOVERED) | ((ttr_flag == MEASURED) & (tts < ttr))
+    )
+    n = occurred.sum(axis=0)
+    p = np.where(n > 0, (exposed & occurred).sum(axis=0) / np.maximum(n, 1), -1.0)
+    dims = reps["tts"].dims[1:]
+    coords = {d: reps[d] for d in dims}
+    prob = xr.DataArray(
+        p.astype(np.float64),
+        dims=dims,
+        coords=coords,
+        attrs={
+            "units": "1",
+            "long_name": "P(TTS < TTR): share of replicates in which service fell below the "
+            "threshold before the disrupted layer was restored (main shock)",
+            "missing_fill": -1.0,
+        },
+    )
+    count = xr.DataArray(
+        n.astype(np.int64),
+        dims=dims,
+        coords=coords,
+        attrs={"units": "1", "long_name": "replicates in which the main shock occurred"},
+    )
+    return prob, count
+
+
+def bottleneck_over_replicates(ds: xr.Dataset, tol: float = 1e-9) -> xr.Dataset:
+    """The bottleneck matrix over replicates (a single run counts as one replicate).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``resilience_loss_mean`` and ``resilience_loss_direct_mean`` (d), ``bottleneck_mean``
+        and ``bottleneck_direct_mean`` (the means normalised over each region's layers),
+        ``most_fragile_layer_mean`` (of the mean loss; ``'none'`` when nothing was lost) and
+        ``p_most_fragile(region, layer)``, the share of replicates in which each layer was the
+        most fragile (a region's row sums to less than 1 by the share of replicates in which
+        it lost nothing).
+    """
+    reps = _as_replicates(ds)
+    n = reps.sizes["replicate"]
+    out = xr.Dataset()
+    for suffix, what in (("", "after layer coupling"), ("_direct", "from direct losses only")):
+        mean = reps[f"resilience_loss{suffix}"].mean("replicate").transpose("region", "layer")
+        out[f"resilience_loss{suffix}_mean"] = mean.assign_attrs(
+            units="d",
+            long_name=f"replicate mean of the resilience loss ({n} replicates), {what}",
+        )
+        out[f"bottleneck{suffix}_mean"] = (
+            ("region", "layer"),
+            normalise_rows(mean.values, tol),
+            {
+                "units": "1",
+                "long_name": f"share of the region's mean resilience loss per layer, {what}",
+            },
+        )
+    out["most_fragile_layer_mean"] = (
+        ("region",),
+        most_fragile(out["resilience_loss_mean"].values, tol),
+        {
+            "units": "1",
+            "long_name": "layer with the largest replicate-mean resilience loss ('none': no loss)",
+        },
+    )
+    fragile = reps["most_fragile_layer"].transpose("replicate", "region").values.astype(str)
+    layers = [str(x) for x in reps["layer"].values]
+    p = np.stack([(fragile == layer).mean(axis=0) for layer in layers], axis=-1)
+    out["p_most_fragile"] = (
+        ("region", "layer"),
+        p.astype(np.float64),
+        {
+            "units": "1",
+            "long_name": f"share of {n} replicates in which the layer is the most fragile",
+        },
+    )
+    return out
+
+
+def bottleneck_view(ds: xr.Dataset) -> xr.Dataset:
+    """A dataset the bottleneck heatmap and table read, whether ``ds`` has replicates or not.
+
+    With replicates its ``resilience_loss``, ``bottleneck`` and ``most_fragile_layer`` are the
+    replicate-mean versions; a single run is returned with ``p_most_fragile`` added.
+    """
+    summary = bottleneck_over_replicates(ds)
+    view = xr.Dataset(
+        {
+            "resilience_loss": summary["resilience_loss_mean"],
+            "bottleneck": summary["bottleneck_mean"],
+            "resilience_loss_direct": summary["resilience_loss_direct_mean"],
+            "bottleneck_direct": summary["bottleneck_direct_mean"],
+            "most_fragile_layer": summary["most_fragile_layer_mean"],
+            "p_most_fragile": summary["p_most_fragile"],
+        },
+        attrs=dict(ds.attrs),
+    )
+    view.attrs["replicates"] = int(ds.sizes.get("replicate", 1))
+    return view

@@ -1,0 +1,56 @@
+"""Matplotlib figures (Agg backend), each written as PNG and SVG.
+
+:func:`write_figures` writes every figure a result supports: for a run (single or with
+replicates) the bottleneck heatmap, share of demand met with the compute shortfall, market
+shares and lead times; for a comparison the cost-resilience figure with its Pareto front.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xarray as xr
+
+
+def is_comparison(ds: xr.Dataset) -> bool:
+    """True for a result of ``ecosim compare``."""
+    return ds.attrs.get("ecosim_kind") == "compare"
+
+
+def write_figures(ds: xr.Dataset, out_dir: str | Path, stem: str) -> list[Path]:
+    """Write every figure of ``ds`` into ``out_dir`` as ``<stem>_<figure>.png`` and ``.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` (with or without replicates) or of ``ecosim compare``.
+    out_dir
+        Directory to write into (created if missing).
+    stem
+        File name prefix, usually the result's file stem.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from ecosim.viz.bottleneck import plot_bottleneck
+    from ecosim.viz.lead_time import plot_lead_times
+    from ecosim.viz.markets import plot_market_shares
+    from ecosim.viz.pareto import plot_cost_resilience
+    from ecosim.viz.service import plot_service
+
+    out = Path(out_dir)
+    if is_comparison(ds):
+        return plot_cost_resilience(ds, out / f"{stem}_cost_resilience")
+    written: list[Path] = []
+    if "resilience_loss" in ds:
+        from ecosim.observe.replicates import bottleneck_view
+
+        view = bottleneck_view(ds)
+        for suffix in (".png", ".svg"):
+            written.append(plot_bottleneck(view, out / f"{stem}_bottleneck{suffix}"))
+    written += plot_service(ds, out / f"{stem}_service")
+    written += plot_market_shares(ds, out / f"{stem}_market_shares")
+    written += plot_lead_times(ds, out / f"{stem}_lead_time")
+    return written

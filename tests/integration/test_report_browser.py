@@ -1,0 +1,99 @@
+"""``ecosim run --replicates``, ``plot`` and ``report``, and the report in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SMALL
+from tests.integration.test_cli_run import _ecosim
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+def _skip_or_fail(reason: str) -> None:
+    # On CI a missing browser is a broken set-up (.ci/install-chromium.sh), not a reason to skip.
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {reason}; run .ci/install-chromium.sh")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "small.nc"
+    proc = _ecosim(
+        "run", str(SMALL), "--out", str(out), "--replicates", "2", "--set", "horizon_years=0.3"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "replicate mean of 2" in proc.stdout
+    assert "Most fragile layer per region:" in proc.stdout
+    assert (out.parent / "small_bottleneck.png").stat().st_size > 10_000
+    return out
+
+
+def test_plot_writes_every_figure(result: Path, tmp_path: Path) -> None:
+    proc = _ecosim("plot", str(result), "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    for figure in ("bottleneck", "service", "market_shares", "lead_time"):
+        for suffix in ("png", "svg"):
+            assert (tmp_path / f"small_{figure}.{suffix}").stat().st_size > 5_000, figure
+
+
+def test_report_opens_in_headless_chromium(result: Path, tmp_path: Path) -> None:
+    html = tmp_path / "report.html"
+    proc = _ecosim("report", str(result), "--out", str(html))
+    assert proc.returncode == 0, proc.stderr
+    text = html.read_text(encoding="utf-8")
+    # conditional results come before any probability
+    assert text.index("If these shocks happen") < text.index("How likely")
+    assert "default numbers are assumptions" in text
+    assert "http://" not in text and "https://" not in text  # self-contained
+
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        _skip_or_fail(f"{CHROMIUM} or {CHROMEDRIVER} is missing")
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="ecosim-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        try:
+            driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        except WebDriverException as exc:
+            _skip_or_fail(f"Chromium did not start: {exc.msg}")
+        try:
+            driver.get(html.resolve().as_uri())
+            widths = driver.execute_script(
+                "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0);"
+            )
+            assert widths and all(w > 0 for w in widths), widths
+            assert driver.find_elements("id", "bottleneck-table")
+            rows = driver.find_elements("css selector", "#bottleneck-table tbody tr")
+            assert len(rows) == 3
+            severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+            assert not severe, severe
+        finally:
+            driver.quit()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
