@@ -233,8 +233,6 @@ def validate(
     )
 
 
-
-
 def _open_result(path: Path, option: str = "RESULT") -> Any:
     """Open a result file fully into memory, or raise InputError naming what is wrong."""
     import xarray as xr
