@@ -209,9 +209,10 @@ def validate(
         share = assumption_entries()
         assumed = share.assumed
         table = Table(title="Defaults resting on assumptions", title_justify="left")
-        table.add_column("key")
-        table.add_column("value")
-        table.add_column("reason")
+        # keys are what a user greps and copies into --set: never wrapped or cut
+        table.add_column("key", no_wrap=True)
+        table.add_column("value", no_wrap=True)
+        table.add_column("reason", overflow="fold")
         for e in assumed:
             table.add_row(e.path, str(e.value), e.assumption or "")
         out.print(table)
@@ -231,6 +232,11 @@ def validate(
         f"{len(s.shocks)} shocks, sha256 {loaded.sha256[:12]}",
         highlight=False,
     )
+
+
+from ecosim.experiments.cli import register as _register_experiments  # noqa: E402
+
+_register_experiments(app)
 
 
 def _open_result(path: Path, option: str = "RESULT") -> Any:

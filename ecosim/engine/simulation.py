@@ -84,7 +84,7 @@ class Simulation:
         supply.step_supply(w, t0, t1, self._delivered)
         capacity = w.own_cap + w.cloud_cap.sum(axis=1)
         before = self.jobs.out[:, :2].copy()
-        self.jobs.advance(t0, t1, capacity)
+        self.jobs.advance(t0, t1, capacity, w.demand_factor)
         served, requested = (self.jobs.out[:, :2] - before).T
         decay = math.exp(-dt / self.window)
         self.ema_served = self.ema_served * decay + served
@@ -102,8 +102,8 @@ class Simulation:
         """Recompute what follows from the state at the current time."""
         w = self.world
         t = w.t
-        w.demand = w.demand_at(t)
-        w.own_cap = w.own_capacity(t)
+        w.demand = w.demand_at(t) * w.demand_factor
+        w.own_cap = w.own_capacity(t) * w.own_available
         finish_migrations(w, t)
         w.cloud_need = np.maximum(0.0, w.demand * (1.0 + w.params.margin) - w.own_cap)
         cloud.refresh_cloud(w)
@@ -172,17 +172,20 @@ class Simulation:
                 self.env.process(self._project(decision))
             yield self.env.timeout(pol.decision_interval_days)
 
-    def _project(self, decision: policy.BuildDecision) -> Generator[simpy.Event, Any, None]:
+    def _project(
+        self, decision: policy.BuildDecision, delay: float | None = None
+    ) -> Generator[simpy.Event, Any, None]:
         w = self.world
         r = decision.region
         pol = self.scenario.regions[w.regions[r]].policy
         decided = float(self.env.now)
         self.pipeline[r] += decision.quantity
-        if pol.procurement_delay_days > 0:
-            yield self.env.timeout(pol.procurement_delay_days)
+        delay = pol.procurement_delay_days if delay is None else delay
+        if delay > 0:
+            yield self.env.timeout(delay)
             self.sync()
         index = len(w.projects)
-        project = policy_project(r, decision, decided, pol.procurement_delay_days)
+        project = policy_project(r, decision, decided, delay)
         w.projects.append(project)
         delivered = self.env.event()
         self.project_events[index] = delivered
@@ -207,22 +210,56 @@ class Simulation:
     def _shock(self, occ: Occurrence) -> Generator[simpy.Event, Any, None]:
         spec = next(s for s in self.scenario.shocks if s.id == occ.shock_id)
         shock = make_shock(spec)
-        yield self.env.timeout(occ.start)
-        self.sync()
-        self.active.append(shock)
-        impose_active(self.world, self.active)
-        shock.on_start(self.world, float(self.env.now))
-        for index, project in enumerate(self.world.projects):
-            if not project.finished:
-                self._check_project(index)
-        self.refresh()
-        if math.isinf(occ.end):
-            return
-        yield self.env.timeout(occ.end - occ.start)
-        self.sync()
-        self.active.remove(shock)
-        impose_active(self.world, self.active)
-        self.refresh()
+        w = self.world
+        announce = min(shock.announce_days(), occ.start)
+        if announce > 0:
+            yield self.env.timeout(occ.start - announce)
+            self.sync()
+            self._stockpile(spec, announce)
+            yield self.env.timeout(announce)
+        else:
+            yield self.env.timeout(occ.start)
+        shock.started = occ.start
+        first = True
+        for offset, level in shock.phases(occ.end - occ.start):
+            wait = occ.start + offset - float(self.env.now)
+            if wait > 0:
+                yield self.env.timeout(wait)
+            self.sync()
+            shock.level = level
+            if level > 0 and shock not in self.active:
+                self.active.append(shock)
+            elif level <= 0 and shock in self.active:
+                self.active.remove(shock)
+            impose_active(w, self.active, float(self.env.now))
+            if first:
+                shock.on_start(w, float(self.env.now))
+                for index, project in enumerate(w.projects):
+                    if not project.finished:
+                        self._check_project(index)
+                first = False
+            self.refresh()
+
+    def _stockpile(self, spec: Any, announce: float) -> None:
+        """Targets of an announced control rush orders for the months ahead before it bites."""
+        w = self.world
+        months = getattr(spec, "stockpile_months", 0.0)
+        for name in getattr(spec, "targets", []):
+            r = w.region_index(name)
+            growth = float(w.demand_at(float(self.env.now) + 365.25)[r] / max(w.demand[r], 1e-9))
+            quantity = w.demand[r] * max(growth - 1.0, 0.0) * months / 12.0
+            if quantity > 0:
+                rush = policy.BuildDecision(r, quantity, 0.0, 0.0, 0.0)
+                self.env.process(self._project(rush, delay=0.0))
+
+    def _reimpose(self) -> Generator[simpy.Event, Any, None]:
+        # controls leak and targets' suppliers ramp up over months: refresh effects monthly
+        while True:
+            yield self.env.timeout(30.4375)
+            if self.active:
+                self.sync()
+                impose_active(self.world, self.active, float(self.env.now))
+                self.refresh()
 
     def run(self, progress: Progress | None = None) -> Recorder:
         """Run to the horizon and return the filled recorder."""
@@ -233,6 +270,7 @@ class Simulation:
             env.process(self._policy(r))
         for occ in self.occurrences:
             env.process(self._shock(occ))
+        env.process(self._reimpose())
         done = env.process(self._recorder(progress))
         env.run(until=done)
         return self.recorder

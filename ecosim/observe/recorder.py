@@ -77,6 +77,12 @@ VARIABLES: dict[str, Variable] = {
         ("region", "source"), "month", "months behind the frontier of each model source"
     ),
     "porting_backlog": Variable(("region",), "1", "share of workload waiting to be ported"),
+    "compelled": Variable(
+        ("region",), "1", "share of the region's data reached by foreign legal compulsion"
+    ),
+    "control_cost": Variable(
+        ("region",), "USD", "sales lost by the region's suppliers to its export controls"
+    ),
 }
 
 
@@ -144,6 +150,8 @@ class Recorder:
         b["frontier_lag"][k] = w.own_lag
         b["model_lag"][k] = layers.model_lags(w)
         b["porting_backlog"][k] = w.porting_backlog
+        b["compelled"][k] = w.compelled
+        b["control_cost"][k] = w.control_cost
 
 
 def _cost_rate(w: World) -> np.ndarray:

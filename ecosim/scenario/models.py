@@ -315,6 +315,30 @@ class ExportControl(ShockBase):
     goods: list[Good] = Field(min_length=1)
     extra_suppliers: list[Name] = Field(default_factory=list)
     compliant_share: Fraction
+    announce_days: NonNegative = Field(
+        description="announcement ahead of the start; targets stockpile in between"
+    )
+    stockpile_months: NonNegative = Field(
+        description="months of the targets' demand growth they rush to order once announced"
+    )
+    licence_approval_share: Fraction = Field(
+        description="share of the blocked flow licensed case by case, on top of compliant goods"
+    )
+    leakage_max_share: Fraction = Field(
+        description="share of the blocked flow that leaks through third countries in the end"
+    )
+    leakage_ramp_days: Positive = Field(description="time for leakage to build up")
+    controls_cloud: bool = Field(
+        description="also bar the imposers' cloud providers from new contracts with the targets "
+        "(closing the remote-access loophole)"
+    )
+    target_response: NonNegative = Field(
+        description="extra capacity the targets' own suppliers reach, as a share of their own"
+    )
+    target_response_years: Positive = Field(description="learning ramp of that investment")
+    imposer_cost_usd_per_h100e: NonNegative = Field(
+        description="sales the imposers lose per H100e blocked"
+    )
 
 
 class CloudCutoff(ShockBase):
@@ -335,8 +359,131 @@ class FabDisruption(ShockBase):
     capacity_loss: Fraction
 
 
-Shock = Annotated[ExportControl | CloudCutoff | FabDisruption, Field(discriminator="type")]
-SHOCK_TYPES: tuple[type[ShockBase], ...] = (ExportControl, CloudCutoff, FabDisruption)
+class Outage(ShockBase):
+    """Capacity goes dark: providers (all their regions) and/or the own sites of regions.
+
+    ``duration`` is the time to the vendor's fix; after it, each site comes back after its own
+    recovery time (lognormal), as machines fixed by hand one by one did after the 2024
+    CrowdStrike update (fix in 80 minutes, recovery over days).
+    """
+
+    type: Literal["outage"]
+    providers: list[Name] = Field(default_factory=list)
+    regions: list[Name] = Field(default_factory=list)
+    capacity_loss: Fraction
+    site_recovery_median_days: NonNegative
+    site_recovery_sigma: NonNegative
+
+    @model_validator(mode="after")
+    def _scope(self) -> Outage:
+        if not self.providers and not self.regions:
+            raise ValueError("an outage needs 'providers' or 'regions' (whose own sites)")
+        return self
+
+
+class DemandSurge(ShockBase):
+    """Compute demand of regions jumps by a factor (a new model class, a crisis)."""
+
+    type: Literal["demand_surge"]
+    regions: list[Name] = Field(min_length=1)
+    factor: Annotated[float, Field(gt=0.0, le=20.0)]
+
+
+class MaterialsRestriction(ShockBase):
+    """Exports of chip-making materials (gallium, germanium) from the imposers need licences.
+
+    Fabs in the targets live on their stocks for ``buffer_days``, then lose output in
+    proportion to the material they can no longer get.
+    """
+
+    type: Literal["materials_restriction"]
+    imposers: list[Name] = Field(min_length=1)
+    targets: list[Name] = Field(min_length=1)
+    compliant_share: Fraction
+    buffer_days: NonNegative
+
+
+class LicenceChange(ShockBase):
+    """A vendor changes licence terms: for a proprietary stack, or for open-weight models.
+
+    Stack: the ``affected_share`` of the regions' proprietary-stack work must port away.
+    Open weights: new releases are out of reach, so locally held weights fall behind.
+    """
+
+    type: Literal["licence_change"]
+    regions: list[Name] = Field(min_length=1)
+    stacks: list[Name] = Field(default_factory=list)
+    open_weights: bool
+    affected_share: Fraction
+
+
+class ModelAccessCutoff(ShockBase):
+    """Closed model APIs stop serving regions."""
+
+    type: Literal["model_access_cutoff"]
+    providers: list[Name] = Field(min_length=1)
+    regions: list[Name] = Field(min_length=1)
+
+
+class DataTransferRuling(ShockBase):
+    """A court rules that the regions' data may not sit with providers under listed foreign
+    jurisdictions (Schrems II style); a sovereign offering is exempt if ``sovereign_exempt``.
+    """
+
+    type: Literal["data_transfer_ruling"]
+    regions: list[Name] = Field(min_length=1)
+    jurisdictions: list[Name] = Field(min_length=1)
+    sovereign_exempt: bool
+
+
+class LegalCompulsion(ShockBase):
+    """A jurisdiction compels its providers to hand over the regions' data.
+
+    Service does not move (availability is intact); ``compelled`` records the share of each
+    region's data actually reached — the confidentiality loss exposure warns about.
+    """
+
+    type: Literal["legal_compulsion"]
+    jurisdiction: Name
+    regions: list[Name] = Field(min_length=1)
+    share: Fraction
+
+
+class TalentDrain(ShockBase):
+    """A share of the regions' specialists leaves at the start (recruitment drive abroad)."""
+
+    type: Literal["talent_drain"]
+    regions: list[Name] = Field(min_length=1)
+    share: Fraction
+
+
+Shock = Annotated[
+    ExportControl
+    | CloudCutoff
+    | FabDisruption
+    | Outage
+    | DemandSurge
+    | MaterialsRestriction
+    | LicenceChange
+    | ModelAccessCutoff
+    | DataTransferRuling
+    | LegalCompulsion
+    | TalentDrain,
+    Field(discriminator="type"),
+]
+SHOCK_TYPES: tuple[type[ShockBase], ...] = (
+    ExportControl,
+    CloudCutoff,
+    FabDisruption,
+    Outage,
+    DemandSurge,
+    MaterialsRestriction,
+    LicenceChange,
+    ModelAccessCutoff,
+    DataTransferRuling,
+    LegalCompulsion,
+    TalentDrain,
+)
 
 
 # --------------------------------------------------------------------------- uncertainties

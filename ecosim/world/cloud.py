@@ -87,7 +87,8 @@ def refresh_cloud(w: World) -> None:
     """Delivered cloud capacity per region and provider, after rationing and cut-offs."""
     demand = demand_by_provider(w) * w.can_stay
     total = demand.sum(axis=0)
-    ration = np.where(total > w.prov_cap, w.prov_cap / np.maximum(total, 1e-300), 1.0)
+    available = w.prov_cap * w.prov_available  # an outage darkens part of the fleet
+    ration = np.where(total > available, available / np.maximum(total, 1e-300), 1.0)
     w.cloud_cap = demand * ration[None, :]
 
 

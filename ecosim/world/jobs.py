@@ -111,9 +111,20 @@ class JobFlow:
         self.arrivals = np.zeros(len(sources))
         self._no_starts = np.zeros(0)
 
-    def advance(self, t0: float, t1: float, capacity: np.ndarray) -> None:
-        """Run every region's queue over ``[t0, t1)`` at constant ``capacity`` (H100e)."""
+    def advance(
+        self, t0: float, t1: float, capacity: np.ndarray, scale: np.ndarray | None = None
+    ) -> None:
+        """Run every region's queue over ``[t0, t1)`` at constant ``capacity`` (H100e).
+
+        ``scale`` multiplies the sizes of the jobs arriving now (a demand surge): the jobs
+        themselves stay the pre-drawn ones, so a surge never shifts the random streams.
+        """
         parts = [src.take(t1) for src in self.sources]
+        if scale is not None and np.any(scale != 1.0):
+            parts = [
+                (p[0], p[1] * scale[r], *p[2:]) if scale[r] != 1.0 else p
+                for r, p in enumerate(parts)
+            ]
         counts = np.array([len(p[0]) for p in parts], dtype=np.int64)
         off = np.zeros(len(parts) + 1, dtype=np.int64)
         off[1:] = np.cumsum(counts)

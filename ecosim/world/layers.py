@@ -55,7 +55,11 @@ def data_service(w: World) -> np.ndarray:
     withdrawn = _cloud_where(w, w.can_stay == 0)
     unreachable = np.minimum(withdrawn + w.displaced_share, 1.0)
     abroad = data_location(w)[:, 3]
-    lost = (1.0 - p.own_infra) * (1.0 - p.replica) * unreachable + p.must_stay_local * abroad
+    # a data-transfer ruling makes data with providers under a foreign jurisdiction unlawful
+    ruled = (1.0 - p.own_infra) * _cloud_where(w, w.transfer_blocked)
+    lost = (
+        (1.0 - p.own_infra) * (1.0 - p.replica) * unreachable + p.must_stay_local * abroad + ruled
+    )
     return np.asarray(1.0 - np.minimum(lost, 1.0))
 
 
@@ -114,7 +118,10 @@ def operations_service(w: World) -> np.ndarray:
     on_foreign = _cloud_where(w, foreign)
     lost = _cloud_where(w, foreign & (w.can_stay == 0))
     share_lost = np.where(on_foreign > 0, lost / np.maximum(on_foreign, 1e-300), 0.0)
-    return np.asarray(talent.sufficiency(w) * (1.0 - p.managed_foreign * share_lost))
+    # own sites down in an outage must be brought back by the region's own operators
+    return np.asarray(
+        talent.sufficiency(w) * (1.0 - p.managed_foreign * share_lost) * w.own_available
+    )
 
 
 def direct_service(w: World, t: float, compute_service: np.ndarray) -> np.ndarray:

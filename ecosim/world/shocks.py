@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import ClassVar
 
 import numpy as np
@@ -25,11 +26,19 @@ from ecosim.engine.clock import date_to_day
 from ecosim.engine.rng import Streams
 from ecosim.scenario.models import (
     CloudCutoff,
+    DataTransferRuling,
+    DemandSurge,
     ExportControl,
     FabDisruption,
+    LegalCompulsion,
+    LicenceChange,
+    MaterialsRestriction,
+    ModelAccessCutoff,
+    Outage,
     Scenario,
     ShockBase,
     StackSupplier,
+    TalentDrain,
 )
 from ecosim.world.state import World
 from ecosim.world.supply import reroute_blocked
@@ -75,55 +84,111 @@ def occurrences(spec: ShockBase, scenario: Scenario, streams: Streams) -> list[O
 
 
 class ShockType(ABC):
-    """Behaviour of one shock family; subclasses set ``spec_type`` and the two hooks."""
+    """Behaviour of one shock family; subclasses set ``spec_type`` and the two hooks.
+
+    ``level`` (0-1) is how strongly the shock acts now; most shocks are simply on or off, an
+    outage steps down as sites recover (:meth:`phases`).
+    """
 
     spec_type: ClassVar[type[ShockBase]]
 
     def __init__(self, spec: ShockBase) -> None:
         self.spec = spec
+        self.level = 1.0
+        self.started = 0.0
 
     @abstractmethod
-    def impose(self, w: World) -> None:
-        """Apply the effect of this shock, while active, on top of a clean slate."""
+    def impose(self, w: World, t: float) -> None:
+        """Apply the effect of this shock at day ``t``, while active, on a clean slate."""
 
     def on_start(self, w: World, t: float) -> None:  # noqa: B027 - optional hook
         """One-off transitions when the shock starts (default: none)."""
+
+    def phases(self, duration: float) -> list[tuple[float, float]]:
+        """Levels over the occurrence: ``(days after the start, level)``; level 0 ends it."""
+        out = [(0.0, 1.0)]
+        if math.isfinite(duration):
+            out.append((duration, 0.0))
+        return out
+
+    def announce_days(self) -> float:
+        """Days between the announcement and the start (default: none)."""
+        return 0.0
+
+    def _regions(self, w: World, names: list[str]) -> list[int]:
+        return [w.region_index(n) for n in names]
+
+
+def _ramp(t: float, days: float) -> float:
+    return 1.0 - math.exp(-max(t, 0.0) / max(days, 1e-9))
 
 
 class ExportControlShock(ShockType):
     """Blocks listed goods from the imposers' (and named) suppliers to the targets.
 
-    Chip goods act on the supply chain (``allow``: only the compliant share still flows, and
-    queued orders are re-routed at once); ``stack`` cuts access to a stack homed in an
-    imposer, which creates porting work; ``model_api`` cuts the targets' foreign APIs.
+    As real controls do: compliant (down-binned) goods and case-by-case licences keep a share
+    flowing, leakage through third countries builds up over time, an announcement ahead of
+    the start makes targets stockpile, the remote-access loophole (renting the imposers'
+    clouds) stays open unless ``controls_cloud``, and the targets' own suppliers grow along a
+    learning ramp. Chip goods act on the supply chain (queued orders re-routed at once);
+    lithography wears fabs down over years (servicing stops); ``stack`` cuts access to a stack
+    homed in an imposer (porting work); ``model_api`` cuts the targets' foreign APIs.
     """
 
     spec_type = ExportControl
 
-    def impose(self, w: World) -> None:
+    def announce_days(self) -> float:
         spec = self.spec
         assert isinstance(spec, ExportControl)
-        imp = {w.region_index(r) for r in spec.imposers}
-        tgt = [w.region_index(r) for r in spec.targets]
+        return float(spec.announce_days)
+
+    def flow_share(self, t: float) -> float:
+        """Share of the blocked flow still moving ``t`` days after the start."""
+        spec = self.spec
+        assert isinstance(spec, ExportControl)
+        allowed = min(1.0, spec.compliant_share + spec.licence_approval_share)
+        leak = spec.leakage_max_share * _ramp(t, spec.leakage_ramp_days)
+        return allowed + (1.0 - allowed) * leak
+
+    def impose(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, ExportControl)
+        imp = set(self._regions(w, spec.imposers))
+        tgt = self._regions(w, spec.targets)
         extra = set(spec.extra_suppliers)
+        share = self.flow_share(t - self.started)
         for s, sid in enumerate(w.chip):
             if w.chip_good[s] not in spec.goods:
                 continue
             if int(w.chip_home[s]) in imp or sid in extra:
                 for k in tgt:
-                    w.allow[s, k] = min(w.allow[s, k], spec.compliant_share)
+                    w.allow[s, k] = min(w.allow[s, k], share)
+        # the targets' own chip suppliers invest along a learning ramp
+        ramp = spec.target_response * _ramp((t - self.started) / 365.25, spec.target_response_years)
+        for s in range(len(w.chip)):
+            if int(w.chip_home[s]) in tgt and w.chip_good[s] != "lithography":
+                w.chip_boost[s] = max(w.chip_boost[s], 1.0 + ramp)
+        if spec.controls_cloud:
+            for p in range(len(w.providers)):
+                if int(w.prov_home[p]) in imp:
+                    for k in tgt:
+                        w.can_join[k, p] = 0
         sc = w.scenario
         if "stack" in spec.goods:
             for k in tgt:
-                stack = sc.regions[w.regions[k]].software.proprietary_stack
-                sup = sc.suppliers[stack]
-                if isinstance(sup, StackSupplier) and w.region_index(sup.home) in imp:
+                stack = sc.suppliers[sc.regions[w.regions[k]].software.proprietary_stack]
+                if isinstance(stack, StackSupplier) and w.region_index(stack.home) in imp:
                     w.stack_access[k] = 0.0
         if "model_api" in spec.goods:
             apis = [v for v in sc.suppliers.values() if v.good == "model_api"]
             for k in tgt:
-                blocked = sum(1 for a in apis if w.region_index(a.home) in imp)
-                w.api_access[k] = min(w.api_access[k], 1.0 - blocked / max(len(apis), 1))
+                cut = sum(1 for a in apis if w.region_index(a.home) in imp)
+                w.api_access[k] = min(w.api_access[k], 1.0 - cut / max(len(apis), 1))
+        if "open_weights" in spec.goods:
+            for k in tgt:
+                w.open_access[k] = 0.0
+        for r in imp:
+            w.imposer_cost_rate[r] = max(w.imposer_cost_rate[r], spec.imposer_cost_usd_per_h100e)
 
     def on_start(self, w: World, t: float) -> None:
         reroute_blocked(w, t)
@@ -131,26 +196,25 @@ class ExportControlShock(ShockType):
         assert isinstance(spec, ExportControl)
         for k in range(w.n_regions):
             if w.stack_access[k] == 0.0:
-                share = w.scenario.regions[w.regions[k]].levers.open_stack_share
-                w.porting_backlog[k] = max(w.porting_backlog[k], 1.0 - share)
+                w.porting_backlog[k] = max(w.porting_backlog[k], 1.0 - w.params.open_stack[k])
 
 
 class CloudCutoffShock(ShockType):
-    """Providers stop serving regions: no new contracts, a price hike, or full withdrawal.
+    """Providers stop serving regions, graded from no new contracts to full withdrawal.
 
     Withdrawal takes the capacity away at once and forces its customers to migrate at the
-    next market round, as far as the remaining providers have headroom.
+    next market round, as far as the remaining providers have headroom, and to wait out a
+    transition window before the new provider serves them.
     """
 
     spec_type = CloudCutoff
 
-    def impose(self, w: World) -> None:
+    def impose(self, w: World, t: float) -> None:
         spec = self.spec
         assert isinstance(spec, CloudCutoff)
         for pid in spec.providers:
             p = w.providers.index(pid)
-            for name in spec.regions:
-                r = w.region_index(name)
+            for r in self._regions(w, spec.regions):
                 if spec.grade in ("no_new_contracts", "withdrawal"):
                     w.can_join[r, p] = 0
                 if spec.grade == "withdrawal":
@@ -164,7 +228,7 @@ class FabDisruptionShock(ShockType):
 
     spec_type = FabDisruption
 
-    def impose(self, w: World) -> None:
+    def impose(self, w: World, t: float) -> None:
         spec = self.spec
         assert isinstance(spec, FabDisruption)
         for sid in spec.suppliers:
@@ -172,10 +236,176 @@ class FabDisruptionShock(ShockType):
             w.chip_disruption[s] = 1.0 - (1.0 - w.chip_disruption[s]) * (1.0 - spec.capacity_loss)
 
 
+class OutageShock(ShockType):
+    """Providers' capacity and regions' own sites go dark; sites come back one by one.
+
+    Until the vendor's fix (the duration) the full loss applies; after it, sites recover
+    after lognormal per-site times, drawn as eight equal-probability steps.
+    """
+
+    spec_type = Outage
+    STEPS = 8
+
+    def phases(self, duration: float) -> list[tuple[float, float]]:
+        spec = self.spec
+        assert isinstance(spec, Outage)
+        if not math.isfinite(duration):
+            return [(0.0, 1.0)]
+        out = [(0.0, 1.0)]
+        for q in range(1, self.STEPS + 1):
+            z = NormalDist().inv_cdf((q - 0.5) / self.STEPS)
+            delay = spec.site_recovery_median_days * math.exp(spec.site_recovery_sigma * z)
+            out.append((duration + delay, 1.0 - q / self.STEPS))
+        return out
+
+    def impose(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, Outage)
+        loss = spec.capacity_loss * self.level
+        for pid in spec.providers:
+            p = w.providers.index(pid)
+            w.prov_available[p] *= 1.0 - loss
+        for r in self._regions(w, spec.regions):
+            w.own_available[r] *= 1.0 - loss
+
+
+class DemandSurgeShock(ShockType):
+    """Demand of the regions is multiplied by ``factor`` while active."""
+
+    spec_type = DemandSurge
+
+    def impose(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, DemandSurge)
+        for r in self._regions(w, spec.regions):
+            w.demand_factor[r] *= spec.factor
+
+
+class MaterialsRestrictionShock(ShockType):
+    """Materials from the imposers reach the targets' fabs only for the compliant share."""
+
+    spec_type = MaterialsRestriction
+
+    def impose(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, MaterialsRestriction)
+        imp = set(self._regions(w, spec.imposers))
+        for s in range(len(w.chip)):
+            if w.chip_good[s] == "materials" and int(w.chip_home[s]) in imp:
+                for k in self._regions(w, spec.targets):
+                    w.allow[s, k] = min(w.allow[s, k], spec.compliant_share)
+        w.materials_buffer_days = min(w.materials_buffer_days, spec.buffer_days)
+
+
+class LicenceChangeShock(ShockType):
+    """New licence terms on a proprietary stack (porting work) or on open weights."""
+
+    spec_type = LicenceChange
+
+    def impose(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, LicenceChange)
+        for r in self._regions(w, spec.regions):
+            if spec.open_weights:
+                w.open_access[r] = 0.0
+            if w.scenario.regions[w.regions[r]].software.proprietary_stack in spec.stacks:
+                w.stack_access[r] = 0.0
+
+    def on_start(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, LicenceChange)
+        for r in self._regions(w, spec.regions):
+            if w.scenario.regions[w.regions[r]].software.proprietary_stack in spec.stacks:
+                need = spec.affected_share * (1.0 - w.params.open_stack[r])
+                w.porting_backlog[r] = max(w.porting_backlog[r], need)
+
+
+class ModelAccessCutoffShock(ShockType):
+    """Closed model APIs stop serving the regions."""
+
+    spec_type = ModelAccessCutoff
+
+    def impose(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, ModelAccessCutoff)
+        apis = [k for k, v in w.scenario.suppliers.items() if v.good == "model_api"]
+        cut = sum(1 for a in apis if a in spec.providers)
+        for r in self._regions(w, spec.regions):
+            w.api_access[r] = min(w.api_access[r], 1.0 - cut / max(len(apis), 1))
+
+
+class DataTransferRulingShock(ShockType):
+    """Data at providers under the listed jurisdictions becomes unlawful to use."""
+
+    spec_type = DataTransferRuling
+
+    def impose(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, DataTransferRuling)
+        juris = set(self._regions(w, spec.jurisdictions))
+        for r in self._regions(w, spec.regions):
+            for p in range(len(w.providers)):
+                home = int(w.prov_home[p])
+                if home == r or home not in juris:
+                    continue
+                sovereign = w.prov_exposure[r, p] < 1.0
+                if not (spec.sovereign_exempt and sovereign):
+                    w.transfer_blocked[r, p] = True
+
+
+class LegalCompulsionShock(ShockType):
+    """A jurisdiction reaches a share of the regions' exposed data (confidentiality only)."""
+
+    spec_type = LegalCompulsion
+
+    def impose(self, w: World, t: float) -> None:
+        """No effect on availability while active; see :meth:`on_start`."""
+
+    def on_start(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, LegalCompulsion)
+        j = w.region_index(spec.jurisdiction)
+        held = (w.prov_home == j)[None, :] * w.prov_exposure
+        share = w.shares[:, : len(w.providers)]
+        for r in self._regions(w, spec.regions):
+            if r == j:
+                continue
+            exposed = (1.0 - w.params.own_infra[r]) * float((share[r] * held[r]).sum())
+            w.compelled[r] = min(1.0, w.compelled[r] + spec.share * exposed)
+
+
+class TalentDrainShock(ShockType):
+    """A share of the regions' specialists leaves at the start, to the most attractive region."""
+
+    spec_type = TalentDrain
+
+    def impose(self, w: World, t: float) -> None:
+        """Nothing while active: the loss is one-off (:meth:`on_start`)."""
+
+    def on_start(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, TalentDrain)
+        for r in self._regions(w, spec.regions):
+            moved = w.talent[r] * spec.share
+            w.talent[r] -= moved
+            others = [k for k in range(w.n_regions) if k != r]
+            if others:
+                best = max(others, key=lambda k: w.params.pay_index[k])
+                w.talent[best] += moved
+
+
 SHOCK_CLASSES: dict[str, type[ShockType]] = {
     "export_control": ExportControlShock,
     "cloud_cutoff": CloudCutoffShock,
     "fab_disruption": FabDisruptionShock,
+    "outage": OutageShock,
+    "demand_surge": DemandSurgeShock,
+    "materials_restriction": MaterialsRestrictionShock,
+    "licence_change": LicenceChangeShock,
+    "model_access_cutoff": ModelAccessCutoffShock,
+    "data_transfer_ruling": DataTransferRulingShock,
+    "legal_compulsion": LegalCompulsionShock,
+    "talent_drain": TalentDrainShock,
 }
 
 
@@ -187,16 +417,24 @@ def make_shock(spec: ShockBase) -> ShockType:
 def reset_effects(w: World) -> None:
     """The clean slate every active shock is imposed on."""
     w.chip_disruption[:] = 0.0
+    w.chip_boost[:] = 1.0
     w.allow[:] = 1.0
     w.can_join[:] = 1
     w.can_stay[:] = 1
     w.price_factor[:] = 1.0
     w.stack_access[:] = 1.0
     w.api_access[:] = 1.0
+    w.open_access[:] = 1.0
+    w.prov_available[:] = 1.0
+    w.own_available[:] = 1.0
+    w.demand_factor[:] = 1.0
+    w.transfer_blocked[:] = False
+    w.imposer_cost_rate[:] = 0.0
+    w.materials_buffer_days = math.inf
 
 
-def impose_active(w: World, active: list[ShockType]) -> None:
-    """Recompute the combined effect of the active shocks."""
+def impose_active(w: World, active: list[ShockType], t: float) -> None:
+    """Recompute the combined effect of the active shocks at day ``t``."""
     reset_effects(w)
     for shock in active:
-        shock.impose(w)
+        shock.impose(w, t)

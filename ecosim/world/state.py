@@ -133,6 +133,9 @@ class World:
     chip_cycle: np.ndarray = field(default_factory=lambda: np.zeros(0))
     chip_disruption: np.ndarray = field(default_factory=lambda: np.zeros(0))  # share lost
     litho_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fab health
+    materials_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fab supplies
+    materials_buffer_days: float = np.inf  # stocks fabs can live on (set by restrictions)
+    chip_boost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # targets' response
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
     allow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     orders: list[list[Order]] = field(default_factory=list)  # per designer, FIFO
@@ -152,6 +155,7 @@ class World:
     prov_headroom: np.ndarray = field(default_factory=lambda: np.zeros(0))
     prov_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e installed
     prov_on_order: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    prov_available: np.ndarray = field(default_factory=lambda: np.zeros(0))  # outages
     can_join: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))
     can_stay: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))
     price_factor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -168,6 +172,13 @@ class World:
     ready_at: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     next_ready: float = np.inf
     interop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # --- shock effects per region
+    own_available: np.ndarray = field(default_factory=lambda: np.zeros(0))  # outages
+    demand_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # surges
+    transfer_blocked: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    compelled: np.ndarray = field(default_factory=lambda: np.zeros(0))  # share of data reached
+    imposer_cost_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))  # USD/H100e
+    control_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # USD, cumulative
     # --- derived each refresh (per region)
     demand: np.ndarray = field(default_factory=lambda: np.zeros(0))
     own_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -225,7 +236,8 @@ class World:
         nominal = self.chip_cap0 * growth_factor(
             t, self.chip_g0, u.growth_long_run_per_year, u.growth_decay_years
         )
-        return nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * self.litho_factor
+        health = self.litho_factor * self.materials_factor * self.chip_boost
+        return nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health
 
     def add_site(self, region: int, capacity: float, built: float, retire: float) -> None:
         """Add a site of ``capacity`` H100e to ``region``, live from ``built`` to ``retire``."""
@@ -275,6 +287,8 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.chip_cycle = np.array([c.cycle_days for c in chip_sup])  # type: ignore[union-attr]
     w.chip_disruption = np.zeros(n_s)
     w.litho_factor = np.ones(n_s)
+    w.materials_factor = np.ones(n_s)
+    w.chip_boost = np.ones(n_s)
     w.allow = np.ones((n_s, n_r))
     w.orders = [[] for _ in range(len(designers))]
     w.backlog = np.zeros(len(designers))
@@ -289,6 +303,13 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.can_join = np.ones((n_r, n_p), dtype=np.uint8)
     w.can_stay = np.ones((n_r, n_p), dtype=np.uint8)
     w.price_factor = np.ones((n_r, n_p))
+    w.prov_available = np.ones(n_p)
+    w.own_available = np.ones(n_r)
+    w.demand_factor = np.ones(n_r)
+    w.transfer_blocked = np.zeros((n_r, n_p), dtype=bool)
+    w.compelled = np.zeros(n_r)
+    w.imposer_cost_rate = np.zeros(n_r)
+    w.control_cost = np.zeros(n_r)
     w.interop = np.eye(n_r)
     for r, name in enumerate(regions):
         for partner, value in scenario.regions[name].levers.interoperability.items():

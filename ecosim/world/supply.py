@@ -56,6 +56,7 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
         access = (w.allow[litho][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum()
         decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
         w.litho_factor[fabs] = access + (w.litho_factor[fabs] - access) * decay
+    _step_materials(w, dt)
     possible = designer_output(w, t0)
     produced = np.zeros(w.designers.size)
     for k in range(w.designers.size):
@@ -81,6 +82,19 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
         cap = w.chip_capacity(t0)[sup]
         if sup.size and cap.sum() > 0:
             w.throughput[sup] = used * cap / cap.sum()
+
+
+def _step_materials(w: World, dt: float) -> None:
+    """Fabs draw down stocks when materials are restricted, and refill when they flow again."""
+    mats = np.flatnonzero(w.chip_good == "materials")
+    fabs = np.flatnonzero(w.chip_good == "wafer")
+    if not mats.size or not fabs.size:
+        return
+    cap = w.chip_cap0[mats]
+    access = (w.allow[mats][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum()
+    tau = w.materials_buffer_days if np.isfinite(w.materials_buffer_days) else 30.0
+    decay = np.exp(-dt / max(tau, 1e-9))
+    w.materials_factor[fabs] = access + (w.materials_factor[fabs] - access) * decay
 
 
 def route_split(w: World, buyer_home: int, t: float, free_only: bool = False) -> np.ndarray:
@@ -121,6 +135,7 @@ def place_order(
     placed: list[Order] = []
     if quantity <= 0:
         return placed
+    _charge_imposers(w, buyer_home, quantity, split, t)
     for k in np.flatnonzero(split > 1e-12):
         q = quantity * split[k]
         order = Order(kind, buyer, int(k), q, q, t, project)
@@ -128,6 +143,22 @@ def place_order(
         w.backlog[int(k)] += q
         placed.append(order)
     return placed
+
+
+def _charge_imposers(
+    w: World, buyer_home: int, quantity: float, split: np.ndarray, t: float
+) -> None:
+    """Sales the imposers' designers lose to a control: what they would have sold, less what
+    the buyer may still buy from them."""
+    if not w.imposer_cost_rate.any():
+        return
+    possible = designer_output(w, t)
+    if possible.sum() <= 0:
+        return
+    base = possible / possible.sum()
+    lost = np.maximum(base - split, 0.0) * quantity
+    homes = w.chip_home[w.designers]
+    np.add.at(w.control_cost, homes, lost * w.imposer_cost_rate[homes])
 
 
 def reroute_blocked(w: World, t: float) -> list[Order]:

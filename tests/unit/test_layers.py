@@ -75,7 +75,7 @@ def _porting_after(open_share: float, days: float) -> float:
         " start: 2025-02-01, duration: {kind: permanent}}]",
     )
     shock = make_shock(w.scenario.shocks[0])
-    impose_active(w, [shock])
+    impose_active(w, [shock], 0.0)
     shock.on_start(w, 0.0)
     layers.step_porting(w, days)
     return float(layers.software_service(w)[w.region_index("CN")])

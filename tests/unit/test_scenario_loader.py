@@ -589,7 +589,7 @@ SHOCK_REFERENCES = [
     ),
     (
         "{id: s1, type: export_control, imposers: [US], targets: [Mars], goods: [accelerator]}",
-        "shocks.s1.imposers/targets",
+        "shocks.s1.targets",
         "a region of this scenario",
         "Mars",
     ),

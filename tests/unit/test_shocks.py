@@ -62,11 +62,11 @@ def test_overlapping_controls_compose_and_ending_one_keeps_the_other() -> None:
     w = build_world(s, Streams(s.seed))
     a, b = (make_shock(x) for x in s.shocks)
     nvidia, cn = w.chip.index("nvidia"), w.region_index("CN")
-    impose_active(w, [a, b])
+    impose_active(w, [a, b], 0.0)
     assert w.allow[nvidia, cn] == 0.2
-    impose_active(w, [a])
+    impose_active(w, [a], 0.0)
     assert w.allow[nvidia, cn] == 0.5
-    impose_active(w, [])
+    impose_active(w, [], 0.0)
     assert np.all(w.allow == 1.0)
 
 
@@ -87,7 +87,7 @@ def test_cloud_cutoff_grades() -> None:
                 f" duration: {{kind: fixed, days: 30}}}}]"
             ],
         ).scenario.shocks[0]
-        impose_active(w, [make_shock(spec)])
+        impose_active(w, [make_shock(spec)], 0.0)
         assert (w.can_join[us, aws], w.can_stay[us, aws], w.price_factor[us, aws]) == (
             join,
             stay,

@@ -22,7 +22,7 @@ def world() -> World:
 def _control(w: World, compliant: float) -> None:
     spec = next(x for x in w.scenario.shocks if x.id == "us_chip_controls")
     spec = spec.model_copy(update={"compliant_share": compliant})
-    impose_active(w, [make_shock(spec)])
+    impose_active(w, [make_shock(spec)], 0.0)
 
 
 def test_control_sets_the_compliant_share_on_imposer_and_named_suppliers(world: World) -> None:
@@ -87,5 +87,5 @@ def test_lead_time_is_capped_and_flagged_under_embargo(world: World) -> None:
 def test_fab_disruption_cuts_designer_output(world: World) -> None:
     before = supply.designer_output(world, 0.0).sum()
     spec = next(x for x in world.scenario.shocks if x.id == "taiwan_fab")
-    impose_active(world, [make_shock(spec)])
+    impose_active(world, [make_shock(spec)], 0.0)
     assert supply.designer_output(world, 0.0).sum() < 0.8 * before

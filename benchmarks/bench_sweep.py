@@ -1,0 +1,152 @@
+"""Sweep throughput and memory: run by hand, not part of the test suite.
+
+1. Parallel speed-up of a short sweep (default 200 runs) on 2 Dask workers, against a bare
+   ``concurrent.futures.ProcessPoolExecutor`` of 2 processes running the same runs side by side
+   (load + simulate, nothing stored). Target: the sweep reaches at least 0.95 of the pool's
+   speed-up over one process.
+2. Per-run dispatch and store overhead: the in-process sweep against the same runs in a bare
+   loop.
+3. Peak memory (RSS) of the sweep process at 1,000 and 10,000 runs of a very short horizon
+   (a few days, twin on, metrics only). Target: at most 1.2x apart.
+
+    .venv/bin/python benchmarks/bench_sweep.py                 # all three
+    .venv/bin/python benchmarks/bench_sweep.py --memory 1000 10000 --skip-speed
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ROOT / "tests" / "scenarios" / "small.yaml"
+
+
+def sweep_text(n: int, horizon_years: float, interval_days: float) -> str:
+    """A sweep of ``n`` futures (one uncertainty), one replicate, metrics only."""
+    return (
+        f"base: {SMALL}\n"
+        f"overrides: [horizon_years={horizon_years}, recording.interval_days={interval_days}]\n"
+        "uncertainties:\n  shocks.fab_quake.capacity_loss: {low: 0.2, high: 0.9}\n"
+        f"design: {{kind: lhs, n: {n}, seed: 1}}\n"
+        "replicates: 1\n"
+    )
+
+
+def _one(args: tuple[str, tuple[str, ...], int, int]) -> float:
+    from ecosim import load_scenario, simulate
+
+    base, overrides, seed, future = args
+    simulate(load_scenario(base, list(overrides), seed=seed), future=future)
+    return 0.0
+
+
+def _runs(sweep: Path) -> list[tuple[str, tuple[str, ...], int, int]]:
+    from ecosim.experiments.design import expand
+    from ecosim.experiments.sweepfile import read_sweep
+
+    s = read_sweep(sweep)
+    table = expand(s.spec)
+    seed = s.spec.entropy or 20250101
+    return [
+        (str(s.base_path), (*s.spec.overrides, *r.overrides), seed, r.future) for r in table.runs()
+    ]
+
+
+def speed(n: int, horizon_years: float, workers: int) -> None:
+    """Print serial, pool and sweep timings and the speed-up ratio."""
+    import ecosim.kernels  # noqa: F401  (points NUMBA_CACHE_DIR at the shared cache)
+    from ecosim.experiments import driver, executors, runner
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
+    sweep = tmp / "speed.yaml"
+    sweep.write_text(sweep_text(n, horizon_years, 7))
+    runs = _runs(sweep)
+    _one(runs[0])  # load kernels in this process
+    t0 = time.perf_counter()
+    for r in runs:
+        _one(r)
+    serial = time.perf_counter() - t0
+    with cf.ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_one, runs[:workers]))  # start and warm the processes
+        t0 = time.perf_counter()
+        list(pool.map(_one, runs, chunksize=max(1, n // (8 * workers))))
+        pooled = time.perf_counter() - t0
+
+    def sweep_once(executor: executors.Executor, block: int | None, name: str) -> float:
+        prepared, template, _ = driver.new_sweep(sweep, workers, block)
+        store = tmp / f"{name}.zarr"
+        prepared = driver.create(store, prepared, template)
+        tasks = runner.plan(prepared.ctx, prepared.table, prepared.block_size)
+        with executor as ex:
+            if isinstance(ex, executors.DaskExecutor):
+                ex.client.run(_one, runs[0])  # warm every worker, as the pool was
+            t0 = time.perf_counter()
+            driver.execute(tasks, ex, quiet=True)
+            return time.perf_counter() - t0
+
+    inproc = sweep_once(executors.InProcess(), None, "inproc")
+    dask = sweep_once(executors.DaskExecutor(executors.local_cluster(workers)), None, "dask")
+    print(f"{n} runs of {horizon_years} years; {workers} workers")
+    print(f"  bare loop, 1 process      {serial:7.2f} s  ({serial / n * 1e3:.1f} ms/run)")
+    print(f"  ProcessPoolExecutor       {pooled:7.2f} s  speed-up {serial / pooled:.2f}")
+    print(f"  sweep, Dask LocalCluster  {dask:7.2f} s  speed-up {serial / dask:.2f}")
+    ratio = (serial / dask) / (serial / pooled)
+    print(f"  sweep / pool speed-up     {ratio:.2f}  (target >= 0.95)")
+    print(f"  sweep, in process         {inproc:7.2f} s")
+    print(f"  dispatch + store overhead {(inproc - serial) / n * 1e3:7.2f} ms/run (in process)")
+
+
+def memory(n: int) -> float:
+    """Peak RSS (MiB) of an in-process ``ecosim sweep`` of ``n`` runs of a few days."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench_mem_"))
+    sweep = tmp / "mem.yaml"
+    sweep.write_text(sweep_text(n, 0.01, 1))
+    script = (
+        "import resource, sys\n"
+        "from ecosim.cli import main\n"
+        "sys.argv = ['ecosim', 'sweep', sys.argv[1], '--out', sys.argv[2], '-q', "
+        "'--block-size', '50']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(sweep), str(tmp / "mem.zarr")],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=True,
+    )
+    peak = int(out.stdout.strip().splitlines()[-1]) / 1024
+    print(f"  {n:6d} runs: peak RSS {peak:7.1f} MiB, {time.perf_counter() - t0:.0f} s")
+    return peak
+
+
+def main() -> None:
+    """Parse arguments and run the chosen benchmarks."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--horizon-years", type=float, default=0.25)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--memory", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_speed:
+        speed(args.runs, args.horizon_years, args.workers)
+    if args.memory:
+        print("peak memory of the sweep process (in-process executor, metrics only)")
+        peaks = [memory(n) for n in args.memory]
+        print(f"  ratio largest/smallest {max(peaks) / min(peaks):.2f}  (target <= 1.2)")
+    _ = resource
+
+
+if __name__ == "__main__":
+    main()
