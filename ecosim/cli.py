@@ -200,8 +200,22 @@ def validate(
     provenance: Annotated[
         bool, typer.Option(help="List every default that is an assumption, with its reason.")
     ] = False,
+    episodes: Annotated[
+        bool,
+        typer.Option(
+            "--episodes",
+            help="Run the historical episodes and analytic checks (the default "
+            "without a scenario or --provenance); exit 1 if any check fails.",
+        ),
+    ] = False,
+    episode: Annotated[
+        list[str] | None,
+        typer.Option("--episode", help="Only this episode (name or directory). Repeatable."),
+    ] = None,
 ) -> None:
-    """Check a scenario file without running it, or list the assumptions behind the defaults."""
+    """Check a scenario file without running it, list the assumptions behind the defaults, or
+    (with no scenario) compare the model with historical episodes and closed forms.
+    """
     from ecosim.report.provenance import assumption_entries
     from ecosim.scenario.loader import load_scenario
 
@@ -217,10 +231,16 @@ def validate(
             table.add_row(e.path, str(e.value), e.assumption or "")
         out.print(table)
         out.print(share.sentence())
+    if episodes or episode or (scenario is None and not provenance):
+        from ecosim.calibrate.cli import run_validation
+
+        try:
+            code = run_validation(out, episode)
+        except InputError as exc:
+            raise _fail_input(exc) from None
+        if code != EXIT_OK or scenario is None:
+            raise typer.Exit(code)
     if scenario is None:
-        if not provenance:
-            err.print("[bold red]error:[/] give a scenario file, or --provenance")
-            raise typer.Exit(EXIT_BAD_INPUT)
         return
     try:
         loaded = load_scenario(scenario, overrides or [])
@@ -237,6 +257,10 @@ def validate(
 from ecosim.experiments.cli import register as _register_experiments  # noqa: E402
 
 _register_experiments(app)
+
+from ecosim.calibrate.cli import register as _register_calibrate  # noqa: E402
+
+_register_calibrate(app)
 
 
 def _open_result(path: Path, option: str = "RESULT") -> Any:

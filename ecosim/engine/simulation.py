@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.engine.clock import DAYS_PER_YEAR, date_to_day
 from ecosim.engine.rng import Streams
 from ecosim.observe.recorder import Recorder
 from ecosim.scenario.models import Scenario
@@ -82,7 +82,7 @@ class Simulation:
             return
         dt = t1 - t0
         supply.step_supply(w, t0, t1, self._delivered)
-        capacity = w.own_cap + w.cloud_cap.sum(axis=1)
+        capacity = accessible_capacity(w)
         before = self.jobs.out[:, :2].copy()
         self.jobs.advance(t0, t1, capacity, w.demand_factor)
         served, requested = (self.jobs.out[:, :2] - before).T
@@ -107,6 +107,7 @@ class Simulation:
         finish_migrations(w, t)
         w.cloud_need = np.maximum(0.0, w.demand * (1.0 + w.params.margin) - w.own_cap)
         cloud.refresh_cloud(w)
+        cloud.lend_capacity(w)
         ratio = np.where(
             self.ema_requested > 0, self.ema_served / np.maximum(self.ema_requested, 1e-300), 1.0
         )
@@ -252,14 +253,67 @@ class Simulation:
                 rush = policy.BuildDecision(r, quantity, 0.0, 0.0, 0.0)
                 self.env.process(self._project(rush, delay=0.0))
 
-    def _reimpose(self) -> Generator[simpy.Event, Any, None]:
-        # controls leak and targets' suppliers ramp up over months: refresh effects monthly
+    def _monthly(self) -> Generator[simpy.Event, Any, None]:
+        # controls leak and targets' suppliers ramp up over months: refresh effects monthly;
+        # a region whose compute falls short releases its stockpile
+        w = self.world
+        eff = self.scenario.uncertainties.levers
         while True:
             yield self.env.timeout(30.4375)
+            self.sync()
             if self.active:
-                self.sync()
-                impose_active(self.world, self.active, float(self.env.now))
-                self.refresh()
+                impose_active(w, self.active, float(self.env.now))
+            for r in np.flatnonzero(
+                (w.stockpile > 0) & (self.compute_service < eff.stockpile_trigger)
+            ):
+                self.env.process(self._release_stockpile(int(r)))
+            self.refresh()
+
+    def _release_stockpile(self, r: int) -> Generator[simpy.Event, Any, None]:
+        w = self.world
+        eff = self.scenario.uncertainties.levers
+        now = float(self.env.now)
+        # stored chips lose worth as the frontier moves on
+        worth = 0.5 ** (now / DAYS_PER_YEAR / eff.stockpile_half_life_years)
+        quantity = float(w.stockpile[r]) * worth
+        w.stockpile[r] = 0.0
+        yield self.env.timeout(eff.stockpile_connect_days)
+        self.sync()
+        life = self.scenario.regions[w.regions[r]].compute.life_years * DAYS_PER_YEAR
+        w.add_site(r, quantity, float(self.env.now), now + life)
+        self.refresh()
+
+    def _ai_factories(self, r: int) -> Generator[simpy.Event, Any, None]:
+        """A region's public programme: each factory a site, built on its own schedule."""
+        w = self.world
+        batches = sorted(
+            self.scenario.regions[w.regions[r]].levers.ai_factories, key=lambda b: b.start
+        )
+        for batch in batches:
+            at = date_to_day(self.scenario.start, batch.start)
+            if at >= self.scenario.horizon_days:
+                break
+            if at > self.env.now:
+                yield self.env.timeout(at - self.env.now)
+            for _ in range(batch.count):
+                decision = policy.BuildDecision(r, batch.size_h100e, batch.lead_time_days, 0.0, 0.0)
+                self.env.process(self._project(decision, delay=0.0))
+
+    def _actions(self) -> Generator[simpy.Event, Any, None]:
+        """Dated lever actions of a portfolio."""
+        w = self.world
+        for action in sorted(self.scenario.actions, key=lambda a: a.date):
+            at = max(date_to_day(self.scenario.start, action.date), 0.0)
+            if at >= self.scenario.horizon_days:
+                break
+            if at > self.env.now:
+                yield self.env.timeout(at - self.env.now)
+            self.sync()
+            for key, value in action.set.items():
+                _, region, _, lever = key.split(".")
+                array = getattr(w.params, LEVER_PARAMS[lever])
+                array[w.region_index(region)] = value
+            self.refresh()
 
     def run(self, progress: Progress | None = None) -> Recorder:
         """Run to the horizon and return the filled recorder."""
@@ -270,10 +324,32 @@ class Simulation:
             env.process(self._policy(r))
         for occ in self.occurrences:
             env.process(self._shock(occ))
-        env.process(self._reimpose())
+        env.process(self._monthly())
+        env.process(self._actions())
+        for r in range(self.world.n_regions):
+            env.process(self._ai_factories(r))
         done = env.process(self._recorder(progress))
         env.run(until=done)
         return self.recorder
+
+
+#: Where each lever a dated action may change lives in :class:`RegionParams`.
+LEVER_PARAMS: dict[str, str] = {
+    "build_share": "build_share",
+    "open_stack_share": "open_stack",
+    "multi_cloud": "multi_cloud",
+    "sovereign_cloud_share": "sovereign_cloud",
+    "open_weights_mirror": "mirror",
+    "federated_learning": "federated",
+    "talent_programme": "talent_programme",
+}
+
+
+def accessible_capacity(w: World) -> np.ndarray:
+    """Capacity each region's jobs can use: own, cloud and borrowed from partners, less the
+    overhead of running on portable stacks."""
+    overhead = w.scenario.uncertainties.levers.open_stack_overhead * w.params.open_stack
+    return np.asarray((w.own_cap + w.cloud_cap.sum(axis=1) + w.borrowed) * (1.0 - overhead))
 
 
 def policy_project(r: int, decision: policy.BuildDecision, decided: float, delay: float) -> Project:

@@ -57,7 +57,13 @@ VARIABLES: dict[str, Variable] = {
     "compute_served": Variable(("region",), "H100e d", "work served in the period"),
     "compute_abandoned": Variable(("region",), "H100e d", "work abandoned in the period"),
     "jobs_overflow": Variable(("region",), "1", "arrivals dropped because the job pool was full"),
-    "cost": Variable(("region",), "USD/yr", "spending rate on own and cloud compute (USD 2024)"),
+    "cost": Variable(
+        ("region",), "USD/yr", "spending rate on compute and levers, USD of 2024 (all costs)"
+    ),
+    "lever_cost": Variable(
+        ("region",), "USD/yr", "part of cost due to levers beyond the capacity they buy"
+    ),
+    "borrowed": Variable(("region",), "H100e", "capacity borrowed from alliance partners"),
     "talent": Variable(("region",), "FTE", "AI and HPC specialists"),
     "talent_needed": Variable(("region",), "FTE", "specialists operations and own models need"),
     "exposure": Variable(
@@ -138,7 +144,10 @@ class Recorder:
         b["compute_served"][k] = out[:, jk.SERVED]
         b["compute_abandoned"][k] = out[:, jk.ABANDONED_WORK]
         b["jobs_overflow"][k] = out[:, jk.OVERFLOW]
-        b["cost"][k] = _cost_rate(w)
+        levers = cloud.lever_cost(w)
+        b["cost"][k] = _cost_rate(w) + levers
+        b["lever_cost"][k] = levers
+        b["borrowed"][k] = w.borrowed
         b["talent"][k] = w.talent
         ops, models = talent.staff_needed(w)
         b["talent_needed"][k] = ops + models

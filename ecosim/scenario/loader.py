@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ecosim.errors import InputError
 from ecosim.scenario.defaults import load_defaults
-from ecosim.scenario.models import Scenario
+from ecosim.scenario.models import ACTION_LEVERS, Scenario
 from ecosim.scenario.yamlio import load_yaml
 
 MAX_EXTENDS_DEPTH = 16
@@ -417,6 +417,18 @@ def check_references(s: Scenario, source_of: Any) -> None:
             stacks,
             ["regions", name, "software", "proprietary_stack"],
         )
+        for partner in region.levers.alliance:
+            need("region", partner, regions, ["regions", name, "levers", "alliance"])
+    for i, action in enumerate(s.actions):
+        for key in action.set:
+            parts = key.split(".")
+            path: list[str | int] = ["actions", i, "set", key]
+            if len(parts) != 4 or parts[0] != "regions" or parts[2] != "levers":
+                raise InputError(
+                    source_of(["actions"]), path, "a key regions.<region>.levers.<lever>", key
+                )
+            need("region", parts[1], regions, path)
+            need("lever a dated action can change", parts[3], ACTION_LEVERS, path)
     if not s.suppliers_of("accelerator"):
         raise InputError(
             source_of(["suppliers"]),

@@ -125,14 +125,56 @@ class CloudDemand(Strict):
         return self
 
 
+class AIFactoryBatch(Strict):
+    """A batch of AI factories of a public programme: sites of a set size from a date."""
+
+    count: Annotated[int, Field(ge=1, le=1000)]
+    size_h100e: Positive
+    start: dt.date = Field(description="when the batch is decided (selection)")
+    lead_time_days: NonNegative = Field(description="procurement, build and grid connection")
+
+
 class Levers(Strict):
-    """Policy choices the region controls."""
+    """Policy choices the region controls; each costs what ``lever_cost`` reports."""
 
     build_share: Fraction = Field(description="target share of demand met by own capacity")
     open_stack_share: Fraction = Field(description="share of workload on a portable open stack")
     interoperability: dict[Name, Fraction] = Field(
         default_factory=dict, description="interoperability with each partner region"
     )
+    ai_factories: list[AIFactoryBatch] = Field(default_factory=list)
+    stockpile_h100e: NonNegative = Field(description="accelerators bought ahead and stored")
+    multi_cloud: Fraction = Field(description="share of cloud work spread over two providers")
+    sovereign_cloud_share: Fraction = Field(
+        description="share of cloud procurement reserved for home providers"
+    )
+    open_weights_mirror: Fraction = Field(description="share of open weights mirrored locally")
+    federated_learning: Fraction = Field(
+        description="share of data that cannot move used through federated learning"
+    )
+    talent_programme: Fraction = Field(description="extra graduates, as a share of the intake")
+    alliance: list[Name] = Field(
+        default_factory=list, description="trusted partners that share spare capacity"
+    )
+
+
+#: Levers a dated action may change (numbers, per region).
+ACTION_LEVERS: tuple[str, ...] = (
+    "build_share",
+    "open_stack_share",
+    "multi_cloud",
+    "sovereign_cloud_share",
+    "open_weights_mirror",
+    "federated_learning",
+    "talent_programme",
+)
+
+
+class Action(Strict):
+    """A dated lever action of a portfolio: from ``date``, ``regions.R.levers.X`` is ``value``."""
+
+    date: dt.date
+    set: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(min_length=1)
 
 
 class DataLayer(Strict):
@@ -571,6 +613,22 @@ class Capability(Strict):
     )
 
 
+class LeverEffects(Strict):
+    """How strongly levers act, and what they cost."""
+
+    open_stack_overhead: Fraction = Field(description="performance lost on a portable stack")
+    stockpile_half_life_years: Positive = Field(description="worth of stored chips halves")
+    stockpile_trigger: Fraction = Field(description="compute service that releases the stock")
+    stockpile_connect_days: NonNegative = Field(description="to power stored chips up")
+    multi_cloud_premium: Fraction = Field(description="extra cloud spend of multi-cloud")
+    sovereign_pref_boost: NonNegative = Field(description="utility of home providers per unit")
+    sovereign_premium: Fraction = Field(description="extra spend on sovereign procurement")
+    federated_efficiency: Fraction = Field(description="T_comp / (T_comp + T_comm)")
+    mirror_cost_usd_per_year: NonNegative
+    graduate_cost_usd: NonNegative
+    alliance_share: Fraction = Field(description="share of partners' spare capacity lent")
+
+
 class Uncertainties(Strict):
     """Parameters nobody controls, kept apart from the regions' levers."""
 
@@ -583,6 +641,7 @@ class Uncertainties(Strict):
     coupling: Coupling
     talent: Talent
     capability: Capability
+    levers: LeverEffects
 
 
 class Recording(Strict):
@@ -604,6 +663,9 @@ class Scenario(Strict):
     regions: dict[Name, Region] = Field(min_length=1)
     suppliers: dict[Name, Supplier]
     shocks: list[Shock] = Field(default_factory=list)
+    actions: list[Action] = Field(
+        default_factory=list, description="dated lever actions (a portfolio)"
+    )
     uncertainties: Uncertainties
     recording: Recording
 

@@ -58,6 +58,9 @@ def market_step(w: World, t: float) -> None:
     installed = w.shares[:, :n_p].copy()
     switching = np.array([s.regions[r].cloud.switching_cost for r in w.regions])
     work = w.cust_weight * w.cloud_need[:, None]
+    # reserved sovereign procurement adds to every customer's preference for home providers
+    boost = s.uncertainties.levers.sovereign_pref_boost * w.params.sovereign_cloud
+    pref = w.cust_pref + boost[:, None]
     choose_providers(
         w.prov_quality,
         prices(w),
@@ -74,12 +77,14 @@ def market_step(w: World, t: float) -> None:
         installed,
         w.cust_provider,
         work,
-        w.cust_pref,
+        pref,
         reselect.astype(np.uint8),
         gumbel,
     )
     landed = searching & (w.cust_provider >= 0)
-    w.ready_at[landed] = t + m.transition_days
+    # work already spread over a second cloud moves over faster
+    transition = m.transition_days * (1.0 - w.params.multi_cloud)
+    w.ready_at[landed] = (t + np.broadcast_to(transition[:, None], landed.shape))[landed]
     update_shares(w)
 
 
@@ -114,3 +119,39 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     for p in np.flatnonzero(need > 0):
         orders = place_order(w, "provider", int(p), int(w.prov_home[p]), float(need[p]), t)
         w.prov_on_order[p] += sum(o.quantity for o in orders)
+
+
+def lend_capacity(w: World) -> None:
+    """Capacity each region borrows from alliance partners' spare capacity.
+
+    A partner lends a share of what it has above its own demand, scaled by how interoperable
+    the two ecosystems are; only spare capacity is lent, so the lender's service is untouched.
+    """
+    if not w.alliance.any():
+        return
+    have = w.own_cap + w.cloud_cap.sum(axis=1)
+    spare = np.maximum(have - w.demand, 0.0)
+    deficit = np.maximum(w.demand - have, 0.0)
+    share = w.scenario.uncertainties.levers.alliance_share
+    offer = (w.alliance * w.interop * share) @ spare
+    w.borrowed = np.minimum(deficit, offer)
+
+
+def lever_cost(w: World) -> np.ndarray:
+    """Yearly cost of the levers beyond the capacity they buy (USD/yr per region)."""
+    eff = w.scenario.uncertainties.levers
+    p = w.params
+    cloud_spend = (w.cloud_cap * prices(w)).sum(axis=1) * 8760.0
+    own_spend = w.own_cap * p.own_cost_per_year
+    life = np.array([w.scenario.regions[r].compute.life_years for r in w.regions])
+    out = w.stockpile * p.capex / life  # stored chips are paid for like installed ones
+    out = out + cloud_spend * (eff.multi_cloud_premium * p.multi_cloud)
+    out = out + cloud_spend * (eff.sovereign_premium * p.sovereign_cloud)
+    out = out + (own_spend + cloud_spend) * eff.open_stack_overhead * p.open_stack
+    out = out + (own_spend + cloud_spend) * (1.0 - eff.federated_efficiency) * p.federated * (
+        p.must_stay_local
+    )
+    out = out + p.mirror * eff.mirror_cost_usd_per_year
+    out = out + p.talent_programme * p.graduates0 * eff.graduate_cost_usd
+    out = out + w.borrowed * (prices(w).mean(axis=1) * 8760.0)
+    return np.asarray(out)

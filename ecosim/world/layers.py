@@ -48,18 +48,22 @@ def data_service(w: World) -> np.ndarray:
     """Share of data-dependent workload whose data is reachable and lawful to use.
 
     Unreachable: on a provider that withdrew, or moving with a displaced customer — unless
-    replicated. Unlawful: the share that must stay local but is held abroad; replicas abroad do
-    not make it lawful.
+    replicated (or spread over two clouds). Unlawful: the share that must stay local but is
+    held abroad, and data caught by a transfer ruling unless replicated at home; federated
+    learning recovers part of what may not move.
     """
     p = w.params
     withdrawn = _cloud_where(w, w.can_stay == 0)
-    unreachable = np.minimum(withdrawn + w.displaced_share, 1.0)
+    # work spread over two clouds keeps a copy with the other one
+    unreachable = np.minimum(withdrawn + w.displaced_share, 1.0) * (1.0 - p.multi_cloud)
     abroad = data_location(w)[:, 3]
-    # a data-transfer ruling makes data with providers under a foreign jurisdiction unlawful
-    ruled = (1.0 - p.own_infra) * _cloud_where(w, w.transfer_blocked)
-    lost = (
-        (1.0 - p.own_infra) * (1.0 - p.replica) * unreachable + p.must_stay_local * abroad + ruled
-    )
+    # a data-transfer ruling makes data with providers under a foreign jurisdiction unlawful;
+    # a domestic replica of it is lawful to use
+    ruled = (1.0 - p.own_infra) * _cloud_where(w, w.transfer_blocked) * (1.0 - p.replica)
+    # federated learning uses data that may not move where it lies, at an efficiency
+    eta = w.scenario.uncertainties.levers.federated_efficiency
+    unlawful = (p.must_stay_local * abroad + ruled) * (1.0 - p.federated * eta)
+    lost = (1.0 - p.own_infra) * (1.0 - p.replica) * unreachable + unlawful
     return np.asarray(1.0 - np.minimum(lost, 1.0))
 
 
@@ -108,7 +112,11 @@ def models_service(w: World, t: float) -> np.ndarray:
     lags = model_lags(w)
     use = usefulness(w, lags)
     own = p.own_models * talent.sufficiency(w) * use[:, 0]
-    return np.asarray(own + p.open_models * use[:, 1] + p.api_models * w.api_access * use[:, 2])
+    # cut off from the source, only the mirrored share of open weights is still at hand
+    held = w.open_access + (1.0 - w.open_access) * p.mirror
+    return np.asarray(
+        own + p.open_models * held * use[:, 1] + p.api_models * w.api_access * use[:, 2]
+    )
 
 
 def operations_service(w: World) -> np.ndarray:

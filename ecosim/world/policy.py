@@ -60,7 +60,7 @@ def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> B
     horizon = t + pol.procurement_delay_days + lead
     expected_demand = float(w.demand_at(horizon)[r])
     own_then = float(w.own_capacity(horizon)[r])
-    target = reg.levers.build_share * expected_demand * (1.0 + pol.reserve_margin)
+    target = w.params.build_share[r] * expected_demand * (1.0 + pol.reserve_margin)
     gap = target - own_then - pipeline
     u_star = break_even_utilisation(w, r)
     worth_it = pol.style == "coordinated" or utilisation >= u_star

@@ -49,9 +49,12 @@ class Project:
     finished: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class RegionParams:
-    """Per-region scenario parameters as arrays over regions, read on every refresh."""
+    """Per-region scenario parameters as arrays over regions, read on every refresh.
+
+    Lever arrays may change during a run (dated actions of a portfolio); the rest never do.
+    """
 
     margin: np.ndarray
     own_infra: np.ndarray
@@ -74,6 +77,13 @@ class RegionParams:
     managed_foreign: np.ndarray
     price_factor: np.ndarray
     own_cost_per_year: np.ndarray  # capex / life + opex, USD per H100e-year
+    capex: np.ndarray
+    build_share: np.ndarray
+    multi_cloud: np.ndarray
+    sovereign_cloud: np.ndarray
+    mirror: np.ndarray
+    federated: np.ndarray
+    talent_programme: np.ndarray
 
     @classmethod
     def of(cls, scenario: Scenario) -> RegionParams:
@@ -110,6 +120,13 @@ class RegionParams:
                     + r.costs.opex_usd_per_h100e_year
                 )
             ),
+            capex=col(lambda r: r.costs.capex_usd_per_h100e),
+            build_share=col(lambda r: r.levers.build_share),
+            multi_cloud=col(lambda r: r.levers.multi_cloud),
+            sovereign_cloud=col(lambda r: r.levers.sovereign_cloud_share),
+            mirror=col(lambda r: r.levers.open_weights_mirror),
+            federated=col(lambda r: r.levers.federated_learning),
+            talent_programme=col(lambda r: r.levers.talent_programme),
         )
 
 
@@ -179,6 +196,10 @@ class World:
     compelled: np.ndarray = field(default_factory=lambda: np.zeros(0))  # share of data reached
     imposer_cost_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))  # USD/H100e
     control_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # USD, cumulative
+    # --- levers' state
+    stockpile: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e in store
+    alliance: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    borrowed: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e from partners
     # --- derived each refresh (per region)
     demand: np.ndarray = field(default_factory=lambda: np.zeros(0))
     own_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -310,6 +331,12 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.compelled = np.zeros(n_r)
     w.imposer_cost_rate = np.zeros(n_r)
     w.control_cost = np.zeros(n_r)
+    w.stockpile = np.array([scenario.regions[r].levers.stockpile_h100e for r in regions])
+    w.alliance = np.zeros((n_r, n_r), dtype=bool)
+    for r, name in enumerate(regions):
+        for partner in scenario.regions[name].levers.alliance:
+            w.alliance[r, ridx[partner]] = True
+    w.borrowed = np.zeros(n_r)
     w.interop = np.eye(n_r)
     for r, name in enumerate(regions):
         for partner, value in scenario.regions[name].levers.interoperability.items():

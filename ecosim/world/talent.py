@@ -20,7 +20,8 @@ def graduates(w: World, t: float) -> np.ndarray:
     """Specialists leaving the pipeline per day at day ``t``: the intake of ``pipeline`` ago."""
     p = w.params
     started = (t / DAYS_PER_YEAR) - p.pipeline_years
-    return np.asarray(p.graduates0 * np.exp(p.graduates_growth * started) / DAYS_PER_YEAR)
+    intake = p.graduates0 * (1.0 + p.talent_programme)  # a programme widens the intake
+    return np.asarray(intake * np.exp(p.graduates_growth * started) / DAYS_PER_YEAR)
 
 
 def attractiveness(w: World, capacity: np.ndarray) -> np.ndarray:

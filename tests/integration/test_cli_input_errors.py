@@ -194,11 +194,12 @@ def test_negative_seed_exits_2_without_traceback(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_validate_without_a_file_exits_2() -> None:
-    result = ecosim("validate")
+def test_validate_an_unknown_episode_exits_2() -> None:
+    result = ecosim("validate", "--episode", "no_such_episode")
     assert result.code == EXIT_BAD_INPUT
     assert "Traceback" not in result.both
-    assert "--provenance" in result.err
+    assert "no_such_episode" in result.err
+    assert "episode" in result.err
 
 
 # --------------------------------------------------------------------------- good input

@@ -10,12 +10,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Generator
-from dataclasses import dataclass
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from ecosim.calibrate.theory import Stream, erlang_c, run_mmc
 from ecosim.kernels.jobs import (
     N_OUT,
     QUEUE_AREA,
@@ -31,89 +31,6 @@ from ecosim.kernels.jobs import (
 
 F8 = NDArray[np.float64]
 I8 = NDArray[np.int64]
-
-
-def erlang_c(c: int, a: float) -> float:
-    """Probability that an arrival waits in M/M/c with offered load ``a = lambda / mu < c``."""
-    term = 1.0  # a**k / k!, built up to avoid overflowing factorials
-    below = 0.0
-    for k in range(c):
-        below += term
-        term *= a / (k + 1)
-    top = term * c / (c - a)
-    return top / (below + top)
-
-
-@dataclass
-class Stream:
-    """Pre-drawn M/M/c jobs of several independent regions, laid out for daily calls.
-
-    Jobs are ordered by (call, region, arrival time), so the arrivals of call ``d`` are the slice
-    ``bounds[d]:bounds[d + 1]`` and ``offsets[d]`` splits it by region. Ids are positions in
-    this order, which grow with arrival time within a region as the kernel requires.
-    """
-
-    t: F8
-    dur: F8
-    region: I8
-    bounds: I8
-    offsets: I8  # (n_calls, R + 1)
-
-    @classmethod
-    def draw(
-        cls, rng: np.random.Generator, n_regions: int, lam: float, mu: float, n_calls: int
-    ) -> Stream:
-        ts, durs, regions = [], [], []
-        for r in range(n_regions):
-            # Enough exponential gaps to pass the horizon with overwhelming probability.
-            gaps = rng.exponential(1.0 / lam, int(lam * n_calls + 10 * math.sqrt(lam * n_calls)))
-            t = np.cumsum(gaps)
-            assert t[-1] >= n_calls
-            t = t[t < n_calls]
-            ts.append(t)
-            durs.append(rng.exponential(1.0 / mu, t.size))
-            regions.append(np.full(t.size, r, dtype=np.int64))
-        t_all = np.concatenate(ts)
-        region = np.concatenate(regions)
-        call = np.floor(t_all).astype(np.int64)
-        order = np.argsort(call * n_regions + region, kind="stable")
-        counts = np.bincount(call * n_regions + region, minlength=n_calls * n_regions)
-        counts = counts.reshape(n_calls, n_regions)
-        offsets = np.zeros((n_calls, n_regions + 1), dtype=np.int64)
-        offsets[:, 1:] = np.cumsum(counts, axis=1)
-        bounds = np.concatenate([[0], np.cumsum(counts.sum(axis=1))]).astype(np.int64)
-        return cls(t_all[order], np.concatenate(durs)[order], region[order], bounds, offsets)
-
-
-def run_mmc(stream: Stream, n_regions: int, c: int, max_jobs: int) -> tuple[JobPool, F8, F8]:
-    """Run the kernel over every call of ``stream``; return the pool, ``out`` and start times."""
-    n = stream.t.size
-    ones = np.ones(n)
-    prio = np.zeros(n, dtype=np.int64)
-    patience = np.full(n, np.inf)
-    ids = np.arange(n, dtype=np.int64)
-    pool = JobPool.empty(n_regions, max_jobs)
-    out = np.zeros((n_regions, N_OUT))
-    start = np.full(n, -1.0)
-    capacity = np.full(n_regions, float(c))
-    for d in range(stream.bounds.size - 1):
-        lo, hi = stream.bounds[d], stream.bounds[d + 1]
-        advance(
-            pool,
-            float(d),
-            float(d + 1),
-            capacity,
-            stream.t[lo:hi],
-            ones[lo:hi],
-            stream.dur[lo:hi],
-            prio[lo:hi],
-            patience[lo:hi],
-            ids[lo:hi],
-            stream.offsets[d],
-            out,
-            start,
-        )
-    return pool, out, start
 
 
 def test_mmc_mean_wait_matches_erlang_c() -> None:
