@@ -8,7 +8,8 @@ applies transforms in order::
     term      := VARIABLE [ "[" selection { "," selection } "]" ] { "." reducer "(" DIM ")" }
     selection := DIM "=" LABEL { "+" LABEL }        keep these labels
                | DIM "!=" LABEL { "+" LABEL }       drop these labels
-    reducer   := sum | mean | max | min
+    reducer   := sum | mean | max | min          over a dimension
+               | trailing(DAYS)                  sum over the last DAYS, along time
     transform := weeks | hours | percent | relative_to(DATE) | change(DAYS)
 
 Examples::
@@ -17,6 +18,11 @@ Examples::
     market_share[region=EU, provider=ovhcloud+deutsche_telekom].sum(provider)
         / market_share[region=EU, provider!=outside].sum(provider) | percent
     capacity_cloud[region=US] | relative_to(2021-12-07)
+    deliveries[region=CN].sum(supplier).trailing(91)
+        / deliveries.sum(supplier).sum(region).trailing(91) | percent
+
+``trailing(DAYS)`` turns a flow recorded per period into its total over a trailing window, so
+a share of lumpy deliveries is read per quarter rather than per week.
 
 A selection of one label drops that dimension; a selection of several keeps it, so it must be
 reduced. The result must be a series over ``time`` alone. Transforms: ``weeks`` divides days by
@@ -137,6 +143,13 @@ def _parse_term(part: str, text: str) -> Term:
             )
     reductions: list[tuple[str, str]] = []
     for rm in _REDUCE.finditer(red_text):
+        if rm.group(1) == "trailing":
+            try:
+                float(rm.group(2))
+            except ValueError:
+                raise InputError("simulated", [], "trailing(DAYS)", rm.group(0)) from None
+            reductions.append(("trailing", rm.group(2)))
+            continue
         if rm.group(1) not in _REDUCERS:
             raise InputError("simulated", [], f"a reducer ({', '.join(_REDUCERS)})", rm.group(1))
         reductions.append((rm.group(1), rm.group(2)))
@@ -161,6 +174,9 @@ def _eval_term(term: Term, ds: xr.Dataset, text: str) -> xr.DataArray:
         else:
             da = da.sel({sel.dim: list(sel.labels)})
     for how, dim in term.reductions:
+        if how == "trailing":
+            da = _trailing_sum(da, float(dim))
+            continue
         if dim not in da.dims:
             raise InputError("simulated", [term.variable], f"one of {list(da.dims)}", dim)
         da = getattr(da, how)(dim)
@@ -168,6 +184,18 @@ def _eval_term(term: Term, ds: xr.Dataset, text: str) -> xr.DataArray:
     if extra:
         raise InputError("simulated", [], f"a series over time only in {text!r}", f"dims {extra}")
     return da.astype(np.float64)
+
+
+def _trailing_sum(da: xr.DataArray, days: float) -> xr.DataArray:
+    """Sum of ``da`` over the grid points within the last ``days`` (inclusive of now)."""
+    t = np.asarray(da["day"].values, dtype=np.float64)
+    axis = da.dims.index("time")
+    cum = np.cumsum(np.asarray(da.values, dtype=np.float64), axis=axis)
+    # index of the last point strictly before the window, or -1 when the window reaches back
+    # beyond the start
+    start = np.searchsorted(t, t - days, side="right") - 1
+    before = np.where(start >= 0, np.take(cum, np.maximum(start, 0), axis=axis), 0.0)
+    return da.copy(data=cum - before)
 
 
 def value_at(series: xr.DataArray, day: float) -> float:

@@ -64,6 +64,15 @@ VARIABLES: dict[str, Variable] = {
         ("region",), "USD/yr", "part of cost due to levers beyond the capacity they buy"
     ),
     "borrowed": Variable(("region",), "H100e", "capacity borrowed from alliance partners"),
+    "deliveries": Variable(
+        ("region", "supplier"),
+        "H100e",
+        "accelerators delivered in the period to buyers homed in the region, per designer",
+    ),
+    "provider_available": Variable(
+        ("provider",), "1", "share of each provider's fleet up (outages)"
+    ),
+    "own_available": Variable(("region",), "1", "share of the region's own sites up (outages)"),
     "talent": Variable(("region",), "FTE", "AI and HPC specialists"),
     "talent_needed": Variable(("region",), "FTE", "specialists operations and own models need"),
     "exposure": Variable(
@@ -105,6 +114,7 @@ class Recorder:
             "provider": len(w.providers) + 1,
             "good": len(supply.LEAD_GOODS),
             "location": len(layers.DATA_LOCATIONS),
+            "supplier": len(w.designers),
             "source": len(MODEL_SOURCES),
         }
         self.coords: dict[str, list[str]] = {
@@ -113,6 +123,7 @@ class Recorder:
             "provider": [*w.providers, "outside"],
             "good": list(supply.LEAD_GOODS),
             "location": list(layers.DATA_LOCATIONS),
+            "supplier": [w.chip[int(d)] for d in w.designers],
             "source": list(MODEL_SOURCES),
         }
         self.buffers = {
@@ -148,6 +159,11 @@ class Recorder:
         b["cost"][k] = _cost_rate(w) + levers
         b["lever_cost"][k] = levers
         b["borrowed"][k] = w.borrowed
+        b["deliveries"][k] = w.delivered_to
+        w.delivered_to[:] = 0.0
+        b["provider_available"][k, : len(w.providers)] = w.prov_available
+        b["provider_available"][k, len(w.providers)] = 1.0  # the outside option never fails
+        b["own_available"][k] = w.own_available
         b["talent"][k] = w.talent
         ops, models = talent.staff_needed(w)
         b["talent_needed"][k] = ops + models

@@ -157,6 +157,8 @@ class World:
     allow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     orders: list[list[Order]] = field(default_factory=list)  # per designer, FIFO
     backlog: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer, H100e
+    # H100e delivered to buyers homed in each region, per designer, since the last record
+    delivered_to: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     throughput: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per chip supplier
     delivered_total: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer
     # --- own compute, by site (arrays, grown by add_site)
@@ -313,6 +315,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.allow = np.ones((n_s, n_r))
     w.orders = [[] for _ in range(len(designers))]
     w.backlog = np.zeros(len(designers))
+    w.delivered_to = np.zeros((n_r, len(designers)))
     w.throughput = np.zeros(n_s)
     w.delivered_total = np.zeros(len(designers))
 

@@ -69,6 +69,7 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
             budget -= take
             produced[k] += take
             w.backlog[k] -= take
+            w.delivered_to[_buyer_home(w, order), k] += take
             if order.remaining <= 1e-9 * max(order.quantity, 1.0):
                 queue.pop(0)
                 on_delivery(order)
