@@ -10,7 +10,7 @@ applies transforms in order::
                | DIM "!=" LABEL { "+" LABEL }       drop these labels
     reducer   := sum | mean | max | min          over a dimension
                | trailing(DAYS)                  sum over the last DAYS, along time
-    transform := weeks | hours | percent | relative_to(DATE) | change(DAYS)
+    transform := weeks | hours | percent | relative_to(DATE) | change(DAYS) | smooth(DAYS)
 
 Examples::
 
@@ -28,7 +28,8 @@ A selection of one label drops that dimension; a selection of several keeps it, 
 reduced. The result must be a series over ``time`` alone. Transforms: ``weeks`` divides days by
 7, ``hours`` multiplies days by 24, ``percent`` multiplies by 100, ``relative_to(DATE)`` divides
 by the value at DATE (linear interpolation on the grid) and ``change(DAYS)`` is the difference
-between the value now and DAYS earlier (zero before DAYS have passed).
+between the value now and DAYS earlier (zero before DAYS have passed); ``smooth(DAYS)`` is
+the mean over the trailing DAYS, for observations that are monthly or quarterly averages.
 """
 
 from __future__ import annotations
@@ -110,11 +111,12 @@ def parse(text: str) -> Expression:
     parsed: list[tuple[str, str | None]] = []
     for tr in transforms:
         m = _TRANSFORM.match(tr)
-        if not m or m.group(1) not in {"weeks", "hours", "percent", "relative_to", "change"}:
+        known = {"weeks", "hours", "percent", "relative_to", "change", "smooth"}
+        if not m or m.group(1) not in known:
             raise InputError(
                 "simulated",
                 [],
-                "a transform: weeks, hours, percent, relative_to(DATE), change(DAYS)",
+                "a transform: weeks, hours, percent, relative_to(DATE), change(DAYS), smooth(DAYS)",
                 tr.strip(),
             )
         parsed.append((m.group(1), m.group(2)))
@@ -218,6 +220,11 @@ def _apply_transform(da: xr.DataArray, name: str, arg: str | None, text: str) ->
         days = (when - da["time"].values[0]) / np.timedelta64(1, "D")
         base = value_at(da, float(days))
         return da / base if base != 0.0 else da * 0.0
+    if name == "smooth":
+        window = float(arg)
+        total = _trailing_sum(da, window)
+        count = _trailing_sum(xr.ones_like(da), window)
+        return total / count
     # change(DAYS)
     lag = float(arg)
     days = np.asarray(da["day"].values, dtype=np.float64)

@@ -424,11 +424,13 @@ class Outage(ShockBase):
 
 
 class DemandSurge(ShockBase):
-    """Compute demand of regions jumps by a factor (a new model class, a crisis)."""
+    """Compute demand of regions rises by a factor (a new model class, a crisis), at once or
+    along a linear ramp."""
 
     type: Literal["demand_surge"]
     regions: list[Name] = Field(min_length=1)
     factor: Annotated[float, Field(gt=0.0, le=20.0)]
+    ramp_days: NonNegative = Field(description="time for demand to reach the full factor")
 
 
 class MaterialsRestriction(ShockBase):

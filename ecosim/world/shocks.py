@@ -277,8 +277,9 @@ class DemandSurgeShock(ShockType):
     def impose(self, w: World, t: float) -> None:
         spec = self.spec
         assert isinstance(spec, DemandSurge)
+        ramp = 1.0 if spec.ramp_days <= 0 else min(1.0, (t - self.started) / spec.ramp_days)
         for r in self._regions(w, spec.regions):
-            w.demand_factor[r] *= spec.factor
+            w.demand_factor[r] *= 1.0 + (spec.factor - 1.0) * max(ramp, 0.0)
 
 
 class MaterialsRestrictionShock(ShockType):
