@@ -333,8 +333,8 @@ def compare(
     Each scenario file is one portfolio; replicate k of every portfolio runs on the same random
     streams, so gains are paired per replicate. Prints gain (RL reduction vs the reference, days)
     and mean cost (USD/yr) with 5/50/95 % quantiles over replicates, the Pareto front, the
-    minimax-regret choice within the budget, and gains at dated horizons. Roadmap files with
-    dated lever actions are not read yet: give plain scenario files.
+    minimax-regret choice within the budget, and gains at dated horizons. A portfolio is a
+    scenario file; its dated lever actions (``actions:``) make it a roadmap.
     """
     from ecosim.observe.compare import Portfolio
     from ecosim.scenario.loader import load_scenario

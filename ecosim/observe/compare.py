@@ -13,7 +13,7 @@ paired per replicate before their quantiles are taken.
   budget; the minimax-regret choice minimises, among them, the largest shortfall across
   replicates from the best portfolio of that replicate.
 
-Roadmap files (dated lever actions) are not read yet: each portfolio is a plain scenario file.
+Each portfolio is a scenario file; its dated lever actions (``actions:``) make it a roadmap.
 """
 
 from __future__ import annotations

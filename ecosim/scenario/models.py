@@ -381,6 +381,11 @@ class ExportControl(ShockBase):
     imposer_cost_usd_per_h100e: NonNegative = Field(
         description="sales the imposers lose per H100e blocked"
     )
+    quota_h100e_per_year: NonNegative | None = Field(
+        default=None,
+        description="per-country cap on what each imposer supplier may deliver to each target "
+        "in a year (the 2025 diffusion rule's tier-2 caps); none by default",
+    )
 
 
 class CloudCutoff(ShockBase):

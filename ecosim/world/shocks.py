@@ -163,6 +163,8 @@ class ExportControlShock(ShockType):
             if int(w.chip_home[s]) in imp or sid in extra:
                 for k in tgt:
                     w.allow[s, k] = min(w.allow[s, k], share)
+                    if spec.quota_h100e_per_year is not None:
+                        w.quota[s, k] = min(w.quota[s, k], spec.quota_h100e_per_year)
         # the targets' own chip suppliers invest along a learning ramp
         ramp = spec.target_response * _ramp((t - self.started) / 365.25, spec.target_response_years)
         for s in range(len(w.chip)):
@@ -420,6 +422,7 @@ def reset_effects(w: World) -> None:
     w.chip_disruption[:] = 0.0
     w.chip_boost[:] = 1.0
     w.allow[:] = 1.0
+    w.quota[:] = np.inf
     w.can_join[:] = 1
     w.can_stay[:] = 1
     w.price_factor[:] = 1.0

@@ -159,6 +159,10 @@ class World:
     backlog: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer, H100e
     # H100e delivered to buyers homed in each region, per designer, since the last record
     delivered_to: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # yearly caps on what a supplier may sell to buyers homed in a region (export quotas)
+    quota: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    quota_used: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    quota_year: int = -1
     throughput: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per chip supplier
     delivered_total: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer
     # --- own compute, by site (arrays, grown by add_site)
@@ -316,6 +320,8 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.orders = [[] for _ in range(len(designers))]
     w.backlog = np.zeros(len(designers))
     w.delivered_to = np.zeros((n_r, len(designers)))
+    w.quota = np.full((n_s, n_r), np.inf)
+    w.quota_used = np.zeros((n_s, n_r))
     w.throughput = np.zeros(n_s)
     w.delivered_total = np.zeros(len(designers))
 

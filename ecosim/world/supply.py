@@ -59,19 +59,32 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
     _step_materials(w, dt)
     possible = designer_output(w, t0)
     produced = np.zeros(w.designers.size)
+    year = int(t0 // DAYS_PER_YEAR)
+    if year != w.quota_year:  # country quotas are per calendar year of the run
+        w.quota_year = year
+        w.quota_used[:] = 0.0
     for k in range(w.designers.size):
         budget = possible[k] * dt
         queue = w.orders[k]
-        while queue and budget > 1e-12:
-            order = queue[0]
-            take = min(order.remaining, budget)
+        s = int(w.designers[k])
+        i = 0
+        while i < len(queue) and budget > 1e-12:
+            order = queue[i]
+            home = _buyer_home(w, order)
+            # a buyer past its country's quota waits; the next one in line is served
+            room = w.quota[s, home] - w.quota_used[s, home]
+            take = min(order.remaining, budget, max(room, 0.0))
+            if take <= 0.0:
+                i += 1
+                continue
             order.remaining -= take
             budget -= take
             produced[k] += take
             w.backlog[k] -= take
-            w.delivered_to[_buyer_home(w, order), k] += take
+            w.quota_used[s, home] += take
+            w.delivered_to[home, k] += take
             if order.remaining <= 1e-9 * max(order.quantity, 1.0):
-                queue.pop(0)
+                queue.pop(i)
                 on_delivery(order)
     w.delivered_total += produced
     rate = produced / dt
@@ -208,37 +221,47 @@ def _buyer_home(w: World, order: Order) -> int:
 def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     """Lead time per good in :data:`LEAD_GOODS` (days) and a flag where it is capped.
 
-    Accelerators: Little's law, backlog / throughput, plus the assembly cycle. Upstream goods:
-    the production cycle stretched by congestion, ``cycle / (1 - utilisation)``. Capped at the
-    scenario's maximum and flagged, which is also what an embargo (no throughput) shows.
+    Accelerators: Little's law, the order backlog over throughput (the wait for a production
+    slot), plus the assembly cycle. Upstream goods: their own production cycle plus the share
+    of that wait they cause — all of it for the most utilised stage of the chain (the
+    bottleneck), in proportion to utilisation for the others. (A ``cycle / (1 - utilisation)``
+    queue would explode for chains that run near full, as this one does by design.) Capped at
+    the scenario's maximum and flagged, which is also what an embargo (no throughput) shows; 0
+    where no supplier of the good is in the scenario's world.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
     cap = w.chip_capacity(t)
     out = np.zeros(len(LEAD_GOODS))
-    flag = np.zeros(len(LEAD_GOODS), dtype=bool)
     des = w.designers
     backlog = max(float(w.backlog.sum()), 0.0)
     rate = w.throughput[des].sum()
     cycle = float(np.average(w.chip_cycle[des], weights=np.maximum(cap[des], 1e-12)))
     if backlog <= 0:
-        out[0] = cycle
+        wait = 0.0
     elif rate <= 0:
-        out[0] = np.inf
+        wait = np.inf
     else:
-        out[0] = cycle + backlog / rate
+        wait = backlog / rate
+    out[0] = cycle + wait
     fabs = np.flatnonzero(w.chip_good == "wafer")
+    utils = np.zeros(len(LEAD_GOODS))
+    cycles = np.zeros(len(LEAD_GOODS))
+    present = np.zeros(len(LEAD_GOODS), dtype=bool)
     for i, good in enumerate(LEAD_GOODS[1:], start=1):
         sup = np.flatnonzero(w.chip_good == good)
         if sup.size == 0:
-            out[i] = 0.0
             continue
+        present[i] = True
         if good == "lithography":
             # tools sustain fab output: utilisation is fab capacity over what tools can support
-            util = cap[fabs].sum() / max(cap[sup].sum(), 1e-12) if fabs.size else 0.0
+            utils[i] = cap[fabs].sum() / max(cap[sup].sum(), 1e-12) if fabs.size else 0.0
         else:
-            util = w.throughput[sup].sum() / max(cap[sup].sum(), 1e-12)
-        cyc = float(np.average(w.chip_cycle[sup], weights=np.maximum(cap[sup], 1e-12)))
-        out[i] = cyc / max(1.0 - min(util, 1.0), 1e-9)
+            utils[i] = w.throughput[sup].sum() / max(cap[sup].sum(), 1e-12)
+        cycles[i] = float(np.average(w.chip_cycle[sup], weights=np.maximum(cap[sup], 1e-12)))
+    top = max(float(utils.max()), 1e-12)
+    for g in np.flatnonzero(present):
+        share = min(utils[g] / top, 1.0)
+        out[g] = cycles[g] + (wait * share if share > 0 else 0.0)
     flag = out >= cap_max
     out = np.minimum(out, cap_max)
     return out, flag

@@ -234,3 +234,17 @@ def test_alliance_partners_lend_spare_capacity() -> None:
     )
     assert float(allied["borrowed"].sel(region="TW").max()) > 0.0
     assert _rl(allied, "TW", "compute") < _rl(alone, "TW", "compute")
+
+
+def test_a_country_quota_caps_yearly_deliveries() -> None:
+    quota = 20_000.0
+    spec = CONTROL.format(
+        extra=f", compliant_share: 1.0, leakage_max_share: 0.0, quota_h100e_per_year: {quota}"
+    )
+    capped = _run(spec)
+    free = _run(CONTROL.format(extra=", compliant_share: 1.0, leakage_max_share: 0.0"))
+    us_designers = ["nvidia", "amd", "google_tpu"]
+    after = dict(region="CN", supplier=us_designers, time=slice("2025-03-01", "2025-12-31"))
+    per_designer = capped["deliveries"].sel(**after).sum("time")
+    assert float(per_designer.max()) <= quota * (1 + 1e-9)
+    assert float(free["deliveries"].sel(**after).sum()) > float(per_designer.sum())
