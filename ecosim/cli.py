@@ -290,7 +290,9 @@ def _parse_horizons(text: str) -> list[int]:
 
 @app.command(
     epilog="Example: ecosim compare scenarios/baseline.yaml my_build.yaml --replicates 5 "
-    "--budget 2e11 --horizons 2026,2028,2030 --out outputs/compare",
+    "--budget 2e11 --horizons 2026,2028,2030 --out outputs/compare. "
+    "Layer priority and alliances of one scenario: ecosim compare scenarios/baseline.yaml "
+    "--sovereignty-value --alliance-gain --regions EU,US",
 )
 def compare(
     scenarios: Annotated[
@@ -313,7 +315,12 @@ def compare(
     ] = None,
     regions: Annotated[
         list[str] | None,
-        typer.Option("--region", help="Count only these regions' losses and costs. Repeatable."),
+        typer.Option(
+            "--region",
+            "--regions",
+            help="Count only these regions' losses and costs (with --sovereignty-value or "
+            "--alliance-gain: evaluate only these). Repeatable or comma-separated.",
+        ),
     ] = None,
     overrides: Annotated[
         list[str] | None,
@@ -327,6 +334,23 @@ def compare(
         Path, typer.Option("--out", "-o", help="Directory for compare.nc and the figure.")
     ] = Path("outputs/compare"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    sovereignty_value: Annotated[
+        bool,
+        typer.Option(
+            "--sovereignty-value",
+            help="With one scenario file: for each region and layer, the resilience gained and "
+            "the yearly cost of replacing the layer's foreign dependencies by domestic supply "
+            "(one run per region x layer x replicate).",
+        ),
+    ] = False,
+    alliance_gain: Annotated[
+        bool,
+        typer.Option(
+            "--alliance-gain",
+            help="With one scenario file: the resilience each region gains from a "
+            "capacity-sharing alliance with each other region (one run per pair x replicate).",
+        ),
+    ] = False,
 ) -> None:
     """Compare strategy portfolios: resilience gained against cost, under common random numbers.
 
@@ -335,9 +359,31 @@ def compare(
     and mean cost (USD/yr) with 5/50/95 % quantiles over replicates, the Pareto front, the
     minimax-regret choice within the budget, and gains at dated horizons. A portfolio is a
     scenario file; its dated lever actions (``actions:``) make it a roadmap.
+
+    With --sovereignty-value and/or --alliance-gain, one scenario file is compared with
+    counterfactual versions of itself on the same seed (see docs/model.md): it prints a table
+    per analysis and writes sovereignty_value.nc / alliance_gain.nc and their figures in --out.
     """
     from ecosim.observe.compare import Portfolio
     from ecosim.scenario.loader import load_scenario
+
+    regions = _split_regions(regions)
+    if sovereignty_value or alliance_gain:
+        _compare_counterfactuals(
+            scenarios,
+            sovereignty=sovereignty_value,
+            alliances=alliance_gain,
+            replicates=replicates,
+            budget=budget,
+            horizons=horizons,
+            reference=reference,
+            regions=regions,
+            overrides=overrides or [],
+            seed=seed,
+            out_dir=out_dir,
+            quiet=quiet,
+        )
+        return
 
     try:
         years = _parse_horizons(horizons)
@@ -405,6 +451,167 @@ def compare(
         f"{', '.join(str(f) for f in figures)}",
         highlight=False,
     )
+
+
+def _split_regions(regions: list[str] | None) -> list[str] | None:
+    """``--region`` values, each of which may list several regions separated by commas."""
+    if not regions:
+        return None
+    return [r.strip() for text in regions for r in text.split(",") if r.strip()] or None
+
+
+#: The --horizons default, to tell whether it was given with a counterfactual flag.
+_DEFAULT_HORIZONS = "2026,2028,2030"
+
+
+def _compare_counterfactuals(
+    scenarios: list[Path],
+    *,
+    sovereignty: bool,
+    alliances: bool,
+    replicates: int,
+    budget: float | None,
+    horizons: str,
+    reference: Path | None,
+    regions: list[str] | None,
+    overrides: list[str],
+    seed: int | None,
+    out_dir: Path,
+    quiet: bool,
+) -> None:
+    """``compare --sovereignty-value`` / ``--alliance-gain``: counterfactuals of one scenario."""
+    from ecosim.observe.counterfactuals import (
+        Runner,
+        alliance_run_count,
+        sovereignty_run_count,
+    )
+    from ecosim.scenario.loader import load_scenario
+    from ecosim.scenario.models import LAYERS
+
+    flags = " and ".join(
+        f for f, on in (("--sovereignty-value", sovereignty), ("--alliance-gain", alliances)) if on
+    )
+    try:
+        if len(scenarios) != 1:
+            raise InputError(
+                flags, [], "exactly one scenario file", f"{len(scenarios)} scenario files"
+            )
+        for option, given in (
+            ("--budget", None if budget is None else str(budget)),
+            ("--reference", None if reference is None else str(reference)),
+            ("--horizons", None if horizons == _DEFAULT_HORIZONS else horizons),
+        ):
+            if given is not None:
+                raise InputError(
+                    option, [], f"no {option} with {flags} (it is for portfolios)", given
+                )
+        loaded = load_scenario(scenarios[0], overrides, seed=seed)
+        names = loaded.scenario.region_names
+        for r in regions or []:
+            if r not in names:
+                raise InputError("--region", [], f"one of {sorted(names)}", r)
+        chosen = [r for r in names if regions is None or r in regions]
+        if alliances and len(chosen) < 2:
+            raise InputError("--alliance-gain", [], "at least two regions", ", ".join(chosen))
+        if not loaded.scenario.recording.twin:
+            raise InputError(
+                "recording.twin", [], "true (resilience loss needs the no-shock twin)", "false"
+            )
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError("--out", [], "a directory", f"the file {out_dir}")
+    except InputError as exc:
+        raise _fail_input(exc) from None
+
+    def progress(done: int, total: int, label: str) -> None:
+        err.print(f"[{done}/{total}] {label}", highlight=False)
+
+    from ecosim.observe.counterfactuals import alliance_gain as run_alliance_gain
+    from ecosim.observe.counterfactuals import sovereignty_value as run_sovereignty_value
+    from ecosim.observe.dataset import write_netcdf
+    from ecosim.viz.counterfactuals import plot_alliance_gain, plot_sovereignty_value
+
+    total = replicates
+    if sovereignty:
+        total += sovereignty_run_count(len(chosen), len(LAYERS), replicates)
+    if alliances:
+        total += alliance_run_count(len(chosen), replicates)
+    results = []
+    try:
+        runner = Runner(
+            scenarios[0], tuple(overrides), seed, replicates, None if quiet else progress, total
+        )
+        # both analyses share the runner, so the baseline runs once
+        if sovereignty:
+            results.append(run_sovereignty_value(scenarios[0], regions=chosen, runner=runner))
+        if alliances:
+            results.append(run_alliance_gain(scenarios[0], regions=chosen, runner=runner))
+    except Exception as exc:
+        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {exc}", highlight=False)
+        raise typer.Exit(EXIT_RUN_FAILED) from None
+    written: list[str] = []
+    for ds in results:
+        kind = str(ds.attrs["ecosim_kind"])
+        target = out_dir / f"{kind}.nc"
+        write_netcdf(ds, target)
+        if kind == "sovereignty_value":
+            figures = plot_sovereignty_value(ds, out_dir / kind)
+            _print_sovereignty(ds)
+        else:
+            figures = plot_alliance_gain(ds, out_dir / kind)
+            _print_alliances(ds)
+        written += [str(target), *(str(f) for f in figures)]
+    out.print(
+        f"[green]ok[/] {runner.done} runs, each with its no-shock twin; wrote {', '.join(written)}",
+        highlight=False,
+    )
+
+
+def _print_sovereignty(ds: Any) -> None:
+    layers = [str(x) for x in ds["layer"].values]
+    table = Table(
+        title="Layer priority: resilience gained (d) and change in yearly spending (bn USD/yr) "
+        f"when the layer is made domestic; mean of {ds.attrs['replicates']} replicate(s), shocks: "
+        f"{ds.attrs.get('shocks', 'none')}",
+        title_justify="left",
+    )
+    table.add_column("region")
+    table.add_column("baseline RL (d)", justify="right")
+    for layer in layers:
+        table.add_column(layer, justify="right")
+    table.add_column("top layer")
+    value = ds["sovereignty_value"].transpose("region", "layer").values
+    cost = ds["sovereignty_cost"].transpose("region", "layer").values
+    per = ds["sovereignty_value_per_cost"].transpose("region", "layer").values
+    flag = ds["sovereignty_value_per_cost_flag"].transpose("region", "layer").values
+    for i, region in enumerate(ds["region"].values):
+        cells = [f"{value[i, j]:.2f} d\n{cost[i, j] / 1e9:+.3f} bn" for j in range(len(layers))]
+        top = "-"
+        j = int(value[i].argmax())
+        # a gain that rounds to 0.00 d in the table is not a priority
+        if value[i, j] >= 0.005:
+            ratio = f"{per[i, j]:.3g} d per bn/yr" if flag[i, j] == 0 else "no extra cost"
+            top = f"{layers[j]}\n({ratio})"
+        table.add_row(str(region), f"{float(ds['rl_baseline'].values[i]):.2f}", *cells, top)
+    out.print(table)
+
+
+def _print_alliances(ds: Any) -> None:
+    partners = [str(p) for p in ds["partner"].values]
+    table = Table(
+        title="Alliance gain: resilience (d) each region (row) gains from a capacity-sharing "
+        f"alliance with each partner (column); mean of {ds.attrs['replicates']} replicate(s), "
+        f"shocks: {ds.attrs.get('shocks', 'none')}",
+        title_justify="left",
+    )
+    table.add_column("region")
+    table.add_column("baseline RL (d)", justify="right")
+    for p in partners:
+        table.add_column(p, justify="right")
+    gain = ds["alliance_gain"].transpose("region", "partner").values
+    for i, region in enumerate(ds["region"].values):
+        cells = ["-" if i == j else f"{gain[i, j]:.2f}" for j in range(len(partners))]
+        table.add_row(str(region), f"{float(ds['rl_baseline'].values[i]):.2f}", *cells)
+    out.print(table)
 
 
 def _print_compare(cmp: Any) -> None:
