@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
@@ -39,14 +40,14 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-class Executor(AbstractContextManager["Executor"]):
+class Executor(AbstractContextManager["Executor"], ABC):
     """Runs block tasks and yields their results as they complete."""
 
     n_workers: int = 1
 
+    @abstractmethod
     def run(self, tasks: Iterable[BlockTask], stop: threading.Event) -> Iterator[BlockResult]:
         """Run ``tasks``; once ``stop`` is set, start no new block and let running ones finish."""
-        raise NotImplementedError
 
     def __exit__(
         self,
