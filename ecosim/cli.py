@@ -674,7 +674,8 @@ def plot(
         target = out_dir or result.parent
         if target.exists() and not target.is_dir():
             raise InputError("--out", [], "a directory", f"the file {target}")
-        if ds.attrs.get("ecosim_kind") != "compare" and "service" not in ds:
+        known = ("service", "sovereignty_value", "alliance_gain")
+        if ds.attrs.get("ecosim_kind") != "compare" and not any(k in ds for k in known):
             raise InputError(result, [], "a result of ecosim run or compare", "no 'service'")
     except InputError as exc:
         raise _fail_input(exc) from None

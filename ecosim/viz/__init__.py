@@ -23,7 +23,8 @@ def write_figures(ds: xr.Dataset, out_dir: str | Path, stem: str) -> list[Path]:
     Parameters
     ----------
     ds
-        A result of ``ecosim run`` (with or without replicates) or of ``ecosim compare``.
+        A result of ``ecosim run`` (with or without replicates) or of ``ecosim compare``
+        (including ``--sovereignty-value`` and ``--alliance-gain``).
     out_dir
         Directory to write into (created if missing).
     stem
@@ -43,6 +44,12 @@ def write_figures(ds: xr.Dataset, out_dir: str | Path, stem: str) -> list[Path]:
     out = Path(out_dir)
     if is_comparison(ds):
         return plot_cost_resilience(ds, out / f"{stem}_cost_resilience")
+    if "sovereignty_value" in ds or "alliance_gain" in ds:
+        from ecosim.viz.counterfactuals import plot_alliance_gain, plot_sovereignty_value
+
+        if "sovereignty_value" in ds:
+            return plot_sovereignty_value(ds, out / f"{stem}_sovereignty_value")
+        return plot_alliance_gain(ds, out / f"{stem}_alliance_gain")
     written: list[Path] = []
     if "resilience_loss" in ds:
         from ecosim.observe.replicates import bottleneck_view

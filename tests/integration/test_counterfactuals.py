@@ -181,3 +181,10 @@ def test_runner_needs_the_no_shock_twin() -> None:
         Runner(SMALL, ("recording.twin=false",))
     with pytest.raises(ValueError, match="at least two regions"):
         alliance_gain(SMALL, SETUP, regions=["TW"])
+
+
+def test_plot_redraws_a_counterfactual_result(alliances: xr.Dataset, tmp_path: Path) -> None:
+    from ecosim.viz import write_figures
+
+    written = write_figures(alliances, tmp_path, "ag")
+    assert written and all(p.stat().st_size > 1000 for p in written)
