@@ -156,7 +156,8 @@ class Recorder:
         b["compute_abandoned"][k] = out[:, jk.ABANDONED_WORK]
         b["jobs_overflow"][k] = out[:, jk.OVERFLOW]
         levers = cloud.lever_cost(w)
-        b["cost"][k] = _cost_rate(w) + levers
+        own, rented = cloud.spend(w)
+        b["cost"][k] = own + rented + levers
         b["lever_cost"][k] = levers
         b["borrowed"][k] = w.borrowed
         b["deliveries"][k] = w.delivered_to
@@ -177,9 +178,3 @@ class Recorder:
         b["porting_backlog"][k] = w.porting_backlog
         b["compelled"][k] = w.compelled
         b["control_cost"][k] = w.control_cost
-
-
-def _cost_rate(w: World) -> np.ndarray:
-    own = w.params.own_cost_per_year
-    rented = (w.cloud_cap * cloud.prices(w)).sum(axis=1) * 8760.0
-    return np.asarray(w.own_cap * own + rented)

@@ -137,12 +137,18 @@ def lend_capacity(w: World) -> None:
     w.borrowed = np.minimum(deficit, offer)
 
 
+def spend(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Yearly spending rate of each region on own capacity and on cloud (USD/yr)."""
+    own = w.own_cap * w.params.own_cost_per_year
+    rented = (w.cloud_cap * prices(w)).sum(axis=1) * 8760.0
+    return np.asarray(own), np.asarray(rented)
+
+
 def lever_cost(w: World) -> np.ndarray:
     """Yearly cost of the levers beyond the capacity they buy (USD/yr per region)."""
     eff = w.scenario.uncertainties.levers
     p = w.params
-    cloud_spend = (w.cloud_cap * prices(w)).sum(axis=1) * 8760.0
-    own_spend = w.own_cap * p.own_cost_per_year
+    own_spend, cloud_spend = spend(w)
     life = np.array([w.scenario.regions[r].compute.life_years for r in w.regions])
     out = w.stockpile * p.capex / life  # stored chips are paid for like installed ones
     out = out + cloud_spend * (eff.multi_cloud_premium * p.multi_cloud)

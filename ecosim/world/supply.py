@@ -111,15 +111,23 @@ def _step_materials(w: World, dt: float) -> None:
     w.materials_factor[fabs] = access + (w.materials_factor[fabs] - access) * decay
 
 
-def route_split(w: World, buyer_home: int, t: float, free_only: bool = False) -> np.ndarray:
+def route_split(
+    w: World,
+    buyer_home: int,
+    t: float,
+    free_only: bool = False,
+    possible: np.ndarray | None = None,
+) -> np.ndarray:
     """Share of a buyer's order going to each designer.
 
     Without controls the order splits by designers' possible output. A designer that may sell
     the buyer only a compliant share ``a`` gets ``a`` of its part; the rest moves to designers
     that are fully open to the buyer (substitution), or is not ordered at all if none is.
     ``free_only`` sends everything to fully open designers (for re-routed orders).
+    ``possible`` is the designers' output at ``t`` if the caller has it already.
     """
-    possible = designer_output(w, t)
+    if possible is None:
+        possible = designer_output(w, t)
     if possible.sum() <= 0:
         possible = w.chip_capacity(t)[w.designers]
     allow = w.allow[w.designers, buyer_home]
@@ -145,11 +153,12 @@ def place_order(
     free_only: bool = False,
 ) -> list[Order]:
     """Split ``quantity`` H100e over the designers the buyer may buy from and queue it."""
-    split = route_split(w, buyer_home, t, free_only)
+    possible = designer_output(w, t)
+    split = route_split(w, buyer_home, t, free_only, possible)
     placed: list[Order] = []
     if quantity <= 0:
         return placed
-    _charge_imposers(w, buyer_home, quantity, split, t)
+    _charge_imposers(w, buyer_home, quantity, split, possible)
     for k in np.flatnonzero(split > 1e-12):
         q = quantity * split[k]
         order = Order(kind, buyer, int(k), q, q, t, project)
@@ -160,13 +169,12 @@ def place_order(
 
 
 def _charge_imposers(
-    w: World, buyer_home: int, quantity: float, split: np.ndarray, t: float
+    w: World, buyer_home: int, quantity: float, split: np.ndarray, possible: np.ndarray
 ) -> None:
     """Sales the imposers' designers lose to a control: what they would have sold, less what
-    the buyer may still buy from them."""
+    the buyer may still buy from them. ``possible`` is the designers' output now."""
     if not w.imposer_cost_rate.any():
         return
-    possible = designer_output(w, t)
     if possible.sum() <= 0:
         return
     base = possible / possible.sum()
