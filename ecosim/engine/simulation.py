@@ -23,7 +23,14 @@ from ecosim.scenario.models import Scenario
 from ecosim.world import cloud, layers, policy, supply, talent
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
-from ecosim.world.shocks import Occurrence, ShockType, impose_active, make_shock, occurrences
+from ecosim.world.shocks import (
+    MaterialsRestrictionShock,
+    Occurrence,
+    ShockType,
+    impose_active,
+    make_shock,
+    occurrences,
+)
 from ecosim.world.state import Order, Project, World, build_world, finish_migrations
 
 Progress = Callable[[float], None]
@@ -217,6 +224,9 @@ class Simulation:
             yield self.env.timeout(occ.start - announce)
             self.sync()
             self._stockpile(spec, announce)
+            if isinstance(shock, MaterialsRestrictionShock):
+                # fabs buy their stock of the material before the deadline
+                shock.on_announce(w, float(self.env.now), announce)
             yield self.env.timeout(announce)
         else:
             yield self.env.timeout(occ.start)

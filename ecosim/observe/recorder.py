@@ -69,6 +69,12 @@ VARIABLES: dict[str, Variable] = {
         "H100e",
         "accelerators delivered in the period to buyers homed in the region, per designer",
     ),
+    "materials_deliveries": Variable(
+        ("region", "material"),
+        "H100e",
+        "chip-making materials delivered in the period to wafer fabs homed in the region, per "
+        "materials supplier, counted as the H100e of wafers they make (stock bought included)",
+    ),
     "provider_available": Variable(
         ("provider",), "1", "share of each provider's fleet up (outages)"
     ),
@@ -115,6 +121,7 @@ class Recorder:
             "good": len(supply.LEAD_GOODS),
             "location": len(layers.DATA_LOCATIONS),
             "supplier": len(w.designers),
+            "material": len(w.materials),
             "source": len(MODEL_SOURCES),
         }
         self.coords: dict[str, list[str]] = {
@@ -124,6 +131,7 @@ class Recorder:
             "good": list(supply.LEAD_GOODS),
             "location": list(layers.DATA_LOCATIONS),
             "supplier": [w.chip[int(d)] for d in w.designers],
+            "material": [w.chip[int(m)] for m in w.materials],
             "source": list(MODEL_SOURCES),
         }
         self.buffers = {
@@ -162,6 +170,8 @@ class Recorder:
         b["borrowed"][k] = w.borrowed
         b["deliveries"][k] = w.delivered_to
         w.delivered_to[:] = 0.0
+        b["materials_deliveries"][k] = w.materials_delivered
+        w.materials_delivered[:] = 0.0
         b["provider_available"][k, : len(w.providers)] = w.prov_available
         b["provider_available"][k, len(w.providers)] = 1.0  # the outside option never fails
         b["own_available"][k] = w.own_available

@@ -442,14 +442,36 @@ class MaterialsRestriction(ShockBase):
     """Exports of chip-making materials (gallium, germanium) from the imposers need licences.
 
     Fabs in the targets live on their stocks for ``buffer_days``, then lose output in
-    proportion to the material they can no longer get.
+    proportion to the material they can no longer get. The stock is counted in days of a
+    fab's full use and covers the shortfall: with a share ``a`` of its material still
+    reachable, a fab runs at full output for ``buffer_days / (1 - a)`` days, then at ``a``.
+    Announced ``announce_days`` ahead, the targets' fabs buy the stock from the imposers in
+    between; without an announcement it is taken as already held. Until licences are first
+    granted (``licence_delay_days`` after the start) nothing flows; from then on the
+    ``compliant_share`` does. Once access is full again, the fabs rebuild the stock over
+    ``refill_days``.
     """
 
     type: Literal["materials_restriction"]
     imposers: list[Name] = Field(min_length=1)
     targets: list[Name] = Field(min_length=1)
-    compliant_share: Fraction
-    buffer_days: NonNegative
+    compliant_share: Fraction = Field(
+        description="share of the imposers' exports to the targets licensed once licences flow"
+    )
+    buffer_days: NonNegative = Field(
+        description="stock the targets' fabs hold or buy, in days of their full use"
+    )
+    announce_days: NonNegative = Field(
+        description="announcement ahead of the start; the targets' fabs buy their stock "
+        "from the imposers in between (none: the stock is taken as already held)"
+    )
+    licence_delay_days: NonNegative = Field(
+        description="days after the start before the first licences are granted; "
+        "no exports to the targets until then"
+    )
+    refill_days: Positive = Field(
+        description="days to rebuild an empty stock once the fabs can buy freely again"
+    )
 
 
 class LicenceChange(ShockBase):

@@ -285,19 +285,111 @@ class DemandSurgeShock(ShockType):
 
 
 class MaterialsRestrictionShock(ShockType):
-    """Materials from the imposers reach the targets' fabs only for the compliant share."""
+    """Materials from the imposers reach the targets' fabs only under licence.
+
+    Nothing flows until licences are first granted (``licence_delay_days`` after the start),
+    then the compliant share does. The targets' fabs live on their stock meanwhile
+    (:func:`ecosim.world.supply._step_materials`): bought from the imposers during an
+    announcement (:meth:`on_announce`), or taken as already held when there was none
+    (:meth:`on_start`). The stock is state, not an effect: it outlives the shock and refills.
+    """
 
     spec_type = MaterialsRestriction
+
+    def __init__(self, spec: ShockBase) -> None:
+        super().__init__(spec)
+        self.announced = False
+
+    def announce_days(self) -> float:
+        spec = self.spec
+        assert isinstance(spec, MaterialsRestriction)
+        return float(spec.announce_days)
+
+    def phases(self, duration: float) -> list[tuple[float, float]]:
+        spec = self.spec
+        assert isinstance(spec, MaterialsRestriction)
+        out = super().phases(duration)
+        # the first licences change the flow on their own date, not at the monthly refresh
+        if 0.0 < spec.licence_delay_days < duration:
+            out.insert(1, (float(spec.licence_delay_days), 1.0))
+        return out
+
+    def flow_share(self, t: float) -> float:
+        """Share of the imposers' exports to the targets moving ``t`` days after the start."""
+        spec = self.spec
+        assert isinstance(spec, MaterialsRestriction)
+        # a phase lands on the licence date up to rounding of the clock
+        licensed = t >= spec.licence_delay_days - 1e-6
+        return spec.compliant_share if licensed else 0.0
 
     def impose(self, w: World, t: float) -> None:
         spec = self.spec
         assert isinstance(spec, MaterialsRestriction)
+        share = self.flow_share(t - self.started)
+        for m in self._sources(w):
+            for k in self._regions(w, spec.targets):
+                w.allow[m, k] = min(w.allow[m, k], share)
+
+    def on_announce(self, w: World, t: float, window: float) -> None:
+        """The targets' fabs start buying ``buffer_days`` of stock from the imposers.
+
+        They buy at ``buffer_days / announce_days`` days of stock a day, so the stock is full
+        on the day the restriction starts. ``window`` is the part of the announcement inside
+        the run (shorter when it began before the run's start); what would have been bought
+        before the run is taken as held.
+        """
+        spec = self.spec
+        assert isinstance(spec, MaterialsRestriction)
+        if spec.announce_days <= 0 or not self._buy(w, spec.buffer_days / spec.announce_days):
+            return
+        self.announced = True
+        held = spec.buffer_days * max(0.0, 1.0 - window / spec.announce_days)
+        fabs = self._fabs(w)
+        w.materials_stock[fabs] = np.maximum(w.materials_stock[fabs], held)
+
+    def on_start(self, w: World, t: float) -> None:
+        spec = self.spec
+        assert isinstance(spec, MaterialsRestriction)
+        fabs = self._fabs(w)
+        before = w.materials_target[fabs].copy()
+        if not self._buy(w, spec.buffer_days / spec.refill_days):
+            return
+        if not self.announced:
+            # unannounced: the part of the buffer the fabs did not keep yet is taken as held;
+            # a fab still refilling from an earlier restriction has only what it has
+            w.materials_stock[fabs] += np.maximum(spec.buffer_days - before, 0.0)
+
+    def _sources(self, w: World) -> np.ndarray:
+        """Indices into ``chip`` of the imposers' materials suppliers."""
+        spec = self.spec
+        assert isinstance(spec, MaterialsRestriction)
         imp = set(self._regions(w, spec.imposers))
-        for s in range(len(w.chip)):
-            if w.chip_good[s] == "materials" and int(w.chip_home[s]) in imp:
-                for k in self._regions(w, spec.targets):
-                    w.allow[s, k] = min(w.allow[s, k], spec.compliant_share)
-        w.materials_buffer_days = min(w.materials_buffer_days, spec.buffer_days)
+        return np.array([m for m in w.materials if int(w.chip_home[m]) in imp], dtype=np.int64)
+
+    def _fabs(self, w: World) -> np.ndarray:
+        """Indices into ``chip`` of the wafer fabs homed in the targets."""
+        spec = self.spec
+        assert isinstance(spec, MaterialsRestriction)
+        tgt = self._regions(w, spec.targets)
+        return np.flatnonzero((w.chip_good == "wafer") & np.isin(w.chip_home, tgt))
+
+    def _buy(self, w: World, pace: float) -> bool:
+        """Make the targets' fabs keep ``buffer_days`` of stock, bought from the imposers at
+        ``pace`` days of stock a day; False when the imposers make none of the material."""
+        spec = self.spec
+        assert isinstance(spec, MaterialsRestriction)
+        src = self._sources(w)
+        cap = w.chip_cap0[src]
+        if not src.size or cap.sum() <= 0:
+            return False
+        fabs = self._fabs(w)
+        w.materials_target[fabs] = np.maximum(w.materials_target[fabs], spec.buffer_days)
+        w.materials_refill[fabs] = pace
+        share = np.zeros(w.materials.size)
+        share[np.searchsorted(w.materials, src)] = cap / cap.sum()
+        for k in self._regions(w, spec.targets):
+            w.materials_source[:, k] = share
+        return True
 
 
 class LicenceChangeShock(ShockType):
@@ -434,7 +526,6 @@ def reset_effects(w: World) -> None:
     w.demand_factor[:] = 1.0
     w.transfer_blocked[:] = False
     w.imposer_cost_rate[:] = 0.0
-    w.materials_buffer_days = math.inf
 
 
 def impose_active(w: World, active: list[ShockType], t: float) -> None:

@@ -151,7 +151,19 @@ class World:
     chip_disruption: np.ndarray = field(default_factory=lambda: np.zeros(0))  # share lost
     litho_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fab health
     materials_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fab supplies
-    materials_buffer_days: float = np.inf  # stocks fabs can live on (set by restrictions)
+    # restricted material a wafer fab holds in store, in days of its full use (d)
+    materials_stock: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the stock a fab keeps once a restriction taught it to (d); it refills toward it
+    materials_target: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # pace at which a fab buys stock while it can buy freely (days of stock per day)
+    materials_refill: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # materials[m]: index into chip of the m-th materials supplier
+    materials: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # materials_source[m, k]: share of stock bought by fabs homed in region k from supplier m
+    materials_source: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # H100e of wafers' worth of material delivered to fabs homed in each region, per materials
+    # supplier, since the last record
+    materials_delivered: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     chip_boost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # targets' response
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
     allow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -315,6 +327,16 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.chip_disruption = np.zeros(n_s)
     w.litho_factor = np.ones(n_s)
     w.materials_factor = np.ones(n_s)
+    w.materials_stock = np.zeros(n_s)
+    w.materials_target = np.zeros(n_s)
+    w.materials_refill = np.zeros(n_s)
+    w.materials = np.flatnonzero(w.chip_good == "materials").astype(np.int64)
+    mat_cap = w.chip_cap0[w.materials]
+    # until a restriction names the imposers, stock would be bought as material is: by share
+    w.materials_source = np.repeat(
+        (mat_cap / mat_cap.sum() if mat_cap.sum() > 0 else mat_cap)[:, None], n_r, axis=1
+    )
+    w.materials_delivered = np.zeros((n_r, w.materials.size))
     w.chip_boost = np.ones(n_s)
     w.allow = np.ones((n_s, n_r))
     w.orders = [[] for _ in range(len(designers))]

@@ -56,7 +56,7 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
         access = (w.allow[litho][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum()
         decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
         w.litho_factor[fabs] = access + (w.litho_factor[fabs] - access) * decay
-    _step_materials(w, dt)
+    bought = _step_materials(w, dt)
     possible = designer_output(w, t0)
     produced = np.zeros(w.designers.size)
     year = int(t0 // DAYS_PER_YEAR)
@@ -96,19 +96,74 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
         cap = w.chip_capacity(t0)[sup]
         if sup.size and cap.sum() > 0:
             w.throughput[sup] = used * cap / cap.sum()
+    _deliver_materials(w, t0, dt, bought)
 
 
-def _step_materials(w: World, dt: float) -> None:
-    """Fabs draw down stocks when materials are restricted, and refill when they flow again."""
-    mats = np.flatnonzero(w.chip_good == "materials")
+def materials_access(w: World) -> np.ndarray:
+    """Share of its material each wafer fab may still get (over ``chip``; 1 where not a fab).
+
+    Each materials supplier serves a fab by its share of materials capacity, times the share
+    it may send to the fab's home region; other suppliers do not make up for a blocked one.
+    """
+    out = np.ones(len(w.chip))
+    mats = w.materials
     fabs = np.flatnonzero(w.chip_good == "wafer")
-    if not mats.size or not fabs.size:
-        return
     cap = w.chip_cap0[mats]
-    access = (w.allow[mats][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum()
-    tau = w.materials_buffer_days if np.isfinite(w.materials_buffer_days) else 30.0
-    decay = np.exp(-dt / max(tau, 1e-9))
-    w.materials_factor[fabs] = access + (w.materials_factor[fabs] - access) * decay
+    if mats.size and fabs.size and cap.sum() > 0:
+        got = (w.allow[mats][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum()
+        out[fabs] = np.clip(got, 0.0, 1.0)
+    return out
+
+
+def _step_materials(w: World, dt: float) -> np.ndarray:
+    """Advance the fabs' stocks of restricted material over ``dt`` days; set their health.
+
+    A fab short of a share ``1 - a`` of its material covers the shortfall from its stock (in
+    days of full use) and runs at full output while the stock lasts, then at ``a``. The
+    health of the step is its average over the step, so a stock that runs out part-way counts
+    in proportion and output does not depend on the step length. While a fab may buy freely
+    (``a = 1``) it rebuilds its stock toward its target at its refill pace. Returns the days
+    of stock each chip supplier bought in the step (0 where not a fab).
+    """
+    bought = np.zeros(len(w.chip))
+    fabs = np.flatnonzero(w.chip_good == "wafer")
+    if not w.materials.size or not fabs.size:
+        return bought
+    access = materials_access(w)[fabs]
+    short = 1.0 - access  # days of stock the shortfall takes per day
+    stock = w.materials_stock[fabs]
+    drawn = np.minimum(short * dt, stock)
+    free = short <= 0.0
+    room = np.maximum(w.materials_target[fabs] - stock, 0.0)
+    buy = np.where(free, np.minimum(w.materials_refill[fabs] * dt, room), 0.0)
+    w.materials_stock[fabs] = np.maximum(stock - drawn, 0.0) + buy
+    # full output over the part of the step the stock covers (drawn / short days), a after
+    w.materials_factor[fabs] = np.clip(access + drawn / dt, 0.0, 1.0)
+    bought[fabs] = buy
+    return bought
+
+
+def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> None:
+    """Add the material delivered to each fab over the step to ``materials_delivered``.
+
+    A fab's use is the H100e of wafers it would make at full health: what it made, over its
+    materials health. Each supplier delivers its share of that use as far as it may serve the
+    fab's home, plus its part of the stock the fab bought (``materials_source``), so what a
+    fab receives and draws from its stock is exactly what it makes.
+    """
+    mats = w.materials
+    fabs = np.flatnonzero(w.chip_good == "wafer")
+    cap = w.chip_cap0[mats]
+    if not mats.size or not fabs.size or cap.sum() <= 0:
+        return
+    health = w.materials_factor[fabs]
+    # with every fab down, step_supply leaves the wafer throughput of an earlier step in place
+    made = w.throughput[fabs] if w.chip_capacity(t0)[fabs].sum() > 0 else np.zeros(fabs.size)
+    use = np.where(health > 0, made / np.maximum(health, 1e-300), 0.0)  # H100e/d
+    homes = w.chip_home[fabs]
+    flow = (cap / cap.sum())[:, None] * w.allow[mats][:, homes] * (use * dt)[None, :]
+    flow += w.materials_source[:, homes] * (bought[fabs] * use)[None, :]
+    np.add.at(w.materials_delivered, homes, flow.T)
 
 
 def route_split(

@@ -141,7 +141,14 @@ TOUCHES: dict[str, set[str]] = {
     "fab_disruption": {"chip_disruption"},
     "outage": {"prov_available", "own_available"},
     "demand_surge": {"demand_factor"},
-    "materials_restriction": {"allow", "materials_buffer_days"},
+    "materials_restriction": {
+        "allow",
+        # on_start: the buffer the fabs keep, taken as held when not announced
+        "materials_stock",
+        "materials_target",
+        "materials_refill",
+        "materials_source",
+    },
     "licence_change": {"open_access", "stack_access", "porting_backlog"},
     "model_access_cutoff": {"api_access"},
     "data_transfer_ruling": {"transfer_blocked"},
