@@ -476,6 +476,62 @@ def derive_owners(epoch: Path) -> list[Fact]:
     return facts
 
 
+#: Quarters for which China's share of NVIDIA's shipments is derived: from the quarter after the
+#: October 2022 rules through 2024, which brackets the October 2023 rules (validation episode V3).
+CHINA_SHARE_QUARTERS: tuple[tuple[int, int], ...] = tuple(
+    (y, q) for y in (2022, 2023, 2024) for q in (1, 2, 3, 4) if (y, q) >= (2022, 2)
+)
+
+
+def _quarterly_h100e(rows: list[dict[str, str]], owner: str | None) -> dict[tuple[int, int], float]:
+    """(year, quarter) -> cumulative median H100e at the quarter's end, for one owner or all."""
+    header = rows[0].keys() if rows else ()
+    col_med = find_column(header, "h100e", "median")
+    out: dict[tuple[int, int], float] = {}
+    for row in rows:
+        if owner is not None and row["Owner"].strip().lower() != owner:
+            continue
+        end = us_date(row["End date"])
+        if end.month % 3 or end.day < 30:
+            continue
+        out[(end.year, end.month // 3)] = float(row[col_med])
+    return out
+
+
+def derive_china_share(epoch: Path) -> list[Fact]:
+    """China's share of the NVIDIA H100e shipped in each quarter (differences of cumulatives)."""
+    src = (
+        "Epoch AI, epoch-research/ai-chip-counts owners_csv_export/"
+        "nvidia_owners_cumulative_totals.csv over csv_export/nvidia_cumulative_totals.csv "
+        f"{BY_SCRIPT}"
+    )
+    china = _quarterly_h100e(read_csv(epoch / "nvidia_owners_cumulative_totals.csv"), "china")
+    total = _quarterly_h100e(read_csv(epoch / "nvidia_cumulative_totals.csv"), None)
+    facts: list[Fact] = []
+    for year, q in CHINA_SHARE_QUARTERS:
+        prev = (year, q - 1) if q > 1 else (year - 1, 4)
+        for key in (prev, (year, q)):
+            if key not in china or key not in total:
+                raise DataError(f"chip counts: no Q{key[1]} {key[0]} row for China or the total")
+        added = total[(year, q)] - total[prev]
+        if added <= 0:
+            raise DataError(f"chip counts: NVIDIA total does not grow in Q{q} {year}")
+        share = 100.0 * (china[(year, q)] - china[prev]) / added
+        facts.append(
+            Fact(
+                f"EP.china_share_nvidia.{year}Q{q}",
+                f"China's share of the NVIDIA H100e shipped in Q{q} {year} (export-grade chips; "
+                "difference of cumulative medians)",
+                fmt(share, 1),
+                "%",
+                str(year),
+                "China",
+                src,
+            )
+        )
+    return facts
+
+
 # ----------------------------------------------------------------------------------------------
 # hardware prices
 # ----------------------------------------------------------------------------------------------
@@ -822,6 +878,7 @@ def derive_all(data_dir: Path) -> list[Fact]:
     facts = (
         derive_chip_counts(epoch)
         + derive_owners(epoch)
+        + derive_china_share(epoch)
         + derive_prices(epoch)
         + derive_models(epoch)
         + derive_frontier(epoch)

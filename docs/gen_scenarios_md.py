@@ -40,6 +40,11 @@ How a file becomes a scenario:
 - **`extends: FILE`** (a loader key, not part of the schema) starts from another scenario file,
   relative to this one. Mappings merge key by key, lists replace, and `null` removes a key
   (`regions: {EU: null}` drops a region).
+- **`calibration: FILE`** (a loader key too) applies the values of a calibrated file written
+  by `ecosim calibrate` (`calibration/calibrated/`), relative to the file that names it: above
+  the defaults, below every value a scenario file sets itself, and only for regions, suppliers
+  and shocks the scenario has. `scenarios/baseline.yaml` names the shipped calibration, so
+  every scenario that extends it runs with the fitted values.
 - **Defaults.** The schema describes the *complete* scenario after loading. Numbers have no
   defaults in code: `calibration/defaults.yaml` fills each region from its profile (the
   region's name, or `profile:` for a new one such as `EU_T2: {profile: EU}`), adds the

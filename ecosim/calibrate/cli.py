@@ -100,7 +100,10 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Option(help="Base name of the default --out.")] = "episodes",
         extends: Annotated[
             Path | None,
-            typer.Option(help="Scenario the calibrated file extends (default: the baseline)."),
+            typer.Option(
+                help="An earlier calibrated file whose values the new one builds on "
+                "(default: none; the new file holds only the fitted values)."
+            ),
         ] = None,
         max_evals: Annotated[int, typer.Option(min=4, help="Optimiser evaluations.")] = 40,
         samples: Annotated[int, typer.Option(min=4, help="ABC prior draws.")] = 40,
@@ -110,8 +113,8 @@ def register(app: typer.Typer) -> None:
 
         The objective is the mean of ((simulated - observed) / tolerance)^2 over every check of
         the episodes. Prints the fit before and after and each parameter with its uncertainty
-        (Hessian standard error, or the ABC posterior spread). The file written is a scenario
-        overlay; nothing changes for a scenario that does not name it.
+        (Hessian standard error, or the ABC posterior spread). Nothing changes for a scenario
+        that does not name the file written in its ``calibration:``.
         """
         from ecosim.calibrate.episodes import load_episode
         from ecosim.calibrate.fit import (
@@ -123,6 +126,7 @@ def register(app: typer.Typer) -> None:
             write_calibrated,
         )
         from ecosim.cli import _fail_input, err, out
+        from ecosim.scenario.calibrated import is_calibrated_file
 
         try:
             eps = [load_episode(e) for e in episodes]
@@ -134,11 +138,12 @@ def register(app: typer.Typer) -> None:
             target = out_path or next_version_path(name)
             if target.exists():
                 raise InputError("--out", [], "a new file (never overwritten)", str(target))
-            base = extends or Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
-            if not base.is_file():
-                raise InputError("--extends", [], "an existing scenario file", str(base))
+            if extends is not None and not is_calibrated_file(extends):
+                raise InputError(
+                    "--extends", [], "a calibrated file (written by ecosim calibrate)", str(extends)
+                )
             fit = run_calibration(eps, ps, method, max_evals=max_evals, samples=samples, seed=seed)  # type: ignore[arg-type]
-            written = write_calibrated(fit, eps, target, base)
+            written = write_calibrated(fit, eps, target, extends)
         except InputError as exc:
             raise _fail_input(exc) from None
         _print_fit(out, fit)

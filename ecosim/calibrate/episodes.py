@@ -6,6 +6,7 @@ An episode lives in ``calibration/episodes/<name>/``: ``scenario.yaml`` (a scena
     title: 2020-22 chip shortage (V1)
     status: ok                      # anything else is the reason the episode is skipped
     scenario: scenario.yaml
+    replicates: 4                   # optional: compare the mean path of this many replicates
     calibration: ../../calibrated/episodes-v1.yaml   # optional: calibrated values applied
     series:
       - id: lead_time
@@ -49,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ecosim.calibrate.expr import parse, value_at
 from ecosim.errors import InputError
+from ecosim.scenario.calibrated import applicable, as_overrides, calibrated_values
 
 #: Where the shipped episodes live, relative to the repository root.
 EPISODES_DIR = Path(__file__).resolve().parents[2] / "calibration" / "episodes"
@@ -136,6 +138,7 @@ class EpisodeSpec(_Strict):
     scenario: str = "scenario.yaml"
     calibration: str | None = None
     overrides: list[str] = Field(default_factory=list)
+    replicates: int = Field(default=1, ge=1, le=64)
     notes: str = ""
     series: list[Series] = Field(default_factory=list)
 
@@ -238,51 +241,6 @@ def all_episodes(root: Path = EPISODES_DIR) -> list[Episode]:
     return [load_episode(d) for d in sorted(root.iterdir()) if (d / "episode.yaml").is_file()]
 
 
-# --------------------------------------------------------------------------- calibrated files
-
-
-def flatten(tree: Any, prefix: Sequence[str] = ()) -> list[tuple[list[str], Any]]:
-    """Leaves of a nested mapping as ``(key path, value)``; lists are leaves."""
-    if isinstance(tree, dict):
-        out: list[tuple[list[str], Any]] = []
-        for k, v in tree.items():
-            out.extend(flatten(v, [*prefix, str(k)]))
-        return out
-    return [(list(prefix), tree)]
-
-
-def overrides_from_file(path: Path) -> list[str]:
-    """A calibrated-values file as ``--set`` overrides (its ``extends:`` is ignored)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    data.pop("extends", None)
-    return [f"{'.'.join(k)}={_yaml_value(v)}" for k, v in flatten(data)]
-
-
-def _yaml_value(value: Any) -> str:
-    # a flow-style dump of a scalar ends with the document marker '...'
-    return str(yaml.safe_dump(value, default_flow_style=True)).strip().removesuffix("...").strip()
-
-
-def applicable(overrides: Iterable[str], scenario: Any) -> list[str]:
-    """The overrides that address regions, suppliers and shocks present in ``scenario``.
-
-    Calibrated values are fitted on some episodes and used in others; a value for a region the
-    episode removed must not bring that region back (a ``--set`` on a missing key creates it).
-    """
-    shocks = {s.id for s in scenario.shocks}
-    kept = []
-    for text in overrides:
-        parts = text.partition("=")[0].split(".")
-        if len(parts) > 1 and (
-            (parts[0] == "regions" and parts[1] not in scenario.regions)
-            or (parts[0] == "suppliers" and parts[1] not in scenario.suppliers)
-            or (parts[0] == "shocks" and parts[1] not in shocks)
-        ):
-            continue
-        kept.append(text)
-    return kept
-
-
 # --------------------------------------------------------------------------- running
 
 
@@ -296,7 +254,8 @@ def episode_overrides(episode: Episode, extra: Sequence[str] = ()) -> list[str]:
         if not cal.is_file():
             raise InputError(episode.name, ["calibration"], "an existing file", str(cal))
         plain = load_scenario(episode.scenario_path, base).scenario
-        base = applicable(overrides_from_file(cal), plain) + base
+        values = as_overrides(calibrated_values(cal, str(episode.directory / "episode.yaml")))
+        base = applicable(values, plain) + base
     return base + list(extra)
 
 
@@ -326,9 +285,28 @@ def run_episode(
     loaded = load_scenario(
         episode.scenario_path, ov if ov is not None else episode_overrides(episode, extra)
     )
-    ds = simulate(loaded)
+    runs = [simulate(loaded, replicate=k) for k in range(episode.spec.replicates)]
+    ds = runs[0] if len(runs) == 1 else replicate_mean(runs)
     result.checks = compare(episode, ds)
     return result, ds
+
+
+def replicate_mean(runs: Sequence[xr.Dataset]) -> xr.Dataset:
+    """The mean path of several replicates: every float series over ``time``, averaged.
+
+    An episode compares history with the model's expected path rather than with one draw of
+    its order and job streams, whose lumps (a big order landing a week early) would otherwise
+    decide a dated check.
+    """
+    names = [
+        n
+        for n, v in runs[0].data_vars.items()
+        if "time" in v.dims and np.issubdtype(v.dtype, np.floating)
+    ]
+    stacked = xr.concat([r[names] for r in runs], dim="replicate", coords="minimal")
+    mean = stacked.mean("replicate", keep_attrs=True)
+    mean.attrs = dict(runs[0].attrs, replicates=len(runs))
+    return mean
 
 
 def compare(episode: Episode, ds: xr.Dataset) -> list[CheckResult]:

@@ -19,11 +19,12 @@ is summarised by its mean and standard deviation, the point estimate is the best
 
 Calibrated files
 ----------------
-A calibrated file is a scenario overlay: ``extends:`` the scenario it was fitted against, then
-the fitted values at their key paths, with provenance in a comment block of ``#| `` lines (YAML
-once the prefix is removed). A scenario uses the values by naming the file in its ``extends:``
-chain; an episode by naming it in ``calibration:`` (its values are applied as ``--set``
-overrides). Files are never overwritten: each run writes a new version.
+A calibrated file holds the fitted values at their key paths (shocks keyed by id), with
+provenance in a comment block of ``#| `` lines (YAML once the prefix is removed), and may
+``extends:`` an earlier calibrated file whose values it builds on (see
+:mod:`ecosim.scenario.calibrated`). A scenario uses the values by naming the file in its
+top-level ``calibration:``; an episode by naming it in the ``calibration:`` of its
+``episode.yaml``. Files are never overwritten: each run writes a new version.
 """
 
 from __future__ import annotations
@@ -355,22 +356,15 @@ def next_version_path(name: str, directory: Path = CALIBRATED_DIR) -> Path:
 
 
 def nest(values: dict[str, float]) -> dict[str, Any]:
-    """``{"a.b.c": 1}`` as ``{"a": {"b": {"c": 1}}}`` (shock ids become list entries)."""
+    """``{"a.b.c": 1}`` as ``{"a": {"b": {"c": 1}}}``; shocks stay keyed by id, as ``--set``
+    addresses them (a calibrated file is applied as overrides, never merged as a scenario)."""
     tree: dict[str, Any] = {}
-    shocks: dict[str, dict[str, Any]] = {}
     for key, value in values.items():
         parts = key.split(".")
-        if parts[0] == "shocks" and len(parts) >= 3:
-            node = shocks.setdefault(parts[1], {"id": parts[1]})
-            parts = parts[2:]
-        else:
-            node = tree
+        node = tree
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-    if shocks:
-        # a list of shocks would replace the base scenario's shocks: left to --set instead
-        raise InputError("--params", ["shocks"], "parameters outside shocks for a file", "shocks")
     return tree
 
 
@@ -420,7 +414,7 @@ def write_calibrated(
     header = [
         "# Calibrated values written by `ecosim calibrate`. Never edited by hand, never",
         "# overwritten: a new calibration is a new version. Use it by naming this file in a",
-        "# scenario's `extends:` chain, or in an episode's `calibration:`.",
+        "# scenario's `calibration:`, or in an episode's `calibration:`.",
         "#",
         *(
             _PROVENANCE + line

@@ -1,6 +1,7 @@
 """Loading scenario files: YAML, ``extends:`` inheritance, ``--set`` overrides, validation.
 
-The layers, lowest first: the defaults of ``calibration/defaults.yaml``, each file of the
+The layers, lowest first: the defaults of ``calibration/defaults.yaml``, the calibrated values
+a file names with ``calibration:`` (see :mod:`ecosim.scenario.calibrated`), each file of the
 ``extends:`` chain (root first), the scenario file, then ``--set`` overrides. Mappings merge
 key by key (a ``null`` removes a key, as in a JSON merge patch); lists replace. Regions are
 filled from their profile, suppliers from the catalogue, shocks from per-type defaults. Any
@@ -20,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from ecosim.errors import InputError
+from ecosim.scenario.calibrated import addresses_present, calibrated_values
 from ecosim.scenario.defaults import load_defaults
 from ecosim.scenario.models import ACTION_LEVERS, Scenario
 from ecosim.scenario.yamlio import load_yaml
@@ -136,6 +138,62 @@ def _file_chain(path: Path) -> list[Layer]:
             current = (current.parent / parent).resolve()
     chain.reverse()
     return chain
+
+
+def _calibration_layer(files: Sequence[Layer], merged: dict[str, Any]) -> Layer | None:
+    """Apply the calibrated values the nearest file names with ``calibration:``, in place.
+
+    The values sit just above the defaults: a value any scenario file sets itself wins, and a
+    value for a region, supplier or shock the scenario does not have is left out. Returns the
+    layer (for error messages), or None when no file names a calibration.
+    """
+    named: tuple[Layer, Any] | None = None
+    for layer in files:
+        if "calibration" in layer.data:
+            named = (layer, layer.data.pop("calibration"))
+    merged.pop("calibration", None)
+    if named is None or named[1] is None:
+        return None
+    layer, value = named
+    if not isinstance(value, str):
+        raise InputError(layer.source, ["calibration"], "a calibrated file name", repr(value))
+    file = (Path(layer.source).parent / value).resolve()
+    regions = [k for k, v in (merged.get("regions") or {}).items() if v is not None]
+    suppliers = list(merged.get("suppliers") or {})
+    shocks = [str(s.get("id")) for s in merged.get("shocks") or [] if isinstance(s, dict)]
+    # the catalogue adds a supplier later, when its home region is in the scenario
+    catalogue = load_defaults().get("suppliers", {})
+    suppliers += [k for k, v in catalogue.items() if _home_of(v) in regions]
+    data: dict[str, Any] = {}
+    for parts, v in calibrated_values(file, layer.source):
+        if not addresses_present(parts, regions, suppliers, shocks):
+            continue
+        if any(_sets(f.data, parts) for f in files):
+            continue
+        _apply_override(merged, parts, v)
+        if parts[0] != "shocks":  # the layer records sources; shocks there are a list
+            _apply_override(data, parts, v)
+    return Layer(str(file), data)
+
+
+def _home_of(entry: Any) -> Any:
+    return entry.get("home") if isinstance(entry, dict) else None
+
+
+def _sets(data: dict[str, Any], parts: Sequence[str]) -> bool:
+    """Whether a file's own data sets ``parts`` (shocks addressed by id)."""
+    node: Any = data
+    for part in parts:
+        if isinstance(node, list):
+            node = next((i for i in node if isinstance(i, dict) and i.get("id") == part), None)
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+            continue
+        else:
+            return False
+        if node is None:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- overrides
@@ -497,10 +555,14 @@ def load_scenario(
     path = Path(path)
     defaults = load_defaults()
     base = Layer(DEFAULTS_LAYER, defaults.get("scenario", {}))
-    layers = [base, *_file_chain(path)]
+    files = _file_chain(path)
+    layers = [base, *files]
     merged: dict[str, Any] = {}
     for layer in layers:
         merged = deep_merge(merged, layer.data, keep_nulls=True)
+    cal = _calibration_layer(files, merged)
+    if cal is not None:
+        layers.insert(1, cal)
     cli = Layer("--set", {})
     for text in overrides:
         parts, value = parse_override(text)

@@ -249,12 +249,15 @@ class ChipSupplier(Strict):
 
     Capacities are normalised to H100e of AI accelerators per year that the supplier's output
     can support, so every stage of the chain speaks one unit. An accelerator designer names the
-    software ``stack`` its chips run natively.
+    software ``stack`` its chips run natively. ``sells_to`` limits a designer's buyers to those
+    homed in the listed regions (a firm's in-house chips, a maker whose output stays in its
+    home market); empty means every region. Regions not in the scenario are ignored.
     """
 
     good: Literal["accelerator", "wafer", "lithography", "hbm", "packaging", "materials"]
     home: Name
     stack: Name | None = None
+    sells_to: list[Name] = Field(default_factory=list)
     capacity_h100e_per_year: Positive
     growth_per_year: Rate = Field(description="capacity growth rate at the start, 1/year")
     cycle_days: Positive

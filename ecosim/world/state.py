@@ -167,6 +167,10 @@ class World:
     chip_boost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # targets' response
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
     allow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # sells[k, r]: 1 where designer k sells to buyers homed in region r at all (``sells_to``)
+    sells: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # the fitted region-by-designer split and the (demand, output) state it was fitted for
+    split_cache: tuple[bytes, np.ndarray] | None = None
     orders: list[list[Order]] = field(default_factory=list)  # per designer, FIFO
     backlog: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer, H100e
     # H100e delivered to buyers homed in each region, per designer, since the last record
@@ -339,6 +343,12 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.materials_delivered = np.zeros((n_r, w.materials.size))
     w.chip_boost = np.ones(n_s)
     w.allow = np.ones((n_s, n_r))
+    w.sells = np.ones((len(designers), n_r))
+    for k, d in enumerate(designers):
+        only = chip_sup[int(d)].sells_to  # type: ignore[union-attr]
+        if only:
+            w.sells[k] = 0.0
+            w.sells[k, [ridx[r] for r in only if r in ridx]] = 1.0
     w.orders = [[] for _ in range(len(designers))]
     w.backlog = np.zeros(len(designers))
     w.delivered_to = np.zeros((n_r, len(designers)))

@@ -166,6 +166,49 @@ def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> No
     np.add.at(w.materials_delivered, homes, flow.T)
 
 
+def base_split(w: World, buyer_home: int, possible: np.ndarray) -> np.ndarray:
+    """How a buyer homed in ``buyer_home`` would split an order with no control in force.
+
+    With every designer selling everywhere, by possible output. When some sell only to a few
+    regions (``sells_to``), the split is the one under which orders placed in proportion to
+    each region's demand reach every designer in proportion to its output, so that no designer
+    idles while another's queue grows: found by iterative proportional fitting of the
+    region-by-designer matrix to those two margins (exact when such a split exists; otherwise
+    the designers a region shares with nobody get all of it). A designer that does not sell to
+    the buyer gets nothing.
+    """
+    sells = w.sells[:, buyer_home]
+    if w.sells.all():
+        total = possible.sum()
+        return possible / total if total > 0 else possible
+    demand = np.maximum(w.demand, 0.0)
+    weight = sells * possible
+    if demand[buyer_home] > 0 and possible.sum() > 0:
+        # orders arrive in bursts at one instant: fit once per (demand, output) state
+        key = demand.tobytes() + possible.tobytes()
+        if w.split_cache is None or w.split_cache[0] != key:
+            w.split_cache = (key, _fit_split(w.sells.T * possible[None, :], demand, possible))
+        weight = w.split_cache[1][buyer_home]
+    s = weight.sum()
+    return weight / s if s > 0 else weight
+
+
+def _fit_split(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Scale ``x`` (regions by designers) until its row sums are ``rows`` and its column sums
+    are ``cols`` scaled to the same total (Sinkhorn; 200 sweeps at most, a dozen typically)."""
+    x = x.copy()
+    target = cols / cols.sum() * rows.sum()
+    tol = 1e-10 * float(rows.max())
+    for _ in range(200):
+        r = x.sum(axis=1)
+        x *= np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, None]
+        c = x.sum(axis=0)
+        x *= np.divide(target, c, out=np.ones_like(c), where=c > 0)[None, :]
+        if float(np.abs(x.sum(axis=1) - rows).max()) <= tol:
+            break
+    return x
+
+
 def route_split(
     w: World,
     buyer_home: int,
@@ -175,9 +218,9 @@ def route_split(
 ) -> np.ndarray:
     """Share of a buyer's order going to each designer.
 
-    Without controls the order splits by designers' possible output. A designer that may sell
-    the buyer only a compliant share ``a`` gets ``a`` of its part; the rest moves to designers
-    that are fully open to the buyer (substitution), or is not ordered at all if none is.
+    Without controls the order splits as :func:`base_split`. A designer that may sell the
+    buyer only a compliant share ``a`` gets ``a`` of its part; the rest moves to designers that
+    are fully open to the buyer (substitution), or is not ordered at all if none is.
     ``free_only`` sends everything to fully open designers (for re-routed orders).
     ``possible`` is the designers' output at ``t`` if the caller has it already.
     """
@@ -186,12 +229,12 @@ def route_split(
     if possible.sum() <= 0:
         possible = w.chip_capacity(t)[w.designers]
     allow = w.allow[w.designers, buyer_home]
-    base = possible / possible.sum() if possible.sum() > 0 else possible
-    free = allow >= 1.0
+    base = base_split(w, buyer_home, possible)
+    free = (allow >= 1.0) & (w.sells[:, buyer_home] > 0)
     kept = base * (0.0 if free_only else allow)
     kept[free] = 0.0 if free_only else base[free]
-    moved = 1.0 - kept.sum()
-    free_weight = possible * free
+    moved = 1.0 - kept.sum() if base.sum() > 0 else 0.0
+    free_weight = base * free
     if free_weight.sum() > 0:
         kept = kept + moved * free_weight / free_weight.sum()
     return np.asarray(kept)
@@ -232,7 +275,7 @@ def _charge_imposers(
         return
     if possible.sum() <= 0:
         return
-    base = possible / possible.sum()
+    base = base_split(w, buyer_home, possible)
     lost = np.maximum(base - split, 0.0) * quantity
     homes = w.chip_home[w.designers]
     np.add.at(w.control_cost, homes, lost * w.imposer_cost_rate[homes])

@@ -181,7 +181,9 @@ def test_repository_small_scenario_extends_the_baseline() -> None:
     loaded = load_scenario(SMALL)
     assert loaded.scenario.region_names == ["US", "CN", "TW"]
     assert shock_ids(loaded) == ["fab_quake", "cn_controls"]
-    assert [layer.source for layer in loaded.layers][1:3] == [
+    # defaults, then the calibrated values the baseline names, then the files, root first
+    assert [layer.source for layer in loaded.layers][1:4] == [
+        str((SMALL.parent / "../../calibration/calibrated/episodes-v1.yaml").resolve()),
         str((SMALL.parent / "../../scenarios/baseline.yaml").resolve()),
         str(SMALL),
     ]

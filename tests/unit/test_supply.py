@@ -43,7 +43,7 @@ def test_route_split_keeps_only_the_compliant_share_at_blocked_designers(world: 
     after = supply.route_split(world, cn, 0.0)
     # shares of possible output once the control also cut the blocked designers' inputs
     possible = supply.designer_output(world, 0.0)
-    base = possible / possible.sum()
+    base = supply.base_split(world, cn, possible)
     huawei = list(world.designers).index(world.chip.index("huawei_ascend"))
     nvidia = list(world.designers).index(world.chip.index("nvidia"))
     np.testing.assert_allclose(after.sum(), 1.0)
@@ -89,3 +89,54 @@ def test_fab_disruption_cuts_designer_output(world: World) -> None:
     spec = next(x for x in world.scenario.shocks if x.id == "taiwan_fab")
     impose_active(world, [make_shock(spec)], 0.0)
     assert supply.designer_output(world, 0.0).sum() < 0.8 * before
+
+
+def _designer(w: World, name: str) -> int:
+    return list(w.designers).index(w.chip.index(name))
+
+
+def test_designers_sell_only_where_their_sells_to_says(world: World) -> None:
+    cn, us, eu = (world.region_index(r) for r in ("CN", "US", "EU"))
+    tpu, ascend = _designer(world, "google_tpu"), _designer(world, "huawei_ascend")
+    to_cn, to_us, to_eu = (supply.route_split(world, r, 0.0) for r in (cn, us, eu))
+    assert to_cn[tpu] == 0.0 and to_eu[tpu] == 0.0 and to_us[tpu] > 0.0
+    assert to_us[ascend] == 0.0 and to_eu[ascend] == 0.0 and to_cn[ascend] > 0.0
+    for split in (to_cn, to_us, to_eu):
+        np.testing.assert_allclose(split.sum(), 1.0, rtol=1e-12)
+
+
+def test_orders_in_proportion_to_demand_match_each_designers_output(world: World) -> None:
+    # the point of weighting by the demand a designer may serve: no designer idles while
+    # another's queue grows, when every region orders in proportion to its demand
+    possible = supply.designer_output(world, 0.0)
+    inflow = sum(
+        world.demand[r] * supply.base_split(world, r, possible) for r in range(world.n_regions)
+    )
+    np.testing.assert_allclose(inflow / inflow.sum(), possible / possible.sum(), rtol=1e-9)
+
+
+def test_without_sells_to_the_split_is_by_possible_output_exactly(world: World) -> None:
+    world.sells[:] = 1.0
+    possible = supply.designer_output(world, 0.0)
+    for r in range(world.n_regions):
+        assert np.array_equal(supply.base_split(world, r, possible), possible / possible.sum())
+
+
+def test_a_control_charges_no_lost_sales_for_a_designer_that_never_sold_there(
+    world: World,
+) -> None:
+    cn = world.region_index("CN")
+    tpu = _designer(world, "google_tpu")
+    possible = supply.designer_output(world, 0.0)
+    _control(world, 0.0)
+    split = supply.route_split(world, cn, 0.0)
+    assert split[tpu] == 0.0
+    world.imposer_cost_rate[:] = 1.0
+    world.control_cost[:] = 0.0
+    supply.place_order(world, "region", cn, cn, 1000.0, 0.0)
+    # what the US designers would have sold China: NVIDIA's and AMD's share, never the TPU's
+    base = supply.base_split(world, cn, supply.designer_output(world, 0.0))
+    us_open = [_designer(world, n) for n in ("nvidia", "amd")]
+    lost = 1000.0 * (base[us_open] - split[us_open]).clip(min=0).sum()
+    np.testing.assert_allclose(world.control_cost[world.region_index("US")], lost, rtol=1e-9)
+    assert possible[tpu] > 0.0
