@@ -499,10 +499,15 @@ def _quarterly_h100e(rows: list[dict[str, str]], owner: str | None) -> dict[tupl
 
 
 def derive_china_share(epoch: Path) -> list[Fact]:
-    """China's share of the NVIDIA H100e shipped in each quarter (differences of cumulatives)."""
+    """NVIDIA's H100e shipped in each quarter and China's share of them (differences of
+    cumulatives)."""
     src = (
         "Epoch AI, epoch-research/ai-chip-counts owners_csv_export/"
         "nvidia_owners_cumulative_totals.csv over csv_export/nvidia_cumulative_totals.csv "
+        f"{BY_SCRIPT}"
+    )
+    src_total = (
+        "Epoch AI, epoch-research/ai-chip-counts csv_export/nvidia_cumulative_totals.csv "
         f"{BY_SCRIPT}"
     )
     china = _quarterly_h100e(read_csv(epoch / "nvidia_owners_cumulative_totals.csv"), "china")
@@ -517,6 +522,17 @@ def derive_china_share(epoch: Path) -> list[Fact]:
         if added <= 0:
             raise DataError(f"chip counts: NVIDIA total does not grow in Q{q} {year}")
         share = 100.0 * (china[(year, q)] - china[prev]) / added
+        facts.append(
+            Fact(
+                f"EP.nvidia_added_h100e.{year}Q{q}",
+                f"NVIDIA AI accelerators shipped in Q{q} {year}, difference of cumulative medians",
+                fmt(added),
+                "H100e",
+                str(year),
+                "World",
+                src_total,
+            )
+        )
         facts.append(
             Fact(
                 f"EP.china_share_nvidia.{year}Q{q}",

@@ -23,7 +23,8 @@ An episode lives in ``calibration/episodes/<name>/``: ``scenario.yaml`` (a scena
 Check kinds:
 
 - ``point``: the simulated value at ``date`` (interpolated on the grid) within ``tolerance``
-  (``abs`` in the series' units, or ``rel`` as a fraction of the observation) of ``observed``.
+  (``abs`` in the series' units, or ``rel`` as a fraction of the observation) of ``observed``;
+  ``compare: at_most`` or ``at_least`` makes it one-sided, as for a crossing.
 - ``peak``: the largest simulated value within ``window`` against ``observed``; with ``date``
   and ``date_tolerance_days`` also when it peaks.
 - ``crossing``: days (or ``in: hours | weeks``) from ``after`` until the series first goes
@@ -38,7 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -79,13 +80,14 @@ class Tolerance(_Strict):
 
 
 class PointCheck(_Strict):
-    """The series at a date against an observation."""
+    """The series at a date against an observation (``compare`` as for a crossing)."""
 
     kind: Literal["point"]
     date: dt.date
     observed: float
     fact: str
     tolerance: Tolerance
+    compare: Literal["within", "at_most", "at_least"] = "within"
     reason: str
 
 
@@ -357,7 +359,7 @@ def _check(
         tol = c.tolerance.width(c.observed)
         return [
             _result(
-                ep, s, f"at {c.date}", c.observed, sim, tol, s.units, "within", (c.fact,), c.reason
+                ep, s, f"at {c.date}", c.observed, sim, tol, s.units, c.compare, (c.fact,), c.reason
             )
         ]
     if isinstance(c, PeakCheck):

@@ -444,10 +444,11 @@ class DemandSurge(ShockBase):
 class MaterialsRestriction(ShockBase):
     """Exports of chip-making materials (gallium, germanium) from the imposers need licences.
 
-    Fabs in the targets live on their stocks for ``buffer_days``, then lose output in
-    proportion to the material they can no longer get. The stock is counted in days of a
+    Fabs in the targets live on their stocks for ``buffer_days``, then lose the part of their
+    output that needs the material they can no longer get. The stock is counted in days of a
     fab's full use and covers the shortfall: with a share ``a`` of its material still
-    reachable, a fab runs at full output for ``buffer_days / (1 - a)`` days, then at ``a``.
+    reachable, a fab runs at full output for ``buffer_days / (1 - a)`` days, then at
+    ``1 - d (1 - a)``, where ``d`` is ``output_share_at_risk`` (with ``d = 1``, at ``a``).
     Announced ``announce_days`` ahead, the targets' fabs buy the stock from the imposers in
     between; without an announcement it is taken as already held. Until licences are first
     granted (``licence_delay_days`` after the start) nothing flows; from then on the
@@ -474,6 +475,10 @@ class MaterialsRestriction(ShockBase):
     )
     refill_days: Positive = Field(
         description="days to rebuild an empty stock once the fabs can buy freely again"
+    )
+    output_share_at_risk: Fraction = Field(
+        description="share of a target fab's output that cannot be made without the "
+        "restricted material"
     )
 
 

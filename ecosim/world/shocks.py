@@ -292,6 +292,9 @@ class MaterialsRestrictionShock(ShockType):
     (:func:`ecosim.world.supply._step_materials`): bought from the imposers during an
     announcement (:meth:`on_announce`), or taken as already held when there was none
     (:meth:`on_start`). The stock is state, not an effect: it outlives the shock and refills.
+    While active it also sets the share of the targets' fabs' output at risk from a shortfall
+    (``materials_at_risk``; overlapping restrictions take the largest), an effect: with access
+    full again once it ends, no shortfall is left for it to act on.
     """
 
     spec_type = MaterialsRestriction
@@ -329,6 +332,9 @@ class MaterialsRestrictionShock(ShockType):
         for m in self._sources(w):
             for k in self._regions(w, spec.targets):
                 w.allow[m, k] = min(w.allow[m, k], share)
+        fabs = self._fabs(w)
+        # fmax: the first restriction on a fab replaces the unset NaN, later ones the smaller d
+        w.materials_at_risk[fabs] = np.fmax(w.materials_at_risk[fabs], spec.output_share_at_risk)
 
     def on_announce(self, w: World, t: float, window: float) -> None:
         """The targets' fabs start buying ``buffer_days`` of stock from the imposers.
@@ -526,6 +532,7 @@ def reset_effects(w: World) -> None:
     w.demand_factor[:] = 1.0
     w.transfer_blocked[:] = False
     w.imposer_cost_rate[:] = 0.0
+    w.materials_at_risk[:] = np.nan
 
 
 def impose_active(w: World, active: list[ShockType], t: float) -> None:

@@ -150,7 +150,13 @@ class World:
     chip_cycle: np.ndarray = field(default_factory=lambda: np.zeros(0))
     chip_disruption: np.ndarray = field(default_factory=lambda: np.zeros(0))  # share lost
     litho_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fab health
-    materials_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fab supplies
+    # share h of its full use of restricted material a wafer fab has over the step: what it
+    # may still get plus what its stock covers (1 elsewhere)
+    materials_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # share d of a fab's output that needs the restricted material: the largest
+    # output_share_at_risk of the restrictions targeting it; NaN where none does, and then
+    # all of it, so a shortfall from any other cause (an export control) cuts output as before
+    materials_at_risk: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # restricted material a wafer fab holds in store, in days of its full use (d)
     materials_stock: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # the stock a fab keeps once a restriction taught it to (d); it refills toward it
@@ -279,8 +285,25 @@ class World:
         nominal = self.chip_cap0 * growth_factor(
             t, self.chip_g0, u.growth_long_run_per_year, u.growth_decay_years
         )
-        health = self.litho_factor * self.materials_factor * self.chip_boost
+        health = self.litho_factor * self.materials_health() * self.chip_boost
         return nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health
+
+    def materials_health(self) -> np.ndarray:
+        """Share of its output each chip supplier can make with the material it has.
+
+        A fab with a share ``h`` of its material (``materials_factor``) of which a share ``d``
+        of its output depends (``materials_at_risk``) runs at ``1 - d (1 - h)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Per chip supplier, in [0, 1]; exactly ``materials_factor`` where ``d`` is 1 or
+            unset.
+        """
+        h = self.materials_factor
+        d = self.materials_at_risk
+        # written as h + (1 - d)(1 - h) so that d = 1 gives h to the last bit
+        return np.where(np.isnan(d), h, np.minimum(h + (1.0 - d) * (1.0 - h), 1.0))
 
     def add_site(self, region: int, capacity: float, built: float, retire: float) -> None:
         """Add a site of ``capacity`` H100e to ``region``, live from ``built`` to ``retire``."""
@@ -331,6 +354,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.chip_disruption = np.zeros(n_s)
     w.litho_factor = np.ones(n_s)
     w.materials_factor = np.ones(n_s)
+    w.materials_at_risk = np.full(n_s, np.nan)
     w.materials_stock = np.zeros(n_s)
     w.materials_target = np.zeros(n_s)
     w.materials_refill = np.zeros(n_s)

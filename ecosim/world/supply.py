@@ -116,14 +116,16 @@ def materials_access(w: World) -> np.ndarray:
 
 
 def _step_materials(w: World, dt: float) -> np.ndarray:
-    """Advance the fabs' stocks of restricted material over ``dt`` days; set their health.
+    """Advance the fabs' stocks of restricted material over ``dt`` days; set what they have.
 
     A fab short of a share ``1 - a`` of its material covers the shortfall from its stock (in
-    days of full use) and runs at full output while the stock lasts, then at ``a``. The
-    health of the step is its average over the step, so a stock that runs out part-way counts
-    in proportion and output does not depend on the step length. While a fab may buy freely
-    (``a = 1``) it rebuilds its stock toward its target at its refill pace. Returns the days
-    of stock each chip supplier bought in the step (0 where not a fab).
+    days of full use) and has all of it while the stock lasts, then ``a``. The share it has,
+    ``materials_factor``, is its average over the step, so a stock that runs out part-way
+    counts in proportion and output does not depend on the step length. The output that
+    follows, :meth:`~ecosim.world.state.World.materials_health`, loses only the share at risk
+    of the shortfall; the stock is drawn the same way whatever that share. While a fab may
+    buy freely (``a = 1``) it rebuilds its stock toward its target at its refill pace.
+    Returns the days of stock each chip supplier bought in the step (0 where not a fab).
     """
     bought = np.zeros(len(w.chip))
     fabs = np.flatnonzero(w.chip_good == "wafer")
@@ -137,7 +139,7 @@ def _step_materials(w: World, dt: float) -> np.ndarray:
     room = np.maximum(w.materials_target[fabs] - stock, 0.0)
     buy = np.where(free, np.minimum(w.materials_refill[fabs] * dt, room), 0.0)
     w.materials_stock[fabs] = np.maximum(stock - drawn, 0.0) + buy
-    # full output over the part of the step the stock covers (drawn / short days), a after
+    # all of it over the part of the step the stock covers (drawn / short days), a after
     w.materials_factor[fabs] = np.clip(access + drawn / dt, 0.0, 1.0)
     bought[fabs] = buy
     return bought
@@ -146,17 +148,23 @@ def _step_materials(w: World, dt: float) -> np.ndarray:
 def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> None:
     """Add the material delivered to each fab over the step to ``materials_delivered``.
 
-    A fab's use is the H100e of wafers it would make at full health: what it made, over its
-    materials health. Each supplier delivers its share of that use as far as it may serve the
-    fab's home, plus its part of the stock the fab bought (``materials_source``), so what a
-    fab receives and draws from its stock is exactly what it makes.
+    Material is counted in H100e of a fab's full output: a day of its full use of the
+    material is the H100e of wafers it would make that day with all of it (what it made,
+    over its :meth:`~ecosim.world.state.World.materials_health`). Only the share at risk
+    ``d`` of that output needs the material, but the unit does not move with ``d``, which a
+    restriction sets only while active, so the recorded flows compare over time. Each
+    supplier delivers its share of that use as far as it may serve the fab's home, plus its
+    part of the stock the fab bought (``materials_source``), so what a fab receives and draws
+    from its stock is its full output times the share ``h`` of its material it had
+    (``materials_factor``): ``h / (1 - d (1 - h))`` times what it made, which is what it made
+    when ``d = 1``.
     """
     mats = w.materials
     fabs = np.flatnonzero(w.chip_good == "wafer")
     cap = w.chip_cap0[mats]
     if not mats.size or not fabs.size or cap.sum() <= 0:
         return
-    health = w.materials_factor[fabs]
+    health = w.materials_health()[fabs]
     # with every fab down, step_supply leaves the wafer throughput of an earlier step in place
     made = w.throughput[fabs] if w.chip_capacity(t0)[fabs].sum() > 0 else np.zeros(fabs.size)
     use = np.where(health > 0, made / np.maximum(health, 1e-300), 0.0)  # H100e/d

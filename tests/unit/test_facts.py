@@ -67,6 +67,12 @@ REQUIRED_DERIVED_IDS: list[str] = [
         for r in ("US", "EU", "CN", "JP", "KR", "TW", "UK", "IN", "RoW")
     ),
     "T5.rmax_total_pflops",
+    *(
+        f"EP.{k}.{y}Q{q}"
+        for k in ("china_share_nvidia", "nvidia_added_h100e")
+        for y in (2023, 2024)
+        for q in (1, 2, 3, 4)
+    ),
 ]
 
 # A few hand-transcribed sub-rows with their expected values.
@@ -228,6 +234,39 @@ def test_derived_rows_consistent(by_id: dict[str, dict[str, str]]) -> None:
         v(f"T5.systems.{r}") for r in ("US", "EU", "CN", "JP", "KR", "TW", "UK", "IN", "RoW")
     )
     assert systems == 500
+
+
+def test_quarterly_shipments_add_up_to_the_cumulative_totals(
+    by_id: dict[str, dict[str, str]],
+) -> None:
+    def v(fact_id: str) -> float:
+        return float(by_id[fact_id]["value"])
+
+    quarters = sum(v(f"EP.nvidia_added_h100e.2024Q{q}") for q in (1, 2, 3, 4))
+    assert quarters == pytest.approx(v("EP.nvidia_h100e.2024Q4") - v("EP.nvidia_h100e.2023Q4"))
+    for y in (2023, 2024):
+        for q in (1, 2, 3, 4):
+            assert 0.0 <= v(f"EP.china_share_nvidia.{y}Q{q}") <= 100.0
+
+
+def test_china_share_is_the_quarterly_difference_of_cumulatives(tmp_path: Path) -> None:
+    mod = load_derive_module()
+    owners = "Name,Owner,Start date,End date,Compute estimate in H100e (median)\n"
+    totals = "Name,Start date,End date,Compute estimate in H100e (median)\n"
+    cum_china, cum_total = 0.0, 0.0
+    for year in (2021, 2022, 2023, 2024):
+        for q, end in ((1, "3/31"), (2, "6/30"), (3, "9/30"), (4, "12/31")):
+            cum_china += 10.0 * q
+            cum_total += 100.0
+            owners += f"x,China,1/1/2022,{end}/{year},{cum_china}\n"
+            owners += f"x,Meta,1/1/2022,{end}/{year},999\n"
+            totals += f"x,1/1/2022,{end}/{year},{cum_total}\n"
+    (tmp_path / "nvidia_owners_cumulative_totals.csv").write_text(owners, encoding="utf-8")
+    (tmp_path / "nvidia_cumulative_totals.csv").write_text(totals, encoding="utf-8")
+    facts = {f.id: float(f.value) for f in mod.derive_china_share(tmp_path)}
+    assert facts["EP.china_share_nvidia.2023Q3"] == pytest.approx(30.0)
+    assert facts["EP.china_share_nvidia.2024Q1"] == pytest.approx(10.0)
+    assert facts["EP.nvidia_added_h100e.2023Q3"] == pytest.approx(100.0)
 
 
 def test_splice_keeps_other_rows_in_order() -> None:

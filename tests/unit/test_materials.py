@@ -1,7 +1,10 @@
-"""Materials restrictions: fabs' stocks of restricted material, announcement, licences, refill.
+"""Materials restrictions: fabs' stocks of restricted material, announcement, licences, refill,
+and the share of output at risk.
 
 The nine-region baseline world holds two materials suppliers, ``cn_gallium`` (80 % of the
-capacity) and ``row_gallium`` (20 %), and wafer fabs homed in TW, KR, US and CN.
+capacity) and ``row_gallium`` (20 %), and wafer fabs homed in TW, KR, US and CN. Tests of the
+identities that hold when a fab's whole output needs the material set
+``output_share_at_risk=1``; the default is below 1.
 """
 
 from __future__ import annotations
@@ -66,17 +69,26 @@ def _fabs(w: World, regions: list[str] = TARGETS) -> np.ndarray:
 def _advance(w: World, days: float, dt: float) -> np.ndarray:
     """Step the materials of ``w`` over ``days`` in steps of ``dt`` with every fab making
     ``USE`` a day at full health; return the integral of each chip supplier's health (d)."""
+    return _advance_both(w, days, dt)[0]
+
+
+def _advance_both(w: World, days: float, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`_advance`; also the integral of the share of its material each supplier had
+    (``materials_factor``, d)."""
     fabs = np.flatnonzero(w.chip_good == "wafer")
     integral = np.zeros(len(w.chip))
+    had = np.zeros(len(w.chip))
     t = 0.0
     while t < days - 1e-9:
         h = min(dt, days - t)
         bought = supply._step_materials(w, h)
-        w.throughput[fabs] = USE * w.materials_factor[fabs]  # what the starved fab makes
+        health = w.materials_health()
+        w.throughput[fabs] = USE * health[fabs]  # what the starved fab makes
         supply._deliver_materials(w, t, h, bought)
-        integral += w.materials_factor * h
+        integral += health * h
+        had += w.materials_factor * h
         t += h
-    return integral
+    return integral, had
 
 
 def test_without_a_restriction_fabs_run_at_full_health_and_hold_no_stock() -> None:
@@ -98,7 +110,9 @@ def test_without_a_restriction_fabs_run_at_full_health_and_hold_no_stock() -> No
 def test_stock_lasts_buffer_days_under_a_full_block_then_health_is_the_access_share(
     dt: float,
 ) -> None:
-    w, shock = _world(imposers=["CN", "RoW"], compliant_share=0.0, buffer_days=40)
+    w, shock = _world(
+        imposers=["CN", "RoW"], compliant_share=0.0, buffer_days=40, output_share_at_risk=1
+    )
     _start(w, shock)
     fabs = _fabs(w)
     np.testing.assert_allclose(w.materials_stock[fabs], 40.0)
@@ -117,17 +131,19 @@ def test_stock_lasts_buffer_days_under_a_full_block_then_health_is_the_access_sh
 @pytest.mark.parametrize("dt", [1.0, 7.0, 0.3])
 def test_with_partial_access_the_stock_covers_the_shortfall_only(dt: float) -> None:
     # CN blocked, RoW (20 % of the material) still open: the stock lasts 50 / 0.8 days
-    w, shock = _world(compliant_share=0.0, buffer_days=50)
+    w, shock = _world(compliant_share=0.0, buffer_days=50, output_share_at_risk=1)
     _start(w, shock)
     fabs = _fabs(w)
     integral = _advance(w, 100.0, dt)
     expected = 62.5 + 0.2 * (100.0 - 62.5)  # full output 62.5 days, then a fifth
     np.testing.assert_allclose(integral[fabs], expected, rtol=1e-12)
     np.testing.assert_allclose(w.materials_factor[fabs], 0.2)
+    # with the whole output at risk, health is the share of material to the last bit
+    np.testing.assert_array_equal(w.materials_health(), w.materials_factor)
 
 
 def test_what_a_fab_gets_and_draws_is_what_it_makes() -> None:
-    w, shock = _world(compliant_share=0.0, buffer_days=10)
+    w, shock = _world(compliant_share=0.0, buffer_days=10, output_share_at_risk=1)
     _start(w, shock)
     us = w.region_index("US")
     n_us = _fabs(w, ["US"]).size
@@ -137,6 +153,75 @@ def test_what_a_fab_gets_and_draws_is_what_it_makes() -> None:
     drawn = 10.0 * USE * n_us
     np.testing.assert_allclose(w.materials_delivered[us].sum() + drawn, made, rtol=1e-12)
     np.testing.assert_allclose(w.materials_delivered[us].sum(), 0.2 * USE * 14.0 * n_us)
+
+
+@pytest.mark.parametrize("d", [0.0, 0.1, 0.5])
+@pytest.mark.parametrize("dt", [1.0, 7.0, 0.3])
+def test_with_a_share_at_risk_only_that_share_of_the_shortfall_is_lost(d: float, dt: float) -> None:
+    # CN blocked, RoW (a = 0.2) open: the stock lasts 50 / 0.8 = 62.5 days whatever d
+    w, shock = _world(compliant_share=0.0, buffer_days=50, output_share_at_risk=d)
+    _start(w, shock)
+    fabs = _fabs(w)
+    integral, had = _advance_both(w, 62.5, dt)
+    np.testing.assert_allclose(had[fabs], 62.5, rtol=1e-12)
+    np.testing.assert_allclose(integral[fabs], 62.5, rtol=1e-12)
+    np.testing.assert_allclose(w.materials_stock[fabs], 0.0, atol=1e-9)
+    # then the fab has a fifth of its material and makes 1 - d (1 - a) of its output
+    integral, had = _advance_both(w, 37.5, dt)
+    np.testing.assert_allclose(had[fabs], 0.2 * 37.5, rtol=1e-12)
+    np.testing.assert_allclose(integral[fabs], (1.0 - d * 0.8) * 37.5, rtol=1e-12)
+    health = w.materials_health()
+    np.testing.assert_allclose(health[fabs], 1.0 - d * 0.8, rtol=1e-12)
+    assert np.isfinite(health).all() and ((health >= 0.0) & (health <= 1.0)).all()
+    assert np.isfinite(w.materials_delivered).all()
+
+
+@pytest.mark.parametrize("d", [0.0, 0.3, 1.0])
+def test_what_a_fab_gets_and_draws_is_its_full_use_times_the_share_it_had(d: float) -> None:
+    w, shock = _world(compliant_share=0.0, buffer_days=10, output_share_at_risk=d)
+    _start(w, shock)
+    us = w.region_index("US")
+    us_fabs = _fabs(w, ["US"])
+    # one 14-day step: the stock covers 12.5 days, the fab has 0.2 + 10 / 14 of its material
+    integral, had = _advance_both(w, 14.0, 14.0)
+    got = w.materials_delivered[us].sum()
+    drawn = 10.0 * USE * us_fabs.size
+    np.testing.assert_allclose(got + drawn, USE * had[us_fabs].sum(), rtol=1e-12)
+    # which is h / (1 - d (1 - h)) times what it made
+    made = USE * integral[us_fabs].sum()
+    h = 0.2 + 10.0 / 14.0
+    np.testing.assert_allclose(got + drawn, made * h / (1.0 - d * (1.0 - h)), rtol=1e-12)
+    # the unit of material does not move with d: the flow is the same as for d = 1
+    np.testing.assert_allclose(got, 0.2 * USE * 14.0 * us_fabs.size, rtol=1e-12)
+
+
+def test_overlapping_restrictions_take_the_largest_share_at_risk_until_they_end() -> None:
+    w, low = _world(output_share_at_risk=0.1)  # targets US, KR, TW
+    high = make_shock(
+        low.spec.model_copy(update={"id": "ge", "targets": ["TW"], "output_share_at_risk": 0.4})
+    )
+    high.started = 0.0
+    tw, us, cn = _fabs(w, ["TW"]), _fabs(w, ["US"]), _fabs(w, ["CN"])
+    for active in ([low, high], [high, low]):
+        impose_active(w, active, 0.0)
+        np.testing.assert_array_equal(w.materials_at_risk[tw], 0.4)
+        np.testing.assert_array_equal(w.materials_at_risk[us], 0.1)
+        assert np.isnan(w.materials_at_risk[cn]).all()  # not a target
+    impose_active(w, [low], 0.0)
+    np.testing.assert_array_equal(w.materials_at_risk[tw], 0.1)
+    impose_active(w, [], 0.0)
+    assert np.isnan(w.materials_at_risk).all()
+
+
+def test_a_shortfall_no_restriction_sets_a_share_for_costs_the_whole_output() -> None:
+    # as an export control on materials would: half the material, no stock, no restriction
+    s = load_scenario(BASELINE, ["shocks=[]"]).scenario
+    w = build_world(s, Streams(s.seed))
+    w.allow[w.materials] = 0.5
+    _advance(w, 10.0, 1.0)
+    fabs = np.flatnonzero(w.chip_good == "wafer")
+    np.testing.assert_array_equal(w.materials_factor[fabs], 0.5)
+    np.testing.assert_array_equal(w.materials_health(), w.materials_factor)
 
 
 def test_announcement_builds_the_stock_and_raises_imports_by_the_stated_ratio() -> None:
@@ -244,9 +329,14 @@ def test_stock_and_health_stay_in_bounds_under_random_access() -> None:
     fabs = np.flatnonzero(w.chip_good == "wafer")
     for _ in range(300):
         w.allow[w.materials] = rng.choice([0.0, 0.5, 1.0, 1.0], size=w.allow[w.materials].shape)
+        at_risk = rng.choice([np.nan, 0.0, 1.0, float(rng.uniform())], size=fabs.size)
+        w.materials_at_risk[fabs] = at_risk
         _advance(w, float(rng.uniform(0.01, 20.0)), float(rng.uniform(0.01, 9.0)))
         assert np.isfinite(w.materials_factor).all() and np.isfinite(w.materials_stock).all()
         assert ((w.materials_factor >= 0.0) & (w.materials_factor <= 1.0)).all()
+        health = w.materials_health()
+        assert np.isfinite(health).all() and ((health >= 0.0) & (health <= 1.0)).all()
+        assert (health >= w.materials_factor).all()  # a share at risk below 1 only softens
         assert (w.materials_stock[fabs] >= 0.0).all()
         assert (w.materials_stock[fabs] <= w.materials_target[fabs] + 1e-9).all()
         assert np.isfinite(w.materials_delivered).all() and (w.materials_delivered >= 0).all()
@@ -302,6 +392,16 @@ def test_the_run_shows_the_rush_the_stop_and_the_licences(
     np.testing.assert_allclose(ratio["2025-02-11":"2025-03-02"], 4.0, rtol=1e-9)
     np.testing.assert_array_equal(ratio["2025-03-03":"2025-04-01"], 0.0)  # no licence yet
     np.testing.assert_allclose(ratio["2025-04-02":"2025-04-20"], 0.3, rtol=1e-9)
+
+
+def test_a_smaller_share_at_risk_loses_fewer_accelerators(free_run: xr.Dataset) -> None:
+    # CN's gallium is all of SMALL's material: with no licence, a = 0 after five days
+    spec = _spec(targets=["US", "TW"], start="2025-01-11", compliant_share=0.0, buffer_days=5)
+    total = {}
+    for d in (1.0, 0.5):
+        ds = simulate(load_scenario(SMALL, [_flow({**spec, "output_share_at_risk": d}), *_RUN]))
+        total[d] = float(ds["deliveries"].sum())
+    assert total[1.0] < total[0.5] < float(free_run["deliveries"].sum())
 
 
 def test_a_world_without_materials_suppliers_records_an_empty_dimension(tmp_path: Path) -> None:

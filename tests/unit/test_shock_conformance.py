@@ -83,6 +83,7 @@ INSTANCES: dict[str, str] = {
         targets: [US, TW]
         compliant_share: 0.0
         buffer_days: 5
+        output_share_at_risk: 1.0
     """,
     "licence_change": """
         id: x
@@ -143,6 +144,8 @@ TOUCHES: dict[str, set[str]] = {
     "demand_surge": {"demand_factor"},
     "materials_restriction": {
         "allow",
+        # while active: the share of the targets' fabs' output at risk
+        "materials_at_risk",
         # on_start: the buffer the fabs keep, taken as held when not announced
         "materials_stock",
         "materials_target",

@@ -20,9 +20,6 @@ EPISODES = all_episodes(EPISODES_DIR)
 KNOWN_GAPS: dict[str, str] = {
     "v1_chip_shortage": "every dated lead time and the peak level (26.6 weeks) are within "
     "tolerance, but the peak comes 104 days before March 2022 (tolerance 91 days)",
-    "v3_export_controls": "China's share of US-designed accelerators before the rules is 17.2% "
-    "in the model against 20-25% observed (tolerance 22.5 +/- 5); the collapse within a quarter "
-    "is reproduced",
 }
 
 
