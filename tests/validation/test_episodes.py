@@ -17,10 +17,7 @@ from ecosim.calibrate.episodes import EPISODES_DIR, Episode, all_episodes, run_e
 ROOT = Path(__file__).resolve().parents[2]
 EPISODES = all_episodes(EPISODES_DIR)
 #: Episodes the model does not reproduce yet, with the gap measured.
-KNOWN_GAPS: dict[str, str] = {
-    "v1_chip_shortage": "every dated lead time and the peak level (26.6 weeks) are within "
-    "tolerance, but the peak comes 104 days before March 2022 (tolerance 91 days)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _param(e: Episode) -> object:
