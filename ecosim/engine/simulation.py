@@ -25,7 +25,6 @@ from ecosim.world import cloud, layers, policy, supply, talent
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
 from ecosim.world.shocks import (
-    MaterialsRestrictionShock,
     Occurrence,
     ShockType,
     impose_active,
@@ -239,9 +238,7 @@ class Simulation:
             yield self.env.timeout(occ.start - announce)
             self.sync()
             self._stockpile(spec, announce)
-            if isinstance(shock, MaterialsRestrictionShock):
-                # fabs buy their stock of the material before the deadline
-                shock.on_announce(w, float(self.env.now), announce)
+            shock.on_announce(w, float(self.env.now), announce)
             yield self.env.timeout(announce)
         else:
             yield self.env.timeout(occ.start)

@@ -1,12 +1,14 @@
 """Shock types: what each does to the state while it lasts.
 
-A shock type documents exactly two things (the two hooks):
+A shock type documents what it does through its hooks:
 
 - :meth:`ShockType.impose` — its effect on the state *while active*. The world recomputes the
   combined effect of every active shock from a clean slate whenever one starts or ends, so
   overlapping shocks compose (the strictest control wins) and ending one never undoes another.
 - :meth:`ShockType.on_start` — one-off transitions when it starts (orders re-routed, porting
   work created).
+- :meth:`ShockType.on_announce` — one-off transitions when an announced shock is announced
+  (fabs buying stock ahead of a materials restriction); only for ``announce_days() > 0``.
 
 When a shock occurs is a property of the scenario and its own named streams only
 (``shocks/<id>/arrivals`` and ``shocks/<id>/size``), never of levers or other shocks.
@@ -84,7 +86,7 @@ def occurrences(spec: ShockBase, scenario: Scenario, streams: Streams) -> list[O
 
 
 class ShockType(ABC):
-    """Behaviour of one shock family; subclasses set ``spec_type`` and the two hooks.
+    """Behaviour of one shock family; subclasses set ``spec_type`` and the hooks.
 
     ``level`` (0-1) is how strongly the shock acts now; most shocks are simply on or off, an
     outage steps down as sites recover (:meth:`phases`).
@@ -103,6 +105,10 @@ class ShockType(ABC):
 
     def on_start(self, w: World, t: float) -> None:  # noqa: B027 - optional hook
         """One-off transitions when the shock starts (default: none)."""
+
+    def on_announce(self, w: World, t: float, window: float) -> None:  # noqa: B027 - optional
+        """One-off transitions at the announcement, ``window`` days before the start (default:
+        none; the engine's stockpiling of announced export controls needs no hook)."""
 
     def phases(self, duration: float) -> list[tuple[float, float]]:
         """Levels over the occurrence: ``(days after the start, level)``; level 0 ends it."""
