@@ -73,7 +73,8 @@ VARIABLES: dict[str, Variable] = {
         ("region", "material"),
         "H100e",
         "chip-making materials delivered in the period to wafer fabs homed in the region, per "
-        "materials supplier, counted as the H100e of wafers they make (stock bought included)",
+        "materials supplier, counted as the H100e of wafers they serve at full output (stock "
+        "bought included)",
     ),
     "provider_available": Variable(
         ("provider",), "1", "share of each provider's fleet up (outages)"
