@@ -51,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ecosim.calibrate.expr import parse, value_at
 from ecosim.errors import InputError
+from ecosim.observe.replicates import stack_replicates
 from ecosim.scenario.calibrated import applicable, as_overrides, calibrated_values
 
 #: Where the shipped episodes live, relative to the repository root.
@@ -305,10 +306,8 @@ def replicate_mean(runs: Sequence[xr.Dataset]) -> xr.Dataset:
         for n, v in runs[0].data_vars.items()
         if "time" in v.dims and np.issubdtype(v.dtype, np.floating)
     ]
-    stacked = xr.concat([r[names] for r in runs], dim="replicate", coords="minimal")
-    mean = stacked.mean("replicate", keep_attrs=True)
-    mean.attrs = dict(runs[0].attrs, replicates=len(runs))
-    return mean
+    stacked = stack_replicates([r[names].assign_attrs(r.attrs) for r in runs])
+    return stacked.mean("replicate", keep_attrs=True).assign_attrs(stacked.attrs)
 
 
 def compare(episode: Episode, ds: xr.Dataset) -> list[CheckResult]:

@@ -168,7 +168,7 @@ def _calibration_layer(files: Sequence[Layer], merged: dict[str, Any]) -> Layer 
     for parts, v in calibrated_values(file, layer.source):
         if not addresses_present(parts, regions, suppliers, shocks):
             continue
-        if any(_sets(f.data, parts) for f in files):
+        if any(_has_path(f.data, parts) for f in files):
             continue
         _apply_override(merged, parts, v)
         if parts[0] != "shocks":  # the layer records sources; shocks there are a list
@@ -178,22 +178,6 @@ def _calibration_layer(files: Sequence[Layer], merged: dict[str, Any]) -> Layer 
 
 def _home_of(entry: Any) -> Any:
     return entry.get("home") if isinstance(entry, dict) else None
-
-
-def _sets(data: dict[str, Any], parts: Sequence[str]) -> bool:
-    """Whether a file's own data sets ``parts`` (shocks addressed by id)."""
-    node: Any = data
-    for part in parts:
-        if isinstance(node, list):
-            node = next((i for i in node if isinstance(i, dict) and i.get("id") == part), None)
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-            continue
-        else:
-            return False
-        if node is None:
-            return False
-    return True
 
 
 # --------------------------------------------------------------------------- overrides
