@@ -48,10 +48,10 @@ from ecosim.calibrate.episodes import (
     run_episode,
 )
 from ecosim.errors import InputError
+from ecosim.scenario.calibrated import PROVENANCE_PREFIX
 
 Method = Literal["nelder-mead", "differential-evolution", "abc"]
 CALIBRATED_DIR = Path(__file__).resolve().parents[2] / "calibration" / "calibrated"
-_PROVENANCE = "#| "
 
 
 @dataclass(frozen=True)
@@ -417,7 +417,7 @@ def write_calibrated(
         "# scenario's `calibration:`, or in an episode's `calibration:`.",
         "#",
         *(
-            _PROVENANCE + line
+            PROVENANCE_PREFIX + line
             for line in yaml.safe_dump({"provenance": provenance}, sort_keys=False).splitlines()
         ),
     ]
@@ -432,9 +432,9 @@ def write_calibrated(
 def read_provenance(path: Path) -> dict[str, Any]:
     """The provenance block of a calibrated file."""
     lines = [
-        line[len(_PROVENANCE) :]
+        line[len(PROVENANCE_PREFIX) :]
         for line in path.read_text(encoding="utf-8").splitlines()
-        if line.startswith(_PROVENANCE)
+        if line.startswith(PROVENANCE_PREFIX)
     ]
     data = yaml.safe_load("\n".join(lines)) or {}
     return dict(data.get("provenance", {}))

@@ -52,8 +52,7 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
     litho = np.flatnonzero(w.chip_good == "lithography")
     fabs = np.flatnonzero(w.chip_good == "wafer")
     if litho.size and fabs.size:
-        cap = w.chip_cap0[litho]
-        access = (w.allow[litho][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum()
+        access = fab_access(w, litho, fabs)
         decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
         w.litho_factor[fabs] = access + (w.litho_factor[fabs] - access) * decay
     bought = _step_materials(w, dt)
@@ -99,6 +98,13 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
     _deliver_materials(w, t0, dt, bought)
 
 
+def fab_access(w: World, sources: np.ndarray, fabs: np.ndarray) -> np.ndarray:
+    """Share of the ``sources``' capacity each of the ``fabs`` may reach: each source serves a
+    fab by its share of the sources' capacity, times the share it may send to the fab's home."""
+    cap = w.chip_cap0[sources]
+    return np.asarray((w.allow[sources][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum())
+
+
 def materials_access(w: World) -> np.ndarray:
     """Share of its material each wafer fab may still get (over ``chip``; 1 where not a fab).
 
@@ -108,10 +114,8 @@ def materials_access(w: World) -> np.ndarray:
     out = np.ones(len(w.chip))
     mats = w.materials
     fabs = np.flatnonzero(w.chip_good == "wafer")
-    cap = w.chip_cap0[mats]
-    if mats.size and fabs.size and cap.sum() > 0:
-        got = (w.allow[mats][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum()
-        out[fabs] = np.clip(got, 0.0, 1.0)
+    if mats.size and fabs.size and w.chip_cap0[mats].sum() > 0:
+        out[fabs] = np.clip(fab_access(w, mats, fabs), 0.0, 1.0)
     return out
 
 
