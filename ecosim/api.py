@@ -14,8 +14,8 @@ import xarray as xr
 
 from ecosim.engine.rng import Streams
 from ecosim.engine.simulation import Simulation
-from ecosim.observe.dataset import to_dataset
-from ecosim.observe.metrics import ShockWindow, add_metrics
+from ecosim.observe.dataset import to_dataset, to_trace
+from ecosim.observe.metrics import add_metrics
 from ecosim.scenario.loader import LoadedScenario
 from ecosim.scenario.models import Scenario
 
@@ -32,11 +32,12 @@ def ecosim_version() -> str:
 
 def _run_one(
     scenario: Scenario, streams: Streams, with_shocks: bool, progress: Progress | None, label: str
-) -> xr.Dataset:
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """The recorded dataset of one run and its step trace (the metrics' inputs)."""
     sim = Simulation(scenario, streams, with_shocks=with_shocks)
     callback = (lambda f: progress(label, f)) if progress else None
     rec = sim.run(callback)
-    return to_dataset(rec, scenario)
+    return to_dataset(rec, scenario), to_trace(rec, scenario)
 
 
 def simulate(
@@ -74,11 +75,13 @@ def simulate(
     assert isinstance(spec, Scenario)
     started = dt.datetime.now(dt.UTC)
     wall0 = time.perf_counter()
-    ds = _run_one(spec, Streams(spec.seed, future, replicate), True, progress, "run")
-    twin = None
+    ds, trace = _run_one(spec, Streams(spec.seed, future, replicate), True, progress, "run")
+    twin = twin_trace = None
     if spec.recording.twin:
-        twin = _run_one(spec, Streams(spec.seed, future, replicate), False, progress, "twin")
-    ds = add_metrics(ds, twin, shocks=shock_windows(spec, Streams(spec.seed, future, replicate)))
+        twin, twin_trace = _run_one(
+            spec, Streams(spec.seed, future, replicate), False, progress, "twin"
+        )
+    ds = add_metrics(ds, twin, trace=trace, twin_trace=twin_trace)
     _check_invariants(ds)
     ds.attrs.update(
         {
@@ -100,20 +103,6 @@ def simulate(
         }
     )
     return ds
-
-
-def shock_windows(spec: Scenario, streams: Streams) -> list[ShockWindow]:
-    """When each of the scenario's shocks occurs in a run with ``streams``.
-
-    The occurrences are drawn from each shock's own streams, exactly as the simulation draws
-    them, so the time metrics measure from the starts and ends the run saw.
-    """
-    from ecosim.world.shocks import occurrences
-
-    return [
-        ShockWindow(s.id, s.type, tuple((o.start, o.end) for o in occurrences(s, spec, streams)))
-        for s in spec.shocks
-    ]
 
 
 def _check_invariants(ds: xr.Dataset) -> None:

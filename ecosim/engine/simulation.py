@@ -4,6 +4,11 @@ The engine only schedules: each process waits for its next event, brings the wor
 that time with :meth:`Simulation.sync` (queues, supply, porting, coupling advanced exactly
 over the elapsed interval), changes what it owns, and lets :meth:`Simulation.refresh`
 recompute what follows. The model itself lives in :mod:`ecosim.world`.
+
+The world advances on its own step grid (the scenario's ``step_days``) and at events, never
+at recording times: the step process syncs the world at each step, closes the step
+(:func:`ecosim.world.step.close_step`) and hands the state and the step's flows to the
+recorder, which only reads. Recording every day or every month is therefore the same run.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from ecosim.world.shocks import (
     occurrences,
 )
 from ecosim.world.state import Order, Project, World, build_world, finish_migrations
+from ecosim.world.step import close_step
 
 Progress = Callable[[float], None]
 
@@ -81,7 +87,7 @@ class Simulation:
         if with_shocks:
             for spec in scenario.shocks:
                 self.occurrences.extend(occurrences(spec, scenario, streams))
-        self.recorder = Recorder(scenario, w)
+        self.recorder = Recorder(scenario, w, self.occurrences)
         self.project_events: dict[int, simpy.Event] = {}
         self.pipeline = np.zeros(w.n_regions)
         self.last_used = np.zeros(w.n_regions)
@@ -150,16 +156,18 @@ class Simulation:
 
     # ------------------------------------------------------------------ processes
 
-    def _recorder(self, progress: Progress | None) -> Generator[simpy.Event, Any, None]:
-        grid = self.recorder.grid
-        for k, t in enumerate(grid):
+    def _steps(self, progress: Progress | None) -> Generator[simpy.Event, Any, None]:
+        """The world's step grid: advance, close the step, let the recorder watch."""
+        steps = self.recorder.steps
+        for i, t in enumerate(steps):
+            # step times are k * step_days, not sums of timeouts, so the grid never drifts
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
             self.sync()
-            out, arrivals = self.jobs.drain()
-            self.recorder.record(k, self, out, arrivals)
-            if progress is not None and (k % 30 == 0 or k == len(grid) - 1):
-                progress((k + 1) / len(grid))
+            flows = close_step(self.world, self.jobs)
+            self.recorder.observe(i, self, flows)
+            if progress is not None and (i % 30 == 0 or i == len(steps) - 1):
+                progress((i + 1) / len(steps))
 
     def _market(self) -> Generator[simpy.Event, Any, None]:
         interval = self.scenario.uncertainties.market.interval_days
@@ -350,7 +358,7 @@ class Simulation:
         env.process(self._actions())
         for r in range(self.world.n_regions):
             env.process(self._ai_factories(r))
-        done = env.process(self._recorder(progress))
+        done = env.process(self._steps(progress))
         env.run(until=done)
         return self.recorder
 

@@ -97,6 +97,8 @@ def new_sweep(
     InputError
         On any mistake in the sweep file, its base scenario or its outputs.
     """
+    from ecosim.world.shocks import occurrence_slots
+
     sweep = read_sweep(sweep_path)
     base = check_against_base(sweep)
     spec = sweep.spec
@@ -120,7 +122,9 @@ def new_sweep(
         spread = max(1, math.ceil(table.n_runs / (4 * max(workers, 1))))
         block_size = int(min(per_block, spread, 1000))
     block_size = max(1, min(block_size, table.n_runs))
-    metrics = metric_specs(pilot_ds)
+    metrics = metric_specs(
+        pilot_ds, {"occurrence": occurrence_slots(base.scenario, swept_rates(table))}
+    )
     series = series_specs(pilot_ds, spec.outputs.series, periods)
     dims = {d for s in [*metrics, *series] for d in s.dims} - {"period"}
     dim_coords = {d: np.asarray(pilot_ds[d].values).astype(str) for d in dims if d in pilot_ds}
@@ -213,6 +217,16 @@ def _pilot(sweep: Sweep, entropy: int, horizon_years: float) -> tuple[Any, float
     ds = simulate(loaded)
     seconds = (time.perf_counter() - t0) * horizon_years / short
     return ds, seconds
+
+
+def swept_rates(table: DesignTable) -> dict[str, float]:
+    """The highest rate a sweep gives each Poisson shock whose ``rate_per_year`` it varies."""
+    rates: dict[str, float] = {}
+    for j, name in enumerate(table.uncertainty_names):
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "shocks" and parts[2] == "rate_per_year":
+            rates[parts[1]] = float(np.max(table.futures[:, j]))
+    return rates
 
 
 def run_coordinates(table: DesignTable) -> dict[str, np.ndarray]:

@@ -134,7 +134,7 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
                 if error:
                     arrays[name][i, rep] = fill_value(arrays[name].dtype)
                 elif isinstance(cell, np.ndarray):
-                    cell[...] = values[name]
+                    cell[...] = fit_occurrences(values[name], cell.shape)
                 else:
                     arrays[name][i, rep] = values[name]
             arrays["failed"][i, rep] = bool(error)
@@ -151,6 +151,26 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
     write_block(path, task.start, arrays, dims)
     result.seconds = time.perf_counter() - wall0
     return result
+
+
+def fit_occurrences(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` padded with ``-1`` (or cut) to the store's ``shape``.
+
+    Only the ``occurrence`` axis of the shock variables can differ: a run whose shocks occurred
+    fewer times than the store's slots is padded; one with more keeps its earliest
+    occurrences, and ``shock_occurrences`` still holds the true count.
+    """
+    from ecosim.kernels.metrics import FILL_DAYS
+
+    value = np.asarray(value)
+    if value.shape == shape:
+        return value
+    if value.ndim != len(shape):
+        raise RuntimeError(f"a run's value of shape {value.shape} does not fit the store {shape}")
+    out = np.full(shape, FILL_DAYS, dtype=value.dtype)
+    common = tuple(slice(0, min(a, b)) for a, b in zip(value.shape, shape, strict=True))
+    out[common] = value[common]
+    return out
 
 
 def _describe_error(exc: BaseException) -> str:

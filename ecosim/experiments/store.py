@@ -78,8 +78,13 @@ def _store_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     return np.dtype(object) if dtype.kind in "OUS" else dtype
 
 
-def metric_specs(pilot: xr.Dataset) -> list[VarSpec]:
-    """Every data variable of a run without a ``time`` dim: the metrics, whatever they are."""
+def metric_specs(pilot: xr.Dataset, sizes: Mapping[str, int] | None = None) -> list[VarSpec]:
+    """Every data variable of a run without a ``time`` dim: the metrics, whatever they are.
+
+    ``sizes`` replaces the pilot's length of some dims: ``occurrence`` gets room for the most
+    occurrences any run of the sweep can have, which a short pilot does not show.
+    """
+    sizes = sizes or {}
     specs = []
     for name, var in pilot.data_vars.items():
         if "time" in var.dims:
@@ -88,7 +93,7 @@ def metric_specs(pilot: xr.Dataset) -> list[VarSpec]:
             VarSpec(
                 str(name),
                 tuple(str(d) for d in var.dims),
-                tuple(int(s) for s in var.shape),
+                tuple(int(sizes.get(str(d), n)) for d, n in zip(var.dims, var.shape, strict=True)),
                 _store_dtype(var.dtype).str,
                 _plain_attrs(var.attrs),
             )

@@ -1,4 +1,10 @@
-"""Wrap recorder buffers as an ``xarray.Dataset`` and write it atomically."""
+"""Wrap recorder buffers as an ``xarray.Dataset`` and write it atomically.
+
+Beside the series, a run's dataset holds every shock occurrence the run drew, once:
+``shock_start`` and ``shock_end`` (shock, occurrence), padded with ``-1`` where shocks occur
+different numbers of times, and ``shock_occurrences`` (shock), the count. The metrics read
+the occurrences from there, never by drawing them again.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ import numpy as np
 import xarray as xr
 
 from ecosim.engine.clock import day_to_datetime64
-from ecosim.observe.recorder import VARIABLES, Recorder
+from ecosim.kernels.metrics import FILL_DAYS
+from ecosim.observe.recorder import CELL_METHODS, TRACE_VARIABLES, VARIABLES, Recorder
 from ecosim.scenario.models import Scenario
 
 
@@ -23,13 +30,110 @@ def to_dataset(rec: Recorder, scenario: Scenario) -> xr.Dataset:
     }
     for dim, labels in rec.coords.items():
         coords[dim] = (dim, np.array(labels, dtype=object))
-    data = {}
+    data: dict[str, Any] = {}
     for name, var in VARIABLES.items():
         data[name] = (
             ("time", *var.dims),
             rec.buffers[name],
-            {"units": var.units, "long_name": var.long_name},
+            {
+                "units": var.units,
+                "long_name": var.long_name,
+                "cell_methods": CELL_METHODS[var.kind],
+            },
         )
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs["step_days"] = float(scenario.step_days)
+    ds.attrs["interval_days"] = float(scenario.recording.interval_days)
+    add_occurrences(ds, scenario, rec)
+    return ds
+
+
+def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
+    """Every occurrence of every shock the run drew, padded along ``occurrence``.
+
+    A scenario without shocks gets no ``shock`` dim. The ``occurrence`` dim is as long as the
+    most frequent shock's count (at least 1, so a run where nothing occurred still has the
+    variables); it carries no coordinate, so runs with different counts pad to a common length
+    (:func:`pad_occurrences`).
+    """
+    if not scenario.shocks:
+        return
+    ids = [s.id for s in scenario.shocks]
+    per_shock: dict[str, list[tuple[float, float]]] = {sid: [] for sid in ids}
+    for occ in sorted(rec.occurrences, key=lambda o: (o.start, o.end)):
+        per_shock[occ.shock_id].append((occ.start, occ.end))
+    n_occ = max(1, *(len(v) for v in per_shock.values()))
+    start = np.full((len(ids), n_occ), FILL_DAYS, dtype=np.float64)
+    end = np.full((len(ids), n_occ), FILL_DAYS, dtype=np.float64)
+    for i, sid in enumerate(ids):
+        for j, (a, b) in enumerate(per_shock[sid]):
+            start[i, j] = a
+            end[i, j] = b if np.isfinite(b) else FILL_DAYS
+    ds.coords["shock"] = ("shock", np.array(ids, dtype=object))
+    ds["shock_type"] = (
+        "shock",
+        np.array([s.type for s in scenario.shocks], dtype=object),
+        {"units": "1", "long_name": "type of the shock"},
+    )
+    ds["shock_start"] = (
+        ("shock", "occurrence"),
+        start,
+        {
+            "units": "d",
+            "long_name": "start of each occurrence of the shock in days (-1: no such occurrence)",
+            "missing_fill": FILL_DAYS,
+        },
+    )
+    ds["shock_end"] = (
+        ("shock", "occurrence"),
+        end,
+        {
+            "units": "d",
+            "long_name": "end of each occurrence of the shock in days (-1: none, or permanent)",
+            "missing_fill": FILL_DAYS,
+        },
+    )
+    ds["shock_occurrences"] = (
+        "shock",
+        np.array([len(per_shock[sid]) for sid in ids], dtype=np.int64),
+        {"units": "1", "long_name": "occurrences of the shock within the run"},
+    )
+
+
+def pad_occurrences(ds: xr.Dataset, n: int) -> xr.Dataset:
+    """``ds`` with its ``occurrence`` dim padded with ``-1`` (or cut) to length ``n``.
+
+    Cutting keeps the earliest occurrences; ``shock_occurrences`` keeps the true count.
+    """
+    if "occurrence" not in ds.dims or ds.sizes["occurrence"] == n:
+        return ds
+    have = ds.sizes["occurrence"]
+    if have > n:
+        return ds.isel(occurrence=slice(0, n))
+    return ds.pad(occurrence=(0, n - have), constant_values=FILL_DAYS)
+
+
+def to_trace(rec: Recorder, scenario: Scenario) -> xr.Dataset:
+    """The metric inputs at every world step: the grid the metrics are computed on.
+
+    It has the layout of a run's dataset (``time``, ``day``, ``region``, ``layer``) for the
+    variables of :data:`~ecosim.observe.recorder.TRACE_VARIABLES` only, so the metrics read it
+    exactly as they would read a dataset recorded at every step.
+    """
+    coords: dict[str, Any] = {
+        "time": ("time", day_to_datetime64(scenario.start, rec.steps)),
+        "day": ("time", rec.steps, {"units": "d", "long_name": "days since the scenario start"}),
+        "region": ("region", np.array(rec.coords["region"], dtype=object)),
+        "layer": ("layer", np.array(rec.coords["layer"], dtype=object)),
+    }
+    data = {
+        name: (
+            ("time", *VARIABLES[name].dims),
+            rec.trace[name],
+            {"units": VARIABLES[name].units, "long_name": VARIABLES[name].long_name},
+        )
+        for name in TRACE_VARIABLES
+    }
     return xr.Dataset(data, coords=coords)
 
 

@@ -6,8 +6,12 @@ outruns capacity in both is not counted as a disruption. Resilience loss
 bottleneck matrix normalises RL over the layers of each region. ``structural_gap`` is what the
 twin itself lacks, which resilience against the twin cannot show.
 
-Time metrics (Simchi-Levi et al. 2015; Hosseini et al. 2016), all measured on the recording grid
-against the twin, from a shock's start ``t0`` (its first occurrence within the run):
+Every metric is measured on the world's step grid (the run's step trace,
+:func:`ecosim.observe.dataset.to_trace`), not on the recording grid, so a run recorded daily and
+the same run recorded monthly have the same metrics.
+
+Time metrics (Simchi-Levi et al. 2015; Hosseini et al. 2016), all measured against the twin,
+from a shock's start ``t0`` (its first occurrence within the run, as the run recorded it):
 
 * ``tts`` — time to survive: from ``t0`` until ``Q`` first falls below ``tts_threshold`` (0.95)
   times the twin's ``Q``;
@@ -195,11 +199,13 @@ _METRIC_TEXT: dict[str, tuple[str, str]] = {
 
 def _add_time_metrics(
     ds: xr.Dataset,
+    run: xr.Dataset,
     twin: xr.Dataset,
     shocks: Sequence[ShockWindow],
     options: MetricOptions,
 ) -> None:
-    """Store the time metrics of the main shock (region x layer) and of every shock."""
+    """Store in ``ds`` the time metrics of the main shock (region x layer) and of every shock,
+    measured on ``run`` against ``twin`` (the step traces)."""
     n_r, n_l = ds.sizes["region"], ds.sizes["layer"]
     n_h = len(options.ratio_horizons_days)
     horizon = np.asarray(options.ratio_horizons_days, dtype=np.float64)
@@ -212,7 +218,7 @@ def _add_time_metrics(
 
     def measure(window: ShockWindow | None) -> dict[str, tuple[NDArray[Any], NDArray[np.int8]]]:
         start, end = window.first if window and window.first else (never, never)
-        return _shock_metrics(ds, twin, start, end, options)
+        return _shock_metrics(run, twin, start, end, options)
 
     common = {
         "tts_threshold": options.tts_threshold,
@@ -233,37 +239,6 @@ def _add_time_metrics(
         ds[f"{name}_censored"] = (dims, flag, censor_attrs(f"{name} (main shock)"))
     if not shocks:
         return
-    ds.coords["shock"] = ("shock", np.array([s.id for s in shocks], dtype=object))
-    ds["shock_type"] = (
-        "shock",
-        np.array([s.type for s in shocks], dtype=object),
-        {"units": "1", "long_name": "type of the shock"},
-    )
-    starts = [s.first[0] if s.first else FILL_DAYS for s in shocks]
-    ends = [s.first[1] if s.first and math.isfinite(s.first[1]) else FILL_DAYS for s in shocks]
-    ds["shock_start"] = (
-        "shock",
-        np.asarray(starts, dtype=np.float64),
-        {
-            "units": "d",
-            "long_name": "start of the shock's first occurrence (-1: none in the run)",
-            "missing_fill": FILL_DAYS,
-        },
-    )
-    ds["shock_end"] = (
-        "shock",
-        np.asarray(ends, dtype=np.float64),
-        {
-            "units": "d",
-            "long_name": "end of the shock's first occurrence (-1: none, or permanent)",
-            "missing_fill": FILL_DAYS,
-        },
-    )
-    ds["shock_occurrences"] = (
-        "shock",
-        np.asarray([len(s.occurrences) for s in shocks], dtype=np.int64),
-        {"units": "1", "long_name": "occurrences of the shock within the run"},
-    )
     per_shock = [measure(s) for s in shocks]
     for name in TIME_METRICS:
         dims = ("shock", "region", "layer", "horizon")[: 4 if name == "recovery_ratio" else 3]
@@ -279,12 +254,36 @@ def _add_time_metrics(
         ds[f"{name}_by_shock_censored"] = (dims, flag, censor_attrs(f"{name} per shock"))
 
 
+def shock_windows(ds: xr.Dataset) -> list[ShockWindow]:
+    """When each shock occurred in the run, read from its dataset (every occurrence).
+
+    The occurrences are those the run drew and acted on (``shock_start``, ``shock_end``,
+    ``shock_occurrences``; :func:`ecosim.observe.dataset.add_occurrences`); a run without the
+    ``shock`` dim has no shocks.
+    """
+    if "shock" not in ds.dims:
+        return []
+    starts = np.asarray(ds["shock_start"].transpose("shock", "occurrence").values)
+    ends = np.asarray(ds["shock_end"].transpose("shock", "occurrence").values)
+    counts = np.asarray(ds["shock_occurrences"].values)
+    windows = []
+    for i, sid in enumerate(ds["shock"].values):
+        n = min(int(counts[i]), starts.shape[1])
+        occ = tuple(
+            (float(starts[i, j]), float(ends[i, j]) if ends[i, j] >= 0.0 else math.inf)
+            for j in range(n)
+        )
+        windows.append(ShockWindow(str(sid), str(ds["shock_type"].values[i]), occ))
+    return windows
+
+
 def add_metrics(
     ds: xr.Dataset,
     twin: xr.Dataset | None,
     tol: float = 1e-9,
     *,
-    shocks: Sequence[ShockWindow] | None = None,
+    trace: xr.Dataset | None = None,
+    twin_trace: xr.Dataset | None = None,
     options: MetricOptions | None = None,
 ) -> xr.Dataset:
     """Add resilience metrics, the bottleneck matrix and the most fragile layer to ``ds``.
@@ -292,15 +291,16 @@ def add_metrics(
     Parameters
     ----------
     ds
-        The recorded series of the run with its shocks.
+        The recorded series of the run with its shocks, and its shock occurrences.
     twin
         The recorded series of the no-shock twin; without it only the shock-independent
         metrics are added (``min_service``, ``hhi_mean``, ``hhi_max``).
     tol
         Resilience loss at or below which a region counts as having lost nothing.
-    shocks
-        When each shock occurred; the time metrics (``tts``, ``ttr``, ``recovery_time``,
-        ``recovery_ratio``) need it and are left out when it is ``None``.
+    trace, twin_trace
+        The metric inputs of the run and of the twin at every world step
+        (:func:`ecosim.observe.dataset.to_trace`). Every metric is computed on them, so it
+        does not depend on the recording interval; without them, on the recorded series.
     options
         Thresholds of the time metrics (:class:`MetricOptions` defaults).
 
@@ -310,40 +310,46 @@ def add_metrics(
         A copy of ``ds`` with the metrics, each with ``units`` and ``long_name``.
     """
     options = options or MetricOptions()
+    run = trace if trace is not None else ds
     ds = ds.copy()
     ds["min_service"] = (
         ("region", "layer"),
-        np.asarray(min_service(ds["service"].values)),
+        np.asarray(min_service(np.ascontiguousarray(run["service"].values))),
         {"units": "1", "long_name": "lowest share of demand met over the run"},
     )
-    if "hhi" in ds:
+    if "hhi" in run:
         ds["hhi_mean"] = (
             ("region",),
-            np.asarray(ds["hhi"].mean("time").values, dtype=np.float64),
+            np.asarray(_time_mean(run, "hhi"), dtype=np.float64),
             {"units": "1", "long_name": "mean Herfindahl index of the region's cloud market"},
         )
         ds["hhi_max"] = (
             ("region",),
-            np.asarray(ds["hhi"].max("time").values, dtype=np.float64),
+            np.asarray(run["hhi"].max("time").values, dtype=np.float64),
             {"units": "1", "long_name": "highest Herfindahl index of the region's cloud market"},
         )
     if twin is None:
         return ds
+    base = twin_trace if twin_trace is not None else twin
     ds["structural_gap"] = (
         ("region", "layer"),
-        1.0 - twin["service"].mean("time").values,
+        1.0 - _time_mean(base, "service"),
         {"units": "1", "long_name": "1 - mean share of demand met in the no-shock twin"},
     )
     ds["service_twin"] = (
         ("time", "region", "layer"),
         twin["service"].values,
-        {"units": "1", "long_name": "share of demand met in the no-shock twin"},
+        {
+            "units": "1",
+            "long_name": "share of demand met in the no-shock twin",
+            "cell_methods": "time: point",
+        },
     )
     for var, suffix, what in (
         ("service", "", "after layer coupling"),
         ("service_direct", "_direct", "from direct losses only"),
     ):
-        rl = loss_against(ds, twin, var)
+        rl = loss_against(run, base, var)
         ds[f"resilience_loss{suffix}"] = (
             ("region", "layer"),
             rl,
@@ -359,19 +365,23 @@ def add_metrics(
         most_fragile(ds["resilience_loss"].values, tol),
         {"units": "1", "long_name": "layer with the largest resilience loss ('none': no loss)"},
     )
-    days = np.asarray(ds["day"].values, dtype=np.float64)
+    days = np.asarray(run["day"].values, dtype=np.float64)
     ds["annual_resilience"] = (
         ("region", "layer"),
         annual_resilience(
-            np.ascontiguousarray(ds["service"].values),
-            np.ascontiguousarray(twin["service"].values),
+            np.ascontiguousarray(run["service"].values),
+            np.ascontiguousarray(base["service"].values),
             days,
         ),
         {"units": "1", "long_name": "normalised resilience: integral of Q / integral of Q_twin"},
     )
-    if shocks is not None:
-        _add_time_metrics(ds, twin, shocks, options)
+    _add_time_metrics(ds, run, base, shock_windows(ds), options)
     return ds
+
+
+def _time_mean(ds: xr.Dataset, name: str) -> NDArray[np.float64]:
+    """Mean of ``ds[name]`` over its samples (the step grid is regular)."""
+    return np.asarray(ds[name].mean("time").values, dtype=np.float64)
 
 
 def normalise_rows(rl: NDArray[np.float64], tol: float = 1e-9) -> NDArray[np.float64]:

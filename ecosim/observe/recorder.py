@@ -1,8 +1,21 @@
-"""Samples the world onto the recording grid into buffers allocated once.
+"""Watches the world at every step and samples it onto the recording grid.
 
-Each variable declares its dims, units and long name up front (:data:`VARIABLES`); the buffers
-are allocated at the start and wrapped as an ``xarray.Dataset`` at the end, so recording costs
-one array write per variable per grid point.
+The recorder only reads. The engine calls :meth:`Recorder.observe` once per world step, after
+the step is closed; the recorder never advances, updates or resets the world, so a run's
+trajectory does not depend on how often it records.
+
+Each variable declares its dims, units, long name and kind up front (:data:`VARIABLES`):
+
+* **state** variables (``kind="state"``, CF ``cell_methods: "time: point"``) are the world's
+  state sampled at the recording time; at a date two grids share they are bit-identical;
+* **per-period** variables (``"time: sum"``, and ``queue_wait``'s ``"time: mean"``) are summed
+  over every step of the recording period that ends at the recording time, so a coarser
+  grid loses no work: summed over the run, they are the same at every interval.
+
+Buffers are allocated at the start and wrapped as an ``xarray.Dataset`` at the end. Beside
+them the recorder keeps the **step trace**: the metric inputs (``service``,
+``service_direct``, ``hhi``) at every step, from which the metrics are computed whatever
+the recording interval.
 """
 
 from __future__ import annotations
@@ -15,20 +28,30 @@ import numpy as np
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
 from ecosim.world import capability, cloud, layers, supply, talent
+from ecosim.world.shocks import Occurrence
 from ecosim.world.state import World
+from ecosim.world.step import StepFlows
 
 if TYPE_CHECKING:
     from ecosim.engine.simulation import Simulation
 
+#: CF ``cell_methods`` of each kind of variable.
+CELL_METHODS: dict[str, str] = {"state": "time: point", "sum": "time: sum", "mean": "time: mean"}
+
 
 @dataclass(frozen=True)
 class Variable:
-    """An output series: its dims after ``time``, dtype, units and long name."""
+    """An output series: its dims after ``time``, units, long name, kind and dtype.
+
+    ``kind`` is ``"state"`` (sampled at the recording time), ``"sum"`` (summed over the steps
+    of the recording period) or ``"mean"`` (a ratio of such sums).
+    """
 
     dims: tuple[str, ...]
     units: str
     long_name: str
     dtype: Any = np.float64
+    kind: str = "state"
 
 
 #: Model sources, in the order of :func:`ecosim.world.layers.model_lags`.
@@ -51,12 +74,20 @@ VARIABLES: dict[str, Variable] = {
     "lead_time_capped": Variable(
         ("good",), "1", "lead time at its cap (embargo or runaway backlog)", np.bool_
     ),
-    "queue_wait": Variable(("region",), "d", "mean wait of AI jobs before they start"),
+    "queue_wait": Variable(
+        ("region",), "d", "mean wait of AI jobs arriving in the period", kind="mean"
+    ),
     "backlog": Variable(("region",), "H100e d", "work waiting in the job queue"),
-    "compute_requested": Variable(("region",), "H100e d", "work requested in the period"),
-    "compute_served": Variable(("region",), "H100e d", "work served in the period"),
-    "compute_abandoned": Variable(("region",), "H100e d", "work abandoned in the period"),
-    "jobs_overflow": Variable(("region",), "1", "arrivals dropped because the job pool was full"),
+    "compute_requested": Variable(
+        ("region",), "H100e d", "work requested in the period", kind="sum"
+    ),
+    "compute_served": Variable(("region",), "H100e d", "work served in the period", kind="sum"),
+    "compute_abandoned": Variable(
+        ("region",), "H100e d", "work abandoned in the period", kind="sum"
+    ),
+    "jobs_overflow": Variable(
+        ("region",), "1", "arrivals in the period dropped because the job pool was full", kind="sum"
+    ),
     "cost": Variable(
         ("region",), "USD/yr", "spending rate on compute and levers, USD of 2024 (all costs)"
     ),
@@ -68,6 +99,7 @@ VARIABLES: dict[str, Variable] = {
         ("region", "supplier"),
         "H100e",
         "accelerators delivered in the period to buyers homed in the region, per designer",
+        kind="sum",
     ),
     "materials_deliveries": Variable(
         ("region", "material"),
@@ -75,6 +107,7 @@ VARIABLES: dict[str, Variable] = {
         "chip-making materials delivered in the period to wafer fabs homed in the region, per "
         "materials supplier, counted as the H100e of wafers they serve at full output (stock "
         "bought included)",
+        kind="sum",
     ),
     "provider_available": Variable(
         ("provider",), "1", "share of each provider's fleet up (outages)"
@@ -108,13 +141,38 @@ VARIABLES: dict[str, Variable] = {
 }
 
 
-class Recorder:
-    """Preallocated buffers for every variable of :data:`VARIABLES`."""
+#: Per-period variables, each with its source among the step's flows.
+PERIOD_VARIABLES: tuple[str, ...] = tuple(n for n, v in VARIABLES.items() if v.kind != "state")
 
-    def __init__(self, scenario: Scenario, w: World) -> None:
-        step = scenario.recording.interval_days
-        n = int(np.floor(scenario.horizon_days / step + 1e-9)) + 1
-        self.grid = np.arange(n, dtype=np.float64) * step
+#: Variables kept at every step, the inputs of the metrics (:mod:`ecosim.observe.metrics`).
+TRACE_VARIABLES: tuple[str, ...] = ("service", "service_direct", "hhi")
+
+
+def step_grid(horizon_days: float, step_days: float) -> np.ndarray:
+    """The world's step times ``0, step, 2 step, ...`` up to the horizon (days)."""
+    n = int(np.floor(horizon_days / step_days + 1e-9)) + 1
+    return np.arange(n, dtype=np.float64) * step_days
+
+
+class Recorder:
+    """A read-only observer of the world: preallocated buffers for :data:`VARIABLES`.
+
+    Parameters
+    ----------
+    scenario
+        The scenario; its ``step_days`` and ``recording.interval_days`` fix both grids.
+    w
+        The world it watches (for the sizes and labels of the dims).
+    occurrences
+        Every shock occurrence the run drew, kept for the dataset.
+    """
+
+    def __init__(self, scenario: Scenario, w: World, occurrences: list[Occurrence]) -> None:
+        self.steps = step_grid(scenario.horizon_days, scenario.step_days)
+        self.every = round(scenario.recording.interval_days / scenario.step_days)
+        self.grid = self.steps[:: self.every]
+        self.occurrences = list(occurrences)
+        n = self.grid.size
         sizes = {
             "region": w.n_regions,
             "layer": len(LAYERS),
@@ -139,11 +197,48 @@ class Recorder:
             name: np.zeros((n, *(sizes[d] for d in v.dims)), dtype=v.dtype)
             for name, v in VARIABLES.items()
         }
+        self.trace = {
+            name: np.zeros((self.steps.size, *(sizes[d] for d in VARIABLES[name].dims)))
+            for name in TRACE_VARIABLES
+        }
+        # sums over the steps of the current recording period: the recorder's own, not the world's
+        self._jobs = np.zeros((w.n_regions, jk.N_OUT))
+        self._arrivals = np.zeros(w.n_regions)
+        self._deliveries = np.zeros(self.buffers["deliveries"].shape[1:])
+        self._materials = np.zeros(self.buffers["materials_deliveries"].shape[1:])
 
-    def record(self, k: int, sim: Simulation, out: np.ndarray, arrivals: np.ndarray) -> None:
-        """Write grid point ``k`` from the simulation state and the period's job totals."""
+    def observe(self, i: int, sim: Simulation, flows: StepFlows) -> None:
+        """Watch the world at step ``i``, after the step is closed; sample it on the grid.
+
+        Parameters
+        ----------
+        i
+            Index of the step on :attr:`steps`.
+        sim
+            The simulation, read only.
+        flows
+            What flowed during the step, summed into the current recording period.
+        """
+        w = sim.world
+        self._jobs += flows.jobs
+        self._arrivals += flows.arrivals
+        self._deliveries += flows.deliveries
+        self._materials += flows.materials
+        self.trace["service"][i] = 1.0 - w.inoperability
+        self.trace["service_direct"][i] = 1.0 - w.direct_loss
+        self.trace["hhi"][i] = cloud.concentration(w)
+        if i % self.every == 0:
+            self._record(i // self.every, sim)
+            self._jobs[:] = 0.0
+            self._arrivals[:] = 0.0
+            self._deliveries[:] = 0.0
+            self._materials[:] = 0.0
+
+    def _record(self, k: int, sim: Simulation) -> None:
+        """Write grid point ``k``: state now, and the sums over the period ending now."""
         w = sim.world
         b = self.buffers
+        out, arrivals = self._jobs, self._arrivals
         q = w.inoperability
         b["service"][k] = 1.0 - q
         b["service_direct"][k] = 1.0 - w.direct_loss
@@ -169,10 +264,8 @@ class Recorder:
         b["cost"][k] = own + rented + levers
         b["lever_cost"][k] = levers
         b["borrowed"][k] = w.borrowed
-        b["deliveries"][k] = w.delivered_to
-        w.delivered_to[:] = 0.0
-        b["materials_deliveries"][k] = w.materials_delivered
-        w.materials_delivered[:] = 0.0
+        b["deliveries"][k] = self._deliveries
+        b["materials_deliveries"][k] = self._materials
         b["provider_available"][k, : len(w.providers)] = w.prov_available
         b["provider_available"][k, len(w.providers)] = 1.0  # the outside option never fails
         b["own_available"][k] = w.own_available
@@ -181,7 +274,6 @@ class Recorder:
         b["talent_needed"][k] = ops + models
         b["exposure"][k] = layers.exposure(w)
         b["data_location"][k] = layers.data_location(w)
-        capability.update_frontier(w, w.t)
         b["largest_run"][k] = capability.largest_run(w, w.t)
         b["largest_run_multisite"][k] = capability.largest_run_multisite(w, w.t)
         b["frontier_lag"][k] = w.own_lag

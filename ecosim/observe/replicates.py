@@ -23,6 +23,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from ecosim.kernels.metrics import MEASURED, NO_SHOCK, NOT_RECOVERED
+from ecosim.observe.dataset import pad_occurrences
 from ecosim.observe.metrics import most_fragile, normalise_rows
 from ecosim.scenario.loader import LoadedScenario
 
@@ -81,11 +82,16 @@ def run_replicates(
 def stack_replicates(runs: Sequence[xr.Dataset]) -> xr.Dataset:
     """Concatenate single runs along a new ``replicate`` dimension (their order is kept).
 
-    Attributes come from the first run, with ``replicate`` replaced by ``replicates`` (the
-    count) and the wall time summed.
+    Runs whose shocks occurred different numbers of times are padded along ``occurrence``
+    with ``-1`` first. Attributes come from the first run, with ``replicate`` replaced by
+    ``replicates`` (the count) and the wall time summed.
     """
     if not runs:
         raise ValueError("no runs to stack")
+    # shocks occur different numbers of times in different replicates: pad to the most
+    n_occ = max((int(r.sizes.get("occurrence", 0)) for r in runs), default=0)
+    if n_occ:
+        runs = [pad_occurrences(r, n_occ) for r in runs]
     index = pd.Index(
         [int(r.attrs.get("replicate", k)) for k, r in enumerate(runs)], name="replicate"
     )

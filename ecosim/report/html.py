@@ -77,8 +77,8 @@ def _shock_section(ds: xr.Dataset) -> str:
     if "shock" not in ds.coords or ds.sizes.get("shock", 0) == 0:
         return "<p>The scenario has no shocks: every result below is the run itself.</p>"
     rows = []
-    start = _first(ds["shock_start"]).values
-    end = _first(ds["shock_end"]).values
+    start = _first(ds["shock_start"]).isel(occurrence=0).values
+    end = _first(ds["shock_end"]).isel(occurrence=0).values
     kinds = _first(ds["shock_type"]).values
     for i, sid in enumerate(ds["shock"].values):
         if start[i] < 0:

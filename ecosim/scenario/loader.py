@@ -433,6 +433,24 @@ def _validation_to_input_error(
     return InputError(_locate_source(layers, path, readable), readable, _expected_from(err), found)
 
 
+def check_grid(s: Scenario, source_of: Any) -> None:
+    """Fail unless every recording time is a time of the world's step grid.
+
+    The recorder only watches the world between steps, so it can sample only where the world
+    has stopped: a recording interval must be a whole number of steps.
+    """
+    step, interval = s.step_days, s.recording.interval_days
+    ratio = interval / step
+    if abs(ratio - round(ratio)) > 1e-9 * max(ratio, 1.0) or round(ratio) < 1:
+        path: list[str | int] = ["recording", "interval_days"]
+        raise InputError(
+            source_of(path),
+            path,
+            f"a whole multiple of step_days ({step:g} d)",
+            f"{interval:g} d ({ratio:.4g} steps)",
+        )
+
+
 def check_references(s: Scenario, source_of: Any) -> None:
     """Fail on any name that points nowhere: the wiring check before any run."""
     regions = s.region_names
@@ -568,6 +586,7 @@ def load_scenario(
     except ValidationError as exc:
         raise _validation_to_input_error(exc, merged, layers) from None
     check_references(scenario, source_of)
+    check_grid(scenario, source_of)
     text = yaml.safe_dump(
         scenario.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True
     )

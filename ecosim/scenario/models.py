@@ -682,9 +682,16 @@ class Uncertainties(Strict):
 
 
 class Recording(Strict):
-    """What the recorder samples, and how often."""
+    """What the recorder samples, and how often.
 
-    interval_days: Annotated[float, Field(gt=0.0, le=366.0)]
+    The recorder only watches: it samples state at every ``interval_days`` (a multiple of the
+    scenario's ``step_days``) and sums the per-period variables over the steps between two
+    samples, so a coarser grid loses resolution, never work.
+    """
+
+    interval_days: Annotated[float, Field(gt=0.0, le=366.0)] = Field(
+        description="days between two samples; a whole multiple of step_days"
+    )
     service_window_days: Positive
     twin: bool = Field(description="also run the no-shock twin and compute the bottleneck")
 
@@ -696,6 +703,10 @@ class Scenario(Strict):
     description: str = ""
     start: dt.date
     horizon_years: Annotated[float, Field(gt=0.0, le=50.0)]
+    step_days: Annotated[float, Field(gt=0.0, le=30.0)] = Field(
+        description="the world's own step: the continuous part (queues, supply, porting, talent, "
+        "layer coupling) advances on this grid and at events, never at recording times"
+    )
     seed: Annotated[int, Field(ge=0, lt=2**63)]
     regions: dict[Name, Region] = Field(min_length=1)
     suppliers: dict[Name, Supplier]

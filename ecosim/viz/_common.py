@@ -64,20 +64,21 @@ def line_with_band(ax: Axes, x: Any, da: xr.DataArray, **style: Any) -> None:
 
 
 def shock_spans(ds: xr.Dataset) -> list[tuple[str, float, float | None]]:
-    """``(id, start, end or None)`` in days of each shock's first occurrence (replicate 0)."""
+    """``(id, start, end or None)`` in days of every occurrence of each shock (replicate 0)."""
     if "shock_start" not in ds:
         return []
-    start = replicates_of(ds["shock_start"]).isel(replicate=0)
-    end = replicates_of(ds["shock_end"]).isel(replicate=0)
+    start = replicates_of(ds["shock_start"]).isel(replicate=0).transpose("shock", ...)
+    end = replicates_of(ds["shock_end"]).isel(replicate=0).transpose("shock", ...)
     spans: list[tuple[str, float, float | None]] = []
-    for sid, s, e in zip(ds["shock"].values, start.values, end.values, strict=True):
-        if float(s) >= 0.0:
-            spans.append((str(sid), float(s), float(e) if float(e) >= 0.0 else None))
+    for sid, starts, ends in zip(ds["shock"].values, start.values, end.values, strict=True):
+        for s, e in zip(np.atleast_1d(starts), np.atleast_1d(ends), strict=True):
+            if float(s) >= 0.0:
+                spans.append((str(sid), float(s), float(e) if float(e) >= 0.0 else None))
     return spans
 
 
 def mark_shocks(ax: Axes, ds: xr.Dataset, label: bool = False) -> None:
-    """Shade each shock's first occurrence and draw a line at its start."""
+    """Shade every occurrence of each shock and draw a line at its start."""
     days = np.asarray(ds["day"].values, dtype=np.float64)
     origin = np.datetime64(ds["time"].values[0], "s")
 

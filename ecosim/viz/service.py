@@ -79,7 +79,7 @@ def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
     fig.text(
         0.01,
         0.005,
-        f"{note} Shaded: shocks (first occurrence). Shortfall = demand - served (H100e),"
+        f"{note} Shaded: every shock occurrence. Shortfall = demand - served (H100e),"
         " served = demand x compute share met.",
         fontsize=7,
     )

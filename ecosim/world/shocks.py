@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import ClassVar
 
 import numpy as np
 
-from ecosim.engine.clock import date_to_day
+from ecosim.engine.clock import DAYS_PER_YEAR, date_to_day
 from ecosim.engine.rng import Streams
 from ecosim.scenario.models import (
     CloudCutoff,
@@ -83,6 +84,30 @@ def occurrences(spec: ShockBase, scenario: Scenario, streams: Streams) -> list[O
         if t >= horizon:
             return out
         out.append(Occurrence(spec.id, t, t + _duration(spec, size_rng)))
+
+
+#: Chance, per shock and run, that a Poisson shock occurs more often than
+#: :func:`occurrence_slots` allows: small enough that no sweep of any size meets it.
+SLOT_TAIL = 1e-12
+
+
+def occurrence_slots(scenario: Scenario, rates: Mapping[str, float] | None = None) -> int:
+    """Room along ``occurrence`` for any run of ``scenario``: a bound fixed before any run.
+
+    A scheduled shock occurs at most once; a Poisson shock's count is bounded by the quantile
+    of its count at ``1 - SLOT_TAIL``. ``rates`` replaces the rate of shocks by id (the
+    highest a sweep gives them).
+    """
+    from scipy.stats import poisson
+
+    rates = rates or {}
+    slots = 1
+    for spec in scenario.shocks:
+        rate = rates.get(spec.id, spec.rate_per_year)
+        if spec.start is None and rate is not None:
+            mean = rate * scenario.horizon_days / DAYS_PER_YEAR
+            slots = max(slots, int(poisson.ppf(1.0 - SLOT_TAIL, mean)))
+    return slots
 
 
 class ShockType(ABC):

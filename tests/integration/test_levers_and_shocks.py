@@ -39,7 +39,7 @@ def test_an_announced_control_raises_the_targets_orders_before_it_bites() -> Non
         load_scenario(SMALL, [SHORT, CONTROL.format(extra="")]).scenario, Streams(s.seed)
     )
     for x in (sim, plain):
-        x.env.process(x._recorder(None))
+        x.env.process(x._steps(None))
         for occ in x.occurrences:
             x.env.process(x._shock(occ))
         x.env.run(until=58.0)  # the day before the control starts
