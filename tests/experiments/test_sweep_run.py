@@ -52,6 +52,36 @@ def test_reference_store_is_complete(reference_store: Path) -> None:
     assert metrics <= set(ds.data_vars)
 
 
+def test_a_sweep_run_equals_the_single_run_of_its_future(
+    reference_store: Path, tiny_sweep: Path
+) -> None:
+    """The tiny sweep records weekly; its runs, run alone and recorded daily, are equal."""
+    import ecosim
+    from ecosim.experiments.design import expand
+    from ecosim.experiments.runner import fit_occurrences
+    from ecosim.experiments.seeds import resolve_entropy, stream_position
+    from ecosim.experiments.sweepfile import read_sweep
+
+    store = open_store(reference_store)
+    sweep = read_sweep(tiny_sweep)
+    table = expand(sweep.spec)
+    entropy = resolve_entropy(sweep.spec, 0)
+    assert entropy == 11
+    for index in (0, table.n_runs - 1):
+        spec = table.run(index)
+        for rep in range(store.sizes["replicate"]):
+            loaded = ecosim.load_scenario(
+                sweep.base_path,
+                [*sweep.spec.overrides, *spec.overrides, "recording.interval_days=1"],
+                seed=entropy,
+            )
+            one = ecosim.simulate(loaded, **stream_position(spec.future, rep))
+            cell = store.isel(run=index, replicate=rep)
+            for name in [str(n) for n, v in one.data_vars.items() if "time" not in v.dims]:
+                want = fit_occurrences(np.asarray(one[name].values), cell[name].shape)
+                np.testing.assert_array_equal(cell[name].values, want, err_msg=name)
+
+
 def test_local_cluster_equals_in_process(
     tiny_sweep: Path, reference_store: Path, tmp_path: Path
 ) -> None:

@@ -544,6 +544,19 @@ def test_unknown_key_in_a_shock_is_named_by_shock_id(tmp_path: Path) -> None:
             "<= 366",
             "400",
         ),
+        (
+            "regions: {US: {}}\nstep_days: 2\nrecording: {interval_days: 7}\n",
+            "recording.interval_days",
+            "a whole multiple of step_days (2 d)",
+            "7 d (3.5 steps)",
+        ),
+        (
+            "regions: {US: {}}\nstep_days: 7\nrecording: {interval_days: 1}\n",
+            "recording.interval_days",
+            "a whole multiple of step_days (7 d)",
+            "1 d (0.1429 steps)",
+        ),
+        ("regions: {US: {}}\nstep_days: 31\n", "step_days", "<= 30", "31"),
     ],
 )
 def test_value_out_of_range_is_an_input_error(
