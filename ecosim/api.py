@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
 from ecosim.observe.dataset import to_dataset, to_trace
 from ecosim.observe.metrics import add_metrics

@@ -50,13 +50,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ecosim.calibrate.expr import parse, value_at
+from ecosim.core.units import HOURS_PER_DAY
 from ecosim.errors import InputError
 from ecosim.observe.replicates import stack_replicates
 from ecosim.scenario.calibrated import applicable, as_overrides, calibrated_values
 
 #: Where the shipped episodes live, relative to the repository root.
 EPISODES_DIR = Path(__file__).resolve().parents[2] / "calibration" / "episodes"
-UNIT_DAYS = {"days": 1.0, "hours": 1.0 / 24.0, "weeks": 7.0}
+UNIT_DAYS = {"days": 1.0, "hours": 1.0 / HOURS_PER_DAY, "weeks": 7.0}
 
 
 class _Strict(BaseModel):

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from ecosim.core.units import HOURS_PER_DAY
 from ecosim.errors import InputError
 
 _REDUCERS = ("sum", "mean", "max", "min")
@@ -210,7 +211,7 @@ def _apply_transform(da: xr.DataArray, name: str, arg: str | None, text: str) ->
     if name == "weeks":
         return da / 7.0
     if name == "hours":
-        return da * 24.0
+        return da * HOURS_PER_DAY
     if name == "percent":
         return da * 100.0
     if arg is None:

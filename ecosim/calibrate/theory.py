@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ecosim.core.units import HOURS_PER_DAY
 from ecosim.kernels.jobs import N_OUT, JobPool, advance
 
 F8 = NDArray[np.float64]
@@ -184,7 +185,7 @@ def check_resilience_step(depth: float = 0.4, recovery_days: float = 30.0) -> Th
     """
     from ecosim.kernels.metrics import resilience_loss
 
-    step = 1.0 / 24.0
+    step = 1.0 / HOURS_PER_DAY
     shock = 10.0
     t = np.arange(0.0, shock + recovery_days + 20.0 + step / 2, step)
     shortfall = np.where(

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ecosim.engine.clock import DAYS_PER_YEAR, date_to_day
-from ecosim.engine.rng import Streams
+from ecosim.core.clock import DAYS_PER_YEAR, date_to_day
+from ecosim.core.rng import Streams
+from ecosim.core.units import DAYS_PER_MONTH
 from ecosim.observe.recorder import Recorder
 from ecosim.scenario.models import Scenario
 from ecosim.world import cloud, layers, policy, supply, talent
@@ -277,7 +278,9 @@ class Simulation:
         months = getattr(spec, "stockpile_months", 0.0)
         for name in getattr(spec, "targets", []):
             r = w.region_index(name)
-            growth = float(w.demand_at(float(self.env.now) + 365.25)[r] / max(w.demand[r], 1e-9))
+            growth = float(
+                w.demand_at(float(self.env.now) + DAYS_PER_YEAR)[r] / max(w.demand[r], 1e-9)
+            )
             quantity = w.demand[r] * max(growth - 1.0, 0.0) * months / 12.0
             if quantity > 0:
                 rush = policy.BuildDecision(r, quantity, 0.0, 0.0, 0.0)
@@ -289,7 +292,7 @@ class Simulation:
         w = self.world
         eff = self.scenario.uncertainties.levers
         while True:
-            yield self.env.timeout(30.4375)
+            yield self.env.timeout(DAYS_PER_MONTH)
             self.sync()
             if self.active:
                 impose_active(w, self.active, float(self.env.now))

@@ -3,7 +3,7 @@
 A sweep has one root entropy: the sweep file's ``entropy:`` or, without it, the base
 scenario's ``seed``. Every replicate ``k`` of every run of future ``f`` is simulated with
 ``simulate(loaded, future=f, replicate=k)``, whose streams are
-``SeedSequence(entropy, spawn_key=(f, k, hash(stream name)))`` (:mod:`ecosim.engine.rng`).
+``SeedSequence(entropy, spawn_key=(f, k, hash(stream name)))`` (:mod:`ecosim.core.rng`).
 Nothing depends on the worker, the block, the order in which runs finish or the lever
 combination, which is what makes a sweep bit-identical on 1 process, 2 workers or a job array,
 and makes lever combinations of one future face the same random draws.

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ecosim.engine.clock import day_to_datetime64
+from ecosim.core.clock import day_to_datetime64
 from ecosim.kernels.metrics import FILL_DAYS
 from ecosim.observe.recorder import CELL_METHODS, TRACE_VARIABLES, VARIABLES, Recorder
 from ecosim.scenario.models import Scenario

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ecosim.core.units import DAYS_PER_YEAR
+
 LAYERS: tuple[str, ...] = ("compute", "data", "software", "models", "operations")
 GOODS: tuple[str, ...] = (
     "accelerator",
@@ -729,4 +731,4 @@ class Scenario(Strict):
     @property
     def horizon_days(self) -> float:
         """Simulated horizon in days."""
-        return self.horizon_years * 365.25
+        return self.horizon_years * DAYS_PER_YEAR

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.core.clock import DAYS_PER_YEAR
 from ecosim.world.state import World
 
 SECONDS_PER_DAY = 86_400.0

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.core.clock import DAYS_PER_YEAR
+from ecosim.core.units import PRICED_HOURS_PER_YEAR
 from ecosim.kernels.market import choose_providers, hhi
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import (
@@ -140,7 +141,7 @@ def lend_capacity(w: World) -> None:
 def spend(w: World) -> tuple[np.ndarray, np.ndarray]:
     """Yearly spending rate of each region on own capacity and on cloud (USD/yr)."""
     own = w.own_cap * w.params.own_cost_per_year
-    rented = (w.cloud_cap * prices(w)).sum(axis=1) * 8760.0
+    rented = (w.cloud_cap * prices(w)).sum(axis=1) * PRICED_HOURS_PER_YEAR
     return np.asarray(own), np.asarray(rented)
 
 
@@ -159,5 +160,5 @@ def lever_cost(w: World) -> np.ndarray:
     )
     out = out + p.mirror * eff.mirror_cost_usd_per_year
     out = out + p.talent_programme * p.graduates0 * eff.graduate_cost_usd
-    out = out + w.borrowed * (prices(w).mean(axis=1) * 8760.0)
+    out = out + w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR)
     return np.asarray(out)

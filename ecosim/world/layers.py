@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR
 from ecosim.scenario.models import LAYERS, StackSupplier
 from ecosim.world import talent
 from ecosim.world.state import World
@@ -99,7 +100,7 @@ def model_lags(w: World) -> np.ndarray:
 def step_models(w: World, dt: float) -> None:
     """Open weights held locally fall behind while new releases are out of reach."""
     if dt > 0:
-        w.open_lag = w.open_lag + (1.0 - w.open_access) * dt * 12.0 / 365.25
+        w.open_lag = w.open_lag + (1.0 - w.open_access) * dt * MONTHS_PER_YEAR / DAYS_PER_YEAR
 
 
 def models_service(w: World, t: float) -> np.ndarray:

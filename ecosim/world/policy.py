@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.core.clock import DAYS_PER_YEAR
+from ecosim.core.units import PRICED_HOURS_PER_YEAR
 from ecosim.world.cloud import prices
 from ecosim.world.state import World
 
@@ -41,7 +42,7 @@ def break_even_utilisation(w: World, r: int) -> float:
     p_cloud = (
         float(np.average(price_r, weights=share)) if share.sum() > 0 else float(price_r.mean())
     )
-    return cost / (8760.0 * p_cloud)
+    return cost / (PRICED_HOURS_PER_YEAR * p_cloud)
 
 
 def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> BuildDecision:

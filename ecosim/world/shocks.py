@@ -25,8 +25,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from ecosim.engine.clock import DAYS_PER_YEAR, date_to_day
-from ecosim.engine.rng import Streams
+from ecosim.core.clock import DAYS_PER_YEAR, date_to_day
+from ecosim.core.rng import Streams
 from ecosim.scenario.models import (
     CloudCutoff,
     DataTransferRuling,
@@ -77,7 +77,7 @@ def occurrences(spec: ShockBase, scenario: Scenario, streams: Streams) -> list[O
         return out
     assert spec.rate_per_year is not None
     arr_rng = streams.fresh(f"shocks/{spec.id}/arrivals")
-    mean_gap = 365.25 / spec.rate_per_year
+    mean_gap = DAYS_PER_YEAR / spec.rate_per_year
     t = 0.0
     while True:
         t += float(arr_rng.exponential(mean_gap))
@@ -197,7 +197,9 @@ class ExportControlShock(ShockType):
                     if spec.quota_h100e_per_year is not None:
                         w.quota[s, k] = min(w.quota[s, k], spec.quota_h100e_per_year)
         # the targets' own chip suppliers invest along a learning ramp
-        ramp = spec.target_response * _ramp((t - self.started) / 365.25, spec.target_response_years)
+        ramp = spec.target_response * _ramp(
+            (t - self.started) / DAYS_PER_YEAR, spec.target_response_years
+        )
         for s in range(len(w.chip)):
             if int(w.chip_home[s]) in tgt and w.chip_good[s] != "lithography":
                 w.chip_boost[s] = max(w.chip_boost[s], 1.0 + ramp)

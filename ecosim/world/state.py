@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ecosim.engine.clock import DAYS_PER_YEAR
-from ecosim.engine.rng import Streams
+from ecosim.core.clock import DAYS_PER_YEAR
+from ecosim.core.rng import Streams
 from ecosim.kernels.market import market_shares
 from ecosim.scenario.models import (
     LAYERS,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ecosim.engine.clock import DAYS_PER_YEAR
+from ecosim.core.clock import DAYS_PER_YEAR
 from ecosim.scenario.models import UPSTREAM_GOODS
 from ecosim.world.state import Order, World
 

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 from ecosim import load_scenario, simulate
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
 from ecosim.scenario.models import LAYERS
 from ecosim.testing import assert_invariants, assert_runs_identical

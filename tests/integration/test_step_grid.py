@@ -18,7 +18,7 @@ import pytest
 import xarray as xr
 
 import ecosim
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
 from ecosim.experiments.runner import fit_occurrences
 from ecosim.observe.recorder import VARIABLES

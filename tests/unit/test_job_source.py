@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ecosim import load_scenario
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 from ecosim.world.jobs import JobSource, pareto_scale
 from tests.conftest import SMALL
 

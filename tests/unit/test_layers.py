@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ecosim import load_scenario
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 from ecosim.scenario.models import LAYERS
 from ecosim.world import capability, layers, talent
 from ecosim.world.shocks import impose_active, make_shock

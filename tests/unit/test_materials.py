@@ -18,7 +18,7 @@ import xarray as xr
 import yaml
 
 from ecosim import load_scenario, simulate
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 from ecosim.observe.dataset import write_netcdf
 from ecosim.world import supply
 from ecosim.world.shocks import MaterialsRestrictionShock, impose_active, make_shock

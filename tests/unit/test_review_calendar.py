@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from ecosim import load_scenario
+from ecosim.core.rng import Streams
 from ecosim.engine import simulation
-from ecosim.engine.rng import Streams
 from ecosim.engine.simulation import Simulation, review_phase
 from ecosim.world import policy
 from tests.conftest import SMALL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 
 
 def test_same_name_same_numbers_whatever_the_order() -> None:

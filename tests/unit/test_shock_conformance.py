@@ -28,7 +28,7 @@ import xarray as xr
 import yaml
 
 from ecosim.api import simulate
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 from ecosim.scenario.loader import load_scenario
 from ecosim.scenario.models import Scenario, ShockBase
 from ecosim.world.shocks import SHOCK_CLASSES, impose_active, make_shock, occurrences

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim import load_scenario
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 from ecosim.world.shocks import impose_active, make_shock, occurrences
 from ecosim.world.state import build_world
 from tests.conftest import SMALL

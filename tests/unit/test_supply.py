@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ecosim import load_scenario
-from ecosim.engine.rng import Streams
+from ecosim.core.rng import Streams
 from ecosim.world import supply
 from ecosim.world.shocks import impose_active, make_shock
 from ecosim.world.state import World, build_world

@@ -6,7 +6,9 @@ import datetime as dt
 
 import numpy as np
 
-DAYS_PER_YEAR = 365.25
+from ecosim.core.units import DAYS_PER_YEAR
+
+__all__ = ["DAYS_PER_YEAR", "date_to_day", "day_to_datetime64"]
 
 
 def date_to_day(start: dt.date, when: dt.date) -> float:
