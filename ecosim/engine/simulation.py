@@ -27,7 +27,7 @@ from ecosim.core.rng import Streams
 from ecosim.core.units import DAYS_PER_MONTH
 from ecosim.observe.recorder import Recorder
 from ecosim.scenario.models import Scenario
-from ecosim.world import cloud, layers, policy, supply, talent
+from ecosim.world import cloud, layers, levers, policy, supply, talent
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
 from ecosim.world.shocks import (
@@ -343,9 +343,7 @@ class Simulation:
                 yield self.env.timeout(at - self.env.now)
             self.sync()
             for key, value in action.set.items():
-                _, region, _, lever = key.split(".")
-                array = getattr(w.params, LEVER_PARAMS[lever])
-                array[w.region_index(region)] = value
+                levers.apply_action(w, key, value)
             self.refresh()
 
     def run(self, progress: Progress | None = None) -> Recorder:
@@ -364,18 +362,6 @@ class Simulation:
         done = env.process(self._steps(progress))
         env.run(until=done)
         return self.recorder
-
-
-#: Where each lever a dated action may change lives in :class:`RegionParams`.
-LEVER_PARAMS: dict[str, str] = {
-    "build_share": "build_share",
-    "open_stack_share": "open_stack",
-    "multi_cloud": "multi_cloud",
-    "sovereign_cloud_share": "sovereign_cloud",
-    "open_weights_mirror": "mirror",
-    "federated_learning": "federated",
-    "talent_programme": "talent_programme",
-}
 
 
 def accessible_capacity(w: World) -> np.ndarray:
