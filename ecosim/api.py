@@ -13,9 +13,11 @@ import numpy as np
 import xarray as xr
 
 from ecosim.core.rng import Streams
-from ecosim.engine.simulation import Simulation
+from ecosim.engine.simulation import Simulation, StopRequest
+from ecosim.errors import RunStopped
 from ecosim.observe.dataset import to_dataset, to_trace
 from ecosim.observe.metrics import add_metrics
+from ecosim.observe.recorder import Recorder
 from ecosim.scenario.loader import LoadedScenario
 from ecosim.scenario.models import Scenario
 
@@ -31,12 +33,20 @@ def ecosim_version() -> str:
 
 
 def _run_one(
-    scenario: Scenario, streams: Streams, with_shocks: bool, progress: Progress | None, label: str
+    scenario: Scenario,
+    streams: Streams,
+    with_shocks: bool,
+    progress: Progress | None,
+    label: str,
+    stop: StopRequest | None,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """The recorded dataset of one run and its step trace (the metrics' inputs)."""
     sim = Simulation(scenario, streams, with_shocks=with_shocks)
+    rec = Recorder(scenario, sim.world, sim.occurrences)
     callback = (lambda f: progress(label, f)) if progress else None
-    rec = sim.run(callback)
+    sim.run(rec.observe, callback, stop)
+    if sim.stopped_at is not None:
+        raise RunStopped(sim.stopped_at)
     return to_dataset(rec, scenario), to_trace(rec, scenario)
 
 
@@ -46,6 +56,7 @@ def simulate(
     future: int = 0,
     replicate: int = 0,
     progress: Progress | None = None,
+    stop: StopRequest | None = None,
 ) -> xr.Dataset:
     """Run one scenario point with one seed, and its no-shock twin.
 
@@ -57,6 +68,9 @@ def simulate(
         Position in a sweep; the run's streams are spawned from the scenario's seed by them.
     progress
         Called with a label (``"run"`` or ``"twin"``) and the fraction done.
+    stop
+        Asked after every world step; when it returns true the run ends there and
+        :class:`ecosim.errors.RunStopped` is raised (a cancel button, a time limit).
 
     Returns
     -------
@@ -75,11 +89,11 @@ def simulate(
     assert isinstance(spec, Scenario)
     started = dt.datetime.now(dt.UTC)
     wall0 = time.perf_counter()
-    ds, trace = _run_one(spec, Streams(spec.seed, future, replicate), True, progress, "run")
+    ds, trace = _run_one(spec, Streams(spec.seed, future, replicate), True, progress, "run", stop)
     twin = twin_trace = None
     if spec.recording.twin:
         twin, twin_trace = _run_one(
-            spec, Streams(spec.seed, future, replicate), False, progress, "twin"
+            spec, Streams(spec.seed, future, replicate), False, progress, "twin", stop
         )
     ds = add_metrics(ds, twin, trace=trace, twin_trace=twin_trace)
     _check_invariants(ds)

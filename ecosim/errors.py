@@ -57,5 +57,20 @@ class InputError(Exception):
         return f"{text} ({self.hint})" if self.hint else text
 
 
-class RunError(Exception):
-    """A simulation that started from valid input but could not finish."""
+class RunStopped(Exception):
+    """A run ended early because its caller asked it to stop (a cancel button, a time limit).
+
+    Parameters
+    ----------
+    day
+        The day of the last step the run completed.
+    """
+
+    def __init__(self, day: float) -> None:
+        self.day = day
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The one-line explanation shown to the user."""
+        return f"the run was stopped at day {self.day:g}, before its horizon"

@@ -8,7 +8,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 
-__all__ = ["DAYS_PER_YEAR", "date_to_day", "day_to_datetime64"]
+__all__ = ["DAYS_PER_YEAR", "date_to_day", "day_to_datetime64", "step_grid"]
 
 
 def date_to_day(start: dt.date, when: dt.date) -> float:
@@ -20,3 +20,12 @@ def day_to_datetime64(start: dt.date, days: np.ndarray) -> np.ndarray:
     """Convert simulation days to ``datetime64[ns]`` for the Dataset's time axis."""
     base = np.datetime64(start.isoformat(), "ns")
     return base + np.round(np.asarray(days, dtype=np.float64) * 86_400e9).astype("timedelta64[ns]")
+
+
+def step_grid(horizon_days: float, step_days: float) -> np.ndarray:
+    """The world's step times ``0, step, 2 step, ...`` up to the horizon (days).
+
+    Times are ``k * step_days``, not running sums, so the grid never drifts.
+    """
+    n = int(np.floor(horizon_days / step_days + 1e-9)) + 1
+    return np.arange(n, dtype=np.float64) * step_days

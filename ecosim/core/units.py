@@ -21,6 +21,9 @@ MONTHS_PER_YEAR = 12.0
 #: Hours in a day.
 HOURS_PER_DAY = 24.0
 
+#: Seconds in a day.
+SECONDS_PER_DAY = 86_400.0
+
 #: Hours in the year over which hourly prices are annualised: 365 x 24 = 8,760, the usual
 #: convention of cloud price sheets (an always-on instance costs 8,760 times its hourly price).
 PRICED_HOURS_PER_YEAR = 8760.0

@@ -140,13 +140,6 @@ def censor_attrs(what: str) -> dict[str, Any]:
     }
 
 
-def censored_reason(ds: xr.Dataset, name: str) -> xr.DataArray:
-    """Decode ``<name>_censored`` into its meanings (``measured``, ``no_dip``, ...)."""
-    codes = np.asarray(ds[f"{name}_censored"].values, dtype=np.int64)
-    labels = np.array(CENSOR_MEANINGS, dtype=object)[codes]
-    return xr.DataArray(labels, dims=ds[f"{name}_censored"].dims, coords=ds[name].coords)
-
-
 def main_shock(shocks: Sequence[ShockWindow]) -> ShockWindow | None:
     """The shock whose first occurrence starts first (ties: scenario order), or ``None``."""
     occurring = [s for s in shocks if s.first is not None]

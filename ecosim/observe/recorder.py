@@ -21,19 +21,18 @@ the recording interval.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ecosim.core.clock import step_grid
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
-from ecosim.world import capability, cloud, layers, supply, talent
+from ecosim.world import capability, cloud, costs, layers, supply, talent
+from ecosim.world.jobs import JobFlow
 from ecosim.world.shocks import Occurrence
 from ecosim.world.state import World
 from ecosim.world.step import StepFlows
-
-if TYPE_CHECKING:
-    from ecosim.engine.simulation import Simulation
 
 #: CF ``cell_methods`` of each kind of variable.
 CELL_METHODS: dict[str, str] = {"state": "time: point", "sum": "time: sum", "mean": "time: mean"}
@@ -148,12 +147,6 @@ PERIOD_VARIABLES: tuple[str, ...] = tuple(n for n, v in VARIABLES.items() if v.k
 TRACE_VARIABLES: tuple[str, ...] = ("service", "service_direct", "hhi")
 
 
-def step_grid(horizon_days: float, step_days: float) -> np.ndarray:
-    """The world's step times ``0, step, 2 step, ...`` up to the horizon (days)."""
-    n = int(np.floor(horizon_days / step_days + 1e-9)) + 1
-    return np.arange(n, dtype=np.float64) * step_days
-
-
 class Recorder:
     """A read-only observer of the world: preallocated buffers for :data:`VARIABLES`.
 
@@ -207,19 +200,18 @@ class Recorder:
         self._deliveries = np.zeros(self.buffers["deliveries"].shape[1:])
         self._materials = np.zeros(self.buffers["materials_deliveries"].shape[1:])
 
-    def observe(self, i: int, sim: Simulation, flows: StepFlows) -> None:
+    def observe(self, i: int, w: World, jobs: JobFlow, flows: StepFlows) -> None:
         """Watch the world at step ``i``, after the step is closed; sample it on the grid.
 
         Parameters
         ----------
         i
             Index of the step on :attr:`steps`.
-        sim
-            The simulation, read only.
+        w, jobs
+            The world and its job queues, read only.
         flows
             What flowed during the step, summed into the current recording period.
         """
-        w = sim.world
         self._jobs += flows.jobs
         self._arrivals += flows.arrivals
         self._deliveries += flows.deliveries
@@ -228,15 +220,14 @@ class Recorder:
         self.trace["service_direct"][i] = 1.0 - w.direct_loss
         self.trace["hhi"][i] = cloud.concentration(w)
         if i % self.every == 0:
-            self._record(i // self.every, sim)
+            self._record(i // self.every, w, jobs)
             self._jobs[:] = 0.0
             self._arrivals[:] = 0.0
             self._deliveries[:] = 0.0
             self._materials[:] = 0.0
 
-    def _record(self, k: int, sim: Simulation) -> None:
+    def _record(self, k: int, w: World, jobs: JobFlow) -> None:
         """Write grid point ``k``: state now, and the sums over the period ending now."""
-        w = sim.world
         b = self.buffers
         out, arrivals = self._jobs, self._arrivals
         q = w.inoperability
@@ -254,13 +245,13 @@ class Recorder:
         b["queue_wait"][k] = np.where(
             arrivals > 0, out[:, jk.QUEUE_AREA] / np.maximum(arrivals, 1), 0.0
         )
-        b["backlog"][k] = sim.jobs.backlog()
+        b["backlog"][k] = jobs.backlog()
         b["compute_requested"][k] = out[:, jk.REQUESTED]
         b["compute_served"][k] = out[:, jk.SERVED]
         b["compute_abandoned"][k] = out[:, jk.ABANDONED_WORK]
         b["jobs_overflow"][k] = out[:, jk.OVERFLOW]
-        levers = cloud.lever_cost(w)
-        own, rented = cloud.spend(w)
+        levers = costs.lever_cost(w)
+        own, rented = costs.spend(w)
         b["cost"][k] = own + rented + levers
         b["lever_cost"][k] = levers
         b["borrowed"][k] = w.borrowed

@@ -43,8 +43,3 @@ def assumption_entries() -> AssumptionShare:
     entries = list(iter_provenance(load_defaults_raw()))
     numeric = [e for e in entries if _is_numeric(e.value)]
     return AssumptionShare(numeric=numeric, assumed=[e for e in numeric if not e.fact])
-
-
-def assumption_share() -> float:
-    """Share of numeric defaults that are assumptions rather than sourced facts."""
-    return assumption_entries().share

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecosim.core.clock import DAYS_PER_YEAR
+from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR, SECONDS_PER_DAY
 from ecosim.world.state import World
-
-SECONDS_PER_DAY = 86_400.0
-MONTHS_PER_YEAR = 12.0
 
 
 def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
@@ -50,31 +47,40 @@ def largest_run_multisite(w: World, t: float) -> np.ndarray:
     return run_flop(w, np.maximum(single, multi))
 
 
+def _frontier_now(w: World, t: float) -> float | None:
+    """The frontier at ``t`` if it is a new high (the history's next point), else ``None``."""
+    best = max(float(largest_run(w, t).max()), w.frontier_flop[-1] if w.frontier_flop else 0.0)
+    best = max(best, w.scenario.uncertainties.capability.frontier_flop_start)
+    if not w.frontier_flop or best > w.frontier_flop[-1]:
+        return best
+    return None
+
+
 def update_frontier(w: World, t: float) -> None:
     """Extend the frontier's history (the largest run anywhere so far, never decreasing) and
     refresh each region's lag behind it (``w.own_lag``)."""
-    best = max(float(largest_run(w, t).max()), w.frontier_flop[-1] if w.frontier_flop else 0.0)
-    start = w.scenario.uncertainties.capability.frontier_flop_start
-    best = max(best, start)
-    if not w.frontier_flop or best > w.frontier_flop[-1]:
+    best = _frontier_now(w, t)
+    if best is not None:
         w.frontier_t.append(t)
         w.frontier_flop.append(best)
     w.own_lag = frontier_lag(w, t)
 
 
 def frontier_lag(w: World, t: float) -> np.ndarray:
-    """Months since the frontier was the size of each region's largest run (>= 0).
+    """Months since the frontier was the size of each region's largest run (>= 0); reads only.
 
     The frontier is the largest run any region of the scenario has done so far, never below
     the scenario's starting frontier. Before the start it is extrapolated back with the
     historical doubling time. A region with no site is reported at the lag of a one-accelerator
-    run: finite and large rather than infinite.
+    run: finite and large rather than infinite. A world whose history is still empty is read
+    as if ``t`` were its first point.
     """
     c = w.scenario.uncertainties.capability
-    if not w.frontier_flop:
-        update_frontier(w, t)
     hist_t = np.asarray(w.frontier_t)
     hist_f = np.asarray(w.frontier_flop)
+    if not hist_f.size:
+        first = _frontier_now(w, t)
+        hist_t, hist_f = np.array([t]), np.array([first])
     run = np.maximum(largest_run(w, t), run_flop(w, np.ones(1))[0])
     # first time the frontier reached each run (days; negative = before the start)
     idx = np.searchsorted(hist_f, run, side="left")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.clock import DAYS_PER_YEAR
-from ecosim.core.units import PRICED_HOURS_PER_YEAR
 from ecosim.kernels.market import choose_providers, hhi
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import (
@@ -24,7 +23,7 @@ from ecosim.world.supply import place_order
 
 def prices(w: World) -> np.ndarray:
     """Price each region sees at each provider, $/H100e-hour (R, P)."""
-    return w.prov_price[None, :] * w.params.price_factor[:, None] * w.price_factor
+    return w.prov_price[None, :] * w.params.cloud_price_factor[:, None] * w.price_hike
 
 
 def concentration(w: World) -> np.ndarray:
@@ -136,29 +135,3 @@ def lend_capacity(w: World) -> None:
     share = w.scenario.uncertainties.levers.alliance_share
     offer = (w.alliance * w.interop * share) @ spare
     w.borrowed = np.minimum(deficit, offer)
-
-
-def spend(w: World) -> tuple[np.ndarray, np.ndarray]:
-    """Yearly spending rate of each region on own capacity and on cloud (USD/yr)."""
-    own = w.own_cap * w.params.own_cost_per_year
-    rented = (w.cloud_cap * prices(w)).sum(axis=1) * PRICED_HOURS_PER_YEAR
-    return np.asarray(own), np.asarray(rented)
-
-
-def lever_cost(w: World) -> np.ndarray:
-    """Yearly cost of the levers beyond the capacity they buy (USD/yr per region)."""
-    eff = w.scenario.uncertainties.levers
-    p = w.params
-    own_spend, cloud_spend = spend(w)
-    life = np.array([w.scenario.regions[r].compute.life_years for r in w.regions])
-    out = w.stockpile * p.capex / life  # stored chips are paid for like installed ones
-    out = out + cloud_spend * (eff.multi_cloud_premium * p.multi_cloud)
-    out = out + cloud_spend * (eff.sovereign_premium * p.sovereign_cloud)
-    out = out + (own_spend + cloud_spend) * eff.open_stack_overhead * p.open_stack
-    out = out + (own_spend + cloud_spend) * (1.0 - eff.federated_efficiency) * p.federated * (
-        p.must_stay_local
-    )
-    out = out + p.mirror * eff.mirror_cost_usd_per_year
-    out = out + p.talent_programme * p.graduates0 * eff.graduate_cost_usd
-    out = out + w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR)
-    return np.asarray(out)

@@ -72,3 +72,27 @@ def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> B
     affordable /= reg.costs.capex_usd_per_h100e
     quantity = min(max(gap, 0.0), affordable) if worth_it else 0.0
     return BuildDecision(r, quantity, lead, u_star, utilisation)
+
+
+def note_use(w: World, served: np.ndarray, capacity: np.ndarray, dt: float) -> None:
+    """Count work served and capacity offered since each region's last review."""
+    w.used_since_review += served
+    w.cap_since_review += capacity * dt
+
+
+def review(w: World, r: int, t: float) -> BuildDecision:
+    """Region ``r``'s build-or-buy review at day ``t``, on the use seen since the last one."""
+    used, cap = w.used_since_review[r], w.cap_since_review[r]
+    utilisation = used / cap if cap > 0 else 1.0
+    w.used_since_review[r] = w.cap_since_review[r] = 0.0
+    return decide(w, r, t, utilisation, float(w.pipeline[r]))
+
+
+def commit(w: World, r: int, quantity: float) -> None:
+    """A decided build enters region ``r``'s pipeline (what later reviews count as coming)."""
+    w.pipeline[r] += quantity
+
+
+def uncommit(w: World, r: int, quantity: float) -> None:
+    """A build leaves the pipeline: its site is live (or it came to nothing)."""
+    w.pipeline[r] -= quantity

@@ -255,7 +255,7 @@ class CloudCutoffShock(ShockType):
                 if spec.grade == "withdrawal":
                     w.can_stay[r, p] = 0
                 if spec.grade == "price_hike":
-                    w.price_factor[r, p] *= spec.price_factor
+                    w.price_hike[r, p] *= spec.price_factor
 
 
 class FabDisruptionShock(ShockType):
@@ -556,7 +556,7 @@ def reset_effects(w: World) -> None:
     w.quota[:] = np.inf
     w.can_join[:] = 1
     w.can_stay[:] = 1
-    w.price_factor[:] = 1.0
+    w.price_hike[:] = 1.0
     w.stack_access[:] = 1.0
     w.api_access[:] = 1.0
     w.open_access[:] = 1.0

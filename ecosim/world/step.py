@@ -1,22 +1,30 @@
-"""The close of one world step: what the step leaves behind and what it hands on.
+"""The continuous part of the world: advanced between events, closed at each step.
 
-The continuous part of the world advances on the scenario's own step grid (``step_days``)
-and at events. At each point of that grid, after the world has been brought up to it, the
-step is closed here: the frontier's history is extended, and the flows that accumulated over
-the step (work served and requested, accelerators and materials delivered) are handed over
-and their accumulators reset. Observers receive the flows and never reset anything
-themselves, so what they see does not depend on how often they look.
+Between two events, and up to each point of the scenario's step grid (``step_days``), the
+job queues, production, porting, talent and layer coupling are advanced exactly over the
+elapsed interval, holding capacity and supply rates constant (:meth:`WorldStep.advance`);
+what follows from the new state is then recomputed (:meth:`WorldStep.refresh`). At each point
+of the step grid the step is closed (:meth:`WorldStep.close`): the frontier's history is
+extended, and the flows that accumulated over the step (work served and requested,
+accelerators and materials delivered) are handed over and their accumulators reset.
+Observers receive the flows and never reset anything themselves, so what they see does not
+depend on how often they look.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from ecosim.world import capability
-from ecosim.world.jobs import JobFlow
-from ecosim.world.state import World
+from ecosim.core.rng import Streams
+from ecosim.world import capability, cloud, layers, policy, supply, talent
+from ecosim.world.coupling import CouplingModel
+from ecosim.world.jobs import JobFlow, JobSource
+from ecosim.world.state import Order, World, finish_migrations
 
 
 @dataclass(frozen=True)
@@ -43,24 +51,97 @@ class StepFlows:
     materials: np.ndarray
 
 
-def close_step(w: World, jobs: JobFlow) -> StepFlows:
-    """Close the world's step at ``w.t``: extend the frontier, hand over the step's flows.
+def accessible_capacity(w: World) -> np.ndarray:
+    """Capacity each region's jobs can use: own, cloud and borrowed from partners, less the
+    overhead of running on portable stacks."""
+    overhead = w.scenario.uncertainties.levers.open_stack_overhead * w.params.open_stack
+    return np.asarray((w.own_cap + w.cloud_cap.sum(axis=1) + w.borrowed) * (1.0 - overhead))
+
+
+class WorldStep:
+    """The world's continuous part: its job queues, its layer coupling and its compute service.
 
     Parameters
     ----------
     w
-        The world, already advanced to the step's end.
-    jobs
-        The regions' job queues, whose accumulators are drained.
-
-    Returns
-    -------
-    StepFlows
-        Copies of the step's flows; the world's accumulators are zero afterwards.
+        The world it advances.
+    streams
+        The run's named streams (each region's job arrivals draw from its own).
     """
-    capability.update_frontier(w, w.t)
-    out, arrivals = jobs.drain()
-    flows = StepFlows(out, arrivals, w.delivered_to.copy(), w.materials_delivered.copy())
-    w.delivered_to[:] = 0.0
-    w.materials_delivered[:] = 0.0
-    return flows
+
+    def __init__(self, w: World, streams: Streams) -> None:
+        self.world = w
+        scenario = w.scenario
+        mix = scenario.uncertainties.jobs
+        self.jobs = JobFlow(
+            [
+                JobSource(streams.get(f"jobs/{name}"), mix, partial(w.region_demand, r))
+                for r, name in enumerate(w.regions)
+            ],
+            mix.max_active_jobs,
+        )
+        self.coupling = CouplingModel(scenario.uncertainties.coupling)
+        self.window = scenario.recording.service_window_days
+        self.ema_served = np.zeros(w.n_regions)
+        self.ema_requested = np.zeros(w.n_regions)
+        #: Served over requested work of each region, smoothed over ``service_window_days``.
+        self.compute_service = np.ones(w.n_regions)
+        self.refresh()
+
+    def advance(self, t1: float, on_delivery: Callable[[Order], None]) -> None:
+        """Advance from the world's clock to ``t1`` (nothing if it is not later).
+
+        ``on_delivery`` is called for each order filled on the way, in the order filled.
+        """
+        w = self.world
+        t0 = w.t
+        if t1 <= t0:
+            return
+        dt = t1 - t0
+        supply.step_supply(w, t0, t1, on_delivery)
+        capacity = accessible_capacity(w)
+        before = self.jobs.out[:, :2].copy()
+        self.jobs.advance(t0, t1, capacity, w.demand_factor)
+        served, requested = (self.jobs.out[:, :2] - before).T
+        decay = math.exp(-dt / self.window)
+        self.ema_served = self.ema_served * decay + served
+        self.ema_requested = self.ema_requested * decay + requested
+        policy.note_use(w, served, capacity, dt)
+        layers.step_porting(w, dt)
+        layers.step_models(w, dt)
+        talent.step_talent(w, t0, dt, capacity)
+        w.inoperability = self.coupling.step(w.inoperability, w.direct_loss, dt)
+        w.t = t1
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute what follows from the state at the world's clock."""
+        w = self.world
+        t = w.t
+        w.demand = w.demand_at(t) * w.demand_factor
+        w.own_cap = w.own_capacity(t) * w.own_available
+        finish_migrations(w, t)
+        w.cloud_need = np.maximum(0.0, w.demand * (1.0 + w.params.margin) - w.own_cap)
+        cloud.refresh_cloud(w)
+        cloud.lend_capacity(w)
+        ratio = np.where(
+            self.ema_requested > 0, self.ema_served / np.maximum(self.ema_requested, 1e-300), 1.0
+        )
+        self.compute_service = np.clip(ratio, 0.0, 1.0)
+        w.direct_loss = 1.0 - layers.direct_service(w, t, self.compute_service)
+
+    def close(self) -> StepFlows:
+        """Close the world's step at its clock: extend the frontier, hand over the step's flows.
+
+        Returns
+        -------
+        StepFlows
+            Copies of the step's flows; the world's accumulators are zero afterwards.
+        """
+        w = self.world
+        capability.update_frontier(w, w.t)
+        out, arrivals = self.jobs.drain()
+        flows = StepFlows(out, arrivals, w.delivered_to.copy(), w.materials_delivered.copy())
+        w.delivered_to[:] = 0.0
+        w.materials_delivered[:] = 0.0
+        return flows

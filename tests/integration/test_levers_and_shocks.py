@@ -10,8 +10,8 @@ from ecosim import load_scenario, simulate
 from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
 from ecosim.world import layers
+from ecosim.world.build import build_world
 from ecosim.world.shocks import impose_active, make_shock
-from ecosim.world.state import build_world
 from tests.conftest import SMALL
 
 SHORT = "horizon_years=0.6"
@@ -39,7 +39,7 @@ def test_an_announced_control_raises_the_targets_orders_before_it_bites() -> Non
         load_scenario(SMALL, [SHORT, CONTROL.format(extra="")]).scenario, Streams(s.seed)
     )
     for x in (sim, plain):
-        x.env.process(x._steps(None))
+        x.env.process(x._steps(None, None, None))
         for occ in x.occurrences:
             x.env.process(x._shock(occ))
         x.env.run(until=58.0)  # the day before the control starts

@@ -21,9 +21,8 @@ import ecosim
 from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
 from ecosim.experiments.runner import fit_occurrences
-from ecosim.observe.recorder import VARIABLES
+from ecosim.observe.recorder import VARIABLES, Recorder
 from ecosim.observe.replicates import stack_replicates
-from ecosim.world.step import close_step
 from tests import golden
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,12 +110,14 @@ def test_daily_results_are_the_numbers_they_were() -> None:
 def test_the_recorder_changes_nothing_it_watches() -> None:
     s = ecosim.load_scenario(SMALL, ["horizon_years=0.1"]).scenario
     sim = Simulation(s, Streams(s.seed))
+    rec = Recorder(s, sim.world, sim.occurrences)
     sim.env.run(until=20.0)
     sim.sync()
-    flows = close_step(sim.world, sim.jobs)
+    flows = sim.step.close()
     before = copy.deepcopy(sim.world.__dict__)
-    every = sim.recorder.every
-    sim.recorder.observe(every * 2, sim, flows)  # a recording step
+    backlog = sim.jobs.backlog()
+    rec.observe(rec.every * 2, sim.world, sim.jobs, flows)  # a recording step
+    np.testing.assert_array_equal(sim.jobs.backlog(), backlog)
     for key, value in before.items():
         after = sim.world.__dict__[key]
         if isinstance(value, np.ndarray):

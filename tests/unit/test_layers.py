@@ -9,8 +9,9 @@ from ecosim import load_scenario
 from ecosim.core.rng import Streams
 from ecosim.scenario.models import LAYERS
 from ecosim.world import capability, layers, talent
+from ecosim.world.build import build_world
 from ecosim.world.shocks import impose_active, make_shock
-from ecosim.world.state import World, build_world
+from ecosim.world.state import World
 from tests.conftest import SMALL
 
 MODELS, COMPUTE = LAYERS.index("models"), LAYERS.index("compute")

@@ -21,8 +21,9 @@ from ecosim import load_scenario, simulate
 from ecosim.core.rng import Streams
 from ecosim.observe.dataset import write_netcdf
 from ecosim.world import supply
+from ecosim.world.build import build_world
 from ecosim.world.shocks import MaterialsRestrictionShock, impose_active, make_shock
-from ecosim.world.state import World, build_world
+from ecosim.world.state import World
 from tests.conftest import BASELINE, SMALL
 
 TARGETS = ["US", "KR", "TW"]

@@ -31,8 +31,9 @@ from ecosim.api import simulate
 from ecosim.core.rng import Streams
 from ecosim.scenario.loader import load_scenario
 from ecosim.scenario.models import Scenario, ShockBase
+from ecosim.world.build import build_world
 from ecosim.world.shocks import SHOCK_CLASSES, impose_active, make_shock, occurrences
-from ecosim.world.state import World, build_world
+from ecosim.world.state import World
 from tests.conftest import SMALL
 
 #: Day-10 start and 60-day duration: inside the short run, and over before its end.
@@ -138,7 +139,7 @@ TOUCHES: dict[str, set[str]] = {
         "prov_on_order",
         "projects",
     },
-    "cloud_cutoff": {"can_join", "can_stay", "price_factor"},
+    "cloud_cutoff": {"can_join", "can_stay", "price_hike"},
     "fab_disruption": {"chip_disruption"},
     "outage": {"prov_available", "own_available"},
     "demand_surge": {"demand_factor"},

@@ -6,8 +6,8 @@ import numpy as np
 
 from ecosim import load_scenario
 from ecosim.core.rng import Streams
+from ecosim.world.build import build_world
 from ecosim.world.shocks import impose_active, make_shock, occurrences
-from ecosim.world.state import build_world
 from tests.conftest import SMALL
 
 POISSON = (
@@ -88,7 +88,7 @@ def test_cloud_cutoff_grades() -> None:
             ],
         ).scenario.shocks[0]
         impose_active(w, [make_shock(spec)], 0.0)
-        assert (w.can_join[us, aws], w.can_stay[us, aws], w.price_factor[us, aws]) == (
+        assert (w.can_join[us, aws], w.can_stay[us, aws], w.price_hike[us, aws]) == (
             join,
             stay,
             price,

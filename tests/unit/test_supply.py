@@ -8,8 +8,9 @@ import pytest
 from ecosim import load_scenario
 from ecosim.core.rng import Streams
 from ecosim.world import supply
+from ecosim.world.build import build_world
 from ecosim.world.shocks import impose_active, make_shock
-from ecosim.world.state import World, build_world
+from ecosim.world.state import World
 from tests.conftest import BASELINE
 
 

@@ -1,0 +1,218 @@
+"""The initial state of a run's world, built from a validated scenario."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecosim.core.rng import Streams
+from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.scenario.models import (
+    LAYERS,
+    ChipSupplier,
+    CloudProvider,
+    ModelSupplier,
+    Scenario,
+)
+from ecosim.world.capability import update_frontier
+from ecosim.world.state import RegionParams, World, provider_usage, update_shares
+
+
+def build_world(scenario: Scenario, streams: Streams) -> World:
+    """Create the initial state of every region, supplier and customer."""
+    regions = scenario.region_names
+    ridx = {r: i for i, r in enumerate(regions)}
+    providers = [k for k, v in scenario.suppliers.items() if isinstance(v, CloudProvider)]
+    chip = [k for k, v in scenario.suppliers.items() if isinstance(v, ChipSupplier)]
+    chip_sup = [scenario.suppliers[k] for k in chip]
+    assert all(isinstance(c, ChipSupplier) for c in chip_sup)
+    designers = np.array(
+        [i for i, k in enumerate(chip) if scenario.suppliers[k].good == "accelerator"],
+        dtype=np.int64,
+    )
+    n_r, n_p, n_s = len(regions), len(providers), len(chip)
+    w = World(
+        scenario=scenario,
+        streams=streams,
+        regions=regions,
+        providers=providers,
+        chip=chip,
+        designers=designers,
+        params=RegionParams.of(scenario),
+    )
+
+    w.chip_good = np.array([c.good for c in chip_sup], dtype=object)
+    w.chip_home = np.array([ridx[c.home] for c in chip_sup], dtype=np.int64)
+    w.chip_cap0 = np.array([c.capacity_h100e_per_year for c in chip_sup])  # type: ignore[union-attr]
+    w.chip_g0 = np.array([c.growth_per_year for c in chip_sup])  # type: ignore[union-attr]
+    w.chip_cycle = np.array([c.cycle_days for c in chip_sup])  # type: ignore[union-attr]
+    w.chip_disruption = np.zeros(n_s)
+    w.litho_factor = np.ones(n_s)
+    w.materials_factor = np.ones(n_s)
+    w.materials_at_risk = np.full(n_s, np.nan)
+    w.materials_stock = np.zeros(n_s)
+    w.materials_target = np.zeros(n_s)
+    w.materials_refill = np.zeros(n_s)
+    w.materials = np.flatnonzero(w.chip_good == "materials").astype(np.int64)
+    mat_cap = w.chip_cap0[w.materials]
+    # until a restriction names the imposers, stock would be bought as material is: by share
+    w.materials_source = np.repeat(
+        (mat_cap / mat_cap.sum() if mat_cap.sum() > 0 else mat_cap)[:, None], n_r, axis=1
+    )
+    w.materials_delivered = np.zeros((n_r, w.materials.size))
+    w.chip_boost = np.ones(n_s)
+    w.allow = np.ones((n_s, n_r))
+    w.sells = np.ones((len(designers), n_r))
+    for k, d in enumerate(designers):
+        only = chip_sup[int(d)].sells_to  # type: ignore[union-attr]
+        if only:
+            w.sells[k] = 0.0
+            w.sells[k, [ridx[r] for r in only if r in ridx]] = 1.0
+    w.orders = [[] for _ in range(len(designers))]
+    w.backlog = np.zeros(len(designers))
+    w.delivered_to = np.zeros((n_r, len(designers)))
+    w.quota = np.full((n_s, n_r), np.inf)
+    w.quota_used = np.zeros((n_s, n_r))
+    w.throughput = np.zeros(n_s)
+    w.delivered_total = np.zeros(len(designers))
+
+    provs = [scenario.suppliers[k] for k in providers]
+    w.prov_home = np.array([ridx[p.home] for p in provs], dtype=np.int64)
+    w.prov_quality = np.array([p.quality for p in provs])  # type: ignore[union-attr]
+    w.prov_price = np.array([p.price_usd_per_h100e_hour for p in provs])  # type: ignore[union-attr]
+    w.prov_headroom = np.array([p.headroom for p in provs])  # type: ignore[union-attr]
+    w.can_join = np.ones((n_r, n_p), dtype=np.uint8)
+    w.can_stay = np.ones((n_r, n_p), dtype=np.uint8)
+    w.price_hike = np.ones((n_r, n_p))
+    w.prov_available = np.ones(n_p)
+    w.own_available = np.ones(n_r)
+    w.demand_factor = np.ones(n_r)
+    w.transfer_blocked = np.zeros((n_r, n_p), dtype=bool)
+    w.compelled = np.zeros(n_r)
+    w.imposer_cost_rate = np.zeros(n_r)
+    w.control_cost = np.zeros(n_r)
+    w.stockpile = np.array([scenario.regions[r].levers.stockpile_h100e for r in regions])
+    w.alliance = np.zeros((n_r, n_r), dtype=bool)
+    for r, name in enumerate(regions):
+        for partner in scenario.regions[name].levers.alliance:
+            w.alliance[r, ridx[partner]] = True
+    w.borrowed = np.zeros(n_r)
+    w.interop = np.eye(n_r)
+    for r, name in enumerate(regions):
+        for partner, value in scenario.regions[name].levers.interoperability.items():
+            w.interop[r, ridx[partner]] = value
+    _init_sites(w)
+    _init_customers(w)
+    update_shares(w)
+    w.demand = w.demand_at(0.0)
+    w.own_cap = w.own_capacity(0.0)
+    w.cloud_need = np.maximum(0.0, w.demand * (1 + w.params.margin) - w.own_cap)
+    usage = provider_usage(w)
+    w.prov_cap = usage * (1.0 + w.prov_headroom)
+    w.prov_on_order = np.zeros(n_p)
+    w.cloud_cap = np.zeros((n_r, n_p))
+    w.porting_backlog = np.zeros(n_r)
+    w.talent = w.params.staff0.copy()
+    _init_jurisdiction(w)
+    _init_model_sources(w)
+    update_frontier(w, 0.0)
+    w.stack_access = np.ones(n_r)
+    w.api_access = np.ones(n_r)
+    w.inoperability = np.zeros((n_r, len(LAYERS)))
+    w.direct_loss = np.zeros((n_r, len(LAYERS)))
+    w.used_since_review = np.zeros(n_r)
+    w.cap_since_review = np.zeros(n_r)
+    w.pipeline = np.zeros(n_r)
+    return w
+
+
+def _init_jurisdiction(w: World) -> None:
+    residual = w.scenario.uncertainties.capability.sovereign_residual_exposure
+    n_r, n_p = w.n_regions, len(w.providers)
+    w.prov_exposure = np.ones((n_r, n_p))
+    w.prov_present = np.zeros((n_r, n_p), dtype=bool)
+    for p, pid in enumerate(w.providers):
+        spec = w.scenario.suppliers[pid]
+        assert isinstance(spec, CloudProvider)
+        home = int(w.prov_home[p])
+        w.prov_exposure[home, p] = 0.0
+        w.prov_present[home, p] = True
+        for name in spec.present_in:
+            w.prov_present[w.region_index(name), p] = True
+        for name in spec.sovereign_regions:
+            r = w.region_index(name)
+            if r != home:
+                w.prov_exposure[r, p] = residual
+
+
+def _init_model_sources(w: World) -> None:
+    """Best open weights and API each region can use at the start (months behind frontier)."""
+    sources = [v for v in w.scenario.suppliers.values() if isinstance(v, ModelSupplier)]
+    weights = [v.months_behind_frontier for v in sources if v.good == "open_weights"]
+    apis = sorted(
+        (v.months_behind_frontier, w.region_index(v.home)) for v in sources if v.good == "model_api"
+    )
+    big = 1200.0  # no source of that kind: a century behind, never useful
+    w.open_lag = np.full(w.n_regions, min(weights, default=big))
+    w.api_lag = np.full(w.n_regions, apis[0][0] if apis else big)
+    w.api_foreign = np.array([0.0 if apis and apis[0][1] == r else 1.0 for r in range(w.n_regions)])
+    w.open_access = np.ones(w.n_regions)
+
+
+def _init_sites(w: World) -> None:
+    """Split each region's initial own capacity into its largest site and typical sites.
+
+    Ages are spread evenly over the life so the initial stock retires gradually, not at once.
+    """
+    for r, name in enumerate(w.regions):
+        comp = w.scenario.regions[name].compute
+        life = comp.life_years * DAYS_PER_YEAR
+        remaining = comp.own_h100e
+        sizes: list[float] = []
+        if remaining > 0:
+            first = min(comp.largest_site_h100e, remaining) or remaining
+            sizes.append(first)
+            remaining -= first
+        while remaining > 1e-9:
+            size = min(comp.typical_site_h100e, remaining)
+            sizes.append(size)
+            remaining -= size
+        for k, size in enumerate(sizes):
+            # the largest site is the newest; the others are spread over ages [0, life)
+            age = 0.0 if k == 0 else life * ((k - 1) + 0.5) / max(1, len(sizes) - 1)
+            w.add_site(r, size, -age, life - age)
+
+
+def _init_customers(w: World) -> None:
+    """Draw customers' sizes and preferences and place them by the initial shares."""
+    s = w.scenario
+    n_p = len(w.providers)
+    sizes = [s.regions[r].cloud.customers for r in w.regions]
+    n_c = max(sizes)
+    w.cust_provider = np.full((w.n_regions, n_c), -1, dtype=np.int64)
+    w.cust_weight = np.zeros((w.n_regions, n_c))
+    w.cust_pref = np.zeros((w.n_regions, n_c))
+    w.displaced = np.zeros((w.n_regions, n_c), dtype=bool)
+    w.ready_at = np.full((w.n_regions, n_c), np.inf)
+    pidx = {p: i for i, p in enumerate(w.providers)}
+    spread = s.uncertainties.market.pref_spread
+    for r, name in enumerate(w.regions):
+        cloud = s.regions[name].cloud
+        rng = w.streams.get(f"customers/init/{name}")
+        c = cloud.customers
+        # customer sizes: lognormal, so a few large accounts hold much of the workload
+        weight = rng.lognormal(0.0, 1.0, size=c)
+        w.cust_weight[r, :c] = weight / weight.sum()
+        pref = rng.lognormal(-0.5 * spread**2, spread, size=c)
+        w.cust_pref[r, :c] = cloud.sovereignty_pref * pref
+        shares = np.zeros(n_p)
+        for pid, share in cloud.initial_shares.items():
+            shares[pidx[pid]] = share
+        if shares.sum() <= 0:
+            home = np.flatnonzero(w.prov_home == r)
+            shares[home if home.size else np.arange(n_p)] = 1.0
+        shares = shares / shares.sum()
+        # assign by cumulative workload so the initial workload shares match the given ones
+        order = rng.permutation(c)
+        cum = np.cumsum(w.cust_weight[r, order])
+        edges = np.cumsum(shares)
+        w.cust_provider[r, order] = np.minimum(np.searchsorted(edges, cum - 1e-12), n_p - 1)

@@ -1,0 +1,77 @@
+"""Build projects: a region's decision to add own capacity, from order to live site.
+
+A project orders its accelerators when procurement is done; it is finished when construction
+is over and every accelerator it still waits for has arrived (orders an export control cuts
+shrink it). The engine schedules the waiting; this module owns what a project is and does.
+"""
+
+from __future__ import annotations
+
+from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.world import supply
+from ecosim.world.policy import BuildDecision
+from ecosim.world.state import Order, Project, World
+
+
+def start(w: World, decision: BuildDecision, decided: float, now: float, delay: float) -> int:
+    """Open a project decided at ``decided`` whose procurement ends ``now``; order its chips.
+
+    Parameters
+    ----------
+    w
+        The world.
+    decision
+        How much the region builds and how long construction takes.
+    decided
+        Day of the decision, when construction starts.
+    now
+        Day the accelerators are ordered (after the procurement ``delay``).
+    delay
+        Procurement delay in days between the decision and the order.
+
+    Returns
+    -------
+    int
+        The project's index in ``w.projects``.
+    """
+    r = decision.region
+    index = len(w.projects)
+    project = Project(r, decision.quantity, decided, decided + delay + decision.lead_time_days)
+    w.projects.append(project)
+    orders = supply.place_order(w, "region", r, r, decision.quantity, now, index)
+    # what no designer open to the region can supply is not ordered: the project shrinks
+    project.quantity = sum(o.quantity for o in orders)
+    return index
+
+
+def is_supplied(w: World, index: int) -> bool:
+    """Whether every accelerator project ``index`` still waits for has arrived."""
+    # re-routed orders keep the project's total (or shrink it), so count quantity
+    project = w.projects[index]
+    return project.delivered >= project.quantity * (1.0 - 1e-9)
+
+
+def receive(w: World, order: Order) -> int:
+    """Take delivery of a filled order: a provider's fleet grows, or a project's chips arrive.
+
+    Returns
+    -------
+    int
+        The project the order was for, or ``-1`` for a provider's order.
+    """
+    if order.buyer_kind == "provider":
+        w.prov_cap[order.buyer] += order.quantity
+        w.prov_on_order[order.buyer] = max(0.0, w.prov_on_order[order.buyer] - order.quantity)
+        return -1
+    w.projects[order.project].delivered += order.quantity
+    return order.project
+
+
+def finish(w: World, index: int, now: float) -> None:
+    """Bring project ``index`` live at ``now`` with what was delivered, for the site's life."""
+    project = w.projects[index]
+    r = project.region
+    if project.delivered > 0:
+        life = w.scenario.regions[w.regions[r]].compute.life_years * DAYS_PER_YEAR
+        w.add_site(r, project.delivered, now, now + life)
+    project.finished = True
