@@ -28,7 +28,7 @@ from ecosim.world import cloud, levers, policy, programmes, projects, stockpile
 from ecosim.world.build import build_world
 from ecosim.world.jobs import JobFlow
 from ecosim.world.shocks import Occurrence, ShockType, impose_active, make_shock, occurrences
-from ecosim.world.state import Order, World
+from ecosim.world.state import World
 from ecosim.world.step import StepFlows, WorldStep
 
 Progress = Callable[[float], None]
@@ -88,16 +88,11 @@ class Simulation:
 
     def sync(self) -> None:
         """Advance the continuous parts of the world from its clock to ``env.now``."""
-        self.step.advance(float(self.env.now), self._delivered)
+        self.step.advance(float(self.env.now), self._check_project)
 
     def refresh(self) -> None:
         """Recompute what follows from the state at the current time."""
         self.step.refresh()
-
-    def _delivered(self, order: Order) -> None:
-        index = projects.receive(self.world, order)
-        if index >= 0:
-            self._check_project(index)
 
     def _check_project(self, index: int) -> None:
         if projects.is_supplied(self.world, index):

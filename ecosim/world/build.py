@@ -14,7 +14,8 @@ from ecosim.scenario.models import (
     Scenario,
 )
 from ecosim.world.capability import update_frontier
-from ecosim.world.state import RegionParams, World, provider_usage, update_shares
+from ecosim.world.cloud import provider_usage, update_shares
+from ecosim.world.state import RegionParams, World
 
 
 def build_world(scenario: Scenario, streams: Streams) -> World:

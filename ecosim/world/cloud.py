@@ -10,15 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.clock import DAYS_PER_YEAR
-from ecosim.kernels.market import choose_providers, hhi
+from ecosim.kernels.market import choose_providers, hhi, market_shares
 from ecosim.world.growth import growth_rate
-from ecosim.world.state import (
-    World,
-    demand_by_provider,
-    provider_usage,
-    update_shares,
-)
-from ecosim.world.supply import place_order
+from ecosim.world.state import Order, World
+from ecosim.world.supply import order_for_provider
 
 
 def prices(w: World) -> np.ndarray:
@@ -117,8 +112,12 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     target = usage * np.exp(g * (horizon + interval) / DAYS_PER_YEAR) * (1.0 + w.prov_headroom)
     need = target - w.prov_cap - w.prov_on_order
     for p in np.flatnonzero(need > 0):
-        orders = place_order(w, "provider", int(p), int(w.prov_home[p]), float(need[p]), t)
-        w.prov_on_order[p] += sum(o.quantity for o in orders)
+        order_for_provider(w, int(p), float(need[p]), t)
+
+
+def receive(w: World, order: Order) -> None:
+    """A provider's order is delivered: its fleet grows."""
+    w.prov_cap[order.buyer] += order.quantity
 
 
 def lend_capacity(w: World) -> None:
@@ -135,3 +134,38 @@ def lend_capacity(w: World) -> None:
     share = w.scenario.uncertainties.levers.alliance_share
     offer = (w.alliance * w.interop * share) @ spare
     w.borrowed = np.minimum(deficit, offer)
+
+
+def update_shares(w: World) -> None:
+    """Recompute workload shares after customers moved or finished migrating."""
+    n_p = len(w.providers)
+    w.shares = np.asarray(market_shares(w.cust_provider, w.cust_weight, n_p))
+    # customers still migrating are contracted but not served yet
+    serving = np.where(w.displaced, -1, w.cust_provider)
+    w.served_shares = np.asarray(market_shares(serving, w.cust_weight, n_p))
+    total = np.maximum(w.cust_weight.sum(axis=1), 1e-300)
+    w.displaced_share = (w.cust_weight * w.displaced).sum(axis=1) / total
+    waiting = w.ready_at[w.displaced]
+    w.next_ready = (
+        float(waiting[np.isfinite(waiting)].min()) if np.isfinite(waiting).any() else np.inf
+    )
+
+
+def finish_migrations(w: World, t: float) -> None:
+    """Customers whose migration is over are served by their new provider from ``t``."""
+    if t < w.next_ready:
+        return
+    done = w.displaced & (w.ready_at <= t)
+    w.displaced &= ~done
+    w.ready_at[done] = np.inf
+    update_shares(w)
+
+
+def demand_by_provider(w: World) -> np.ndarray:
+    """H100e each region's customers ask of each provider (R, P), before rationing."""
+    return np.asarray(w.served_shares[:, : len(w.providers)] * w.cloud_need[:, None])
+
+
+def provider_usage(w: World) -> np.ndarray:
+    """H100e contracted at each provider, including customers still migrating to it."""
+    return np.asarray((w.shares[:, : len(w.providers)] * w.cloud_need[:, None]).sum(axis=0))

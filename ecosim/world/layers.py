@@ -170,3 +170,8 @@ def exposure(w: World) -> np.ndarray:
         on_foreign / np.maximum(1.0 - w.shares[:, -1], 1e-300), 1.0
     )
     return np.clip(out, 0.0, 1.0)
+
+
+def require_porting(w: World, r: int, share: float) -> None:
+    """At least a ``share`` of region ``r``'s workload must now be ported to another stack."""
+    w.porting_backlog[r] = max(w.porting_backlog[r], share)

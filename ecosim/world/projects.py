@@ -51,20 +51,14 @@ def is_supplied(w: World, index: int) -> bool:
     return project.delivered >= project.quantity * (1.0 - 1e-9)
 
 
-def receive(w: World, order: Order) -> int:
-    """Take delivery of a filled order: a provider's fleet grows, or a project's chips arrive.
-
-    Returns
-    -------
-    int
-        The project the order was for, or ``-1`` for a provider's order.
-    """
-    if order.buyer_kind == "provider":
-        w.prov_cap[order.buyer] += order.quantity
-        w.prov_on_order[order.buyer] = max(0.0, w.prov_on_order[order.buyer] - order.quantity)
-        return -1
+def receive(w: World, order: Order) -> None:
+    """A project's order is delivered: its chips arrive."""
     w.projects[order.project].delivered += order.quantity
-    return order.project
+
+
+def shrink(w: World, index: int, lost: float) -> None:
+    """Project ``index`` will get ``lost`` H100e fewer: no designer open to it can make them."""
+    w.projects[index].quantity -= lost
 
 
 def finish(w: World, index: int, now: float) -> None:

@@ -43,8 +43,9 @@ from ecosim.scenario.models import (
     StackSupplier,
     TalentDrain,
 )
+from ecosim.world import layers, projects, talent
 from ecosim.world.state import World
-from ecosim.world.supply import reroute_blocked
+from ecosim.world.supply import reroute_blocked, stock_materials
 
 
 @dataclass(frozen=True)
@@ -226,12 +227,13 @@ class ExportControlShock(ShockType):
             w.imposer_cost_rate[r] = max(w.imposer_cost_rate[r], spec.imposer_cost_usd_per_h100e)
 
     def on_start(self, w: World, t: float) -> None:
-        reroute_blocked(w, t)
+        for index, lost in reroute_blocked(w, t):
+            projects.shrink(w, index, lost)
         spec = self.spec
         assert isinstance(spec, ExportControl)
         for k in range(w.n_regions):
             if w.stack_access[k] == 0.0:
-                w.porting_backlog[k] = max(w.porting_backlog[k], 1.0 - w.params.open_stack[k])
+                layers.require_porting(w, k, 1.0 - w.params.open_stack[k])
 
 
 class CloudCutoffShock(ShockType):
@@ -384,7 +386,7 @@ class MaterialsRestrictionShock(ShockType):
         self.announced = True
         held = spec.buffer_days * max(0.0, 1.0 - window / spec.announce_days)
         fabs = self._fabs(w)
-        w.materials_stock[fabs] = np.maximum(w.materials_stock[fabs], held)
+        stock_materials(w, fabs, held, at_least=True)
 
     def on_start(self, w: World, t: float) -> None:
         spec = self.spec
@@ -396,7 +398,7 @@ class MaterialsRestrictionShock(ShockType):
         if not self.announced:
             # unannounced: the part of the buffer the fabs did not keep yet is taken as held;
             # a fab still refilling from an earlier restriction has only what it has
-            w.materials_stock[fabs] += np.maximum(spec.buffer_days - before, 0.0)
+            stock_materials(w, fabs, np.maximum(spec.buffer_days - before, 0.0), at_least=False)
 
     def _sources(self, w: World) -> np.ndarray:
         """Indices into ``chip`` of the imposers' materials suppliers."""
@@ -451,7 +453,7 @@ class LicenceChangeShock(ShockType):
         for r in self._regions(w, spec.regions):
             if w.scenario.regions[w.regions[r]].software.proprietary_stack in spec.stacks:
                 need = spec.affected_share * (1.0 - w.params.open_stack[r])
-                w.porting_backlog[r] = max(w.porting_backlog[r], need)
+                layers.require_porting(w, r, need)
 
 
 class ModelAccessCutoffShock(ShockType):
@@ -520,12 +522,9 @@ class TalentDrainShock(ShockType):
         spec = self.spec
         assert isinstance(spec, TalentDrain)
         for r in self._regions(w, spec.regions):
-            moved = w.talent[r] * spec.share
-            w.talent[r] -= moved
             others = [k for k in range(w.n_regions) if k != r]
-            if others:
-                best = max(others, key=lambda k: w.params.pay_index[k])
-                w.talent[best] += moved
+            best = max(others, key=lambda k: w.params.pay_index[k]) if others else None
+            talent.move(w, r, best, spec.share)
 
 
 SHOCK_CLASSES: dict[str, type[ShockType]] = {

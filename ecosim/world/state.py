@@ -7,13 +7,12 @@ Everything a process changes lives here; the modules beside this one hold the dy
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from ecosim.core.clock import DAYS_PER_YEAR
 from ecosim.core.rng import Streams
-from ecosim.kernels.market import market_shares
 from ecosim.scenario.models import (
     LAYERS,
     Scenario,
@@ -127,132 +126,246 @@ class RegionParams:
         )
 
 
+def owned(owner: str) -> dict[str, str]:
+    """Field metadata naming the module of ``ecosim.world`` that alone may write the field.
+
+    ``build`` marks what only the initial build sets; ``state`` what :class:`World`'s own
+    methods change. ``tests/unit/test_state_owners.py`` holds every write to its owner.
+    """
+    return {"owner": owner}
+
+
+def owner_of(name: str) -> str:
+    """The module of ``ecosim.world`` that owns :class:`World` field ``name``."""
+    return str(next(f for f in fields(World) if f.name == name).metadata["owner"])
+
+
 @dataclass
 class World:
-    """All mutable state of one run."""
+    """All mutable state of one run, each field with the one module that may write it.
 
-    scenario: Scenario
-    streams: Streams
-    regions: list[str]
-    providers: list[str]
-    chip: list[str]
-    designers: np.ndarray  # indices into chip of accelerator suppliers
-    params: RegionParams
-    t: float = 0.0
+    Owners, by part: the chip supply chain (``supply``), the cloud market (``cloud``), the
+    effects shocks impose (``shocks``), build projects (``projects``), own sites (``state``),
+    the stockpile (``stockpile``), talent (``talent``), the frontier (``capability``), porting
+    and open models (``layers``), build-or-buy reviews (``policy``), the levers' arrays
+    (``levers``), and what follows from the state at each step (``step``).
+    """
+
+    scenario: Scenario = field(metadata=owned("build"))
+    streams: Streams = field(metadata=owned("build"))
+    regions: list[str] = field(metadata=owned("build"))
+    providers: list[str] = field(metadata=owned("build"))
+    chip: list[str] = field(metadata=owned("build"))
+    # designers: indices into chip of accelerator suppliers
+    designers: np.ndarray = field(metadata=owned("build"))
+    params: RegionParams = field(metadata=owned("levers"))
+    t: float = field(default=0.0, metadata=owned("step"))
     # --- chip supply chain (s over chip suppliers)
-    chip_good: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
-    chip_home: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    chip_cap0: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    chip_g0: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    chip_cycle: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    chip_disruption: np.ndarray = field(default_factory=lambda: np.zeros(0))  # share lost
-    litho_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # fab health
+    chip_good: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=object), metadata=owned("build")
+    )
+    chip_home: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64), metadata=owned("build")
+    )
+    chip_cap0: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
+    chip_g0: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
+    chip_cycle: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
+    # chip_disruption: share lost
+    chip_disruption: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
+    )
+    # litho_factor: fab health
+    litho_factor: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
     # share h of its full use of restricted material a wafer fab has over the step: what it
     # may still get plus what its stock covers (1 elsewhere)
-    materials_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    materials_factor: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("supply")
+    )
     # share d of a fab's output that needs the restricted material: the largest
     # output_share_at_risk of the restrictions targeting it; NaN where none does, and then
     # all of it, so a shortfall from any other cause (an export control) cuts output as before
-    materials_at_risk: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    materials_at_risk: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
+    )
     # restricted material a wafer fab holds in store, in days of its full use (d)
-    materials_stock: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    materials_stock: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("supply")
+    )
     # the stock a fab keeps once a restriction taught it to (d); it refills toward it
-    materials_target: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    materials_target: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
+    )
     # pace at which a fab buys stock while it can buy freely (days of stock per day)
-    materials_refill: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    materials_refill: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
+    )
     # materials[m]: index into chip of the m-th materials supplier
-    materials: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    materials: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64), metadata=owned("build")
+    )
     # materials_source[m, k]: share of stock bought by fabs homed in region k from supplier m
-    materials_source: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    materials_source: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0)), metadata=owned("shocks")
+    )
     # H100e of wafers' worth of material delivered to fabs homed in each region, per materials
     # supplier, since the last record
-    materials_delivered: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    chip_boost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # targets' response
+    materials_delivered: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0)), metadata=owned("supply")
+    )
+    # chip_boost: targets' response
+    chip_boost: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
-    allow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    allow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("shocks"))
     # sells[k, r]: 1 where designer k sells to buyers homed in region r at all (``sells_to``)
-    sells: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    sells: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("build"))
     # the fitted region-by-designer split and the (demand, output) state it was fitted for
-    split_cache: tuple[bytes, np.ndarray] | None = None
-    orders: list[list[Order]] = field(default_factory=list)  # per designer, FIFO
-    backlog: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer, H100e
+    split_cache: tuple[bytes, np.ndarray] | None = field(default=None, metadata=owned("supply"))
+    # orders: per designer, FIFO
+    orders: list[list[Order]] = field(default_factory=list, metadata=owned("supply"))
+    # backlog: per designer, H100e
+    backlog: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
     # H100e delivered to buyers homed in each region, per designer, since the last record
-    delivered_to: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    delivered_to: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0)), metadata=owned("supply")
+    )
     # yearly caps on what a supplier may sell to buyers homed in a region (export quotas)
-    quota: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    quota_used: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    quota_year: int = -1
-    throughput: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per chip supplier
-    delivered_total: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per designer
+    quota: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("shocks"))
+    quota_used: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0)), metadata=owned("supply")
+    )
+    quota_year: int = field(default=-1, metadata=owned("supply"))
+    # throughput: per chip supplier
+    throughput: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
+    # delivered_total: per designer
+    delivered_total: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("supply")
+    )
     # --- own compute, by site (arrays, grown by add_site)
-    site_region: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    site_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    site_built: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    site_retire: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    projects: list[Project] = field(default_factory=list)
+    site_region: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64), metadata=owned("state")
+    )
+    site_cap: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("state"))
+    site_built: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("state"))
+    site_retire: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("state"))
+    projects: list[Project] = field(default_factory=list, metadata=owned("projects"))
     # --- cloud
-    prov_home: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    prov_quality: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    prov_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    prov_headroom: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    prov_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e installed
-    prov_on_order: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    prov_available: np.ndarray = field(default_factory=lambda: np.zeros(0))  # outages
-    can_join: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))
-    can_stay: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.uint8))
+    prov_home: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64), metadata=owned("build")
+    )
+    prov_quality: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
+    prov_price: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
+    prov_headroom: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
+    # prov_cap: H100e installed
+    prov_cap: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("cloud"))
+    prov_on_order: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
+    # prov_available: outages
+    prov_available: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
+    )
+    can_join: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.uint8), metadata=owned("shocks")
+    )
+    can_stay: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.uint8), metadata=owned("shocks")
+    )
     # price_hike[r, p]: multiplier on provider p's price in region r from price-hike shocks
-    price_hike: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    cust_provider: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
-    cust_weight: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    cust_pref: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    displaced: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    price_hike: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0)), metadata=owned("shocks")
+    )
+    cust_provider: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.int64), metadata=owned("cloud")
+    )
+    cust_weight: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0)), metadata=owned("build")
+    )
+    cust_pref: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("build"))
+    displaced: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=bool), metadata=owned("cloud")
+    )
     # workload shares (R, P+1; last column the outside option) and displaced share (R,),
     # updated whenever customers move
-    shares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    served_shares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    displaced_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    shares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("cloud"))
+    served_shares: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0)), metadata=owned("cloud")
+    )
+    displaced_share: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("cloud")
+    )
     # a displaced customer that found a new provider is served from this day (inf: not yet)
-    ready_at: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    next_ready: float = np.inf
-    interop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    ready_at: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("cloud"))
+    next_ready: float = field(default=np.inf, metadata=owned("cloud"))
+    interop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("build"))
     # --- shock effects per region
-    own_available: np.ndarray = field(default_factory=lambda: np.zeros(0))  # outages
-    demand_factor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # surges
-    transfer_blocked: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
-    compelled: np.ndarray = field(default_factory=lambda: np.zeros(0))  # share of data reached
-    imposer_cost_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))  # USD/H100e
-    control_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # USD, cumulative
+    # own_available: outages
+    own_available: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
+    # demand_factor: surges
+    demand_factor: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
+    transfer_blocked: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=bool), metadata=owned("shocks")
+    )
+    # compelled: share of data reached
+    compelled: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
+    # imposer_cost_rate: USD/H100e
+    imposer_cost_rate: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
+    )
+    # control_cost: USD, cumulative
+    control_cost: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
     # --- levers' state
-    stockpile: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e in store
-    alliance: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
-    borrowed: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e from partners
+    # stockpile: H100e in store
+    stockpile: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("stockpile"))
+    alliance: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=bool), metadata=owned("build")
+    )
+    # borrowed: H100e from partners
+    borrowed: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("cloud"))
     # --- derived each refresh (per region)
-    demand: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    own_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    cloud_need: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    cloud_cap: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, P) delivered
+    demand: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("step"))
+    own_cap: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("step"))
+    cloud_need: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("step"))
+    # cloud_cap: (R, P) delivered
+    cloud_cap: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("cloud"))
     # --- providers' jurisdiction: exposure[r, p] to foreign compulsion, presence[r, p] in region
-    prov_exposure: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    prov_present: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    prov_exposure: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0)), metadata=owned("build")
+    )
+    prov_present: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=bool), metadata=owned("build")
+    )
     # --- layers
-    talent: np.ndarray = field(default_factory=lambda: np.zeros(0))  # FTE
-    frontier_t: list[float] = field(default_factory=list)  # history of the frontier run
-    frontier_flop: list[float] = field(default_factory=list)
-    open_lag: np.ndarray = field(default_factory=lambda: np.zeros(0))  # months behind frontier
-    open_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    api_lag: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    api_foreign: np.ndarray = field(default_factory=lambda: np.zeros(0))  # 1: best API abroad
-    own_lag: np.ndarray = field(default_factory=lambda: np.zeros(0))  # frontier lag, daily
-    porting_backlog: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    stack_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    api_access: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    inoperability: np.ndarray = field(default_factory=lambda: np.zeros((0, len(LAYERS))))
-    direct_loss: np.ndarray = field(default_factory=lambda: np.zeros((0, len(LAYERS))))
+    # talent: FTE
+    talent: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("talent"))
+    # frontier_t: history of the frontier run
+    frontier_t: list[float] = field(default_factory=list, metadata=owned("capability"))
+    frontier_flop: list[float] = field(default_factory=list, metadata=owned("capability"))
+    # open_lag: months behind frontier
+    open_lag: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("layers"))
+    open_access: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
+    api_lag: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
+    # api_foreign: 1: best API abroad
+    api_foreign: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
+    # own_lag: frontier lag, daily
+    own_lag: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("capability"))
+    porting_backlog: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("layers")
+    )
+    stack_access: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
+    api_access: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
+    inoperability: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, len(LAYERS))), metadata=owned("step")
+    )
+    direct_loss: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, len(LAYERS))), metadata=owned("step")
+    )
     # --- build-or-buy reviews (policy): work served and capacity offered since each region's
     # last review (H100e d), and builds decided but not yet live (H100e)
-    used_since_review: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    cap_since_review: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    pipeline: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    used_since_review: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("policy")
+    )
+    cap_since_review: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), metadata=owned("policy")
+    )
+    pipeline: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("policy"))
 
     @property
     def n_regions(self) -> int:
@@ -324,38 +437,3 @@ class World:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""
         reg, cap = self.live_sites(t)
         return np.bincount(reg, weights=cap, minlength=self.n_regions).astype(np.float64)
-
-
-def update_shares(w: World) -> None:
-    """Recompute workload shares after customers moved or finished migrating."""
-    n_p = len(w.providers)
-    w.shares = np.asarray(market_shares(w.cust_provider, w.cust_weight, n_p))
-    # customers still migrating are contracted but not served yet
-    serving = np.where(w.displaced, -1, w.cust_provider)
-    w.served_shares = np.asarray(market_shares(serving, w.cust_weight, n_p))
-    total = np.maximum(w.cust_weight.sum(axis=1), 1e-300)
-    w.displaced_share = (w.cust_weight * w.displaced).sum(axis=1) / total
-    waiting = w.ready_at[w.displaced]
-    w.next_ready = (
-        float(waiting[np.isfinite(waiting)].min()) if np.isfinite(waiting).any() else np.inf
-    )
-
-
-def finish_migrations(w: World, t: float) -> None:
-    """Customers whose migration is over are served by their new provider from ``t``."""
-    if t < w.next_ready:
-        return
-    done = w.displaced & (w.ready_at <= t)
-    w.displaced &= ~done
-    w.ready_at[done] = np.inf
-    update_shares(w)
-
-
-def demand_by_provider(w: World) -> np.ndarray:
-    """H100e each region's customers ask of each provider (R, P), before rationing."""
-    return np.asarray(w.served_shares[:, : len(w.providers)] * w.cloud_need[:, None])
-
-
-def provider_usage(w: World) -> np.ndarray:
-    """H100e contracted at each provider, including customers still migrating to it."""
-    return np.asarray((w.shares[:, : len(w.providers)] * w.cloud_need[:, None]).sum(axis=0))

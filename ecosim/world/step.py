@@ -21,10 +21,11 @@ from functools import partial
 import numpy as np
 
 from ecosim.core.rng import Streams
-from ecosim.world import capability, cloud, layers, policy, supply, talent
+from ecosim.world import capability, cloud, layers, policy, projects, supply, talent
+from ecosim.world.cloud import finish_migrations
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
-from ecosim.world.state import Order, World, finish_migrations
+from ecosim.world.state import Order, World
 
 
 @dataclass(frozen=True)
@@ -88,17 +89,26 @@ class WorldStep:
         self.compute_service = np.ones(w.n_regions)
         self.refresh()
 
-    def advance(self, t1: float, on_delivery: Callable[[Order], None]) -> None:
+    def advance(self, t1: float, on_supplied: Callable[[int], None]) -> None:
         """Advance from the world's clock to ``t1`` (nothing if it is not later).
 
-        ``on_delivery`` is called for each order filled on the way, in the order filled.
+        ``on_supplied`` is called with the project of each project order filled on the way,
+        in the order filled.
         """
         w = self.world
         t0 = w.t
         if t1 <= t0:
             return
         dt = t1 - t0
-        supply.step_supply(w, t0, t1, on_delivery)
+
+        def delivered(order: Order) -> None:
+            if order.buyer_kind == "provider":
+                cloud.receive(w, order)
+            else:
+                projects.receive(w, order)
+                on_supplied(order.project)
+
+        supply.step_supply(w, t0, t1, delivered)
         capacity = accessible_capacity(w)
         before = self.jobs.out[:, :2].copy()
         self.jobs.advance(t0, t1, capacity, w.demand_factor)
@@ -141,7 +151,5 @@ class WorldStep:
         w = self.world
         capability.update_frontier(w, w.t)
         out, arrivals = self.jobs.drain()
-        flows = StepFlows(out, arrivals, w.delivered_to.copy(), w.materials_delivered.copy())
-        w.delivered_to[:] = 0.0
-        w.materials_delivered[:] = 0.0
-        return flows
+        deliveries, materials = supply.hand_over(w)
+        return StepFlows(out, arrivals, deliveries, materials)

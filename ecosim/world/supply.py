@@ -84,6 +84,9 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
             w.delivered_to[home, k] += take
             if order.remaining <= 1e-9 * max(order.quantity, 1.0):
                 queue.pop(i)
+                if order.buyer_kind == "provider":
+                    p = order.buyer
+                    w.prov_on_order[p] = max(0.0, w.prov_on_order[p] - order.quantity)
                 on_delivery(order)
     w.delivered_total += produced
     rate = produced / dt
@@ -293,11 +296,49 @@ def _charge_imposers(
     np.add.at(w.control_cost, homes, lost * w.imposer_cost_rate[homes])
 
 
-def reroute_blocked(w: World, t: float) -> list[Order]:
+def order_for_provider(w: World, p: int, quantity: float, t: float) -> list[Order]:
+    """Provider ``p`` orders ``quantity`` H100e at ``t``; it counts them as on order."""
+    orders = place_order(w, "provider", p, int(w.prov_home[p]), quantity, t)
+    w.prov_on_order[p] += sum(o.quantity for o in orders)
+    return orders
+
+
+def hand_over(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """What was delivered since the last hand-over, and reset the counts.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Accelerators delivered to buyers homed in each region per designer (region,
+        designer), and materials delivered to wafer fabs homed in each region per materials
+        supplier (region, material), both in H100e.
+    """
+    out = w.delivered_to.copy(), w.materials_delivered.copy()
+    w.delivered_to[:] = 0.0
+    w.materials_delivered[:] = 0.0
+    return out
+
+
+def stock_materials(w: World, fabs: np.ndarray, days: np.ndarray | float, at_least: bool) -> None:
+    """Fill the stock of restricted material of ``fabs``: up to ``days`` of use when
+    ``at_least``, else by ``days`` more."""
+    if at_least:
+        w.materials_stock[fabs] = np.maximum(w.materials_stock[fabs], days)
+    else:
+        w.materials_stock[fabs] += days
+
+
+def reroute_blocked(w: World, t: float) -> list[tuple[int, float]]:
     """Cancel the blocked share of queued orders and place it where the buyer may buy.
 
     Called when a control starts: a blocked buyer's orders at a designer keep only the
     compliant share; the rest goes to designers still open to it (substitution).
+
+    Returns
+    -------
+    list of (int, float)
+        Projects that will get less, and by how much (H100e): what no designer open to their
+        region can make. The caller shrinks them (:func:`ecosim.world.projects.shrink`).
     """
     cut_orders: list[tuple[Order, int, float]] = []
     for k in range(w.designers.size):
@@ -318,18 +359,17 @@ def reroute_blocked(w: World, t: float) -> list[Order]:
             cut_orders.append((order, home, cut))
         w.orders[k] = kept
     # placed after every queue is rebuilt, so a new order is never cut again in this pass
-    moved: list[Order] = []
+    shrunk: list[tuple[int, float]] = []
     for order, home, cut in cut_orders:
         new = place_order(w, order.buyer_kind, order.buyer, home, cut, t, order.project, True)
-        moved.extend(new)
         lost = cut - sum(o.quantity for o in new)
         if lost > 0:
             # nowhere open to this buyer: the order shrinks (a project delivers less)
             if order.buyer_kind == "provider":
                 w.prov_on_order[order.buyer] = max(0.0, w.prov_on_order[order.buyer] - lost)
             elif order.project >= 0:
-                w.projects[order.project].quantity -= lost
-    return moved
+                shrunk.append((order.project, lost))
+    return shrunk
 
 
 def _buyer_home(w: World, order: Order) -> int:

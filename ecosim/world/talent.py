@@ -72,3 +72,11 @@ def sufficiency(w: World) -> np.ndarray:
     ops, models = staff_needed(w)
     need = ops + models
     return np.asarray(np.where(need > 0, np.minimum(1.0, w.talent / np.maximum(need, 1e-9)), 1.0))
+
+
+def move(w: World, r: int, to: int | None, share: float) -> None:
+    """A share of region ``r``'s specialists leave at once, for region ``to`` (or the world)."""
+    moved = w.talent[r] * share
+    w.talent[r] -= moved
+    if to is not None:
+        w.talent[to] += moved
