@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Callable, Generator
 from typing import Any
 
+import numpy as np
 import simpy
 
 from ecosim.core.clock import date_to_day, step_grid
@@ -165,9 +166,9 @@ class Simulation:
         index = projects.start(w, decision, decided, float(self.env.now), delay)
         supplied = self.env.event()
         self.project_events[index] = supplied
-        if w.projects[index].quantity == 0 and projects.is_supplied(w, index):
+        if w.projects.quantity[index] == 0:
             supplied.succeed()
-        remaining = max(0.0, w.projects[index].construction_done - self.env.now)
+        remaining = max(0.0, float(w.projects.construction_done[index]) - self.env.now)
         yield self.env.all_of([self.env.timeout(remaining), supplied])
         self.sync()
         projects.finish(w, index, float(self.env.now))
@@ -204,9 +205,8 @@ class Simulation:
             if first:
                 shock.on_start(w, float(self.env.now))
                 # a shock may cut orders: projects left waiting for nothing are supplied
-                for index, project in enumerate(w.projects):
-                    if not project.finished:
-                        self._check_project(index)
+                for index in np.flatnonzero(~w.projects.finished):
+                    self._check_project(int(index))
                 first = False
             self.refresh()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.world import supply
 from ecosim.world.policy import BuildDecision
-from ecosim.world.state import Order, Project, World
+from ecosim.world.state import Order, World
 
 
 def start(w: World, decision: BuildDecision, decided: float, now: float, delay: float) -> int:
@@ -35,37 +35,38 @@ def start(w: World, decision: BuildDecision, decided: float, now: float, delay: 
         The project's index in ``w.projects``.
     """
     r = decision.region
-    index = len(w.projects)
-    project = Project(r, decision.quantity, decided, decided + delay + decision.lead_time_days)
-    w.projects.append(project)
+    book = w.projects
+    done = decided + delay + decision.lead_time_days
+    index = book.open(r, decision.quantity, decided, done)
     orders = supply.place_order(w, "region", r, r, decision.quantity, now, index)
     # what no designer open to the region can supply is not ordered: the project shrinks
-    project.quantity = sum(o.quantity for o in orders)
+    book.quantity[index] = sum(o.quantity for o in orders)
     return index
 
 
 def is_supplied(w: World, index: int) -> bool:
     """Whether every accelerator project ``index`` still waits for has arrived."""
     # re-routed orders keep the project's total (or shrink it), so count quantity
-    project = w.projects[index]
-    return project.delivered >= project.quantity * (1.0 - 1e-9)
+    book = w.projects
+    return bool(book.delivered[index] >= book.quantity[index] * (1.0 - 1e-9))
 
 
 def receive(w: World, order: Order) -> None:
     """A project's order is delivered: its chips arrive."""
-    w.projects[order.project].delivered += order.quantity
+    w.projects.delivered[order.project] += order.quantity
 
 
 def shrink(w: World, index: int, lost: float) -> None:
     """Project ``index`` will get ``lost`` H100e fewer: no designer open to it can make them."""
-    w.projects[index].quantity -= lost
+    w.projects.quantity[index] -= lost
 
 
 def finish(w: World, index: int, now: float) -> None:
     """Bring project ``index`` live at ``now`` with what was delivered, for the site's life."""
-    project = w.projects[index]
-    r = project.region
-    if project.delivered > 0:
+    book = w.projects
+    r = int(book.region[index])
+    delivered = float(book.delivered[index])
+    if delivered > 0:
         life = w.scenario.regions[w.regions[r]].compute.life_years * DAYS_PER_YEAR
-        w.add_site(r, project.delivered, now, now + life)
-    project.finished = True
+        w.add_site(r, delivered, now, now + life)
+    book.finished[index] = True

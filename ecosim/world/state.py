@@ -33,16 +33,51 @@ class Order:
     project: int = -1  # build project waiting for it, or -1
 
 
-@dataclass
-class Project:
-    """A region's build project: done when construction is over and accelerators are in."""
+#: The arrays of a :class:`ProjectBook`, each one entry per project.
+PROJECT_ARRAYS: tuple[str, ...] = (
+    "region",
+    "quantity",
+    "decided",
+    "construction_done",
+    "delivered",
+    "finished",
+)
 
-    region: int
-    quantity: float
-    decided: float
-    construction_done: float
-    delivered: float = 0.0
-    finished: bool = False
+
+@dataclass(eq=False)
+class ProjectBook:
+    """Regions' build projects as arrays, one entry per project in the order opened.
+
+    A project is done when construction is over (``construction_done``, day) and the
+    accelerators it still waits for (``quantity``, H100e) are in (``delivered``).
+    """
+
+    region: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    quantity: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    decided: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    construction_done: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    delivered: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    finished: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __len__(self) -> int:
+        return int(self.region.size)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ProjectBook):
+            return NotImplemented
+        return all(
+            np.array_equal(getattr(self, name), getattr(other, name)) for name in PROJECT_ARRAYS
+        )
+
+    def open(self, region: int, quantity: float, decided: float, construction_done: float) -> int:
+        """Add a project; its index."""
+        self.region = np.append(self.region, np.int64(region))
+        self.quantity = np.append(self.quantity, float(quantity))
+        self.decided = np.append(self.decided, float(decided))
+        self.construction_done = np.append(self.construction_done, float(construction_done))
+        self.delivered = np.append(self.delivered, 0.0)
+        self.finished = np.append(self.finished, False)
+        return len(self) - 1
 
 
 @dataclass
@@ -247,7 +282,7 @@ class World:
     site_cap: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("state"))
     site_built: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("state"))
     site_retire: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("state"))
-    projects: list[Project] = field(default_factory=list, metadata=owned("projects"))
+    projects: ProjectBook = field(default_factory=ProjectBook, metadata=owned("projects"))
     # --- cloud
     prov_home: np.ndarray = field(
         default_factory=lambda: np.zeros(0, dtype=np.int64), metadata=owned("build")

@@ -44,8 +44,8 @@ def test_an_announced_control_raises_the_targets_orders_before_it_bites() -> Non
             x.env.process(x._shock(occ))
         x.env.run(until=58.0)  # the day before the control starts
     cn = sim.world.region_index("CN")
-    rushed = sum(p.quantity for p in sim.world.projects if p.region == cn)
-    calm = sum(p.quantity for p in plain.world.projects if p.region == cn)
+    rushed = sim.world.projects.quantity[sim.world.projects.region == cn].sum()
+    calm = plain.world.projects.quantity[plain.world.projects.region == cn].sum()
     assert rushed > calm
 
 
