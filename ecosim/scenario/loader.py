@@ -11,6 +11,7 @@ mistake becomes one :class:`~ecosim.errors.InputError` naming the file that set 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ class LoadedScenario:
     text: str
     sha256: str
     layers: list[Layer] = field(default_factory=list)
+    #: What the run will leave out and a reader should know (a date after the horizon).
+    warnings: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- merging
@@ -101,9 +104,9 @@ def _read_yaml(path: Path, referrer: str | None) -> dict[str, Any]:
         data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where_in = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        where_in = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(path, [], "valid YAML", f"{problem} at {where_in}") from None
+        raise InputError(path, [], "valid YAML", f"{problem}{where_in}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -198,6 +201,23 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return parts, value
 
 
+def _check_region_exists(merged: Mapping[str, Any], parts: Sequence[str]) -> None:
+    """A flag that sets something inside a region needs the region: it never adds one back."""
+    if len(parts) <= 2 or parts[0] != "regions":
+        return
+    regions = merged.get("regions")
+    regions = regions if isinstance(regions, dict) else {}
+    if regions.get(parts[1]) is None:
+        present = [r for r, v in regions.items() if v is not None]
+        raise InputError(
+            "--set",
+            parts,
+            f"a region of this scenario ({', '.join(present)})",
+            parts[1],
+            hint=f"to add it, pass --set regions.{parts[1]}={{}} first",
+        )
+
+
 def _apply_override(data: dict[str, Any], parts: Sequence[str], value: Any) -> None:
     """Set ``value`` at ``parts`` in ``data``; shocks are addressed by id, not index."""
     node: Any = data
@@ -268,7 +288,13 @@ def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any)
 
     if isinstance(regions, dict):
         for name, entry in list(regions.items()):
-            entry = entry if isinstance(entry, dict) else {}
+            if not isinstance(entry, dict):
+                raise InputError(
+                    source_of(["regions", name]),
+                    ["regions", name],
+                    "a mapping of the region's settings ({} for its profile, null to remove it)",
+                    _describe(entry),
+                )
             profile = str(entry.get("profile", name))
             if profile not in profiles:
                 raise InputError(
@@ -384,6 +410,19 @@ def _expected_from(err: Mapping[str, Any]) -> str:
         }[kind]
         bound = next(iter(ctx.values()), "?")
         return f"a number {op} {bound}"
+    plain = {
+        "float_type": "a number",
+        "int_type": "an integer",
+        "bool_type": "true or false",
+        "string_type": "a text",
+        "dict_type": "a dictionary (a mapping of keys to values)",
+        "model_type": "a dictionary (a mapping of keys to values)",
+        "list_type": "a list",
+        "date_type": "a date (YYYY-MM-DD)",
+        "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    }
+    if kind in plain:
+        return plain[kind]
     if kind == "union_tag_invalid":
         return f"one of {ctx.get('expected_tags', '?')}"
     if kind == "literal_error":
@@ -431,6 +470,44 @@ def _validation_to_input_error(
         found = f"unknown key {path[-1]!r}" if path else found
     readable = _readable_path(merged, path)
     return InputError(_locate_source(layers, path, readable), readable, _expected_from(err), found)
+
+
+def check_dates(s: Scenario, source_of: Any) -> list[str]:
+    """One rule for every dated entry (shocks, dated actions, AI-factory batches).
+
+    A date before the scenario's start is a mistake: the run cannot go back to it. A date after
+    the horizon is legitimate (a shorter ``horizon_years``), but nothing happens then: the run
+    goes on and a warning says what it leaves out.
+
+    Returns
+    -------
+    list of str
+        The warnings, one per entry after the horizon.
+    """
+    end = s.start + dt.timedelta(days=s.horizon_days)
+    notes: list[str] = []
+
+    def check(when: dt.date, path: list[str | int], what: str) -> None:
+        if when < s.start:
+            raise InputError(
+                source_of(path),
+                path,
+                f"a date on or after the scenario's start ({s.start})",
+                str(when),
+            )
+        if when >= end:
+            notes.append(f"{what} is dated {when}, after the horizon ({end}): it does not occur")
+
+    for shock in s.shocks:
+        if shock.start is not None:
+            check(shock.start, ["shocks", shock.id, "start"], f"shock {shock.id!r}")
+    for i, action in enumerate(s.actions):
+        check(action.date, ["actions", i, "date"], f"the dated action actions[{i}]")
+    for name, region in s.regions.items():
+        for i, batch in enumerate(region.levers.ai_factories):
+            path: list[str | int] = ["regions", name, "levers", "ai_factories", i, "start"]
+            check(batch.start, path, f"{name}'s AI-factory batch ai_factories[{i}]")
+    return notes
 
 
 def check_grid(s: Scenario, source_of: Any) -> None:
@@ -568,6 +645,7 @@ def load_scenario(
     cli = Layer("--set", {})
     for text in overrides:
         parts, value = parse_override(text)
+        _check_region_exists(merged, parts)
         _apply_override(merged, parts, value)
         # the --set layer keeps shocks keyed by id, so errors trace back to the flag
         _apply_override(cli.data, parts, value)
@@ -587,7 +665,9 @@ def load_scenario(
         raise _validation_to_input_error(exc, merged, layers) from None
     check_references(scenario, source_of)
     check_grid(scenario, source_of)
+    notes = check_dates(scenario, source_of)
     text = yaml.safe_dump(
         scenario.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True
     )
-    return LoadedScenario(scenario, text, hashlib.sha256(text.encode()).hexdigest(), layers)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return LoadedScenario(scenario, text, digest, layers, notes)

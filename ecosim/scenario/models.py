@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import Strict as NoCoercion
 
 from ecosim.core.units import DAYS_PER_YEAR
 
@@ -53,11 +54,11 @@ Good = Literal[
 ]
 Layer = Literal["compute", "data", "software", "models", "operations"]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=40)]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Rate = Annotated[float, Field(ge=-1.0, le=5.0, allow_inf_nan=False)]
-Real = Annotated[float, Field(allow_inf_nan=False)]
+Fraction = Annotated[float, NoCoercion(), Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Positive = Annotated[float, NoCoercion(), Field(gt=0.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, NoCoercion(), Field(ge=0.0, allow_inf_nan=False)]
+Rate = Annotated[float, NoCoercion(), Field(ge=-1.0, le=5.0, allow_inf_nan=False)]
+Real = Annotated[float, NoCoercion(), Field(allow_inf_nan=False)]
 
 
 class Strict(BaseModel):
@@ -114,7 +115,7 @@ class Policy(Strict):
 class CloudDemand(Strict):
     """The region's cloud customers (micro-agents) and where they start."""
 
-    customers: Annotated[int, Field(ge=1, le=200_000)]
+    customers: Annotated[int, NoCoercion(), Field(ge=1, le=200_000)]
     sovereignty_pref: NonNegative = Field(description="mean utility bonus for a home provider")
     switching_cost: NonNegative
     initial_shares: dict[Name, Fraction]
@@ -130,7 +131,7 @@ class CloudDemand(Strict):
 class AIFactoryBatch(Strict):
     """A batch of AI factories of a public programme: sites of a set size from a date."""
 
-    count: Annotated[int, Field(ge=1, le=1000)]
+    count: Annotated[int, NoCoercion(), Field(ge=1, le=1000)]
     size_h100e: Positive
     start: dt.date = Field(description="when the batch is decided (selection)")
     lead_time_days: NonNegative = Field(description="procurement, build and grid connection")
@@ -176,7 +177,7 @@ class Action(Strict):
     """A dated lever action of a portfolio: from ``date``, ``regions.R.levers.X`` is ``value``."""
 
     date: dt.date
-    set: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(min_length=1)
+    set: dict[str, Annotated[float, NoCoercion(), Field(ge=0.0, le=1.0)]] = Field(min_length=1)
 
 
 class DataLayer(Strict):
@@ -288,7 +289,7 @@ class StackSupplier(Strict):
 
     good: Literal["stack"]
     home: Name
-    open: bool
+    open: StrictBool
 
 
 class ModelSupplier(Strict):
@@ -338,7 +339,7 @@ class ShockBase(Strict):
 
     id: Name
     start: dt.date | None = None
-    rate_per_year: Annotated[float, Field(gt=0.0, le=50.0)] | None = None
+    rate_per_year: Annotated[float, NoCoercion(), Field(gt=0.0, le=50.0)] | None = None
     duration: Duration
 
     @model_validator(mode="after")
@@ -375,7 +376,7 @@ class ExportControl(ShockBase):
         description="share of the blocked flow that leaks through third countries in the end"
     )
     leakage_ramp_days: Positive = Field(description="time for leakage to build up")
-    controls_cloud: bool = Field(
+    controls_cloud: StrictBool = Field(
         description="also bar the imposers' cloud providers from new contracts with the targets "
         "(closing the remote-access loophole)"
     )
@@ -400,7 +401,7 @@ class CloudCutoff(ShockBase):
     providers: list[Name] = Field(min_length=1)
     regions: list[Name] = Field(min_length=1)
     grade: Literal["no_new_contracts", "price_hike", "withdrawal"]
-    price_factor: Annotated[float, Field(ge=1.0, le=100.0)]
+    price_factor: Annotated[float, NoCoercion(), Field(ge=1.0, le=100.0)]
 
 
 class FabDisruption(ShockBase):
@@ -439,7 +440,7 @@ class DemandSurge(ShockBase):
 
     type: Literal["demand_surge"]
     regions: list[Name] = Field(min_length=1)
-    factor: Annotated[float, Field(gt=0.0, le=20.0)]
+    factor: Annotated[float, NoCoercion(), Field(gt=0.0, le=20.0)]
     ramp_days: NonNegative = Field(description="time for demand to reach the full factor")
 
 
@@ -494,7 +495,7 @@ class LicenceChange(ShockBase):
     type: Literal["licence_change"]
     regions: list[Name] = Field(min_length=1)
     stacks: list[Name] = Field(default_factory=list)
-    open_weights: bool
+    open_weights: StrictBool
     affected_share: Fraction
 
 
@@ -514,7 +515,7 @@ class DataTransferRuling(ShockBase):
     type: Literal["data_transfer_ruling"]
     regions: list[Name] = Field(min_length=1)
     jurisdictions: list[Name] = Field(min_length=1)
-    sovereign_exempt: bool
+    sovereign_exempt: StrictBool
 
 
 class LegalCompulsion(ShockBase):
@@ -579,13 +580,13 @@ class JobMix(Strict):
     """
 
     arrivals_per_day: Positive
-    size_pareto_alpha: Annotated[float, Field(gt=1.0, le=10.0)]
+    size_pareto_alpha: Annotated[float, NoCoercion(), Field(gt=1.0, le=10.0)]
     max_job_share: Fraction
     duration_median_days: Positive
     duration_sigma: NonNegative
     patience_days: Positive
     priority_shares: list[Fraction] = Field(min_length=3, max_length=3)
-    max_active_jobs: Annotated[int, Field(ge=64, le=1_000_000)]
+    max_active_jobs: Annotated[int, NoCoercion(), Field(ge=64, le=1_000_000)]
 
     @model_validator(mode="after")
     def _sum(self) -> JobMix:
@@ -630,7 +631,7 @@ class Talent(Strict):
     mobility_per_year: Fraction = Field(description="share of a unit attractiveness gap moving")
     weight_pay: NonNegative
     weight_compute: NonNegative
-    staff_scale_exponent: Annotated[float, Field(gt=0.0, le=1.0)]
+    staff_scale_exponent: Annotated[float, NoCoercion(), Field(gt=0.0, le=1.0)]
 
 
 class Capability(Strict):
@@ -691,11 +692,11 @@ class Recording(Strict):
     samples, so a coarser grid loses resolution, never work.
     """
 
-    interval_days: Annotated[float, Field(gt=0.0, le=366.0)] = Field(
+    interval_days: Annotated[float, NoCoercion(), Field(gt=0.0, le=366.0)] = Field(
         description="days between two samples; a whole multiple of step_days"
     )
     service_window_days: Positive
-    twin: bool = Field(description="also run the no-shock twin and compute the bottleneck")
+    twin: StrictBool = Field(description="also run the no-shock twin and compute the bottleneck")
 
 
 class Scenario(Strict):
@@ -704,12 +705,12 @@ class Scenario(Strict):
     name: Name
     description: str = ""
     start: dt.date
-    horizon_years: Annotated[float, Field(gt=0.0, le=50.0)]
-    step_days: Annotated[float, Field(gt=0.0, le=30.0)] = Field(
+    horizon_years: Annotated[float, NoCoercion(), Field(gt=0.0, le=50.0)]
+    step_days: Annotated[float, NoCoercion(), Field(gt=0.0, le=30.0)] = Field(
         description="the world's own step: the continuous part (queues, supply, porting, talent, "
         "layer coupling) advances on this grid and at events, never at recording times"
     )
-    seed: Annotated[int, Field(ge=0, lt=2**63)]
+    seed: Annotated[int, NoCoercion(), Field(ge=0, lt=2**63)]
     regions: dict[Name, Region] = Field(min_length=1)
     suppliers: dict[Name, Supplier]
     shocks: list[Shock] = Field(default_factory=list)

@@ -362,7 +362,7 @@ def test_set_parses_numbers_lists_and_strings_as_yaml(world: Path) -> None:
             "shocks.quake.suppliers=[tsmc, tsmc_cowos]",
             "name=my_run",
             "description='a: b'",
-            "start=2026-01-01",
+            "start=2025-02-01",
         ],
     ).scenario
     assert s.regions["US"].levers.build_share == 0.6
@@ -372,7 +372,7 @@ def test_set_parses_numbers_lists_and_strings_as_yaml(world: Path) -> None:
     assert shock.suppliers == ["tsmc", "tsmc_cowos"]
     assert s.name == "my_run"
     assert s.description == "a: b"
-    assert str(s.start) == "2026-01-01"
+    assert str(s.start) == "2025-02-01"
 
 
 def test_set_addresses_a_shock_by_id(world: Path) -> None:
