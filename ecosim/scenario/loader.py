@@ -143,6 +143,26 @@ def _file_chain(path: Path) -> list[Layer]:
     return chain
 
 
+#: The container each top-level section must be, before anything looks inside it.
+SECTION_SHAPES: dict[str, type] = {
+    "regions": dict,
+    "suppliers": dict,
+    "shocks": list,
+    "actions": list,
+    "uncertainties": dict,
+    "recording": dict,
+}
+
+
+def _check_shapes(merged: Mapping[str, Any], layers: Sequence[Layer]) -> None:
+    """Each top-level section is the container it must be (a mapping, or a list)."""
+    for key, shape in SECTION_SHAPES.items():
+        value = merged.get(key)
+        if value is not None and not isinstance(value, shape):
+            what = "a mapping" if shape is dict else "a list"
+            raise InputError(_locate_source(layers, [key], [key]), [key], what, _describe(value))
+
+
 def _calibration_layer(files: Sequence[Layer], merged: dict[str, Any]) -> Layer | None:
     """Apply the calibrated values the nearest file names with ``calibration:``, in place.
 
@@ -639,6 +659,7 @@ def load_scenario(
     merged: dict[str, Any] = {}
     for layer in layers:
         merged = deep_merge(merged, layer.data, keep_nulls=True)
+    _check_shapes(merged, layers)
     cal = _calibration_layer(files, merged)
     if cal is not None:
         layers.insert(1, cal)
