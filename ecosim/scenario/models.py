@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ecosim.core.units import DAYS_PER_YEAR
-from ecosim.scenario.declarations import Kind, Ref, literal_tag
+from ecosim.scenario.declarations import Kind, Lever, Ref, levers_of, literal_tag
 
 LAYERS: tuple[str, ...] = ("compute", "data", "software", "models", "operations")
 GOODS: tuple[str, ...] = (
@@ -148,37 +148,46 @@ class AIFactoryBatch(Strict):
 class Levers(Strict):
     """Policy choices the region controls; each costs what ``lever_cost`` reports."""
 
-    build_share: Fraction = Field(description="target share of demand met by own capacity")
-    open_stack_share: Fraction = Field(description="share of workload on a portable open stack")
-    interoperability: dict[Name, Fraction] = Field(
+    # Each field declares a Lever (ecosim.scenario.declarations): whether a dated action may
+    # change it. A comment, not the docstring, which is the schema's description.
+    build_share: Annotated[Fraction, Lever(action=True)] = Field(
+        description="target share of demand met by own capacity"
+    )
+    open_stack_share: Annotated[Fraction, Lever(action=True)] = Field(
+        description="share of workload on a portable open stack"
+    )
+    interoperability: Annotated[dict[Name, Fraction], Lever(action=False)] = Field(
         default_factory=dict, description="interoperability with each partner region"
     )
-    ai_factories: list[AIFactoryBatch] = Field(default_factory=list)
-    stockpile_h100e: NonNegative = Field(description="accelerators bought ahead and stored")
-    multi_cloud: Fraction = Field(description="share of cloud work spread over two providers")
-    sovereign_cloud_share: Fraction = Field(
+    ai_factories: Annotated[list[AIFactoryBatch], Lever(action=False)] = Field(default_factory=list)
+    stockpile_h100e: Annotated[NonNegative, Lever(action=False)] = Field(
+        description="accelerators bought ahead and stored"
+    )
+    multi_cloud: Annotated[Fraction, Lever(action=True)] = Field(
+        description="share of cloud work spread over two providers"
+    )
+    sovereign_cloud_share: Annotated[Fraction, Lever(action=True)] = Field(
         description="share of cloud procurement reserved for home providers"
     )
-    open_weights_mirror: Fraction = Field(description="share of open weights mirrored locally")
-    federated_learning: Fraction = Field(
+    open_weights_mirror: Annotated[Fraction, Lever(action=True)] = Field(
+        description="share of open weights mirrored locally"
+    )
+    federated_learning: Annotated[Fraction, Lever(action=True)] = Field(
         description="share of data that cannot move used through federated learning"
     )
-    talent_programme: Fraction = Field(description="extra graduates, as a share of the intake")
-    alliance: list[Name] = Field(
+    talent_programme: Annotated[Fraction, Lever(action=True)] = Field(
+        description="extra graduates, as a share of the intake"
+    )
+    alliance: Annotated[list[Name], Lever(action=False)] = Field(
         default_factory=list, description="trusted partners that share spare capacity"
     )
 
 
-#: Levers a dated action may change (numbers, per region).
-ACTION_LEVERS: tuple[str, ...] = (
-    "build_share",
-    "open_stack_share",
-    "multi_cloud",
-    "sovereign_cloud_share",
-    "open_weights_mirror",
-    "federated_learning",
-    "talent_programme",
-)
+#: Every lever's declaration, by name, in the order of :class:`Levers`.
+LEVERS: dict[str, Lever] = levers_of(Levers)
+#: Levers a dated action may change (numbers in [0, 1], per region), in the order of
+#: :class:`Levers`.
+ACTION_LEVERS: tuple[str, ...] = tuple(name for name, lever in LEVERS.items() if lever.action)
 
 
 class Action(Strict):
