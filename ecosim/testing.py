@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from ecosim.scenario.declarations import is_fraction
+from ecosim.scenario.models import Levers
+
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
@@ -53,8 +56,11 @@ BOTTLENECKS: tuple[str, ...] = ("bottleneck", "bottleneck_direct")
 
 SHARE_TOL = 1e-9
 
-#: The region levers :func:`scenario_overrides` varies, each a fraction in [0, 1].
-FRACTION_LEVERS: tuple[str, ...] = ("build_share", "open_stack_share")
+#: The region levers :func:`scenario_overrides` varies: every lever of
+#: :class:`~ecosim.scenario.models.Levers` that is one number in [0, 1].
+FRACTION_LEVERS: tuple[str, ...] = tuple(
+    name for name, info in Levers.model_fields.items() if is_fraction(info)
+)
 
 
 # --------------------------------------------------------------------------- identical runs
@@ -322,8 +328,9 @@ def scenario_overrides(
     Each example is a list of ``KEY.PATH=VALUE`` strings for :func:`ecosim.load_scenario` or
     ``ecosim run --set``, with no key set twice, drawn from:
 
-    * ``regions.<R>.levers.build_share`` and ``regions.<R>.levers.open_stack_share`` in [0, 1]
-      for some of ``regions``;
+    * ``regions.<R>.levers.<lever>`` in [0, 1] for some of ``regions``, for one or more of the
+      levers that are a number in [0, 1] (:data:`FRACTION_LEVERS`: ``build_share``,
+      ``open_stack_share``, ``multi_cloud`` and the like);
     * ``uncertainties.demand_growth_scale`` in [0.5, 1.5];
     * ``seed``, a non-negative integer below 2**63.
 

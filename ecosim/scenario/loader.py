@@ -159,7 +159,7 @@ def _check_shapes(merged: Mapping[str, Any], layers: Sequence[Layer]) -> None:
     for key, shape in SECTION_SHAPES.items():
         value = merged.get(key)
         if value is not None and not isinstance(value, shape):
-            what = "a mapping" if shape is dict else "a list"
+            what = "a dictionary (a mapping of keys to values)" if shape is dict else "a list"
             raise InputError(_locate_source(layers, [key], [key]), [key], what, _describe(value))
 
 
@@ -599,32 +599,11 @@ def check_references(s: Scenario, source_of: Any) -> None:
         if shock.id in seen:
             raise InputError(source_of(base), [*base, "id"], "a unique shock id", shock.id)
         seen.add(shock.id)
-        if shock.type == "export_control":
-            for sid in shock.extra_suppliers:
-                need("supplier", sid, s.suppliers, [*base, "extra_suppliers"])
-        elif shock.type == "cloud_cutoff":
-            for pid in shock.providers:
-                need("cloud provider", pid, clouds, [*base, "providers"])
-        elif shock.type == "fab_disruption":
-            chip = s.suppliers_of(
-                "accelerator", "wafer", "hbm", "packaging", "lithography", "materials"
-            )
-            for sid in shock.suppliers:
-                need("chip supplier", sid, chip, [*base, "suppliers"])
-        elif shock.type == "outage":
-            for pid in shock.providers:
-                need("cloud provider", pid, clouds, [*base, "providers"])
-        elif shock.type == "model_access_cutoff":
-            for pid in shock.providers:
-                need("model API", pid, s.suppliers_of("model_api"), [*base, "providers"])
-        elif shock.type == "licence_change":
-            for sid in shock.stacks:
-                need("software stack", sid, stacks, [*base, "stacks"])
-        elif shock.type == "legal_compulsion":
-            need("region", shock.jurisdiction, regions, [*base, "jurisdiction"])
-        for key in ("imposers", "targets", "regions", "jurisdictions"):
-            for r in getattr(shock, key, None) or []:
-                need("region", r, regions, [*base, key])
+        # each shock type declares which fields name what (ShockBase.references)
+        for ref in shock.references:
+            known = ref.kind.names(s)
+            for value in ref.values(shock):
+                need(ref.kind.label, value, known, [*base, ref.field])
 
 
 def load_scenario(

@@ -9,12 +9,13 @@ in code. Models are frozen and reject unknown keys, so a typo is an error, not a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic import Strict as NoCoercion
 
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.scenario.declarations import Kind, Lever, Ref, levers_of, literal_tag
 
 LAYERS: tuple[str, ...] = ("compute", "data", "software", "models", "operations")
 GOODS: tuple[str, ...] = (
@@ -39,6 +40,14 @@ CHIP_GOODS: tuple[str, ...] = (
 )
 #: Goods an accelerator needs one H100e-equivalent unit of, per unit made.
 UPSTREAM_GOODS: tuple[str, ...] = ("wafer", "hbm", "packaging")
+
+#: Kinds of thing a name in a scenario may point to (see :class:`ShockBase.references`).
+REGION = Kind("region")
+SUPPLIER = Kind("supplier", GOODS)
+CHIP_SUPPLIER = Kind("chip supplier", CHIP_GOODS)
+CLOUD_PROVIDER = Kind("cloud provider", ("cloud",))
+SOFTWARE_STACK = Kind("software stack", ("stack",))
+MODEL_API = Kind("model API", ("model_api",))
 
 Good = Literal[
     "accelerator",
@@ -140,37 +149,46 @@ class AIFactoryBatch(Strict):
 class Levers(Strict):
     """Policy choices the region controls; each costs what ``lever_cost`` reports."""
 
-    build_share: Fraction = Field(description="target share of demand met by own capacity")
-    open_stack_share: Fraction = Field(description="share of workload on a portable open stack")
-    interoperability: dict[Name, Fraction] = Field(
+    # Each field declares a Lever (ecosim.scenario.declarations): whether a dated action may
+    # change it. A comment, not the docstring, which is the schema's description.
+    build_share: Annotated[Fraction, Lever(action=True)] = Field(
+        description="target share of demand met by own capacity"
+    )
+    open_stack_share: Annotated[Fraction, Lever(action=True)] = Field(
+        description="share of workload on a portable open stack"
+    )
+    interoperability: Annotated[dict[Name, Fraction], Lever(action=False)] = Field(
         default_factory=dict, description="interoperability with each partner region"
     )
-    ai_factories: list[AIFactoryBatch] = Field(default_factory=list)
-    stockpile_h100e: NonNegative = Field(description="accelerators bought ahead and stored")
-    multi_cloud: Fraction = Field(description="share of cloud work spread over two providers")
-    sovereign_cloud_share: Fraction = Field(
+    ai_factories: Annotated[list[AIFactoryBatch], Lever(action=False)] = Field(default_factory=list)
+    stockpile_h100e: Annotated[NonNegative, Lever(action=False)] = Field(
+        description="accelerators bought ahead and stored"
+    )
+    multi_cloud: Annotated[Fraction, Lever(action=True)] = Field(
+        description="share of cloud work spread over two providers"
+    )
+    sovereign_cloud_share: Annotated[Fraction, Lever(action=True)] = Field(
         description="share of cloud procurement reserved for home providers"
     )
-    open_weights_mirror: Fraction = Field(description="share of open weights mirrored locally")
-    federated_learning: Fraction = Field(
+    open_weights_mirror: Annotated[Fraction, Lever(action=True)] = Field(
+        description="share of open weights mirrored locally"
+    )
+    federated_learning: Annotated[Fraction, Lever(action=True)] = Field(
         description="share of data that cannot move used through federated learning"
     )
-    talent_programme: Fraction = Field(description="extra graduates, as a share of the intake")
-    alliance: list[Name] = Field(
+    talent_programme: Annotated[Fraction, Lever(action=True)] = Field(
+        description="extra graduates, as a share of the intake"
+    )
+    alliance: Annotated[list[Name], Lever(action=False)] = Field(
         default_factory=list, description="trusted partners that share spare capacity"
     )
 
 
-#: Levers a dated action may change (numbers, per region).
-ACTION_LEVERS: tuple[str, ...] = (
-    "build_share",
-    "open_stack_share",
-    "multi_cloud",
-    "sovereign_cloud_share",
-    "open_weights_mirror",
-    "federated_learning",
-    "talent_programme",
-)
+#: Every lever's declaration, by name, in the order of :class:`Levers`.
+LEVERS: dict[str, Lever] = levers_of(Levers)
+#: Levers a dated action may change (numbers in [0, 1], per region), in the order of
+#: :class:`Levers`.
+ACTION_LEVERS: tuple[str, ...] = tuple(name for name, lever in LEVERS.items() if lever.action)
 
 
 class Action(Strict):
@@ -334,8 +352,26 @@ Duration = Annotated[
 ]
 
 
+#: Every shock type by its ``type`` tag, in the order the types are defined below. Each
+#: subclass of :class:`ShockBase` adds itself; the ``Shock`` union is built from this.
+SHOCK_SPECS: dict[str, type[ShockBase]] = {}
+_SHOCK_UNION_BUILT = False
+
+
 class ShockBase(Strict):
-    """What every shock has: an id, a start (date or Poisson rate) and a duration."""
+    """What every shock has: an id, a start (date or Poisson rate) and a duration.
+
+    A shock type is a subclass with a ``type: Literal["<tag>"]`` field; defining it registers
+    it in :data:`SHOCK_SPECS`, so it joins the ``Shock`` union. It declares in ``references``
+    which of its fields name regions or suppliers, and of which kind; the loader's wiring check
+    reads that, in that order, and nothing else.
+    """
+
+    references: ClassVar[tuple[Ref, ...]] = ()
+
+    if TYPE_CHECKING:
+        # every registered subclass has this field, as a one-value Literal
+        type: str
 
     id: Name
     start: dt.date | None = None
@@ -348,6 +384,25 @@ class ShockBase(Strict):
             raise ValueError("give exactly one of 'start' (a date) or 'rate_per_year'")
         return self
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Register a new shock type under its ``type`` tag, once its fields are known."""
+        super().__pydantic_init_subclass__(**kwargs)
+        tag = literal_tag(cls, "type")
+        if tag is None:
+            raise TypeError(f"shock type {cls.__name__} needs a field type: Literal['<tag>']")
+        if _SHOCK_UNION_BUILT:
+            # the union is already built: a type defined now would validate nowhere
+            raise TypeError(f"shock type {cls.__name__} is defined after the Shock union")
+        if tag in SHOCK_SPECS:
+            raise TypeError(
+                f"shock types {SHOCK_SPECS[tag].__name__} and {cls.__name__} share the tag {tag!r}"
+            )
+        unknown = [r.field for r in cls.references if r.field not in cls.model_fields]
+        if unknown:
+            raise TypeError(f"{cls.__name__}.references names no field {unknown}")
+        SHOCK_SPECS[tag] = cls
+
 
 class ExportControl(ShockBase):
     """Sales of listed goods from the imposers' suppliers to the targets stop.
@@ -356,6 +411,12 @@ class ExportControl(ShockBase):
     foreign direct product rule). ``compliant_share`` of the blocked flow keeps moving, as
     down-binned compliant chips do.
     """
+
+    references = (
+        Ref("extra_suppliers", SUPPLIER),
+        Ref("imposers", REGION),
+        Ref("targets", REGION),
+    )
 
     type: Literal["export_control"]
     imposers: list[Name] = Field(min_length=1)
@@ -397,6 +458,8 @@ class ExportControl(ShockBase):
 class CloudCutoff(ShockBase):
     """Providers stop serving regions, graded from no new contracts to full withdrawal."""
 
+    references = (Ref("providers", CLOUD_PROVIDER), Ref("regions", REGION))
+
     type: Literal["cloud_cutoff"]
     providers: list[Name] = Field(min_length=1)
     regions: list[Name] = Field(min_length=1)
@@ -406,6 +469,8 @@ class CloudCutoff(ShockBase):
 
 class FabDisruption(ShockBase):
     """Listed suppliers lose a share of their capacity (quake, fire, drought, blockade)."""
+
+    references = (Ref("suppliers", CHIP_SUPPLIER),)
 
     type: Literal["fab_disruption"]
     suppliers: list[Name] = Field(min_length=1)
@@ -419,6 +484,8 @@ class Outage(ShockBase):
     recovery time (lognormal), as machines fixed by hand one by one did after the 2024
     CrowdStrike update (fix in 80 minutes, recovery over days).
     """
+
+    references = (Ref("providers", CLOUD_PROVIDER), Ref("regions", REGION))
 
     type: Literal["outage"]
     providers: list[Name] = Field(default_factory=list)
@@ -437,6 +504,8 @@ class Outage(ShockBase):
 class DemandSurge(ShockBase):
     """Compute demand of regions rises by a factor (a new model class, a crisis), at once or
     along a linear ramp."""
+
+    references = (Ref("regions", REGION),)
 
     type: Literal["demand_surge"]
     regions: list[Name] = Field(min_length=1)
@@ -458,6 +527,8 @@ class MaterialsRestriction(ShockBase):
     ``compliant_share`` does. Once access is full again, the fabs rebuild the stock over
     ``refill_days``.
     """
+
+    references = (Ref("imposers", REGION), Ref("targets", REGION))
 
     type: Literal["materials_restriction"]
     imposers: list[Name] = Field(min_length=1)
@@ -492,6 +563,8 @@ class LicenceChange(ShockBase):
     Open weights: new releases are out of reach, so locally held weights fall behind.
     """
 
+    references = (Ref("stacks", SOFTWARE_STACK), Ref("regions", REGION))
+
     type: Literal["licence_change"]
     regions: list[Name] = Field(min_length=1)
     stacks: list[Name] = Field(default_factory=list)
@@ -502,6 +575,8 @@ class LicenceChange(ShockBase):
 class ModelAccessCutoff(ShockBase):
     """Closed model APIs stop serving regions."""
 
+    references = (Ref("providers", MODEL_API), Ref("regions", REGION))
+
     type: Literal["model_access_cutoff"]
     providers: list[Name] = Field(min_length=1)
     regions: list[Name] = Field(min_length=1)
@@ -511,6 +586,8 @@ class DataTransferRuling(ShockBase):
     """A court rules that the regions' data may not sit with providers under listed foreign
     jurisdictions (Schrems II style); a sovereign offering is exempt if ``sovereign_exempt``.
     """
+
+    references = (Ref("regions", REGION), Ref("jurisdictions", REGION))
 
     type: Literal["data_transfer_ruling"]
     regions: list[Name] = Field(min_length=1)
@@ -525,6 +602,8 @@ class LegalCompulsion(ShockBase):
     region's data actually reached — the confidentiality loss exposure warns about.
     """
 
+    references = (Ref("jurisdiction", REGION), Ref("regions", REGION))
+
     type: Literal["legal_compulsion"]
     jurisdiction: Name
     regions: list[Name] = Field(min_length=1)
@@ -534,38 +613,22 @@ class LegalCompulsion(ShockBase):
 class TalentDrain(ShockBase):
     """A share of the regions' specialists leaves at the start (recruitment drive abroad)."""
 
+    references = (Ref("regions", REGION),)
+
     type: Literal["talent_drain"]
     regions: list[Name] = Field(min_length=1)
     share: Fraction
 
 
-Shock = Annotated[
-    ExportControl
-    | CloudCutoff
-    | FabDisruption
-    | Outage
-    | DemandSurge
-    | MaterialsRestriction
-    | LicenceChange
-    | ModelAccessCutoff
-    | DataTransferRuling
-    | LegalCompulsion
-    | TalentDrain,
-    Field(discriminator="type"),
-]
-SHOCK_TYPES: tuple[type[ShockBase], ...] = (
-    ExportControl,
-    CloudCutoff,
-    FabDisruption,
-    Outage,
-    DemandSurge,
-    MaterialsRestriction,
-    LicenceChange,
-    ModelAccessCutoff,
-    DataTransferRuling,
-    LegalCompulsion,
-    TalentDrain,
-)
+#: The shock types, in the order they are defined (the order of the schema's union).
+SHOCK_TYPES: tuple[type[ShockBase], ...] = tuple(SHOCK_SPECS.values())
+_SHOCK_UNION_BUILT = True
+if TYPE_CHECKING:
+    Shock = ShockBase
+else:
+    # a union over the registry, so a new shock type joins it by being defined above;
+    # Union[...] takes the tuple of types, which the X | Y spelling cannot
+    Shock = Annotated[Union[SHOCK_TYPES], Field(discriminator="type")]  # noqa: UP007
 
 
 # --------------------------------------------------------------------------- uncertainties

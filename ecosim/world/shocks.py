@@ -21,13 +21,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ecosim.core.clock import DAYS_PER_YEAR, date_to_day
 from ecosim.core.rng import Streams
+from ecosim.scenario.declarations import literal_tag
 from ecosim.scenario.models import (
+    SHOCK_SPECS,
     CloudCutoff,
     DataTransferRuling,
     DemandSurge,
@@ -111,14 +113,37 @@ def occurrence_slots(scenario: Scenario, rates: Mapping[str, float] | None = Non
     return slots
 
 
+#: The behaviour class of every shock type, by the ``type`` tag of its specification. Each
+#: subclass of :class:`ShockType` adds itself when it is defined.
+SHOCK_CLASSES: dict[str, type[ShockType]] = {}
+
+
 class ShockType(ABC):
     """Behaviour of one shock family; subclasses set ``spec_type`` and the hooks.
 
-    ``level`` (0-1) is how strongly the shock acts now; most shocks are simply on or off, an
-    outage steps down as sites recover (:meth:`phases`).
+    Defining a subclass registers it in :data:`SHOCK_CLASSES` under its specification's
+    ``type`` tag, one behaviour per specification. ``level`` (0-1) is how strongly the shock
+    acts now; most shocks are simply on or off, an outage steps down as sites recover
+    (:meth:`phases`).
     """
 
     spec_type: ClassVar[type[ShockBase]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Register the new behaviour under the tag of its ``spec_type``."""
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("spec_type")
+        if spec is None:
+            raise TypeError(f"shock behaviour {cls.__name__} sets no spec_type")
+        tag = literal_tag(spec, "type")
+        if tag is None or SHOCK_SPECS.get(tag) is not spec:
+            raise TypeError(f"{cls.__name__}.spec_type {spec.__name__} is no registered shock type")
+        if tag in SHOCK_CLASSES:
+            raise TypeError(
+                f"shock type {tag!r} has two behaviours: {SHOCK_CLASSES[tag].__name__} and "
+                f"{cls.__name__}"
+            )
+        SHOCK_CLASSES[tag] = cls
 
     def __init__(self, spec: ShockBase) -> None:
         self.spec = spec
@@ -527,24 +552,9 @@ class TalentDrainShock(ShockType):
             talent.move(w, r, best, spec.share)
 
 
-SHOCK_CLASSES: dict[str, type[ShockType]] = {
-    "export_control": ExportControlShock,
-    "cloud_cutoff": CloudCutoffShock,
-    "fab_disruption": FabDisruptionShock,
-    "outage": OutageShock,
-    "demand_surge": DemandSurgeShock,
-    "materials_restriction": MaterialsRestrictionShock,
-    "licence_change": LicenceChangeShock,
-    "model_access_cutoff": ModelAccessCutoffShock,
-    "data_transfer_ruling": DataTransferRulingShock,
-    "legal_compulsion": LegalCompulsionShock,
-    "talent_drain": TalentDrainShock,
-}
-
-
 def make_shock(spec: ShockBase) -> ShockType:
     """The behaviour object of a shock specification."""
-    return SHOCK_CLASSES[spec.type](spec)  # type: ignore[attr-defined]
+    return SHOCK_CLASSES[spec.type](spec)
 
 
 def reset_effects(w: World) -> None:

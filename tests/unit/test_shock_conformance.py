@@ -2,9 +2,13 @@
 
 Parametrised over :data:`ecosim.world.shocks.SHOCK_CLASSES`, so a new type is covered as soon
 as it is registered — and fails until it has a minimal instance in :data:`INSTANCES` and a
-list of the World attributes it may touch in :data:`TOUCHES`. For each type:
+list of the World attributes it may touch in :data:`TOUCHES`. Every specification of
+:data:`ecosim.scenario.models.SHOCK_SPECS` has exactly one behaviour class and every behaviour
+class one specification. For each type:
 
 - it builds from YAML through the scenario loader (per-type defaults merged in);
+- every field naming a region or supplier is declared in ``references``, and a name that
+  points nowhere in each of them is an input error naming the field and the kind expected;
 - its occurrences are a function of the seed only (a dated and a Poisson version);
 - imposed on a fresh world (with its one-off ``on_start``), it changes only the World
   attributes it is documented to touch, and at least one of them;
@@ -20,7 +24,7 @@ import dataclasses
 import pickle
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -29,10 +33,17 @@ import yaml
 
 from ecosim.api import simulate
 from ecosim.core.rng import Streams
+from ecosim.errors import InputError
 from ecosim.scenario.loader import load_scenario
-from ecosim.scenario.models import Scenario, ShockBase
+from ecosim.scenario.models import SHOCK_SPECS, SHOCK_TYPES, Name, Scenario, ShockBase
 from ecosim.world.build import build_world
-from ecosim.world.shocks import SHOCK_CLASSES, impose_active, make_shock, occurrences
+from ecosim.world.shocks import (
+    SHOCK_CLASSES,
+    ShockType,
+    impose_active,
+    make_shock,
+    occurrences,
+)
 from ecosim.world.state import World
 from tests.conftest import SMALL
 
@@ -212,6 +223,40 @@ def _same(a: Any, b: Any) -> bool:
 KINDS = sorted(SHOCK_CLASSES)
 
 
+def test_every_specification_has_exactly_one_behaviour_and_back() -> None:
+    """The two registries pair up one to one, by the specification's ``type`` tag."""
+    assert list(SHOCK_SPECS.values()) == list(SHOCK_TYPES)
+    assert set(SHOCK_CLASSES) == set(SHOCK_SPECS), set(SHOCK_CLASSES) ^ set(SHOCK_SPECS)
+    for tag, behaviour in SHOCK_CLASSES.items():
+        assert behaviour.spec_type is SHOCK_SPECS[tag]
+    assert len({b.spec_type for b in SHOCK_CLASSES.values()}) == len(SHOCK_CLASSES)
+
+
+def test_a_second_behaviour_for_a_type_is_refused() -> None:
+    """Registration keeps one behaviour per type: a second one fails where it is defined."""
+    before = dict(SHOCK_CLASSES)
+    with pytest.raises(TypeError, match="two behaviours"):
+
+        class Again(ShockType):
+            spec_type = SHOCK_SPECS["outage"]
+
+            def impose(self, w: World, t: float) -> None:
+                """Nothing."""
+
+    assert before == SHOCK_CLASSES
+
+
+def test_a_specification_defined_after_the_union_is_refused() -> None:
+    """A shock type outside the union would validate nowhere, so defining one fails."""
+    before = dict(SHOCK_SPECS)
+    with pytest.raises(TypeError, match="after the Shock union"):
+
+        class Late(ShockBase):
+            type: Literal["late"]
+
+    assert before == SHOCK_SPECS
+
+
 def test_every_registered_type_has_an_instance_and_a_touch_list() -> None:
     """A newly registered type fails here until this file describes it."""
     assert set(SHOCK_CLASSES) <= set(INSTANCES), set(SHOCK_CLASSES) - set(INSTANCES)
@@ -229,6 +274,30 @@ def test_builds_from_yaml_with_defaults(kind: str) -> None:
     shock = make_shock(spec)
     assert isinstance(shock, SHOCK_CLASSES[kind])
     assert isinstance(spec, SHOCK_CLASSES[kind].spec_type)
+
+
+def _names_things(annotation: Any) -> bool:
+    return annotation is str or annotation == list[Name]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_name_field_is_declared_and_checked(kind: str) -> None:
+    """Each field naming things is in ``references``; a name pointing nowhere is an error."""
+    spec_type = SHOCK_CLASSES[kind].spec_type
+    fields = spec_type.model_fields
+    naming = {n for n, f in fields.items() if n != "id" and _names_things(f.annotation)}
+    assert naming == {r.field for r in spec_type.references}
+    scenario = _scenario([_spec_dict(kind)])
+    for ref in spec_type.references:
+        data = _spec_dict(kind)
+        data[ref.field] = "Nowhere" if fields[ref.field].annotation is str else ["Nowhere"]
+        with pytest.raises(InputError) as caught:
+            _scenario([data])
+        known = ", ".join(ref.kind.names(scenario))
+        assert known, f"{kind}.{ref.field}: SMALL has no {ref.kind.label} to name"
+        assert caught.value.path == ["shocks", "x", ref.field]
+        assert caught.value.expected == f"a {ref.kind.label} of this scenario ({known})"
+        assert caught.value.found == "Nowhere"
 
 
 @pytest.mark.parametrize("kind", KINDS)
