@@ -548,15 +548,35 @@ def check_grid(s: Scenario, source_of: Any) -> None:
         )
 
 
-def check_references(s: Scenario, source_of: Any) -> None:
-    """Fail on any name that points nowhere: the wiring check before any run."""
+def removed_regions(layers: Sequence[Layer]) -> dict[str, str]:
+    """Regions a layer removed (``regions.X: null``), each with the last layer that did."""
+    out: dict[str, str] = {}
+    for layer in layers:
+        regions = layer.data.get("regions")
+        if isinstance(regions, dict):
+            out.update({name: layer.source for name, value in regions.items() if value is None})
+    return out
+
+
+def check_references(s: Scenario, source_of: Any, removed: Mapping[str, str] | None = None) -> None:
+    """Fail on any name that points nowhere: the wiring check before any run.
+
+    ``removed`` names the layer that removed each absent region, so that a reference to it
+    says where the region went, not only where it is still named.
+    """
     regions = s.region_names
+    removed = removed or {}
 
     def need(kind: str, value: str, allowed: Iterable[str], path: list[str | int]) -> None:
         allowed = list(allowed)
         if value not in allowed:
+            hint = f"{removed[value]} removed region {value}" if value in removed else ""
             raise InputError(
-                source_of(path), path, f"a {kind} of this scenario ({', '.join(allowed)})", value
+                source_of(path),
+                path,
+                f"a {kind} of this scenario ({', '.join(allowed)})",
+                value,
+                hint=hint,
             )
 
     for sid, sup in s.suppliers.items():
@@ -663,7 +683,7 @@ def load_scenario(
         scenario = Scenario.model_validate(merged)
     except ValidationError as exc:
         raise _validation_to_input_error(exc, merged, layers) from None
-    check_references(scenario, source_of)
+    check_references(scenario, source_of, removed_regions(layers))
     check_grid(scenario, source_of)
     notes = check_dates(scenario, source_of)
     text = yaml.safe_dump(
