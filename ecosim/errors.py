@@ -74,3 +74,27 @@ class RunStopped(Exception):
     def message(self) -> str:
         """The one-line explanation shown to the user."""
         return f"the run was stopped at day {self.day:g}, before its horizon"
+
+
+class OutputError(Exception):
+    """A result that could not be written where it was asked for.
+
+    Parameters
+    ----------
+    path
+        The output that failed.
+    reason
+        Why: the operating system's error, or a sentence.
+    """
+
+    def __init__(self, path: str | Path, reason: OSError | str) -> None:
+        self.path = str(path)
+        if isinstance(reason, OSError):
+            reason = reason.strerror or str(reason)
+        self.reason = reason
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The one-line explanation shown to the user."""
+        return f"cannot write {self.path}: {self.reason}"

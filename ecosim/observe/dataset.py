@@ -9,7 +9,7 @@ the occurrences from there, never by drawing them again.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from ecosim.core.clock import day_to_datetime64
+from ecosim.errors import OutputError
 from ecosim.kernels.metrics import FILL_DAYS
 from ecosim.observe.recorder import CELL_METHODS, TRACE_VARIABLES, VARIABLES, Recorder
 from ecosim.scenario.models import Scenario
@@ -140,26 +141,80 @@ def to_trace(rec: Recorder, scenario: Scenario) -> xr.Dataset:
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` to ``path`` through a temporary file and a rename.
 
-    A reader never sees a half-written file, and a run killed while writing leaves the old
-    file (or none) in place.
+    The file is encoded in memory first and then written by Python, so HDF5 never writes to
+    the disk itself: a full or read-only disk is an :class:`~ecosim.errors.OutputError`
+    naming the path, never a crash. A reader never sees a half-written file, a run killed
+    while writing leaves the old file (or none) in place, and the temporary files of writers
+    that were killed are removed by the next write to the same place.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written (its folder cannot be made, the disk is full or
+        read-only); nothing is left under the output name or beside it.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    encoding = {
+        name: {"zlib": True, "complevel": 4}
+        for name, v in ds.data_vars.items()
+        if v.dtype.kind in "fiub" and v.ndim > 0
+    }
+    data = ds.to_netcdf(None, engine="h5netcdf", encoding=encoding)
+    return write_atomically(bytes(data) if data is not None else b"", path)
+
+
+def write_atomically(data: bytes, path: Path) -> Path:
+    """Write ``data`` to ``path`` through a temporary file beside it and a rename.
+
+    Raises
+    ------
+    OutputError
+        When the folder cannot be made or the file cannot be written; the temporary file is
+        removed.
+    """
     try:
-        encoding = {
-            name: {"zlib": True, "complevel": 4}
-            for name, v in ds.data_vars.items()
-            if v.dtype.kind in "fiub" and v.ndim > 0
-        }
-        ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
-        # mkstemp creates 0600; give the file the permissions a plain open() would
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(path, exc) from None
+    remove_stale_temporaries(path)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # open() creates files with the umask's permissions, as any plain write would
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(path, exc) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporary files of writers of ``path`` that are no longer running.
+
+    A temporary file is named ``.NAME.PID.RANDOM.tmp``; one whose PID is not a live process
+    on this machine was left by a killed writer.
+    """
+    removed = []
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,124 @@
+"""Writing results where it cannot be done: a clear error, nothing left behind.
+
+A read-only folder is a read-only tmpfs mount (root ignores file modes) and a full disk a
+small tmpfs. Where the machine cannot mount, these tests skip with the reason, except under
+``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import xarray as xr
+
+import ecosim
+from ecosim.errors import OutputError
+from ecosim.observe.dataset import write_netcdf
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ROOT / "tests" / "scenarios" / "small.yaml"
+
+
+@pytest.fixture(scope="module")
+def result() -> xr.Dataset:
+    """A short run: a few hundred kilobytes of NetCDF."""
+    return ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=0.25"]))
+
+
+def _mount(where: Path, options: str) -> Iterator[Path]:
+    where.mkdir()
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        reason = f"cannot mount a tmpfs here: {proc.stderr.strip() or proc.returncode}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=False)
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 kB file system: too small for any result."""
+    yield from _mount(tmp_path / "full", "size=64k")
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    """A read-only file system."""
+    yield from _mount(tmp_path / "ro", "ro,size=1m")
+
+
+def test_a_full_disk_is_an_output_error_and_leaves_nothing(
+    result: xr.Dataset, full_disk: Path
+) -> None:
+    target = full_disk / "run.nc"
+    with pytest.raises(OutputError, match="No space left on device") as caught:
+        write_netcdf(result, target)
+    assert caught.value.path == str(target)
+    assert list(full_disk.iterdir()) == []
+
+
+def test_a_read_only_folder_is_an_output_error_and_leaves_nothing(
+    result: xr.Dataset, read_only: Path
+) -> None:
+    with pytest.raises(OutputError, match="Read-only file system"):
+        write_netcdf(result, read_only / "sub" / "run.nc")
+    assert list(read_only.iterdir()) == []
+
+
+def test_a_killed_writer_leaves_the_old_file_and_its_temporary_is_cleaned_up(
+    result: xr.Dataset, tmp_path: Path
+) -> None:
+    target = tmp_path / "run.nc"
+    write_netcdf(result, target)
+    before = xr.open_dataset(target, engine="h5netcdf").load()
+    # a writer that rewrites the file in a loop, killed at some point of a write
+    script = (
+        "import sys, xarray as xr\n"
+        "from ecosim.observe.dataset import write_netcdf\n"
+        f"ds = xr.open_dataset({str(target)!r}, engine='h5netcdf').load()\n"
+        "big = xr.concat([ds] * 20, dim='copy')\n"
+        "print('ready', flush=True)\n"
+        f"while True: write_netcdf(big, {str(target)!r})\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # whatever the moment of the kill, the file is whole: the old one or a complete new one
+    after = xr.open_dataset(target, engine="h5netcdf").load()
+    assert set(after.data_vars) == set(before.data_vars)
+    write_netcdf(result, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.nc"]
+
+
+def test_a_temporary_of_a_dead_writer_is_removed_and_a_live_ones_kept(
+    result: xr.Dataset, tmp_path: Path
+) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    stale = tmp_path / f".run.nc.{dead.stdout.strip()}.abcd.tmp"
+    live = tmp_path / f".run.nc.{os.getpid()}.ef01.tmp"
+    stale.write_bytes(b"half")
+    live.write_bytes(b"busy")
+    write_netcdf(result, tmp_path / "run.nc")
+    assert not stale.exists() and live.exists()
