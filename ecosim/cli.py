@@ -98,7 +98,7 @@ def run(
 
     from ecosim.api import simulate
     from ecosim.observe.dataset import write_netcdf
-    from ecosim.observe.replicates import run_replicates
+    from ecosim.studies.replicates import run_replicates
 
     try:
         if replicates == 1:
@@ -111,7 +111,7 @@ def run(
     write_netcdf(ds, target)
     written = [str(target)]
     if figure and "bottleneck" in ds:
-        from ecosim.observe.replicates import bottleneck_view
+        from ecosim.observe.summary import bottleneck_view
         from ecosim.viz.bottleneck import plot_bottleneck
 
         png = target.with_name(f"{target.stem}_bottleneck.png")
@@ -152,7 +152,7 @@ def _print_bottleneck(result: Any) -> None:
     if "bottleneck" not in result:
         out.print("no bottleneck matrix: the run has no no-shock twin (recording.twin: false)")
         return
-    from ecosim.observe.replicates import bottleneck_view
+    from ecosim.observe.summary import bottleneck_view
 
     ds = bottleneck_view(result)
     n = int(ds.attrs.get("replicates", 1))
@@ -364,8 +364,8 @@ def compare(
     counterfactual versions of itself on the same seed (see docs/model.md): it prints a table
     per analysis and writes sovereignty_value.nc / alliance_gain.nc and their figures in --out.
     """
-    from ecosim.observe.compare import Portfolio
     from ecosim.scenario.loader import load_scenario
+    from ecosim.studies.compare import Portfolio
 
     regions = _split_regions(regions)
     if sovereignty_value or alliance_gain:
@@ -422,8 +422,8 @@ def compare(
     portfolios = [
         Portfolio(n, ls, str(p)) for n, ls, p in zip(names, loaded, scenarios, strict=True)
     ]
-    from ecosim.observe.compare import compare as run_compare
     from ecosim.observe.dataset import write_netcdf
+    from ecosim.studies.compare import compare as run_compare
     from ecosim.viz.pareto import plot_cost_resilience
 
     try:
@@ -480,13 +480,13 @@ def _compare_counterfactuals(
     quiet: bool,
 ) -> None:
     """``compare --sovereignty-value`` / ``--alliance-gain``: counterfactuals of one scenario."""
-    from ecosim.observe.counterfactuals import (
+    from ecosim.scenario.loader import load_scenario
+    from ecosim.scenario.models import LAYERS
+    from ecosim.studies.counterfactuals import (
         Runner,
         alliance_run_count,
         sovereignty_run_count,
     )
-    from ecosim.scenario.loader import load_scenario
-    from ecosim.scenario.models import LAYERS
 
     flags = " and ".join(
         f for f, on in (("--sovereignty-value", sovereignty), ("--alliance-gain", alliances)) if on
@@ -525,9 +525,9 @@ def _compare_counterfactuals(
     def progress(done: int, total: int, label: str) -> None:
         err.print(f"[{done}/{total}] {label}", highlight=False)
 
-    from ecosim.observe.counterfactuals import alliance_gain as run_alliance_gain
-    from ecosim.observe.counterfactuals import sovereignty_value as run_sovereignty_value
     from ecosim.observe.dataset import write_netcdf
+    from ecosim.studies.counterfactuals import alliance_gain as run_alliance_gain
+    from ecosim.studies.counterfactuals import sovereignty_value as run_sovereignty_value
     from ecosim.viz.counterfactuals import plot_alliance_gain, plot_sovereignty_value
 
     total = replicates

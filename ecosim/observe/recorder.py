@@ -21,19 +21,28 @@ the recording interval.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
 from ecosim.world import capability, cloud, layers, supply, talent
+from ecosim.world.jobs import JobFlow
 from ecosim.world.shocks import Occurrence
 from ecosim.world.state import World
 from ecosim.world.step import StepFlows
 
-if TYPE_CHECKING:
-    from ecosim.engine.simulation import Simulation
+
+class Watched(Protocol):
+    """What the recorder reads of a running simulation (the engine's ``Simulation`` is one).
+
+    Declared here so that the recorder sits below the engine that drives it.
+    """
+
+    world: World
+    jobs: JobFlow
+
 
 #: CF ``cell_methods`` of each kind of variable.
 CELL_METHODS: dict[str, str] = {"state": "time: point", "sum": "time: sum", "mean": "time: mean"}
@@ -207,7 +216,7 @@ class Recorder:
         self._deliveries = np.zeros(self.buffers["deliveries"].shape[1:])
         self._materials = np.zeros(self.buffers["materials_deliveries"].shape[1:])
 
-    def observe(self, i: int, sim: Simulation, flows: StepFlows) -> None:
+    def observe(self, i: int, sim: Watched, flows: StepFlows) -> None:
         """Watch the world at step ``i``, after the step is closed; sample it on the grid.
 
         Parameters
@@ -234,7 +243,7 @@ class Recorder:
             self._deliveries[:] = 0.0
             self._materials[:] = 0.0
 
-    def _record(self, k: int, sim: Simulation) -> None:
+    def _record(self, k: int, sim: Watched) -> None:
         """Write grid point ``k``: state now, and the sums over the period ending now."""
         w = sim.world
         b = self.buffers

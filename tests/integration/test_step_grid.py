@@ -22,7 +22,7 @@ from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
 from ecosim.experiments.runner import fit_occurrences
 from ecosim.observe.recorder import VARIABLES
-from ecosim.observe.replicates import stack_replicates
+from ecosim.observe.summary import stack_replicates
 from ecosim.world.step import close_step
 from tests import golden
 
