@@ -1,279 +1,18 @@
-"""The ``ecosim`` command.
-
-Exit codes: 0 ok, 1 the run failed, 2 bad input (scenario file, flag or store). A user mistake
-never shows a traceback and never leaves a half-written output file.
+"""``ecosim compare``: strategy portfolios, or counterfactuals of one scenario (layer priority,
+alliances), under common random numbers.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from ecosim.cli import options as opt
+from ecosim.cli.app import app, err, fail_input, fail_run, out, with_progress
 from ecosim.errors import InputError
-
-app = typer.Typer(
-    name="ecosim",
-    help="Simulate regional HPC-AI ecosystems and measure which sovereignty layer breaks first.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-err = Console(stderr=True, soft_wrap=True)
-# without a terminal (logs, CI, pipes) rich would assume 80 columns and squeeze the table
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 110)
-
-EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-def _fail_input(exc: InputError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
-    return typer.Exit(EXIT_BAD_INPUT)
-
-
-def _check_out_path(path: Path) -> None:
-    if path.exists() and path.is_dir():
-        raise InputError("--out", [], "a file path", f"the directory {path}")
-    if path.suffix.lower() not in {".nc", ".nc4", ".netcdf"}:
-        raise InputError("--out", [], "a NetCDF file name ending in .nc", str(path))
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not _writable(parent):
-        raise InputError("--out", [], "a location you can write to", str(path.parent))
-
-
-def _writable(path: Path) -> bool:
-    import os
-
-    return os.access(path, os.W_OK)
-
-
-@app.command(
-    epilog="Example: ecosim run scenarios/baseline.yaml --out outputs/baseline.nc "
-    "--set regions.EU.levers.build_share=0.6",
-)
-def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    out_path: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="NetCDF file to write (default outputs/<name>.nc)."),
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Replace the scenario's seed.", min=0)] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a value: KEY.PATH=VALUE (shocks by id). Repeatable."),
-    ] = None,
-    figure: Annotated[bool, typer.Option(help="Also write the bottleneck heatmap PNG.")] = True,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    replicates: Annotated[
-        int,
-        typer.Option(
-            "--replicates",
-            "-n",
-            min=1,
-            help="Run replicates 0..N-1 (other random streams, same assumptions) and stack them "
-            "along a 'replicate' dimension with quantiles of every metric.",
-        ),
-    ] = 1,
-) -> None:
-    """Run one scenario and its no-shock twin; write results and print the bottleneck matrix.
-
-    With --replicates N the matrix is the replicate mean of the resilience loss normalised over
-    each region's layers, with the probability that the most fragile layer is the most fragile.
-    """
-    from ecosim.scenario.loader import load_scenario
-
-    try:
-        loaded = load_scenario(scenario, overrides or [], seed=seed)
-        target = out_path or Path("outputs") / f"{loaded.scenario.name}.nc"
-        _check_out_path(target)
-    except InputError as exc:
-        raise _fail_input(exc) from None
-
-    from ecosim.api import simulate
-    from ecosim.observe.dataset import write_netcdf
-    from ecosim.studies.replicates import run_replicates
-
-    try:
-        if replicates == 1:
-            ds = _with_progress(lambda cb: simulate(loaded, progress=cb), quiet)
-        else:
-            ds = _with_progress(lambda cb: run_replicates(loaded, replicates, progress=cb), quiet)
-    except Exception as exc:
-        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {exc}", highlight=False)
-        raise typer.Exit(EXIT_RUN_FAILED) from None
-    write_netcdf(ds, target)
-    written = [str(target)]
-    if figure and "bottleneck" in ds:
-        from ecosim.observe.summary import bottleneck_view
-        from ecosim.viz.bottleneck import plot_bottleneck
-
-        png = target.with_name(f"{target.stem}_bottleneck.png")
-        plot_bottleneck(bottleneck_view(ds), png)
-        written.append(str(png))
-    _print_bottleneck(ds)
-    out.print(
-        f"[green]ok[/] {loaded.scenario.name}: {len(ds.region)} regions, "
-        f"{ds.attrs['wall_time_s']:.1f} s; wrote {', '.join(written)}",
-        highlight=False,
-    )
-
-
-def _with_progress(job: Any, quiet: bool) -> Any:
-    if quiet or not sys.stderr.isatty():
-        return job(None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, Any] = {}
-
-        def callback(label: str, fraction: float) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task("run" if label == "run" else "no-shock twin", total=1.0)
-            bar.update(tasks[label], completed=fraction)
-
-        return job(callback)
-
-
-def _print_bottleneck(result: Any) -> None:
-    if "bottleneck" not in result:
-        out.print("no bottleneck matrix: the run has no no-shock twin (recording.twin: false)")
-        return
-    from ecosim.observe.summary import bottleneck_view
-
-    ds = bottleneck_view(result)
-    n = int(ds.attrs.get("replicates", 1))
-    over = f"replicate mean of {n}; " if n > 1 else ""
-    layers = [str(x) for x in ds["layer"].values]
-    table = Table(
-        title=f"Bottleneck matrix (share of each region's resilience loss; {over}shocks: "
-        f"{ds.attrs.get('shocks', 'none')})",
-        title_justify="left",
-    )
-    table.add_column("region")
-    for layer in layers:
-        table.add_column(layer, justify="right")
-    table.add_column("RL total (d)", justify="right")
-    table.add_column("most fragile")
-    share = ds["bottleneck"].transpose("region", "layer").values
-    rl = ds["resilience_loss"].transpose("region", "layer").values
-    p = ds["p_most_fragile"].transpose("region", "layer").values
-    for i, region in enumerate(ds["region"].values):
-        cells = [f"{v:.0%}" for v in share[i]]
-        fragile = str(ds["most_fragile_layer"].values[i])
-        if n > 1 and fragile in layers:
-            fragile += f" (P={p[i, layers.index(fragile)]:.0%})"
-        table.add_row(str(region), *cells, f"{rl[i].sum():.2f}", fragile)
-    out.print(table)
-    fragile = ", ".join(
-        f"{r}: {f}"
-        for r, f in zip(ds["region"].values, ds["most_fragile_layer"].values, strict=True)
-    )
-    out.print(f"Most fragile layer per region: {fragile}", highlight=False)
-
-
-@app.command(epilog="Example: ecosim schema > ecosim.schema.json")
-def schema() -> None:
-    """Print the JSON Schema of scenario files (for editor completion)."""
-    from ecosim.scenario.models import Scenario
-
-    out.print_json(json.dumps(Scenario.model_json_schema()))
-
-
-@app.command(epilog="Example: ecosim validate scenarios/baseline.yaml --set seed=7")
-def validate(
-    scenario: Annotated[Path | None, typer.Argument(help="Scenario file to check.")] = None,
-    overrides: Annotated[list[str] | None, typer.Option("--set", help="KEY.PATH=VALUE")] = None,
-    provenance: Annotated[
-        bool, typer.Option(help="List every default that is an assumption, with its reason.")
-    ] = False,
-    episodes: Annotated[
-        bool,
-        typer.Option(
-            "--episodes",
-            help="Run the historical episodes and analytic checks (the default "
-            "without a scenario or --provenance); exit 1 if any check fails.",
-        ),
-    ] = False,
-    episode: Annotated[
-        list[str] | None,
-        typer.Option("--episode", help="Only this episode (name or directory). Repeatable."),
-    ] = None,
-) -> None:
-    """Check a scenario file without running it, list the assumptions behind the defaults, or
-    (with no scenario) compare the model with historical episodes and closed forms.
-    """
-    from ecosim.report.provenance import assumption_entries
-    from ecosim.scenario.loader import load_scenario
-
-    if provenance:
-        share = assumption_entries()
-        assumed = share.assumed
-        table = Table(title="Defaults resting on assumptions", title_justify="left")
-        # keys are what a user greps and copies into --set: never wrapped or cut
-        table.add_column("key", no_wrap=True)
-        table.add_column("value", no_wrap=True)
-        table.add_column("reason", overflow="fold")
-        for e in assumed:
-            table.add_row(e.path, str(e.value), e.assumption or "")
-        out.print(table)
-        out.print(share.sentence())
-    if episodes or episode or (scenario is None and not provenance):
-        from ecosim.calibrate.cli import run_validation
-
-        try:
-            code = run_validation(out, episode)
-        except InputError as exc:
-            raise _fail_input(exc) from None
-        if code != EXIT_OK or scenario is None:
-            raise typer.Exit(code)
-    if scenario is None:
-        return
-    try:
-        loaded = load_scenario(scenario, overrides or [])
-    except InputError as exc:
-        raise _fail_input(exc) from None
-    s = loaded.scenario
-    out.print(
-        f"[green]ok[/] {scenario}: {len(s.regions)} regions, {len(s.suppliers)} suppliers, "
-        f"{len(s.shocks)} shocks, sha256 {loaded.sha256[:12]}",
-        highlight=False,
-    )
-
-
-from ecosim.experiments.cli import register as _register_experiments  # noqa: E402
-
-_register_experiments(app)
-
-from ecosim.calibrate.cli import register as _register_calibrate  # noqa: E402
-
-_register_calibrate(app)
-
-
-def _open_result(path: Path, option: str = "RESULT") -> Any:
-    """Open a result file fully into memory, or raise InputError naming what is wrong."""
-    import xarray as xr
-
-    if not path.is_file():
-        raise InputError(option, [], "an existing result file (.nc)", f"no file {path}")
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            return ds.load()
-    except (OSError, ValueError) as exc:
-        raise InputError(path, [], "a NetCDF result written by ecosim", f"{exc}") from None
 
 
 def _parse_horizons(text: str) -> list[int]:
@@ -351,6 +90,15 @@ def compare(
             "capacity-sharing alliance with each other region (one run per pair x replicate).",
         ),
     ] = False,
+    workers: opt.Workers = 0,
+    scheduler: opt.Scheduler = None,
+    slurm: opt.SlurmFlag = False,
+    jobs: opt.Jobs = 1,
+    cores: opt.Cores = 1,
+    memory: opt.Memory = "4GB",
+    walltime: opt.Walltime = "01:00:00",
+    partition: opt.Partition = None,
+    interface: opt.Interface = None,
 ) -> None:
     """Compare strategy portfolios: resilience gained against cost, under common random numbers.
 
@@ -363,11 +111,25 @@ def compare(
     With --sovereignty-value and/or --alliance-gain, one scenario file is compared with
     counterfactual versions of itself on the same seed (see docs/model.md): it prints a table
     per analysis and writes sovereignty_value.nc / alliance_gain.nc and their figures in --out.
+
+    The runs go to --workers, --scheduler or --slurm with the same results as in this process:
+    each run's random streams depend only on the seed and its replicate.
     """
     from ecosim.scenario.loader import load_scenario
     from ecosim.studies.compare import Portfolio
 
     regions = _split_regions(regions)
+    executor_options: dict[str, Any] = {
+        "workers": workers,
+        "scheduler": scheduler,
+        "slurm": slurm,
+        "jobs": jobs,
+        "cores": cores,
+        "memory": memory,
+        "walltime": walltime,
+        "partition": partition,
+        "interface": interface,
+    }
     if sovereignty_value or alliance_gain:
         _compare_counterfactuals(
             scenarios,
@@ -382,6 +144,7 @@ def compare(
             seed=seed,
             out_dir=out_dir,
             quiet=quiet,
+            executor_options=executor_options,
         )
         return
 
@@ -404,8 +167,9 @@ def compare(
                 raise InputError("--region", [], f"one of {sorted(known)}", r)
         if out_dir.exists() and not out_dir.is_dir():
             raise InputError("--out", [], "a directory", f"the file {out_dir}")
+        executor = opt.study_executor(**executor_options)
     except InputError as exc:
-        raise _fail_input(exc) from None
+        raise fail_input(exc) from None
     names = [ls.scenario.name for ls in loaded]
     if len(set(names)) < len(names):
         names = [p.stem for p in scenarios]
@@ -427,21 +191,22 @@ def compare(
     from ecosim.viz.pareto import plot_cost_resilience
 
     try:
-        cmp = _with_progress(
-            lambda cb: run_compare(
-                portfolios,
-                replicates=replicates,
-                reference=ref,
-                budget=budget,
-                horizons=years,
-                regions=regions or None,
-                progress=cb,
-            ),
-            quiet,
-        )
+        with executor as ex:
+            cmp = with_progress(
+                lambda cb: run_compare(
+                    portfolios,
+                    replicates=replicates,
+                    reference=ref,
+                    budget=budget,
+                    horizons=years,
+                    regions=regions or None,
+                    progress=cb,
+                    executor=ex,
+                ),
+                quiet,
+            )
     except Exception as exc:
-        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {exc}", highlight=False)
-        raise typer.Exit(EXIT_RUN_FAILED) from None
+        fail_run(exc)
     target = out_dir / "compare.nc"
     write_netcdf(cmp, target)
     figures = plot_cost_resilience(cmp, out_dir / "compare_cost_resilience")
@@ -478,6 +243,7 @@ def _compare_counterfactuals(
     seed: int | None,
     out_dir: Path,
     quiet: bool,
+    executor_options: dict[str, Any],
 ) -> None:
     """``compare --sovereignty-value`` / ``--alliance-gain``: counterfactuals of one scenario."""
     from ecosim.scenario.loader import load_scenario
@@ -519,8 +285,9 @@ def _compare_counterfactuals(
             )
         if out_dir.exists() and not out_dir.is_dir():
             raise InputError("--out", [], "a directory", f"the file {out_dir}")
+        executor = opt.study_executor(**executor_options)
     except InputError as exc:
-        raise _fail_input(exc) from None
+        raise fail_input(exc) from None
 
     def progress(done: int, total: int, label: str) -> None:
         err.print(f"[{done}/{total}] {label}", highlight=False)
@@ -537,17 +304,23 @@ def _compare_counterfactuals(
         total += alliance_run_count(len(chosen), replicates)
     results = []
     try:
-        runner = Runner(
-            scenarios[0], tuple(overrides), seed, replicates, None if quiet else progress, total
-        )
-        # both analyses share the runner, so the baseline runs once
-        if sovereignty:
-            results.append(run_sovereignty_value(scenarios[0], regions=chosen, runner=runner))
-        if alliances:
-            results.append(run_alliance_gain(scenarios[0], regions=chosen, runner=runner))
+        with executor as ex:
+            runner = Runner(
+                scenarios[0],
+                tuple(overrides),
+                seed,
+                replicates,
+                None if quiet else progress,
+                total,
+                executor=ex,
+            )
+            # both analyses share the runner, so the baseline runs once
+            if sovereignty:
+                results.append(run_sovereignty_value(scenarios[0], regions=chosen, runner=runner))
+            if alliances:
+                results.append(run_alliance_gain(scenarios[0], regions=chosen, runner=runner))
     except Exception as exc:
-        err.print(f"[bold red]run failed:[/] {type(exc).__name__}: {exc}", highlight=False)
-        raise typer.Exit(EXIT_RUN_FAILED) from None
+        fail_run(exc)
     written: list[str] = []
     for ds in results:
         kind = str(ds.attrs["ecosim_kind"])
@@ -653,77 +426,3 @@ def _print_compare(cmp: Any) -> None:
     if cmp.attrs.get("horizons_skipped", "none") != "none":
         out.print(f"horizons outside the run, left out: {cmp.attrs['horizons_skipped']}")
     out.print(f"Minimax-regret choice: {cmp.attrs['minimax_regret_choice']}", highlight=False)
-
-
-@app.command(epilog="Example: ecosim plot outputs/baseline.nc --out outputs/figures")
-def plot(
-    result: Annotated[Path, typer.Argument(help="Result of ecosim run or ecosim compare.")],
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Directory for the figures (default: beside RESULT)."),
-    ] = None,
-) -> None:
-    """Write every figure of a result as PNG and SVG.
-
-    For a run: the bottleneck heatmap, share of demand met per layer with the compute shortfall
-    and shock markers (replicate bands), market shares per region and lead times. For a
-    comparison: resilience gained against cost with the Pareto front.
-    """
-    try:
-        ds = _open_result(result)
-        target = out_dir or result.parent
-        if target.exists() and not target.is_dir():
-            raise InputError("--out", [], "a directory", f"the file {target}")
-        known = ("service", "sovereignty_value", "alliance_gain")
-        if ds.attrs.get("ecosim_kind") != "compare" and not any(k in ds for k in known):
-            raise InputError(result, [], "a result of ecosim run or compare", "no 'service'")
-    except InputError as exc:
-        raise _fail_input(exc) from None
-    from ecosim.viz import write_figures
-
-    written = write_figures(ds, target, result.stem)
-    out.print(f"[green]ok[/] wrote {len(written)} files to {target}", highlight=False)
-
-
-@app.command(epilog="Example: ecosim report outputs/baseline.nc --out outputs/baseline.html")
-def report(
-    result: Annotated[Path, typer.Argument(help="Result of ecosim run (.nc).")],
-    out_path: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="HTML file to write (default: RESULT with .html)."),
-    ] = None,
-    compare_path: Annotated[
-        Path | None,
-        typer.Option("--compare", help="Also show a comparison written by ecosim compare."),
-    ] = None,
-) -> None:
-    """Write one self-contained HTML report: results if the shocks happen, then figures, then
-    probabilities over replicates, then provenance (version, scenario hash, assumption share).
-    """
-    try:
-        ds = _open_result(result)
-        if "service" not in ds:
-            raise InputError(result, [], "a result of ecosim run", "no 'service' variable")
-        cmp = _open_result(compare_path, "--compare") if compare_path else None
-        if cmp is not None and cmp.attrs.get("ecosim_kind") != "compare":
-            raise InputError("--compare", [], "a result of ecosim compare", str(compare_path))
-        target = out_path or result.with_suffix(".html")
-        if target.suffix.lower() not in {".html", ".htm"}:
-            raise InputError("--out", [], "an HTML file name ending in .html", str(target))
-        if target.exists() and target.is_dir():
-            raise InputError("--out", [], "a file path", f"the directory {target}")
-    except InputError as exc:
-        raise _fail_input(exc) from None
-    from ecosim.report import write_report
-
-    write_report(ds, target, cmp)
-    out.print(f"[green]ok[/] wrote {target}", highlight=False)
-
-
-def main() -> None:
-    """Entry point of the ``ecosim`` console script."""
-    app()
-
-
-if __name__ == "__main__":
-    main()
