@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import xarray as xr
 
@@ -134,13 +134,31 @@ def run_cells(
         for i, value in ex.map(one, range(len(cells))):
             results[i] = value
     else:
-        for i, value in ex.map(partial(simulate_cell, reduce=reduce), cells):
+        for i, (outcome, error) in ex.map(partial(_cell_on_worker, reduce=reduce), cells):
+            if error is not None:
+                raise error
             if announce is not None:
                 announce(i)
             if progress is not None:
                 _report_done(cells[i], progress)
-            results[i] = value
+            # without an error the value is the reduction's, whatever it is (None too)
+            results[i] = cast(R, outcome)
     return [results[i] for i in range(len(cells))]
+
+
+def _cell_on_worker(
+    cell: Cell, reduce: Callable[[xr.Dataset], R]
+) -> tuple[R | None, Exception | None]:
+    """:func:`simulate_cell` on a worker, an error handed back as a value.
+
+    A simulation that raises raises again on every try, so Dask must not retry it (its retries
+    are for workers that die) nor log it as a crash: the driver raises it instead, as if the
+    cell had run in this process.
+    """
+    try:
+        return simulate_cell(cell, reduce), None
+    except Exception as exc:
+        return None, exc
 
 
 def _report_done(cell: Cell, progress: Progress) -> None:

@@ -159,3 +159,16 @@ def test_counterfactuals_on_workers_equal_the_api_in_this_process(tmp_path: Path
     assert_runs_identical(value, _open(tmp_path / "sovereignty_value.nc"))
     assert_runs_identical(gain, _open(tmp_path / "alliance_gain.nc"))
     assert float(value["rl_baseline"].sel(region="TW")) > 0.0
+
+
+def test_an_error_on_a_worker_is_raised_here_as_in_this_process(portfolios: list[Path]) -> None:
+    from ecosim.experiments.executors import DaskExecutor, local_cluster
+
+    ports = [ecosim.Portfolio(p.stem, load_scenario(p, SETUP)) for p in portfolios]
+    # an unknown region fails where each run is reduced: on the worker
+    with pytest.raises(KeyError) as here:
+        ecosim.compare(ports, regions=["XX"])
+    with DaskExecutor(local_cluster(1)) as ex, pytest.raises(KeyError) as there:
+        ecosim.compare(ports, regions=["XX"], executor=ex)
+    assert str(there.value) == str(here.value)
+    assert "region" in str(there.value)
