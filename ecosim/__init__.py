@@ -8,19 +8,54 @@ The public API mirrors the command line::
     )
     ds = ecosim.simulate(loaded)
     ds["bottleneck"].to_pandas()
+
+One run is :func:`simulate` (:mod:`ecosim.api`); the studies of many runs sit beside it
+(:mod:`ecosim.studies`): :func:`run_replicates` (``ecosim run --replicates``), :func:`compare`
+of :class:`Portfolio` objects (``ecosim compare``), :func:`sovereignty_value` and
+:func:`alliance_gain` (``ecosim compare --sovereignty-value / --alliance-gain``). Each takes an
+``executor`` of :mod:`ecosim.experiments.executors` to run on, as ``--workers`` does.
 """
+
+from typing import TYPE_CHECKING
 
 from ecosim.errors import InputError
 from ecosim.scenario.loader import LoadedScenario, load_scenario
 
+if TYPE_CHECKING:
+    from ecosim.api import open_results, simulate
+    from ecosim.studies.compare import Portfolio, compare
+    from ecosim.studies.counterfactuals import alliance_gain, sovereignty_value
+    from ecosim.studies.replicates import run_replicates
+
+# Numba and xarray load only when a simulation is asked for, so validating input stays fast.
+_LAZY: dict[str, str] = {
+    "simulate": "ecosim.api",
+    "open_results": "ecosim.api",
+    "run_replicates": "ecosim.studies.replicates",
+    "compare": "ecosim.studies.compare",
+    "Portfolio": "ecosim.studies.compare",
+    "sovereignty_value": "ecosim.studies.counterfactuals",
+    "alliance_gain": "ecosim.studies.counterfactuals",
+}
+
 
 def __getattr__(name: str) -> object:
-    # Numba and xarray load only when a simulation is asked for, so validating input stays fast.
-    if name in {"simulate", "open_results"}:
-        from ecosim import api
+    if name in _LAZY:
+        import importlib
 
-        return getattr(api, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(name)
 
 
-__all__ = ["InputError", "LoadedScenario", "load_scenario", "open_results", "simulate"]
+__all__ = [
+    "InputError",
+    "LoadedScenario",
+    "Portfolio",
+    "alliance_gain",
+    "compare",
+    "load_scenario",
+    "open_results",
+    "run_replicates",
+    "simulate",
+    "sovereignty_value",
+]

@@ -1,4 +1,9 @@
-"""The Python API: load a scenario, simulate it, open results."""
+"""The Python API of one run: load a scenario, simulate it, open results.
+
+Studies of many runs (replicates, portfolio comparison, counterfactuals) are in
+:mod:`ecosim.studies`, which runs its simulations through :func:`simulate`; both are exported
+from :mod:`ecosim`.
+"""
 
 from __future__ import annotations
 

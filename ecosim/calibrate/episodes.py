@@ -52,7 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ecosim.calibrate.expr import parse, value_at
 from ecosim.core.units import HOURS_PER_DAY
 from ecosim.errors import InputError
-from ecosim.observe.replicates import stack_replicates
+from ecosim.observe.summary import stack_replicates
 from ecosim.scenario.calibrated import applicable, as_overrides, calibrated_values
 
 #: Where the shipped episodes live, relative to the repository root.

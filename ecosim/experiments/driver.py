@@ -23,6 +23,7 @@ import numpy as np
 from ecosim.errors import InputError
 from ecosim.experiments.design import DesignTable, expand
 from ecosim.experiments.executors import Executor
+from ecosim.experiments.preflight import check_against_base
 from ecosim.experiments.runner import BlockTask, RunContext, n_periods
 from ecosim.experiments.seeds import resolve_entropy
 from ecosim.experiments.store import (
@@ -33,7 +34,7 @@ from ecosim.experiments.store import (
     read_attrs,
     series_specs,
 )
-from ecosim.experiments.sweepfile import Sweep, check_against_base, parse_sweep, read_sweep
+from ecosim.experiments.sweepfile import Sweep, parse_sweep, read_sweep
 
 # A block should last a couple of seconds: Dask costs a few milliseconds per task and each
 # block opens the store twice, so shorter blocks waste time, longer ones lose more on a kill.

@@ -1,15 +1,20 @@
-"""Where blocks run: one interface, four back ends.
+"""Where simulations run: one interface, four back ends.
 
-Every executor is a context manager with one method, :meth:`Executor.run`, which takes block
-tasks and yields their results as they finish. Workers write their blocks to the store
-themselves, so an executor only moves small task descriptions and counts.
+Every executor is a context manager with two methods: :meth:`Executor.map` calls a function
+on each of a sequence of tasks and yields ``(index, result)`` as they finish, and
+:meth:`Executor.run` does so for the blocks of a sweep. Sweep workers write their blocks to the
+store themselves, so an executor only moves small task descriptions and counts; the studies of
+:mod:`ecosim.studies` map a simulation over (scenario, future, replicate) cells and get back
+what each cell's reduction keeps.
 
-- :class:`InProcess`: the blocks one after another in this process; the debugging twin of
+- :class:`InProcess`: the tasks one after another in this process; the debugging twin of
   the others (same function, same store, a plain traceback under a debugger).
 - :class:`DaskExecutor`: a Dask client, made by one of
   :func:`local_cluster` (``--workers N``: ``LocalCluster`` of N single-threaded processes on
   127.0.0.1), :func:`existing_scheduler` (``--scheduler ADDRESS``) or :func:`slurm_cluster`
   (``--slurm``: ``dask_jobqueue.SLURMCluster``).
+
+:func:`make_executor` picks one from the command-line options.
 
 Workers get ``NUMBA_NUM_THREADS=1`` (one simulation per core; SimPy holds the GIL anyway) and
 this process's ``NUMBA_CACHE_DIR``, so no worker compiles the kernels again.
@@ -20,16 +25,24 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from ecosim.experiments.runner import BlockResult, BlockTask, run_block
 
-# Dask re-runs a block whose worker died this many times before giving up on it.
+# Dask re-runs a task whose worker died this many times before giving up on it.
 TASK_RETRIES = 3
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Names a task on a Dask scheduler from its index and itself.
+TaskKey = Callable[[int, Any], str]
 
 
 def worker_env() -> dict[str, str]:
@@ -41,13 +54,44 @@ def worker_env() -> dict[str, str]:
 
 
 class Executor(AbstractContextManager["Executor"], ABC):
-    """Runs block tasks and yields their results as they complete."""
+    """Runs tasks and yields their results as they complete."""
 
     n_workers: int = 1
+    #: Tasks run in this process: the function need not be picklable and may report progress.
+    in_process: bool = False
 
     @abstractmethod
+    def map(
+        self,
+        fn: Callable[[T], R],
+        tasks: Iterable[T],
+        stop: threading.Event | None = None,
+        key: TaskKey | None = None,
+    ) -> Iterator[tuple[int, R]]:
+        """Call ``fn`` on each task; yield ``(index of the task, result)`` as each finishes.
+
+        Parameters
+        ----------
+        fn
+            A function of one task. Outside this process it must be picklable (a module-level
+            function, or a ``functools.partial`` of one).
+        tasks
+            The tasks, taken lazily: only a bounded number is in flight at a time.
+        stop
+            Once set, no new task starts; running ones finish and are yielded.
+        key
+            Names a task on a Dask scheduler (default: ``ecosim-task-<index>-<token>``).
+
+        Raises
+        ------
+        Exception
+            Whatever ``fn`` raised on a task; tasks still running are abandoned.
+        """
+
     def run(self, tasks: Iterable[BlockTask], stop: threading.Event) -> Iterator[BlockResult]:
-        """Run ``tasks``; once ``stop`` is set, start no new block and let running ones finish."""
+        """Run sweep blocks; once ``stop`` is set, start no new block, let running ones finish."""
+        for _, result in self.map(run_block, tasks, stop, key=_block_key):
+            yield result
 
     def __exit__(
         self,
@@ -58,8 +102,27 @@ class Executor(AbstractContextManager["Executor"], ABC):
         return None
 
 
+def _block_key(index: int, task: BlockTask) -> str:
+    return f"ecosim-block-{task.block}-{os.getpid()}-{id(task)}"
+
+
 class InProcess(Executor):
-    """Blocks one after another in this process (the default for small sweeps, and debugging)."""
+    """Tasks one after another in this process (the default for small sweeps, and debugging)."""
+
+    in_process = True
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        tasks: Iterable[T],
+        stop: threading.Event | None = None,
+        key: TaskKey | None = None,
+    ) -> Iterator[tuple[int, R]]:
+        """Call ``fn`` on each task here, in order."""
+        for i, task in enumerate(tasks):
+            if stop is not None and stop.is_set():
+                return
+            yield i, fn(task)
 
     def run(self, tasks: Iterable[BlockTask], stop: threading.Event) -> Iterator[BlockResult]:
         """Run each block here; on ``stop`` the current block writes what it finished."""
@@ -108,38 +171,43 @@ class DaskExecutor(Executor):
         if self.cluster is not None:
             self.cluster.close()
 
-    def run(self, tasks: Iterable[BlockTask], stop: threading.Event) -> Iterator[BlockResult]:
-        """Submit blocks, at most two per worker at a time, and yield results as they finish."""
+    def map(
+        self,
+        fn: Callable[[T], R],
+        tasks: Iterable[T],
+        stop: threading.Event | None = None,
+        key: TaskKey | None = None,
+    ) -> Iterator[tuple[int, R]]:
+        """Submit tasks, at most two per worker at a time, and yield results as they finish."""
         from distributed import as_completed
 
-        pending = iter(tasks)
+        pending = enumerate(tasks)
         in_flight = max(2, 2 * max(self.n_workers, 1))
         queue = as_completed()
+        index: dict[str, int] = {}
+        token = uuid.uuid4().hex[:12]
 
         def submit_next() -> bool:
-            if stop.is_set():
+            if stop is not None and stop.is_set():
                 return False
-            task = next(pending, None)
-            if task is None:
+            item = next(pending, None)
+            if item is None:
                 return False
-            queue.add(
-                self.client.submit(
-                    run_block,
-                    task,
-                    key=f"ecosim-block-{task.block}-{os.getpid()}-{id(task)}",
-                    retries=TASK_RETRIES,
-                    pure=False,
-                )
-            )
+            i, task = item
+            name = key(i, task) if key is not None else f"ecosim-task-{i}-{token}"
+            future = self.client.submit(fn, task, key=name, retries=TASK_RETRIES, pure=False)
+            index[future.key] = i
+            queue.add(future)
             return True
 
         for _ in range(in_flight):
             if not submit_next():
                 break
         for future in queue:
-            result: BlockResult = future.result()
+            result: R = future.result()
+            i = index.pop(future.key)
             future.release()
-            yield result
+            yield i, result
             submit_next()
 
 
@@ -185,6 +253,7 @@ def slurm_cluster(
     walltime: str,
     partition: str | None,
     interface: str | None,
+    job_name: str = "ecosim-sweep",
 ) -> Callable[[], tuple[Any, Any, int]]:
     """A factory of a ``dask_jobqueue.SLURMCluster``: ``jobs`` jobs of ``cores`` workers each.
 
@@ -204,7 +273,7 @@ def slurm_cluster(
             "walltime": walltime,
             "job_script_prologue": prologue,
             "python": sys.executable,
-            "job_name": "ecosim-sweep",
+            "job_name": job_name,
         }
         if partition:
             kwargs["queue"] = partition
@@ -215,3 +284,60 @@ def slurm_cluster(
         return Client(cluster), cluster, jobs * cores
 
     return make
+
+
+@dataclass(frozen=True)
+class SlurmOptions:
+    """The ``--slurm`` options: ``jobs`` jobs of ``cores`` single-threaded workers each."""
+
+    jobs: int = 1
+    cores: int = 1
+    memory: str = "4GB"
+    walltime: str = "01:00:00"
+    partition: str | None = None
+    interface: str | None = None
+
+
+def make_executor(
+    *,
+    workers: int = 0,
+    scheduler: str | None = None,
+    slurm: SlurmOptions | None = None,
+    job_name: str = "ecosim-sweep",
+) -> Executor:
+    """The executor the command-line options ask for (not yet entered).
+
+    Parameters
+    ----------
+    workers
+        A ``LocalCluster`` of this many processes; 0 runs in this process.
+    scheduler
+        Address of a running Dask scheduler.
+    slurm
+        Workers as SLURM jobs.
+    job_name
+        Name of the SLURM jobs.
+
+    Returns
+    -------
+    Executor
+        :class:`InProcess` when none is asked for. The caller checks that at most one is.
+    """
+    if workers > 0:
+        return DaskExecutor(local_cluster(workers))
+    if scheduler is not None:
+        return DaskExecutor(existing_scheduler(scheduler))
+    if slurm is not None:
+        return DaskExecutor(
+            slurm_cluster(
+                jobs=slurm.jobs,
+                cores=slurm.cores,
+                memory=slurm.memory,
+                walltime=slurm.walltime,
+                partition=slurm.partition,
+                interface=slurm.interface,
+                job_name=job_name,
+            ),
+            wait_for_workers=True,
+        )
+    return InProcess()

@@ -17,7 +17,7 @@ file and the key path::
     entropy: 42                                 # default: the base scenario's seed
 
 Only reading and validating the file happens here; :mod:`ecosim.experiments.design` expands
-it into runs.
+it into runs and :mod:`ecosim.experiments.preflight` checks it against its base scenario.
 """
 
 from __future__ import annotations
@@ -200,7 +200,8 @@ RESERVED = {
 
 
 def read_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file (its keys only; see :func:`check_against_base`).
+    """Read and validate a sweep file (its keys only; see
+    :func:`ecosim.experiments.preflight.check_against_base`).
 
     Parameters
     ----------
@@ -292,73 +293,3 @@ def _to_input_error(exc: ValidationError, data: Any, path: Path) -> InputError:
     if err["type"] == "extra_forbidden":
         expected = "a known key (this one is not part of the sweep file schema)"
     return InputError(path, loc, expected, found)
-
-
-def check_against_base(sweep: Sweep) -> Any:
-    """Load the base scenario with the sweep's overrides and one value of every parameter.
-
-    Catches misspelt key paths and values of the wrong kind before a store is written: the
-    base is loaded with every uncertainty at a central value and every lever at its first one.
-    A key whose whole range is partly invalid (say a fraction up to 1.2) still passes here and
-    fails at run time, where it is recorded as a failed run.
-
-    Returns
-    -------
-    ecosim.LoadedScenario
-        The base scenario with the sweep's fixed overrides.
-
-    Raises
-    ------
-    InputError
-        Naming the sweep file and the key path (``uncertainties.<key>`` and so on).
-    """
-    from ecosim.experiments.design import central_value, format_override, lever_values
-    from ecosim.scenario.loader import load_scenario
-
-    spec = sweep.spec
-    base = sweep.base_path
-    if not base.is_file():
-        raise InputError(sweep.path, ["base"], "an existing scenario file", f"no file {base}")
-    try:
-        loaded = load_scenario(base, spec.overrides, seed=spec.entropy)
-    except InputError as exc:
-        if exc.source == "--set":
-            index = _override_index(spec.overrides, exc.path)
-            raise InputError(
-                sweep.path, ["overrides", index], exc.expected, exc.found, exc.hint
-            ) from None
-        raise
-    if not loaded.scenario.recording.twin:
-        raise InputError(
-            sweep.path,
-            ["overrides"],
-            "a base scenario with recording.twin: true (the metrics need the no-shock twin)",
-            "recording.twin: false",
-        )
-    trial: list[tuple[str, str, str]] = []
-    for key, dist in spec.uncertainties.items():
-        trial.append(("uncertainties", key, format_override(key, central_value(dist))))
-    for key, lever in spec.levers.items():
-        trial.append(("levers", key, format_override(key, lever_values(lever)[0])))
-    try:
-        load_scenario(base, [*spec.overrides, *(t[2] for t in trial)], seed=spec.entropy)
-    except InputError:
-        # Find the parameter to blame by trying them one at a time.
-        for section, key, text in trial:
-            try:
-                load_scenario(base, [*spec.overrides, text], seed=spec.entropy)
-            except InputError as exc:
-                raise InputError(
-                    sweep.path, [section, key], exc.expected, exc.found, exc.hint
-                ) from None
-        raise
-    return loaded
-
-
-def _override_index(overrides: list[str], path: list[str | int]) -> int:
-    wanted = ".".join(str(p) for p in path)
-    for i, text in enumerate(overrides):
-        key = text.partition("=")[0].strip()
-        if wanted and (key == wanted or key.startswith(wanted) or wanted.startswith(key)):
-            return i
-    return 0

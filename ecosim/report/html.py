@@ -17,7 +17,7 @@ import numpy as np
 import xarray as xr
 
 from ecosim.kernels.metrics import CENSOR_MEANINGS, MEASURED, NO_DIP, NOT_RECOVERED
-from ecosim.observe.replicates import bottleneck_view, summarize
+from ecosim.observe.summary import bottleneck_view, summarize
 from ecosim.report.provenance import assumption_entries
 
 _CSS = """

@@ -52,7 +52,7 @@ def write_figures(ds: xr.Dataset, out_dir: str | Path, stem: str) -> list[Path]:
         return plot_alliance_gain(ds, out / f"{stem}_alliance_gain")
     written: list[Path] = []
     if "resilience_loss" in ds:
-        from ecosim.observe.replicates import bottleneck_view
+        from ecosim.observe.summary import bottleneck_view
 
         view = bottleneck_view(ds)
         for suffix in (".png", ".svg"):

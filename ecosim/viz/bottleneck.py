@@ -21,7 +21,7 @@ def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
     """Write the bottleneck heatmap of ``ds`` (region x layer) to ``path`` (PNG or SVG).
 
     ``ds`` holds ``resilience_loss``, ``bottleneck`` and ``most_fragile_layer`` of one run, or
-    their replicate-mean versions from :func:`ecosim.observe.replicates.bottleneck_view`.
+    their replicate-mean versions from :func:`ecosim.observe.summary.bottleneck_view`.
     """
     path = Path(path)
     rl = ds["resilience_loss"].transpose("region", "layer")

@@ -12,7 +12,7 @@ from ecosim.viz._common import BAND_LABEL, save
 
 
 def plot_cost_resilience(cmp: xr.Dataset, path: str | Path) -> list[Path]:
-    """Write the cost-resilience figure of a comparison from :func:`ecosim.observe.compare`.
+    """Write the cost-resilience figure of a comparison from :func:`ecosim.compare`.
 
     Points: medians over replicates; bars: 5-95 % over replicates (stochastic variability under
     fixed assumptions). Line: the Pareto front; star: the minimax-regret choice; dotted: budget.

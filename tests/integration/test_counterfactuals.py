@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from ecosim.observe.counterfactuals import (
+from ecosim.scenario.loader import load_scenario
+from ecosim.scenario.models import LAYERS
+from ecosim.studies.counterfactuals import (
     Runner,
     alliance_gain,
     alliance_overrides,
     layer_overrides,
 )
-from ecosim.scenario.loader import load_scenario
-from ecosim.scenario.models import LAYERS
 from tests.conftest import ROOT, SMALL
 
 CUTOFF = (

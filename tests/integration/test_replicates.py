@@ -9,7 +9,8 @@ import pytest
 
 from ecosim import load_scenario, simulate
 from ecosim.kernels.metrics import MEASURED, NOT_RECOVERED
-from ecosim.observe.replicates import QUANTILES, run_replicates, summarize
+from ecosim.observe.summary import QUANTILES, summarize
+from ecosim.studies.replicates import run_replicates
 from ecosim.testing import assert_invariants
 from tests.conftest import SMALL
 

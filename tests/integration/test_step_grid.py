@@ -22,7 +22,7 @@ from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
 from ecosim.experiments.runner import fit_occurrences
 from ecosim.observe.recorder import VARIABLES, Recorder
-from ecosim.observe.replicates import stack_replicates
+from ecosim.observe.summary import stack_replicates
 from tests import golden
 
 ROOT = Path(__file__).resolve().parents[2]

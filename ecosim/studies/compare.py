@@ -14,23 +14,29 @@ paired per replicate before their quantiles are taken.
   replicates from the best portfolio of that replicate.
 
 Each portfolio is a scenario file; its dated lever actions (``actions:``) make it a roadmap.
+Every (portfolio, replicate) run goes to the executor as one cell and comes back reduced to its
+losses and cost, so the comparison is the same on any executor and number of workers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
 from ecosim.kernels.metrics import resilience_loss
-from ecosim.observe.replicates import QUANTILES
+from ecosim.observe.summary import QUANTILES
 from ecosim.scenario.loader import LoadedScenario
+from ecosim.studies.cells import Cell, Progress, run_cells
 
-Progress = Callable[[str, float], None]
+if TYPE_CHECKING:
+    from ecosim.experiments.executors import Executor
 
 #: Default dated horizons (DESIGN.md: a build that delivers in 2031 does not help a 2027 plan).
 DEFAULT_HORIZONS: tuple[int, ...] = (2026, 2028, 2030)
@@ -105,6 +111,34 @@ def minimax_regret(loss: NDArray[np.float64], feasible: NDArray[np.bool_]) -> ND
     return np.where(feasible, regret, -1.0)
 
 
+def portfolio_losses(
+    ds: xr.Dataset, regions: Sequence[str] | None, until_days: Sequence[float]
+) -> tuple[float, NDArray[np.float64], float]:
+    """What a comparison keeps of one run: total loss, loss up to each horizon, mean cost.
+
+    Parameters
+    ----------
+    ds
+        A result of :func:`ecosim.simulate` with its no-shock twin.
+    regions
+        Regions whose losses and costs count; all when ``None``.
+    until_days
+        Days from the start the loss is accumulated up to.
+
+    Returns
+    -------
+    tuple
+        Resilience loss summed over the regions and layers (d), the same up to each of
+        ``until_days`` (d), and the mean over the run of ``cost`` summed over the regions
+        (USD/yr).
+    """
+    sel = ds if regions is None else ds.sel(region=list(regions))
+    rl = float(sel["resilience_loss"].sum())
+    rl_h = np.array([float(loss_until(sel, day).sum()) for day in until_days], dtype=np.float64)
+    cost = float(sel["cost"].sum("region").mean("time"))
+    return rl, rl_h, cost
+
+
 def compare(
     portfolios: Sequence[Portfolio],
     *,
@@ -114,6 +148,7 @@ def compare(
     horizons: Sequence[int] = DEFAULT_HORIZONS,
     regions: Sequence[str] | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> xr.Dataset:
     """Run every portfolio for the same replicates and compare gain against cost.
 
@@ -133,6 +168,10 @@ def compare(
         Regions whose losses and costs count; all by default.
     progress
         Called with a label and the fraction done of each run.
+    executor
+        An entered executor of :mod:`ecosim.experiments.executors` to run the portfolios'
+        replicates on; by default one after another in this process. The result does not
+        depend on it.
 
     Returns
     -------
@@ -141,11 +180,22 @@ def compare(
         ``rl_at_horizon``, ``cost_mean``, ``gain``, ``gain_at_horizon`` per replicate, their
         quantiles (``*_q``), ``pareto``, ``within_budget``, ``regret``; attrs name the
         reference and the minimax-regret choice.
-    """
-    from ecosim.api import simulate
 
+    Examples
+    --------
+    >>> import ecosim
+    >>> ports = [  # doctest: +SKIP
+    ...     ecosim.Portfolio(name, ecosim.load_scenario(path, seed=7))
+    ...     for name, path in [("buy", "buy.yaml"), ("build", "build.yaml")]
+    ... ]
+    >>> cmp = ecosim.compare(ports, replicates=5)  # doctest: +SKIP
+    >>> cmp["gain_q"].to_pandas()  # doctest: +SKIP
+    """
     if not portfolios:
         raise ValueError("no portfolios to compare")
+    for port in portfolios:
+        if not port.loaded.scenario.recording.twin:
+            raise ValueError(f"portfolio {port.name!r} has no no-shock twin (recording.twin)")
     first = portfolios[0].loaded.scenario
     dated = horizon_days(first.start, horizons)
     kept = [y for y, d in dated.items() if 0.0 < d <= first.horizon_days + 1e-9]
@@ -153,20 +203,21 @@ def compare(
     rl = np.zeros((n_p, n_k))
     rl_h = np.zeros((n_p, n_k, n_h))
     cost = np.zeros((n_p, n_k))
-    for p, port in enumerate(portfolios):
-        for k in range(n_k):
-            label = f"{port.name} replicate {k + 1}/{n_k}"
-            callback = (
-                (lambda what, f, label=label: progress(f"{label} {what}", f)) if progress else None
-            )
-            ds = simulate(port.loaded, replicate=k, progress=callback)
-            if "service_twin" not in ds:
-                raise ValueError(f"portfolio {port.name!r} has no no-shock twin (recording.twin)")
-            sel = ds if regions is None else ds.sel(region=list(regions))
-            rl[p, k] = float(sel["resilience_loss"].sum())
-            for h, year in enumerate(kept):
-                rl_h[p, k, h] = float(loss_until(sel, dated[year]).sum())
-            cost[p, k] = float(sel["cost"].sum("region").mean("time"))
+    cells = [
+        Cell(port.loaded, 0, k, f"{port.name} replicate {k + 1}/{n_k}")
+        for port in portfolios
+        for k in range(n_k)
+    ]
+    keep = partial(
+        portfolio_losses,
+        regions=None if regions is None else list(regions),
+        until_days=[dated[year] for year in kept],
+    )
+    for i, (total, until, spent) in enumerate(run_cells(cells, keep, executor, progress=progress)):
+        p, k = divmod(i, n_k)
+        rl[p, k] = total
+        rl_h[p, k, :] = until
+        cost[p, k] = spent
     gain = rl[reference][None, :] - rl
     gain_h = rl_h[reference][None, :, :] - rl_h
     q = list(QUANTILES)

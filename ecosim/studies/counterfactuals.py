@@ -15,7 +15,9 @@ difference is the effect of the overrides, not of luck.
 
 Each counterfactual is a whole-world run, so a region x layer cell costs one run per replicate
 (plus one shared baseline run per replicate); an alliance pair costs one run per replicate and
-gives both directions.
+gives both directions. An analysis hands all its runs at once to the executor of its
+:class:`Runner` and gets back each run's :class:`RunSummary`, so it is the same on any executor
+and number of workers.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
@@ -31,8 +34,13 @@ from numpy.typing import NDArray
 
 from ecosim.scenario.loader import LoadedScenario, load_scenario
 from ecosim.scenario.models import LAYERS, Scenario
+from ecosim.studies.cells import Cell, run_cells
 
-#: Called before each run with its number (from 1), the number of runs planned and a label.
+if TYPE_CHECKING:
+    from ecosim.experiments.executors import Executor
+
+#: Called once per run with its number (from 1), the number of runs planned and a label: before
+#: the run in this process, as it finishes on a worker.
 RunProgress = Callable[[int, int, str], None]
 
 
@@ -183,9 +191,12 @@ class Runner:
     replicates
         Replicates per run.
     progress
-        Called before each run (see :data:`RunProgress`).
+        Called once per run (see :data:`RunProgress`).
     total
         Runs planned, for the progress counter; analyses add theirs when it is 0.
+    executor
+        An entered executor of :mod:`ecosim.experiments.executors` the runs go to; by default
+        one after another in this process.
     """
 
     path: Path
@@ -194,6 +205,7 @@ class Runner:
     replicates: int = 1
     progress: RunProgress | None = None
     total: int = 0
+    executor: Executor | None = None
     done: int = 0
     base: LoadedScenario = field(init=False)
     _baseline: list[RunSummary] | None = field(default=None, init=False)
@@ -205,6 +217,8 @@ class Runner:
         self.base = load_scenario(self.path, list(self.overrides), seed=self.seed)
         if not self.base.scenario.recording.twin:
             raise ValueError("counterfactuals need the no-shock twin (recording.twin: true)")
+        # what ecosim.simulate writes in its "shocks" attribute
+        self.shocks = ", ".join(s.id for s in self.scenario.shocks) or "none"
 
     @property
     def scenario(self) -> Scenario:
@@ -213,32 +227,55 @@ class Runner:
 
     def run(self, extra: Sequence[str], label: str) -> list[RunSummary]:
         """Summaries of replicates ``0..n-1`` with ``extra`` overrides (none: the baseline)."""
-        from ecosim.api import simulate
+        return self.run_many([(extra, label)])[0]
 
-        loaded = (
-            load_scenario(self.path, [*self.overrides, *extra], seed=self.seed)
-            if extra
-            else self.base
-        )
-        if loaded.scenario.seed != self.scenario.seed:
-            raise ValueError(f"{label}: the overrides changed the seed; runs must share streams")
-        out = []
-        for k in range(self.replicates):
+    def run_many(self, runs: Sequence[tuple[Sequence[str], str]]) -> list[list[RunSummary]]:
+        """Summaries of replicates ``0..n-1`` of each ``(extra overrides, label)``, all at once.
+
+        Every run goes to the executor in one batch, so workers stay busy across
+        counterfactuals; the results come back in the order of ``runs``.
+        """
+        cells = []
+        for extra, label in runs:
+            loaded = (
+                load_scenario(self.path, [*self.overrides, *extra], seed=self.seed)
+                if extra
+                else self.base
+            )
+            if loaded.scenario.seed != self.scenario.seed:
+                raise ValueError(
+                    f"{label}: the overrides changed the seed; runs must share streams"
+                )
+            cells += [
+                Cell(loaded, 0, k, f"{label}, replicate {k + 1}/{self.replicates}")
+                for k in range(self.replicates)
+            ]
+
+        def announce(i: int) -> None:
             self.done += 1
             if self.progress is not None:
-                total = max(self.total, self.done)
-                self.progress(self.done, total, f"{label}, replicate {k + 1}/{self.replicates}")
-            ds = simulate(loaded, replicate=k)
-            if not extra and k == 0:
-                self.shocks = str(ds.attrs.get("shocks", "none"))
-            out.append(summarise(ds))
-        return out
+                self.progress(self.done, max(self.total, self.done), cells[i].label)
+
+        summaries = run_cells(cells, summarise, self.executor, announce=announce)
+        n = self.replicates
+        return [summaries[i : i + n] for i in range(0, len(summaries), n)]
 
     def baseline(self) -> list[RunSummary]:
         """The baseline's summaries, run on first use."""
         if self._baseline is None:
             self._baseline = self.run([], "baseline")
         return self._baseline
+
+    def with_baseline(
+        self, runs: Sequence[tuple[Sequence[str], str]]
+    ) -> tuple[list[RunSummary], list[list[RunSummary]]]:
+        """The baseline's summaries and those of ``runs``, the baseline in the same batch
+        when it has not run yet."""
+        if self._baseline is not None:
+            return self._baseline, self.run_many(runs)
+        base, *rest = self.run_many([((), "baseline"), *runs])
+        self._baseline = base
+        return base, rest
 
 
 def _select(scenario: Scenario, regions: Sequence[str] | None) -> list[str]:
@@ -291,6 +328,7 @@ def sovereignty_value(
     options: CounterfactualOptions | None = None,
     progress: RunProgress | None = None,
     runner: Runner | None = None,
+    executor: Executor | None = None,
 ) -> xr.Dataset:
     """Resilience each region gains by making each layer domestic, and what it costs a year.
 
@@ -311,10 +349,13 @@ def sovereignty_value(
     options
         Premiums and floors of the counterfactuals.
     progress
-        Called before each run.
+        Called once per run (see :data:`RunProgress`).
     runner
         A runner to share the baseline with another analysis; ``path``, ``overrides``,
-        ``replicates``, ``seed`` and ``progress`` are then taken from it.
+        ``replicates``, ``seed``, ``progress`` and ``executor`` are then taken from it.
+    executor
+        An entered executor of :mod:`ecosim.experiments.executors` to run on; by default one
+        run after another in this process. The result does not depend on it.
 
     Returns
     -------
@@ -329,26 +370,29 @@ def sovereignty_value(
         if layer not in LAYERS:
             raise ValueError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}")
     if runner is None:
-        runner = Runner(Path(path), tuple(overrides), seed, replicates, progress)
+        runner = Runner(Path(path), tuple(overrides), seed, replicates, progress, executor=executor)
     chosen = _select(runner.scenario, regions)
     if runner.total == 0:
         runner.total = runner.replicates + sovereignty_run_count(
             len(chosen), len(layers), runner.replicates
         )
     index = {r: i for i, r in enumerate(runner.scenario.region_names)}
-    base = runner.baseline()
     n_k, n_r, n_l = runner.replicates, len(chosen), len(layers)
     value = np.zeros((n_k, n_r, n_l))
     cost = np.zeros((n_k, n_r, n_l))
     applied = np.empty((n_r, n_l), dtype=object)
-    for i, region in enumerate(chosen):
-        j = index[region]
-        for m, layer in enumerate(layers):
-            extra = layer_overrides(runner.scenario, region, layer, opt)
-            applied[i, m] = "; ".join(extra)
-            for k, cf in enumerate(runner.run(extra, f"{region} {layer}")):
-                value[k, i, m] = base[k].rl[j] - cf.rl[j]
-                cost[k, i, m] = cf.cost[j] - base[k].cost[j]
+    cells = list(itertools.product(range(n_r), range(n_l)))
+    runs: list[tuple[Sequence[str], str]] = []
+    for i, m in cells:
+        extra = layer_overrides(runner.scenario, chosen[i], layers[m], opt)
+        applied[i, m] = "; ".join(extra)
+        runs.append((extra, f"{chosen[i]} {layers[m]}"))
+    base, results = runner.with_baseline(runs)
+    for (i, m), summaries in zip(cells, results, strict=True):
+        j = index[chosen[i]]
+        for k, cf in enumerate(summaries):
+            value[k, i, m] = base[k].rl[j] - cf.rl[j]
+            cost[k, i, m] = cf.cost[j] - base[k].cost[j]
     value_mean, cost_mean = value.mean(axis=0), cost.mean(axis=0)
     # a counterfactual that costs nothing or saves money has no finite value per cost: the
     # cell is flagged and set to 0 rather than NaN or infinity
@@ -455,6 +499,7 @@ def alliance_gain(
     seed: int | None = None,
     progress: RunProgress | None = None,
     runner: Runner | None = None,
+    executor: Executor | None = None,
 ) -> xr.Dataset:
     """Resilience each region gains from a capacity-sharing alliance with each other region.
 
@@ -464,7 +509,7 @@ def alliance_gain(
 
     Parameters
     ----------
-    path, overrides, replicates, seed, progress, runner
+    path, overrides, replicates, seed, progress, runner, executor
         As for :func:`sovereignty_value`.
     regions
         Regions on both axes of the matrix (all by default; at least two).
@@ -477,23 +522,27 @@ def alliance_gain(
         per-replicate gains, ``rl_baseline(region)`` and the overrides of each pair.
     """
     if runner is None:
-        runner = Runner(Path(path), tuple(overrides), seed, replicates, progress)
+        runner = Runner(Path(path), tuple(overrides), seed, replicates, progress, executor=executor)
     chosen = _select(runner.scenario, regions)
     if len(chosen) < 2:
         raise ValueError("an alliance matrix needs at least two regions")
     if runner.total == 0:
         runner.total = runner.replicates + alliance_run_count(len(chosen), runner.replicates)
     index = {r: i for i, r in enumerate(runner.scenario.region_names)}
-    base = runner.baseline()
     n_k, n = runner.replicates, len(chosen)
     gain = np.zeros((n_k, n, n))
     cost = np.zeros((n_k, n, n))
     applied = np.full((n, n), "", dtype=object)
-    for a, b in itertools.combinations(range(n), 2):
+    pairs = list(itertools.combinations(range(n), 2))
+    runs: list[tuple[Sequence[str], str]] = []
+    for a, b in pairs:
         region, partner = chosen[a], chosen[b]
         extra = alliance_overrides(runner.scenario, region, partner)
         applied[a, b] = applied[b, a] = "; ".join(extra)
-        for k, cf in enumerate(runner.run(extra, f"alliance {region}+{partner}")):
+        runs.append((extra, f"alliance {region}+{partner}"))
+    base, results = runner.with_baseline(runs)
+    for (a, b), summaries in zip(pairs, results, strict=True):
+        for k, cf in enumerate(summaries):
             for x, y in ((a, b), (b, a)):
                 j = index[chosen[x]]
                 gain[k, x, y] = base[k].rl[j] - cf.rl[j]

@@ -1,20 +1,18 @@
-"""Replicates: the same scenario point under other seeds, and what they say together.
+"""What replicates say together: stacking single runs, quantiles, the bottleneck over them.
 
-Replicate ``k`` of an N-replicate run is exactly the single run with ``replicate=k`` (its streams
-are spawned from the scenario's seed by ``(future, k)``), so replicates differ only by the
-stochastic variability of the model under fixed assumptions — never by their order or number.
-
-:func:`run_replicates` stacks the runs along a ``replicate`` dimension; :func:`summarize` adds
-what a reader wants from them: quantiles (5/50/95 %) of every metric, ``P(TTS < TTR)`` per region
-and layer, and the bottleneck matrix over replicates (the replicate mean of RL normalised over the
-layers of each region, the raw mean beside it, the direct-loss version, the most fragile layer
-of the mean, and the probability that each layer is the most fragile).
+Pure computations on datasets (nothing here runs a simulation; :mod:`ecosim.studies.replicates`
+runs the replicates). :func:`stack_replicates` stacks single runs along a ``replicate``
+dimension; :func:`summarize` adds what a reader wants from them: quantiles (5/50/95 %) of every
+metric, ``P(TTS < TTR)`` per region and layer, and the bottleneck matrix over replicates (the
+replicate mean of RL normalised over the layers of each region, the raw mean beside it, the
+direct-loss version, the most fragile layer of the mean, and the probability that each layer is
+the most fragile).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +23,6 @@ from numpy.typing import NDArray
 from ecosim.kernels.metrics import MEASURED, NO_SHOCK, NOT_RECOVERED
 from ecosim.observe.dataset import pad_occurrences
 from ecosim.observe.metrics import most_fragile, normalise_rows
-from ecosim.scenario.loader import LoadedScenario
 
 #: Quantiles reported for every metric.
 QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
@@ -34,49 +31,6 @@ QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
 _NOT_METRICS: frozenset[str] = frozenset(
     {"shock_start", "shock_end", "shock_occurrences", "shock_type"}
 )
-
-Progress = Callable[[str, float], None]
-
-
-def run_replicates(
-    loaded: LoadedScenario,
-    n: int,
-    *,
-    future: int = 0,
-    progress: Progress | None = None,
-) -> xr.Dataset:
-    """Run replicates ``0 .. n-1`` of a scenario and stack them along ``replicate``.
-
-    Parameters
-    ----------
-    loaded
-        The scenario.
-    n
-        Number of replicates (at least 1).
-    future
-        Position of the point in a sweep (0 for a plain run).
-    progress
-        Called with a label (``"replicate k/n run"`` or ``... twin``) and the fraction done.
-
-    Returns
-    -------
-    xarray.Dataset
-        Every variable of :func:`ecosim.simulate` with a leading ``replicate`` dimension, and
-        the summary of :func:`summarize`.
-    """
-    from ecosim.api import simulate
-
-    if n < 1:
-        raise ValueError(f"replicates must be at least 1, got {n}")
-    runs = []
-    for k in range(n):
-        label = f"replicate {k + 1}/{n}"
-        callback = (
-            (lambda what, f, label=label: progress(f"{label} {what}", f)) if progress else None
-        )
-        runs.append(simulate(loaded, future=future, replicate=k, progress=callback))
-    stacked = stack_replicates(runs)
-    return stacked.merge(summarize(stacked), combine_attrs="override")
 
 
 def stack_replicates(runs: Sequence[xr.Dataset]) -> xr.Dataset:
@@ -155,7 +109,7 @@ def summarize(ds: xr.Dataset) -> xr.Dataset:
     Parameters
     ----------
     ds
-        A result of :func:`ecosim.simulate` or of :func:`run_replicates`.
+        A result of :func:`ecosim.simulate` or of :func:`ecosim.run_replicates`.
 
     Returns
     -------

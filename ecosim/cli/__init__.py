@@ -1,0 +1,32 @@
+"""The ``ecosim`` command.
+
+Exit codes: 0 ok, 1 the run failed, 2 bad input (scenario file, flag or store). A user mistake
+never shows a traceback and never leaves a half-written output file.
+
+:mod:`ecosim.cli.app` holds the app, its consoles and exit codes and imports no command; each
+command module registers its commands on that app, and importing them here, in the order
+``ecosim --help`` lists them, builds the whole command line.
+"""
+
+from __future__ import annotations
+
+# Each import registers its commands; ``ecosim --help`` lists them in this order.
+# isort: off
+from ecosim.cli import run  # noqa: F401
+from ecosim.cli import schema  # noqa: F401
+from ecosim.cli import validate  # noqa: F401
+from ecosim.cli import sweep  # noqa: F401
+from ecosim.cli import calibrate  # noqa: F401
+from ecosim.cli import compare  # noqa: F401
+from ecosim.cli import plot  # noqa: F401
+from ecosim.cli import report  # noqa: F401
+
+# isort: on
+from ecosim.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``ecosim`` console script."""
+    app()

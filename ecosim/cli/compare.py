@@ -1,0 +1,428 @@
+"""``ecosim compare``: strategy portfolios, or counterfactuals of one scenario (layer priority,
+alliances), under common random numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ecosim.cli import options as opt
+from ecosim.cli.app import app, err, fail_input, fail_run, out, with_progress
+from ecosim.errors import InputError
+
+
+def _parse_horizons(text: str) -> list[int]:
+    try:
+        years = [int(y) for y in text.split(",") if y.strip()]
+    except ValueError:
+        raise InputError(
+            "--horizons", [], "years separated by commas, e.g. 2026,2028", text
+        ) from None
+    if not years or any(y < 1900 or y > 2200 for y in years):
+        raise InputError("--horizons", [], "years between 1900 and 2200", text)
+    return sorted(set(years))
+
+
+@app.command(
+    epilog="Example: ecosim compare scenarios/baseline.yaml my_build.yaml --replicates 5 "
+    "--budget 2e11 --horizons 2026,2028,2030 --out outputs/compare. "
+    "Layer priority and alliances of one scenario: ecosim compare scenarios/baseline.yaml "
+    "--sovereignty-value --alliance-gain --regions EU,US",
+)
+def compare(
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario files, one per portfolio (the first is the reference)."),
+    ],
+    replicates: Annotated[
+        int, typer.Option("--replicates", "-n", min=1, help="Replicates per portfolio.")
+    ] = 1,
+    budget: Annotated[
+        float | None,
+        typer.Option(help="Largest median mean cost (USD/yr) a portfolio may have to be chosen."),
+    ] = None,
+    horizons: Annotated[
+        str, typer.Option(help="Years: RL accumulated up to 1 January of each.")
+    ] = "2026,2028,2030",
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="Scenario file gains are measured against (default: the first)."),
+    ] = None,
+    regions: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--region",
+            "--regions",
+            help="Count only these regions' losses and costs (with --sovereignty-value or "
+            "--alliance-gain: evaluate only these). Repeatable or comma-separated.",
+        ),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY.PATH=VALUE applied to every portfolio. Repeatable."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="One seed for every portfolio (common random numbers).", min=0),
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory for compare.nc and the figure.")
+    ] = Path("outputs/compare"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    sovereignty_value: Annotated[
+        bool,
+        typer.Option(
+            "--sovereignty-value",
+            help="With one scenario file: for each region and layer, the resilience gained and "
+            "the yearly cost of replacing the layer's foreign dependencies by domestic supply "
+            "(one run per region x layer x replicate).",
+        ),
+    ] = False,
+    alliance_gain: Annotated[
+        bool,
+        typer.Option(
+            "--alliance-gain",
+            help="With one scenario file: the resilience each region gains from a "
+            "capacity-sharing alliance with each other region (one run per pair x replicate).",
+        ),
+    ] = False,
+    workers: opt.Workers = 0,
+    scheduler: opt.Scheduler = None,
+    slurm: opt.SlurmFlag = False,
+    jobs: opt.Jobs = 1,
+    cores: opt.Cores = 1,
+    memory: opt.Memory = "4GB",
+    walltime: opt.Walltime = "01:00:00",
+    partition: opt.Partition = None,
+    interface: opt.Interface = None,
+) -> None:
+    """Compare strategy portfolios: resilience gained against cost, under common random numbers.
+
+    Each scenario file is one portfolio; replicate k of every portfolio runs on the same random
+    streams, so gains are paired per replicate. Prints gain (RL reduction vs the reference, days)
+    and mean cost (USD/yr) with 5/50/95 % quantiles over replicates, the Pareto front, the
+    minimax-regret choice within the budget, and gains at dated horizons. A portfolio is a
+    scenario file; its dated lever actions (``actions:``) make it a roadmap.
+
+    With --sovereignty-value and/or --alliance-gain, one scenario file is compared with
+    counterfactual versions of itself on the same seed (see docs/model.md): it prints a table
+    per analysis and writes sovereignty_value.nc / alliance_gain.nc and their figures in --out.
+
+    The runs go to --workers, --scheduler or --slurm with the same results as in this process:
+    each run's random streams depend only on the seed and its replicate.
+    """
+    from ecosim.scenario.loader import load_scenario
+    from ecosim.studies.compare import Portfolio
+
+    regions = _split_regions(regions)
+    executor_options: dict[str, Any] = {
+        "workers": workers,
+        "scheduler": scheduler,
+        "slurm": slurm,
+        "jobs": jobs,
+        "cores": cores,
+        "memory": memory,
+        "walltime": walltime,
+        "partition": partition,
+        "interface": interface,
+    }
+    if sovereignty_value or alliance_gain:
+        _compare_counterfactuals(
+            scenarios,
+            sovereignty=sovereignty_value,
+            alliances=alliance_gain,
+            replicates=replicates,
+            budget=budget,
+            horizons=horizons,
+            reference=reference,
+            regions=regions,
+            overrides=overrides or [],
+            seed=seed,
+            out_dir=out_dir,
+            quiet=quiet,
+            executor_options=executor_options,
+        )
+        return
+
+    try:
+        years = _parse_horizons(horizons)
+        if budget is not None and budget <= 0:
+            raise InputError("--budget", [], "a positive amount in USD per year", str(budget))
+        loaded = [load_scenario(p, overrides or [], seed=seed) for p in scenarios]
+        ref = 0
+        if reference is not None:
+            matches = [i for i, p in enumerate(scenarios) if p.resolve() == reference.resolve()]
+            if not matches:
+                raise InputError(
+                    "--reference", [], "one of the scenario files given", str(reference)
+                )
+            ref = matches[0]
+        known = set(loaded[0].scenario.regions)
+        for r in regions or []:
+            if r not in known:
+                raise InputError("--region", [], f"one of {sorted(known)}", r)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError("--out", [], "a directory", f"the file {out_dir}")
+        executor = opt.study_executor(**executor_options)
+    except InputError as exc:
+        raise fail_input(exc) from None
+    names = [ls.scenario.name for ls in loaded]
+    if len(set(names)) < len(names):
+        names = [p.stem for p in scenarios]
+    if len(set(names)) < len(names):
+        names = [f"{i}:{n}" for i, n in enumerate(names)]
+    seeds = {ls.scenario.seed for ls in loaded}
+    if len(seeds) > 1:
+        err.print(
+            "[yellow]warning:[/] the portfolios have different seeds "
+            f"({', '.join(map(str, sorted(seeds)))}), so they do not share random streams; "
+            "pass --seed to compare them under common random numbers",
+            highlight=False,
+        )
+    portfolios = [
+        Portfolio(n, ls, str(p)) for n, ls, p in zip(names, loaded, scenarios, strict=True)
+    ]
+    from ecosim.observe.dataset import write_netcdf
+    from ecosim.studies.compare import compare as run_compare
+    from ecosim.viz.pareto import plot_cost_resilience
+
+    try:
+        with executor as ex:
+            cmp = with_progress(
+                lambda cb: run_compare(
+                    portfolios,
+                    replicates=replicates,
+                    reference=ref,
+                    budget=budget,
+                    horizons=years,
+                    regions=regions or None,
+                    progress=cb,
+                    executor=ex,
+                ),
+                quiet,
+            )
+    except Exception as exc:
+        fail_run(exc)
+    target = out_dir / "compare.nc"
+    write_netcdf(cmp, target)
+    figures = plot_cost_resilience(cmp, out_dir / "compare_cost_resilience")
+    _print_compare(cmp)
+    out.print(
+        f"[green]ok[/] {len(portfolios)} portfolios x {replicates} replicates; wrote {target}, "
+        f"{', '.join(str(f) for f in figures)}",
+        highlight=False,
+    )
+
+
+def _split_regions(regions: list[str] | None) -> list[str] | None:
+    """``--region`` values, each of which may list several regions separated by commas."""
+    if not regions:
+        return None
+    return [r.strip() for text in regions for r in text.split(",") if r.strip()] or None
+
+
+#: The --horizons default, to tell whether it was given with a counterfactual flag.
+_DEFAULT_HORIZONS = "2026,2028,2030"
+
+
+def _compare_counterfactuals(
+    scenarios: list[Path],
+    *,
+    sovereignty: bool,
+    alliances: bool,
+    replicates: int,
+    budget: float | None,
+    horizons: str,
+    reference: Path | None,
+    regions: list[str] | None,
+    overrides: list[str],
+    seed: int | None,
+    out_dir: Path,
+    quiet: bool,
+    executor_options: dict[str, Any],
+) -> None:
+    """``compare --sovereignty-value`` / ``--alliance-gain``: counterfactuals of one scenario."""
+    from ecosim.scenario.loader import load_scenario
+    from ecosim.scenario.models import LAYERS
+    from ecosim.studies.counterfactuals import (
+        Runner,
+        alliance_run_count,
+        sovereignty_run_count,
+    )
+
+    flags = " and ".join(
+        f for f, on in (("--sovereignty-value", sovereignty), ("--alliance-gain", alliances)) if on
+    )
+    try:
+        if len(scenarios) != 1:
+            raise InputError(
+                flags, [], "exactly one scenario file", f"{len(scenarios)} scenario files"
+            )
+        for option, given in (
+            ("--budget", None if budget is None else str(budget)),
+            ("--reference", None if reference is None else str(reference)),
+            ("--horizons", None if horizons == _DEFAULT_HORIZONS else horizons),
+        ):
+            if given is not None:
+                raise InputError(
+                    option, [], f"no {option} with {flags} (it is for portfolios)", given
+                )
+        loaded = load_scenario(scenarios[0], overrides, seed=seed)
+        names = loaded.scenario.region_names
+        for r in regions or []:
+            if r not in names:
+                raise InputError("--region", [], f"one of {sorted(names)}", r)
+        chosen = [r for r in names if regions is None or r in regions]
+        if alliances and len(chosen) < 2:
+            raise InputError("--alliance-gain", [], "at least two regions", ", ".join(chosen))
+        if not loaded.scenario.recording.twin:
+            raise InputError(
+                "recording.twin", [], "true (resilience loss needs the no-shock twin)", "false"
+            )
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError("--out", [], "a directory", f"the file {out_dir}")
+        executor = opt.study_executor(**executor_options)
+    except InputError as exc:
+        raise fail_input(exc) from None
+
+    def progress(done: int, total: int, label: str) -> None:
+        err.print(f"[{done}/{total}] {label}", highlight=False)
+
+    from ecosim.observe.dataset import write_netcdf
+    from ecosim.studies.counterfactuals import alliance_gain as run_alliance_gain
+    from ecosim.studies.counterfactuals import sovereignty_value as run_sovereignty_value
+    from ecosim.viz.counterfactuals import plot_alliance_gain, plot_sovereignty_value
+
+    total = replicates
+    if sovereignty:
+        total += sovereignty_run_count(len(chosen), len(LAYERS), replicates)
+    if alliances:
+        total += alliance_run_count(len(chosen), replicates)
+    results = []
+    try:
+        with executor as ex:
+            runner = Runner(
+                scenarios[0],
+                tuple(overrides),
+                seed,
+                replicates,
+                None if quiet else progress,
+                total,
+                executor=ex,
+            )
+            # both analyses share the runner, so the baseline runs once
+            if sovereignty:
+                results.append(run_sovereignty_value(scenarios[0], regions=chosen, runner=runner))
+            if alliances:
+                results.append(run_alliance_gain(scenarios[0], regions=chosen, runner=runner))
+    except Exception as exc:
+        fail_run(exc)
+    written: list[str] = []
+    for ds in results:
+        kind = str(ds.attrs["ecosim_kind"])
+        target = out_dir / f"{kind}.nc"
+        write_netcdf(ds, target)
+        if kind == "sovereignty_value":
+            figures = plot_sovereignty_value(ds, out_dir / kind)
+            _print_sovereignty(ds)
+        else:
+            figures = plot_alliance_gain(ds, out_dir / kind)
+            _print_alliances(ds)
+        written += [str(target), *(str(f) for f in figures)]
+    out.print(
+        f"[green]ok[/] {runner.done} runs, each with its no-shock twin; wrote {', '.join(written)}",
+        highlight=False,
+    )
+
+
+def _print_sovereignty(ds: Any) -> None:
+    layers = [str(x) for x in ds["layer"].values]
+    table = Table(
+        title="Layer priority: resilience gained (d) and change in yearly spending (bn USD/yr) "
+        f"when the layer is made domestic; mean of {ds.attrs['replicates']} replicate(s), shocks: "
+        f"{ds.attrs.get('shocks', 'none')}",
+        title_justify="left",
+    )
+    table.add_column("region")
+    table.add_column("baseline RL (d)", justify="right")
+    for layer in layers:
+        table.add_column(layer, justify="right")
+    table.add_column("top layer")
+    value = ds["sovereignty_value"].transpose("region", "layer").values
+    cost = ds["sovereignty_cost"].transpose("region", "layer").values
+    per = ds["sovereignty_value_per_cost"].transpose("region", "layer").values
+    flag = ds["sovereignty_value_per_cost_flag"].transpose("region", "layer").values
+    for i, region in enumerate(ds["region"].values):
+        cells = [f"{value[i, j]:.2f} d\n{cost[i, j] / 1e9:+.3f} bn" for j in range(len(layers))]
+        top = "-"
+        j = int(value[i].argmax())
+        # a gain that rounds to 0.00 d in the table is not a priority
+        if value[i, j] >= 0.005:
+            ratio = f"{per[i, j]:.3g} d per bn/yr" if flag[i, j] == 0 else "no extra cost"
+            top = f"{layers[j]}\n({ratio})"
+        table.add_row(str(region), f"{float(ds['rl_baseline'].values[i]):.2f}", *cells, top)
+    out.print(table)
+
+
+def _print_alliances(ds: Any) -> None:
+    partners = [str(p) for p in ds["partner"].values]
+    table = Table(
+        title="Alliance gain: resilience (d) each region (row) gains from a capacity-sharing "
+        f"alliance with each partner (column); mean of {ds.attrs['replicates']} replicate(s), "
+        f"shocks: {ds.attrs.get('shocks', 'none')}",
+        title_justify="left",
+    )
+    table.add_column("region")
+    table.add_column("baseline RL (d)", justify="right")
+    for p in partners:
+        table.add_column(p, justify="right")
+    gain = ds["alliance_gain"].transpose("region", "partner").values
+    for i, region in enumerate(ds["region"].values):
+        cells = ["-" if i == j else f"{gain[i, j]:.2f}" for j in range(len(partners))]
+        table.add_row(str(region), f"{float(ds['rl_baseline'].values[i]):.2f}", *cells)
+    out.print(table)
+
+
+def _print_compare(cmp: Any) -> None:
+    table = Table(
+        title=f"Portfolios vs {cmp.attrs['reference']}: resilience gained (RL reduction, days) "
+        f"and mean cost, median [5 %, 95 %] over {cmp.attrs['replicates']} replicate(s)",
+        title_justify="left",
+    )
+    table.add_column("portfolio")
+    table.add_column("gain, whole run (d)", justify="right")
+    for year in cmp["horizon_year"].values:
+        table.add_column(f"gain to {int(year)} (d)", justify="right")
+    table.add_column("cost (bn USD/yr)", justify="right")
+    table.add_column("regret (d)", justify="right")
+    table.add_column("")
+    for i, name in enumerate(cmp["portfolio"].values):
+        g = cmp["gain_q"].values[i]
+        c = cmp["cost_q"].values[i] / 1e9
+        cells = [f"{g[1]:.2f} [{g[0]:.2f}, {g[2]:.2f}]"]
+        for h in range(cmp.sizes["horizon_year"]):
+            gh = cmp["gain_at_horizon_q"].values[i, h]
+            cells.append(f"{gh[1]:.2f}")
+        regret = float(cmp["regret"].values[i])
+        marks = []
+        if bool(cmp["pareto"].values[i]):
+            marks.append("Pareto")
+        if str(name) == cmp.attrs["minimax_regret_choice"]:
+            marks.append("minimax-regret choice")
+        if not bool(cmp["within_budget"].values[i]):
+            marks.append("over budget")
+        table.add_row(
+            str(name),
+            *cells,
+            f"{c[1]:.2f} [{c[0]:.2f}, {c[2]:.2f}]",
+            "-" if regret < 0 else f"{regret:.2f}",
+            ", ".join(marks),
+        )
+    out.print(table)
+    if cmp.attrs.get("horizons_skipped", "none") != "none":
+        out.print(f"horizons outside the run, left out: {cmp.attrs['horizons_skipped']}")
+    out.print(f"Minimax-regret choice: {cmp.attrs['minimax_regret_choice']}", highlight=False)

@@ -1,0 +1,41 @@
+"""``ecosim plot``: every figure of a result, as PNG and SVG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecosim.cli.app import app, fail_input, open_result, out
+from ecosim.errors import InputError
+
+
+@app.command(epilog="Example: ecosim plot outputs/baseline.nc --out outputs/figures")
+def plot(
+    result: Annotated[Path, typer.Argument(help="Result of ecosim run or ecosim compare.")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Directory for the figures (default: beside RESULT)."),
+    ] = None,
+) -> None:
+    """Write every figure of a result as PNG and SVG.
+
+    For a run: the bottleneck heatmap, share of demand met per layer with the compute shortfall
+    and shock markers (replicate bands), market shares per region and lead times. For a
+    comparison: resilience gained against cost with the Pareto front.
+    """
+    try:
+        ds = open_result(result)
+        target = out_dir or result.parent
+        if target.exists() and not target.is_dir():
+            raise InputError("--out", [], "a directory", f"the file {target}")
+        known = ("service", "sovereignty_value", "alliance_gain")
+        if ds.attrs.get("ecosim_kind") != "compare" and not any(k in ds for k in known):
+            raise InputError(result, [], "a result of ecosim run or compare", "no 'service'")
+    except InputError as exc:
+        raise fail_input(exc) from None
+    from ecosim.viz import write_figures
+
+    written = write_figures(ds, target, result.stem)
+    out.print(f"[green]ok[/] wrote {len(written)} files to {target}", highlight=False)

@@ -1,0 +1,46 @@
+"""``ecosim report``: one self-contained HTML report of a result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecosim.cli.app import app, fail_input, open_result, out
+from ecosim.errors import InputError
+
+
+@app.command(epilog="Example: ecosim report outputs/baseline.nc --out outputs/baseline.html")
+def report(
+    result: Annotated[Path, typer.Argument(help="Result of ecosim run (.nc).")],
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="HTML file to write (default: RESULT with .html)."),
+    ] = None,
+    compare_path: Annotated[
+        Path | None,
+        typer.Option("--compare", help="Also show a comparison written by ecosim compare."),
+    ] = None,
+) -> None:
+    """Write one self-contained HTML report: results if the shocks happen, then figures, then
+    probabilities over replicates, then provenance (version, scenario hash, assumption share).
+    """
+    try:
+        ds = open_result(result)
+        if "service" not in ds:
+            raise InputError(result, [], "a result of ecosim run", "no 'service' variable")
+        cmp = open_result(compare_path, "--compare") if compare_path else None
+        if cmp is not None and cmp.attrs.get("ecosim_kind") != "compare":
+            raise InputError("--compare", [], "a result of ecosim compare", str(compare_path))
+        target = out_path or result.with_suffix(".html")
+        if target.suffix.lower() not in {".html", ".htm"}:
+            raise InputError("--out", [], "an HTML file name ending in .html", str(target))
+        if target.exists() and target.is_dir():
+            raise InputError("--out", [], "a file path", f"the directory {target}")
+    except InputError as exc:
+        raise fail_input(exc) from None
+    from ecosim.report import write_report
+
+    write_report(ds, target, cmp)
+    out.print(f"[green]ok[/] wrote {target}", highlight=False)

@@ -1,0 +1,166 @@
+"""``ecosim run``: one scenario, or its replicates, against the no-shock twin.
+
+Writes the result and prints the bottleneck matrix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ecosim.cli import options as opt
+from ecosim.cli.app import app, fail_input, fail_run, out, with_progress
+from ecosim.errors import InputError
+
+
+def _check_out_path(path: Path) -> None:
+    if path.exists() and path.is_dir():
+        raise InputError("--out", [], "a file path", f"the directory {path}")
+    if path.suffix.lower() not in {".nc", ".nc4", ".netcdf"}:
+        raise InputError("--out", [], "a NetCDF file name ending in .nc", str(path))
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not _writable(parent):
+        raise InputError("--out", [], "a location you can write to", str(path.parent))
+
+
+def _writable(path: Path) -> bool:
+    import os
+
+    return os.access(path, os.W_OK)
+
+
+@app.command(
+    epilog="Example: ecosim run scenarios/baseline.yaml --out outputs/baseline.nc "
+    "--set regions.EU.levers.build_share=0.6",
+)
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="NetCDF file to write (default outputs/<name>.nc)."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Replace the scenario's seed.", min=0)] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a value: KEY.PATH=VALUE (shocks by id). Repeatable."),
+    ] = None,
+    figure: Annotated[bool, typer.Option(help="Also write the bottleneck heatmap PNG.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    replicates: Annotated[
+        int,
+        typer.Option(
+            "--replicates",
+            "-n",
+            min=1,
+            help="Run replicates 0..N-1 (other random streams, same assumptions) and stack them "
+            "along a 'replicate' dimension with quantiles of every metric.",
+        ),
+    ] = 1,
+    workers: opt.Workers = 0,
+    scheduler: opt.Scheduler = None,
+    slurm: opt.SlurmFlag = False,
+    jobs: opt.Jobs = 1,
+    cores: opt.Cores = 1,
+    memory: opt.Memory = "4GB",
+    walltime: opt.Walltime = "01:00:00",
+    partition: opt.Partition = None,
+    interface: opt.Interface = None,
+) -> None:
+    """Run one scenario and its no-shock twin; write results and print the bottleneck matrix.
+
+    With --replicates N the matrix is the replicate mean of the resilience loss normalised over
+    each region's layers, with the probability that the most fragile layer is the most fragile.
+    The replicates run on --workers, --scheduler or --slurm with the same results as in this
+    process.
+    """
+    from ecosim.scenario.loader import load_scenario
+
+    try:
+        loaded = load_scenario(scenario, overrides or [], seed=seed)
+        target = out_path or Path("outputs") / f"{loaded.scenario.name}.nc"
+        _check_out_path(target)
+        executor = opt.study_executor(
+            workers=workers,
+            scheduler=scheduler,
+            slurm=slurm,
+            jobs=jobs,
+            cores=cores,
+            memory=memory,
+            walltime=walltime,
+            partition=partition,
+            interface=interface,
+        )
+    except InputError as exc:
+        raise fail_input(exc) from None
+
+    from ecosim.observe.dataset import write_netcdf
+    from ecosim.studies.replicates import run_one, run_replicates
+
+    try:
+        with executor as ex:
+            if replicates == 1:
+                ds = with_progress(lambda cb: run_one(loaded, progress=cb, executor=ex), quiet)
+            else:
+                ds = with_progress(
+                    lambda cb: run_replicates(loaded, replicates, progress=cb, executor=ex),
+                    quiet,
+                )
+    except Exception as exc:
+        fail_run(exc)
+    write_netcdf(ds, target)
+    written = [str(target)]
+    if figure and "bottleneck" in ds:
+        from ecosim.observe.summary import bottleneck_view
+        from ecosim.viz.bottleneck import plot_bottleneck
+
+        png = target.with_name(f"{target.stem}_bottleneck.png")
+        plot_bottleneck(bottleneck_view(ds), png)
+        written.append(str(png))
+    _print_bottleneck(ds)
+    out.print(
+        f"[green]ok[/] {loaded.scenario.name}: {len(ds.region)} regions, "
+        f"{ds.attrs['wall_time_s']:.1f} s; wrote {', '.join(written)}",
+        highlight=False,
+    )
+
+
+def _print_bottleneck(result: Any) -> None:
+    if "bottleneck" not in result:
+        out.print("no bottleneck matrix: the run has no no-shock twin (recording.twin: false)")
+        return
+    from ecosim.observe.summary import bottleneck_view
+
+    ds = bottleneck_view(result)
+    n = int(ds.attrs.get("replicates", 1))
+    over = f"replicate mean of {n}; " if n > 1 else ""
+    layers = [str(x) for x in ds["layer"].values]
+    table = Table(
+        title=f"Bottleneck matrix (share of each region's resilience loss; {over}shocks: "
+        f"{ds.attrs.get('shocks', 'none')})",
+        title_justify="left",
+    )
+    table.add_column("region")
+    for layer in layers:
+        table.add_column(layer, justify="right")
+    table.add_column("RL total (d)", justify="right")
+    table.add_column("most fragile")
+    share = ds["bottleneck"].transpose("region", "layer").values
+    rl = ds["resilience_loss"].transpose("region", "layer").values
+    p = ds["p_most_fragile"].transpose("region", "layer").values
+    for i, region in enumerate(ds["region"].values):
+        cells = [f"{v:.0%}" for v in share[i]]
+        fragile = str(ds["most_fragile_layer"].values[i])
+        if n > 1 and fragile in layers:
+            fragile += f" (P={p[i, layers.index(fragile)]:.0%})"
+        table.add_row(str(region), *cells, f"{rl[i].sum():.2f}", fragile)
+    out.print(table)
+    fragile = ", ".join(
+        f"{r}: {f}"
+        for r, f in zip(ds["region"].values, ds["most_fragile_layer"].values, strict=True)
+    )
+    out.print(f"Most fragile layer per region: {fragile}", highlight=False)
