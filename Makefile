@@ -24,6 +24,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check ecosim tests benchmarks calibration
 	$(BIN)/ruff format --check ecosim tests benchmarks calibration
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest

@@ -10,13 +10,25 @@ lever is written in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Literal, Protocol, get_args, get_origin
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from pydantic.fields import FieldInfo
 
-    from ecosim.scenario.models import Scenario
+
+class Named(Protocol):
+    """What a kind's names are read from: a scenario (declared here so that this module sits
+    below the models that use it)."""
+
+    @property
+    def region_names(self) -> list[str]:
+        """Region names in scenario order."""
+        ...
+
+    def suppliers_of(self, *goods: str) -> list[str]:
+        """Names of the suppliers of ``goods``, in scenario order."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +46,7 @@ class Kind:
     label: str
     goods: tuple[str, ...] | None = None
 
-    def names(self, scenario: Scenario) -> list[str]:
+    def names(self, scenario: Named) -> list[str]:
         """The names of this kind in ``scenario``, in scenario order."""
         if self.goods is None:
             return scenario.region_names
