@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 
-from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.core.units import DAYS_PER_YEAR, SECONDS_PER_DAY
 
 __all__ = ["DAYS_PER_YEAR", "date_to_day", "day_to_datetime64", "step_grid"]
 
@@ -19,7 +19,8 @@ def date_to_day(start: dt.date, when: dt.date) -> float:
 def day_to_datetime64(start: dt.date, days: np.ndarray) -> np.ndarray:
     """Convert simulation days to ``datetime64[ns]`` for the Dataset's time axis."""
     base = np.datetime64(start.isoformat(), "ns")
-    return base + np.round(np.asarray(days, dtype=np.float64) * 86_400e9).astype("timedelta64[ns]")
+    nanoseconds = np.asarray(days, dtype=np.float64) * (SECONDS_PER_DAY * 1e9)
+    return base + np.round(nanoseconds).astype("timedelta64[ns]")
 
 
 def step_grid(horizon_days: float, step_days: float) -> np.ndarray:

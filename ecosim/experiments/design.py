@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -272,8 +271,3 @@ def shard_blocks(n_blocks: int, shard: int, n_shards: int) -> range:
     if not 0 <= shard < n_shards:
         raise ValueError(f"shard {shard} outside 0..{n_shards - 1}")
     return range(shard * n_blocks // n_shards, (shard + 1) * n_blocks // n_shards)
-
-
-def lever_table(table: DesignTable) -> Sequence[dict[str, Scalar]]:
-    """Each lever combination as a mapping of key path to value."""
-    return [dict(zip(table.lever_names, combo, strict=True)) for combo in table.combos]

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ecosim.core.clock import day_to_datetime64
 from ecosim.errors import InputError
 
 FLAGS = ("done", "failed", "error", "computed_at", "wall_time_s")
@@ -195,7 +196,7 @@ def create_store(path: Path, template: Template) -> None:
         coords["period_start_day"] = ("period", days, {"units": "d"})
         coords["period_start"] = (
             "period",
-            np.datetime64(template.start, "ns") + (days * 86_400e9).astype("timedelta64[ns]"),
+            day_to_datetime64(template.start, days),
         )
     ds = xr.Dataset(data, coords=coords, attrs=template.attrs)
     for coord in ds.coords:
