@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from ecosim.errors import InputError
+from ecosim.errors import InputError, OutputError
 
 app = typer.Typer(
     name="ecosim",
@@ -34,6 +34,18 @@ def fail_input(exc: InputError) -> typer.Exit:
     """Print a bad input's one-line message; the exit (code 2) for the caller to raise."""
     err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
+
+
+def fail_output(exc: OutputError) -> NoReturn:
+    """Print why a result could not be written, without a traceback, and exit with code 1."""
+    err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_RUN_FAILED) from None
+
+
+def warn(notes: list[str]) -> None:
+    """Print what a scenario leaves out (dates after its horizon), one line each."""
+    for note in notes:
+        err.print(f"[yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
 
 
 def fail_run(exc: BaseException) -> NoReturn:

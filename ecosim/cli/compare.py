@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ecosim.cli import options as opt
-from ecosim.cli.app import app, err, fail_input, fail_run, out, with_progress
+from ecosim.cli.app import app, err, fail_input, fail_run, out, warn, with_progress
 from ecosim.errors import InputError
 
 
@@ -153,6 +153,8 @@ def compare(
         if budget is not None and budget <= 0:
             raise InputError("--budget", [], "a positive amount in USD per year", str(budget))
         loaded = [load_scenario(p, overrides or [], seed=seed) for p in scenarios]
+        for each in loaded:
+            warn(each.warnings)
         ref = 0
         if reference is not None:
             matches = [i for i, p in enumerate(scenarios) if p.resolve() == reference.resolve()]
@@ -272,6 +274,7 @@ def _compare_counterfactuals(
                     option, [], f"no {option} with {flags} (it is for portfolios)", given
                 )
         loaded = load_scenario(scenarios[0], overrides, seed=seed)
+        warn(loaded.warnings)
         names = loaded.scenario.region_names
         for r in regions or []:
             if r not in names:

@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 
 from ecosim.cli import options as opt
-from ecosim.cli.app import app, fail_input, fail_run, out, with_progress
-from ecosim.errors import InputError
+from ecosim.cli.app import app, fail_input, fail_output, fail_run, out, warn, with_progress
+from ecosim.errors import InputError, OutputError
 
 
 def _check_out_path(path: Path) -> None:
@@ -28,10 +28,15 @@ def _check_out_path(path: Path) -> None:
         raise InputError("--out", [], "a location you can write to", str(path.parent))
 
 
-def _writable(path: Path) -> bool:
-    import os
+def _writable(folder: Path) -> bool:
+    """Whether a file can be made in ``folder``: tried, as permissions say nothing to root."""
+    import tempfile
 
-    return os.access(path, os.W_OK)
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 @app.command(
@@ -82,6 +87,7 @@ def run(
 
     try:
         loaded = load_scenario(scenario, overrides or [], seed=seed)
+        warn(loaded.warnings)
         target = out_path or Path("outputs") / f"{loaded.scenario.name}.nc"
         _check_out_path(target)
         executor = opt.study_executor(
@@ -112,7 +118,10 @@ def run(
                 )
     except Exception as exc:
         fail_run(exc)
-    write_netcdf(ds, target)
+    try:
+        write_netcdf(ds, target)
+    except OutputError as exc:
+        fail_output(exc)
     written = [str(target)]
     if figure and "bottleneck" in ds:
         from ecosim.observe.summary import bottleneck_view

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ecosim.cli.app import EXIT_OK, app, fail_input, out
+from ecosim.cli.app import EXIT_OK, app, fail_input, out, warn
 from ecosim.errors import InputError
 
 
@@ -66,6 +66,7 @@ def validate(
         loaded = load_scenario(scenario, overrides or [])
     except InputError as exc:
         raise fail_input(exc) from None
+    warn(loaded.warnings)
     s = loaded.scenario
     out.print(
         f"[green]ok[/] {scenario}: {len(s.regions)} regions, {len(s.suppliers)} suppliers, "

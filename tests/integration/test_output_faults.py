@@ -122,3 +122,36 @@ def test_a_temporary_of_a_dead_writer_is_removed_and_a_live_ones_kept(
     live.write_bytes(b"busy")
     write_netcdf(result, tmp_path / "run.nc")
     assert not stale.exists() and live.exists()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ecosim", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+def test_run_to_a_place_nobody_can_write_is_refused_before_it_runs(tmp_path: Path) -> None:
+    proc = _cli("run", str(SMALL), "--set", "horizon_years=0.05", "--out", "/proc/x.nc", "-q")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "a location you can write to" in proc.stderr
+
+
+def test_run_onto_a_full_disk_exits_1_with_a_message_and_leaves_nothing(
+    full_disk: Path,
+) -> None:
+    proc = _cli(
+        "run", str(SMALL), "--set", "horizon_years=0.05", "--out", str(full_disk / "run.nc"), "-q"
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "No space left on device" in proc.stderr
+    assert list(full_disk.iterdir()) == []
+
+
+def test_a_date_after_the_horizon_is_a_warning_on_the_command_line() -> None:
+    proc = _cli("validate", str(SMALL), "--set", "horizon_years=0.05")
+    assert proc.returncode == 0
+    assert "warning: shock 'fab_quake' is dated 2025-04-01, after the horizon" in proc.stderr
