@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ecosim.errors import InputError
+from ecosim.scenario.yamlio import load_yaml
 
 Scalar = float | int | bool | str
 
@@ -231,12 +232,12 @@ def read_sweep(path: str | Path) -> Sweep:
 def parse_sweep(text: str, path: Path) -> Sweep:
     """Validate the text of a sweep file that was read from ``path``."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(path, [], "valid YAML", f"{problem} at {where}") from None
+        raise InputError(path, [], "valid YAML", f"{problem}{where}") from None
     if not isinstance(data, dict):
         raise InputError(path, [], "a mapping of sweep keys", type(data).__name__)
     try:

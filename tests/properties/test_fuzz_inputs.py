@@ -170,3 +170,39 @@ def test_the_command_line_exits_2_without_a_traceback_or_output(case: str, tmp_p
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and str(path) in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+SWEEP = (
+    f"base: {SMALL}\n"
+    "overrides: [horizon_years=0.1, recording.interval_days=7]\n"
+    "uncertainties:\n"
+    "  shocks.fab_quake.capacity_loss: {low: 0.2, high: 0.9}\n"
+    "  regions.US.demand.growth_per_year: {dist: normal, mean: 0.35, sd: 0.05}\n"
+    "levers:\n"
+    "  regions.TW.levers.build_share: [0.3, 0.7]\n"
+    "design: {kind: lhs, n: 4, seed: 3}\n"
+    "replicates: 2\n"
+    "outputs: {series: [service], coarsen_days: 14}\n"
+)
+
+
+@fuzz(150)
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, len(SWEEP) - 1), st.sampled_from(list(":-[]{}&*!|>'\"#\t\n 9"))),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_mangled_sweep_file_is_accepted_or_an_input_error(
+    edits: list[tuple[int, str]], tmp_path: Path
+) -> None:
+    from ecosim.experiments.sweepfile import parse_sweep
+
+    text = SWEEP
+    for at, ch in edits:
+        text = text[:at] + ch + text[at + 1 :]
+    try:
+        parse_sweep(text, tmp_path / "sweep.yaml")
+    except InputError as exc:
+        assert exc.message
