@@ -8,6 +8,8 @@ Everything a process changes lives here; the modules beside this one hold the dy
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -170,6 +172,11 @@ def owned(owner: str) -> dict[str, str]:
     return {"owner": owner}
 
 
+def state(owner: str, shape: tuple[int, ...] = (0,), dtype: Any = np.float64) -> Any:
+    """An array field of :class:`World`, empty until the build, written only by ``owner``."""
+    return field(default_factory=partial(np.zeros, shape, dtype), metadata=owned(owner))
+
+
 def owner_of(name: str) -> str:
     """The module of ``ecosim.world`` that owns :class:`World` field ``name``."""
     return str(next(f for f in fields(World) if f.name == name).metadata["owner"])
@@ -191,216 +198,126 @@ class World:
     regions: list[str] = field(metadata=owned("build"))
     providers: list[str] = field(metadata=owned("build"))
     chip: list[str] = field(metadata=owned("build"))
-    # designers: indices into chip of accelerator suppliers
+    # indices into chip of accelerator suppliers
     designers: np.ndarray = field(metadata=owned("build"))
     params: RegionParams = field(metadata=owned("levers"))
     t: float = field(default=0.0, metadata=owned("step"))
     # --- chip supply chain (s over chip suppliers)
-    chip_good: np.ndarray = field(
-        default_factory=lambda: np.zeros(0, dtype=object), metadata=owned("build")
-    )
-    chip_home: np.ndarray = field(
-        default_factory=lambda: np.zeros(0, dtype=np.int64), metadata=owned("build")
-    )
-    chip_cap0: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
-    chip_g0: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
-    chip_cycle: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
-    # chip_disruption: share lost
-    chip_disruption: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
-    )
-    # litho_factor: fab health
-    litho_factor: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
+    chip_good: np.ndarray = state("build", (0,), object)
+    chip_home: np.ndarray = state("build", (0,), np.int64)
+    chip_cap0: np.ndarray = state("build")
+    chip_g0: np.ndarray = state("build")
+    chip_cycle: np.ndarray = state("build")
+    chip_disruption: np.ndarray = state("shocks")  # share lost
+    litho_factor: np.ndarray = state("supply")  # fab health
     # share h of its full use of restricted material a wafer fab has over the step: what it
     # may still get plus what its stock covers (1 elsewhere)
-    materials_factor: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("supply")
-    )
+    materials_factor: np.ndarray = state("supply")
     # share d of a fab's output that needs the restricted material: the largest
     # output_share_at_risk of the restrictions targeting it; NaN where none does, and then
     # all of it, so a shortfall from any other cause (an export control) cuts output as before
-    materials_at_risk: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
-    )
+    materials_at_risk: np.ndarray = state("shocks")
     # restricted material a wafer fab holds in store, in days of its full use (d)
-    materials_stock: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("supply")
-    )
+    materials_stock: np.ndarray = state("supply")
     # the stock a fab keeps once a restriction taught it to (d); it refills toward it
-    materials_target: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
-    )
+    materials_target: np.ndarray = state("shocks")
     # pace at which a fab buys stock while it can buy freely (days of stock per day)
-    materials_refill: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
-    )
+    materials_refill: np.ndarray = state("shocks")
     # materials[m]: index into chip of the m-th materials supplier
-    materials: np.ndarray = field(
-        default_factory=lambda: np.zeros(0, dtype=np.int64), metadata=owned("build")
-    )
+    materials: np.ndarray = state("build", (0,), np.int64)
     # materials_source[m, k]: share of stock bought by fabs homed in region k from supplier m
-    materials_source: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0)), metadata=owned("shocks")
-    )
+    materials_source: np.ndarray = state("shocks", (0, 0))
     # H100e of wafers' worth of material delivered to fabs homed in each region, per materials
-    # supplier, since the last record
-    materials_delivered: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0)), metadata=owned("supply")
-    )
-    # chip_boost: targets' response
-    chip_boost: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
+    # supplier, since the last step's close
+    materials_delivered: np.ndarray = state("supply", (0, 0))
+    chip_boost: np.ndarray = state("shocks")  # targets' response
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
-    allow: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("shocks"))
+    allow: np.ndarray = state("shocks", (0, 0))
     # sells[k, r]: 1 where designer k sells to buyers homed in region r at all (``sells_to``)
-    sells: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("build"))
+    sells: np.ndarray = state("build", (0, 0))
     # the fitted region-by-designer split and the (demand, output) state it was fitted for
     split_cache: tuple[bytes, np.ndarray] | None = field(default=None, metadata=owned("supply"))
-    # orders: per designer, FIFO
+    # per designer, FIFO
     orders: list[list[Order]] = field(default_factory=list, metadata=owned("supply"))
-    # backlog: per designer, H100e
-    backlog: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
-    # H100e delivered to buyers homed in each region, per designer, since the last record
-    delivered_to: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0)), metadata=owned("supply")
-    )
+    backlog: np.ndarray = state("supply")  # per designer, H100e
+    # H100e delivered to buyers homed in each region, per designer, since the last step's close
+    delivered_to: np.ndarray = state("supply", (0, 0))
     # yearly caps on what a supplier may sell to buyers homed in a region (export quotas)
-    quota: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("shocks"))
-    quota_used: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0)), metadata=owned("supply")
-    )
+    quota: np.ndarray = state("shocks", (0, 0))
+    quota_used: np.ndarray = state("supply", (0, 0))
     quota_year: int = field(default=-1, metadata=owned("supply"))
-    # throughput: per chip supplier
-    throughput: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
-    # delivered_total: per designer
-    delivered_total: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("supply")
-    )
+    throughput: np.ndarray = state("supply")  # per chip supplier
+    delivered_total: np.ndarray = state("supply")  # per designer
     # --- own compute, by site (arrays, grown by add_site)
-    site_region: np.ndarray = field(
-        default_factory=lambda: np.zeros(0, dtype=np.int64), metadata=owned("state")
-    )
-    site_cap: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("state"))
-    site_built: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("state"))
-    site_retire: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("state"))
+    site_region: np.ndarray = state("state", (0,), np.int64)
+    site_cap: np.ndarray = state("state")
+    site_built: np.ndarray = state("state")
+    site_retire: np.ndarray = state("state")
     projects: ProjectBook = field(default_factory=ProjectBook, metadata=owned("projects"))
     # --- cloud
-    prov_home: np.ndarray = field(
-        default_factory=lambda: np.zeros(0, dtype=np.int64), metadata=owned("build")
-    )
-    prov_quality: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
-    prov_price: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
-    prov_headroom: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
-    # prov_cap: H100e installed
-    prov_cap: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("cloud"))
-    prov_on_order: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
-    # prov_available: outages
-    prov_available: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
-    )
-    can_join: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0), dtype=np.uint8), metadata=owned("shocks")
-    )
-    can_stay: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0), dtype=np.uint8), metadata=owned("shocks")
-    )
+    prov_home: np.ndarray = state("build", (0,), np.int64)
+    prov_quality: np.ndarray = state("build")
+    prov_price: np.ndarray = state("build")
+    prov_headroom: np.ndarray = state("build")
+    prov_cap: np.ndarray = state("cloud")  # H100e installed
+    prov_on_order: np.ndarray = state("supply")
+    prov_available: np.ndarray = state("shocks")  # outages
+    can_join: np.ndarray = state("shocks", (0, 0), np.uint8)
+    can_stay: np.ndarray = state("shocks", (0, 0), np.uint8)
     # price_hike[r, p]: multiplier on provider p's price in region r from price-hike shocks
-    price_hike: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0)), metadata=owned("shocks")
-    )
-    cust_provider: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0), dtype=np.int64), metadata=owned("cloud")
-    )
-    cust_weight: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0)), metadata=owned("build")
-    )
-    cust_pref: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("build"))
-    displaced: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0), dtype=bool), metadata=owned("cloud")
-    )
+    price_hike: np.ndarray = state("shocks", (0, 0))
+    cust_provider: np.ndarray = state("cloud", (0, 0), np.int64)
+    cust_weight: np.ndarray = state("build", (0, 0))
+    cust_pref: np.ndarray = state("build", (0, 0))
+    displaced: np.ndarray = state("cloud", (0, 0), bool)
     # workload shares (R, P+1; last column the outside option) and displaced share (R,),
     # updated whenever customers move
-    shares: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("cloud"))
-    served_shares: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0)), metadata=owned("cloud")
-    )
-    displaced_share: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("cloud")
-    )
+    shares: np.ndarray = state("cloud", (0, 0))
+    served_shares: np.ndarray = state("cloud", (0, 0))
+    displaced_share: np.ndarray = state("cloud")
     # a displaced customer that found a new provider is served from this day (inf: not yet)
-    ready_at: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("cloud"))
+    ready_at: np.ndarray = state("cloud", (0, 0))
     next_ready: float = field(default=np.inf, metadata=owned("cloud"))
-    interop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("build"))
+    interop: np.ndarray = state("build", (0, 0))
     # --- shock effects per region
-    # own_available: outages
-    own_available: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
-    # demand_factor: surges
-    demand_factor: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
-    transfer_blocked: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0), dtype=bool), metadata=owned("shocks")
-    )
-    # compelled: share of data reached
-    compelled: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
-    # imposer_cost_rate: USD/H100e
-    imposer_cost_rate: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("shocks")
-    )
-    # control_cost: USD, cumulative
-    control_cost: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("supply"))
+    own_available: np.ndarray = state("shocks")  # outages
+    demand_factor: np.ndarray = state("shocks")  # surges
+    transfer_blocked: np.ndarray = state("shocks", (0, 0), bool)
+    compelled: np.ndarray = state("shocks")  # share of data reached
+    imposer_cost_rate: np.ndarray = state("shocks")  # USD/H100e
+    control_cost: np.ndarray = state("supply")  # USD, cumulative
     # --- levers' state
-    # stockpile: H100e in store
-    stockpile: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("stockpile"))
-    alliance: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0), dtype=bool), metadata=owned("build")
-    )
-    # borrowed: H100e from partners
-    borrowed: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("cloud"))
+    stockpile: np.ndarray = state("stockpile")  # H100e in store
+    alliance: np.ndarray = state("build", (0, 0), bool)
+    borrowed: np.ndarray = state("cloud")  # H100e from partners
     # --- derived each refresh (per region)
-    demand: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("step"))
-    own_cap: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("step"))
-    cloud_need: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("step"))
-    # cloud_cap: (R, P) delivered
-    cloud_cap: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), metadata=owned("cloud"))
+    demand: np.ndarray = state("step")
+    own_cap: np.ndarray = state("step")
+    cloud_need: np.ndarray = state("step")
+    cloud_cap: np.ndarray = state("cloud", (0, 0))  # (R, P) delivered
     # --- providers' jurisdiction: exposure[r, p] to foreign compulsion, presence[r, p] in region
-    prov_exposure: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0)), metadata=owned("build")
-    )
-    prov_present: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, 0), dtype=bool), metadata=owned("build")
-    )
+    prov_exposure: np.ndarray = state("build", (0, 0))
+    prov_present: np.ndarray = state("build", (0, 0), bool)
     # --- layers
-    # talent: FTE
-    talent: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("talent"))
-    # frontier_t: history of the frontier run
+    talent: np.ndarray = state("talent")  # FTE
+    # history of the frontier run
     frontier_t: list[float] = field(default_factory=list, metadata=owned("capability"))
     frontier_flop: list[float] = field(default_factory=list, metadata=owned("capability"))
-    # open_lag: months behind frontier
-    open_lag: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("layers"))
-    open_access: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
-    api_lag: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
-    # api_foreign: 1: best API abroad
-    api_foreign: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("build"))
-    # own_lag: frontier lag, daily
-    own_lag: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("capability"))
-    porting_backlog: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("layers")
-    )
-    stack_access: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
-    api_access: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("shocks"))
-    inoperability: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, len(LAYERS))), metadata=owned("step")
-    )
-    direct_loss: np.ndarray = field(
-        default_factory=lambda: np.zeros((0, len(LAYERS))), metadata=owned("step")
-    )
+    open_lag: np.ndarray = state("layers")  # months behind frontier
+    open_access: np.ndarray = state("shocks")
+    api_lag: np.ndarray = state("build")
+    api_foreign: np.ndarray = state("build")  # 1: best API abroad
+    own_lag: np.ndarray = state("capability")  # frontier lag, daily
+    porting_backlog: np.ndarray = state("layers")
+    stack_access: np.ndarray = state("shocks")
+    api_access: np.ndarray = state("shocks")
+    inoperability: np.ndarray = state("step", (0, len(LAYERS)))
+    direct_loss: np.ndarray = state("step", (0, len(LAYERS)))
     # --- build-or-buy reviews (policy): work served and capacity offered since each region's
     # last review (H100e d), and builds decided but not yet live (H100e)
-    used_since_review: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("policy")
-    )
-    cap_since_review: np.ndarray = field(
-        default_factory=lambda: np.zeros(0), metadata=owned("policy")
-    )
-    pipeline: np.ndarray = field(default_factory=lambda: np.zeros(0), metadata=owned("policy"))
+    used_since_review: np.ndarray = state("policy")
+    cap_since_review: np.ndarray = state("policy")
+    pipeline: np.ndarray = state("policy")
 
     @property
     def n_regions(self) -> int:
