@@ -68,7 +68,6 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
         if only:
             w.sells[k] = 0.0
             w.sells[k, [ridx[r] for r in only if r in ridx]] = 1.0
-    w.orders = [[] for _ in range(len(designers))]
     w.backlog = np.zeros(len(designers))
     w.delivered_to = np.zeros((n_r, len(designers)))
     w.quota = np.full((n_s, n_r), np.inf)

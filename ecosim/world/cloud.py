@@ -12,7 +12,7 @@ import numpy as np
 from ecosim.core.clock import DAYS_PER_YEAR
 from ecosim.kernels.market import choose_providers, hhi, market_shares
 from ecosim.world.growth import growth_rate
-from ecosim.world.state import Order, World
+from ecosim.world.state import World
 from ecosim.world.supply import order_for_provider
 
 
@@ -115,9 +115,9 @@ def provider_orders(w: World, t: float, interval: float) -> None:
         order_for_provider(w, int(p), float(need[p]), t)
 
 
-def receive(w: World, order: Order) -> None:
-    """A provider's order is delivered: its fleet grows."""
-    w.prov_cap[order.buyer] += order.quantity
+def receive(w: World, i: int) -> None:
+    """A provider's order ``i`` of ``w.orders`` is delivered: its fleet grows."""
+    w.prov_cap[int(w.orders.buyer[i])] += w.orders.quantity[i]
 
 
 def lend_capacity(w: World) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.world import supply
 from ecosim.world.policy import BuildDecision
-from ecosim.world.state import Order, World
+from ecosim.world.state import World
 
 
 def start(w: World, decision: BuildDecision, decided: float, now: float, delay: float) -> int:
@@ -38,9 +38,8 @@ def start(w: World, decision: BuildDecision, decided: float, now: float, delay: 
     book = w.projects
     done = decided + delay + decision.lead_time_days
     index = book.open(r, decision.quantity, decided, done)
-    orders = supply.place_order(w, "region", r, r, decision.quantity, now, index)
     # what no designer open to the region can supply is not ordered: the project shrinks
-    book.quantity[index] = sum(o.quantity for o in orders)
+    book.quantity[index] = supply.place_order(w, "region", r, r, decision.quantity, now, index)
     return index
 
 
@@ -51,9 +50,9 @@ def is_supplied(w: World, index: int) -> bool:
     return bool(book.delivered[index] >= book.quantity[index] * (1.0 - 1e-9))
 
 
-def receive(w: World, order: Order) -> None:
-    """A project's order is delivered: its chips arrive."""
-    w.projects.delivered[order.project] += order.quantity
+def receive(w: World, i: int) -> None:
+    """A project's order ``i`` of ``w.orders`` is delivered: its chips arrive."""
+    w.projects.delivered[int(w.orders.project[i])] += w.orders.quantity[i]
 
 
 def shrink(w: World, index: int, lost: float) -> None:

@@ -21,18 +21,100 @@ from ecosim.scenario.models import (
 )
 from ecosim.world.growth import growth_factor
 
+#: The arrays of an :class:`OrderBook`, each one entry per order.
+ORDER_ARRAYS: tuple[str, ...] = (
+    "by_provider",
+    "buyer",
+    "designer",
+    "quantity",
+    "remaining",
+    "placed",
+    "project",
+    "open",
+)
 
-@dataclass
-class Order:
-    """Accelerators ordered by a region (own build) or a provider; filled first in, first out."""
 
-    buyer_kind: str  # "region" or "provider"
-    buyer: int
-    designer: int
-    quantity: float
-    remaining: float
-    placed: float
-    project: int = -1  # build project waiting for it, or -1
+@dataclass(eq=False)
+class OrderBook:
+    """Accelerator orders as arrays, one entry per order in the order placed.
+
+    An order is a region's (for a build project) or a cloud provider's, at one designer, which
+    fills its open orders first in, first out: the queue of designer ``k`` is its open orders
+    in placement order (:meth:`queue`). Only the first :attr:`n` entries are orders; the
+    arrays grow by doubling.
+
+    Attributes
+    ----------
+    by_provider : numpy.ndarray of bool
+        True for a cloud provider's order, False for a region's.
+    buyer : numpy.ndarray of int64
+        The region, or the provider, that ordered.
+    designer : numpy.ndarray of int64
+        Index into the world's designers.
+    quantity, remaining : numpy.ndarray of float64
+        H100e ordered (less what a control cut), and still to deliver.
+    placed : numpy.ndarray of float64
+        Day the order was placed.
+    project : numpy.ndarray of int64
+        The build project waiting for it, or -1.
+    open : numpy.ndarray of bool
+        Still waiting: neither filled nor cancelled.
+    """
+
+    by_provider: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    buyer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    designer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    quantity: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    remaining: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    placed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    project: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    open: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    n: int = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OrderBook):
+            return NotImplemented
+        return self.n == other.n and all(
+            np.array_equal(getattr(self, a)[: self.n], getattr(other, a)[: other.n])
+            for a in ORDER_ARRAYS
+        )
+
+    def place(
+        self,
+        by_provider: bool,
+        buyer: int,
+        designer: int,
+        quantity: float,
+        placed: float,
+        project: int = -1,
+    ) -> int:
+        """Add an open order of ``quantity`` H100e; its index."""
+        if self.n == self.buyer.size:
+            size = max(64, 2 * self.n)
+            for name in ORDER_ARRAYS:
+                old = getattr(self, name)
+                new = np.zeros(size, dtype=old.dtype)
+                new[: self.n] = old[: self.n]
+                setattr(self, name, new)
+        i = self.n
+        self.by_provider[i] = by_provider
+        self.buyer[i] = buyer
+        self.designer[i] = designer
+        self.quantity[i] = quantity
+        self.remaining[i] = quantity
+        self.placed[i] = placed
+        self.project[i] = project
+        self.open[i] = True
+        self.n += 1
+        return i
+
+    def queue(self, designer: int) -> np.ndarray:
+        """Indices of designer ``designer``'s open orders, first placed first."""
+        n = self.n
+        return np.flatnonzero(self.open[:n] & (self.designer[:n] == designer))
 
 
 #: The arrays of a :class:`ProjectBook`, each one entry per project.
@@ -238,7 +320,7 @@ class World:
     # the fitted region-by-designer split and the (demand, output) state it was fitted for
     split_cache: tuple[bytes, np.ndarray] | None = field(default=None, metadata=owned("supply"))
     # per designer, FIFO
-    orders: list[list[Order]] = field(default_factory=list, metadata=owned("supply"))
+    orders: OrderBook = field(default_factory=OrderBook, metadata=owned("supply"))
     backlog: np.ndarray = state("supply")  # per designer, H100e
     # H100e delivered to buyers homed in each region, per designer, since the last step's close
     delivered_to: np.ndarray = state("supply", (0, 0))

@@ -25,7 +25,7 @@ from ecosim.world import capability, cloud, layers, policy, projects, supply, ta
 from ecosim.world.cloud import finish_migrations
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
-from ecosim.world.state import Order, World
+from ecosim.world.state import World
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,12 @@ class WorldStep:
             return
         dt = t1 - t0
 
-        def delivered(order: Order) -> None:
-            if order.buyer_kind == "provider":
-                cloud.receive(w, order)
+        def delivered(i: int) -> None:
+            if w.orders.by_provider[i]:
+                cloud.receive(w, i)
             else:
-                projects.receive(w, order)
-                on_supplied(order.project)
+                projects.receive(w, i)
+                on_supplied(int(w.orders.project[i]))
 
         supply.step_supply(w, t0, t1, delivered)
         capacity = accessible_capacity(w)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ecosim.core.clock import DAYS_PER_YEAR
 from ecosim.scenario.models import UPSTREAM_GOODS
-from ecosim.world.state import Order, World
+from ecosim.world.state import World
 
 #: Goods whose lead time the recorder reports, in this order.
 LEAD_GOODS: tuple[str, ...] = ("accelerator", "wafer", "hbm", "packaging", "lithography")
@@ -42,8 +42,9 @@ def designer_output(w: World, t: float) -> np.ndarray:
     return out
 
 
-def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], None]) -> None:
-    """Produce over ``[t0, t1)`` and fill orders; call ``on_delivery`` for each filled order."""
+def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], None]) -> None:
+    """Produce over ``[t0, t1)`` and fill orders; call ``on_delivery`` with each filled order's
+    index in ``w.orders``, in the order filled."""
     dt = t1 - t0
     if dt <= 0:
         return
@@ -62,32 +63,36 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[Order], N
     if year != w.quota_year:  # country quotas are per calendar year of the run
         w.quota_year = year
         w.quota_used[:] = 0.0
+    book = w.orders
     for k in range(w.designers.size):
         budget = possible[k] * dt
-        queue = w.orders[k]
+        if budget <= 1e-12:
+            continue
+        queue = book.queue(k)
         s = int(w.designers[k])
-        i = 0
-        while i < len(queue) and budget > 1e-12:
-            order = queue[i]
-            home = _buyer_home(w, order)
+        at = 0
+        while at < queue.size and budget > 1e-12:
+            i = int(queue[at])
+            home = _buyer_home(w, i)
             # a buyer past its country's quota waits; the next one in line is served
             room = w.quota[s, home] - w.quota_used[s, home]
-            take = min(order.remaining, budget, max(room, 0.0))
+            take = min(float(book.remaining[i]), budget, max(room, 0.0))
             if take <= 0.0:
-                i += 1
+                at += 1
                 continue
-            order.remaining -= take
+            book.remaining[i] -= take
             budget -= take
             produced[k] += take
             w.backlog[k] -= take
             w.quota_used[s, home] += take
             w.delivered_to[home, k] += take
-            if order.remaining <= 1e-9 * max(order.quantity, 1.0):
-                queue.pop(i)
-                if order.buyer_kind == "provider":
-                    p = order.buyer
-                    w.prov_on_order[p] = max(0.0, w.prov_on_order[p] - order.quantity)
-                on_delivery(order)
+            if book.remaining[i] <= 1e-9 * max(float(book.quantity[i]), 1.0):
+                book.open[i] = False
+                at += 1
+                if book.by_provider[i]:
+                    p = int(book.buyer[i])
+                    w.prov_on_order[p] = max(0.0, w.prov_on_order[p] - float(book.quantity[i]))
+                on_delivery(i)
     w.delivered_total += produced
     rate = produced / dt
     w.throughput[:] = 0.0
@@ -264,21 +269,27 @@ def place_order(
     t: float,
     project: int = -1,
     free_only: bool = False,
-) -> list[Order]:
-    """Split ``quantity`` H100e over the designers the buyer may buy from and queue it."""
+) -> float:
+    """Split ``quantity`` H100e over the designers the buyer may buy from and queue it.
+
+    Returns
+    -------
+    float
+        H100e ordered: less than ``quantity`` where no designer open to the buyer makes it.
+    """
     possible = designer_output(w, t)
     split = route_split(w, buyer_home, t, free_only, possible)
-    placed: list[Order] = []
     if quantity <= 0:
-        return placed
+        return 0.0
     _charge_imposers(w, buyer_home, quantity, split, possible)
+    ordered = 0
     for k in np.flatnonzero(split > 1e-12):
         q = quantity * split[k]
-        order = Order(kind, buyer, int(k), q, q, t, project)
-        w.orders[int(k)].append(order)
+        w.orders.place(kind == "provider", buyer, int(k), q, t, project)
         w.backlog[int(k)] += q
-        placed.append(order)
-    return placed
+        # summed left to right from 0, as the orders are placed
+        ordered += q
+    return float(ordered)
 
 
 def _charge_imposers(
@@ -296,11 +307,11 @@ def _charge_imposers(
     np.add.at(w.control_cost, homes, lost * w.imposer_cost_rate[homes])
 
 
-def order_for_provider(w: World, p: int, quantity: float, t: float) -> list[Order]:
+def order_for_provider(w: World, p: int, quantity: float, t: float) -> float:
     """Provider ``p`` orders ``quantity`` H100e at ``t``; it counts them as on order."""
-    orders = place_order(w, "provider", p, int(w.prov_home[p]), quantity, t)
-    w.prov_on_order[p] += sum(o.quantity for o in orders)
-    return orders
+    ordered = place_order(w, "provider", p, int(w.prov_home[p]), quantity, t)
+    w.prov_on_order[p] += ordered
+    return ordered
 
 
 def hand_over(w: World) -> tuple[np.ndarray, np.ndarray]:
@@ -340,40 +351,44 @@ def reroute_blocked(w: World, t: float) -> list[tuple[int, float]]:
         Projects that will get less, and by how much (H100e): what no designer open to their
         region can make. The caller shrinks them (:func:`ecosim.world.projects.shrink`).
     """
-    cut_orders: list[tuple[Order, int, float]] = []
+    book = w.orders
+    cut_orders: list[tuple[int, int, float]] = []
     for k in range(w.designers.size):
         s = int(w.designers[k])
-        kept: list[Order] = []
-        for order in w.orders[k]:
-            home = _buyer_home(w, order)
+        for i in book.queue(k):
+            i = int(i)
+            home = _buyer_home(w, i)
             share = w.allow[s, home]
             if share >= 1.0:
-                kept.append(order)
                 continue
-            cut = order.remaining * (1.0 - share)
-            order.remaining -= cut
+            cut = book.remaining[i] * (1.0 - share)
+            book.remaining[i] -= cut
             w.backlog[k] -= cut
-            order.quantity -= cut
-            if order.remaining > 1e-9:
-                kept.append(order)
-            cut_orders.append((order, home, cut))
-        w.orders[k] = kept
+            book.quantity[i] -= cut
+            if not book.remaining[i] > 1e-9:
+                book.open[i] = False
+            cut_orders.append((i, home, float(cut)))
     # placed after every queue is rebuilt, so a new order is never cut again in this pass
     shrunk: list[tuple[int, float]] = []
-    for order, home, cut in cut_orders:
-        new = place_order(w, order.buyer_kind, order.buyer, home, cut, t, order.project, True)
-        lost = cut - sum(o.quantity for o in new)
+    for i, home, cut in cut_orders:
+        provider = bool(book.by_provider[i])
+        buyer, project = int(book.buyer[i]), int(book.project[i])
+        kind = "provider" if provider else "region"
+        lost = cut - place_order(w, kind, buyer, home, cut, t, project, True)
         if lost > 0:
             # nowhere open to this buyer: the order shrinks (a project delivers less)
-            if order.buyer_kind == "provider":
-                w.prov_on_order[order.buyer] = max(0.0, w.prov_on_order[order.buyer] - lost)
-            elif order.project >= 0:
-                shrunk.append((order.project, lost))
+            if provider:
+                w.prov_on_order[buyer] = max(0.0, w.prov_on_order[buyer] - lost)
+            elif project >= 0:
+                shrunk.append((project, lost))
     return shrunk
 
 
-def _buyer_home(w: World, order: Order) -> int:
-    return order.buyer if order.buyer_kind == "region" else int(w.prov_home[order.buyer])
+def _buyer_home(w: World, i: int) -> int:
+    """The region of the buyer of order ``i``: a provider's is its home."""
+    book = w.orders
+    buyer = int(book.buyer[i])
+    return int(w.prov_home[buyer]) if book.by_provider[i] else buyer
 
 
 def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
