@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 from matplotlib.colors import SymLogNorm
+from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 #: Losses below this many days are on the linear part of the colour scale (zero is white).
@@ -36,25 +37,21 @@ def loss_norm(values: NDArray[np.float64]) -> SymLogNorm:
     return SymLogNorm(linthresh=LINEAR_BELOW_DAYS, linscale=0.5, vmin=0.0, vmax=top, base=10)
 
 
-def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
-    """Write the bottleneck heatmap of ``ds`` (region x layer) to ``path`` (PNG or SVG).
+def draw_bottleneck(ds: xr.Dataset) -> Figure:
+    """Draw the bottleneck heatmap of ``ds`` (region x layer).
 
     Parameters
     ----------
     ds
         Holds ``resilience_loss``, ``bottleneck`` and ``most_fragile_layer`` of one run, or
-        their replicate-mean versions from :func:`ecosim.observe.replicates.bottleneck_view`.
-    path
-        The file to write; its suffix chooses the format.
-    dpi
-        Resolution of a PNG.
+        their replicate-mean versions from :func:`ecosim.observe.replicates.bottleneck_view`;
+        it is not modified.
 
     Returns
     -------
-    Path
-        ``path``.
+    matplotlib.figure.Figure
+        The figure, open; the caller saves and closes it.
     """
-    path = Path(path)
     rl = ds["resilience_loss"].transpose("region", "layer")
     share = ds["bottleneck"].transpose("region", "layer").values
     regions = [str(r) for r in rl["region"].values]
@@ -105,6 +102,30 @@ def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
         fontsize=7,
     )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
+    """Write the bottleneck heatmap of ``ds`` (region x layer) to ``path`` (PNG or SVG).
+
+    Parameters
+    ----------
+    ds
+        Holds ``resilience_loss``, ``bottleneck`` and ``most_fragile_layer`` of one run, or
+        their replicate-mean versions from :func:`ecosim.observe.replicates.bottleneck_view`;
+        it is not modified.
+    path
+        The file to write; its suffix chooses the format.
+    dpi
+        Resolution of a PNG.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    fig = draw_bottleneck(ds)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
     plt.close(fig)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 from numpy.typing import NDArray
 
@@ -107,8 +108,8 @@ def _legend_right(ax: Axes, title: str) -> None:
     )
 
 
-def plot_lead_times(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Write the supply-chain figure: lead times, days at the cap, deliveries per buyer region.
+def draw_lead_times(ds: xr.Dataset) -> Figure:
+    """Draw the supply-chain figure: lead times, days at the cap, deliveries per buyer region.
 
     Top: the world-wide order-to-delivery lead time of each good (one value per good for every
     buyer), as the period median of the daily values. Middle: the share of days in the period
@@ -120,13 +121,11 @@ def plot_lead_times(ds: xr.Dataset, path: str | Path) -> list[Path]:
     ----------
     ds
         A result of ``ecosim run`` (with or without replicates); it is not modified.
-    path
-        Target path without suffix (``.png`` and ``.svg`` are written).
 
     Returns
     -------
-    list of Path
-        The PNG and the SVG.
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
     goods = [str(g) for g in ds["good"].values]
     period = period_for(ds)
@@ -233,4 +232,22 @@ def plot_lead_times(ds: xr.Dataset, path: str | Path) -> list[Path]:
         f"The lead time is recorded once per good for the whole world, not per buyer region; a"
         f" lead time at {cap_text} means an {CAP_MEANING}.{over}{gaps} {SHOCK_NOTE}",
     )
-    return save(fig, path)
+    return fig
+
+
+def plot_lead_times(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_lead_times` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` (with or without replicates); it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_lead_times(ds), path)

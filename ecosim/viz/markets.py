@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import xarray as xr
 from matplotlib.artist import Artist
 from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ecosim.viz._common import (
@@ -63,8 +64,8 @@ def provider_colours(providers: list[str]) -> dict[str, str]:
     return colours
 
 
-def plot_market_shares(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Write one stacked-area panel per region of ``market_share`` over time.
+def draw_market_shares(ds: xr.Dataset) -> Figure:
+    """Draw one stacked-area panel per region of ``market_share`` over time.
 
     Every provider has its own colour and the outside option (own capacity or going without)
     is grey. With replicates the panels show the replicate mean (shares still sum to one).
@@ -74,13 +75,11 @@ def plot_market_shares(ds: xr.Dataset, path: str | Path) -> list[Path]:
     ----------
     ds
         A result of ``ecosim run`` (with or without replicates); it is not modified.
-    path
-        Target path without suffix (``.png`` and ``.svg`` are written).
 
     Returns
     -------
-    list of Path
-        The PNG and the SVG.
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
     shares = ds["market_share"]
     if "replicate" in shares.dims:
@@ -138,4 +137,22 @@ def plot_market_shares(ds: xr.Dataset, path: str | Path) -> list[Path]:
         f" bottom and {labels[-1]} at the top. HHI: Herfindahl index of concentration (0-1;"
         f" higher is more concentrated). {SHOCK_NOTE}",
     )
-    return save(fig, path)
+    return fig
+
+
+def plot_market_shares(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_market_shares` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` (with or without replicates); it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_market_shares(ds), path)

@@ -31,14 +31,12 @@ from ecosim.viz._common import (
     n_replicates,
     period_for,
     period_reduce,
-    plain_numbers,
     save,
-    scaled_label,
+    scale_y_axis,
     scenario_setting,
     shock_key,
     subtitle,
     time_axis,
-    unit_scale,
 )
 
 
@@ -95,8 +93,8 @@ def _lines_note(ds: xr.Dataset, period: Period, what: str) -> str:
     return f"Lines: {period.word} means of the daily {what}{over}."
 
 
-def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Write the service figure: the share of demand met per layer, one panel per region.
+def draw_service(ds: xr.Dataset) -> Figure:
+    """Draw the service figure: the share of demand met per layer, one panel per region.
 
     Lines are period means (monthly for runs of a year or more) of the daily share met; with
     replicates, the median over replicates and a 5-95 % band labelled as stochastic variability
@@ -107,13 +105,11 @@ def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
     ----------
     ds
         A result of ``ecosim run`` (with or without replicates); it is not modified.
-    path
-        Target path without suffix (``.png`` and ``.svg`` are written).
 
     Returns
     -------
-    list of Path
-        The PNG and the SVG.
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
     regions = [str(r) for r in ds["region"].values]
     layers = [str(x) for x in ds["layer"].values]
@@ -151,11 +147,29 @@ def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
         f"{_lines_note(ds, period, 'share of demand met')} {SHOCK_NOTE}\n"
         + _warm_up_note(ds, skip),
     )
-    return save(fig, path)
+    return fig
 
 
-def plot_shortfall(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Write the compute shortfall of each region beside that of its no-shock twin.
+def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_service` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` (with or without replicates); it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_service(ds), path)
+
+
+def draw_shortfall(ds: xr.Dataset) -> Figure:
+    """Draw the compute shortfall of each region beside that of its no-shock twin.
 
     Shortfall = demand - served, in H100e of average concurrent use, with served = demand x
     the compute share met (the same windowed measure as the service figure, so the two agree).
@@ -166,13 +180,11 @@ def plot_shortfall(ds: xr.Dataset, path: str | Path) -> list[Path]:
     ----------
     ds
         A result of ``ecosim run`` (with or without replicates); it is not modified.
-    path
-        Target path without suffix (``.png`` and ``.svg`` are written).
 
     Returns
     -------
-    list of Path
-        The PNG and the SVG.
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
     regions = [str(r) for r in ds["region"].values]
     period = period_for(ds)
@@ -187,21 +199,17 @@ def plot_shortfall(ds: xr.Dataset, path: str | Path) -> list[Path]:
     fig, axes = _grid(len(regions), 2.2)
     for ax, region in zip(axes, regions, strict=True):
         x, run = period_reduce(shortfall.sel(region=region), ds, "mean", skip, period)
-        curves = [run]
+        line_with_band(ax, x, run, color="black", linewidth=1.2)
         if twin is not None:
             _, twin_means = period_reduce(twin.sel(region=region), ds, "mean", skip, period)
-            curves.append(twin_means)
-        factor, word = unit_scale(np.concatenate([np.ravel(c.values) for c in curves]))
-        line_with_band(ax, x, run / factor, color="black", linewidth=1.2)
-        if twin is not None:
-            line_with_band(ax, x, curves[1] / factor, color="grey", linestyle=":", linewidth=1.4)
+            line_with_band(ax, x, twin_means, color="grey", linestyle=":", linewidth=1.4)
         mark_shocks(ax, ds, label=True)
         ax.set_title(region, fontsize=9)
-        ax.set_ylabel(scaled_label(word, "H100e"), fontsize=8)
-        ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
+        ax.set_ylim(bottom=0.0)  # demand x (1 - share met) is never negative
         headroom(ax)
+        scale_y_axis(ax, "H100e")  # per panel: thousand H100e for one region, million for another
+        ax.yaxis.label.set_fontsize(8)
         ax.tick_params(labelsize=7)
-        plain_numbers(ax)
         time_axis(ax)
     series: list[Artist] = [Line2D([], [], color="black", lw=1.2)]
     labels = ["compute shortfall of the run"]
@@ -223,4 +231,22 @@ def plot_shortfall(ds: xr.Dataset, path: str | Path) -> list[Path]:
         "average concurrent use; served = demand x the compute share met. Units differ per "
         f"panel. {SHOCK_NOTE}\n" + _warm_up_note(ds, skip),
     )
-    return save(fig, path)
+    return fig
+
+
+def plot_shortfall(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_shortfall` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` (with or without replicates); it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_shortfall(ds), path)
