@@ -156,9 +156,16 @@ def scenario_setting(ds: xr.Dataset, *keys: str) -> Any:
     return node
 
 
+def recorded(ds: xr.Dataset) -> str:
+    """How often ``ds`` was recorded, for captions: ``"daily"`` or ``"every 7 days"``."""
+    days = np.asarray(ds["day"].values, dtype=np.float64)
+    step = float(ds.attrs.get("interval_days", np.median(np.diff(days)) if days.size > 1 else 1))
+    return "daily" if step == 1.0 else f"every {step:g} days"
+
+
 @dataclass(frozen=True)
 class Period:
-    """How a daily series is summarised per calendar period."""
+    """How a recorded series is summarised per calendar period."""
 
     #: pandas frequency of the periods.
     freq: str

@@ -1,4 +1,4 @@
-"""The supply chain: world-wide lead times per good, days at the cap, deliveries per buyer region.
+"""The supply chain: world-wide lead times per good, time at the cap, deliveries per buyer region.
 
 The result holds one lead time per good for the whole world (``lead_time(time, good)``), not
 one per buying region, so the figure says so; what each region actually receives is shown by
@@ -30,6 +30,7 @@ from ecosim.viz._common import (
     period_for,
     period_reduce,
     plain_numbers,
+    recorded,
     save,
     scenario_setting,
     shock_key,
@@ -109,13 +110,14 @@ def _legend_right(ax: Axes, title: str) -> None:
 
 
 def draw_lead_times(ds: xr.Dataset) -> Figure:
-    """Draw the supply-chain figure: lead times, days at the cap, deliveries per buyer region.
+    """Draw the supply-chain figure: lead times, time at the cap, deliveries per buyer region.
 
     Top: the world-wide order-to-delivery lead time of each good (one value per good for every
-    buyer), as the period median of the daily values. Middle: the share of days in the period
+    buyer), as the period median of the recorded values. Middle: the share of time in the period
     at the lead-time cap (``lead_time_capped``), which means an embargo or a runaway backlog.
-    Bottom: accelerators delivered to buyers homed in each region (all designers), as a rate per
-    month on a log scale. Panels whose variables the result lacks are left out.
+    Bottom: accelerators delivered to buyers homed in each region (all designers), totals per
+    calendar year wholly inside the run (month for runs under three years), on a log scale.
+    Panels whose variables the result lacks are left out.
 
     Parameters
     ----------
@@ -158,8 +160,8 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
     headroom(ax)
     ax.set_ylabel("lead time (days)", fontsize=8)
     ax.set_title(
-        f"Order-to-delivery lead time per good, world-wide ({period.word} median of daily "
-        "values; one value per good for every buyer region)",
+        f"Order-to-delivery lead time per good, world-wide ({period.word} median of values "
+        f"recorded {recorded(ds)}; one value per good for every buyer region)",
         fontsize=9,
     )
     _legend_right(ax, "good")
@@ -176,9 +178,10 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
             line_with_band(ax, x, share, color=colours[i % 10], label=good, linewidth=1.2)
         ax.set_ylim(0.0, 1.25)
         ax.set_yticks([0.0, 0.5, 1.0], ["0 %", "50 %", "100 %"])
-        ax.set_ylabel("days at the cap", fontsize=8)
+        ax.set_ylabel("time at the cap", fontsize=8)
         ax.set_title(
-            f"Share of days with the lead time at {cap_text}: {CAP_MEANING} ({period.word})",
+            f"Share of time with the lead time at {cap_text}: {CAP_MEANING} ({period.word}, "
+            f"recorded {recorded(ds)})",
             fontsize=9,
         )
         _legend_right(ax, "good")

@@ -1,6 +1,6 @@
 """Share of demand met per layer, and the compute shortfall beside the no-shock twin's.
 
-Both figures show period means (monthly for runs of a year or more) of the recorded daily
+Both figures show period means (monthly for runs of a year or more) of the recorded
 series, one panel per region, shocks shaded only while active. The first days of a run, while
 the job queue fills from empty, are left out and the caption says so.
 """
@@ -31,6 +31,7 @@ from ecosim.viz._common import (
     n_replicates,
     period_for,
     period_reduce,
+    recorded,
     save,
     scale_y_axis,
     scenario_setting,
@@ -90,13 +91,13 @@ def _grid(n: int, height: float) -> tuple[Figure, list[Axes]]:
 def _lines_note(ds: xr.Dataset, period: Period, what: str) -> str:
     n = n_replicates(ds)
     over = f", median over {n} replicates; band: {BAND_LABEL} (5-95 %)" if n > 1 else ""
-    return f"Lines: {period.word} means of the daily {what}{over}."
+    return f"Lines: {period.word} means of the {what}, recorded {recorded(ds)}{over}."
 
 
 def draw_service(ds: xr.Dataset) -> Figure:
     """Draw the service figure: the share of demand met per layer, one panel per region.
 
-    Lines are period means (monthly for runs of a year or more) of the daily share met; with
+    Lines are period means (monthly for runs of a year or more) of the recorded share met; with
     replicates, the median over replicates and a 5-95 % band labelled as stochastic variability
     under fixed assumptions. Shocks are shaded while active; a permanent shock is a line at its
     start. The first ``service_window_days`` are left out, as the caption says.
