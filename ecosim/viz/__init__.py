@@ -1,8 +1,12 @@
 """Matplotlib figures (Agg backend), each written as PNG and SVG.
 
 :func:`write_figures` writes every figure a result supports: for a run (single or with
-replicates) the bottleneck heatmap, share of demand met with the compute shortfall, market
-shares and lead times; for a comparison the cost-resilience figure with its Pareto front.
+replicates) the bottleneck heatmap (log colour scale), the share of demand met per layer, the
+compute shortfall beside the no-shock twin's, market shares and the supply chain (world-wide
+lead times per good, days at the lead-time cap, deliveries per buyer region); for a comparison
+the cost-resilience figure with its Pareto front. Time series are period means (monthly for
+runs of a year or more) with replicate bands, and shocks are shaded only while active.
+Figures never modify the dataset they draw.
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ def write_figures(ds: xr.Dataset, out_dir: str | Path, stem: str) -> list[Path]:
     Returns
     -------
     list of Path
-        The files written.
+        The files written: for a run ``bottleneck``, ``service``, ``shortfall``,
+        ``market_shares`` and ``lead_time``, each as PNG and SVG.
     """
     from ecosim.viz.bottleneck import plot_bottleneck
     from ecosim.viz.lead_time import plot_lead_times
     from ecosim.viz.markets import plot_market_shares
     from ecosim.viz.pareto import plot_cost_resilience
-    from ecosim.viz.service import plot_service
+    from ecosim.viz.service import plot_service, plot_shortfall
 
     out = Path(out_dir)
     if is_comparison(ds):
@@ -58,6 +63,7 @@ def write_figures(ds: xr.Dataset, out_dir: str | Path, stem: str) -> list[Path]:
         for suffix in (".png", ".svg"):
             written.append(plot_bottleneck(view, out / f"{stem}_bottleneck{suffix}"))
     written += plot_service(ds, out / f"{stem}_service")
+    written += plot_shortfall(ds, out / f"{stem}_shortfall")
     written += plot_market_shares(ds, out / f"{stem}_market_shares")
     written += plot_lead_times(ds, out / f"{stem}_lead_time")
     return written

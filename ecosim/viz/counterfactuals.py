@@ -14,6 +14,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from numpy.typing import NDArray
 
@@ -49,12 +50,22 @@ def _money(usd_per_year: float) -> str:
     return f"{bn:+.2f}" if abs(bn) >= 0.01 else f"{bn:+.1g}"
 
 
-def plot_sovereignty_value(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Write the layer-priority heatmap (region x layer) of :func:`sovereignty_value`.
+def draw_sovereignty_value(ds: xr.Dataset) -> Figure:
+    """Draw the layer-priority heatmap (region x layer) of :func:`sovereignty_value`.
 
     Colour: resilience gained (days); each cell also shows the yearly cost of the
     counterfactual in billion USD. Rows are labelled with the baseline resilience loss so a
     gain reads against what there was to gain.
+
+    Parameters
+    ----------
+    ds
+        A result of :func:`sovereignty_value`; it is not modified.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
     value = ds["sovereignty_value"].transpose("region", "layer").values
     cost = ds["sovereignty_cost"].transpose("region", "layer").values
@@ -97,7 +108,25 @@ def plot_sovereignty_value(ds: xr.Dataset, path: str | Path) -> list[Path]:
         fontsize=7,
     )
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return save(fig, path)
+    return fig
+
+
+def plot_sovereignty_value(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_sovereignty_value` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of :func:`sovereignty_value`; it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_sovereignty_value(ds), path)
 
 
 def _matrix(ax: Axes, values: NDArray[np.float64], labels: list[str], norm: Normalize) -> AxesImage:
@@ -120,12 +149,22 @@ def _matrix(ax: Axes, values: NDArray[np.float64], labels: list[str], norm: Norm
     return im
 
 
-def plot_alliance_gain(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Write the collaboration matrix of :func:`alliance_gain` beside its transpose.
+def draw_alliance_gain(ds: xr.Dataset) -> Figure:
+    """Draw the collaboration matrix of :func:`alliance_gain` beside its transpose.
 
     Left: what each region (row) gains from an alliance with each partner (column). Right: the
     transpose, what the partner gains from the same alliance, at the same place; on one colour
     scale, a cell dark on one side and pale on the other is a one-sided dependency.
+
+    Parameters
+    ----------
+    ds
+        A result of :func:`alliance_gain`; it is not modified.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
     gain = ds["alliance_gain"].transpose("region", "partner").values
     labels = [str(r) for r in ds["region"].values]
@@ -158,4 +197,22 @@ def plot_alliance_gain(ds: xr.Dataset, path: str | Path) -> list[Path]:
         "construction.",
         fontsize=7,
     )
-    return save(fig, path)
+    return fig
+
+
+def plot_alliance_gain(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_alliance_gain` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of :func:`alliance_gain`; it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_alliance_gain(ds), path)

@@ -7,15 +7,26 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.figure import Figure
 
 from ecosim.viz._common import BAND_LABEL, save
 
 
-def plot_cost_resilience(cmp: xr.Dataset, path: str | Path) -> list[Path]:
-    """Write the cost-resilience figure of a comparison from :func:`ecosim.compare`.
+def draw_cost_resilience(cmp: xr.Dataset) -> Figure:
+    """Draw the cost-resilience figure of a comparison from :func:`ecosim.compare`.
 
     Points: medians over replicates; bars: 5-95 % over replicates (stochastic variability under
     fixed assumptions). Line: the Pareto front; star: the minimax-regret choice; dotted: budget.
+
+    Parameters
+    ----------
+    cmp
+        A comparison from :func:`ecosim.compare`; it is not modified.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
     names = [str(p) for p in cmp["portfolio"].values]
     cost = cmp["cost_q"].values / 1e9
@@ -69,4 +80,22 @@ def plot_cost_resilience(cmp: xr.Dataset, path: str | Path) -> list[Path]:
     )
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
-    return save(fig, path)
+    return fig
+
+
+def plot_cost_resilience(cmp: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_cost_resilience` of ``cmp`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    cmp
+        A comparison from :func:`ecosim.compare`; it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_cost_resilience(cmp), path)

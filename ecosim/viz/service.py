@@ -1,87 +1,253 @@
-"""Share of demand met per layer over time, with the absolute compute shortfall beside it."""
+"""Share of demand met per layer, and the compute shortfall beside the no-shock twin's.
+
+Both figures show period means (monthly for runs of a year or more) of the recorded
+series, one panel per region, shocks shaded only while active. The first days of a run, while
+the job queue fills from empty, are left out and the caption says so.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import xarray as xr
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from ecosim.viz._common import (
     BAND_LABEL,
     LAYER_COLOURS,
+    SHOCK_NOTE,
+    Period,
+    headroom,
+    lay_out,
     line_with_band,
     mark_shocks,
-    replicates_of,
+    n_replicates,
+    period_for,
+    period_reduce,
+    recorded,
     save,
+    scale_y_axis,
+    scenario_setting,
+    shock_key,
     subtitle,
+    time_axis,
 )
 
 
-def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
-    """Write the service figure: one row per region.
+def warm_up_days(ds: xr.Dataset) -> float:
+    """Days at the start of the run that the service figures leave out.
 
-    Left: the share of demand met per layer (line: the run, median over replicates; band: 5-95 %
-    over replicates, labelled as stochastic variability under fixed assumptions; shaded: shocks).
-    Right: the absolute compute shortfall, demand minus served, in H100e (served = demand x
-    the compute share met, the same windowed measure as the service level), for the run and
-    its no-shock twin (the twin's shortfall is growth outrunning capacity, not the shock).
+    The scenario's ``recording.service_window_days``: the share met is measured over that
+    window, and before it has passed the queue started empty and few jobs have finished. Zero
+    when the scenario is not stored with the result or the run is not longer than the window.
+    """
+    window = scenario_setting(ds, "recording", "service_window_days")
+    days = np.asarray(ds["day"].values, dtype=np.float64)
+    if window is None or float(window) >= float(days[-1] - days[0]):
+        return 0.0
+    return float(window)
+
+
+def _warm_up_note(ds: xr.Dataset, skip: float) -> str:
+    if skip > 0:
+        return (
+            f"Not plotted: the first {skip:g} days (the scenario's service window), while the "
+            "job queue fills from empty and few jobs have finished; the share met keeps "
+            "recovering from this start over the following weeks (the no-shock twin starts the "
+            "same way)."
+        )
+    return (
+        "The first weeks are plotted: the job queue starts empty and few jobs have finished, so "
+        "the share met starts low and climbs (the no-shock twin starts the same way)."
+    )
+
+
+def _grid(n: int, height: float) -> tuple[Figure, list[Axes]]:
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(4.4 * ncols + 0.6, height * nrows + 2.4),
+        squeeze=False,
+        sharex=True,
+    )
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    # Hidden panels leave the last row's neighbours without date labels under sharex.
+    for ax in flat[:n]:
+        ax.tick_params(labelbottom=True)
+    return fig, flat[:n]
+
+
+def _lines_note(ds: xr.Dataset, period: Period, what: str) -> str:
+    n = n_replicates(ds)
+    over = f", median over {n} replicates; band: {BAND_LABEL} (5-95 %)" if n > 1 else ""
+    return f"Lines: {period.word} means of the {what}, recorded {recorded(ds)}{over}."
+
+
+def draw_service(ds: xr.Dataset) -> Figure:
+    """Draw the service figure: the share of demand met per layer, one panel per region.
+
+    Lines are period means (monthly for runs of a year or more) of the recorded share met; with
+    replicates, the median over replicates and a 5-95 % band labelled as stochastic variability
+    under fixed assumptions. Shocks are shaded while active; a permanent shock is a line at its
+    start. The first ``service_window_days`` are left out, as the caption says.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` (with or without replicates); it is not modified.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
     regions = [str(r) for r in ds["region"].values]
     layers = [str(x) for x in ds["layer"].values]
-    times = ds["time"].values
-    fig, axes = plt.subplots(
-        len(regions), 2, figsize=(12, 2.2 * len(regions) + 1.2), squeeze=False, sharex=True
-    )
-    # demand - served with served = demand x the compute share met: the same windowed measure
-    # the service level uses, so the two panels agree and the queue's warm-up is not mistaken
-    # for a shortfall.
-    shortfall = ds["demand"] * (1.0 - ds["service"].sel(layer="compute"))
-    for i, region in enumerate(regions):
-        ax = axes[i, 0]
+    period = period_for(ds)
+    skip = warm_up_days(ds)
+    fig, axes = _grid(len(regions), 2.3)
+    for ax, region in zip(axes, regions, strict=True):
         for layer in layers:
-            line_with_band(
-                ax,
-                times,
-                ds["service"].sel(region=region, layer=layer),
-                color=LAYER_COLOURS.get(layer),
-                label=layer,
-                linewidth=1.0,
+            x, means = period_reduce(
+                ds["service"].sel(region=region, layer=layer), ds, "mean", skip, period
             )
-        mark_shocks(ax, ds, label=i == 0)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_ylabel(f"{region}\nshare of demand met")
-        ax2 = axes[i, 1]
-        line_with_band(
-            ax2,
-            times,
-            shortfall.sel(region=region),
-            color="black",
-            label="run",
-            linewidth=1.0,
-        )
-        if "service_twin" in ds:
-            # The twin's shortfall is what growth alone leaves unmet (demand is the same in both).
-            twin_short = ds["demand"].sel(region=region) * (
-                1.0 - ds["service_twin"].sel(region=region, layer="compute")
-            )
-            line_with_band(
-                ax2, times, twin_short, color="grey", linestyle=":", label="no-shock twin"
-            )
-        mark_shocks(ax2, ds)
-        ax2.set_ylabel("compute shortfall (H100e)")
-        if i == 0:
-            ax.legend(fontsize=7, ncol=5, loc="lower left")
-            ax2.legend(fontsize=7, loc="upper left")
-    n = int(replicates_of(ds["service"]).sizes["replicate"])
-    note = f"Bands: {BAND_LABEL} (5-95 % over {n} replicates)." if n > 1 else "One replicate."
-    fig.suptitle(f"Share of demand met and compute shortfall\n{subtitle(ds)}", fontsize=10)
-    fig.text(
-        0.01,
-        0.005,
-        f"{note} Shaded: every shock occurrence. Shortfall = demand - served (H100e),"
-        " served = demand x compute share met.",
-        fontsize=7,
+            line_with_band(ax, x, means, color=LAYER_COLOURS.get(layer), linewidth=1.2)
+        mark_shocks(ax, ds, label=True)
+        ax.set_title(region, fontsize=9)
+        # 1.0 is the most a share can be: the room above holds the shock tags
+        ax.set_ylim(0.0, 1.2)
+        ax.set_yticks(np.linspace(0.0, 1.0, 6))
+        ax.tick_params(labelsize=7)
+        time_axis(ax)
+    for ax in axes[:: min(3, len(regions))]:
+        ax.set_ylabel("share of demand met", fontsize=8)
+    series: list[Artist] = [Line2D([], [], color=LAYER_COLOURS.get(x), lw=1.5) for x in layers]
+    labels = list(layers)
+    if n_replicates(ds) > 1:
+        series.append(Patch(facecolor="grey", alpha=0.3))
+        labels.append(f"5-95 % over replicates: {BAND_LABEL}")
+    shocks = shock_key(ds)
+    lay_out(
+        fig,
+        f"Share of demand met per layer ({period.word} means)\n{subtitle(ds)}",
+        [
+            (series, labels, len(series)),
+            ([h for h, _ in shocks], [t for _, t in shocks], 2),
+        ],
+        f"{_lines_note(ds, period, 'share of demand met')} {SHOCK_NOTE}\n"
+        + _warm_up_note(ds, skip),
     )
-    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
-    return save(fig, path)
+    return fig
+
+
+def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_service` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` (with or without replicates); it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_service(ds), path)
+
+
+def draw_shortfall(ds: xr.Dataset) -> Figure:
+    """Draw the compute shortfall of each region beside that of its no-shock twin.
+
+    Shortfall = demand - served, in H100e of average concurrent use, with served = demand x
+    the compute share met (the same windowed measure as the service figure, so the two agree).
+    The twin's shortfall is growth outrunning capacity, not the shock; the gap between the two
+    lines is what the shocks cost. Each panel has its own unit (thousand or million H100e).
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` (with or without replicates); it is not modified.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
+    """
+    regions = [str(r) for r in ds["region"].values]
+    period = period_for(ds)
+    skip = warm_up_days(ds)
+    # New arrays; the dataset is only read.
+    shortfall = ds["demand"] * (1.0 - ds["service"].sel(layer="compute"))
+    twin = (
+        ds["demand"] * (1.0 - ds["service_twin"].sel(layer="compute"))
+        if "service_twin" in ds
+        else None
+    )
+    fig, axes = _grid(len(regions), 2.2)
+    for ax, region in zip(axes, regions, strict=True):
+        x, run = period_reduce(shortfall.sel(region=region), ds, "mean", skip, period)
+        line_with_band(ax, x, run, color="black", linewidth=1.2)
+        if twin is not None:
+            _, twin_means = period_reduce(twin.sel(region=region), ds, "mean", skip, period)
+            line_with_band(ax, x, twin_means, color="grey", linestyle=":", linewidth=1.4)
+        mark_shocks(ax, ds, label=True)
+        ax.set_title(region, fontsize=9)
+        ax.set_ylim(bottom=0.0)  # demand x (1 - share met) is never negative
+        headroom(ax)
+        scale_y_axis(ax, "H100e")  # per panel: thousand H100e for one region, million for another
+        ax.yaxis.label.set_fontsize(8)
+        ax.tick_params(labelsize=7)
+        time_axis(ax)
+    series: list[Artist] = [Line2D([], [], color="black", lw=1.2)]
+    labels = ["compute shortfall of the run"]
+    if twin is not None:
+        series.append(Line2D([], [], color="grey", linestyle=":", lw=1.4))
+        labels.append("no-shock twin (growth outrunning capacity)")
+    if n_replicates(ds) > 1:
+        series.append(Patch(facecolor="grey", alpha=0.3))
+        labels.append(f"5-95 % over replicates: {BAND_LABEL}")
+    shocks = shock_key(ds)
+    lay_out(
+        fig,
+        f"Compute shortfall: demand not served ({period.word} means)\n{subtitle(ds)}",
+        [
+            (series, labels, len(series)),
+            ([h for h, _ in shocks], [t for _, t in shocks], 2),
+        ],
+        f"{_lines_note(ds, period, 'shortfall')} Shortfall = demand - served, in H100e of "
+        "average concurrent use; served = demand x the compute share met. Units differ per "
+        f"panel. {SHOCK_NOTE}\n" + _warm_up_note(ds, skip),
+    )
+    return fig
+
+
+def plot_shortfall(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_shortfall` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` (with or without replicates); it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_shortfall(ds), path)
