@@ -276,14 +276,20 @@ def _sweep(
                 if attrs.get("sweep_sha256") == prepared.sweep.sha256:
                     # the same sweep again continues its store (e.g. after a walltime kill)
                     prepared = driver.reopen(store, force=force)
-                elif not force:
+                elif not force or shard_of is not None:
+                    # a shard never replaces a store: its siblings are writing into it
                     raise InputError(
                         store,
                         [],
                         f"a store made from {sweep_file}",
-                        f"one made from {attrs.get('sweep_path')} (--force replaces it)",
+                        f"one made from {attrs.get('sweep_path')} "
+                        + (
+                            "(--force without --shard replaces it)"
+                            if force
+                            else "(--force replaces it)"
+                        ),
                     )
-                elif not dry_run and shard_of is None:
+                elif not dry_run:
                     shutil.rmtree(store)
             if dry_run:
                 _report_estimate(out, estimate, store)

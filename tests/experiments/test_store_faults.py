@@ -204,7 +204,8 @@ def test_a_local_cluster_listens_on_loopback_with_tls_and_serves_no_pages() -> N
         assert page.value.code == 404
         # a client without the cluster's credentials cannot connect
         with pytest.raises((OSError, TypeError)):
-            Client(cluster.scheduler_address, timeout="3s")
+            # not the default client: a failed one would stay the default of this process
+            Client(cluster.scheduler_address, timeout="3s", set_as_default=False)
     finally:
         client.close()
         cluster.close()
