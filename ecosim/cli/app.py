@@ -7,9 +7,11 @@ flag or store).
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -40,6 +42,33 @@ def fail_output(exc: OutputError) -> NoReturn:
     """Print why a result could not be written, without a traceback, and exit with code 1."""
     err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_RUN_FAILED) from None
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def output_errors_exit_1(command: Callable[P, R]) -> Callable[P, R]:
+    """Make a command exit 1 with :func:`fail_output`'s one line on any :class:`OutputError`.
+
+    For a command whose writes happen deep in a library call: the wrapped function keeps its
+    signature, so its options are unchanged.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except OutputError as exc:
+            fail_output(exc)
+
+    return wrapper
+
+
+def note(lines: list[str]) -> None:
+    """Print what a command did on the side (a stale lock taken over), one line each."""
+    for line in lines:
+        err.print(f"[cyan]note:[/] {line}", highlight=False, soft_wrap=True)
 
 
 def warn(notes: list[str]) -> None:

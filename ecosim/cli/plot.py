@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ecosim.cli.app import app, fail_input, open_result, out
-from ecosim.errors import InputError
+from ecosim.cli.app import app, fail_input, fail_output, open_result, out
+from ecosim.errors import InputError, OutputError
 
 
 @app.command(epilog="Example: ecosim plot outputs/baseline.nc --out outputs/figures")
@@ -35,7 +35,15 @@ def plot(
             raise InputError(result, [], "a result of ecosim run or compare", "no 'service'")
     except InputError as exc:
         raise fail_input(exc) from None
+    from ecosim.experiments.outputs import check_writable, staged_folder
     from ecosim.viz import write_figures
 
-    written = write_figures(ds, target, result.stem)
+    try:
+        check_writable(target)
+        # the figures go to a staging folder and are moved in together: a full disk leaves
+        # no half-written image
+        with staged_folder(target) as staging:
+            written = write_figures(ds, staging, result.stem)
+    except OutputError as exc:
+        fail_output(exc)
     out.print(f"[green]ok[/] wrote {len(written)} files to {target}", highlight=False)

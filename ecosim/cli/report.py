@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ecosim.cli.app import app, fail_input, open_result, out
-from ecosim.errors import InputError
+from ecosim.cli.app import app, fail_input, fail_output, open_result, out
+from ecosim.errors import InputError, OutputError
 
 
 @app.command(epilog="Example: ecosim report outputs/baseline.nc --out outputs/baseline.html")
@@ -40,7 +40,15 @@ def report(
             raise InputError("--out", [], "a file path", f"the directory {target}")
     except InputError as exc:
         raise fail_input(exc) from None
-    from ecosim.report import write_report
+    from ecosim.experiments.outputs import check_writable
+    from ecosim.observe.dataset import write_atomically
+    from ecosim.report.html import build_report
 
-    write_report(ds, target, cmp)
+    try:
+        check_writable(target)
+        # built in memory, then written through a temporary file: a full or read-only disk
+        # is one line naming the file, and leaves nothing
+        write_atomically(build_report(ds, cmp).encode("utf-8"), target)
+    except OutputError as exc:
+        fail_output(exc)
     out.print(f"[green]ok[/] wrote {target}", highlight=False)

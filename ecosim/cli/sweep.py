@@ -14,13 +14,24 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ecosim.cli import options as opt
-from ecosim.cli.app import EXIT_RUN_FAILED, app, err, fail_input, out
-from ecosim.errors import InputError
+from ecosim.cli.app import (
+    EXIT_RUN_FAILED,
+    app,
+    err,
+    fail_input,
+    fail_output,
+    note,
+    out,
+    output_errors_exit_1,
+)
+from ecosim.errors import InputError, OutputError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ecosim.experiments.driver import Estimate
+    from ecosim.experiments.driver import Estimate, Prepared
+    from ecosim.experiments.executors import SlurmOptions
+    from ecosim.experiments.locks import WriterLock
 
 SWEEP_EPILOG = (
     "Examples: ecosim sweep scenarios/sweeps/small_fab.yaml --out outputs/fab.zarr --workers 2  "
@@ -107,21 +118,121 @@ def sweep(
         bool, typer.Option(help="Write the store's template and stop (before a job array).")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    dashboard: Annotated[
+        bool,
+        typer.Option(
+            help="With --workers: serve Dask's dashboard on 127.0.0.1:8787 (off: no HTTP routes)."
+        ),
+    ] = False,
 ) -> None:
     """Run a sweep of uncertainties and levers into a Zarr store (resumable).
 
-    Exit codes: 0 every run done, 1 some runs failed or the sweep was stopped (resume it),
-    2 bad input (nothing written).
+    Exit codes: 0 every run done, 1 some runs failed (now or before, and were not rerun), the
+    sweep was stopped (resume it), the store cannot be written or another process is writing
+    the same runs, 2 bad input (nothing written).
     """
+    held: list[WriterLock] = []
+    try:
+        _sweep(
+            sweep_file=sweep_file,
+            out_store=out_store,
+            resume=resume,
+            workers=workers,
+            scheduler=scheduler,
+            slurm=slurm_options(slurm, jobs, cores, memory, walltime, partition, interface),
+            shard=shard,
+            block_size=block_size,
+            dry_run=dry_run,
+            retry_failed=retry_failed,
+            force=force,
+            init_only=init_only,
+            quiet=quiet,
+            dashboard=dashboard,
+            held=held,
+        )
+    finally:
+        for lock in held:
+            lock.release()
+
+
+def slurm_options(
+    slurm: bool,
+    jobs: int,
+    cores: int,
+    memory: str,
+    walltime: str,
+    partition: str | None,
+    interface: str | None,
+) -> SlurmOptions | None:
+    """The ``--slurm`` options as one value, or ``None`` without ``--slurm``."""
+    from ecosim.experiments.executors import SlurmOptions
+
+    return SlurmOptions(jobs, cores, memory, walltime, partition, interface) if slurm else None
+
+
+def _lock(store: Path, runs: range, held: list[WriterLock], *, whole: bool) -> None:
+    """Lock ``runs`` of ``store`` (all of them if ``whole``) and clean what killed writers left.
+
+    Raises
+    ------
+    OutputError
+        When the store's place cannot be written.
+    StoreBusy
+        When another running process writes some of these runs.
+    """
+    from ecosim.experiments.locks import acquire, clean_temporaries
+    from ecosim.experiments.outputs import check_writable
+
+    check_writable(store)
+    if not runs:
+        return
+    lock = acquire(store, runs.start, runs.stop)
+    held.append(lock)
+    # chunk files a killed writer left are removed only by a writer of the whole store: a
+    # shard cannot tell another running shard's chunk in progress from a dead one's
+    note([*lock.notes, *clean_temporaries(store, chunks=whole)])
+
+
+def _shard_runs(prepared: Prepared, shard_of: tuple[int, int]) -> range:
+    from ecosim.experiments.design import blocks, shard_blocks
+
+    all_blocks = blocks(prepared.table.n_runs, prepared.block_size)
+    mine = shard_blocks(len(all_blocks), *shard_of)
+    if not mine:
+        return range(0)
+    return range(all_blocks[mine.start].start, all_blocks[mine.stop - 1].stop)
+
+
+def _sweep(
+    *,
+    sweep_file: Path | None,
+    out_store: Path | None,
+    resume: Path | None,
+    workers: int,
+    scheduler: str | None,
+    slurm: SlurmOptions | None,
+    shard: str | None,
+    block_size: int | None,
+    dry_run: bool,
+    retry_failed: bool,
+    force: bool,
+    init_only: bool,
+    quiet: bool,
+    dashboard: bool,
+    held: list[WriterLock],
+) -> None:
     import sys
 
     from ecosim.experiments import driver, executors, runner
     from ecosim.experiments.design import blocks, shard_blocks
+    from ecosim.experiments.locks import StoreBusy
 
     try:
         opt.check_one_executor(
-            workers=workers, scheduler=scheduler, slurm=slurm, shard=shard is not None
+            workers=workers, scheduler=scheduler, slurm=slurm is not None, shard=shard is not None
         )
+        if dashboard and workers == 0:
+            raise InputError("--dashboard", [], "--dashboard with --workers N", "no --workers")
         shard_of = _shard(shard) if shard is not None else None
         if resume is not None:
             if out_store is not None and out_store != resume:
@@ -136,6 +247,13 @@ def sweep(
                     str(sweep_file),
                 )
             estimate = None
+            if not dry_run:
+                runs = (
+                    _shard_runs(prepared, shard_of)
+                    if shard_of is not None
+                    else range(prepared.table.n_runs)
+                )
+                _lock(store, runs, held, whole=shard_of is None)
         else:
             if sweep_file is None or out_store is None:
                 raise InputError(
@@ -145,8 +263,12 @@ def sweep(
                     "missing " + ("SWEEP_FILE" if sweep_file is None else "--out"),
                 )
             store = out_store
-            n_workers = workers or (jobs * cores if slurm else 1)
+            n_workers = workers or (slurm.jobs * slurm.cores if slurm is not None else 1)
             prepared, template, estimate = driver.new_sweep(sweep_file, n_workers, block_size)
+            if not dry_run and shard_of is None:
+                # held before the store is looked at: whether to create, continue or replace
+                # it is decided by one writer at a time
+                _lock(store, range(prepared.table.n_runs), held, whole=True)
             if store.exists():
                 from ecosim.experiments.store import read_attrs
 
@@ -154,12 +276,18 @@ def sweep(
                 if attrs.get("sweep_sha256") == prepared.sweep.sha256:
                     # the same sweep again continues its store (e.g. after a walltime kill)
                     prepared = driver.reopen(store, force=force)
-                elif not force:
+                elif not force or shard_of is not None:
+                    # a shard never replaces a store: its siblings are writing into it
                     raise InputError(
                         store,
                         [],
                         f"a store made from {sweep_file}",
-                        f"one made from {attrs.get('sweep_path')} (--force replaces it)",
+                        f"one made from {attrs.get('sweep_path')} "
+                        + (
+                            "(--force without --shard replaces it)"
+                            if force
+                            else "(--force replaces it)"
+                        ),
                     )
                 elif not dry_run:
                     shutil.rmtree(store)
@@ -182,10 +310,19 @@ def sweep(
                     f"{prepared.block_size}",
                     highlight=False,
                 )
+            if shard_of is not None:
+                _lock(store, _shard_runs(prepared, shard_of), held, whole=False)
             if init_only:
                 return
     except InputError as exc:
         raise fail_input(exc) from None
+    except OutputError as exc:
+        fail_output(exc)
+    except StoreBusy as exc:
+        # a fault of the moment, not of the command: the same command works once the other
+        # writer has finished, so it exits 1 like a run that did not complete
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_RUN_FAILED) from None
 
     n_blocks = len(blocks(prepared.table.n_runs, prepared.block_size))
     only = shard_blocks(n_blocks, *shard_of) if shard_of is not None else None
@@ -200,17 +337,23 @@ def sweep(
         cells = sum(len(t.todo) for t in tasks)
         out.print(f"{store}: {cells} runs to compute in {len(tasks)} blocks", highlight=False)
         return
-    slurm_options = (
-        executors.SlurmOptions(jobs, cores, memory, walltime, partition, interface)
-        if slurm
-        else None
+    executor = executors.make_executor(
+        workers=workers, scheduler=scheduler, slurm=slurm, dashboard=dashboard
     )
-    executor = executors.make_executor(workers=workers, scheduler=scheduler, slurm=slurm_options)
     if not tasks:
+        _exit_if_failed_before(store, prepared, shard_of)
         out.print(f"[green]ok[/] {store}: nothing to compute", highlight=False)
         return
     with executor as ex:
         summary = driver.execute(tasks, ex, quiet=quiet, stream=sys.stderr)
+    if summary.write_error:
+        fail_output(
+            OutputError(
+                store,
+                f"{summary.write_error} ({summary.computed} runs written; continue with "
+                f"ecosim sweep --resume {store})",
+            )
+        )
     for line in summary.errors[:10]:
         err.print(f"[red]failed:[/] {line}", highlight=False)
     if summary.stopped:
@@ -228,11 +371,30 @@ def sweep(
             highlight=False,
         )
         raise typer.Exit(EXIT_RUN_FAILED)
+    _exit_if_failed_before(store, prepared, shard_of)
     out.print(
         f"[green]ok[/] {store}: {summary.computed} runs in {summary.seconds:.1f} s "
         f"({summary.computed / max(summary.seconds, 1e-9):.2f} runs/s)",
         highlight=False,
     )
+
+
+def _exit_if_failed_before(
+    store: Path, prepared: Prepared, shard_of: tuple[int, int] | None
+) -> None:
+    """Exit 1 when runs of this writer's part of the store are recorded as failed."""
+    from ecosim.experiments.store import read_flags
+
+    done, failed = read_flags(store)
+    runs = _shard_runs(prepared, shard_of) if shard_of is not None else range(len(done))
+    n = int((done & failed)[runs.start : runs.stop].sum())
+    if n:
+        err.print(
+            f"[red]{n} runs failed[/] and were not rerun; see ecosim status {store}; rerun "
+            f"them with --resume {store} --retry-failed",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_RUN_FAILED)
 
 
 @app.command(epilog="Example: ecosim status outputs/fab.zarr")
@@ -260,6 +422,7 @@ def status(
 
 
 @app.command(epilog="Example: ecosim analyze outputs/fab.zarr --out outputs/fab_analysis")
+@output_errors_exit_1
 def analyze(
     store: Annotated[Path, typer.Argument(help="Sweep store.")],
     out_dir: Annotated[
@@ -305,14 +468,22 @@ def export(
         open_store(store)
     except InputError as exc:
         raise fail_input(exc) from None
+    from ecosim.experiments.outputs import check_writable
+    from ecosim.observe.dataset import write_atomically
+
     target = out_file or store.with_suffix(f".{fmt}")
-    table = tidy_metrics(store)
-    tmp = target.with_name(f".{target.name}.tmp")
-    if fmt == "parquet":
-        table.to_parquet(tmp, index=False)
-    else:
-        table.to_csv(tmp, index=False)
-    tmp.replace(target)
+    try:
+        check_writable(target)
+        table = tidy_metrics(store)
+        # encoded in memory, then written through a temporary file and a rename: a full or
+        # read-only disk leaves nothing, a reader never sees half a table
+        if fmt == "parquet":
+            data = table.to_parquet(None, index=False)
+        else:
+            data = table.to_csv(index=False).encode()
+        write_atomically(data, target)
+    except OutputError as exc:
+        fail_output(exc)
     out.print(f"[green]ok[/] wrote {len(table)} rows to {target}", highlight=False)
 
 

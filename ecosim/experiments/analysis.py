@@ -26,6 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from ecosim.experiments.design import expand, salib_problem
+from ecosim.experiments.outputs import check_writable, staged_folder
 from ecosim.experiments.store import FLAGS, open_store
 from ecosim.experiments.sweepfile import SweepFile, parse_sweep
 
@@ -263,11 +264,25 @@ def analyze_store(
     -------
     tuple of (list of Path, list of str)
         Files written, and summary lines to print.
+
+    Raises
+    ------
+    OutputError
+        When ``out_dir`` cannot be written, before anything is computed, or when a file does
+        not fit; the files are written together or not at all.
     """
     ds = open_store(store)
     spec = _spec(ds)
-    target = Path(out_dir)
-    target.mkdir(parents=True, exist_ok=True)
+    final = Path(out_dir)
+    check_writable(final)
+    with staged_folder(final) as target:
+        written, lines = _analyze_into(ds, spec, target, failure_quantile)
+    return [final / p.name for p in written], lines
+
+
+def _analyze_into(
+    ds: xr.Dataset, spec: SweepFile, target: Path, failure_quantile: float
+) -> tuple[list[Path], list[str]]:
     written: list[Path] = []
     lines: list[str] = []
     sens = sensitivity(ds, spec)

@@ -329,6 +329,8 @@ class Summary:
     stopped: bool = False
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    #: Why a block could not be written (the sweep stopped there), or "".
+    write_error: str = ""
 
 
 class Reporter:
@@ -463,7 +465,8 @@ def execute(
     Returns
     -------
     Summary
-        Counts of computed and failed cells, whether the sweep stopped early, and the errors.
+        Counts of computed and failed cells, whether the sweep stopped early, the errors, and
+        why the store could not be written, if it could not (the sweep stops at the first).
     """
     stream = stream or sys.stderr
     total = sum(len(t.todo) for t in tasks)
@@ -479,6 +482,10 @@ def execute(
             summary.failed += result.failed
             summary.errors.extend(result.errors)
             summary.stopped |= result.stopped
+            if result.write_error and not summary.write_error:
+                # the store cannot take more: start no other block
+                summary.write_error = result.write_error
+                stop.set()
             if rep is not None:
                 rep.advance(result.computed, result.failed)
         summary.stopped |= stop.is_set()

@@ -11,7 +11,8 @@ what each cell's reduction keeps.
   the others (same function, same store, a plain traceback under a debugger).
 - :class:`DaskExecutor`: a Dask client, made by one of
   :func:`local_cluster` (``--workers N``: ``LocalCluster`` of N single-threaded processes on
-  127.0.0.1), :func:`existing_scheduler` (``--scheduler ADDRESS``) or :func:`slurm_cluster`
+  127.0.0.1, speaking TLS with credentials of its own, no dashboard unless asked for),
+  :func:`existing_scheduler` (``--scheduler ADDRESS``) or :func:`slurm_cluster`
   (``--slurm``: ``dask_jobqueue.SLURMCluster``).
 
 :func:`make_executor` picks one from the command-line options.
@@ -211,22 +212,42 @@ class DaskExecutor(Executor):
             submit_next()
 
 
-def local_cluster(n_workers: int) -> Callable[[], tuple[Any, Any, int]]:
-    """A factory of a ``LocalCluster`` of ``n_workers`` single-threaded processes."""
+def local_cluster(n_workers: int, dashboard: bool = False) -> Callable[[], tuple[Any, Any, int]]:
+    """A factory of a ``LocalCluster`` of ``n_workers`` single-threaded processes.
+
+    The cluster listens on 127.0.0.1 only and speaks TLS with credentials made for it and held
+    in memory (``Security.temporary()``), so no other process on the machine can submit work
+    to it. Its HTTP servers serve no routes unless ``dashboard`` (then the scheduler serves
+    Dask's dashboard on 127.0.0.1:8787, or a free port if that one is taken).
+    """
 
     def make() -> tuple[Any, Any, int]:
+        import dask
         from distributed import Client, LocalCluster
 
-        # the nannies set ``env`` in each worker process before it imports numba
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            env=worker_env(),
-            silence_logs=40,
+        # the scheduler and every worker start an HTTP server whatever the options; with no
+        # routes it answers nothing, and a port of 0 never collides with another cluster's
+        http: dict[str, list[str]] = (
+            {}
+            if dashboard
+            else {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
         )
+        port = 8787 if dashboard else 0
+        scheduler = {"dashboard": dashboard, "dashboard_address": f"127.0.0.1:{port}"}
+        with dask.config.set(http):
+            # the nannies set ``env`` in each worker process before it imports numba, and pass
+            # this configuration on to every worker they start or restart
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                scheduler_kwargs=scheduler,
+                security=True,
+                env=worker_env(),
+                silence_logs=40,
+            )
         return Client(cluster), cluster, n_workers
 
     return make
@@ -304,6 +325,7 @@ def make_executor(
     scheduler: str | None = None,
     slurm: SlurmOptions | None = None,
     job_name: str = "ecosim-sweep",
+    dashboard: bool = False,
 ) -> Executor:
     """The executor the command-line options ask for (not yet entered).
 
@@ -317,6 +339,8 @@ def make_executor(
         Workers as SLURM jobs.
     job_name
         Name of the SLURM jobs.
+    dashboard
+        Serve Dask's dashboard from the ``LocalCluster`` of ``workers`` (off: no HTTP routes).
 
     Returns
     -------
@@ -324,7 +348,7 @@ def make_executor(
         :class:`InProcess` when none is asked for. The caller checks that at most one is.
     """
     if workers > 0:
-        return DaskExecutor(local_cluster(workers))
+        return DaskExecutor(local_cluster(workers, dashboard))
     if scheduler is not None:
         return DaskExecutor(existing_scheduler(scheduler))
     if slurm is not None:

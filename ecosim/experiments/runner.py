@@ -75,6 +75,8 @@ class BlockResult:
     seconds: float = 0.0
     stopped: bool = False
     errors: list[str] = field(default_factory=list)
+    #: Why the block could not be written to the store (a full or read-only disk), or "".
+    write_error: str = ""
 
 
 def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) -> BlockResult:
@@ -148,7 +150,13 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
                 result.errors.append(f"run {run} replicate {rep}: {error.splitlines()[0]}")
         if result.stopped:
             break
-    write_block(path, task.start, arrays, dims)
+    try:
+        write_block(path, task.start, arrays, dims)
+    except OSError as exc:
+        # nothing of the block counts: its done flags are written last, so a resume redoes it
+        result.write_error = exc.strerror or str(exc)
+        result.computed = result.failed = 0
+        result.errors.clear()
     result.seconds = time.perf_counter() - wall0
     return result
 

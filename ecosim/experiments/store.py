@@ -11,12 +11,13 @@ Layout::
     flags    done(run, replicate): a result is recorded (ok or failed); failed; error (text);
              computed_at (unix time) and wall_time_s, which are bookkeeping, not results
 
-The template (metadata and coordinates) is written once, into a temporary directory renamed
-into place, so a store either exists whole or not at all. A block of runs is one chunk along
-``run`` with every replicate; it is written with one region write for the data and a second
-one for ``done``, so a kill between the two leaves the block to be computed again, never a
-``done`` flag over missing data. Chunks are disjoint, so workers write their own blocks
-concurrently without locks.
+The template (metadata and coordinates) is written once, with consolidated metadata, into a
+temporary directory renamed into place, so a store either exists whole or not at all. A block
+of runs is one chunk along ``run`` with every replicate; it is written with one region write
+for the data and a second one for ``done``, so a kill between the two leaves the block to be
+computed again, never a ``done`` flag over missing data. Chunks are disjoint, so the workers
+of one writer write their own blocks concurrently without locks; writers of a store (one
+sweep, or the shards of a job array) hold the locks of :mod:`ecosim.experiments.locks`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import numpy as np
 import xarray as xr
 
 from ecosim.core.clock import day_to_datetime64
-from ecosim.errors import InputError
+from ecosim.errors import InputError, OutputError
 
 FLAGS = ("done", "failed", "error", "computed_at", "wall_time_s")
 # Bookkeeping that legitimately differs between two runs of the same sweep.
@@ -57,7 +58,8 @@ class VarSpec:
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    # zarr and xarray warn about string dtypes and consolidated metadata on every write
+    # zarr and xarray warn about string dtypes on every write, and stores written before their
+    # metadata was consolidated warn on every open
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
@@ -149,6 +151,8 @@ def create_store(path: Path, template: Template) -> None:
     ------
     InputError
         If ``path`` already exists.
+    OutputError
+        If it cannot be written (read-only or full file system); nothing is left behind.
     """
     if path.exists():
         raise InputError("--out", [], "a store path that does not exist yet", str(path))
@@ -204,10 +208,18 @@ def create_store(path: Path, template: Template) -> None:
         encoding[str(coord)] = {"chunks": ds[coord].shape} if ds[coord].ndim else {}
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _quiet():
-        ds.to_zarr(tmp, mode="w-", compute=False, consolidated=False, encoding=encoding)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _quiet():
+            # consolidated: an open reads one metadata document, and warns of nothing
+            ds.to_zarr(tmp, mode="w-", compute=False, consolidated=True, encoding=encoding)
+        os.replace(tmp, path)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(path, exc) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def open_store(path: str | Path) -> xr.Dataset:
@@ -216,7 +228,7 @@ def open_store(path: str | Path) -> xr.Dataset:
     if not (path / "zarr.json").is_file() and not (path / ".zgroup").is_file():
         raise InputError(path, [], "a sweep store (a Zarr directory)", "no store there")
     with _quiet():
-        ds = xr.open_zarr(path, consolidated=False)
+        ds = xr.open_zarr(path)
     if "sweep_sha256" not in ds.attrs:
         raise InputError(path, [], "a store written by ecosim sweep", "other Zarr data")
     return ds
@@ -242,7 +254,7 @@ def result_vars(ds: xr.Dataset) -> list[str]:
 def read_block(path: Path, start: int, stop: int) -> dict[str, np.ndarray]:
     """The current content of runs ``start:stop`` (to keep cells a block does not recompute)."""
     with _quiet():
-        ds = xr.open_zarr(path, consolidated=False)
+        ds = xr.open_zarr(path)
         sub = ds[result_vars(ds)].isel(run=slice(start, stop)).load()
     return {str(n): np.array(v.values) for n, v in sub.data_vars.items()}
 
@@ -250,7 +262,7 @@ def read_block(path: Path, start: int, stop: int) -> dict[str, np.ndarray]:
 def empty_block(path: Path, n: int) -> dict[str, np.ndarray]:
     """Arrays of ``n`` runs holding fill values, shaped like the store's result variables."""
     with _quiet():
-        ds = xr.open_zarr(path, consolidated=False)
+        ds = xr.open_zarr(path)
     out: dict[str, np.ndarray] = {}
     for name in result_vars(ds):
         var = ds[name]
@@ -277,6 +289,8 @@ def write_block(path: Path, start: int, arrays: Mapping[str, np.ndarray], dims: 
     region = {"run": slice(start, stop)}
     data = {k: (dims[k], v) for k, v in arrays.items() if k != "done"}
     with _quiet():
+        # consolidated=False: a region write changes no metadata, so the consolidated copy
+        # written with the template stays true and concurrent writers never rewrite it
         xr.Dataset(data).to_zarr(path, region=region, consolidated=False)
         xr.Dataset({"done": (dims["done"], arrays["done"])}).to_zarr(
             path, region=region, consolidated=False
@@ -286,7 +300,7 @@ def write_block(path: Path, start: int, arrays: Mapping[str, np.ndarray], dims: 
 def store_dims(path: Path) -> dict[str, tuple[str, ...]]:
     """Dims of every result variable of the store."""
     with _quiet():
-        ds = xr.open_zarr(path, consolidated=False)
+        ds = xr.open_zarr(path)
     return {n: tuple(str(d) for d in ds[n].dims) for n in result_vars(ds)}
 
 

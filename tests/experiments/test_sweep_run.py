@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -109,11 +110,25 @@ def test_killed_driver_resumes_without_recomputing(
     _wait_done(store, 4, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # a store creation killed earlier left its temporary directory too
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
+    orphan = tmp_path / f".killed.zarr.tmp-{dead}"
+    (orphan / "run").mkdir(parents=True)
     before = open_store(store)
     done_before = before["done"].values.copy()
     stamps_before = before["computed_at"].values.copy()
     assert 0 < done_before.sum() < done_before.size
-    run_cli("sweep", "--resume", str(store), "-q", check=True)
+    resumed = run_cli("sweep", "--resume", str(store), "-q", check=True)
+    # the killed sweep's lock is stale: taken over; its temporaries are removed
+    assert f"took over the lock of process {proc.pid} on" in resumed.stderr
+    assert f"removed {orphan}" in resumed.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["killed.zarr"]
+    assert list(store.rglob("*.partial")) == []
     after = open_store(store)
     assert after["done"].values.all()
     # what was done before the kill was not computed again
@@ -162,6 +177,10 @@ def test_failing_point_is_recorded_and_retried_alone(tmp_path: Path) -> None:
     stamps = ds["computed_at"].values.copy()
     status = run_cli("status", str(store))
     assert "2 done, 1 failed, 0 missing" in status.stdout
+    # a plain resume has nothing to compute, but the store holds a failure: exit 1, say so
+    plain = run_cli("sweep", "--resume", str(store), "-q")
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr
+    assert "1 runs failed" in plain.stderr and f"ecosim status {store}" in plain.stderr
     again = run_cli("sweep", "--resume", str(store), "--retry-failed", "-q")
     assert again.returncode == 1
     after = open_store(store)["computed_at"].values
