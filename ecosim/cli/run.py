@@ -14,6 +14,7 @@ from rich.table import Table
 from ecosim.cli import options as opt
 from ecosim.cli.app import app, fail_input, fail_output, fail_run, out, warn, with_progress
 from ecosim.errors import InputError, OutputError
+from ecosim.experiments.outputs import check_writable
 
 
 def _check_out_path(path: Path) -> None:
@@ -21,22 +22,6 @@ def _check_out_path(path: Path) -> None:
         raise InputError("--out", [], "a file path", f"the directory {path}")
     if path.suffix.lower() not in {".nc", ".nc4", ".netcdf"}:
         raise InputError("--out", [], "a NetCDF file name ending in .nc", str(path))
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not _writable(parent):
-        raise InputError("--out", [], "a location you can write to", str(path.parent))
-
-
-def _writable(folder: Path) -> bool:
-    """Whether a file can be made in ``folder``: tried, as permissions say nothing to root."""
-    import tempfile
-
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            return True
-    except OSError:
-        return False
 
 
 @app.command(
@@ -103,6 +88,11 @@ def run(
         )
     except InputError as exc:
         raise fail_input(exc) from None
+    try:
+        # refused before the run, as the other writing commands do: exit 1, an output failure
+        check_writable(target)
+    except OutputError as exc:
+        fail_output(exc)
 
     from ecosim.observe.dataset import write_netcdf
     from ecosim.studies.replicates import run_one, run_replicates

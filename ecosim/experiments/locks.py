@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ecosim.core.processes import alive
 from ecosim.errors import OutputError
 
 _RANGE = re.compile(r"\.runs-(\d+)-(\d+)\.lock$")
@@ -162,16 +163,6 @@ def acquire(store: Path, start: int, stop: int) -> WriterLock:
     return held
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_temporaries(store: Path, *, chunks: bool) -> list[str]:
     """Remove what killed writers of ``store`` left; say what was removed or kept.
 
@@ -189,7 +180,7 @@ def clean_temporaries(store: Path, *, chunks: bool) -> list[str]:
         pid = tmp.name.rsplit("-", 1)[-1]
         if not pid.isdigit():
             continue
-        if int(pid) != os.getpid() and _alive(int(pid)):
+        if int(pid) != os.getpid() and alive(int(pid)):
             notes.append(f"kept {tmp}: process {pid} is running and may be writing it")
             continue
         shutil.rmtree(tmp, ignore_errors=True)

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ecosim.core.processes import alive
 from ecosim.errors import OutputError
 
 STAGING_PREFIX = ".ecosim-tmp-"
@@ -46,22 +47,12 @@ def check_writable(path: Path) -> None:
         raise OutputError(path, exc) from None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_staging(target: Path) -> list[Path]:
     """Remove staging folders in ``target`` whose writer (by PID) no longer runs here."""
     removed = []
     for item in target.glob(f"{STAGING_PREFIX}*"):
         pid = item.name[len(STAGING_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(item, ignore_errors=True)
             removed.append(item)
     return removed

@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from ecosim.core.clock import day_to_datetime64
+from ecosim.core.processes import alive
 from ecosim.errors import OutputError
 from ecosim.kernels.metrics import FILL_DAYS
 from ecosim.observe.recorder import CELL_METHODS, TRACE_VARIABLES, VARIABLES, Recorder
@@ -203,18 +204,7 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
     removed = []
     for tmp in path.parent.glob(f".{path.name}.*.tmp"):
         pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and not _alive(int(pid_text)):
+        if pid_text.isdigit() and not alive(int(pid_text)):
             tmp.unlink(missing_ok=True)
             removed.append(tmp)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs on this machine."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
