@@ -13,17 +13,26 @@ from ecosim.errors import InputError
 
 @app.command(epilog="Example: ecosim plot outputs/baseline.nc --out outputs/figures")
 def plot(
-    result: Annotated[Path, typer.Argument(help="Result of ecosim run or ecosim compare.")],
+    result: Annotated[
+        Path, typer.Argument(metavar="RESULT", help="Result of ecosim run or ecosim compare.")
+    ],
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Directory for the figures (default: beside RESULT)."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Folder for the figures (default: beside RESULT).",
+        ),
     ] = None,
 ) -> None:
     """Write every figure of a result as PNG and SVG.
 
     For a run: the bottleneck heatmap, share of demand met per layer with the compute shortfall
     and shock markers (replicate bands), market shares per region and lead times. For a
-    comparison: resilience gained against cost with the Pareto front.
+    comparison: resilience gained against cost with the Pareto front. The figures are named
+    after RESULT (<result>_<figure>.png); figures of the same result already there are
+    replaced, and the count of those is printed.
     """
     try:
         ds = open_result(result)
@@ -37,5 +46,8 @@ def plot(
         raise fail_input(exc) from None
     from ecosim.viz import write_figures
 
+    before = {p for p in target.glob(f"{result.stem}_*")} if target.is_dir() else set()
     written = write_figures(ds, target, result.stem)
-    out.print(f"[green]ok[/] wrote {len(written)} files to {target}", highlight=False)
+    replaced = sum(1 for p in written if p in before)
+    again = f" ({replaced} of them replacing earlier figures of {result.name})" if replaced else ""
+    out.print(f"[green]ok[/] wrote {len(written)} files to {target}{again}", highlight=False)
