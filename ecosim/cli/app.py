@@ -191,16 +191,73 @@ def fail_run(exc: BaseException) -> NoReturn:
     raise typer.Exit(EXIT_RUN_FAILED) from None
 
 
-def with_progress(job: Any, quiet: bool) -> Any:
+def describe(label: str) -> str:
+    """What a progress label says to a reader: ``"replicate 2/5: no-shock twin"``.
+
+    Parameters
+    ----------
+    label
+        A label of the studies' progress callbacks: ``"run"``, ``"twin"``, or a cell's label
+        followed by one of them (``"replicate 2/5 twin"``, ``"portfolio build, replicate 1/3
+        run"``).
+    """
+    what, _, which = label.rpartition(" ")
+    plain = {"run": "run", "twin": "no-shock twin"}.get(which, which)
+    return f"{what}: {plain}" if what else plain
+
+
+class OverallProgress:
+    """One bar for a whole command: the share of all its simulated time done, and what runs.
+
+    Parameters
+    ----------
+    runs
+        The simulations the command will make, twins included (each counts once).
+
+    Each label's latest fraction is kept, so the bar stands at the sum of them over ``runs``:
+    it moves with simulated time through every replicate and portfolio, whether they run one
+    after another here or finish on workers in any order.
+    """
+
+    def __init__(self, runs: int) -> None:
+        self.runs = max(runs, 1)
+        self.done: dict[str, float] = {}
+        self.description = "starting"
+
+    def update(self, label: str, fraction: float) -> None:
+        """Record that the run called ``label`` is ``fraction`` of the way through."""
+        self.done[label] = max(self.done.get(label, 0.0), min(fraction, 1.0))
+        what, _, which = label.rpartition(" ")
+        if fraction >= 1.0 and which == "twin":
+            # after the twin come the run's metrics: a few seconds with no steps to show
+            self.description = f"{what}: metrics" if what else "metrics"
+        else:
+            self.description = describe(label)
+
+    @property
+    def fraction(self) -> float:
+        """The share of all the command's simulated time done."""
+        return min(sum(self.done.values()) / self.runs, 1.0)
+
+
+def with_progress(job: Any, quiet: bool, runs: int = 1) -> Any:
     """Call ``job(callback)`` with a progress bar on a terminal, ``job(None)`` otherwise.
 
-    The callback takes a label (``"run"``, ``"twin"`` or ``"<what> run"`` ...) and the fraction
-    of that run done; each label gets its own bar.
+    Parameters
+    ----------
+    job
+        Called with the callback of :class:`OverallProgress` (a label such as ``"run"``,
+        ``"twin"`` or ``"replicate 2/5 twin"``, and the fraction of that run done).
+    quiet
+        No bar.
+    runs
+        The simulations ``job`` makes, twins included: the bar's whole length.
     """
     if quiet or not sys.stderr.isatty():
         return job(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    state = OverallProgress(runs)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -209,12 +266,11 @@ def with_progress(job: Any, quiet: bool) -> Any:
         console=err,
         transient=True,
     ) as bar:
-        tasks: dict[str, Any] = {}
+        task = bar.add_task(state.description, total=1.0)
 
         def callback(label: str, fraction: float) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task("run" if label == "run" else "no-shock twin", total=1.0)
-            bar.update(tasks[label], completed=fraction)
+            state.update(label, fraction)
+            bar.update(task, completed=state.fraction, description=state.description)
 
         return job(callback)
 

@@ -253,6 +253,8 @@ def compare(
                     executor=ex,
                 ),
                 quiet,
+                # every portfolio has its no-shock twin (compare requires it)
+                runs=2 * len(portfolios) * replicates,
             )
     except Exception as exc:
         fail_run(exc)

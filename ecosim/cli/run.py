@@ -143,13 +143,17 @@ def run(
     from ecosim.studies.replicates import run_one, run_replicates
 
     try:
+        runs = replicates * (2 if loaded.scenario.recording.twin else 1)
         with executor as ex:
             if replicates == 1:
-                ds = with_progress(lambda cb: run_one(loaded, progress=cb, executor=ex), quiet)
+                ds = with_progress(
+                    lambda cb: run_one(loaded, progress=cb, executor=ex), quiet, runs
+                )
             else:
                 ds = with_progress(
                     lambda cb: run_replicates(loaded, replicates, progress=cb, executor=ex),
                     quiet,
+                    runs,
                 )
     except Exception as exc:
         fail_run(exc)
