@@ -6,19 +6,25 @@ BIN    := $(VENV)/bin
 .PHONY: run test lint bench clean
 
 $(BIN)/activate:
+	@echo "Creating the virtual environment $(VENV) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade --quiet pip
 
+# pip prints one line per package it collects, so the first install (a minute or so) shows
+# what it is doing
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e .
+	@echo "Installing ecosim and its dependencies into $(VENV) (first time: about a minute) ..."
+	$(BIN)/pip install -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e '.[test]'
+	@echo "Installing ecosim with its test tools into $(VENV) (first time: about a minute) ..."
+	$(BIN)/pip install -e '.[test]'
 	touch $(VENV)/.installed $@
 
+# --force: the quick start writes the same file each time it is run, on purpose
 run: $(VENV)/.installed
-	$(BIN)/ecosim run scenarios/baseline.yaml --out outputs/baseline.nc
+	$(BIN)/ecosim run scenarios/baseline.yaml --out outputs/baseline.nc --force
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check ecosim tests benchmarks calibration

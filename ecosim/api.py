@@ -72,7 +72,8 @@ def simulate(
     future, replicate
         Position in a sweep; the run's streams are spawned from the scenario's seed by them.
     progress
-        Called with a label (``"run"`` or ``"twin"``) and the fraction done.
+        Called with a label (``"run"`` or ``"twin"``) and the fraction of that run's simulated
+        time done.
     stop
         Asked after every world step; when it returns true the run ends there and
         :class:`ecosim.errors.RunStopped` is raised (a cancel button, a time limit).

@@ -196,6 +196,21 @@ class CheckResult:
     residual: float
     facts: tuple[str, ...]
     reason: str
+    #: ``within`` (two-sided), ``at_most`` or ``at_least`` (one-sided).
+    compare: str = "within"
+
+    @property
+    def bound(self) -> str:
+        """What passes, as a reader checks it: ``±2``, ``≤ 14`` or ``≥ 0.3``.
+
+        A one-sided check has no lower (or upper) limit, so ``±`` would misstate it: a value
+        far below an ``at_most`` bound passes.
+        """
+        if self.compare == "at_most":
+            return f"≤ {self.observed + self.tolerance:.4g}"
+        if self.compare == "at_least":
+            return f"≥ {self.observed - self.tolerance:.4g}"
+        return f"±{self.tolerance:.3g}"
 
 
 @dataclass
@@ -345,7 +360,7 @@ def _result(
         gap = min(gap, 0.0)
     residual = gap / tol if tol > 0 else (0.0 if gap == 0 else math.copysign(1e6, gap))
     return CheckResult(
-        ep, s.id, label, obs, sim, tol, units, abs(gap) <= tol, residual, facts, reason
+        ep, s.id, label, obs, sim, tol, units, abs(gap) <= tol, residual, facts, reason, how
     )
 
 

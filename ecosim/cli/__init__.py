@@ -10,23 +10,27 @@ command module registers its commands on that app, and importing them here, in t
 
 from __future__ import annotations
 
-# Each import registers its commands; ``ecosim --help`` lists them in this order.
+# Each import registers its commands; ``ecosim --help`` lists them in this order, the order of
+# a study: check the scenario, run it, look at it, compare, sweep, analyze; then the tools.
 # isort: off
-from ecosim.cli import run  # noqa: F401
-from ecosim.cli import schema  # noqa: F401
 from ecosim.cli import validate  # noqa: F401
-from ecosim.cli import sweep  # noqa: F401
-from ecosim.cli import calibrate  # noqa: F401
-from ecosim.cli import compare  # noqa: F401
+from ecosim.cli import run  # noqa: F401
 from ecosim.cli import plot  # noqa: F401
 from ecosim.cli import report  # noqa: F401
+from ecosim.cli import compare  # noqa: F401
+from ecosim.cli import sweep  # noqa: F401
+from ecosim.cli import calibrate  # noqa: F401
+from ecosim.cli import schema  # noqa: F401
 
 # isort: on
-from ecosim.cli.app import app
+from ecosim.cli.app import app, use_plain_help
+
+use_plain_help()
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point of the ``ecosim`` console script."""
-    app()
+    """Entry point of the ``ecosim`` console script (and of ``python -m ecosim``)."""
+    # one name in usage lines, however it was started
+    app(prog_name="ecosim")

@@ -8,22 +8,105 @@ flag or store).
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from ecosim.errors import InputError, OutputError
 
+#: A value's type as typer shows it (``<path>``, ``<int range>``, ``<list[str]>``).
+_TYPE = re.compile(r"<([a-z]+)[^>]*>")
+#: ... and as click and most command lines show it.
+_PLAIN = {"path": "PATH", "int": "N", "float": "NUMBER", "str": "TEXT", "list": "TEXT"}
+
+
+def _plain_type(text: str) -> str:
+    return _TYPE.sub(lambda m: _PLAIN.get(m.group(1), m.group(1).upper()), text)
+
+
+def _argument_name(param: TyperArgument) -> str:
+    """``SCENARIO``, ``SCENARIOS...``: the metavar, or the name in capitals as click writes it."""
+    name = param.metavar or (param.name or "").upper()
+    return name + ("..." if param.nargs != 1 else "")
+
+
+class Command(TyperCommand):
+    """A command whose usage and help read as click's do: ``SCENARIO``, ``--out PATH``.
+
+    Typer would print a required argument as ``{scenario}`` in the usage line and each value's
+    type in angle brackets beside its name.
+    """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """The usage line after the command's name: ``[OPTIONS] SCENARIO``."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = _argument_name(param)
+                pieces.append(name if param.required else f"[{name}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """The arguments by name and the options with a plain value name, in two sections."""
+        args: list[tuple[str, str]] = []
+        opts: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if isinstance(param, TyperArgument):
+                name = _argument_name(param)
+                optional = "" if param.required else "  [optional]"
+                args.append((name, (param.help or "") + optional))
+            else:
+                opts.append((_plain_type(record[0]), record[1]))
+        for title, rows in (("Arguments", args), ("Options", opts)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def use_plain_help() -> None:
+    """Make every registered command a :class:`Command` (called once all are registered)."""
+    for info in app.registered_commands:
+        # typer fills in its own class when a command names none
+        if info.cls in (None, TyperCommand):
+            info.cls = Command
+
+
+class _Group(TyperGroup):
+    """The command group, listing each command's whole first sentence (wrapped, not cut)."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [
+            (name, cmd.get_short_help_str(limit=1000))
+            for name in self.list_commands(ctx)
+            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="ecosim",
     help="Simulate regional HPC-AI ecosystems and measure which sovereignty layer breaks first.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain click help, as git, pip and most command lines print it: paragraphs rewrapped to
+    # the terminal, options as "-o, --out FILE", no boxes and no type column
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 err = Console(stderr=True, soft_wrap=True)
 # without a terminal (logs, CI, pipes) rich would assume 80 columns and squeeze the table
@@ -32,10 +115,64 @@ out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 110)
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
+def _print_version(given: bool) -> None:
+    if given:
+        from ecosim.api import ecosim_version
+
+        out.print(f"ecosim {ecosim_version()}", highlight=False)
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the installed version of ecosim and exit.",
+        ),
+    ] = False,
+) -> None:
+    # the app's own options; each command is registered by its module
+    pass
+
+
 def fail_input(exc: InputError) -> typer.Exit:
     """Print a bad input's one-line message; the exit (code 2) for the caller to raise."""
     err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
+
+
+def refuse_to_replace(paths: list[Path], option: str, given: bool) -> None:
+    """Refuse to replace results of an earlier command unless ``--force`` was given.
+
+    Parameters
+    ----------
+    paths
+        Files (or folders) the command is about to write.
+    option
+        The option that names where they go (``--out``).
+    given
+        Whether that option was given: without it, the hint offers it for another name.
+
+    Raises
+    ------
+    InputError
+        Naming the first of ``paths`` that exists, with the two ways on.
+    """
+    existing = [p for p in paths if p.exists()]
+    if existing:
+        other = f"{option} for another name, or " if not given else ""
+        raise InputError(
+            option,
+            [],
+            "a place with no earlier result",
+            f"{existing[0]} already there",
+            hint=f"pass {other}--force to replace it",
+        )
 
 
 def fail_output(exc: OutputError) -> NoReturn:
@@ -83,16 +220,73 @@ def fail_run(exc: BaseException) -> NoReturn:
     raise typer.Exit(EXIT_RUN_FAILED) from None
 
 
-def with_progress(job: Any, quiet: bool) -> Any:
+def describe(label: str) -> str:
+    """What a progress label says to a reader: ``"replicate 2/5: no-shock twin"``.
+
+    Parameters
+    ----------
+    label
+        A label of the studies' progress callbacks: ``"run"``, ``"twin"``, or a cell's label
+        followed by one of them (``"replicate 2/5 twin"``, ``"portfolio build, replicate 1/3
+        run"``).
+    """
+    what, _, which = label.rpartition(" ")
+    plain = {"run": "run", "twin": "no-shock twin"}.get(which, which)
+    return f"{what}: {plain}" if what else plain
+
+
+class OverallProgress:
+    """One bar for a whole command: the share of all its simulated time done, and what runs.
+
+    Parameters
+    ----------
+    runs
+        The simulations the command will make, twins included (each counts once).
+
+    Each label's latest fraction is kept, so the bar stands at the sum of them over ``runs``:
+    it moves with simulated time through every replicate and portfolio, whether they run one
+    after another here or finish on workers in any order.
+    """
+
+    def __init__(self, runs: int) -> None:
+        self.runs = max(runs, 1)
+        self.done: dict[str, float] = {}
+        self.description = "starting"
+
+    def update(self, label: str, fraction: float) -> None:
+        """Record that the run called ``label`` is ``fraction`` of the way through."""
+        self.done[label] = max(self.done.get(label, 0.0), min(fraction, 1.0))
+        what, _, which = label.rpartition(" ")
+        if fraction >= 1.0 and which == "twin":
+            # after the twin come the run's metrics: a few seconds with no steps to show
+            self.description = f"{what}: metrics" if what else "metrics"
+        else:
+            self.description = describe(label)
+
+    @property
+    def fraction(self) -> float:
+        """The share of all the command's simulated time done."""
+        return min(sum(self.done.values()) / self.runs, 1.0)
+
+
+def with_progress(job: Any, quiet: bool, runs: int = 1) -> Any:
     """Call ``job(callback)`` with a progress bar on a terminal, ``job(None)`` otherwise.
 
-    The callback takes a label (``"run"``, ``"twin"`` or ``"<what> run"`` ...) and the fraction
-    of that run done; each label gets its own bar.
+    Parameters
+    ----------
+    job
+        Called with the callback of :class:`OverallProgress` (a label such as ``"run"``,
+        ``"twin"`` or ``"replicate 2/5 twin"``, and the fraction of that run done).
+    quiet
+        No bar.
+    runs
+        The simulations ``job`` makes, twins included: the bar's whole length.
     """
     if quiet or not sys.stderr.isatty():
         return job(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    state = OverallProgress(runs)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -101,12 +295,11 @@ def with_progress(job: Any, quiet: bool) -> Any:
         console=err,
         transient=True,
     ) as bar:
-        tasks: dict[str, Any] = {}
+        task = bar.add_task(state.description, total=1.0)
 
         def callback(label: str, fraction: float) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task("run" if label == "run" else "no-shock twin", total=1.0)
-            bar.update(tasks[label], completed=fraction)
+            state.update(label, fraction)
+            bar.update(task, completed=state.fraction, description=state.description)
 
         return job(callback)
 

@@ -20,42 +20,53 @@ from ecosim.errors import InputError
 )
 def calibrate(
     episodes: Annotated[
-        list[str], typer.Argument(help="Episode names (calibration/episodes/) or directories.")
+        list[str],
+        typer.Argument(
+            metavar="EPISODE", help="Episode names (calibration/episodes/) or directories."
+        ),
     ],
     params: Annotated[
         list[str],
-        typer.Option("--params", help="KEY.PATH=LOW:HIGH, a parameter to fit. Repeatable."),
+        typer.Option(
+            "--params", metavar="KEY.PATH=LOW:HIGH", help="A parameter to fit. Repeatable."
+        ),
     ],
     method: Annotated[
-        str, typer.Option(help="nelder-mead, differential-evolution or abc.")
+        str, typer.Option(metavar="METHOD", help="nelder-mead, differential-evolution or abc.")
     ] = "nelder-mead",
     out_path: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
+            metavar="FILE",
             help="New file to write (default: the next version of "
             "calibration/calibrated/<name>-vN.yaml).",
         ),
     ] = None,
-    name: Annotated[str, typer.Option(help="Base name of the default --out.")] = "episodes",
+    name: Annotated[
+        str, typer.Option(metavar="NAME", help="Base name of the default --out.")
+    ] = "episodes",
     extends: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="An earlier calibrated file whose values the new one builds on "
-            "(default: none; the new file holds only the fitted values)."
+            "(default: none; the new file holds only the fitted values).",
         ),
     ] = None,
-    max_evals: Annotated[int, typer.Option(min=4, help="Optimiser evaluations.")] = 40,
-    samples: Annotated[int, typer.Option(min=4, help="ABC prior draws.")] = 40,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the optimiser or sampler.")] = 0,
+    max_evals: Annotated[int, typer.Option(metavar="N", min=4, help="Optimiser evaluations.")] = 40,
+    samples: Annotated[int, typer.Option(metavar="N", min=4, help="ABC prior draws.")] = 40,
+    seed: Annotated[
+        int, typer.Option(metavar="INT", min=0, help="Seed of the optimiser or sampler.")
+    ] = 0,
 ) -> None:
     """Fit uncertain parameters to historical episodes and write a new calibrated file.
 
     The objective is the mean of ((simulated - observed) / tolerance)^2 over every check of
     the episodes. Prints the fit before and after and each parameter with its uncertainty
     (Hessian standard error, or the ABC posterior spread). Nothing changes for a scenario
-    that does not name the file written in its ``calibration:``.
+    that does not name the file written in its calibration: key.
     """
     from ecosim.calibrate.episodes import load_episode
     from ecosim.calibrate.fit import (
@@ -94,7 +105,7 @@ def _print_fit(out: Console, fit: object) -> None:
 
     assert isinstance(fit, Fit)
     table = Table(title=f"Fit ({fit.method})", title_justify="left")
-    for col in ("episode", "check", "observed", "before", "after", "tolerance"):
+    for col in ("episode", "check", "observed", "before", "after", "passes if"):
         table.add_column(col)
     for b, a in zip(fit.before, fit.after, strict=True):
         for cb, ca in zip(b.checks, a.checks, strict=True):
@@ -104,7 +115,7 @@ def _print_fit(out: Console, fit: object) -> None:
                 f"{cb.observed:.4g}",
                 f"{cb.simulated:.4g} {'ok' if cb.passed else 'x'}",
                 f"{ca.simulated:.4g} {'ok' if ca.passed else 'x'}",
-                f"±{ca.tolerance:.3g}",
+                ca.bound,
             )
     out.print(table)
     out.print(

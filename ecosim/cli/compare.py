@@ -11,7 +11,16 @@ import typer
 from rich.table import Table
 
 from ecosim.cli import options as opt
-from ecosim.cli.app import app, err, fail_input, fail_run, out, warn, with_progress
+from ecosim.cli.app import (
+    app,
+    err,
+    fail_input,
+    fail_run,
+    out,
+    refuse_to_replace,
+    warn,
+    with_progress,
+)
 from ecosim.errors import InputError
 
 
@@ -36,42 +45,70 @@ def _parse_horizons(text: str) -> list[int]:
 def compare(
     scenarios: Annotated[
         list[Path],
-        typer.Argument(help="Scenario files, one per portfolio (the first is the reference)."),
+        typer.Argument(
+            metavar="SCENARIO",
+            help="Scenario files, one per portfolio (the first is the reference).",
+        ),
     ],
     replicates: Annotated[
-        int, typer.Option("--replicates", "-n", min=1, help="Replicates per portfolio.")
+        int,
+        typer.Option("--replicates", "-n", metavar="N", min=1, help="Replicates per portfolio."),
     ] = 1,
     budget: Annotated[
         float | None,
-        typer.Option(help="Largest median mean cost (USD/yr) a portfolio may have to be chosen."),
+        typer.Option(
+            metavar="USD",
+            help="Largest median mean cost (USD/yr) a portfolio may have to be chosen.",
+        ),
     ] = None,
     horizons: Annotated[
-        str, typer.Option(help="Years: RL accumulated up to 1 January of each.")
+        str,
+        typer.Option(metavar="YEARS", help="Years: RL accumulated up to 1 January of each."),
     ] = "2026,2028,2030",
     reference: Annotated[
         Path | None,
-        typer.Option(help="Scenario file gains are measured against (default: the first)."),
+        typer.Option(
+            metavar="SCENARIO",
+            help="Scenario file gains are measured against (default: the first).",
+        ),
     ] = None,
     regions: Annotated[
         list[str] | None,
         typer.Option(
             "--region",
             "--regions",
+            metavar="REGIONS",
             help="Count only these regions' losses and costs (with --sovereignty-value or "
             "--alliance-gain: evaluate only these). Repeatable or comma-separated.",
         ),
     ] = None,
     overrides: Annotated[
         list[str] | None,
-        typer.Option("--set", help="KEY.PATH=VALUE applied to every portfolio. Repeatable."),
+        typer.Option(
+            "--set",
+            metavar="KEY.PATH=VALUE",
+            help="Override a value of every portfolio. Repeatable.",
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(help="One seed for every portfolio (common random numbers).", min=0),
+        typer.Option(
+            metavar="INT", help="One seed for every portfolio (common random numbers).", min=0
+        ),
     ] = None,
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Directory for compare.nc and the figure.")
-    ] = Path("outputs/compare"),
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Folder for the results and their figures (default outputs/compare).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", "-f", help="Replace the results of an earlier compare in --out."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     sovereignty_value: Annotated[
         bool,
@@ -102,11 +139,15 @@ def compare(
 ) -> None:
     """Compare strategy portfolios: resilience gained against cost, under common random numbers.
 
+    The results go to --out (default outputs/compare): compare.nc and its figure. Results of an
+    earlier compare there are never replaced silently: compare refuses (exit 2, nothing run)
+    unless --force is given.
+
     Each scenario file is one portfolio; replicate k of every portfolio runs on the same random
     streams, so gains are paired per replicate. Prints gain (RL reduction vs the reference, days)
     and mean cost (USD/yr) with 5/50/95 % quantiles over replicates, the Pareto front, the
     minimax-regret choice within the budget, and gains at dated horizons. A portfolio is a
-    scenario file; its dated lever actions (``actions:``) make it a roadmap.
+    scenario file; its dated lever actions (actions:) make it a roadmap.
 
     With --sovereignty-value and/or --alliance-gain, one scenario file is compared with
     counterfactual versions of itself on the same seed (see docs/model.md): it prints a table
@@ -119,6 +160,8 @@ def compare(
     from ecosim.studies.compare import Portfolio
 
     regions = _split_regions(regions)
+    out_given = out_dir is not None
+    out_dir = out_dir or _DEFAULT_OUT
     executor_options: dict[str, Any] = {
         "workers": workers,
         "scheduler": scheduler,
@@ -143,6 +186,8 @@ def compare(
             overrides=overrides or [],
             seed=seed,
             out_dir=out_dir,
+            out_given=out_given,
+            force=force,
             quiet=quiet,
             executor_options=executor_options,
         )
@@ -169,6 +214,8 @@ def compare(
                 raise InputError("--region", [], f"one of {sorted(known)}", r)
         if out_dir.exists() and not out_dir.is_dir():
             raise InputError("--out", [], "a directory", f"the file {out_dir}")
+        if not force:
+            refuse_to_replace(_outputs(out_dir, ["compare"]), "--out", out_given)
         executor = opt.study_executor(**executor_options)
     except InputError as exc:
         raise fail_input(exc) from None
@@ -206,6 +253,8 @@ def compare(
                     executor=ex,
                 ),
                 quiet,
+                # every portfolio has its no-shock twin (compare requires it)
+                runs=2 * len(portfolios) * replicates,
             )
     except Exception as exc:
         fail_run(exc)
@@ -220,12 +269,26 @@ def compare(
     )
 
 
+def _outputs(out_dir: Path, stems: list[str]) -> list[Path]:
+    """The files compare writes in ``out_dir``: each result and its figure (PNG and SVG)."""
+    figure = {"compare": "compare_cost_resilience"}
+    return [
+        out_dir / f"{name}{suffix}"
+        for stem in stems
+        for name, suffixes in ((stem, [".nc"]), (figure.get(stem, stem), [".png", ".svg"]))
+        for suffix in suffixes
+    ]
+
+
 def _split_regions(regions: list[str] | None) -> list[str] | None:
     """``--region`` values, each of which may list several regions separated by commas."""
     if not regions:
         return None
     return [r.strip() for text in regions for r in text.split(",") if r.strip()] or None
 
+
+#: Where compare writes without --out.
+_DEFAULT_OUT = Path("outputs/compare")
 
 #: The --horizons default, to tell whether it was given with a counterfactual flag.
 _DEFAULT_HORIZONS = "2026,2028,2030"
@@ -244,6 +307,8 @@ def _compare_counterfactuals(
     overrides: list[str],
     seed: int | None,
     out_dir: Path,
+    out_given: bool,
+    force: bool,
     quiet: bool,
     executor_options: dict[str, Any],
 ) -> None:
@@ -288,6 +353,13 @@ def _compare_counterfactuals(
             )
         if out_dir.exists() and not out_dir.is_dir():
             raise InputError("--out", [], "a directory", f"the file {out_dir}")
+        if not force:
+            kinds = [
+                k
+                for k, on in (("sovereignty_value", sovereignty), ("alliance_gain", alliances))
+                if on
+            ]
+            refuse_to_replace(_outputs(out_dir, kinds), "--out", out_given)
         executor = opt.study_executor(**executor_options)
     except InputError as exc:
         raise fail_input(exc) from None

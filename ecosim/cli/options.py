@@ -19,16 +19,20 @@ if TYPE_CHECKING:
 Workers = Annotated[
     int, typer.Option(help="Dask LocalCluster of N processes (0: in this process).", min=0)
 ]
-Scheduler = Annotated[str | None, typer.Option(help="Address of a running Dask scheduler.")]
+Scheduler = Annotated[
+    str | None, typer.Option(metavar="ADDRESS", help="Address of a running Dask scheduler.")
+]
 Slurm = Annotated[bool, typer.Option(help="Workers as SLURM jobs (dask-jobqueue).")]
-# a plain flag: a --no-slurm column would squeeze the long help of run and compare
+# a plain flag, as every flag of run and compare
 SlurmFlag = Annotated[bool, typer.Option("--slurm", help="Workers as SLURM jobs (dask-jobqueue).")]
 Jobs = Annotated[int, typer.Option(help="--slurm: number of jobs.", min=1)]
 Cores = Annotated[int, typer.Option(help="--slurm: worker processes per job.", min=1)]
-Memory = Annotated[str, typer.Option(help="--slurm: memory per job.")]
-Walltime = Annotated[str, typer.Option(help="--slurm: walltime per job.")]
-Partition = Annotated[str | None, typer.Option(help="--slurm: partition.")]
-Interface = Annotated[str | None, typer.Option(help="--slurm: network interface (e.g. ib0).")]
+Memory = Annotated[str, typer.Option(metavar="SIZE", help="--slurm: memory per job.")]
+Walltime = Annotated[str, typer.Option(metavar="HH:MM:SS", help="--slurm: walltime per job.")]
+Partition = Annotated[str | None, typer.Option(metavar="NAME", help="--slurm: partition.")]
+Interface = Annotated[
+    str | None, typer.Option(metavar="NAME", help="--slurm: network interface (e.g. ib0).")
+]
 
 
 def check_one_executor(*, workers: int, scheduler: str | None, slurm: bool, **more: bool) -> None:

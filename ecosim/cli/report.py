@@ -13,18 +13,30 @@ from ecosim.errors import InputError, OutputError
 
 @app.command(epilog="Example: ecosim report outputs/baseline.nc --out outputs/baseline.html")
 def report(
-    result: Annotated[Path, typer.Argument(help="Result of ecosim run (.nc).")],
+    result: Annotated[Path, typer.Argument(metavar="RESULT", help="Result of ecosim run (.nc).")],
     out_path: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="HTML file to write (default: RESULT with .html)."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="HTML file to write (default: RESULT with .html).",
+        ),
     ] = None,
     compare_path: Annotated[
         Path | None,
-        typer.Option("--compare", help="Also show a comparison written by ecosim compare."),
+        typer.Option(
+            "--compare",
+            metavar="RESULT",
+            help="Also show a comparison written by ecosim compare.",
+        ),
     ] = None,
 ) -> None:
-    """Write one self-contained HTML report: results if the shocks happen, then figures, then
-    probabilities over replicates, then provenance (version, scenario hash, assumption share).
+    """Write one self-contained HTML report of a result.
+
+    The report holds the results if the shocks happen, then figures, then probabilities over
+    replicates, then provenance (version, scenario hash, assumption share). An earlier report at
+    the same place is replaced, and the line printed says so.
     """
     try:
         ds = open_result(result)
@@ -44,6 +56,7 @@ def report(
     from ecosim.observe.dataset import write_atomically
     from ecosim.report.html import build_report
 
+    again = " (replacing the earlier report)" if target.exists() else ""
     try:
         check_writable(target)
         # built in memory, then written through a temporary file: a full or read-only disk
@@ -51,4 +64,4 @@ def report(
         write_atomically(build_report(ds, cmp).encode("utf-8"), target)
     except OutputError as exc:
         fail_output(exc)
-    out.print(f"[green]ok[/] wrote {target}", highlight=False)
+    out.print(f"[green]ok[/] wrote {target}{again}", highlight=False)

@@ -12,7 +12,16 @@ import typer
 from rich.table import Table
 
 from ecosim.cli import options as opt
-from ecosim.cli.app import app, fail_input, fail_output, fail_run, out, warn, with_progress
+from ecosim.cli.app import (
+    app,
+    fail_input,
+    fail_output,
+    fail_run,
+    out,
+    refuse_to_replace,
+    warn,
+    with_progress,
+)
 from ecosim.errors import InputError, OutputError
 from ecosim.experiments.outputs import check_writable
 
@@ -25,27 +34,47 @@ def _check_out_path(path: Path) -> None:
 
 
 @app.command(
-    epilog="Example: ecosim run scenarios/baseline.yaml --out outputs/baseline.nc "
+    epilog="Example: ecosim run scenarios/baseline.yaml --out outputs/eu_build.nc "
     "--set regions.EU.levers.build_share=0.6",
 )
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     out_path: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="NetCDF file to write (default outputs/<name>.nc)."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="NetCDF file to write (default outputs/<scenario name>.nc).",
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Replace the scenario's seed.", min=0)] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", "-f", help="Replace the result (and heatmap) of an earlier run there."
+        ),
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option(metavar="INT", help="Replace the scenario's seed.", min=0)
+    ] = None,
     overrides: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override a value: KEY.PATH=VALUE (shocks by id). Repeatable."),
+        typer.Option(
+            "--set",
+            metavar="KEY.PATH=VALUE",
+            help="Override a value of the scenario (shocks by id). Repeatable.",
+        ),
     ] = None,
-    figure: Annotated[bool, typer.Option(help="Also write the bottleneck heatmap PNG.")] = True,
+    figure: Annotated[
+        bool, typer.Option("--figure/--no-figure", help="Also write the bottleneck heatmap PNG.")
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     replicates: Annotated[
         int,
         typer.Option(
             "--replicates",
             "-n",
+            metavar="N",
             min=1,
             help="Run replicates 0..N-1 (other random streams, same assumptions) and stack them "
             "along a 'replicate' dimension with quantiles of every metric.",
@@ -61,12 +90,15 @@ def run(
     partition: opt.Partition = None,
     interface: opt.Interface = None,
 ) -> None:
-    """Run one scenario and its no-shock twin; write results and print the bottleneck matrix.
+    """Run one scenario and its no-shock twin; write the result and print the bottleneck matrix.
 
-    With --replicates N the matrix is the replicate mean of the resilience loss normalised over
-    each region's layers, with the probability that the most fragile layer is the most fragile.
-    The replicates run on --workers, --scheduler or --slurm with the same results as in this
-    process.
+    The result goes to --out, or to outputs/<scenario name>.nc. An earlier result there is
+    never replaced silently: run refuses (exit 2, nothing run) unless --force is given.
+
+    With --replicates N the matrix is the replicate mean of each region's resilience loss split
+    over its layers, and each region's most fragile layer is shown with P, the share of
+    replicates in which that layer is the most fragile. The replicates run on --workers,
+    --scheduler or --slurm with the same results as in this process.
     """
     from ecosim.scenario.loader import load_scenario
 
@@ -75,6 +107,9 @@ def run(
         warn(loaded.warnings)
         target = out_path or Path("outputs") / f"{loaded.scenario.name}.nc"
         _check_out_path(target)
+        if not force:
+            heatmap = [_heatmap_path(target)] if figure else []
+            refuse_to_replace([target, *heatmap], "--out", given=out_path is not None)
         executor = opt.study_executor(
             workers=workers,
             scheduler=scheduler,
@@ -98,13 +133,17 @@ def run(
     from ecosim.studies.replicates import run_one, run_replicates
 
     try:
+        runs = replicates * (2 if loaded.scenario.recording.twin else 1)
         with executor as ex:
             if replicates == 1:
-                ds = with_progress(lambda cb: run_one(loaded, progress=cb, executor=ex), quiet)
+                ds = with_progress(
+                    lambda cb: run_one(loaded, progress=cb, executor=ex), quiet, runs
+                )
             else:
                 ds = with_progress(
                     lambda cb: run_replicates(loaded, replicates, progress=cb, executor=ex),
                     quiet,
+                    runs,
                 )
     except Exception as exc:
         fail_run(exc)
@@ -117,7 +156,7 @@ def run(
         from ecosim.observe.summary import bottleneck_view
         from ecosim.viz.bottleneck import plot_bottleneck
 
-        png = target.with_name(f"{target.stem}_bottleneck.png")
+        png = _heatmap_path(target)
         plot_bottleneck(bottleneck_view(ds), png)
         written.append(str(png))
     _print_bottleneck(ds)
@@ -126,6 +165,11 @@ def run(
         f"{ds.attrs['wall_time_s']:.1f} s; wrote {', '.join(written)}",
         highlight=False,
     )
+
+
+def _heatmap_path(target: Path) -> Path:
+    """Where ``run`` writes the bottleneck heatmap of the result ``target``."""
+    return target.with_name(f"{target.stem}_bottleneck.png")
 
 
 def _print_bottleneck(result: Any) -> None:

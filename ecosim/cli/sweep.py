@@ -421,23 +421,37 @@ def status(
         out.print(f"  run {run} replicate {rep}: {text.splitlines()[0]}", highlight=False)
 
 
-@app.command(epilog="Example: ecosim analyze outputs/fab.zarr --out outputs/fab_analysis")
+@app.command(
+    epilog="Example: ecosim analyze outputs/fab_sobol.zarr --out outputs/fab_sobol_analysis"
+)
 @output_errors_exit_1
 def analyze(
-    store: Annotated[Path, typer.Argument(help="Sweep store.")],
+    store: Annotated[Path, typer.Argument(metavar="STORE", help="Sweep store.")],
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for tables and figures.")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Folder for tables and figures (default: STORE's name with _analysis).",
+        ),
     ] = None,
     quantile: Annotated[
         float,
         typer.Option(
+            metavar="Q",
             help="PRIM: a run fails when resilience loss is above this quantile.",
             min=0.0,
             max=1.0,
         ),
     ] = 0.8,
 ) -> None:
-    """Sensitivity indices (Sobol' or Morris), PRIM failure boxes and lever robustness."""
+    """Analyze a sweep: sensitivity indices, PRIM failure boxes and lever robustness.
+
+    Sobol' indices (S1, ST) need a sweep with design kind sobol (Saltelli's scheme, as in
+    scenarios/sweeps/small_fab_sobol.yaml) and Morris screening one with kind morris; other
+    designs get PRIM boxes and robustness only. Lever combinations are named by their settings.
+    """
     from ecosim.experiments.analysis import analyze_store
     from ecosim.experiments.store import open_store
 

@@ -108,6 +108,7 @@ class Simulation:
     ) -> Generator[simpy.Event, Any, None]:
         """The world's step grid: advance, close the step, let the observer watch."""
         steps = self.steps
+        end = float(steps[-1])
         for i, t in enumerate(steps):
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
@@ -116,7 +117,8 @@ class Simulation:
             if observe is not None:
                 observe(i, self.world, self.step.jobs, flows)
             if progress is not None and (i % 30 == 0 or i == len(steps) - 1):
-                progress((i + 1) / len(steps))
+                # the share of simulated time done, which a progress bar can show as such
+                progress(float(t) / end if end > 0.0 else 1.0)
             if stop is not None and i < len(steps) - 1 and stop():
                 self.stopped_at = float(t)
                 return
@@ -266,7 +268,8 @@ class Simulation:
         observe
             Called after every step with the world, its job queues and the step's flows.
         progress
-            Called with the fraction of steps done.
+            Called now and then with the fraction of simulated time done (0 at the start, 1 at
+            the last step).
         stop
             Asked after every step; when it returns true the run ends there, cleanly, and
             :attr:`stopped_at` holds the day reached.

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ecosim.experiments.design import expand, salib_problem
+from ecosim.experiments.design import DesignTable, expand, format_override, salib_problem
 from ecosim.experiments.outputs import check_writable, staged_folder
 from ecosim.experiments.store import FLAGS, open_store
 from ecosim.experiments.sweepfile import SweepFile, parse_sweep
@@ -58,10 +59,21 @@ def _cells(da: xr.DataArray) -> list[tuple[str, dict[str, Any]]]:
     dims = [str(d) for d in da.dims if d not in {"run", "replicate", "future"}]
     if not dims:
         return [("", {})]
-    index = pd.MultiIndex.from_product([da[d].values for d in dims], names=dims)
+    # a product of plain values: a one-level MultiIndex would hand out 1-tuples as labels
+    keys = itertools.product(*(da[d].values.tolist() for d in dims))
+    return [("/".join(str(v) for v in key), dict(zip(dims, key, strict=True))) for key in keys]
+
+
+def combo_labels(table: DesignTable) -> list[str]:
+    """Each lever combination named by its settings, as ``--set`` spells them.
+
+    ``"regions.TW.levers.build_share=0.3"``, several joined by ``", "``; ``"no levers"`` for
+    the one combination of a sweep without levers. A reader copies them into ``ecosim run``.
+    """
     return [
-        ("/".join(str(v) for v in key), dict(zip(dims, key, strict=True)))
-        for key in (index if len(dims) > 1 else [(k,) for k in index])
+        ", ".join(format_override(k, v) for k, v in zip(table.lever_names, combo, strict=True))
+        or "no levers"
+        for combo in table.combos
     ]
 
 
@@ -73,6 +85,7 @@ def sensitivity(ds: xr.Dataset, spec: SweepFile) -> pd.DataFrame:
     from SALib.analyze import morris, sobol
 
     table = expand(spec)
+    labels = combo_labels(table)
     problem = salib_problem(spec)
     rows: list[dict[str, Any]] = []
     names = [n for n in metric_names(ds) if ds[n].dtype.kind in "fiu"]
@@ -111,6 +124,7 @@ def sensitivity(ds: xr.Dataset, spec: SweepFile) -> pd.DataFrame:
                         rows.append(
                             {
                                 "lever_combo": combo,
+                                "levers": labels[combo],
                                 "metric": name,
                                 "cell": label,
                                 "uncertainty": unc,
@@ -175,6 +189,7 @@ def robustness(ds: xr.Dataset, spec: SweepFile) -> pd.DataFrame:
     if "resilience_loss" not in ds:
         return pd.DataFrame()
     table = expand(spec)
+    labels = combo_labels(table)
     mean = replicate_mean(ds, "resilience_loss")
     per_region = mean.sum("layer", min_count=1) if "layer" in mean.dims else mean
     groups = {str(r): per_region.sel(region=r).values for r in per_region["region"].values}
@@ -188,6 +203,7 @@ def robustness(ds: xr.Dataset, spec: SweepFile) -> pd.DataFrame:
                 {
                     "region": region,
                     "lever_combo": combo,
+                    "levers": labels[combo],
                     **dict(zip(table.lever_names, levers, strict=True)),
                     "mean_rl_days": float(np.nanmean(grid[:, combo])),
                     "max_regret_days": float(np.nanmax(regret[:, combo])),
@@ -215,7 +231,7 @@ def _figure_sensitivity(sens: pd.DataFrame, target: Path) -> list[Path]:
         image = ax.imshow(grid.values, aspect="auto", cmap="viridis")
         ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right", fontsize=7)
         ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=7)
-        ax.set_title(f"{metric}: {index} (lever combination 0)", fontsize=9)
+        ax.set_title(f"{metric}: {index} ({part['levers'].iloc[0]})", fontsize=9)
         fig.colorbar(image, ax=ax, label=index)
         fig.tight_layout()
         path = target / f"sensitivity_{metric}.png"
@@ -225,21 +241,55 @@ def _figure_sensitivity(sens: pd.DataFrame, target: Path) -> list[Path]:
     return written
 
 
-def _figure_robustness(rob: pd.DataFrame, target: Path) -> Path:
+def robustness_figure(rob: pd.DataFrame) -> Any:
+    """The robustness plot of :func:`robustness`: mean loss against maximum regret.
+
+    Parameters
+    ----------
+    rob
+        The table of :func:`robustness`; its ``all`` rows are plotted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Both axes start at zero and each point is named by its lever settings.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     part = rob[rob["region"] == "all"]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.scatter(part["mean_rl_days"], part["max_regret_days"])
     for _, row in part.iterrows():
-        ax.annotate(str(row["lever_combo"]), (row["mean_rl_days"], row["max_regret_days"]))
+        ax.annotate(
+            str(row["levers"]),
+            (row["mean_rl_days"], row["max_regret_days"]),
+            fontsize=7,
+            # to the left of the point: the largest losses sit near the right edge
+            xytext=(-4, 4),
+            textcoords="offset points",
+            ha="right",
+        )
+    # both axes from zero: a difference of hundredths of a day must look as small as it is
+    ax.set_xlim(0.0, max(float(part["mean_rl_days"].max()), 1e-9) * 1.15)
+    ax.set_ylim(0.0, max(float(part["max_regret_days"].max()), 1e-9) * 1.15 + 1e-9)
     ax.set_xlabel("mean resilience loss over futures (days, all regions)")
     ax.set_ylabel("maximum regret over futures (days)")
-    ax.set_title("Lever combinations: lower left is better", fontsize=9)
+    spread = float(part["mean_rl_days"].max() - part["mean_rl_days"].min())
+    ax.set_title(
+        f"Lever combinations: lower left is better; mean losses differ by at most {spread:.3g} d",
+        fontsize=9,
+    )
     fig.tight_layout()
+    return fig
+
+
+def _figure_robustness(rob: pd.DataFrame, target: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig = robustness_figure(rob)
     path = target / "robustness.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -288,21 +338,27 @@ def _analyze_into(
     sens = sensitivity(ds, spec)
     if sens.empty:
         lines.append(
-            f"sensitivity: none (design '{spec.design.kind}'; Sobol' needs kind sobol, "
-            "screening needs kind morris, and varying metrics)"
+            f"sensitivity: none (design '{spec.design.kind}'; Sobol' indices need "
+            "design: {kind: sobol}, as in scenarios/sweeps/small_fab_sobol.yaml, and Morris "
+            "screening design: {kind: morris}; both need metrics that vary)"
         )
     else:
         path = target / "sensitivity.csv"
         sens.to_csv(path, index=False)
         written += [path, *_figure_sensitivity(sens, target)]
         index = "ST" if "ST" in set(sens["index"]) else "mu_star"
-        top = (
-            sens[sens["index"] == index].groupby("uncertainty")["value"].mean().sort_values()[::-1]
-        )
-        lines.append(
-            f"sensitivity ({index}, mean over metric cells): "
-            + ", ".join(f"{k} {v:.3g}" for k, v in top.items())
-        )
+        part = sens[sens["index"] == index]
+        # resilience loss is the question; a median is not pulled about by the noisy indices of
+        # the cells that barely vary
+        metric = "resilience_loss" if "resilience_loss" in set(part["metric"]) else "every metric"
+        if metric == "resilience_loss":
+            part = part[part["metric"] == metric]
+        for levers, by_levers in part.groupby("levers", sort=False):
+            top = by_levers.groupby("uncertainty")["value"].median().sort_values()[::-1]
+            lines.append(
+                f"sensitivity ({index} of {metric}, median over cells; {levers}): "
+                + ", ".join(f"{k} {v:.3g}" for k, v in top.items())
+            )
     boxes = prim_boxes(ds, spec, failure_quantile)
     if boxes.empty:
         lines.append("PRIM: no failure boxes (no uncertainties, too few runs, or no variation)")
@@ -326,10 +382,16 @@ def _analyze_into(
         path = target / "robustness.csv"
         rob.to_csv(path, index=False)
         written += [path, _figure_robustness(rob, target)]
-        best = rob[rob["region"] == "all"].sort_values("max_regret_days").iloc[0]
+        every = rob[rob["region"] == "all"].sort_values("max_regret_days")
+        for _, row in every.iterrows():
+            lines.append(
+                f"robustness: {row['levers']}: maximum regret {row['max_regret_days']:.3g} d, "
+                f"mean resilience loss {row['mean_rl_days']:.3g} d over futures"
+            )
+        best = every.iloc[0]
         lines.append(
-            f"robustness: lever combination {int(best['lever_combo'])} has the smallest maximum "
-            f"regret over futures ({best['max_regret_days']:.3g} days of resilience loss)"
+            f"robustness: the smallest maximum regret over futures is with {best['levers']} "
+            f"({best['max_regret_days']:.3g} days of resilience loss)"
         )
     return written, lines
 

@@ -167,7 +167,8 @@ def compare(
     regions
         Regions whose losses and costs count; all by default.
     progress
-        Called with a label and the fraction done of each run.
+        Called with a label (``"portfolio <name>, replicate k/n run"`` or ``... twin``) and
+        the fraction of that run's simulated time done.
     executor
         An entered executor of :mod:`ecosim.experiments.executors` to run the portfolios'
         replicates on; by default one after another in this process. The result does not
@@ -204,7 +205,7 @@ def compare(
     rl_h = np.zeros((n_p, n_k, n_h))
     cost = np.zeros((n_p, n_k))
     cells = [
-        Cell(port.loaded, 0, k, f"{port.name} replicate {k + 1}/{n_k}")
+        Cell(port.loaded, 0, k, f"portfolio {port.name}, replicate {k + 1}/{n_k}")
         for port in portfolios
         for k in range(n_k)
     ]

@@ -43,7 +43,8 @@ def run_replicates(
     future
         Position of the point in a sweep (0 for a plain run).
     progress
-        Called with a label (``"replicate k/n run"`` or ``... twin``) and the fraction done.
+        Called with a label (``"replicate k/n run"`` or ``... twin``) and the fraction of that
+        run's simulated time done.
     executor
         An entered executor of :mod:`ecosim.experiments.executors` to run the replicates on;
         by default one after another in this process. The result does not depend on it.
