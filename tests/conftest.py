@@ -8,6 +8,8 @@ instead of compiling them again.
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,33 @@ def small_run():  # type: ignore[no-untyped-def]
     from ecosim import load_scenario, simulate
 
     return simulate(load_scenario(SMALL))
+
+
+def _mount(where: Path, options: str) -> Iterator[Path]:
+    """A tmpfs at ``where``: the real thing, as root ignores file modes. Where the machine
+    cannot mount, the test skips with the reason, except under ``CI=true``, where it fails."""
+    where.mkdir()
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        reason = f"cannot mount a tmpfs here: {proc.stderr.strip() or proc.returncode}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=False)
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 kB file system: too small for any result, store or table."""
+    yield from _mount(tmp_path / "full", "size=64k")
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    """A read-only file system."""
+    yield from _mount(tmp_path / "ro", "ro,size=1m")

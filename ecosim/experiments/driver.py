@@ -2,7 +2,8 @@
 
 The driver never holds results: it plans block tasks from the store's ``done`` flags, hands
 them to an executor, counts what comes back and shows progress. On SIGTERM (a walltime kill)
-it starts no new block, lets running blocks write what they finished, and returns.
+or SIGINT (Ctrl-C) it starts no new block, lets running blocks write what they finished, and
+returns; the command then prints how to resume.
 """
 
 from __future__ import annotations
@@ -426,7 +427,11 @@ class Reporter:
 
 @contextlib.contextmanager
 def stop_on_sigterm() -> Iterator[threading.Event]:
-    """An event set by SIGTERM while the block runs (the previous handler comes back after)."""
+    """An event set by SIGTERM or SIGINT while the blocks run (the previous handlers come back
+    after): a walltime kill and a Ctrl-C both stop the sweep cleanly, and it says how to go on.
+
+    SIGINT is left alone where it is ignored (a job started in the background by a shell).
+    """
     event = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield event
@@ -435,11 +440,14 @@ def stop_on_sigterm() -> Iterator[threading.Event]:
     def handler(signum: int, frame: Any) -> None:
         event.set()
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, handler)}
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, handler)
     try:
         yield event
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def execute(

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,34 +19,6 @@ import xarray as xr
 
 from ecosim.experiments.store import open_store, results_equal
 from tests.experiments.conftest import ROOT, SMALL, env, run_cli
-
-
-def _mount(where: Path, options: str) -> Iterator[Path]:
-    where.mkdir()
-    proc = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True
-    )
-    if proc.returncode != 0:
-        reason = f"cannot mount a tmpfs here: {proc.stderr.strip() or proc.returncode}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=False)
-
-
-@pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 64 kB file system: too small for any store or table."""
-    yield from _mount(tmp_path / "full", "size=64k")
-
-
-@pytest.fixture
-def read_only(tmp_path: Path) -> Iterator[Path]:
-    """A read-only file system."""
-    yield from _mount(tmp_path / "ro", "ro,size=1m")
 
 
 @pytest.fixture(scope="module")

@@ -102,6 +102,20 @@ def test_local_cluster_equals_in_process(
     assert results_equal(open_store(reference_store), open_store(store)) == []
 
 
+def test_ctrl_c_stops_a_sweep_cleanly_and_says_how_to_resume(
+    tiny_sweep: Path, reference_store: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "interrupted.zarr"
+    proc = _start("sweep", str(tiny_sweep), "--out", str(store), "--block-size", "1")
+    _wait_done(store, 2, proc)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in stderr
+    assert f"continue with ecosim sweep --resume {store}" in stderr
+    run_cli("sweep", "--resume", str(store), "-q", check=True)
+    assert not results_equal(open_store(store), open_store(reference_store))
+
+
 def test_killed_driver_resumes_without_recomputing(
     tiny_sweep: Path, reference_store: Path, tmp_path: Path
 ) -> None:

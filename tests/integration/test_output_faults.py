@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,34 +29,6 @@ SMALL = ROOT / "tests" / "scenarios" / "small.yaml"
 def result() -> xr.Dataset:
     """A short run: a few hundred kilobytes of NetCDF."""
     return ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=0.25"]))
-
-
-def _mount(where: Path, options: str) -> Iterator[Path]:
-    where.mkdir()
-    proc = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True
-    )
-    if proc.returncode != 0:
-        reason = f"cannot mount a tmpfs here: {proc.stderr.strip() or proc.returncode}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=False)
-
-
-@pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 64 kB file system: too small for any result."""
-    yield from _mount(tmp_path / "full", "size=64k")
-
-
-@pytest.fixture
-def read_only(tmp_path: Path) -> Iterator[Path]:
-    """A read-only file system."""
-    yield from _mount(tmp_path / "ro", "ro,size=1m")
 
 
 def test_a_full_disk_is_an_output_error_and_leaves_nothing(
