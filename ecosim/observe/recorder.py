@@ -70,6 +70,18 @@ VARIABLES: dict[str, Variable] = {
     ),
     "hhi": Variable(("region",), "1", "Herfindahl index of the region's cloud market (0-1)"),
     "lead_time": Variable(("good",), "d", "order-to-delivery lead time"),
+    "lead_time_designer": Variable(
+        ("supplier",),
+        "d",
+        "order-to-delivery lead time at each accelerator designer (its cycle plus its own "
+        "backlog over its output)",
+    ),
+    "lead_time_buyer": Variable(
+        ("region",),
+        "d",
+        "accelerator lead time faced by buyers homed in the region (designers' lead times "
+        "weighted by what the region still waits for at each)",
+    ),
     "lead_time_capped": Variable(
         ("good",), "1", "lead time at its cap (embargo or runaway backlog)", np.bool_
     ),
@@ -242,6 +254,9 @@ class Recorder:
         lead, capped = supply.lead_times(w, w.t)
         b["lead_time"][k] = lead
         b["lead_time_capped"][k] = capped
+        per_designer = supply.designer_lead_times(w)
+        b["lead_time_designer"][k] = per_designer
+        b["lead_time_buyer"][k] = supply.buyer_lead_times(w, per_designer)
         b["queue_wait"][k] = np.where(
             arrivals > 0, out[:, jk.QUEUE_AREA] / np.maximum(arrivals, 1), 0.0
         )

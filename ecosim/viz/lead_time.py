@@ -1,8 +1,10 @@
-"""The supply chain: world-wide lead times per good, time at the cap, deliveries per buyer region.
+"""The supply chain: lead times per good, per designer and per buyer region; time at the cap;
+deliveries per buyer region.
 
-The result holds one lead time per good for the whole world (``lead_time(time, good)``), not
-one per buying region, so the figure says so; what each region actually receives is shown by
-the accelerators delivered to buyers homed in it (``deliveries(time, region, supplier)``).
+The result holds one lead time per good for the whole world (``lead_time(time, good)``), the
+accelerator lead time at each designer (``lead_time_designer``) and the one buyers homed in
+each region face (``lead_time_buyer``); what each region actually receives is shown by the
+accelerators delivered to buyers homed in it (``deliveries(time, region, supplier)``).
 """
 
 from __future__ import annotations
@@ -112,10 +114,11 @@ def _legend_right(ax: Axes, title: str) -> None:
 def draw_lead_times(ds: xr.Dataset) -> Figure:
     """Draw the supply-chain figure: lead times, time at the cap, deliveries per buyer region.
 
-    Top: the world-wide order-to-delivery lead time of each good (one value per good for every
-    buyer), as the period median of the recorded values. Middle: the share of time in the period
-    at the lead-time cap (``lead_time_capped``), which means an embargo or a runaway backlog.
-    Bottom: accelerators delivered to buyers homed in each region (all designers), totals per
+    From the top: the world-wide order-to-delivery lead time of each good (one value per good
+    for every buyer), as the period median of the recorded values; the accelerator lead time at
+    each designer and the one faced by buyers homed in each region; the share of time in the
+    period at the lead-time cap (``lead_time_capped``), which means an embargo or a runaway
+    backlog; accelerators delivered to buyers homed in each region (all designers), totals per
     calendar year wholly inside the run (month for runs under three years), on a log scale.
     Panels whose variables the result lacks are left out.
 
@@ -134,11 +137,15 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
     cap = lead_time_cap(ds)
     cap_text = f"the {cap:g}-day cap" if cap is not None else "the lead-time cap"
     panels = ["lead"]
+    if "lead_time_designer" in ds:
+        panels.append("designer")
+    if "lead_time_buyer" in ds:
+        panels.append("buyer")
     if "lead_time_capped" in ds:
         panels.append("capped")
     if "deliveries" in ds:
         panels.append("deliveries")
-    heights = {"lead": 3.0, "capped": 1.8, "deliveries": 3.0}
+    heights = {"lead": 3.0, "designer": 2.6, "buyer": 2.6, "capped": 1.8, "deliveries": 3.0}
     fig, axes = plt.subplots(
         len(panels),
         1,
@@ -165,6 +172,24 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
         fontsize=9,
     )
     _legend_right(ax, "good")
+
+    for key, var, dim, legend, what in (
+        ("designer", "lead_time_designer", "supplier", "designer", "at each designer"),
+        ("buyer", "lead_time_buyer", "region", "buyer region", "faced by buyers in each region"),
+    ):
+        if key not in ax_of:
+            continue
+        ax = ax_of[key]
+        for i, label in enumerate(str(v) for v in ds[dim].values):
+            x, med = period_reduce(ds[var].sel({dim: label}), ds, "median", period=period)
+            line_with_band(ax, x, med, color=colours[i % 10], label=label, linewidth=1.2)
+        if cap is not None:
+            ax.axhline(cap, color="black", linestyle=":", linewidth=0.8)
+        ax.set_ylim(bottom=0.0)
+        headroom(ax)
+        ax.set_ylabel("lead time (days)", fontsize=8)
+        ax.set_title(f"Accelerator lead time {what} ({period.word} median)", fontsize=9)
+        _legend_right(ax, legend)
 
     if "capped" in ax_of:
         ax = ax_of["capped"]
@@ -229,11 +254,13 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
     shocks = shock_key(ds)
     lay_out(
         fig,
-        f"Supply chain: lead times (world-wide, per good) and deliveries (per buyer region)\n"
+        f"Supply chain: lead times (per good, designer and buyer region) and deliveries\n"
         f"{subtitle(ds)}",
         [([h for h, _ in shocks], [t for _, t in shocks], 2)],
-        f"The lead time is recorded once per good for the whole world, not per buyer region; a"
-        f" lead time at {cap_text} means an {CAP_MEANING}.{over}{gaps} {SHOCK_NOTE}",
+        f"The lead time per good is world-wide; per designer it is the designer's cycle plus its"
+        f" own backlog over its output, and per buyer region the designers' lead times weighted"
+        f" by what the region still waits for at each. A lead time at {cap_text} means an"
+        f" {CAP_MEANING}.{over}{gaps} {SHOCK_NOTE}",
     )
     return fig
 

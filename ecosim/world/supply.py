@@ -438,3 +438,51 @@ def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     flag = out >= cap_max
     out = np.minimum(out, cap_max)
     return out, flag
+
+
+def designer_lead_times(w: World) -> np.ndarray:
+    """Lead time at each designer (days): its assembly cycle plus its own backlog over its
+    output rate (Little's law), capped at the scenario's maximum.
+
+    The world-wide accelerator lead time of :func:`lead_times` pools every designer; this
+    is the wait an order placed with one designer faces. A designer with a backlog and no
+    output (an embargo on its inputs) is at the cap.
+    """
+    cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
+    des = w.designers
+    backlog = np.maximum(w.backlog, 0.0)
+    rate = w.throughput[des]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wait = np.where(backlog > 0, np.where(rate > 0, backlog / rate, np.inf), 0.0)
+    return np.asarray(np.minimum(w.chip_cycle[des] + wait, cap_max))
+
+
+def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:
+    """Lead time faced by buyers homed in each region (days): the designers' lead times
+    weighted by what the region's buyers (its builds and the providers homed there) still
+    wait for at each; a region waiting for nothing is weighted by the designers it may buy
+    from. A region that may buy from no designer is at the cap.
+    """
+    cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
+    book = w.orders
+    n = book.n
+    waiting = book.open[:n]
+    buyer = book.buyer[:n]
+    # a provider's orders are its home region's
+    homes = buyer.copy()
+    by_provider = book.by_provider[:n]
+    homes[by_provider] = w.prov_home[buyer[by_provider]]
+    weights = np.zeros((w.n_regions, w.designers.size))
+    np.add.at(
+        weights,
+        (homes[waiting], book.designer[:n][waiting]),
+        book.remaining[:n][waiting],
+    )
+    open_to = w.sells.T * w.allow[w.designers].T  # (region, designer) share that may be sold
+    out = np.full(w.n_regions, float(cap_max))
+    for r in range(w.n_regions):
+        weight = weights[r] if weights[r].sum() > 0 else open_to[r]
+        if weight.sum() > 0:
+            # a mean of values at the cap may round a hair above it
+            out[r] = min(float(np.average(per_designer, weights=weight)), cap_max)
+    return out
