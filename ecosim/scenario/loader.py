@@ -459,8 +459,16 @@ def _locate_source(
     """The last layer that set ``path`` (or its nearest parent); shocks may be keyed by id.
 
     When no layer set any part of the path (a required key missing everywhere), the scenario
-    file itself is to blame: the last layer read from a file.
+    file itself is to blame: the last layer read from a file. A list (the shocks) is replaced
+    whole by the last layer that gives it, so that layer answers for everything inside it.
     """
+    for depth in range(1, len(path)):
+        for layer in reversed(layers):
+            found, node = _value(layer.data, path[:depth])
+            if found:
+                if isinstance(node, list):
+                    return layer.source
+                break  # the layer in effect here holds a mapping: look deeper
     for depth in range(len(path), 0, -1):
         for layer in reversed(layers):
             if _has_path(layer.data, path[:depth]) or (
@@ -472,12 +480,17 @@ def _locate_source(
 
 
 def _has_path(data: Any, path: Sequence[str | int]) -> bool:
+    return _value(data, path)[0]
+
+
+def _value(data: Any, path: Sequence[str | int]) -> tuple[bool, Any]:
+    """Whether ``path`` exists in ``data``, and the value there."""
     node = data
     for item in path:
         found, node = _child(node, item)
         if not found:
-            return False
-    return True
+            return False, None
+    return True, node
 
 
 def _validation_to_input_error(

@@ -121,3 +121,15 @@ def test_setting_inside_a_removed_region_does_not_bring_it_back() -> None:
 def test_a_reference_to_a_removed_region_names_who_removed_it() -> None:
     err = _error(SMALL, ["regions.US=null"])
     assert err.found == "US" and err.hint == "--set removed region US"
+
+
+def test_a_shock_without_id_is_blamed_on_the_file_that_gave_the_list(tmp_path: Path) -> None:
+    # the child replaces its parent's list of shocks: the parent has no part in the error
+    err = _error(
+        _file(
+            tmp_path,
+            "shocks:\n  - {type: outage, providers: [aws], capacity_loss: 0.5,"
+            " start: 2025-03-01, duration: {kind: fixed, days: 3}}\n",
+        )
+    )
+    assert err.source == str(tmp_path / "s.yaml") and format_path(err.path) == "shocks[0].id"
