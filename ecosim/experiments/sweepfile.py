@@ -38,7 +38,8 @@ Scalar = float | int | bool | str
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: true/false is not a number, and "3" is not 3 (YAML gives numbers as numbers)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Range(_Strict):

@@ -206,3 +206,55 @@ def test_a_mangled_sweep_file_is_accepted_or_an_input_error(
         parse_sweep(text, tmp_path / "sweep.yaml")
     except InputError as exc:
         assert exc.message
+
+
+def _sweep_leaves() -> list[tuple[tuple[str | int, ...], Any]]:
+    import yaml
+
+    out: list[tuple[tuple[str | int, ...], Any]] = []
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                walk(child, (*path, key))
+        elif isinstance(node, list):
+            for i, child in enumerate(node):
+                walk(child, (*path, i))
+        else:
+            out.append((path, node))
+
+    walk(yaml.safe_load(SWEEP), ())
+    # the base scenario's path and the design's kind pick what the rest means; a lever's
+    # listed settings may be any scalar, checked against the base scenario before a run
+    return [
+        (p, v)
+        for p, v in out
+        if p[0] != "base"
+        and p[-1] not in {"kind", "dist"}
+        and not (p[0] == "levers" and len(p) == 3)
+    ]
+
+
+SWEEP_LEAVES = _sweep_leaves()
+
+
+@fuzz(100)
+@given(data=st.data())
+def test_a_wrong_type_anywhere_in_a_sweep_file_is_an_input_error(
+    data: st.DataObject, tmp_path: Path
+) -> None:
+    import copy
+
+    import yaml
+
+    from ecosim.experiments.sweepfile import parse_sweep
+
+    path, value = data.draw(st.sampled_from(SWEEP_LEAVES))
+    tree = copy.deepcopy(yaml.safe_load(SWEEP))
+    node = tree
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = data.draw(_wrong_for(value))
+    with pytest.raises(InputError) as caught:
+        parse_sweep(yaml.safe_dump(tree), tmp_path / "sweep.yaml")
+    assert caught.value.message
