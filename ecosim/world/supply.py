@@ -479,10 +479,9 @@ def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:
         book.remaining[:n][waiting],
     )
     open_to = w.sells.T * w.allow[w.designers].T  # (region, designer) share that may be sold
-    out = np.full(w.n_regions, float(cap_max))
-    for r in range(w.n_regions):
-        weight = weights[r] if weights[r].sum() > 0 else open_to[r]
-        if weight.sum() > 0:
-            # a mean of values at the cap may round a hair above it
-            out[r] = min(float(np.average(per_designer, weights=weight)), cap_max)
-    return out
+    waits = weights.sum(axis=1) > 0
+    weights[~waits] = open_to[~waits]
+    total = weights.sum(axis=1)
+    mean = (weights * per_designer).sum(axis=1) / np.where(total > 0, total, 1.0)
+    # a mean of values at the cap may round a hair above it
+    return np.asarray(np.where(total > 0, np.minimum(mean, cap_max), float(cap_max)))
