@@ -232,25 +232,25 @@ class Recorder:
         self.trace["service_direct"][i] = 1.0 - w.direct_loss
         self.trace["hhi"][i] = cloud.concentration(w)
         if i % self.every == 0:
-            self._record(i // self.every, w, jobs)
+            k = i // self.every
+            for name in TRACE_VARIABLES:  # sampled already: the trace holds them at every step
+                self.buffers[name][k] = self.trace[name][i]
+            self._record(k, w, jobs)
             self._jobs[:] = 0.0
             self._arrivals[:] = 0.0
             self._deliveries[:] = 0.0
             self._materials[:] = 0.0
 
     def _record(self, k: int, w: World, jobs: JobFlow) -> None:
-        """Write grid point ``k``: state now, and the sums over the period ending now."""
+        """Write grid point ``k`` (beyond :data:`TRACE_VARIABLES`): state now, and the sums over
+        the period ending now."""
         b = self.buffers
         out, arrivals = self._jobs, self._arrivals
-        q = w.inoperability
-        b["service"][k] = 1.0 - q
-        b["service_direct"][k] = 1.0 - w.direct_loss
-        b["inoperability"][k] = q
+        b["inoperability"][k] = w.inoperability
         b["demand"][k] = w.demand
         b["capacity_own"][k] = w.own_cap
         b["capacity_cloud"][k] = w.cloud_cap.sum(axis=1)
         b["market_share"][k] = w.shares
-        b["hhi"][k] = cloud.concentration(w)
         lead, capped = supply.lead_times(w, w.t)
         b["lead_time"][k] = lead
         b["lead_time_capped"][k] = capped
