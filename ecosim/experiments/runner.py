@@ -98,6 +98,7 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
     from ecosim.api import simulate
     from ecosim.experiments.seeds import stream_position
     from ecosim.experiments.store import empty_block, read_block, store_dims, write_block
+    from ecosim.observe.dataset import pad_occurrences
     from ecosim.scenario.loader import load_scenario
 
     wall0 = time.perf_counter()
@@ -106,6 +107,11 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
     arrays = read_block(path, task.start, task.stop) if task.partial else empty_block(path, n)
     dims = store_dims(path)
     metrics = [k for k, d in dims.items() if k not in FLAGS and "period" not in d]
+    # room the store has for each shock's occurrences: a run is padded (or cut) to it
+    slots = next(
+        (arrays[k].shape[d.index("occurrence")] for k, d in dims.items() if "occurrence" in d),
+        None,
+    )
     result = BlockResult(task.block)
     todo: dict[int, list[int]] = {}
     for run, rep in task.todo:
@@ -128,6 +134,8 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
                 try:
                     pos = stream_position(future, rep)
                     ds = simulate(loaded, future=pos["future"], replicate=pos["replicate"])
+                    if slots is not None:
+                        ds = pad_occurrences(ds, slots)
                     values = _extract(ds, metrics, task)
                 except Exception as exc:
                     error = _describe_error(exc)
@@ -136,7 +144,7 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
                 if error:
                     arrays[name][i, rep] = fill_value(arrays[name].dtype)
                 elif isinstance(cell, np.ndarray):
-                    cell[...] = fit_occurrences(values[name], cell.shape)
+                    cell[...] = values[name]
                 else:
                     arrays[name][i, rep] = values[name]
             arrays["failed"][i, rep] = bool(error)
@@ -159,26 +167,6 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
         result.errors.clear()
     result.seconds = time.perf_counter() - wall0
     return result
-
-
-def fit_occurrences(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """``value`` padded with ``-1`` (or cut) to the store's ``shape``.
-
-    Only the ``occurrence`` axis of the shock variables can differ: a run whose shocks occurred
-    fewer times than the store's slots is padded; one with more keeps its earliest
-    occurrences, and ``shock_occurrences`` still holds the true count.
-    """
-    from ecosim.kernels.metrics import FILL_DAYS
-
-    value = np.asarray(value)
-    if value.shape == shape:
-        return value
-    if value.ndim != len(shape):
-        raise RuntimeError(f"a run's value of shape {value.shape} does not fit the store {shape}")
-    out = np.full(shape, FILL_DAYS, dtype=value.dtype)
-    common = tuple(slice(0, min(a, b)) for a, b in zip(value.shape, shape, strict=True))
-    out[common] = value[common]
-    return out
 
 
 def _describe_error(exc: BaseException) -> str:

@@ -105,7 +105,10 @@ def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
 def pad_occurrences(ds: xr.Dataset, n: int) -> xr.Dataset:
     """``ds`` with its ``occurrence`` dim padded with ``-1`` (or cut) to length ``n``.
 
-    Cutting keeps the earliest occurrences; ``shock_occurrences`` keeps the true count.
+    Replicates are padded to the longest of them; a sweep's runs to the room its store has
+    (:func:`ecosim.world.shocks.occurrence_slots`), which a run exceeds only with a chance
+    below 1e-12. Cutting keeps the earliest occurrences; ``shock_occurrences`` keeps the true
+    count.
     """
     if "occurrence" not in ds.dims or ds.sizes["occurrence"] == n:
         return ds

@@ -20,7 +20,7 @@ import xarray as xr
 import ecosim
 from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
-from ecosim.experiments.runner import fit_occurrences
+from ecosim.observe.dataset import pad_occurrences
 from ecosim.observe.recorder import VARIABLES, Recorder
 from ecosim.observe.summary import stack_replicates
 from tests import golden
@@ -148,8 +148,15 @@ def test_every_occurrence_is_recorded_and_metrics_read_them() -> None:
     assert (stacked["shock_start"].sel(replicate=1).values[0, 1:] == -1.0).all()
 
 
-def test_a_store_pads_or_cuts_occurrences() -> None:
-    assert fit_occurrences(np.array([[3.0, 5.0]]), (1, 4)).tolist() == [[3.0, 5.0, -1.0, -1.0]]
-    assert fit_occurrences(np.array([[3.0, 5.0, 7.0]]), (1, 2)).tolist() == [[3.0, 5.0]]
-    with pytest.raises(RuntimeError, match="does not fit"):
-        fit_occurrences(np.zeros(3), (1, 3))
+def test_occurrences_are_padded_or_cut_to_a_common_length() -> None:
+    ds = xr.Dataset(
+        {
+            "shock_start": (("shock", "occurrence"), np.array([[3.0, 5.0]])),
+            "shock_occurrences": ("shock", np.array([2])),
+        }
+    )
+    padded = pad_occurrences(ds, 4)
+    assert padded["shock_start"].values.tolist() == [[3.0, 5.0, -1.0, -1.0]]
+    assert pad_occurrences(ds, 1)["shock_start"].values.tolist() == [[3.0]]
+    # the true count is kept whatever the room
+    assert int(pad_occurrences(ds, 1)["shock_occurrences"][0]) == 2
