@@ -6,9 +6,7 @@ import datetime as dt
 
 import numpy as np
 
-from ecosim.core.units import DAYS_PER_YEAR, SECONDS_PER_DAY
-
-__all__ = ["DAYS_PER_YEAR", "date_to_day", "day_to_datetime64", "step_grid"]
+from ecosim.core.units import SECONDS_PER_DAY
 
 
 def date_to_day(start: dt.date, when: dt.date) -> float:

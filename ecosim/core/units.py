@@ -12,9 +12,6 @@ DAYS_PER_YEAR = 365.25
 #: Days in an average month (a twelfth of :data:`DAYS_PER_YEAR`).
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
 
-#: Days in an average quarter.
-DAYS_PER_QUARTER = DAYS_PER_YEAR / 4.0
-
 #: Months in a year.
 MONTHS_PER_YEAR = 12.0
 

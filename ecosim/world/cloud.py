@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecosim.core.clock import DAYS_PER_YEAR
+from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels.market import choose_providers, hhi, market_shares
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import World

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecosim.core.clock import DAYS_PER_YEAR
+from ecosim.core.units import DAYS_PER_YEAR
 
 
 def growth_factor(

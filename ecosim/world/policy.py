@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ecosim.core.clock import DAYS_PER_YEAR
-from ecosim.core.units import PRICED_HOURS_PER_YEAR
+from ecosim.core.units import DAYS_PER_YEAR, PRICED_HOURS_PER_YEAR
 from ecosim.world.cloud import prices
 from ecosim.world.state import World
 

@@ -25,8 +25,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ecosim.core.clock import DAYS_PER_YEAR, date_to_day
+from ecosim.core.clock import date_to_day
 from ecosim.core.rng import Streams
+from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.scenario.declarations import literal_tag
 from ecosim.scenario.models import (
     SHOCK_SPECS,

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ecosim.core.clock import DAYS_PER_YEAR
 from ecosim.core.rng import Streams
+from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.scenario.models import (
     LAYERS,
     Scenario,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ecosim.core.clock import DAYS_PER_YEAR
+from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.scenario.models import UPSTREAM_GOODS
 from ecosim.world.state import World
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecosim.core.clock import DAYS_PER_YEAR
+from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.world.state import World
 
 
