@@ -293,9 +293,7 @@ def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any)
 
     catalogue: Mapping[str, Any] = defaults.get("suppliers", {})
     base = {k: v for k, v in catalogue.items() if isinstance(v, dict) and v.get("home") in names}
-    given = merged.get("suppliers") or {}
-    if not isinstance(given, dict):
-        raise InputError(source_of(["suppliers"]), ["suppliers"], "a mapping", repr(given))
+    given = merged.get("suppliers") or {}  # a mapping: the sections' shapes are checked
     for sid, entry in given.items():
         if sid not in base and sid in catalogue and entry is not None:
             base[sid] = catalogue[sid]
@@ -686,6 +684,7 @@ def load_scenario(
         merged["seed"] = seed
         cli.data["seed"] = seed
     layers.append(cli)
+    _check_shapes(merged, layers)  # again: a --set may have replaced a section
 
     def source_of(p: Sequence[str | int]) -> str:
         return _locate_source(layers, p, p)
