@@ -1,7 +1,8 @@
 """Benchmark cases for the cloud-market kernels at the size of the baseline world.
 
-Nine regions of 2000 customers each choose among twelve providers, about a tenth of them
-re-choosing in a month, with headroom tight enough that capacity limits bind.
+Nine regions of 2000 customers each choose among nineteen providers (the long tails
+included), about a tenth of them re-choosing in a month, with headroom tight enough that
+capacity limits bind.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ecosim.kernels.market import (
 
 N_REGIONS = 9
 N_CUSTOMERS = 2000
-N_PROVIDERS = 12
+N_PROVIDERS = 19
 RESELECT_FRACTION = 0.1
 
 
@@ -41,12 +42,13 @@ def market_inputs(seed: int = 0) -> dict[str, Any]:
         "home": rng.integers(0, N_REGIONS, N_PROVIDERS),
         "can_join": (rng.random((N_REGIONS, N_PROVIDERS)) < 0.9).astype(np.uint8),
         "can_stay": can_stay,
-        "headroom": rng.uniform(0.0, 0.01, N_PROVIDERS) * workload.sum(),
+        "headroom": rng.uniform(0.0, 0.01, (N_REGIONS, N_PROVIDERS)) * workload.sum(),
+        "asc": rng.normal(0.0, 1.0, (N_REGIONS, N_PROVIDERS)),
         "beta": 1.0,
-        "alpha": 0.8,
         "gamma": 0.5,
         "outside_utility": -0.5,
-        "switching_cost": rng.uniform(0.2, 1.5, N_REGIONS),
+        "cust_alpha": rng.uniform(0.4, 1.2, shape),
+        "cust_switch": rng.uniform(0.2, 1.5, shape),
         "interop": rng.uniform(0.0, 1.0, (N_REGIONS, N_REGIONS)),
         "installed": np.ascontiguousarray(installed),
         "cust_provider": provider,

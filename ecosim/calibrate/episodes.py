@@ -7,7 +7,7 @@ An episode lives in ``calibration/episodes/<name>/``: ``scenario.yaml`` (a scena
     status: ok                      # anything else is the reason the episode is skipped
     scenario: scenario.yaml
     replicates: 4                   # optional: compare the mean path of this many replicates
-    calibration: ../../calibrated/episodes-v1.yaml   # optional: calibrated values applied
+    calibration: ../../calibrated/episodes-v2.yaml   # optional: calibrated values applied
     series:
       - id: lead_time
         simulated: lead_time[good=accelerator] | weeks     # see ecosim.calibrate.expr
@@ -18,6 +18,7 @@ An episode lives in ``calibration/episodes/<name>/``: ``scenario.yaml`` (a scena
             observed: 25.8
             fact: V1.leadtime.2021-12
             tolerance: {abs: 4}
+            holdout: false         # true: out of sample, reported but never fitted
             reason: why this tolerance
 
 Check kinds:
@@ -40,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -91,6 +92,8 @@ class PointCheck(_Strict):
     tolerance: Tolerance
     compare: Literal["within", "at_most", "at_least"] = "within"
     reason: str
+    #: an out-of-sample check: reported by ``validate``, never part of the fit's objective
+    holdout: bool = False
 
 
 class PeakCheck(_Strict):
@@ -105,6 +108,8 @@ class PeakCheck(_Strict):
     date_fact: str | None = None
     date_tolerance_days: float | None = Field(default=None, gt=0.0)
     reason: str
+    #: an out-of-sample check: reported by ``validate``, never part of the fit's objective
+    holdout: bool = False
 
 
 class CrossingCheck(_Strict):
@@ -120,6 +125,8 @@ class CrossingCheck(_Strict):
     tolerance: Tolerance
     compare: Literal["within", "at_most", "at_least"] = "within"
     reason: str
+    #: an out-of-sample check: reported by ``validate``, never part of the fit's objective
+    holdout: bool = False
 
 
 Check = Annotated[PointCheck | PeakCheck | CrossingCheck, Field(discriminator="kind")]
@@ -170,11 +177,14 @@ class Episode:
         """The calibrated-values file the episode runs with, if any."""
         return (self.directory / self.spec.calibration) if self.spec.calibration else None
 
-    def facts(self) -> list[str]:
-        """Every facts.csv id the episode cites."""
+    def facts(self, *, holdout: bool | None = None) -> list[str]:
+        """The facts.csv ids the episode cites: all, or only its fitted (``holdout=False``) or
+        out-of-sample (``holdout=True``) checks'."""
         out: list[str] = []
         for s in self.spec.series:
             for c in s.checks:
+                if holdout is not None and c.holdout != holdout:
+                    continue
                 out.append(c.fact)
                 if isinstance(c, PeakCheck) and c.date_fact:
                     out.append(c.date_fact)
@@ -198,6 +208,8 @@ class CheckResult:
     reason: str
     #: ``within`` (two-sided), ``at_most`` or ``at_least`` (one-sided).
     compare: str = "within"
+    #: True for an out-of-sample check, which calibration never fits.
+    holdout: bool = False
 
     @property
     def bound(self) -> str:
@@ -365,6 +377,13 @@ def _result(
 
 
 def _check(
+    ep: str, s: Series, c: PointCheck | PeakCheck | CrossingCheck, x: xr.DataArray, start: Any
+) -> list[CheckResult]:
+    results = _check_values(ep, s, c, x, start)
+    return [replace(r, holdout=c.holdout) for r in results] if c.holdout else results
+
+
+def _check_values(
     ep: str, s: Series, c: PointCheck | PeakCheck | CrossingCheck, x: xr.DataArray, start: Any
 ) -> list[CheckResult]:
     days = np.asarray(x["day"].values, dtype=np.float64)

@@ -10,6 +10,7 @@ applies transforms in order::
                | DIM "!=" LABEL { "+" LABEL }       drop these labels
     reducer   := sum | mean | max | min          over a dimension
                | trailing(DAYS)                  sum over the last DAYS, along time
+               | change(DAYS)                    now less DAYS earlier, along time
     transform := weeks | hours | percent | relative_to(DATE) | change(DAYS) | smooth(DAYS)
 
 Examples::
@@ -22,7 +23,9 @@ Examples::
         / deliveries.sum(supplier).sum(region).trailing(91) | percent
 
 ``trailing(DAYS)`` turns a flow recorded per period into its total over a trailing window, so
-a share of lumpy deliveries is read per quarter rather than per week.
+a share of lumpy deliveries is read per quarter rather than per week. ``change(DAYS)`` on a
+term, applied once its other dimensions are reduced, reads a share of growth: one term's
+change over a year divided by another's.
 
 A selection of one label drops that dimension; a selection of several keeps it, so it must be
 reduced. The result must be a series over ``time`` alone. Transforms: ``weeks`` divides days by
@@ -146,12 +149,12 @@ def _parse_term(part: str, text: str) -> Term:
             )
     reductions: list[tuple[str, str]] = []
     for rm in _REDUCE.finditer(red_text):
-        if rm.group(1) == "trailing":
+        if rm.group(1) in ("trailing", "change"):
             try:
                 float(rm.group(2))
             except ValueError:
-                raise InputError("simulated", [], "trailing(DAYS)", rm.group(0)) from None
-            reductions.append(("trailing", rm.group(2)))
+                raise InputError("simulated", [], f"{rm.group(1)}(DAYS)", rm.group(0)) from None
+            reductions.append((rm.group(1), rm.group(2)))
             continue
         if rm.group(1) not in _REDUCERS:
             raise InputError("simulated", [], f"a reducer ({', '.join(_REDUCERS)})", rm.group(1))
@@ -180,12 +183,17 @@ def _eval_term(term: Term, ds: xr.Dataset, text: str) -> xr.DataArray:
         if how == "trailing":
             da = _trailing_sum(da, float(dim))
             continue
+        if how == "change":
+            continue  # along time, once the other dimensions are reduced
         if dim not in da.dims:
             raise InputError("simulated", [term.variable], f"one of {list(da.dims)}", dim)
         da = getattr(da, how)(dim)
     extra = [d for d in da.dims if d != "time"]
     if extra:
         raise InputError("simulated", [], f"a series over time only in {text!r}", f"dims {extra}")
+    for how, days in term.reductions:
+        if how == "change":
+            da = _change(da, float(days))
     return da.astype(np.float64)
 
 
@@ -226,8 +234,11 @@ def _apply_transform(da: xr.DataArray, name: str, arg: str | None, text: str) ->
         total = _trailing_sum(da, window)
         count = _trailing_sum(xr.ones_like(da), window)
         return total / count
-    # change(DAYS)
-    lag = float(arg)
+    return _change(da, float(arg))
+
+
+def _change(da: xr.DataArray, lag: float) -> xr.DataArray:
+    """The series now less its value ``lag`` days earlier (0 before ``lag`` days have passed)."""
     days = np.asarray(da["day"].values, dtype=np.float64)
     vals = np.asarray(da.values, dtype=np.float64)
     earlier = np.interp(days - lag, days, vals)

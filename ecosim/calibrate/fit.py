@@ -170,10 +170,14 @@ class Objective:
 
 
 def objective_value(checks: Sequence[CheckResult]) -> float:
-    """Mean squared tolerance-scaled residual of ``checks`` (0 when there are none)."""
-    if not checks:
+    """Mean squared tolerance-scaled residual of ``checks`` (0 when there are none).
+
+    Out-of-sample checks (``holdout``) are left out: they judge a fit, they never steer it.
+    """
+    fitted = [c for c in checks if not c.holdout]
+    if not fitted:
         return 0.0
-    return float(np.mean([c.residual**2 for c in checks]))
+    return float(np.mean([c.residual**2 for c in fitted]))
 
 
 def calibrate(
@@ -297,7 +301,7 @@ def _hessian_stderr(
     """Standard errors from the finite-difference Hessian of chi2 = N x objective."""
     n = u.size
     n_checks = sum(
-        len(r.checks)
+        len([c for c in r.checks if not c.holdout])
         for r in obj.results([p.from_unit(float(v)) for p, v in zip(params, u, strict=True)])[1]
     )
     # a step of 5 % of each range: the agent-based objective is rough below that
@@ -391,9 +395,12 @@ def write_calibrated(
         "ecosim_version": ecosim_version(),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "episodes": [e.name for e in episodes if not e.skipped],
-        "facts": sorted({f for e in episodes if not e.skipped for f in e.facts()}),
+        "facts": sorted({f for e in episodes if not e.skipped for f in e.facts(holdout=False)}),
+        "out_of_sample": sorted(
+            {f for e in episodes if not e.skipped for f in e.facts(holdout=True)}
+        ),
         "method": fit.method,
-        "objective": "mean of ((simulated - observed) / tolerance)^2 over every check",
+        "objective": "mean of ((simulated - observed) / tolerance)^2 over every fitted check",
         "objective_before": round(fit.objective_before, 6),
         "objective_after": round(fit.objective_after, 6),
         "evaluations": fit.evaluations,

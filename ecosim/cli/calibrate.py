@@ -64,7 +64,8 @@ def calibrate(
     """Fit uncertain parameters to historical episodes and write a new calibrated file.
 
     The objective is the mean of ((simulated - observed) / tolerance)^2 over every check of
-    the episodes. Prints the fit before and after and each parameter with its uncertainty
+    the episodes but the out-of-sample ones (holdout: true), which are printed, never fitted.
+    Prints the fit before and after and each parameter with its uncertainty
     (Hessian standard error, or the ABC posterior spread). Nothing changes for a scenario
     that does not name the file written in its calibration: key.
     """
@@ -111,7 +112,7 @@ def _print_fit(out: Console, fit: object) -> None:
         for cb, ca in zip(b.checks, a.checks, strict=True):
             table.add_row(
                 b.episode,
-                f"{cb.series} {cb.label}",
+                f"{cb.series} {cb.label}" + (" (out of sample)" if cb.holdout else ""),
                 f"{cb.observed:.4g}",
                 f"{cb.simulated:.4g} {'ok' if cb.passed else 'x'}",
                 f"{ca.simulated:.4g} {'ok' if ca.passed else 'x'}",

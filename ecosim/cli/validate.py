@@ -198,7 +198,7 @@ def run_validation(out: Console, episodes: list[str] | None = None) -> int:
             table.add_row(
                 ep.name,
                 c.series,
-                c.label,
+                f"{c.label} (out of sample)" if c.holdout else c.label,
                 f"{c.observed:.4g}",
                 f"{c.simulated:.4g}",
                 c.bound,

@@ -7,14 +7,17 @@ deterministic given its inputs.
 
 Utility of customer ``i`` in region ``r`` for provider ``j``, with ``k`` its current provider::
 
-    V_ij = beta * quality[j]
-           - alpha * price[r, j]
-           - switching_cost[r] * (1 - interop[r, home[j]]) * [j != k]
+    V_ij = beta * quality[j] + asc[r, j]
+           - alpha[r, i] * price[r, j]
+           - switching[r, i] * (1 - interop[r, home[j]]) * [j != k]
            + gamma * ln(1 + N_rj + interop[r, home[j]] * sum_{m != j} N_rm)
            + cust_pref[r, i] * [home[j] == r]
            + gumbel[r, i, j]
 
 and ``outside_utility + gumbel[r, i, P]`` for the outside option, which is always available.
+``asc`` is each provider's constant in each region, fitted so the undisturbed market rests at the
+observed shares (:mod:`ecosim.world.market_fit`); ``alpha`` and ``switching`` are per customer,
+as segments weigh price and switching differently.
 Provider ``j`` is available to the customer when it takes new contracts from region ``r`` and has
 headroom for the customer's whole workload, or when it is the current provider and still lets
 existing customers stay (staying needs no new headroom). Ties go to the lowest index, the outside
@@ -50,11 +53,12 @@ def choose_providers(
     can_join: NDArray[np.uint8],
     can_stay: NDArray[np.uint8],
     headroom: NDArray[np.float64],
+    asc: NDArray[np.float64],
     beta: float,
-    alpha: float,
     gamma: float,
     outside_utility: float,
-    switching_cost: NDArray[np.float64],
+    cust_alpha: NDArray[np.float64],
+    cust_switch: NDArray[np.float64],
     interop: NDArray[np.float64],
     installed: NDArray[np.float64],
     cust_provider: NDArray[np.int64],
@@ -77,15 +81,21 @@ def choose_providers(
         1 where provider ``j`` takes new contracts from region ``r``.
     can_stay : ndarray of uint8, shape (R, P)
         1 where existing customers from region ``r`` may stay with provider ``j``.
-    headroom : ndarray of float64, shape (P,)
-        Spare capacity of each provider in H100e. Updated in place: a customer leaving gives its
-        workload back, a customer joining takes it.
-    beta, alpha, gamma : float
-        Weights of quality, price and the installed-base (network) term.
+    headroom : ndarray of float64, shape (R, P)
+        Spare capacity of each provider in each region, in H100e: a provider's fleet is built
+        region by region, so spare capacity at home cannot serve a region abroad. Updated in
+        place: a customer leaving gives its workload back, a customer joining takes it.
+    asc : ndarray of float64, shape (R, P)
+        Provider constants: the part of each provider's appeal in each region that quality,
+        price, network and home preference do not explain.
+    beta, gamma : float
+        Weights of quality and of the installed-base (network) term.
     outside_utility : float
         Deterministic utility of the outside option.
-    switching_cost : ndarray of float64, shape (R,)
-        Cost of moving to a different provider, scaled down by interoperability.
+    cust_alpha : ndarray of float64, shape (R, C)
+        Each customer's weight per $/H100e-hour of price.
+    cust_switch : ndarray of float64, shape (R, C)
+        Each customer's cost of moving to a different provider, scaled down by interoperability.
     interop : ndarray of float64, shape (R, R)
         Interoperability in [0, 1] between region ``r`` and a provider's home region.
     installed : ndarray of float64, shape (R, P)
@@ -124,9 +134,9 @@ def choose_providers(
                 if m != j:
                     others += installed[r, m]
             mix = interop[r, home[j]]
-            base[j] = beta * quality[j] - alpha * price[r, j]
+            base[j] = beta * quality[j] + asc[r, j]
             network[j] = gamma * math.log(1.0 + installed[r, j] + mix * others)
-            switch[j] = switching_cost[r] * (1.0 - mix)
+            switch[j] = 1.0 - mix
         for i in range(n_customers):
             current = cust_provider[r, i]
             forced = current >= 0 and can_stay[r, current] == 0
@@ -134,7 +144,7 @@ def choose_providers(
                 continue
             workload = cust_workload[r, i]
             if forced:
-                headroom[current] += workload
+                headroom[r, current] += workload
                 cust_provider[r, i] = -1
                 current = -1
             best = -1
@@ -143,11 +153,11 @@ def choose_providers(
                 if j == current:
                     if can_stay[r, j] == 0:
                         continue
-                elif can_join[r, j] == 0 or headroom[j] < workload:
+                elif can_join[r, j] == 0 or headroom[r, j] < workload:
                     continue
-                value = base[j]
+                value = base[j] - cust_alpha[r, i] * price[r, j]
                 if j != current:
-                    value -= switch[j]
+                    value -= cust_switch[r, i] * switch[j]
                 value += network[j]
                 if home[j] == r:
                     value += cust_pref[r, i]
@@ -160,9 +170,9 @@ def choose_providers(
                 best = -1
             if best != current:
                 if current >= 0:
-                    headroom[current] += workload
+                    headroom[r, current] += workload
                 if best >= 0:
-                    headroom[best] -= workload
+                    headroom[r, best] -= workload
                 cust_provider[r, i] = best
 
 
@@ -173,11 +183,12 @@ def choose_providers_ref(
     can_join: NDArray[np.uint8],
     can_stay: NDArray[np.uint8],
     headroom: NDArray[np.float64],
+    asc: NDArray[np.float64],
     beta: float,
-    alpha: float,
     gamma: float,
     outside_utility: float,
-    switching_cost: NDArray[np.float64],
+    cust_alpha: NDArray[np.float64],
+    cust_switch: NDArray[np.float64],
     interop: NDArray[np.float64],
     installed: NDArray[np.float64],
     cust_provider: NDArray[np.int64],
@@ -197,14 +208,14 @@ def choose_providers_ref(
             if reselect[r, i] == 0 and not forced:
                 continue
             if forced:
-                headroom[current] += workload
+                headroom[r, current] += workload
                 cust_provider[r, i] = -1
                 current = -1
 
             options: list[tuple[float, int]] = []
             for j in range(n_providers):
                 stays = j == current and can_stay[r, j] == 1
-                joins = j != current and can_join[r, j] == 1 and headroom[j] >= workload
+                joins = j != current and can_join[r, j] == 1 and headroom[r, j] >= workload
                 if not (stays or joins):
                     continue
                 mix = float(interop[r, home[j]])
@@ -214,8 +225,9 @@ def choose_providers_ref(
                         others += float(installed[r, m])
                 value = (
                     beta * float(quality[j])
-                    - alpha * float(price[r, j])
-                    - (float(switching_cost[r]) * (1.0 - mix) if j != current else 0.0)
+                    + float(asc[r, j])
+                    - float(cust_alpha[r, i]) * float(price[r, j])
+                    - (float(cust_switch[r, i]) * (1.0 - mix) if j != current else 0.0)
                     + gamma * math.log(1.0 + float(installed[r, j]) + mix * others)
                     + (float(cust_pref[r, i]) if home[j] == r else 0.0)
                     + float(gumbel[r, i, j])
@@ -228,9 +240,9 @@ def choose_providers_ref(
             new = -1 if chosen == n_providers else chosen
             if new != current:
                 if current >= 0:
-                    headroom[current] += workload
+                    headroom[r, current] += workload
                 if new >= 0:
-                    headroom[new] -= workload
+                    headroom[r, new] -= workload
                 cust_provider[r, i] = new
 
 

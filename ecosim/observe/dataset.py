@@ -44,6 +44,15 @@ def to_dataset(rec: Recorder, scenario: Scenario) -> xr.Dataset:
             },
         )
     ds = xr.Dataset(data, coords=coords)
+    ds["provider_present"] = (
+        ("region", "provider"),
+        rec.present,
+        {
+            "units": "1",
+            "long_name": "whether the provider operates in the region (home, present_in or a "
+            "sovereign offering); only there can it take customers",
+        },
+    )
     ds.attrs["step_days"] = float(scenario.step_days)
     ds.attrs["interval_days"] = float(scenario.recording.interval_days)
     add_occurrences(ds, scenario, rec)

@@ -65,6 +65,11 @@ VARIABLES: dict[str, Variable] = {
     "demand": Variable(("region",), "H100e", "compute demand (average concurrent use)"),
     "capacity_own": Variable(("region",), "H100e", "own installed compute capacity"),
     "capacity_cloud": Variable(("region",), "H100e", "cloud capacity delivered to the region"),
+    "cloud_served": Variable(
+        ("region", "provider"),
+        "H100e",
+        "cloud capacity each provider delivers to the region (0 for the outside option)",
+    ),
     "market_share": Variable(
         ("region", "provider"), "1", "share of the region's cloud workload per provider"
     ),
@@ -177,6 +182,8 @@ class Recorder:
         self.every = round(scenario.recording.interval_days / scenario.step_days)
         self.grid = self.steps[:: self.every]
         self.occurrences = list(occurrences)
+        # where each provider operates does not change in a run; the outside option is everywhere
+        self.present = np.column_stack([w.prov_present, np.ones(w.n_regions, dtype=bool)])
         n = self.grid.size
         sizes = {
             "region": w.n_regions,
@@ -250,6 +257,7 @@ class Recorder:
         b["demand"][k] = w.demand
         b["capacity_own"][k] = w.own_cap
         b["capacity_cloud"][k] = w.cloud_cap.sum(axis=1)
+        b["cloud_served"][k, :, :-1] = w.cloud_cap
         b["market_share"][k] = w.shares
         lead, capped = supply.lead_times(w, w.t)
         b["lead_time"][k] = lead

@@ -277,6 +277,36 @@ def _shock_by_id(items: list[Any], ident: str, path: Sequence[str]) -> dict[str,
 # --------------------------------------------------------------------------- expansion
 
 
+def _rescale(shares: dict[str, Any]) -> None:
+    """Scale a profile's share listing (numbers or provenance leaves) to sum to 1, in place."""
+
+    def number(v: Any) -> Any:
+        return v.get("value") if isinstance(v, dict) else v
+
+    values = [number(v) for v in shares.values()]
+    if not values or not all(isinstance(v, (int, float)) for v in values):
+        return
+    total = float(sum(values))
+    if total <= 0.0:
+        return
+    for pid, v in shares.items():
+        if isinstance(v, dict):
+            v["value"] = v["value"] / total
+        else:
+            shares[pid] = v / total
+
+
+def _serves(entry: Any, region: str) -> bool:
+    """Whether a supplier entry (merged, not yet validated) operates in ``region``."""
+    if not isinstance(entry, dict):
+        return False
+    where = [entry.get("home")]
+    for key in ("present_in", "sovereign_regions"):
+        if isinstance(entry.get(key), list):
+            where.extend(entry[key])
+    return region in where
+
+
 def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any) -> None:
     """Fill regions from profiles, suppliers from the catalogue, shocks from type defaults.
 
@@ -297,10 +327,17 @@ def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any)
     for sid, entry in given.items():
         if sid not in base and sid in catalogue and entry is not None:
             base[sid] = catalogue[sid]
+    # a region built from another region's profile is served where that region is
+    copied = {n: str(e.get("profile")) for n, e in (regions or {}).items() if isinstance(e, dict)}
     for value in base.values():
         for key in ("present_in", "sovereign_regions"):
             if isinstance(value.get(key), list):
-                value[key] = [r for r in value[key] if r in names]
+                listed = value[key] + [
+                    n
+                    for n, prof in copied.items()
+                    if prof != n and (prof in value[key] or value.get("home") == prof)
+                ]
+                value[key] = [r for r in dict.fromkeys(listed) if r in names]
     suppliers: dict[str, Any] = deep_merge(base, given)
     merged["suppliers"] = suppliers
 
@@ -327,8 +364,13 @@ def _expand(merged: dict[str, Any], defaults: Mapping[str, Any], source_of: Any)
             for partner in [p for p in interop if p not in regions]:
                 interop.pop(partner)
             shares = prof.get("cloud", {}).get("initial_shares", {})
-            for pid in [p for p in shares if p not in suppliers]:
-                shares.pop(pid)
+            gone = [p for p in shares if not _serves(suppliers.get(p), name)]
+            if gone:
+                # a profile's provider absent from this world leaves its share to the others in
+                # proportion; a listing written in the scenario is never rescaled
+                for pid in gone:
+                    shares.pop(pid)
+                _rescale(shares)
             regions[name] = deep_merge(prof, entry)
 
     shock_defaults: Mapping[str, Any] = defaults.get("shock_defaults", {})
@@ -569,6 +611,11 @@ def removed_regions(layers: Sequence[Layer]) -> dict[str, str]:
     return out
 
 
+def _operates_in(provider: Any) -> set[str]:
+    """Regions a cloud provider serves: its home, ``present_in`` and sovereign offerings."""
+    return {provider.home, *provider.present_in, *provider.sovereign_regions}
+
+
 def check_references(s: Scenario, source_of: Any, removed: Mapping[str, str] | None = None) -> None:
     """Fail on any name that points nowhere: the wiring check before any run.
 
@@ -599,6 +646,49 @@ def check_references(s: Scenario, source_of: Any, removed: Mapping[str, str] | N
             need("region", partner, regions, ["regions", name, "levers", "interoperability"])
         for pid in region.cloud.initial_shares:
             need("cloud provider", pid, clouds, ["regions", name, "cloud", "initial_shares"])
+        present = [pid for pid in clouds if name in _operates_in(s.suppliers[pid])]
+        listings = {"initial_shares": region.cloud.initial_shares}
+        if region.cloud.equilibrium_shares is not None:
+            listings["equilibrium_shares"] = region.cloud.equilibrium_shares
+            for pid in region.cloud.equilibrium_shares:
+                need(
+                    "cloud provider", pid, clouds, ["regions", name, "cloud", "equilibrium_shares"]
+                )
+        for key, listing in listings.items():
+            for pid, share in listing.items():
+                if share > 0 and pid not in present:
+                    where: list[str | int] = ["regions", name, "cloud", key, pid]
+                    raise InputError(
+                        source_of(where),
+                        where,
+                        f"a cloud provider operating in {name} ({', '.join(present)})",
+                        pid,
+                        hint="a provider operates in its home, present_in and sovereign_regions",
+                    )
+        segments = list(s.uncertainties.market.segments)
+        given = list(region.cloud.segment_shares)
+        if sorted(given) != sorted(segments):
+            where = ["regions", name, "cloud", "segment_shares"]
+            raise InputError(
+                source_of(where),
+                where,
+                "a share for each segment of uncertainties.market.segments "
+                f"({', '.join(segments)})",
+                ", ".join(given) or "none",
+            )
+        listings["segment_shares"] = region.cloud.segment_shares
+        for key, listing in listings.items():
+            total = sum(listing.values())
+            if abs(total - 1.0) > 1e-6:
+                where = ["regions", name, "cloud", key]
+                raise InputError(
+                    source_of(where),
+                    where,
+                    "shares summing to 1",
+                    f"a sum of {total:.6g}",
+                    hint="the long tail is listed, not implied; a scenario's listing is merged "
+                    "with the profile's, so give 0 to a provider you drop",
+                )
         need(
             "software stack",
             region.software.proprietary_stack,

@@ -122,19 +122,28 @@ class Policy(Strict):
 
 
 class CloudDemand(Strict):
-    """The region's cloud customers (micro-agents) and where they start."""
+    """The region's cloud customers (micro-agents), their segments and where they start.
+
+    ``initial_shares`` is the whole cloud market at the start, long tail included: it must sum
+    to 1. ``equilibrium_shares``, when given, is where the undisturbed market settles instead
+    (a market that starts out of balance, as in a historical episode); by default the starting
+    shares are the resting point.
+    """
 
     customers: Annotated[int, NoCoercion(), Field(ge=1, le=200_000)]
-    sovereignty_pref: NonNegative = Field(description="mean utility bonus for a home provider")
+    sovereignty_pref: NonNegative = Field(
+        description="mean utility bonus for a home provider, in a segment of sovereignty_scale 1"
+    )
     switching_cost: NonNegative
     initial_shares: dict[Name, Fraction]
+    equilibrium_shares: dict[Name, Fraction] | None = None
+    segment_shares: dict[Name, Fraction] = Field(
+        description="share of the region's cloud workload in each customer segment"
+    )
 
-    @model_validator(mode="after")
-    def _shares(self) -> CloudDemand:
-        total = sum(self.initial_shares.values())
-        if total > 1.0 + 1e-6:
-            raise ValueError(f"initial_shares must sum to at most 1, they sum to {total:.6g}")
-        return self
+    # the listings' sums are checked with the references (loader.check_references), once
+    # every provider and segment they name is known to exist, so a misspelt name is reported
+    # as such and not as a wrong sum
 
 
 class AIFactoryBatch(Strict):
@@ -657,8 +666,19 @@ class JobMix(Strict):
         return self
 
 
+class Segment(Strict):
+    """A customer segment: how its customers weigh home providers, switching and price."""
+
+    sovereignty_scale: NonNegative = Field(description="multiplies the region's sovereignty_pref")
+    switching_scale: NonNegative = Field(description="multiplies the region's switching_cost")
+    price_scale: NonNegative = Field(description="multiplies alpha_price")
+    growth_offset_per_year: Real = Field(
+        description="workload growth above (or below) the region's own, 1/year"
+    )
+
+
 class Market(Strict):
-    """Coefficients of the cloud-choice logit and how often customers re-choose."""
+    """Coefficients of the cloud-choice logit, its segments and how often customers re-choose."""
 
     interval_days: Positive
     reselect_share: Fraction
@@ -669,7 +689,11 @@ class Market(Strict):
     alpha_price: NonNegative
     gamma_network: NonNegative
     outside_utility: Real
+    outside_share: Annotated[float, NoCoercion(), Field(gt=0.0, lt=0.5, allow_inf_nan=False)] = (
+        Field(description="share of cloud workload on the outside option in a market at rest")
+    )
     pref_spread: NonNegative
+    segments: dict[Name, Segment] = Field(min_length=1)
 
 
 class Supply(Strict):

@@ -14,7 +14,8 @@ from ecosim.scenario.models import (
     Scenario,
 )
 from ecosim.world.capability import update_frontier
-from ecosim.world.cloud import provider_usage, update_shares
+from ecosim.world.cloud import regional_usage, update_shares
+from ecosim.world.market_fit import fit_constants, place_customers
 from ecosim.world.state import RegionParams, World
 
 
@@ -80,8 +81,10 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.prov_quality = np.array([p.quality for p in provs])  # type: ignore[union-attr]
     w.prov_price = np.array([p.price_usd_per_h100e_hour for p in provs])  # type: ignore[union-attr]
     w.prov_headroom = np.array([p.headroom for p in provs])  # type: ignore[union-attr]
-    w.can_join = np.ones((n_r, n_p), dtype=np.uint8)
-    w.can_stay = np.ones((n_r, n_p), dtype=np.uint8)
+    _init_jurisdiction(w)
+    # a provider serves only where it operates: its home, present_in and sovereign offerings
+    w.can_join = w.prov_present.astype(np.uint8)
+    w.can_stay = w.prov_present.astype(np.uint8)
     w.price_hike = np.ones((n_r, n_p))
     w.prov_available = np.ones(n_p)
     w.own_available = np.ones(n_r)
@@ -106,13 +109,11 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.demand = w.demand_at(0.0)
     w.own_cap = w.own_capacity(0.0)
     w.cloud_need = np.maximum(0.0, w.demand * (1 + w.params.margin) - w.own_cap)
-    usage = provider_usage(w)
-    w.prov_cap = usage * (1.0 + w.prov_headroom)
+    w.prov_cap = regional_usage(w) * (1.0 + w.prov_headroom[None, :])
     w.prov_on_order = np.zeros(n_p)
     w.cloud_cap = np.zeros((n_r, n_p))
     w.porting_backlog = np.zeros(n_r)
     w.talent = w.params.staff0.copy()
-    _init_jurisdiction(w)
     _init_model_sources(w)
     update_frontier(w, 0.0)
     w.stack_access = np.ones(n_r)
@@ -140,6 +141,7 @@ def _init_jurisdiction(w: World) -> None:
             w.prov_present[w.region_index(name), p] = True
         for name in spec.sovereign_regions:
             r = w.region_index(name)
+            w.prov_present[r, p] = True
             if r != home:
                 w.prov_exposure[r, p] = residual
 
@@ -183,36 +185,52 @@ def _init_sites(w: World) -> None:
 
 
 def _init_customers(w: World) -> None:
-    """Draw customers' sizes and preferences and place them by the initial shares."""
+    """Draw customers' sizes, segments and preferences, fit the market and place them."""
     s = w.scenario
+    m = s.uncertainties.market
     n_p = len(w.providers)
     sizes = [s.regions[r].cloud.customers for r in w.regions]
     n_c = max(sizes)
-    w.cust_provider = np.full((w.n_regions, n_c), -1, dtype=np.int64)
-    w.cust_weight = np.zeros((w.n_regions, n_c))
-    w.cust_pref = np.zeros((w.n_regions, n_c))
-    w.displaced = np.zeros((w.n_regions, n_c), dtype=bool)
-    w.ready_at = np.full((w.n_regions, n_c), np.inf)
-    pidx = {p: i for i, p in enumerate(w.providers)}
-    spread = s.uncertainties.market.pref_spread
+    shape = (w.n_regions, n_c)
+    w.cust_provider = np.full(shape, -1, dtype=np.int64)
+    w.cust_weight = np.zeros(shape)
+    w.cust_weight0 = np.zeros(shape)
+    w.cust_pref = np.zeros(shape)
+    w.cust_segment = np.full(shape, -1, dtype=np.int64)
+    w.cust_alpha = np.zeros(shape)
+    w.cust_switch = np.zeros(shape)
+    w.displaced = np.zeros(shape, dtype=bool)
+    w.ready_at = np.full(shape, np.inf)
+    w.prov_asc = np.zeros((w.n_regions, n_p))
+    segments = list(m.segments.values())
+    w.segment_growth = np.array([g.growth_offset_per_year for g in segments])
+    spread = m.pref_spread
     for r, name in enumerate(w.regions):
         cloud = s.regions[name].cloud
         rng = w.streams.get(f"customers/init/{name}")
         c = cloud.customers
         # customer sizes: lognormal, so a few large accounts hold much of the workload
         weight = rng.lognormal(0.0, 1.0, size=c)
-        w.cust_weight[r, :c] = weight / weight.sum()
+        w.cust_weight0[r, :c] = weight / weight.sum()
+        w.cust_weight[r, :c] = w.cust_weight0[r, :c]
         pref = rng.lognormal(-0.5 * spread**2, spread, size=c)
-        w.cust_pref[r, :c] = cloud.sovereignty_pref * pref
-        shares = np.zeros(n_p)
-        for pid, share in cloud.initial_shares.items():
-            shares[pidx[pid]] = share
-        if shares.sum() <= 0:
-            home = np.flatnonzero(w.prov_home == r)
-            shares[home if home.size else np.arange(n_p)] = 1.0
-        shares = shares / shares.sum()
-        # assign by cumulative workload so the initial workload shares match the given ones
-        order = rng.permutation(c)
-        cum = np.cumsum(w.cust_weight[r, order])
-        edges = np.cumsum(shares)
-        w.cust_provider[r, order] = np.minimum(np.searchsorted(edges, cum - 1e-12), n_p - 1)
+        # segments by cumulative workload over a random order, so their workload shares are
+        # the listed ones
+        seg_rng = w.streams.get(f"customers/segments/{name}")
+        order = seg_rng.permutation(c)
+        cum = np.cumsum(w.cust_weight0[r, order])
+        edges = np.cumsum([cloud.segment_shares[k] for k in m.segments])
+        seg = np.minimum(np.searchsorted(edges, cum - 1e-12), len(segments) - 1)
+        w.cust_segment[r, order] = seg
+        scale = np.array([g.sovereignty_scale for g in segments])[w.cust_segment[r, :c]]
+        w.cust_pref[r, :c] = cloud.sovereignty_pref * scale * pref
+        price = np.array([g.price_scale for g in segments])
+        switch = np.array([g.switching_scale for g in segments])
+        w.cust_alpha[r, :c] = m.alpha_price * price[w.cust_segment[r, :c]]
+        w.cust_switch[r, :c] = cloud.switching_cost * switch[w.cust_segment[r, :c]]
+        place_rng = w.streams.get(f"customers/start/{name}")
+        w.cust_provider[r, :c] = place_customers(w, r, cloud.initial_shares, place_rng)
+        # the market rests where the region's listing says, unless it is told it is heading
+        # elsewhere (a historical episode that starts out of balance)
+        resting = cloud.equilibrium_shares or cloud.initial_shares
+        w.prov_asc[r] = fit_constants(w, r, resting)

@@ -1,5 +1,9 @@
 """The cloud market: customers re-choosing providers, providers rationing and expanding.
 
+A provider's fleet is held region by region (``prov_cap``, R x P): a data centre in one region
+does not serve another, so what a provider can absorb after a cut-off is its spare capacity in
+that region, and it grows there only as chips are delivered.
+
 Each month a share of every region's customers (and every customer displaced by a cut-off)
 re-chooses with the logit of :mod:`ecosim.kernels.market`. The choice noise is drawn every
 month whatever happens, from a stream of its own, so a shock or a lever never shifts it.
@@ -48,10 +52,9 @@ def market_step(w: World, t: float) -> None:
     searching = w.displaced & ~np.isfinite(w.ready_at)
     reselect = ((draw_u < m.reselect_share) & ~w.displaced) | searching | stuck
     reselect &= active
-    usage = provider_usage(w)
-    headroom = np.maximum(w.prov_cap - usage, 0.0)
+    grow_segments(w, t)
+    headroom = np.maximum(w.prov_cap - regional_usage(w), 0.0)
     installed = w.shares[:, :n_p].copy()
-    switching = np.array([s.regions[r].cloud.switching_cost for r in w.regions])
     work = w.cust_weight * w.cloud_need[:, None]
     # reserved sovereign procurement adds to every customer's preference for home providers
     boost = s.uncertainties.levers.sovereign_pref_boost * w.params.sovereign_cloud
@@ -63,11 +66,12 @@ def market_step(w: World, t: float) -> None:
         w.can_join,
         w.can_stay,
         headroom,
+        w.prov_asc,
         m.beta_quality,
-        m.alpha_price,
         m.gamma_network,
         m.outside_utility,
-        switching,
+        w.cust_alpha,
+        w.cust_switch,
         w.interop,
         installed,
         w.cust_provider,
@@ -83,13 +87,30 @@ def market_step(w: World, t: float) -> None:
     update_shares(w)
 
 
+def grow_segments(w: World, t: float) -> None:
+    """Customers' workloads at day ``t``: segments grow at their own rates around the region's.
+
+    Each region's workload still sums to 1 (the region's growth is in ``cloud_need``); what
+    changes is how it splits, so a fast-growing segment's choices weigh more in the shares.
+    """
+    if not w.segment_growth.any():
+        return
+    active = w.cust_segment >= 0
+    rate = np.where(active, w.segment_growth[np.maximum(w.cust_segment, 0)], 0.0)
+    weight = w.cust_weight0 * np.exp(rate * t / DAYS_PER_YEAR)
+    total = weight.sum(axis=1, keepdims=True)
+    w.cust_weight = weight / np.where(total > 0.0, total, 1.0)
+
+
 def refresh_cloud(w: World) -> None:
-    """Delivered cloud capacity per region and provider, after rationing and cut-offs."""
+    """Delivered cloud capacity per region and provider, after rationing and cut-offs.
+
+    Each provider rations within each region, from the fleet it has there.
+    """
     demand = demand_by_provider(w) * w.can_stay
-    total = demand.sum(axis=0)
-    available = w.prov_cap * w.prov_available  # an outage darkens part of the fleet
-    ration = np.where(total > available, available / np.maximum(total, 1e-300), 1.0)
-    w.cloud_cap = demand * ration[None, :]
+    available = w.prov_cap * w.prov_available[None, :]  # an outage darkens part of the fleet
+    ration = np.where(demand > available, available / np.maximum(demand, 1e-300), 1.0)
+    w.cloud_cap = demand * ration
 
 
 def provider_orders(w: World, t: float, interval: float) -> None:
@@ -108,16 +129,49 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     g *= u.demand_growth_scale
     life = 5.0 * DAYS_PER_YEAR
     w.prov_cap *= np.exp(-interval / life)
-    usage = provider_usage(w)
-    target = usage * np.exp(g * (horizon + interval) / DAYS_PER_YEAR) * (1.0 + w.prov_headroom)
-    need = target - w.prov_cap - w.prov_on_order
+    grow = np.exp(g * (horizon + interval) / DAYS_PER_YEAR)
+    gap = np.maximum(wanted(w) * grow - w.prov_cap, 0.0)
+    need = gap.sum(axis=0) - w.prov_on_order
     for p in np.flatnonzero(need > 0):
         order_for_provider(w, int(p), float(need[p]), t)
 
 
+def wanted(w: World) -> np.ndarray:
+    """Capacity each provider wants in each region now (R, P), headroom included.
+
+    What its customers there use, plus its part of the work the region's customers could not
+    place: customers turned away by full providers or displaced by a cut-off sit on the outside
+    option beyond its resting share, and the providers still taking new customers there
+    expand for them in proportion to their shares. Without this a region whose providers are
+    full would never get the capacity its customers are waiting for.
+    """
+    usage = regional_usage(w)
+    rest = w.scenario.uncertainties.market.outside_share
+    waiting = np.maximum(w.shares[:, -1] - rest, 0.0) * w.cloud_need
+    open_ = (w.can_join * w.prov_present).astype(float)
+    weight = (w.shares[:, : len(w.providers)] + 1e-6) * open_
+    total = weight.sum(axis=1, keepdims=True)
+    part = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0.0)
+    return np.asarray((usage + waiting[:, None] * part) * (1.0 + w.prov_headroom[None, :]))
+
+
 def receive(w: World, i: int) -> None:
-    """A provider's order ``i`` of ``w.orders`` is delivered: its fleet grows."""
-    w.prov_cap[int(w.orders.buyer[i])] += w.orders.quantity[i]
+    """A provider's order ``i`` of ``w.orders`` is delivered: its fleets grow.
+
+    The chips go to the regions where the provider is furthest below what it wants, in
+    proportion to each shortfall; what is left over goes where its customers are.
+    """
+    p = int(w.orders.buyer[i])
+    quantity = float(w.orders.quantity[i])
+    want = wanted(w)[:, p]
+    short = np.maximum(want - w.prov_cap[:, p], 0.0)
+    fill = min(quantity, float(short.sum()))
+    if fill > 0.0:
+        w.prov_cap[:, p] += short * (fill / short.sum())
+    rest = quantity - fill
+    if rest > 0.0:
+        where = want if want.sum() > 0.0 else w.prov_present[:, p].astype(float)
+        w.prov_cap[:, p] += rest * where / max(float(where.sum()), 1e-300)
 
 
 def lend_capacity(w: World) -> None:
@@ -166,6 +220,6 @@ def demand_by_provider(w: World) -> np.ndarray:
     return np.asarray(w.served_shares[:, : len(w.providers)] * w.cloud_need[:, None])
 
 
-def provider_usage(w: World) -> np.ndarray:
-    """H100e contracted at each provider, including customers still migrating to it."""
-    return np.asarray((w.shares[:, : len(w.providers)] * w.cloud_need[:, None]).sum(axis=0))
+def regional_usage(w: World) -> np.ndarray:
+    """H100e contracted at each provider in each region (R, P), migrating customers included."""
+    return np.asarray(w.shares[:, : len(w.providers)] * w.cloud_need[:, None])

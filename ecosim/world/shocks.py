@@ -564,8 +564,8 @@ def reset_effects(w: World) -> None:
     w.chip_boost[:] = 1.0
     w.allow[:] = 1.0
     w.quota[:] = np.inf
-    w.can_join[:] = 1
-    w.can_stay[:] = 1
+    w.can_join[:] = w.prov_present
+    w.can_stay[:] = w.prov_present
     w.price_hike[:] = 1.0
     w.stack_access[:] = 1.0
     w.api_access[:] = 1.0

@@ -341,7 +341,7 @@ class World:
     prov_quality: np.ndarray = state("build")
     prov_price: np.ndarray = state("build")
     prov_headroom: np.ndarray = state("build")
-    prov_cap: np.ndarray = state("cloud")  # H100e installed
+    prov_cap: np.ndarray = state("cloud", (0, 0))  # H100e installed per region (R, P)
     prov_on_order: np.ndarray = state("supply")
     prov_available: np.ndarray = state("shocks")  # outages
     can_join: np.ndarray = state("shocks", (0, 0), np.uint8)
@@ -349,8 +349,18 @@ class World:
     # price_hike[r, p]: multiplier on provider p's price in region r from price-hike shocks
     price_hike: np.ndarray = state("shocks", (0, 0))
     cust_provider: np.ndarray = state("cloud", (0, 0), np.int64)
-    cust_weight: np.ndarray = state("build", (0, 0))
+    # workload of each customer, a fraction of its region's cloud workload; it shifts as
+    # segments grow at different rates from the starting weights cust_weight0
+    cust_weight: np.ndarray = state("cloud", (0, 0))
+    cust_weight0: np.ndarray = state("build", (0, 0))
     cust_pref: np.ndarray = state("build", (0, 0))
+    # segment index of each customer, and the price weight and switching cost it brings
+    cust_segment: np.ndarray = state("build", (0, 0), np.int64)
+    cust_alpha: np.ndarray = state("build", (0, 0))
+    cust_switch: np.ndarray = state("build", (0, 0))
+    segment_growth: np.ndarray = state("build")  # 1/year above the region's growth
+    # provider constants (R, P), fitted so the undisturbed market rests at the observed shares
+    prov_asc: np.ndarray = state("build", (0, 0))
     displaced: np.ndarray = state("cloud", (0, 0), bool)
     # workload shares (R, P+1; last column the outside option) and displaced share (R,),
     # updated whenever customers move

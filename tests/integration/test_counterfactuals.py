@@ -22,7 +22,8 @@ from ecosim.studies.counterfactuals import (
 from tests.conftest import ROOT, SMALL
 
 CUTOFF = (
-    "shocks=[{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle], regions: [TW], "
+    "shocks=[{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle, us_others],"
+    " regions: [TW], "
     "grade: withdrawal, start: 2025-03-01, duration: {kind: fixed, days: 120}}]"
 )
 SETUP = ["horizon_years=0.5", CUTOFF]

@@ -101,7 +101,7 @@ def test_a_tool_control_wears_fabs_down_over_years() -> None:
 
 
 CUT = (
-    "shocks=[{{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle],"
+    "shocks=[{{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle, us_others],"
     " regions: [{region}], grade: withdrawal, start: 2025-03-01,"
     " duration: {{kind: fixed, days: 120}}}}]"
 )

@@ -58,7 +58,7 @@ def test_twin_shares_the_job_stream() -> None:
 @pytest.fixture(scope="module")
 def cutoff_run() -> xr.Dataset:
     withdrawal = (
-        "shocks=[{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle],"
+        "shocks=[{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle, us_others],"
         " regions: [US], grade: withdrawal, start: 2025-03-01, duration: {kind: fixed, days: 60}}]"
     )
     return simulate(load_scenario(SMALL, [withdrawal, "horizon_years=0.6"]))

@@ -25,7 +25,8 @@ from ecosim.testing import assert_runs_identical
 from tests.conftest import ROOT, SMALL
 
 CUTOFF = (
-    "shocks=[{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle], regions: [TW], "
+    "shocks=[{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle, us_others],"
+    " regions: [TW], "
     "grade: withdrawal, start: 2025-01-08, duration: {kind: fixed, days: 20}}]"
 )
 SETUP = ["horizon_years=0.1", CUTOFF]

@@ -133,3 +133,42 @@ def test_a_shock_without_id_is_blamed_on_the_file_that_gave_the_list(tmp_path: P
         )
     )
     assert err.source == str(tmp_path / "s.yaml") and format_path(err.path) == "shocks[0].id"
+
+
+def test_an_initial_share_of_a_provider_absent_from_the_region_is_an_input_error(
+    tmp_path: Path,
+) -> None:
+    text = "regions: {TW: {cloud: {initial_shares: {aws: 0.2, alibaba: 0.1}}}}\n"
+    err = _error(_file(tmp_path, text))
+    assert format_path(err.path) == "regions.TW.cloud.initial_shares.alibaba"
+    assert err.expected.startswith("a cloud provider operating in TW (")
+
+
+def test_a_profile_share_of_a_provider_absent_from_the_world_goes_to_the_others(
+    tmp_path: Path,
+) -> None:
+    # FR starts from the EU profile; the EU is not in this world, so neither are its providers
+    path = _file(tmp_path, "regions: {FR: {profile: EU}}\n")
+    s = load_scenario(path).scenario
+    shares = s.regions["FR"].cloud.initial_shares
+    assert not {"ovhcloud", "deutsche_telekom", "eu_others"} & set(shares)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    # the EU's proportions among the providers that remain are kept
+    assert shares["aws"] / shares["azure"] == pytest.approx(0.32 / 0.26)
+    # and a provider that operates in the EU operates in a region built from its profile
+    assert "FR" in s.suppliers["aws"].present_in  # type: ignore[union-attr]
+
+
+def test_initial_shares_that_do_not_sum_to_one_are_an_input_error(tmp_path: Path) -> None:
+    # US lists aws, azure, gcp, oracle and us_others; raising AWS alone breaks the sum
+    err = _error(_file(tmp_path, "regions: {US: {cloud: {initial_shares: {aws: 0.5}}}}\n"))
+    assert format_path(err.path) == "regions.US.cloud.initial_shares"
+    assert err.expected == "shares summing to 1"
+    assert err.found == "a sum of 1.2"
+
+
+def test_segment_shares_must_name_every_segment(tmp_path: Path) -> None:
+    err = _error(
+        _file(tmp_path, "uncertainties: {market: {segments: {ai_labs: null}}}\n"),
+    )
+    assert "segment" in format_path(err.path) or "segment" in str(err)

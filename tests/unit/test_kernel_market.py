@@ -28,11 +28,12 @@ class Market:
     can_join: NDArray[np.uint8]
     can_stay: NDArray[np.uint8]
     headroom: NDArray[np.float64]
+    asc: NDArray[np.float64]
     beta: float
-    alpha: float
     gamma: float
     outside_utility: float
-    switching_cost: NDArray[np.float64]
+    cust_alpha: NDArray[np.float64]
+    cust_switch: NDArray[np.float64]
     interop: NDArray[np.float64]
     installed: NDArray[np.float64]
     cust_provider: NDArray[np.int64]
@@ -66,7 +67,7 @@ def random_market(seed: int, *, ties: bool = False) -> Market:
         workload = np.round(workload * 4.0) / 4.0
     provider = rng.integers(-1, n_providers, (n_regions, n_customers))
     # Tight: a provider can absorb only a few percent of all customers' workload.
-    headroom = rng.uniform(0.0, 0.05, n_providers) * workload.sum()
+    headroom = rng.uniform(0.0, 0.05, (n_regions, n_providers)) * workload.sum()
     if ties:
         # Integer-valued utilities and no noise make exact ties common, so tie-breaking is tested.
         quality = rng.integers(0, 3, n_providers).astype(np.float64)
@@ -74,7 +75,9 @@ def random_market(seed: int, *, ties: bool = False) -> Market:
         gumbel = np.zeros((n_regions, n_customers, n_providers + 1))
         gamma = 0.0
         pref = rng.integers(0, 2, (n_regions, n_customers)).astype(np.float64)
-        switching = rng.integers(0, 2, n_regions).astype(np.float64)
+        switching = rng.integers(0, 2, (n_regions, n_customers)).astype(np.float64)
+        alpha = rng.integers(0, 3, (n_regions, n_customers)).astype(np.float64)
+        asc = rng.integers(-1, 2, (n_regions, n_providers)).astype(np.float64)
         interop = rng.integers(0, 2, (n_regions, n_regions)).astype(np.float64)
         outside = float(rng.integers(-3, 1))
     else:
@@ -83,7 +86,9 @@ def random_market(seed: int, *, ties: bool = False) -> Market:
         gumbel = rng.gumbel(size=(n_regions, n_customers, n_providers + 1))
         gamma = float(rng.uniform(0.0, 2.0))
         pref = rng.uniform(0.0, 2.0, (n_regions, n_customers))
-        switching = rng.uniform(0.0, 2.0, n_regions)
+        switching = rng.uniform(0.0, 2.0, (n_regions, n_customers))
+        alpha = rng.uniform(0.0, 2.0, (n_regions, n_customers))
+        asc = rng.normal(0.0, 1.0, (n_regions, n_providers))
         interop = rng.uniform(0.0, 1.0, (n_regions, n_regions))
         outside = float(rng.normal(-1.0, 1.0))
     return Market(
@@ -93,11 +98,12 @@ def random_market(seed: int, *, ties: bool = False) -> Market:
         can_join=(rng.random((n_regions, n_providers)) < 0.7).astype(np.uint8),
         can_stay=(rng.random((n_regions, n_providers)) < 0.8).astype(np.uint8),
         headroom=headroom,
+        asc=asc,
         beta=float(rng.uniform(0.0, 2.0)),
-        alpha=float(rng.uniform(0.0, 2.0)),
         gamma=gamma,
         outside_utility=outside,
-        switching_cost=switching,
+        cust_alpha=alpha,
+        cust_switch=switching,
         interop=interop,
         installed=_installed(provider, workload, n_providers),
         cust_provider=provider,
@@ -112,7 +118,7 @@ def run(kernel: Any, market: Market) -> tuple[NDArray[np.int64], NDArray[np.floa
     """Call ``kernel`` on copies of the market and return the new providers and headrooms."""
     args = market.args()
     kernel(*args)
-    return args[13], args[5]
+    return args[14], args[5]
 
 
 def simple_market(
@@ -138,12 +144,13 @@ def simple_market(
         home=np.array(home or [0] * n_providers, dtype=np.int64),
         can_join=np.ones((n_regions, n_providers), dtype=np.uint8),
         can_stay=np.ones((n_regions, n_providers), dtype=np.uint8),
-        headroom=np.array(headroom, dtype=np.float64),
+        headroom=np.tile(np.array(headroom, dtype=np.float64), (n_regions, 1)),
+        asc=np.zeros((n_regions, n_providers)),
         beta=1.0,
-        alpha=1.0,
         gamma=0.0,
         outside_utility=-1e6,
-        switching_cost=np.zeros(n_regions),
+        cust_alpha=np.ones((n_regions, n_customers)),
+        cust_switch=np.zeros((n_regions, n_customers)),
         interop=np.ones((n_regions, n_regions)),
         installed=_installed(provider, workload, n_providers),
         cust_provider=provider,
@@ -192,7 +199,7 @@ def test_cheapest_fills_to_headroom_then_next_best() -> None:
     provider, headroom = run(choose_providers, market)
     # Customers choose in order: the first four fit into the cheapest, the rest take the next.
     np.testing.assert_array_equal(provider[0], [1, 1, 1, 1, 2, 2, 2, 2, 2, 2])
-    np.testing.assert_allclose(headroom, [100.0, 0.0, 94.0])
+    np.testing.assert_allclose(headroom[0], [100.0, 0.0, 94.0])
 
 
 def test_migration_is_limited_by_what_the_alternatives_absorb() -> None:
@@ -200,7 +207,7 @@ def test_migration_is_limited_by_what_the_alternatives_absorb() -> None:
     market = simple_market(8, price=[5.0, 1.0], headroom=[0.0, 3.0], start=0)
     provider, headroom = run(choose_providers, market)
     np.testing.assert_array_equal(provider[0], [1, 1, 1, 0, 0, 0, 0, 0])
-    np.testing.assert_allclose(headroom, [3.0, 0.0])
+    np.testing.assert_allclose(headroom[0], [3.0, 0.0])
 
 
 def test_withdrawn_provider_ends_with_no_customers() -> None:
@@ -212,8 +219,8 @@ def test_withdrawn_provider_ends_with_no_customers() -> None:
     market.reselect[:] = 0
     provider, headroom = run(choose_providers, market)
     assert not (provider == 0).any()
-    released = market.cust_workload[market.cust_provider == 0].sum()
-    assert headroom[0] == pytest.approx(market.headroom[0] + released)
+    released = (market.cust_workload * (market.cust_provider == 0)).sum(axis=1)
+    np.testing.assert_allclose(headroom[:, 0], market.headroom[:, 0] + released)
 
 
 def test_no_new_contracts_keeps_customers_but_gains_none() -> None:
@@ -225,7 +232,7 @@ def test_no_new_contracts_keeps_customers_but_gains_none() -> None:
     # Provider 0 is far cheaper, so its customers stay; the others cannot join it.
     assert (provider[0, : n // 2] == 0).all()
     assert (provider[0, n // 2 :] == 1).all()
-    assert headroom[0] == 100.0
+    assert headroom[0, 0] == 100.0
 
 
 def test_sovereignty_preference_moves_customers_home() -> None:
@@ -249,7 +256,7 @@ def test_sovereignty_preference_moves_customers_home() -> None:
 def test_interoperability_scales_the_switching_cost(interop: float, expected: int) -> None:
     # Provider 1 is better by 0.2; moving to it costs 1.0 * (1 - interop).
     market = simple_market(5, price=[1.0, 0.8], headroom=[0.0, 100.0], start=0)
-    market.switching_cost = np.ones(1)
+    market.cust_switch = np.ones((1, 5))
     market.interop = np.full((1, 1), interop)
     provider, _ = run(choose_providers, market)
     assert (provider == expected).all()
@@ -274,7 +281,7 @@ def test_staying_needs_no_headroom_but_joining_does() -> None:
     market.cust_provider[:] = -1
     provider, headroom = run(choose_providers, market)
     assert (provider == -1).all()
-    np.testing.assert_array_equal(headroom, [0.0, 0.0])
+    np.testing.assert_array_equal(headroom[0], [0.0, 0.0])
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -312,3 +319,13 @@ def test_hhi_known_values() -> None:
         ]
     )
     np.testing.assert_allclose(hhi(shares), [1.0, 0.5, 0.0, 0.04 + 0.09 + 0.25])
+
+
+def test_spare_capacity_in_one_region_does_not_serve_another() -> None:
+    # Provider 1 is cheaper everywhere but has spare capacity only in region 0: region 1's
+    # customers stay with provider 0, region 0's move
+    market = simple_market(4, price=[2.0, 1.0], headroom=[10.0, 10.0], start=0, n_regions=2)
+    market.headroom[1, 1] = 0.0
+    provider, headroom = run(choose_providers, market)
+    assert (provider[0] == 1).all() and (provider[1] == 0).all()
+    np.testing.assert_allclose(headroom, [[14.0, 6.0], [10.0, 0.0]])

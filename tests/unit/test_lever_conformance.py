@@ -51,7 +51,8 @@ ACTION_DATE = dt.date(2025, 2, 15)
 
 #: TW loses every US provider for 60 days from 20 January (its customers must move).
 CUT = (
-    "shocks=[{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle], regions: [TW],"
+    "shocks=[{id: cut, type: cloud_cutoff, providers: [aws, azure, gcp, oracle, us_others],"
+    " regions: [TW],"
     " grade: withdrawal, start: 2025-01-20, duration: {kind: fixed, days: 60}}]"
 )
 #: As CUT, for good: TW is still short of compute at the end of the run.
@@ -59,6 +60,11 @@ CUT_FOR_GOOD = CUT.replace("{kind: fixed, days: 60}", "{kind: permanent}")
 #: TW's CUDA licence changes (its work must port) and new open weights are out of reach.
 LICENCE = (
     "shocks=[{id: lic, type: licence_change, regions: [TW], stacks: [cuda], open_weights: true,"
+    " start: 2025-01-20, duration: {kind: permanent}}]"
+)
+#: Data of TW held by US-jurisdiction providers may no longer be used from 20 January.
+RULING = (
+    "shocks=[{id: ruling, type: data_transfer_ruling, regions: [TW], jurisdictions: [US],"
     " start: 2025-01-20, duration: {kind: permanent}}]"
 )
 NO_SHOCKS = "shocks=[]"
@@ -259,9 +265,10 @@ CASES: dict[str, Case] = {
         "TW",
         "0.0",
         "1.0",
-        "TW uses data that may not move, held abroad",
+        "TW uses data a transfer ruling forbids moving",
         _mean_above("service_direct", layer="data"),
         "standing",
+        (RULING,),
     ),
     "talent_programme": Case(
         "TW",

@@ -183,7 +183,7 @@ def test_repository_small_scenario_extends_the_baseline() -> None:
     assert shock_ids(loaded) == ["fab_quake", "cn_controls"]
     # defaults, then the calibrated values the baseline names, then the files, root first
     assert [layer.source for layer in loaded.layers][1:4] == [
-        str((SMALL.parent / "../../calibration/calibrated/episodes-v1.yaml").resolve()),
+        str((SMALL.parent / "../../calibration/calibrated/episodes-v2.yaml").resolve()),
         str((SMALL.parent / "../../scenarios/baseline.yaml").resolve()),
         str(SMALL),
     ]
@@ -278,7 +278,10 @@ def test_cloud_shares_of_absent_providers_are_dropped(tmp_path: Path) -> None:
     assert {"aws", "ovhcloud", "deutsche_telekom"} <= set(shares)
     path = write(tmp_path, "t.yaml", "name: t\nregions: {US: {}, EU_T2: {profile: EU}}\n")
     shares = load_scenario(path).scenario.regions["EU_T2"].cloud.initial_shares
-    assert set(shares) == {"aws", "azure", "gcp", "oracle"}
+    # the EU's own providers and Alibaba (CN is not in this world) are gone; the rest keep
+    # their proportions and sum to 1
+    assert set(shares) == {"aws", "azure", "gcp", "oracle", "us_others"}
+    assert sum(shares.values()) == pytest.approx(1.0)
 
 
 def test_scenario_can_add_override_and_remove_suppliers(tmp_path: Path) -> None:
