@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ecosim.core.clock import step_grid
+from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
 from ecosim.world import capability, cloud, costs, layers, supply, talent
@@ -78,8 +79,8 @@ VARIABLES: dict[str, Variable] = {
     "lead_time_designer": Variable(
         ("supplier",),
         "d",
-        "order-to-delivery lead time at each accelerator designer (its cycle plus its own "
-        "backlog over its output)",
+        "lead time each accelerator designer quotes: its cycle plus its backlog ahead over "
+        "the rate it can produce at now",
     ),
     "lead_time_buyer": Variable(
         ("region",),
@@ -105,7 +106,26 @@ VARIABLES: dict[str, Variable] = {
         ("region",), "1", "arrivals in the period dropped because the job pool was full", kind="sum"
     ),
     "cost": Variable(
-        ("region",), "USD/yr", "spending rate on compute and levers, USD of 2024 (all costs)"
+        ("region",),
+        "USD/yr",
+        "annualised cost of compute and levers, USD of 2024: live own capacity at capex / life "
+        "+ opex, cloud rent and lever costs (a site costs nothing here until it is live; "
+        "cash_flow pays it while it is built)",
+    ),
+    "capex_spent": Variable(
+        ("region",),
+        "USD",
+        "capital paid for own capacity in the period, USD of 2024: accelerators when delivered, "
+        "servers, network and facility while a site is built",
+        kind="sum",
+    ),
+    "cash_flow": Variable(
+        ("region",),
+        "USD/yr",
+        "cash spending as a yearly rate, USD of 2024: the period's capital paid (capex_spent "
+        "over the period) plus, at the recording time, operating cost of own capacity, cloud "
+        "rent and lever costs",
+        kind="mean",
     ),
     "lever_cost": Variable(
         ("region",), "USD/yr", "part of cost due to levers beyond the capacity they buy"
@@ -180,6 +200,7 @@ class Recorder:
     def __init__(self, scenario: Scenario, w: World, occurrences: list[Occurrence]) -> None:
         self.steps = step_grid(scenario.horizon_days, scenario.step_days)
         self.every = round(scenario.recording.interval_days / scenario.step_days)
+        self.step_days = float(scenario.step_days)
         self.grid = self.steps[:: self.every]
         self.occurrences = list(occurrences)
         # where each provider operates does not change in a run; the outside option is everywhere
@@ -218,6 +239,7 @@ class Recorder:
         self._arrivals = np.zeros(w.n_regions)
         self._deliveries = np.zeros(self.buffers["deliveries"].shape[1:])
         self._materials = np.zeros(self.buffers["materials_deliveries"].shape[1:])
+        self._capex = np.zeros(w.n_regions)
 
     def observe(self, i: int, w: World, jobs: JobFlow, flows: StepFlows) -> None:
         """Watch the world at step ``i``, after the step is closed; sample it on the grid.
@@ -235,6 +257,7 @@ class Recorder:
         self._arrivals += flows.arrivals
         self._deliveries += flows.deliveries
         self._materials += flows.materials
+        self._capex += flows.capex
         self.trace["service"][i] = 1.0 - w.inoperability
         self.trace["service_direct"][i] = 1.0 - w.direct_loss
         self.trace["hhi"][i] = cloud.concentration(w)
@@ -247,6 +270,7 @@ class Recorder:
             self._arrivals[:] = 0.0
             self._deliveries[:] = 0.0
             self._materials[:] = 0.0
+            self._capex[:] = 0.0
 
     def _record(self, k: int, w: World, jobs: JobFlow) -> None:
         """Write grid point ``k`` (beyond :data:`TRACE_VARIABLES`): state now, and the sums over
@@ -262,7 +286,7 @@ class Recorder:
         lead, capped = supply.lead_times(w, w.t)
         b["lead_time"][k] = lead
         b["lead_time_capped"][k] = capped
-        per_designer = supply.designer_lead_times(w)
+        per_designer = supply.designer_lead_times(w, w.t)
         b["lead_time_designer"][k] = per_designer
         b["lead_time_buyer"][k] = supply.buyer_lead_times(w, per_designer)
         b["queue_wait"][k] = np.where(
@@ -276,6 +300,10 @@ class Recorder:
         levers = costs.lever_cost(w)
         own, rented = costs.spend(w)
         b["cost"][k] = own + rented + levers
+        b["capex_spent"][k] = self._capex
+        years = max(self.every * self.step_days, 1e-9) / DAYS_PER_YEAR
+        operating = w.own_cap * w.params.opex
+        b["cash_flow"][k] = self._capex / years + operating + rented + levers
         b["lever_cost"][k] = levers
         b["borrowed"][k] = w.borrowed
         b["deliveries"][k] = self._deliveries

@@ -105,6 +105,10 @@ class Costs(Strict):
     """What capacity costs a region, in US dollars of 2024."""
 
     capex_usd_per_h100e: Positive
+    chip_share_of_capex: Fraction = Field(
+        description="part of capex that is the accelerator, paid on delivery; the rest (servers, "
+        "network, facility) is paid while the site is built"
+    )
     opex_usd_per_h100e_year: NonNegative = Field(description="O&M, power and staff per year")
     cloud_price_factor: Positive = Field(description="regional multiplier on provider prices")
 
@@ -659,6 +663,9 @@ class JobMix(Strict):
     patience_days: Positive
     priority_shares: list[Fraction] = Field(min_length=3, max_length=3)
     max_active_jobs: Annotated[int, NoCoercion(), Field(ge=64, le=1_000_000)]
+    warm_up_days: Annotated[float, NoCoercion(), Field(ge=0.0, le=365.0)] = Field(
+        description="days of job flow run before the start, so a run starts with queues in flight"
+    )
 
     @model_validator(mode="after")
     def _sum(self) -> JobMix:

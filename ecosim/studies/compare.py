@@ -7,7 +7,9 @@ paired per replicate before their quantiles are taken.
 
 * resilience gained = total resilience loss (days, summed over the chosen regions and the five
   layers) of the reference portfolio minus that of the portfolio, per replicate;
-* cost = the mean over the run of ``cost`` summed over the chosen regions (USD/yr);
+* cost = the mean over the run of ``cost`` summed over the chosen regions (USD/yr): the
+  annualised cost (live capacity at capex / life + opex, cloud rent, levers), not the cash
+  flow, so a build counts from when it is live;
 * at dated horizons the loss is accumulated from the start up to 1 January of each year;
 * the Pareto front is taken on the medians (more gain, less cost) among portfolios within the
   budget; the minimax-regret choice minimises, among them, the largest shortfall across

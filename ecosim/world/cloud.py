@@ -15,9 +15,9 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels.market import choose_providers, hhi, market_shares
+from ecosim.world import supply
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import World
-from ecosim.world.supply import order_for_provider
 
 
 def prices(w: World) -> np.ndarray:
@@ -114,7 +114,11 @@ def refresh_cloud(w: World) -> None:
 
 
 def provider_orders(w: World, t: float, interval: float) -> None:
-    """Providers order accelerators for the demand they expect, and retire old capacity."""
+    """Providers order accelerators for the demand they expect, and retire old capacity.
+
+    When their customers leave (a cut-off, demand that disappoints) they cancel what they no
+    longer need, newest orders first.
+    """
     s = w.scenario
     u = s.uncertainties
     horizon = u.supply.provider_order_horizon_days
@@ -133,7 +137,12 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     gap = np.maximum(wanted(w) * grow - w.prov_cap, 0.0)
     need = gap.sum(axis=0) - w.prov_on_order
     for p in np.flatnonzero(need > 0):
-        order_for_provider(w, int(p), float(need[p]), t)
+        supply.order_for_provider(w, int(p), float(need[p]), t)
+    # a provider keeps a month of orders beyond its need before it cancels, so the noise of
+    # monthly demand does not turn into a churn of orders and cancellations
+    excess = -need - (wanted(w).sum(axis=0) * (np.exp(g * interval / DAYS_PER_YEAR) - 1.0))
+    for p in np.flatnonzero(excess > 0):
+        supply.cancel_for_provider(w, int(p), float(excess[p]))
 
 
 def wanted(w: World) -> np.ndarray:

@@ -45,13 +45,18 @@ class JobSource:
     """Arrivals of one region, generated block by block from its stream."""
 
     def __init__(
-        self, rng: np.random.Generator, mix: JobMix, demand_at: Callable[[np.ndarray], np.ndarray]
+        self,
+        rng: np.random.Generator,
+        mix: JobMix,
+        demand_at: Callable[[np.ndarray], np.ndarray],
+        start: float = 0.0,
     ) -> None:
         self.rng = rng
         self.mix = mix
         self.demand_at = demand_at
         self.xm = pareto_scale(mix)
-        self.generated_to = 0.0
+        # arrivals are drawn from ``start``: before day 0 when the run warms its queues up
+        self.generated_to = float(start)
         self.next_id = 0
         self._pos = 0
         self._data: dict[str, np.ndarray] = {

@@ -7,6 +7,8 @@ shrink it). The engine schedules the waiting; this module owns what a project is
 
 from __future__ import annotations
 
+import numpy as np
+
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.world import supply
 from ecosim.world.policy import BuildDecision
@@ -51,8 +53,37 @@ def is_supplied(w: World, index: int) -> bool:
 
 
 def receive(w: World, i: int) -> None:
-    """A project's order ``i`` of ``w.orders`` is delivered: its chips arrive."""
-    w.projects.delivered[int(w.orders.project[i])] += w.orders.quantity[i]
+    """A project's order ``i`` of ``w.orders`` is delivered: its chips arrive and are paid."""
+    index = int(w.orders.project[i])
+    quantity = float(w.orders.quantity[i])
+    w.projects.delivered[index] += quantity
+    r = int(w.projects.region[index])
+    w.capex_spent[r] += quantity * w.params.capex[r] * w.params.chip_share[r]
+
+
+def pay_construction(w: World, t0: float, t1: float) -> None:
+    """Pay the part of each site's capex that is not chips over ``[t0, t1)``.
+
+    Servers, network and the facility are paid evenly from the decision to the end of
+    construction, so a project costs money while it is built and before it serves anything.
+    """
+    book = w.projects
+    if not len(book):
+        return
+    start, end = book.decided, book.construction_done
+    overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
+    length = np.maximum(end - start, 1e-9)
+    r = book.region
+    rest = 1.0 - w.params.chip_share[r]
+    paid = book.quantity * w.params.capex[r] * rest * overlap / length
+    np.add.at(w.capex_spent, r, paid)
+
+
+def hand_over_capex(w: World) -> np.ndarray:
+    """Capital paid since the last hand-over (R,), USD; the count starts again from zero."""
+    out = w.capex_spent.copy()
+    w.capex_spent[:] = 0.0
+    return out
 
 
 def shrink(w: World, index: int, lost: float) -> None:

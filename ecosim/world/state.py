@@ -193,6 +193,8 @@ class RegionParams:
     cloud_price_factor: np.ndarray
     own_cost_per_year: np.ndarray  # capex / life + opex, USD per H100e-year
     capex: np.ndarray
+    chip_share: np.ndarray  # part of capex paid for the accelerator on delivery
+    opex: np.ndarray  # USD per H100e-year
     build_share: np.ndarray
     multi_cloud: np.ndarray
     sovereign_cloud: np.ndarray
@@ -236,6 +238,8 @@ class RegionParams:
                 )
             ),
             capex=col(lambda r: r.costs.capex_usd_per_h100e),
+            chip_share=col(lambda r: r.costs.chip_share_of_capex),
+            opex=col(lambda r: r.costs.opex_usd_per_h100e_year),
             build_share=col(lambda r: r.levers.build_share),
             multi_cloud=col(lambda r: r.levers.multi_cloud),
             sovereign_cloud=col(lambda r: r.levers.sovereign_cloud_share),
@@ -336,6 +340,9 @@ class World:
     site_built: np.ndarray = state("state")
     site_retire: np.ndarray = state("state")
     projects: ProjectBook = field(default_factory=ProjectBook, metadata=owned("projects"))
+    # capital paid since the last hand-over (R,), USD of 2024: accelerators when delivered,
+    # the rest of a site while it is built
+    capex_spent: np.ndarray = state("projects")
     # --- cloud
     prov_home: np.ndarray = state("build", (0,), np.int64)
     prov_quality: np.ndarray = state("build")
@@ -343,6 +350,7 @@ class World:
     prov_headroom: np.ndarray = state("build")
     prov_cap: np.ndarray = state("cloud", (0, 0))  # H100e installed per region (R, P)
     prov_on_order: np.ndarray = state("supply")
+    prov_cancelled: np.ndarray = state("supply")  # H100e of orders cancelled since the start
     prov_available: np.ndarray = state("shocks")  # outages
     can_join: np.ndarray = state("shocks", (0, 0), np.uint8)
     can_stay: np.ndarray = state("shocks", (0, 0), np.uint8)

@@ -307,6 +307,36 @@ def _charge_imposers(
     np.add.at(w.control_cost, homes, lost * w.imposer_cost_rate[homes])
 
 
+def cancel_for_provider(w: World, p: int, quantity: float) -> float:
+    """Provider ``p`` cancels up to ``quantity`` H100e of its orders, newest first; the H100e
+    cancelled.
+
+    Only orders no designer has started on can be cancelled: a started one is delivered.
+    """
+    book = w.orders
+    n = book.n
+    untouched = book.remaining[:n] >= book.quantity[:n] * (1.0 - 1e-12)
+    mine = np.flatnonzero(book.open[:n] & book.by_provider[:n] & (book.buyer[:n] == p) & untouched)
+    left = float(quantity)
+    cancelled = 0.0
+    for i in mine[::-1]:
+        if left <= 0.0:
+            break
+        cut = min(float(book.remaining[i]), left)
+        book.remaining[i] -= cut
+        book.quantity[i] -= cut
+        w.backlog[int(book.designer[i])] -= cut
+        if book.remaining[i] <= 1e-9 * max(cut, 1.0):
+            book.remaining[i] = 0.0
+            book.quantity[i] = 0.0
+            book.open[i] = False
+        left -= cut
+        cancelled += cut
+    w.prov_on_order[p] = max(0.0, w.prov_on_order[p] - cancelled)
+    w.prov_cancelled[p] += cancelled
+    return cancelled
+
+
 def order_for_provider(w: World, p: int, quantity: float, t: float) -> float:
     """Provider ``p`` orders ``quantity`` H100e at ``t``; it counts them as on order."""
     ordered = place_order(w, "provider", p, int(w.prov_home[p]), quantity, t)
@@ -394,8 +424,8 @@ def _buyer_home(w: World, i: int) -> int:
 def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     """Lead time per good in :data:`LEAD_GOODS` (days) and a flag where it is capped.
 
-    Accelerators: Little's law, the order backlog over throughput (the wait for a production
-    slot), plus the assembly cycle. Upstream goods: their own production cycle plus the share
+    Accelerators: the designers' quotes (:func:`designer_lead_times`) weighted by what each
+    can make now. Upstream goods: their own production cycle plus the share
     of that wait they cause — all of it for the most utilised stage of the chain (the
     bottleneck), in proportion to utilisation for the others. (A ``cycle / (1 - utilisation)``
     queue would explode for chains that run near full, as this one does by design.) Capped at
@@ -406,16 +436,16 @@ def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     cap = w.chip_capacity(t)
     out = np.zeros(len(LEAD_GOODS))
     des = w.designers
-    backlog = max(float(w.backlog.sum()), 0.0)
-    rate = w.throughput[des].sum()
-    cycle = float(np.average(w.chip_cycle[des], weights=np.maximum(cap[des], 1e-12)))
-    if backlog <= 0:
-        wait = 0.0
-    elif rate <= 0:
-        wait = np.inf
+    quotes = designer_lead_times(w, t)
+    # the world-wide quote: each designer's, weighted by what it can make now, so a designer
+    # serving one country's queue weighs by its output, not by the length of that queue
+    possible = designer_output(w, t)
+    if possible.sum() > 0:
+        out[0] = float(np.average(quotes, weights=possible))
     else:
-        wait = backlog / rate
-    out[0] = cycle + wait
+        out[0] = np.inf if np.maximum(w.backlog, 0.0).sum() > 0 else float(quotes.min())
+    cycle = float(np.average(w.chip_cycle[des], weights=np.maximum(cap[des], 1e-12)))
+    wait = max(out[0] - cycle, 0.0)
     fabs = np.flatnonzero(w.chip_good == "wafer")
     utils = np.zeros(len(LEAD_GOODS))
     cycles = np.zeros(len(LEAD_GOODS))
@@ -440,18 +470,21 @@ def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     return out, flag
 
 
-def designer_lead_times(w: World) -> np.ndarray:
-    """Lead time at each designer (days): its assembly cycle plus its own backlog over its
-    output rate (Little's law), capped at the scenario's maximum.
+def designer_lead_times(w: World, t: float) -> np.ndarray:
+    """The lead time each designer quotes at day ``t`` (days), capped at the scenario's maximum.
 
-    The world-wide accelerator lead time of :func:`lead_times` pools every designer; this
-    is the wait an order placed with one designer faces. A designer with a backlog and no
-    output (an embargo on its inputs) is at the cap.
+    The wait a new order would face: the designer's assembly cycle plus its backlog ahead over
+    the rate it can produce at now (its capacity, limited by the wafers, HBM and packaging it
+    can get). The rate is what it *can* make, not what it made in the last step: orders arrive
+    in monthly lumps, and a designer that had nothing to make for a day is not infinitely slow
+    (measured on the realised output, the quote jumped to the cap and back in a run without
+    any shock). Only a designer with a backlog and no possible output at all (an embargo on
+    its inputs) is at the cap.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
     des = w.designers
     backlog = np.maximum(w.backlog, 0.0)
-    rate = w.throughput[des]
+    rate = designer_output(w, t)
     with np.errstate(divide="ignore", invalid="ignore"):
         wait = np.where(backlog > 0, np.where(rate > 0, backlog / rate, np.inf), 0.0)
     return np.asarray(np.minimum(w.chip_cycle[des] + wait, cap_max))

@@ -81,8 +81,15 @@ def test_production_fills_orders_first_in_first_out(world: World) -> None:
 
 def test_lead_time_is_capped_and_flagged_under_embargo(world: World) -> None:
     us = world.region_index("US")
-    supply.place_order(world, "region", us, us, 1e6, 0.0)
+    cap = world.scenario.uncertainties.supply.lead_time_cap_days
+    # a designer that made nothing in the last step but can produce is not at the cap
+    supply.place_order(world, "region", us, us, 1e3, 0.0)
     world.throughput[:] = 0.0
+    assert np.all(supply.designer_lead_times(world, 0.0) < cap)
+    supply.place_order(world, "region", us, us, 1e6, 0.0)
+    # an embargo on every input: no designer can make anything, whatever it made last step
+    world.allow[:] = 0.0
+    assert supply.designer_output(world, 0.0).sum() == 0.0
     lead, capped = supply.lead_times(world, 0.0)
     assert capped[0]
     assert lead[0] == world.scenario.uncertainties.supply.lead_time_cap_days
