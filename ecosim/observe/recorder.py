@@ -74,7 +74,12 @@ VARIABLES: dict[str, Variable] = {
     "market_share": Variable(
         ("region", "provider"), "1", "share of the region's cloud workload per provider"
     ),
-    "hhi": Variable(("region",), "1", "Herfindahl index of the region's cloud market (0-1)"),
+    "hhi": Variable(
+        ("region",),
+        "1",
+        "Herfindahl index of the region's cloud market (0-1); a long tail of small providers "
+        "counts in the market but not as one firm",
+    ),
     "lead_time": Variable(("good",), "d", "order-to-delivery lead time"),
     "lead_time_designer": Variable(
         ("supplier",),

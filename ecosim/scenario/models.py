@@ -313,6 +313,11 @@ class CloudProvider(Strict):
     headroom: Fraction = Field(description="spare capacity it keeps over contracted use")
     present_in: list[Name] = Field(default_factory=list)
     sovereign_regions: list[Name] = Field(default_factory=list)
+    long_tail: StrictBool = Field(
+        default=False,
+        description="stands for many small providers: counted in shares, not as one firm in "
+        "the Herfindahl index",
+    )
 
 
 class StackSupplier(Strict):

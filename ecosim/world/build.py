@@ -81,6 +81,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.prov_quality = np.array([p.quality for p in provs])  # type: ignore[union-attr]
     w.prov_price = np.array([p.price_usd_per_h100e_hour for p in provs])  # type: ignore[union-attr]
     w.prov_headroom = np.array([p.headroom for p in provs])  # type: ignore[union-attr]
+    w.prov_tail = np.array([p.long_tail for p in provs], dtype=bool)  # type: ignore[union-attr]
     _init_jurisdiction(w)
     # a provider serves only where it operates: its home, present_in and sovereign offerings
     w.can_join = w.prov_present.astype(np.uint8)

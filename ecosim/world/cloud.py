@@ -26,8 +26,22 @@ def prices(w: World) -> np.ndarray:
 
 
 def concentration(w: World) -> np.ndarray:
-    """Herfindahl index of each region's cloud market (0-1)."""
-    return np.asarray(hhi(w.shares))
+    """Herfindahl index of each region's cloud market (0-1).
+
+    A long-tail provider stands for many small firms: its share counts in the market, but not
+    as one firm's square (it would add 0.12 to the US index, a third of the market as one
+    firm).
+    """
+    n_p = len(w.providers)
+    shares = w.shares.copy()
+    cloud = shares[:, :n_p].sum(axis=1)
+    shares[:, :n_p][:, w.prov_tail] = 0.0
+    # the tail's workload stays in the market served, as the outside option's does not
+    shares[:, n_p] = 1.0 - cloud
+    within = np.asarray(hhi(shares))
+    kept = shares[:, :n_p].sum(axis=1)
+    scale = np.divide(kept, cloud, out=np.zeros_like(cloud), where=cloud > 0.0)
+    return np.asarray(within * scale**2)
 
 
 def market_step(w: World, t: float) -> None:

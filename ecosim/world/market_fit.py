@@ -23,6 +23,8 @@ lever start from the same market.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from ecosim.world.state import World
@@ -105,6 +107,43 @@ def stationary_shares(u: np.ndarray, cost: np.ndarray) -> np.ndarray:
     return np.asarray(pi / pi.sum(axis=1, keepdims=True))
 
 
+#: Fitted constants by their inputs. A run and its no-shock twin, and the runs of a study that
+#: share a market, build the same customers: the fit is a pure function of them, so it is done
+#: once per process. Bounded, oldest first out.
+_FITTED: dict[bytes, np.ndarray] = {}
+_FITTED_MAX = 512
+
+
+def _key(
+    w: World,
+    r: int,
+    cols: np.ndarray,
+    target: np.ndarray,
+    installed: np.ndarray,
+    interop: np.ndarray,
+) -> bytes:
+    """A digest of everything :func:`fit_constants` reads for region ``r``."""
+    m = w.scenario.uncertainties.market
+    h = hashlib.sha256()
+    parts = (
+        w.cust_weight[r],
+        w.cust_alpha[r],
+        w.cust_switch[r],
+        w.cust_pref[r],
+        cols,
+        target,
+        installed,
+        interop[r],
+        w.prov_home,
+        w.prov_quality,
+        w.prov_price * w.params.cloud_price_factor[r],
+        np.array([r, m.beta_quality, m.gamma_network, m.outside_utility], dtype=np.float64),
+    )
+    for part in parts:
+        h.update(np.ascontiguousarray(part).tobytes())
+    return h.digest()
+
+
 def _targets(w: World, r: int, listing: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
     """Present providers of region ``r`` and their target shares, the outside option last."""
     outside = w.scenario.uncertainties.market.outside_share
@@ -152,10 +191,22 @@ def fit_constants(
     installed[cols] = target[:-1]
     c = int(np.count_nonzero(w.cust_weight[r] > 0.0))
     weight = w.cust_weight[r, :c] / w.cust_weight[r, :c].sum()
+    key = _key(w, r, cols, target, installed, mix)
+    known = _FITTED.get(key)
+    if known is not None:
+        return known.copy()
+    # start from the plain logit's inversion for the average customer: the fixed point then
+    # needs fewer of its (batched linear solve) steps
+    u, _ = _utilities(w, r, cols, asc, installed, mix)
+    mean = weight @ u
+    asc[cols] = np.log(target[:-1] / target[-1]) - (mean[:-1] - mean[-1])
     for _ in range(MAX_ITERATIONS):
         u, cost = _utilities(w, r, cols, asc, installed, mix)
         got = weight @ stationary_shares(u, cost)
         if np.max(np.abs(got - target)) < TOLERANCE:
+            if len(_FITTED) >= _FITTED_MAX:
+                _FITTED.pop(next(iter(_FITTED)))
+            _FITTED[key] = asc.copy()
             return asc
         # the outside option is the reference (its utility is a parameter, not fitted), so each
         # provider's odds against it are corrected: a few steps reach 1e-6

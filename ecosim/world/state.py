@@ -348,6 +348,7 @@ class World:
     prov_quality: np.ndarray = state("build")
     prov_price: np.ndarray = state("build")
     prov_headroom: np.ndarray = state("build")
+    prov_tail: np.ndarray = state("build", (0,), bool)  # stands for many small providers
     prov_cap: np.ndarray = state("cloud", (0, 0))  # H100e installed per region (R, P)
     prov_on_order: np.ndarray = state("supply")
     prov_cancelled: np.ndarray = state("supply")  # H100e of orders cancelled since the start

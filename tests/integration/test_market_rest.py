@@ -14,7 +14,9 @@ import pytest
 
 import ecosim
 from ecosim.core.rng import Streams
+from ecosim.kernels.market import hhi
 from ecosim.world.build import build_world
+from ecosim.world.cloud import concentration
 from ecosim.world.market_fit import fit_constants, stationary_shares
 from ecosim.world.state import World
 
@@ -79,3 +81,15 @@ def test_without_shocks_no_share_moves_ten_points_in_three_years(tmp_path: Path)
     assert drift.max() < 0.10, f"{where} moved {100 * drift.max():.1f} points"
     # and the market is not frozen: customers do re-choose every month
     assert np.abs(np.diff(shares, axis=0)).max() > 0.002
+
+
+def test_a_long_tail_counts_in_the_market_but_not_as_one_firm(baseline_world: World) -> None:
+    w = baseline_world
+    r = w.regions.index("US")
+    index = concentration(w)[r]
+    named = [w.providers.index(p) for p in ("aws", "azure", "gcp", "oracle")]
+    cloud = w.shares[r, : len(w.providers)].sum()
+    expected = float(np.sum((w.shares[r, named] / cloud) ** 2))
+    assert index == pytest.approx(expected)
+    # a third of the US market as one firm would add about 0.12
+    assert index < float(hhi(w.shares)[r]) - 0.1
