@@ -288,10 +288,10 @@ class Recorder:
         b["capacity_cloud"][k] = w.cloud_cap.sum(axis=1)
         b["cloud_served"][k, :, :-1] = w.cloud_cap
         b["market_share"][k] = w.shares
-        lead, capped = supply.lead_times(w, w.t)
+        per_designer = supply.designer_lead_times(w, w.t)
+        lead, capped = supply.lead_times(w, w.t, per_designer)
         b["lead_time"][k] = lead
         b["lead_time_capped"][k] = capped
-        per_designer = supply.designer_lead_times(w, w.t)
         b["lead_time_designer"][k] = per_designer
         b["lead_time_buyer"][k] = supply.buyer_lead_times(w, per_designer)
         b["queue_wait"][k] = np.where(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
-from ecosim.kernels.market import choose_providers, hhi, market_shares
+from ecosim.kernels.market import choose_providers, market_shares
 from ecosim.world import supply
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import World
@@ -32,16 +32,10 @@ def concentration(w: World) -> np.ndarray:
     as one firm's square (it would add 0.12 to the US index, a third of the market as one
     firm).
     """
-    n_p = len(w.providers)
-    shares = w.shares.copy()
-    cloud = shares[:, :n_p].sum(axis=1)
-    shares[:, :n_p][:, w.prov_tail] = 0.0
-    # the tail's workload stays in the market served, as the outside option's does not
-    shares[:, n_p] = 1.0 - cloud
-    within = np.asarray(hhi(shares))
-    kept = shares[:, :n_p].sum(axis=1)
-    scale = np.divide(kept, cloud, out=np.zeros_like(cloud), where=cloud > 0.0)
-    return np.asarray(within * scale**2)
+    cloud = w.shares[:, : len(w.providers)]
+    served = cloud.sum(axis=1, keepdims=True)
+    within = np.divide(cloud, served, out=np.zeros_like(cloud), where=served > 0.0)
+    return np.asarray(np.sum(np.where(w.prov_tail, 0.0, within) ** 2, axis=1))
 
 
 def market_step(w: World, t: float) -> None:
@@ -148,13 +142,14 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     life = 5.0 * DAYS_PER_YEAR
     w.prov_cap *= np.exp(-interval / life)
     grow = np.exp(g * (horizon + interval) / DAYS_PER_YEAR)
-    gap = np.maximum(wanted(w) * grow - w.prov_cap, 0.0)
+    want = wanted(w)
+    gap = np.maximum(want * grow - w.prov_cap, 0.0)
     need = gap.sum(axis=0) - w.prov_on_order
     for p in np.flatnonzero(need > 0):
         supply.order_for_provider(w, int(p), float(need[p]), t)
     # a provider keeps a month of orders beyond its need before it cancels, so the noise of
     # monthly demand does not turn into a churn of orders and cancellations
-    excess = -need - (wanted(w).sum(axis=0) * (np.exp(g * interval / DAYS_PER_YEAR) - 1.0))
+    excess = -need - (want.sum(axis=0) * (np.exp(g * interval / DAYS_PER_YEAR) - 1.0))
     for p in np.flatnonzero(excess > 0):
         supply.cancel_for_provider(w, int(p), float(excess[p]))
 

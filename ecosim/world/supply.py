@@ -421,7 +421,9 @@ def _buyer_home(w: World, i: int) -> int:
     return int(w.prov_home[buyer]) if book.by_provider[i] else buyer
 
 
-def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
+def lead_times(
+    w: World, t: float, quotes: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Lead time per good in :data:`LEAD_GOODS` (days) and a flag where it is capped.
 
     Accelerators: the designers' quotes (:func:`designer_lead_times`) weighted by what each
@@ -430,13 +432,15 @@ def lead_times(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     bottleneck), in proportion to utilisation for the others. (A ``cycle / (1 - utilisation)``
     queue would explode for chains that run near full, as this one does by design.) Capped at
     the scenario's maximum and flagged, which is also what an embargo (no throughput) shows; 0
-    where no supplier of the good is in the scenario's world.
+    where no supplier of the good is in the scenario's world. ``quotes`` are the designers'
+    quotes at ``t`` when the caller has them already.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
     cap = w.chip_capacity(t)
     out = np.zeros(len(LEAD_GOODS))
     des = w.designers
-    quotes = designer_lead_times(w, t)
+    if quotes is None:
+        quotes = designer_lead_times(w, t)
     # the world-wide quote: each designer's, weighted by what it can make now, so a designer
     # serving one country's queue weighs by its output, not by the length of that queue
     possible = designer_output(w, t)
