@@ -168,7 +168,12 @@ class Simulation:
         index = projects.start(w, decision, decided, float(self.env.now), delay)
         supplied = self.env.event()
         self.project_events[index] = supplied
-        if w.projects.quantity[index] == 0:
+        # the chips are ordered a quoted lead time before the site is ready, not at once
+        at = projects.order_day(w, index, float(self.env.now))
+        if at > self.env.now:
+            yield self.env.timeout(at - self.env.now)
+            self.sync()
+        if projects.order(w, index, float(self.env.now)) == 0:
             supplied.succeed()
         remaining = max(0.0, float(w.projects.construction_done[index]) - self.env.now)
         yield self.env.all_of([self.env.timeout(remaining), supplied])

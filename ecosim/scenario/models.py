@@ -714,7 +714,10 @@ class Supply(Strict):
     order_interval_days: Positive
     lithography_wear_per_year: Fraction
     lead_time_cap_days: Positive
-    provider_order_horizon_days: Positive
+    warm_order_book: StrictBool = Field(
+        description="providers order one review before the start, so a run opens with their "
+        "fleets and order books as their own ordering keeps them"
+    )
 
 
 class Coupling(Strict):

@@ -124,12 +124,33 @@ def refresh_cloud(w: World) -> None:
 def provider_orders(w: World, t: float, interval: float) -> None:
     """Providers order accelerators for the demand they expect, and retire old capacity.
 
-    When their customers leave (a cut-off, demand that disappoints) they cancel what they no
-    longer need, newest orders first.
+    Order-up-to against the quote: a provider wants, from each designer it buys from, that
+    designer's part (of the split a new order from its home takes, :func:`supply.route_split`)
+    of what it will lack once that designer delivers (the designer's quoted lead time and the
+    review interval ahead), net of everything it already has on order. When quotes rise it
+    orders further ahead (more), and when they fall, or its customers leave (a cut-off, demand
+    that disappoints), it cancels what it no longer needs, newest orders first: the bullwhip
+    of real chip shortages.
+
+    Each designer's part is sized by that designer's own quote, not by a quote mixed over the
+    designers: after an export control China's buyers wait years for Huawei, and an order
+    sized by that wait sent the compliant share of it to NVIDIA, which delivers in two
+    months (China's share of NVIDIA's shipments then stayed above 7.5 % to the end of episode
+    V3, where it fell below within a quarter).
+
+    Parameters
+    ----------
+    w
+        The world.
+    t
+        Day of the order review.
+    interval
+        Days to the next review.
     """
     s = w.scenario
     u = s.uncertainties
-    horizon = u.supply.provider_order_horizon_days
+    quotes = supply.designer_lead_times(w, t)
+    possible = supply.designer_output(w, t)
     g = float(
         growth_rate(
             t,
@@ -141,15 +162,20 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     g *= u.demand_growth_scale
     life = 5.0 * DAYS_PER_YEAR
     w.prov_cap *= np.exp(-interval / life)
-    grow = np.exp(g * (horizon + interval) / DAYS_PER_YEAR)
+    # demand grows until each designer's chips arrive, and until the next review
+    grow = np.exp(g * (quotes + interval) / DAYS_PER_YEAR)
     want = wanted(w)
-    gap = np.maximum(want * grow - w.prov_cap, 0.0)
-    need = gap.sum(axis=0) - w.prov_on_order
-    for p in np.flatnonzero(need > 0):
-        supply.order_for_provider(w, int(p), float(need[p]), t)
+    # what each provider would lack, summed over its regions, by each designer's delivery (P, D)
+    gap = np.maximum(want[:, :, None] * grow[None, None, :] - w.prov_cap[:, :, None], 0.0)
+    split = {int(h): supply.route_split(w, int(h), t, possible=possible) for h in w.prov_home}
+    shares = np.array([split[int(h)] for h in w.prov_home]).reshape(gap.shape[1:])
+    need = shares * (gap.sum(axis=0) - w.prov_on_order[:, None])
+    for p in np.flatnonzero((need > 0).any(axis=1)):
+        supply.order_parts_for_provider(w, int(p), np.maximum(need[p], 0.0), t, possible)
     # a provider keeps a month of orders beyond its need before it cancels, so the noise of
     # monthly demand does not turn into a churn of orders and cancellations
-    excess = -need - (want.sum(axis=0) * (np.exp(g * interval / DAYS_PER_YEAR) - 1.0))
+    spare = want.sum(axis=0) * (np.exp(g * interval / DAYS_PER_YEAR) - 1.0)
+    excess = -need.sum(axis=1) - spare
     for p in np.flatnonzero(excess > 0):
         supply.cancel_for_provider(w, int(p), float(excess[p]))
 

@@ -1,8 +1,9 @@
 """Build projects: a region's decision to add own capacity, from order to live site.
 
-A project orders its accelerators when procurement is done; it is finished when construction
-is over and every accelerator it still waits for has arrived (orders an export control cuts
-shrink it). The engine schedules the waiting; this module owns what a project is and does.
+A project orders its accelerators a quoted lead time before its site is ready (never before
+procurement is done); it is finished when construction is over and every accelerator it still
+waits for has arrived (orders an export control cuts shrink it). The engine schedules the
+waiting; this module owns what a project is and does.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from ecosim.world.state import World
 
 
 def start(w: World, decision: BuildDecision, decided: float, now: float, delay: float) -> int:
-    """Open a project decided at ``decided`` whose procurement ends ``now``; order its chips.
+    """Open a project decided at ``decided`` whose procurement ends ``now``.
+
+    Its chips are ordered later, by :func:`order`, no earlier than the designers' quote
+    before the site is ready (:func:`order_day`).
 
     Parameters
     ----------
@@ -27,9 +31,9 @@ def start(w: World, decision: BuildDecision, decided: float, now: float, delay: 
     decided
         Day of the decision, when construction starts.
     now
-        Day the accelerators are ordered (after the procurement ``delay``).
+        Day procurement ends (after the procurement ``delay``).
     delay
-        Procurement delay in days between the decision and the order.
+        Procurement delay in days between the decision and the end of procurement.
 
     Returns
     -------
@@ -37,12 +41,62 @@ def start(w: World, decision: BuildDecision, decided: float, now: float, delay: 
         The project's index in ``w.projects``.
     """
     r = decision.region
-    book = w.projects
     done = decided + delay + decision.lead_time_days
-    index = book.open(r, decision.quantity, decided, done)
-    # what no designer open to the region can supply is not ordered: the project shrinks
-    book.quantity[index] = supply.place_order(w, "region", r, r, decision.quantity, now, index)
-    return index
+    return w.projects.open(r, decision.quantity, decided, done)
+
+
+def order_day(w: World, index: int, now: float) -> float:
+    """The day project ``index`` orders its accelerators.
+
+    The lead time its region's buyers are quoted now, before the site is ready, and never
+    before ``now``. A site takes one to three years to build and chips a few months to
+    arrive: ordered at the decision they would sit idle for a year or more, and every build
+    would be a burst of orders far ahead of need, which no quote would then reflect.
+
+    Parameters
+    ----------
+    w
+        The world.
+    index
+        The project's index in ``w.projects``.
+    now
+        Day of the question: procurement is over.
+
+    Returns
+    -------
+    float
+        The day to order (``now`` or later).
+    """
+    r = int(w.projects.region[index])
+    quote = supply.buyer_lead_times(w, supply.designer_lead_times(w, now))[r]
+    return max(now, float(w.projects.construction_done[index]) - float(quote))
+
+
+def order(w: World, index: int, now: float) -> float:
+    """Order project ``index``'s accelerators at ``now``.
+
+    What no designer open to the region can supply is not ordered: the project shrinks.
+
+    Parameters
+    ----------
+    w
+        The world.
+    index
+        The project's index in ``w.projects``.
+    now
+        Day of the order.
+
+    Returns
+    -------
+    float
+        H100e ordered.
+    """
+    book = w.projects
+    r = int(book.region[index])
+    book.quantity[index] = supply.place_order(
+        w, "region", r, r, float(book.quantity[index]), now, index
+    )
+    return float(book.quantity[index])
 
 
 def is_supplied(w: World, index: int) -> bool:

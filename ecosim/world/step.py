@@ -92,9 +92,30 @@ class WorldStep:
         self.ema_requested = np.zeros(w.n_regions)
         #: Served over requested work of each region, smoothed over ``service_window_days``.
         self.compute_service = np.ones(w.n_regions)
+        self._warm_orders()
         self.refresh()
         self._warm_up(warm)
         self.refresh()
+
+    def _warm_orders(self) -> None:
+        """Start with the providers' fleets and order books as their own ordering keeps them.
+
+        One review before day 0 each provider orders, against the designers' quotes, the chips
+        it wants over the next quoted lead time (:func:`cloud.provider_orders` with no interval
+        ahead), and the designers fill what they can until day 0: what they could not is still
+        in flight. From an empty book the first review ordered the whole pipeline at once (1.4
+        times a month's orders in the baseline) and the first month's quotes were about 12 %
+        above the later ones; now the first review orders a month's growth and the wear of
+        the fleets, as every later one does. The flows of the warm-up are dropped.
+        """
+        w = self.world
+        u = w.scenario.uncertainties.supply
+        if not u.warm_order_book:
+            return
+        before = -float(u.order_interval_days)
+        cloud.provider_orders(w, before, 0.0)
+        supply.step_supply(w, before, 0.0, lambda i: cloud.receive(w, i))
+        supply.drop_flows(w)
 
     def _warm_up(self, days: float) -> None:
         """Run the job flow for ``days`` before day 0 at the start's capacity.

@@ -282,10 +282,18 @@ def place_order(
     if quantity <= 0:
         return 0.0
     _charge_imposers(w, buyer_home, quantity, split, possible)
+    return _queue(w, kind == "provider", buyer, quantity * split, t, project)
+
+
+def _queue(
+    w: World, by_provider: bool, buyer: int, parts: np.ndarray, t: float, project: int = -1
+) -> float:
+    """Queue ``parts[k]`` H100e at each designer ``k`` whose part is above 1e-12 of the
+    total; the H100e queued."""
     ordered = 0
-    for k in np.flatnonzero(split > 1e-12):
-        q = quantity * split[k]
-        w.orders.place(kind == "provider", buyer, int(k), q, t, project)
+    for k in np.flatnonzero(parts > 1e-12 * float(parts.sum())):
+        q = float(parts[k])
+        w.orders.place(by_provider, buyer, int(k), q, t, project)
         w.backlog[int(k)] += q
         # summed left to right from 0, as the orders are placed
         ordered += q
@@ -342,6 +350,54 @@ def order_for_provider(w: World, p: int, quantity: float, t: float) -> float:
     ordered = place_order(w, "provider", p, int(w.prov_home[p]), quantity, t)
     w.prov_on_order[p] += ordered
     return ordered
+
+
+def order_parts_for_provider(
+    w: World, p: int, parts: np.ndarray, t: float, possible: np.ndarray | None = None
+) -> float:
+    """Provider ``p`` orders ``parts[k]`` H100e from each designer ``k`` at ``t``.
+
+    For a buyer that has sized what it wants from each designer itself (by that designer's
+    quote, :func:`ecosim.world.cloud.provider_orders`) on the split of :func:`route_split`,
+    which already holds a control's compliant shares and substitution. The imposers of a
+    control are charged as for :func:`place_order`.
+
+    Parameters
+    ----------
+    w
+        The world.
+    p
+        The provider.
+    parts
+        H100e wanted from each designer (one per designer).
+    t
+        Day of the order.
+    possible
+        The designers' output at ``t`` if the caller has it already.
+
+    Returns
+    -------
+    float
+        H100e ordered; the provider counts them as on order.
+    """
+    home = int(w.prov_home[p])
+    if possible is None:
+        possible = designer_output(w, t)
+    total = float(parts.sum())
+    if total <= 0:
+        return 0.0
+    _charge_imposers(w, home, total, parts / total, possible)
+    ordered = _queue(w, True, p, parts, t)
+    w.prov_on_order[p] += ordered
+    return ordered
+
+
+def drop_flows(w: World) -> None:
+    """Forget what was delivered and cancelled so far: a warm-up's flows are not the run's."""
+    w.delivered_to[:] = 0.0
+    w.materials_delivered[:] = 0.0
+    w.delivered_total[:] = 0.0
+    w.prov_cancelled[:] = 0.0
 
 
 def hand_over(w: World) -> tuple[np.ndarray, np.ndarray]:
