@@ -103,10 +103,10 @@ class WorldStep:
         One review before day 0 each provider orders, against the designers' quotes, the chips
         it wants over the next quoted lead time (:func:`cloud.provider_orders` with no interval
         ahead), and the designers fill what they can until day 0: what they could not is still
-        in flight. From an empty book the first review ordered the whole pipeline at once (1.4
-        times a month's orders in the baseline) and the first month's quotes were about 12 %
-        above the later ones; now the first review orders a month's growth and the wear of
-        the fleets, as every later one does. The flows of the warm-up are dropped.
+        in flight. From an empty book the first review ordered the whole pipeline at once (1.37
+        times the next months' orders in the no-shock baseline) and the first month's quotes
+        were 13 % above the later ones; now the first review orders the wear of the fleets
+        and a month's expected growth. The flows of the warm-up are dropped.
         """
         w = self.world
         u = w.scenario.uncertainties.supply

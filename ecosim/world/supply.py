@@ -290,7 +290,7 @@ def _queue(
 ) -> float:
     """Queue ``parts[k]`` H100e at each designer ``k`` whose part is above 1e-12 of the
     total; the H100e queued."""
-    ordered = 0
+    ordered = 0.0
     for k in np.flatnonzero(parts > 1e-12 * float(parts.sum())):
         q = float(parts[k])
         w.orders.place(by_provider, buyer, int(k), q, t, project)
