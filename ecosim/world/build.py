@@ -13,6 +13,7 @@ from ecosim.scenario.models import (
     ModelSupplier,
     Scenario,
 )
+from ecosim.world import prices
 from ecosim.world.capability import update_frontier
 from ecosim.world.cloud import regional_usage, update_shares
 from ecosim.world.market_fit import fit_constants, place_customers
@@ -126,6 +127,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.used_since_review = np.zeros(n_r)
     w.cap_since_review = np.zeros(n_r)
     w.pipeline = np.zeros(n_r)
+    prices.start(w)
     return w
 
 

@@ -58,7 +58,10 @@ def receive(w: World, i: int) -> None:
     quantity = float(w.orders.quantity[i])
     w.projects.delivered[index] += quantity
     r = int(w.projects.region[index])
-    w.capex_spent[r] += quantity * w.params.capex[r] * w.params.chip_share[r]
+    # the accelerators are paid at the price the region's buyers pay on delivery
+    listed = w.scenario.uncertainties.prices.accelerator_usd_per_h100e
+    chip = w.params.capex[r] * w.params.chip_share[r] * w.accel_price[r] / listed
+    w.capex_spent[r] += quantity * chip
 
 
 def pay_construction(w: World, t0: float, t1: float) -> None:
@@ -75,7 +78,8 @@ def pay_construction(w: World, t0: float, t1: float) -> None:
     length = np.maximum(end - start, 1e-9)
     r = book.region
     rest = 1.0 - w.params.chip_share[r]
-    paid = book.quantity * w.params.capex[r] * rest * overlap / length
+    # servers, network and the facility follow the price trend per H100e
+    paid = book.quantity * w.params.capex[r] * rest * w.price_trend * overlap / length
     np.add.at(w.capex_spent, r, paid)
 
 

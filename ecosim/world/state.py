@@ -340,8 +340,8 @@ class World:
     site_built: np.ndarray = state("state")
     site_retire: np.ndarray = state("state")
     projects: ProjectBook = field(default_factory=ProjectBook, metadata=owned("projects"))
-    # capital paid since the last hand-over (R,), USD of 2024: accelerators when delivered,
-    # the rest of a site while it is built
+    # capital paid since the last hand-over (R,), USD at the prices paid: accelerators when
+    # delivered, the rest of a site while it is built
     capex_spent: np.ndarray = state("projects")
     # --- cloud
     prov_home: np.ndarray = state("build", (0,), np.int64)
@@ -380,6 +380,20 @@ class World:
     ready_at: np.ndarray = state("cloud", (0, 0))
     next_ready: float = field(default=np.inf, metadata=owned("cloud"))
     interop: np.ndarray = state("build", (0, 0))
+    # --- prices: designers' quotes smoothed (d), the trend on the reference date's scale, the
+    # designers' prices and what buyers homed in each region pay (USD per H100e), the index of
+    # a new site's capex against the listed one, cloud prices (R, P; USD per H100e-hour) and
+    # the references of the providers' markups (shares, multi-cloud spread, cost share)
+    quote_ema: np.ndarray = state("prices")
+    price_trend: float = field(default=1.0, metadata=owned("prices"))
+    designer_price: np.ndarray = state("prices")
+    accel_price: np.ndarray = state("prices")
+    capex_index: np.ndarray = state("prices")
+    cloud_price: np.ndarray = state("prices", (0, 0))
+    tightness: np.ndarray = state("prices", (0, 0))  # wanted over fleet, smoothed (R, P)
+    share0: np.ndarray = state("prices", (0, 0))
+    spread0: np.ndarray = state("prices")
+    cost_share: np.ndarray = state("prices")
     # --- shock effects per region
     own_available: np.ndarray = state("shocks")  # outages
     demand_factor: np.ndarray = state("shocks")  # surges
