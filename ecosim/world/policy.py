@@ -16,7 +16,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, PRICED_HOURS_PER_YEAR
 from ecosim.world.cloud import prices
-from ecosim.world.prices import capex, own_cost_per_year
+from ecosim.world.prices import capex, own_cost_per_year, trend
 from ecosim.world.state import World
 
 
@@ -62,9 +62,11 @@ def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> B
     gap = target - own_then - pipeline
     u_star = break_even_utilisation(w, r)
     worth_it = pol.style == "coordinated" or utilisation >= u_star
-    # budgets keep their share of a growing market: they scale with the region's demand
+    # budgets keep their share of a growing market's spending: they scale with the region's
+    # demand in H100e and with the price trend per H100e since the start (a budget that kept
+    # up with demand in H100e alone would buy more of it every year as prices fall)
     growth = float(w.demand_at(t)[r] / max(reg.demand.initial_h100e, 1e-9))
-    budget = pol.budget_usd_per_year * growth
+    budget = pol.budget_usd_per_year * growth * w.price_trend / trend(w, 0.0)
     affordable = budget * pol.decision_interval_days / DAYS_PER_YEAR
     affordable /= float(capex(w)[r])
     quantity = min(max(gap, 0.0), affordable) if worth_it else 0.0
