@@ -100,7 +100,7 @@ FLAGSHIPS: tuple[tuple[str, float, float], ...] = (
 )
 # The trend is fitted on prices before this year and checked on the later ones.
 PRICE_FIT_BEFORE = 2023.0
-PRICE_REFERENCE = date(2024, 7, 1)
+PRICE_REFERENCE = date(2025, 1, 1)
 
 # --- models -----------------------------------------------------------------------------------
 
@@ -746,8 +746,8 @@ def derive_price_trend(epoch: Path) -> list[Fact]:
                 src,
             ),
             Fact(
-                f"EP.price.{kind}_level_2024h2",
-                f"The {what} on 2024-07-01 read from the same fit",
+                f"EP.price.{kind}_level_2025",
+                f"The {what} on 2025-01-01 read from the same fit",
                 fmt(level, 2 if unit == "USD/hour" else 0),
                 unit,
                 years,

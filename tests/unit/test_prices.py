@@ -26,7 +26,8 @@ def test_an_undisturbed_start_pays_the_listed_prices_moved_by_the_trend(w: World
     p = w.scenario.uncertainties.prices
     years = (w.scenario.start - p.reference_date).days / 365.25
     assert w.price_trend == pytest.approx(np.exp(-p.decline_per_year * years))
-    assert w.price_trend < 1.0  # the run starts after the reference date: cheaper per H100e
+    # a year on, an H100e costs the trend's decline less
+    assert prices.trend(w, 365.25) / w.price_trend == pytest.approx(np.exp(-p.decline_per_year))
     np.testing.assert_allclose(w.accel_price, p.accelerator_usd_per_h100e * w.price_trend)
     listed = w.prov_price[None, :] * w.params.cloud_price_factor[:, None]
     np.testing.assert_allclose(w.cloud_price, listed * w.price_trend, rtol=1e-12)
