@@ -132,9 +132,9 @@ VARIABLES: dict[str, Variable] = {
     "cost": Variable(
         ("region",),
         "USD/yr",
-        "annualised cost of compute and levers at today's prices: live own capacity at "
-        "capex / life + opex, cloud rent and lever costs (a site costs nothing here until it "
-        "is live; cash_flow pays it while it is built)",
+        "annualised cost of compute and levers: each live site's capex at the price it was "
+        "bought at over its life, opex, cloud rent and lever costs at today's prices (a site "
+        "costs nothing here until it is live; cash_flow pays it while it is built)",
     ),
     "capex_spent": Variable(
         ("region",),

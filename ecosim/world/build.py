@@ -186,7 +186,7 @@ def _init_sites(w: World) -> None:
         for k, size in enumerate(sizes):
             # the largest site is the newest; the others are spread over ages [0, life)
             age = 0.0 if k == 0 else life * ((k - 1) + 0.5) / max(1, len(sizes) - 1)
-            w.add_site(r, size, -age, life - age)
+            w.add_site(r, size, -age, life - age, float(w.params.capex[r]))
 
 
 def _init_customers(w: World) -> None:

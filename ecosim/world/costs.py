@@ -12,13 +12,17 @@ import numpy as np
 
 from ecosim.core.units import PRICED_HOURS_PER_YEAR
 from ecosim.world.cloud import prices
-from ecosim.world.prices import capex, own_cost_per_year
+from ecosim.world.prices import capex, opex
 from ecosim.world.state import World
 
 
 def spend(w: World) -> tuple[np.ndarray, np.ndarray]:
-    """Yearly spending rate of each region on own capacity and on cloud (USD/yr)."""
-    own = w.own_cap * own_cost_per_year(w)
+    """Yearly spending rate of each region on own capacity and on cloud (USD/yr).
+
+    Own capacity: each live site's capex at the price it was bought at, over its life, plus
+    the opex of the capacity available now at today's prices; cloud at today's prices.
+    """
+    own = w.own_capital_cost(w.t) + w.own_cap * opex(w)
     rented = (w.cloud_cap * prices(w)).sum(axis=1) * PRICED_HOURS_PER_YEAR
     return np.asarray(own), np.asarray(rented)
 

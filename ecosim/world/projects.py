@@ -62,6 +62,7 @@ def receive(w: World, i: int) -> None:
     listed = w.scenario.uncertainties.prices.accelerator_usd_per_h100e
     chip = w.params.capex[r] * w.params.chip_share[r] * w.accel_price[r] / listed
     w.capex_spent[r] += quantity * chip
+    w.projects.paid[index] += quantity * chip
 
 
 def pay_construction(w: World, t0: float, t1: float) -> None:
@@ -81,6 +82,7 @@ def pay_construction(w: World, t0: float, t1: float) -> None:
     # servers, network and the facility follow the price trend per H100e
     paid = book.quantity * w.params.capex[r] * rest * w.price_trend * overlap / length
     np.add.at(w.capex_spent, r, paid)
+    book.paid += paid
 
 
 def hand_over_capex(w: World) -> np.ndarray:
@@ -102,5 +104,7 @@ def finish(w: World, index: int, now: float) -> None:
     delivered = float(book.delivered[index])
     if delivered > 0:
         life = w.scenario.regions[w.regions[r]].compute.life_years * DAYS_PER_YEAR
-        w.add_site(r, delivered, now, now + life)
+        # the site costs what was paid for it: its chips and the rest of it, spread over
+        # what was delivered (a project that shrank paid for a larger site)
+        w.add_site(r, delivered, now, now + life, float(book.paid[index]) / delivered)
     book.finished[index] = True

@@ -125,6 +125,7 @@ PROJECT_ARRAYS: tuple[str, ...] = (
     "construction_done",
     "delivered",
     "finished",
+    "paid",
 )
 
 
@@ -142,6 +143,7 @@ class ProjectBook:
     construction_done: np.ndarray = field(default_factory=lambda: np.zeros(0))
     delivered: np.ndarray = field(default_factory=lambda: np.zeros(0))
     finished: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    paid: np.ndarray = field(default_factory=lambda: np.zeros(0))  # capex paid so far, USD
 
     def __len__(self) -> int:
         return int(self.region.size)
@@ -161,6 +163,7 @@ class ProjectBook:
         self.construction_done = np.append(self.construction_done, float(construction_done))
         self.delivered = np.append(self.delivered, 0.0)
         self.finished = np.append(self.finished, False)
+        self.paid = np.append(self.paid, 0.0)
         return len(self) - 1
 
 
@@ -339,6 +342,7 @@ class World:
     site_cap: np.ndarray = state("state")
     site_built: np.ndarray = state("state")
     site_retire: np.ndarray = state("state")
+    site_capex: np.ndarray = state("state")  # USD per H100e paid for the site
     projects: ProjectBook = field(default_factory=ProjectBook, metadata=owned("projects"))
     # capital paid since the last hand-over (R,), USD at the prices paid: accelerators when
     # delivered, the rest of a site while it is built
@@ -488,8 +492,12 @@ class World:
         # written as h + (1 - d)(1 - h) so that d = 1 gives h to the last bit
         return np.where(np.isnan(d), h, np.minimum(h + (1.0 - d) * (1.0 - h), 1.0))
 
-    def add_site(self, region: int, capacity: float, built: float, retire: float) -> None:
-        """Add a site of ``capacity`` H100e to ``region``, live from ``built`` to ``retire``."""
+    def add_site(
+        self, region: int, capacity: float, built: float, retire: float, capex: float
+    ) -> None:
+        """Add a site of ``capacity`` H100e to ``region``, live from ``built`` to ``retire``,
+        bought at ``capex`` USD per H100e."""
+        self.site_capex = np.append(self.site_capex, float(capex))
         self.site_region = np.append(self.site_region, np.int64(region))
         self.site_cap = np.append(self.site_cap, float(capacity))
         self.site_built = np.append(self.site_built, float(built))
@@ -499,6 +507,18 @@ class World:
         """Region and capacity of the sites live at day ``t``."""
         live = (self.site_built <= t) & (self.site_retire > t)
         return self.site_region[live], self.site_cap[live]
+
+    def own_capital_cost(self, t: float) -> np.ndarray:
+        """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each
+        was bought at, over the region's site life."""
+        live = (self.site_built <= t) & (self.site_retire > t)
+        life = self.params.own_cost_per_year - self.params.opex  # capex / life, listed
+        per_year = self.site_cap[live] * self.site_capex[live] * (
+            life[self.site_region[live]] / self.params.capex[self.site_region[live]]
+        )
+        return np.bincount(
+            self.site_region[live], weights=per_year, minlength=self.n_regions
+        ).astype(np.float64)
 
     def own_capacity(self, t: float) -> np.ndarray:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""
