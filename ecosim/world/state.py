@@ -513,8 +513,10 @@ class World:
         was bought at, over the region's site life."""
         live = (self.site_built <= t) & (self.site_retire > t)
         life = self.params.own_cost_per_year - self.params.opex  # capex / life, listed
-        per_year = self.site_cap[live] * self.site_capex[live] * (
-            life[self.site_region[live]] / self.params.capex[self.site_region[live]]
+        per_year = (
+            self.site_cap[live]
+            * self.site_capex[live]
+            * (life[self.site_region[live]] / self.params.capex[self.site_region[live]])
         )
         return np.bincount(
             self.site_region[live], weights=per_year, minlength=self.n_regions
