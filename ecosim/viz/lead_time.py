@@ -258,9 +258,9 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
         f"{subtitle(ds)}",
         [([h for h, _ in shocks], [t for _, t in shocks], 2)],
         f"The lead time per good is world-wide; per designer it is the designer's cycle plus its"
-        f" own backlog over its output, and per buyer region the designers' lead times weighted"
-        f" by what the region still waits for at each. A lead time at {cap_text} means an"
-        f" {CAP_MEANING}.{over}{gaps} {SHOCK_NOTE}",
+        f" backlog ahead over what it can make now, and per buyer region the designers' lead"
+        f" times weighted by what the region still waits for at each. A lead time at"
+        f" {cap_text} means an {CAP_MEANING}.{over}{gaps} {SHOCK_NOTE}",
     )
     return fig
 

@@ -51,8 +51,8 @@ def start(w: World) -> None:
     """Set the prices of an undisturbed market at day 0.
 
     The designers' smoothed quotes start at the normal quote: a run starts from a market at
-    rest, as its order book does. The providers' shares and multi-cloud spread at the start
-    are the references of their markups.
+    rest. The providers' shares and multi-cloud spread at the start are the references of
+    their markups, so the start pays the listed prices moved by the trend.
     """
     p = w.scenario.uncertainties.prices
     w.quote_ema = np.full(w.designers.size, p.normal_lead_time_days)
