@@ -32,8 +32,7 @@ def lever_cost(w: World) -> np.ndarray:
     eff = w.scenario.uncertainties.levers
     p = w.params
     own_spend, cloud_spend = spend(w)
-    life = np.array([w.scenario.regions[r].compute.life_years for r in w.regions])
-    out = w.stockpile * capex(w) / life  # stored chips are paid for like installed ones
+    out = w.stockpile * capex(w) / p.life_years  # stored chips are paid for like installed ones
     out = out + cloud_spend * (eff.multi_cloud_premium * p.multi_cloud)
     out = out + cloud_spend * (eff.sovereign_premium * p.sovereign_cloud)
     out = out + (own_spend + cloud_spend) * eff.open_stack_overhead * p.open_stack

@@ -196,6 +196,7 @@ class RegionParams:
     cloud_price_factor: np.ndarray
     own_cost_per_year: np.ndarray  # capex / life + opex, USD per H100e-year
     capex: np.ndarray
+    life_years: np.ndarray  # a site's life, years
     chip_share: np.ndarray  # part of capex paid for the accelerator on delivery
     opex: np.ndarray  # USD per H100e-year
     build_share: np.ndarray
@@ -241,6 +242,7 @@ class RegionParams:
                 )
             ),
             capex=col(lambda r: r.costs.capex_usd_per_h100e),
+            life_years=col(lambda r: r.compute.life_years),
             chip_share=col(lambda r: r.costs.chip_share_of_capex),
             opex=col(lambda r: r.costs.opex_usd_per_h100e_year),
             build_share=col(lambda r: r.levers.build_share),
@@ -512,15 +514,9 @@ class World:
         """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each
         was bought at, over the region's site life."""
         live = (self.site_built <= t) & (self.site_retire > t)
-        life = self.params.own_cost_per_year - self.params.opex  # capex / life, listed
-        per_year = (
-            self.site_cap[live]
-            * self.site_capex[live]
-            * (life[self.site_region[live]] / self.params.capex[self.site_region[live]])
-        )
-        return np.bincount(
-            self.site_region[live], weights=per_year, minlength=self.n_regions
-        ).astype(np.float64)
+        region = self.site_region[live]
+        per_year = self.site_cap[live] * self.site_capex[live] / self.params.life_years[region]
+        return np.bincount(region, weights=per_year, minlength=self.n_regions).astype(np.float64)
 
     def own_capacity(self, t: float) -> np.ndarray:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""
