@@ -73,6 +73,34 @@ HYPERSCALERS: frozenset[str] = frozenset(
     {"Amazon Web Services", "Google Cloud", "Microsoft Azure", "Oracle Cloud"}
 )
 ONDEMAND_FROM = date(2024, 1, 1)
+# Dense 16-bit (FP16/BF16 tensor) TFLOP/s per chip, from the vendors' data sheets (NVIDIA V100,
+# A100, H100, H200, GH200, B200; AMD Instinct MI300X). An H100e is the H100 SXM's 989.4. More
+# specific names first: "H100 PCIe" before "H100".
+DENSE_TFLOPS: tuple[tuple[str, float], ...] = (
+    ("H100 PCIe", 756.0),
+    ("H100 NVL", 835.0),
+    ("GH200", 989.4),
+    ("H100", 989.4),
+    ("H200", 989.4),
+    ("B200", 2250.0),
+    ("A100", 312.0),
+    ("V100", 125.0),
+    ("MI300X", 1307.4),
+)
+H100_TFLOPS = 989.4
+# The flagship accelerators of each period, whose price per H100e the trend follows (older
+# chips still on sale are dearer per H100e, and would bend the trend by what is left in stock).
+FLAGSHIPS: tuple[tuple[str, float, float], ...] = (
+    ("V100", 2017.0, 2020.0),
+    ("A100", 2020.0, 2023.0),
+    ("H100", 2022.5, 2026.0),
+    ("H200", 2024.0, 2026.0),
+    ("B200", 2024.0, 2026.0),
+    ("MI300X", 2024.0, 2026.0),
+)
+# The trend is fitted on prices before this year and checked on the later ones.
+PRICE_FIT_BEFORE = 2023.0
+PRICE_REFERENCE = date(2025, 1, 1)
 
 # --- models -----------------------------------------------------------------------------------
 
@@ -640,6 +668,142 @@ def derive_prices(epoch: Path) -> list[Fact]:
     ]
 
 
+def _year(d: date) -> float:
+    return d.year + (d.timetuple().tm_yday - 0.5) / 365.25
+
+
+def _tflops(model: str) -> float | None:
+    for name, tflops in DENSE_TFLOPS:
+        if name in model:
+            return tflops
+    return None
+
+
+def _log_trend(points: list[tuple[float, float]]) -> tuple[float, float, float]:
+    """Least-squares ``log(price) = a + b (year - reference)``: (level, rate, residual sd)."""
+    x = np.array([p[0] for p in points]) - _year(PRICE_REFERENCE)
+    y = np.log(np.array([p[1] for p in points]))
+    design = np.column_stack([np.ones_like(x), x])
+    coef = np.linalg.lstsq(design, y, rcond=None)[0]
+    resid = y - design @ coef
+    return float(np.exp(coef[0])), float(coef[1]), float(np.std(resid, ddof=2))
+
+
+def derive_price_trend(epoch: Path) -> list[Fact]:
+    """The trend of accelerator and cloud prices per H100e, fitted before 2023 and checked on
+    2023-2025 (out of sample)."""
+    src = f"Epoch AI, epoch-research/training-cost-trends data/Hardware prices.csv {BY_SCRIPT}"
+    rows = read_csv(epoch / "hardware_prices.csv", encoding="utf-8-sig")
+    purchase: list[tuple[float, float]] = []
+    rental: list[tuple[float, float]] = []
+    for r in rows:
+        model, day = r["Hardware model"], iso_date(r["Price date"])
+        tflops = _tflops(model)
+        if tflops is None or day is None:
+            continue
+        year, h100e = _year(day), tflops / H100_TFLOPS
+        price = to_float(r["Price (hardware purchase)"])
+        # Epoch marks its own estimates "not a real sale price"; "H100 PCIe" is not a flagship
+        flagship = any(k in model and lo <= year < hi for k, lo, hi in FLAGSHIPS)
+        if (
+            price is not None
+            and flagship
+            and "H100 PCIe" not in model
+            and "not a real sale" not in r["Notes"]
+        ):
+            purchase.append((year, price / h100e))
+        hour = to_float(r["Price per chip-hour (on-demand)"])
+        if hour is not None and r["Vendor"].strip() in HYPERSCALERS:
+            rental.append((year, hour / h100e))
+    facts: list[Fact] = []
+    for kind, points, unit, what in (
+        ("h100e", purchase, "USD", "flagship accelerators' purchase price per H100e"),
+        (
+            "cloud_h100e_hour",
+            rental,
+            "USD/hour",
+            "on-demand price per H100e-hour at AWS, Google Cloud, Microsoft Azure and Oracle Cloud",
+        ),
+    ):
+        fit = [p for p in points if p[0] < PRICE_FIT_BEFORE]
+        held = [p for p in points if p[0] >= PRICE_FIT_BEFORE]
+        if len(fit) < 5 or len(held) < 5:
+            raise DataError(f"hardware_prices.csv: too few {what} rows to fit and check")
+        level, rate, sd = _log_trend(fit)
+        ref = _year(PRICE_REFERENCE)
+        predicted = [level * np.exp(rate * (p[0] - ref)) for p in held]
+        years = f"{min(p[0] for p in fit):.0f}-{PRICE_FIT_BEFORE - 1:.0f}"
+        facts += [
+            Fact(
+                f"EP.price.{kind}_decline_per_year",
+                f"Log-rate of decline of the {what}: least squares on the {len(fit)} rows of "
+                f"{years} (V100, A100, first H100 for purchases; per dense 16-bit FLOP), "
+                f"residual sd {sd:.2f} in log",
+                fmt(-rate, 3),
+                "1/year",
+                years,
+                "World",
+                src,
+            ),
+            Fact(
+                f"EP.price.{kind}_level_2025",
+                f"The {what} on 2025-01-01 read from the same fit",
+                fmt(level, 2 if unit == "USD/hour" else 0),
+                unit,
+                years,
+                "World",
+                src,
+            ),
+            Fact(
+                f"EP.price.{kind}_holdout_median",
+                f"Median {what} of the {len(held)} rows of 2023-2025, which the fit did not see",
+                fmt(float(np.median([p[1] for p in held])), 2 if unit == "USD/hour" else 0),
+                unit,
+                "2023-2025",
+                "World",
+                src,
+            ),
+            Fact(
+                f"EP.price.{kind}_holdout_predicted",
+                f"Median of the fit's predictions for those {len(held)} rows of 2023-2025",
+                fmt(float(np.median(predicted)), 2 if unit == "USD/hour" else 0),
+                unit,
+                "2023-2025",
+                "World",
+                src,
+            ),
+        ]
+    # The rental price of the H100 at clouds other than the hyperscalers, a year at a time: the
+    # fall after the 2023 shortage, which no fit above sees (they end in 2022 or are purchases)
+    for year in (2023, 2025):
+        hours = [
+            hour / (_tflops(r["Hardware model"]) or H100_TFLOPS) * H100_TFLOPS
+            for r in rows
+            if "H100" in r["Hardware model"]
+            and r["Vendor"].strip()
+            and r["Vendor"].strip() not in HYPERSCALERS
+            and (d := iso_date(r["Price date"])) is not None
+            and d.year == year
+            and (hour := to_float(r["Price per chip-hour (on-demand)"])) is not None
+        ]
+        if len(hours) < 3:
+            raise DataError(f"hardware_prices.csv: too few other clouds' H100 prices in {year}")
+        facts.append(
+            Fact(
+                f"EP.price.h100e_hour_other.{year}",
+                f"Median on-demand price per H100e-hour of the NVIDIA H100 at clouds other than "
+                f"AWS, Google Cloud, Microsoft Azure and Oracle Cloud, {len(hours)} rows of "
+                f"{year} (PCIe and NVL per dense 16-bit FLOP)",
+                fmt(float(np.median(hours)), 2),
+                "USD/hour",
+                str(year),
+                "World",
+                src,
+            )
+        )
+    return facts
+
+
 # ----------------------------------------------------------------------------------------------
 # notable models
 # ----------------------------------------------------------------------------------------------
@@ -896,6 +1060,7 @@ def derive_all(data_dir: Path) -> list[Fact]:
         + derive_owners(epoch)
         + derive_china_share(epoch)
         + derive_prices(epoch)
+        + derive_price_trend(epoch)
         + derive_models(epoch)
         + derive_frontier(epoch)
         + derive_top500(data_dir / "top500")

@@ -29,7 +29,7 @@ from ecosim.core.clock import step_grid
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
-from ecosim.world import capability, cloud, costs, layers, supply, talent
+from ecosim.world import capability, cloud, costs, layers, prices, supply, talent
 from ecosim.world.jobs import JobFlow
 from ecosim.world.shocks import Occurrence
 from ecosim.world.state import World
@@ -96,6 +96,25 @@ VARIABLES: dict[str, Variable] = {
     "lead_time_capped": Variable(
         ("good",), "1", "lead time at its cap (embargo or runaway backlog)", np.bool_
     ),
+    "accelerator_price": Variable(
+        ("region",),
+        "USD/H100e",
+        "price of an accelerator per H100e paid by buyers homed in the region: the designers' "
+        "prices (trend times scarcity) weighted by what the region buys, with the premium a "
+        "control puts on its blocked supply",
+    ),
+    "accelerator_price_designer": Variable(
+        ("supplier",),
+        "USD/H100e",
+        "price each accelerator designer charges per H100e: the trend times its scarcity "
+        "premium on its smoothed quote",
+    ),
+    "cloud_price": Variable(
+        ("region", "provider"),
+        "USD/(H100e h)",
+        "effective (blended committed) price of an H100e-hour at each provider in the region; "
+        "0 for the outside option",
+    ),
     "queue_wait": Variable(
         ("region",), "d", "mean wait of AI jobs arriving in the period", kind="mean"
     ),
@@ -113,21 +132,21 @@ VARIABLES: dict[str, Variable] = {
     "cost": Variable(
         ("region",),
         "USD/yr",
-        "annualised cost of compute and levers, USD of 2024: live own capacity at capex / life "
-        "+ opex, cloud rent and lever costs (a site costs nothing here until it is live; "
-        "cash_flow pays it while it is built)",
+        "annualised cost of compute and levers: each live site's capex at the price it was "
+        "bought at over its life, opex, cloud rent and lever costs at today's prices (a site "
+        "costs nothing here until it is live; cash_flow pays it while it is built)",
     ),
     "capex_spent": Variable(
         ("region",),
         "USD",
-        "capital paid for own capacity in the period, USD of 2024: accelerators when delivered, "
+        "capital paid for own capacity in the period: accelerators at their price on delivery, "
         "servers, network and facility while a site is built",
         kind="sum",
     ),
     "cash_flow": Variable(
         ("region",),
         "USD/yr",
-        "cash spending as a yearly rate, USD of 2024: the period's capital paid (capex_spent "
+        "cash spending as a yearly rate: the period's capital paid (capex_spent "
         "over the period) plus, at the recording time, operating cost of own capacity, cloud "
         "rent and lever costs",
         kind="mean",
@@ -294,6 +313,9 @@ class Recorder:
         b["lead_time_capped"][k] = capped
         b["lead_time_designer"][k] = per_designer
         b["lead_time_buyer"][k] = supply.buyer_lead_times(w, per_designer)
+        b["accelerator_price"][k] = w.accel_price
+        b["accelerator_price_designer"][k] = w.designer_price
+        b["cloud_price"][k, :, :-1] = w.cloud_price
         b["queue_wait"][k] = np.where(
             arrivals > 0, out[:, jk.QUEUE_AREA] / np.maximum(arrivals, 1), 0.0
         )
@@ -307,7 +329,7 @@ class Recorder:
         b["cost"][k] = own + rented + levers
         b["capex_spent"][k] = self._capex
         years = max(self.every * self.step_days, 1e-9) / DAYS_PER_YEAR
-        operating = w.own_cap * w.params.opex
+        operating = w.own_cap * prices.opex(w)
         b["cash_flow"][k] = self._capex / years + operating + rented + levers
         b["lever_cost"][k] = levers
         b["borrowed"][k] = w.borrowed

@@ -771,6 +771,42 @@ class LeverEffects(Strict):
     alliance_share: Fraction = Field(description="share of partners' spare capacity lent")
 
 
+class Prices(Strict):
+    """How accelerator and cloud prices move (see ``docs/model.md``, "Prices")."""
+
+    reference_date: dt.date = Field(
+        description="date of the listed prices: providers' price_usd_per_h100e_hour and the "
+        "regions' capex and opex hold on it"
+    )
+    accelerator_usd_per_h100e: Positive = Field(
+        description="world price of an accelerator per H100e on the reference date, "
+        "undisturbed supply"
+    )
+    decline_per_year: NonNegative = Field(
+        description="log-rate at which the price per H100e falls with new chip generations"
+    )
+    normal_lead_time_days: Positive = Field(
+        description="designer's quote at which its price carries no scarcity premium"
+    )
+    scarcity_elasticity: NonNegative = Field(
+        description="d log price / d log (quote / normal quote)"
+    )
+    quote_smoothing_days: Positive = Field(
+        description="time constant over which prices follow the designers' quotes"
+    )
+    control_premium: NonNegative = Field(
+        description="extra price of the blocked part of a controlled designer's supply "
+        "(grey and compliant channels), as a share of its price"
+    )
+    cloud_utilisation: Annotated[float, NoCoercion(), Field(gt=0.0, le=1.0)] = Field(
+        description="average utilisation of a rented fleet, which sets a provider's cost per "
+        "sold hour"
+    )
+    lock_in_margin_share: Fraction = Field(
+        description="part of a provider's margin over cost that its customers' switching costs earn"
+    )
+
+
 class Uncertainties(Strict):
     """Parameters nobody controls, kept apart from the regions' levers."""
 
@@ -780,6 +816,7 @@ class Uncertainties(Strict):
     jobs: JobMix
     market: Market
     supply: Supply
+    prices: Prices
     coupling: Coupling
     talent: Talent
     capability: Capability

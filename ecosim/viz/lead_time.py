@@ -1,5 +1,5 @@
-"""The supply chain: lead times per good, per designer and per buyer region; time at the cap;
-deliveries per buyer region.
+"""The supply chain: lead times per good, per designer and per buyer region; accelerator
+prices per buyer region; time at the cap; deliveries per buyer region.
 
 The result holds one lead time per good for the whole world (``lead_time(time, good)``), the
 accelerator lead time at each designer (``lead_time_designer``) and the one buyers homed in
@@ -116,7 +116,8 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
 
     From the top: the world-wide order-to-delivery lead time of each good (one value per good
     for every buyer), as the period median of the recorded values; the accelerator lead time at
-    each designer and the one faced by buyers homed in each region; the share of time in the
+    each designer and the one faced by buyers homed in each region; the accelerator price paid
+    by buyers homed in each region (thousand USD per H100e); the share of time in the
     period at the lead-time cap (``lead_time_capped``), which means an embargo or a runaway
     backlog; accelerators delivered to buyers homed in each region (all designers), totals per
     calendar year wholly inside the run (month for runs under three years), on a log scale.
@@ -141,11 +142,20 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
         panels.append("designer")
     if "lead_time_buyer" in ds:
         panels.append("buyer")
+    if "accelerator_price" in ds:
+        panels.append("price")
     if "lead_time_capped" in ds:
         panels.append("capped")
     if "deliveries" in ds:
         panels.append("deliveries")
-    heights = {"lead": 3.0, "designer": 2.6, "buyer": 2.6, "capped": 1.8, "deliveries": 3.0}
+    heights = {
+        "lead": 3.0,
+        "designer": 2.6,
+        "buyer": 2.6,
+        "price": 2.6,
+        "capped": 1.8,
+        "deliveries": 3.0,
+    }
     fig, axes = plt.subplots(
         len(panels),
         1,
@@ -190,6 +200,23 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
         ax.set_ylabel("lead time (days)", fontsize=8)
         ax.set_title(f"Accelerator lead time {what} ({period.word} median)", fontsize=9)
         _legend_right(ax, legend)
+
+    if "price" in ax_of:
+        ax = ax_of["price"]
+        for i, region in enumerate(str(r) for r in ds["region"].values):
+            x, med = period_reduce(
+                ds["accelerator_price"].sel(region=region) / 1e3, ds, "median", period=period
+            )
+            line_with_band(ax, x, med, color=colours[i % 10], label=region, linewidth=1.2)
+        ax.set_ylim(bottom=0.0)
+        headroom(ax)
+        ax.set_ylabel("thousand USD\nper H100e", fontsize=8)
+        ax.set_title(
+            f"Accelerator price paid by buyers homed in each region ({period.word} median): the"
+            f" trend, times the designers' scarcity, plus a control's premium",
+            fontsize=9,
+        )
+        _legend_right(ax, "buyer region")
 
     if "capped" in ax_of:
         ax = ax_of["capped"]
@@ -254,13 +281,14 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
     shocks = shock_key(ds)
     lay_out(
         fig,
-        f"Supply chain: lead times (per good, designer and buyer region) and deliveries\n"
+        f"Supply chain: lead times (per good, designer and buyer region), prices and "
+        f"deliveries\n"
         f"{subtitle(ds)}",
         [([h for h, _ in shocks], [t for _, t in shocks], 2)],
         f"The lead time per good is world-wide; per designer it is the designer's cycle plus its"
-        f" own backlog over its output, and per buyer region the designers' lead times weighted"
-        f" by what the region still waits for at each. A lead time at {cap_text} means an"
-        f" {CAP_MEANING}.{over}{gaps} {SHOCK_NOTE}",
+        f" backlog ahead over what it can make now, and per buyer region the designers' lead"
+        f" times weighted by what the region still waits for at each. A lead time at"
+        f" {cap_text} means an {CAP_MEANING}.{over}{gaps} {SHOCK_NOTE}",
     )
     return fig
 

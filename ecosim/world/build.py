@@ -13,6 +13,7 @@ from ecosim.scenario.models import (
     ModelSupplier,
     Scenario,
 )
+from ecosim.world import prices
 from ecosim.world.capability import update_frontier
 from ecosim.world.cloud import regional_usage, update_shares
 from ecosim.world.market_fit import fit_constants, place_customers
@@ -126,6 +127,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.used_since_review = np.zeros(n_r)
     w.cap_since_review = np.zeros(n_r)
     w.pipeline = np.zeros(n_r)
+    prices.start(w)
     return w
 
 
@@ -184,7 +186,7 @@ def _init_sites(w: World) -> None:
         for k, size in enumerate(sizes):
             # the largest site is the newest; the others are spread over ages [0, life)
             age = 0.0 if k == 0 else life * ((k - 1) + 0.5) / max(1, len(sizes) - 1)
-            w.add_site(r, size, -age, life - age)
+            w.add_site(r, size, -age, life - age, float(w.params.capex[r]))
 
 
 def _init_customers(w: World) -> None:

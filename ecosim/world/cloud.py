@@ -21,8 +21,9 @@ from ecosim.world.state import World
 
 
 def prices(w: World) -> np.ndarray:
-    """Price each region sees at each provider, $/H100e-hour (R, P)."""
-    return w.prov_price[None, :] * w.params.cloud_price_factor[:, None] * w.price_hike
+    """Price each region sees at each provider, USD per H100e-hour (R, P), set by
+    :mod:`ecosim.world.prices`."""
+    return np.asarray(w.cloud_price)
 
 
 def concentration(w: World) -> np.ndarray:
@@ -69,7 +70,9 @@ def market_step(w: World, t: float) -> None:
     pref = w.cust_pref + boost[:, None]
     choose_providers(
         w.prov_quality,
-        prices(w),
+        # customers weigh prices in money of the reference date: a fall every provider shares
+        # with the chips' trend moves no one; a markup or a scarcity does
+        prices(w) / w.price_trend,
         w.prov_home,
         w.can_join,
         w.can_stay,

@@ -1,9 +1,9 @@
 """What each region spends: on its own capacity, on cloud, and on its levers.
 
-Spending is a rate (USD of 2024 per year) read from the state at a moment; a lever's cost is
-what it adds beyond the capacity it buys (the premium of multi-cloud or sovereign offerings,
-the overhead of portable stacks and federated training, mirrors, the talent programme,
-stored and borrowed chips).
+Spending is a rate (USD per year, at the prices of the moment) read from the state at a
+moment; a lever's cost is what it adds beyond the capacity it buys (the premium of multi-cloud
+or sovereign offerings, the overhead of portable stacks and federated training, mirrors, the
+talent programme, stored and borrowed chips).
 """
 
 from __future__ import annotations
@@ -12,12 +12,17 @@ import numpy as np
 
 from ecosim.core.units import PRICED_HOURS_PER_YEAR
 from ecosim.world.cloud import prices
+from ecosim.world.prices import capex, opex
 from ecosim.world.state import World
 
 
 def spend(w: World) -> tuple[np.ndarray, np.ndarray]:
-    """Yearly spending rate of each region on own capacity and on cloud (USD/yr)."""
-    own = w.own_cap * w.params.own_cost_per_year
+    """Yearly spending rate of each region on own capacity and on cloud (USD/yr).
+
+    Own capacity: each live site's capex at the price it was bought at, over its life, plus
+    the opex of the capacity available now at today's prices; cloud at today's prices.
+    """
+    own = w.own_capital_cost(w.t) + w.own_cap * opex(w)
     rented = (w.cloud_cap * prices(w)).sum(axis=1) * PRICED_HOURS_PER_YEAR
     return np.asarray(own), np.asarray(rented)
 
@@ -27,8 +32,7 @@ def lever_cost(w: World) -> np.ndarray:
     eff = w.scenario.uncertainties.levers
     p = w.params
     own_spend, cloud_spend = spend(w)
-    life = np.array([w.scenario.regions[r].compute.life_years for r in w.regions])
-    out = w.stockpile * p.capex / life  # stored chips are paid for like installed ones
+    out = w.stockpile * capex(w) / p.life_years  # stored chips are paid for like installed ones
     out = out + cloud_spend * (eff.multi_cloud_premium * p.multi_cloud)
     out = out + cloud_spend * (eff.sovereign_premium * p.sovereign_cloud)
     out = out + (own_spend + cloud_spend) * eff.open_stack_overhead * p.open_stack

@@ -16,6 +16,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, PRICED_HOURS_PER_YEAR
 from ecosim.world.cloud import prices
+from ecosim.world.prices import capex, own_cost_per_year, trend
 from ecosim.world.state import World
 
 
@@ -32,10 +33,7 @@ class BuildDecision:
 
 def break_even_utilisation(w: World, r: int) -> float:
     """TCO break-even utilisation of owning one H100e rather than renting it."""
-    reg = w.scenario.regions[w.regions[r]]
-    cost = (
-        reg.costs.capex_usd_per_h100e / reg.compute.life_years + reg.costs.opex_usd_per_h100e_year
-    )
+    cost = float(own_cost_per_year(w)[r])
     share = w.cloud_cap[r]
     price_r = prices(w)[r]
     p_cloud = (
@@ -64,11 +62,13 @@ def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> B
     gap = target - own_then - pipeline
     u_star = break_even_utilisation(w, r)
     worth_it = pol.style == "coordinated" or utilisation >= u_star
-    # budgets keep their share of a growing market: they scale with the region's demand
+    # budgets keep their share of a growing market's spending: they scale with the region's
+    # demand in H100e and with the price trend per H100e since the start (a budget that kept
+    # up with demand in H100e alone would buy more of it every year as prices fall)
     growth = float(w.demand_at(t)[r] / max(reg.demand.initial_h100e, 1e-9))
-    budget = pol.budget_usd_per_year * growth
+    budget = pol.budget_usd_per_year * growth * w.price_trend / trend(w, 0.0)
     affordable = budget * pol.decision_interval_days / DAYS_PER_YEAR
-    affordable /= reg.costs.capex_usd_per_h100e
+    affordable /= float(capex(w)[r])
     quantity = min(max(gap, 0.0), affordable) if worth_it else 0.0
     return BuildDecision(r, quantity, lead, u_star, utilisation)
 

@@ -112,7 +112,11 @@ def receive(w: World, i: int) -> None:
     quantity = float(w.orders.quantity[i])
     w.projects.delivered[index] += quantity
     r = int(w.projects.region[index])
-    w.capex_spent[r] += quantity * w.params.capex[r] * w.params.chip_share[r]
+    # the accelerators are paid at the price the region's buyers pay on delivery
+    listed = w.scenario.uncertainties.prices.accelerator_usd_per_h100e
+    chip = w.params.capex[r] * w.params.chip_share[r] * w.accel_price[r] / listed
+    w.capex_spent[r] += quantity * chip
+    w.projects.paid[index] += quantity * chip
 
 
 def pay_construction(w: World, t0: float, t1: float) -> None:
@@ -129,8 +133,10 @@ def pay_construction(w: World, t0: float, t1: float) -> None:
     length = np.maximum(end - start, 1e-9)
     r = book.region
     rest = 1.0 - w.params.chip_share[r]
-    paid = book.quantity * w.params.capex[r] * rest * overlap / length
+    # servers, network and the facility follow the price trend per H100e
+    paid = book.quantity * w.params.capex[r] * rest * w.price_trend * overlap / length
     np.add.at(w.capex_spent, r, paid)
+    book.paid += paid
 
 
 def hand_over_capex(w: World) -> np.ndarray:
@@ -152,5 +158,7 @@ def finish(w: World, index: int, now: float) -> None:
     delivered = float(book.delivered[index])
     if delivered > 0:
         life = w.scenario.regions[w.regions[r]].compute.life_years * DAYS_PER_YEAR
-        w.add_site(r, delivered, now, now + life)
+        # the site costs what was paid for it: its chips and the rest of it, spread over
+        # what was delivered (a project that shrank paid for a larger site)
+        w.add_site(r, delivered, now, now + life, float(book.paid[index]) / delivered)
     book.finished[index] = True

@@ -125,6 +125,7 @@ PROJECT_ARRAYS: tuple[str, ...] = (
     "construction_done",
     "delivered",
     "finished",
+    "paid",
 )
 
 
@@ -142,6 +143,7 @@ class ProjectBook:
     construction_done: np.ndarray = field(default_factory=lambda: np.zeros(0))
     delivered: np.ndarray = field(default_factory=lambda: np.zeros(0))
     finished: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    paid: np.ndarray = field(default_factory=lambda: np.zeros(0))  # capex paid so far, USD
 
     def __len__(self) -> int:
         return int(self.region.size)
@@ -161,6 +163,7 @@ class ProjectBook:
         self.construction_done = np.append(self.construction_done, float(construction_done))
         self.delivered = np.append(self.delivered, 0.0)
         self.finished = np.append(self.finished, False)
+        self.paid = np.append(self.paid, 0.0)
         return len(self) - 1
 
 
@@ -193,6 +196,7 @@ class RegionParams:
     cloud_price_factor: np.ndarray
     own_cost_per_year: np.ndarray  # capex / life + opex, USD per H100e-year
     capex: np.ndarray
+    life_years: np.ndarray  # a site's life, years
     chip_share: np.ndarray  # part of capex paid for the accelerator on delivery
     opex: np.ndarray  # USD per H100e-year
     build_share: np.ndarray
@@ -238,6 +242,7 @@ class RegionParams:
                 )
             ),
             capex=col(lambda r: r.costs.capex_usd_per_h100e),
+            life_years=col(lambda r: r.compute.life_years),
             chip_share=col(lambda r: r.costs.chip_share_of_capex),
             opex=col(lambda r: r.costs.opex_usd_per_h100e_year),
             build_share=col(lambda r: r.levers.build_share),
@@ -339,9 +344,10 @@ class World:
     site_cap: np.ndarray = state("state")
     site_built: np.ndarray = state("state")
     site_retire: np.ndarray = state("state")
+    site_capex: np.ndarray = state("state")  # USD per H100e paid for the site
     projects: ProjectBook = field(default_factory=ProjectBook, metadata=owned("projects"))
-    # capital paid since the last hand-over (R,), USD of 2024: accelerators when delivered,
-    # the rest of a site while it is built
+    # capital paid since the last hand-over (R,), USD at the prices paid: accelerators when
+    # delivered, the rest of a site while it is built
     capex_spent: np.ndarray = state("projects")
     # --- cloud
     prov_home: np.ndarray = state("build", (0,), np.int64)
@@ -380,6 +386,20 @@ class World:
     ready_at: np.ndarray = state("cloud", (0, 0))
     next_ready: float = field(default=np.inf, metadata=owned("cloud"))
     interop: np.ndarray = state("build", (0, 0))
+    # --- prices: designers' quotes smoothed (d), the trend on the reference date's scale, the
+    # designers' prices and what buyers homed in each region pay (USD per H100e), the index of
+    # a new site's capex against the listed one, cloud prices (R, P; USD per H100e-hour) and
+    # the references of the providers' markups (shares, multi-cloud spread, cost share)
+    quote_ema: np.ndarray = state("prices")
+    price_trend: float = field(default=1.0, metadata=owned("prices"))
+    designer_price: np.ndarray = state("prices")
+    accel_price: np.ndarray = state("prices")
+    capex_index: np.ndarray = state("prices")
+    cloud_price: np.ndarray = state("prices", (0, 0))
+    tightness: np.ndarray = state("prices", (0, 0))  # wanted over fleet, smoothed (R, P)
+    share0: np.ndarray = state("prices", (0, 0))
+    spread0: np.ndarray = state("prices")
+    cost_share: np.ndarray = state("prices")
     # --- shock effects per region
     own_available: np.ndarray = state("shocks")  # outages
     demand_factor: np.ndarray = state("shocks")  # surges
@@ -474,8 +494,12 @@ class World:
         # written as h + (1 - d)(1 - h) so that d = 1 gives h to the last bit
         return np.where(np.isnan(d), h, np.minimum(h + (1.0 - d) * (1.0 - h), 1.0))
 
-    def add_site(self, region: int, capacity: float, built: float, retire: float) -> None:
-        """Add a site of ``capacity`` H100e to ``region``, live from ``built`` to ``retire``."""
+    def add_site(
+        self, region: int, capacity: float, built: float, retire: float, capex: float
+    ) -> None:
+        """Add a site of ``capacity`` H100e to ``region``, live from ``built`` to ``retire``,
+        bought at ``capex`` USD per H100e."""
+        self.site_capex = np.append(self.site_capex, float(capex))
         self.site_region = np.append(self.site_region, np.int64(region))
         self.site_cap = np.append(self.site_cap, float(capacity))
         self.site_built = np.append(self.site_built, float(built))
@@ -485,6 +509,14 @@ class World:
         """Region and capacity of the sites live at day ``t``."""
         live = (self.site_built <= t) & (self.site_retire > t)
         return self.site_region[live], self.site_cap[live]
+
+    def own_capital_cost(self, t: float) -> np.ndarray:
+        """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each
+        was bought at, over the region's site life."""
+        live = (self.site_built <= t) & (self.site_retire > t)
+        region = self.site_region[live]
+        per_year = self.site_cap[live] * self.site_capex[live] / self.params.life_years[region]
+        return np.bincount(region, weights=per_year, minlength=self.n_regions).astype(np.float64)
 
     def own_capacity(self, t: float) -> np.ndarray:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""

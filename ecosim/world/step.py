@@ -21,7 +21,7 @@ from functools import partial
 import numpy as np
 
 from ecosim.core.rng import Streams
-from ecosim.world import capability, cloud, layers, policy, projects, supply, talent
+from ecosim.world import capability, cloud, layers, policy, prices, projects, supply, talent
 from ecosim.world.cloud import finish_migrations
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
@@ -93,6 +93,7 @@ class WorldStep:
         #: Served over requested work of each region, smoothed over ``service_window_days``.
         self.compute_service = np.ones(w.n_regions)
         self._warm_orders()
+        self.closed_at = w.t  # the clock at the last close: prices move from step to step
         self.refresh()
         self._warm_up(warm)
         self.refresh()
@@ -204,6 +205,8 @@ class WorldStep:
         """
         w = self.world
         capability.update_frontier(w, w.t)
+        prices.step(w, self.closed_at, w.t)
+        self.closed_at = w.t
         out, arrivals = self.jobs.drain()
         deliveries, materials = supply.hand_over(w)
         return StepFlows(out, arrivals, deliveries, materials, projects.hand_over_capex(w))

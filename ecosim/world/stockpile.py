@@ -53,4 +53,5 @@ def take(w: World, r: int, now: float) -> float:
 def connect(w: World, r: int, quantity: float, taken: float, now: float) -> None:
     """The released chips go live at ``now`` as a site, retiring a life after they were taken."""
     life = w.scenario.regions[w.regions[r]].compute.life_years * DAYS_PER_YEAR
-    w.add_site(r, quantity, now, taken + life)
+    # the chips were bought when stored, at the run's start, at the listed capex
+    w.add_site(r, quantity, now, taken + life, float(w.params.capex[r]))

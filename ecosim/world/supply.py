@@ -557,6 +557,17 @@ def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:
     from. A region that may buy from no designer is at the cap.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
+    weights = buyer_mix(w)
+    total = weights.sum(axis=1)
+    mean = (weights * per_designer).sum(axis=1) / np.where(total > 0, total, 1.0)
+    # a mean of values at the cap may round a hair above it
+    return np.asarray(np.where(total > 0, np.minimum(mean, cap_max), float(cap_max)))
+
+
+def buyer_mix(w: World) -> np.ndarray:
+    """How the buyers homed in each region spread over the designers (R, D), unnormalised:
+    what they still wait for at each designer, or, for a region waiting for nothing, the share
+    of each designer's flow that may be sold to it."""
     book = w.orders
     n = book.n
     waiting = book.open[:n]
@@ -574,7 +585,4 @@ def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:
     open_to = w.sells.T * w.allow[w.designers].T  # (region, designer) share that may be sold
     waits = weights.sum(axis=1) > 0
     weights[~waits] = open_to[~waits]
-    total = weights.sum(axis=1)
-    mean = (weights * per_designer).sum(axis=1) / np.where(total > 0, total, 1.0)
-    # a mean of values at the cap may round a hair above it
-    return np.asarray(np.where(total > 0, np.minimum(mean, cap_max), float(cap_max)))
+    return weights

@@ -280,5 +280,9 @@ def test_lead_time_says_it_is_world_wide_and_what_the_cap_means(
     assert any("world-wide" in t for t in titles)
     assert any(f"{cap:g}-day cap: embargo or runaway backlog" in t for t in titles)
     assert any("buyers homed in each region" in t for t in titles)
+    # the accelerator price beside the lead times, one line per buyer region
+    price = next(ax for ax in fig.axes if ax.get_title().startswith("Accelerator price"))
+    assert "per H100e" in price.get_ylabel()
+    assert len(price.get_lines()) >= small_run.sizes["region"]
     legend_titles = [ax.get_legend().get_title().get_text() for ax in fig.axes if ax.get_legend()]
     assert "buyer region" in legend_titles

@@ -20,7 +20,9 @@ def test_a_site_is_paid_for_while_it_is_built() -> None:
     w = build_world(s, Streams(s.seed))
     r = w.region_index("TW")
     index = w.projects.open(r, 1000.0, 10.0, 110.0)
-    rest = 1000.0 * w.params.capex[r] * (1.0 - w.params.chip_share[r])
+    # servers, network and the facility at the price of the run's start (the trend of
+    # prices per H100e; the clock does not move here)
+    rest = 1000.0 * w.params.capex[r] * (1.0 - w.params.chip_share[r]) * w.price_trend
     projects.pay_construction(w, 0.0, 10.0)  # before the decision: nothing
     assert projects.hand_over_capex(w)[r] == 0.0
     projects.pay_construction(w, 10.0, 60.0)  # half of the construction

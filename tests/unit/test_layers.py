@@ -158,11 +158,11 @@ def test_largest_run_grows_with_a_bigger_site_not_with_more_sites() -> None:
     base = capability.largest_run(w, 1.0)[us]
     spread = _world()
     for _ in range(10):
-        spread.add_site(us, 50_000.0, 0.5, 1e9)
+        spread.add_site(us, 50_000.0, 0.5, 1e9, 50_000.0)
     assert capability.largest_run(spread, 1.0)[us] == base
     assert capability.largest_run_multisite(spread, 1.0)[us] > base
     big = _world()
-    big.add_site(us, 500_000.0, 0.5, 1e9)
+    big.add_site(us, 500_000.0, 0.5, 1e9, 50_000.0)
     assert capability.largest_run(big, 1.0)[us] > base
 
 
@@ -171,7 +171,7 @@ def test_frontier_lag_is_zero_for_the_leader_and_grows_for_the_rest() -> None:
     capability.update_frontier(w, 0.0)
     lag0 = w.own_lag.copy()
     us = w.region_index("US")
-    w.add_site(us, 5e6, 100.0, 1e9)
+    w.add_site(us, 5e6, 100.0, 1e9, 50_000.0)
     capability.update_frontier(w, 200.0)
     assert w.own_lag[us] == 0.0
     others = [r for r in range(w.n_regions) if r != us]

@@ -1,0 +1,153 @@
+"""What accelerators and cloud hours cost, and how scarcity and concentration move it.
+
+**Accelerators.** A world price per H100e follows a trend fitted to flagship accelerators'
+purchase prices (``uncertainties.prices``: a level on the reference date and a yearly
+decline as each generation brings more FLOP per dollar). Each designer charges the trend times
+a scarcity premium, ``(quote / normal quote) ** elasticity``, on its quoted lead time smoothed
+over about a month: prices are set on monthly orders, not on the day's backlog. A region under
+an export control pays a premium on the part of a designer's supply the control blocks, for
+what still reaches it through compliant, licensed and grey channels. A region's price is its
+designers' prices weighted by what its buyers wait for at each (or may buy from each).
+
+**Own capacity.** The regions' capex and opex are listed on the reference date. Capex moves
+with the trend and, for its accelerator share, with the region's scarcity premium; opex
+follows the trend (power and space per H100e fall with each generation).
+
+**Cloud.** A provider's price is its listed price on the reference date, scaled by its cost
+(its home region's capex and opex per hour it can sell) and by a markup over that cost. The
+markup's margin follows the provider's share of the region, as a logit Bertrand margin does
+(``1 / (1 - share)``), and, for the part its customers' switching costs earn, how much of
+their work is spread over a second cloud. A fleet short of what its customers want in a
+region (after a cut-off sends it customers) is priced up with the chips' scarcity elasticity
+until its new chips arrive. Prices are effective (blended committed) prices per
+H100e-hour, as the listed ones are; on-demand list prices at the largest providers are about
+2.5 times higher (see ``docs/model.md``).
+
+Prices are updated once per world step, so they do not depend on how often a run records.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecosim.core.units import DAYS_PER_YEAR, PRICED_HOURS_PER_YEAR
+from ecosim.world import supply
+from ecosim.world.cloud import wanted
+from ecosim.world.state import World
+
+#: A logit margin ``1 / (1 - share)`` diverges as one provider takes the whole market; above
+#: this share it is held (a monopolist's price is bounded by its customers leaving the cloud).
+MAX_MARKUP_SHARE = 0.9
+
+
+def trend(w: World, t: float) -> float:
+    """The accelerator price trend at day ``t``, relative to the reference date (1 there)."""
+    p = w.scenario.uncertainties.prices
+    days = (w.scenario.start - p.reference_date).days + t
+    return float(np.exp(-p.decline_per_year * days / DAYS_PER_YEAR))
+
+
+def start(w: World) -> None:
+    """Set the prices of an undisturbed market at day 0.
+
+    The designers' smoothed quotes start at the normal quote: a run starts from a market at
+    rest. The providers' shares and multi-cloud spread at the start are the references of
+    their markups, so the start pays the listed prices moved by the trend.
+    """
+    p = w.scenario.uncertainties.prices
+    w.quote_ema = np.full(w.designers.size, p.normal_lead_time_days)
+    w.tightness = np.ones((w.n_regions, len(w.providers)))
+    w.share0 = w.shares[:, : len(w.providers)].copy()
+    w.spread0 = w.params.multi_cloud.copy()
+    home = w.prov_home
+    per_hour = w.params.own_cost_per_year[home] / (PRICED_HOURS_PER_YEAR * p.cloud_utilisation)
+    # the part of a listed price that is cost; the rest is margin, at least 5 %: a provider
+    # listed below this cost estimate still charges something over its own cost
+    w.cost_share = np.minimum(per_hour / w.prov_price, 0.95)
+    _update(w, 0.0)
+
+
+def step(w: World, t0: float, t1: float) -> None:
+    """Move the prices over ``[t0, t1)``: quotes smoothed, then prices set at ``t1``."""
+    p = w.scenario.uncertainties.prices
+    quotes = supply.designer_lead_times(w, t1)
+    keep = np.exp(-(t1 - t0) / p.quote_smoothing_days)
+    w.quote_ema = keep * w.quote_ema + (1.0 - keep) * quotes
+    w.tightness = keep * w.tightness + (1.0 - keep) * fleet_tightness(w)
+    _update(w, t1)
+
+
+def fleet_tightness(w: World) -> np.ndarray:
+    """What each provider's customers want of it in each region over the fleet it has there
+    (R, P), at least 1: above 1 after a cut-off sends it customers it cannot yet serve."""
+    want = wanted(w)
+    return np.asarray(
+        np.maximum(np.divide(want, w.prov_cap, out=np.ones_like(want), where=w.prov_cap > 0), 1.0)
+    )
+
+
+def _update(w: World, t: float) -> None:
+    p = w.scenario.uncertainties.prices
+    level = trend(w, t)
+    w.price_trend = level
+    scarcity = (w.quote_ema / p.normal_lead_time_days) ** p.scarcity_elasticity
+    w.designer_price = p.accelerator_usd_per_h100e * level * scarcity
+    # the blocked part of a designer's flow to a region costs the premium (allow: the share
+    # that may still flow freely; R x D)
+    blocked = 1.0 - np.clip(w.allow[w.designers].T, 0.0, 1.0)
+    paid = w.designer_price[None, :] * (1.0 + p.control_premium * blocked)
+    weights = supply.buyer_mix(w)
+    total = weights.sum(axis=1)
+    mean_price = np.where(
+        total > 0,
+        (weights * paid).sum(axis=1) / np.maximum(total, 1e-300),
+        p.accelerator_usd_per_h100e * level,
+    )
+    w.accel_price = mean_price
+    premium = mean_price / (p.accelerator_usd_per_h100e * level)
+    chip = w.params.chip_share
+    w.capex_index = level * (1.0 + chip * (premium - 1.0))
+    _cloud(w, level)
+
+
+def _cloud(w: World, level: float) -> None:
+    p = w.scenario.uncertainties.prices
+    prm = w.params
+    # a provider's cost per hour moves with its home region's capex and opex
+    cost = (own_cost_per_year(w) / prm.own_cost_per_year)[w.prov_home]
+    share = np.minimum(w.shares[:, : len(w.providers)], MAX_MARKUP_SHARE)
+    share0 = np.minimum(w.share0, MAX_MARKUP_SHARE)
+    lam = p.lock_in_margin_share
+    locked = np.divide(
+        1.0 - prm.multi_cloud, 1.0 - w.spread0, out=np.ones_like(w.spread0), where=w.spread0 < 1
+    )
+    margin = (1.0 - share0) / (1.0 - share) * (1.0 - lam + lam * locked[:, None])
+    k = w.cost_share[None, :]
+    # a fleet short of what its customers want is priced up as chips are when short
+    scarce = w.tightness**p.scarcity_elasticity
+    w.cloud_price = (
+        w.prov_price[None, :]
+        * prm.cloud_price_factor[:, None]
+        * w.price_hike
+        * cost[None, :]
+        * (k + (1.0 - k) * margin)
+        * scarce
+    )
+
+
+def capex(w: World) -> np.ndarray:
+    """Capex per H100e of a site each region buys now (R,), USD."""
+    return np.asarray(w.params.capex * w.capex_index)
+
+
+def own_cost_per_year(w: World) -> np.ndarray:
+    """Yearly cost of owning one H100e in each region now (R,), USD per H100e-year: capex at
+    today's price over the site's life, plus opex."""
+    prm = w.params
+    life_cost = prm.own_cost_per_year - prm.opex
+    return np.asarray(life_cost * w.capex_index + prm.opex * w.price_trend)
+
+
+def opex(w: World) -> np.ndarray:
+    """Yearly operating cost of one H100e in each region now (R,), USD per H100e-year."""
+    return np.asarray(w.params.opex * w.price_trend)
