@@ -714,6 +714,9 @@ class Supply(Strict):
     order_interval_days: Positive
     lithography_wear_per_year: Fraction
     lead_time_cap_days: Positive
+    order_ahead_cap_days: Positive = Field(
+        description="buyers order at most this far ahead of need, however long the quote"
+    )
     warm_order_book: StrictBool = Field(
         description="providers order one review before the start, so a run opens with their "
         "fleets and order books as their own ordering keeps them"
@@ -785,11 +788,8 @@ class Prices(Strict):
     decline_per_year: NonNegative = Field(
         description="log-rate at which the price per H100e falls with new chip generations"
     )
-    normal_lead_time_days: Positive = Field(
-        description="designer's quote at which its price carries no scarcity premium"
-    )
     scarcity_elasticity: NonNegative = Field(
-        description="d log price / d log (quote / normal quote)"
+        description="d log price / d log (quote / assembly cycle)"
     )
     quote_smoothing_days: Positive = Field(
         description="time constant over which prices follow the designers' quotes"

@@ -50,12 +50,13 @@ def trend(w: World, t: float) -> float:
 def start(w: World) -> None:
     """Set the prices of an undisturbed market at day 0.
 
-    The designers' smoothed quotes start at the normal quote: a run starts from a market at
-    rest. The providers' shares and multi-cloud spread at the start are the references of
-    their markups, so the start pays the listed prices moved by the trend.
+    The designers' smoothed quotes start at their assembly cycles (an empty queue): a run
+    starts from a market at rest. The providers' shares and multi-cloud spread at the start
+    are the references of their markups, so the start pays the listed prices moved by the
+    trend.
     """
     p = w.scenario.uncertainties.prices
-    w.quote_ema = np.full(w.designers.size, p.normal_lead_time_days)
+    w.quote_ema = w.chip_cycle[w.designers].astype(float)
     w.tightness = np.ones((w.n_regions, len(w.providers)))
     w.share0 = w.shares[:, : len(w.providers)].copy()
     w.spread0 = w.params.multi_cloud.copy()
@@ -90,7 +91,9 @@ def _update(w: World, t: float) -> None:
     p = w.scenario.uncertainties.prices
     level = trend(w, t)
     w.price_trend = level
-    scarcity = (w.quote_ema / p.normal_lead_time_days) ** p.scarcity_elasticity
+    # over the designer's own floor, its assembly cycle: a designer with no queue charges the
+    # trend, as the trend is fitted to the prices of ordinary years
+    scarcity = (w.quote_ema / w.chip_cycle[w.designers]) ** p.scarcity_elasticity
     w.designer_price = p.accelerator_usd_per_h100e * level * scarcity
     # the blocked part of a designer's flow to a region costs the premium (allow: the share
     # that may still flow freely; R x D)

@@ -68,7 +68,7 @@ def order_day(w: World, index: int, now: float) -> float:
         The day to order (``now`` or later).
     """
     r = int(w.projects.region[index])
-    quote = supply.buyer_lead_times(w, supply.designer_lead_times(w, now))[r]
+    quote = supply.order_ahead(w, supply.buyer_lead_times(w, supply.designer_lead_times(w, now)))[r]
     return max(now, float(w.projects.construction_done[index]) - float(quote))
 
 

@@ -315,16 +315,19 @@ def _charge_imposers(
     np.add.at(w.control_cost, homes, lost * w.imposer_cost_rate[homes])
 
 
-def cancel_for_provider(w: World, p: int, quantity: float) -> float:
-    """Provider ``p`` cancels up to ``quantity`` H100e of its orders, newest first; the H100e
-    cancelled.
+def cancel_for_provider(w: World, p: int, quantity: float, designer: int = -1) -> float:
+    """Provider ``p`` cancels up to ``quantity`` H100e of its orders (at ``designer`` only, if
+    given), newest first; the H100e cancelled.
 
     Only orders no designer has started on can be cancelled: a started one is delivered.
     """
     book = w.orders
     n = book.n
     untouched = book.remaining[:n] >= book.quantity[:n] * (1.0 - 1e-12)
-    mine = np.flatnonzero(book.open[:n] & book.by_provider[:n] & (book.buyer[:n] == p) & untouched)
+    mine = book.open[:n] & book.by_provider[:n] & (book.buyer[:n] == p) & untouched
+    if designer >= 0:
+        mine &= book.designer[:n] == designer
+    mine = np.flatnonzero(mine)
     left = float(quantity)
     cancelled = 0.0
     for i in mine[::-1]:
@@ -343,6 +346,16 @@ def cancel_for_provider(w: World, p: int, quantity: float) -> float:
     w.prov_on_order[p] = max(0.0, w.prov_on_order[p] - cancelled)
     w.prov_cancelled[p] += cancelled
     return cancelled
+
+
+def provider_orders_at(w: World) -> np.ndarray:
+    """What each provider waits for from each designer (P, D), H100e."""
+    book = w.orders
+    n = book.n
+    mine = book.open[:n] & book.by_provider[:n]
+    out = np.zeros((w.prov_home.size, w.designers.size))
+    np.add.at(out, (book.buyer[:n][mine], book.designer[:n][mine]), book.remaining[:n][mine])
+    return out
 
 
 def order_for_provider(w: World, p: int, quantity: float, t: float) -> float:
@@ -548,6 +561,20 @@ def designer_lead_times(w: World, t: float) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         wait = np.where(backlog > 0, np.where(rate > 0, backlog / rate, np.inf), 0.0)
     return np.asarray(np.minimum(w.chip_cycle[des] + wait, cap_max))
+
+
+def order_ahead(w: World, quotes: np.ndarray) -> np.ndarray:
+    """How far ahead buyers order against ``quotes`` (days): the quote, up to the furthest
+    they book (``uncertainties.supply.order_ahead_cap_days``).
+
+    Ordering ahead by the quote is a loop: every order lengthens the queue the next buyer is
+    quoted. While the designers make more than the fleets' growth over the quote, it settles;
+    when a disruption cuts output below that, the quote runs away, and at two years of a
+    growing fleet's needs the order book it built alone holds the quote there after output is
+    back (a fab disruption left TPU and Huawei quotes at the 730-day cap to the end of the
+    run). Buyers do not book that far: quoting systems stop at 52 weeks.
+    """
+    return np.minimum(quotes, w.scenario.uncertainties.supply.order_ahead_cap_days)
 
 
 def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ def _monthly_orders(with_shocks: bool) -> np.ndarray:
 
 def test_a_shortage_swells_orders_then_they_fall_below_need() -> None:
     # month 0 holds no review (the start's is seen before the first step, the next is on day
-    # 30.4); measured: at most x2.28 in month 6, then x0.23 the month after. Ordering a fixed
+    # 30.4); measured: at most x2.45 in month 6, then x0.31 the month after. Ordering a fixed
     # 180 days ahead instead of the quote, the shocked run never orders more than the calm one
     # (x1.00), so this fails.
     shocked, calm = _monthly_orders(True)[1:], _monthly_orders(False)[1:]

@@ -52,12 +52,11 @@ def test_a_fab_disruption_raises_the_price_which_returns_within_a_year(
     ratio = (shocked["accelerator_price"] / calm["accelerator_price"]).sel(region="US")
     peak = float(_between(ratio, "2025-06-01", "2025-11-28").max()) - 1.0
     assert peak > 0.3
-    # the disruption ends on 2025-11-28; a year later most of the premium is gone (what is
-    # left is the backlog the lost output left, which supply works off only as it outgrows
-    # demand) and it keeps falling
-    year_on = float(_between(ratio, "2026-11-28", "2026-12-28").mean()) - 1.0
-    assert year_on < 0.2 * peak, (peak, year_on)
-    assert float(_between(ratio, "2027-04-01", "2027-06-01").mean()) - 1.0 < year_on
+    # the disruption ends on 2025-11-28: from a year on the price stays within a tenth of the
+    # peak's premium of the calm run's (buyers cancel what they over-ordered as quotes fall,
+    # so the price may dip under the calm run's for a while; it does not run away)
+    after = _between(ratio, "2026-11-28", "2027-06-01") - 1.0
+    assert float(np.abs(after).max()) < 0.1 * peak, (peak, after.values)
     # and the rise is the designers' scarcity, not noise: their quotes rose too
     quote = (shocked["lead_time"] / calm["lead_time"]).sel(good="accelerator")
     assert float(_between(quote, "2025-06-01", "2025-11-28").max()) > 1.5
