@@ -569,10 +569,10 @@ def order_ahead(w: World, quotes: np.ndarray) -> np.ndarray:
 
     Ordering ahead by the quote is a loop: every order lengthens the queue the next buyer is
     quoted. While the designers make more than the fleets' growth over the quote, it settles;
-    when a disruption cuts output below that, the quote runs away, and at two years of a
-    growing fleet's needs the order book it built alone holds the quote there after output is
-    back (a fab disruption left TPU and Huawei quotes at the 730-day cap to the end of the
-    run). Buyers do not book that far: quoting systems stop at 52 weeks.
+    when a disruption cuts output below that, the quote runs up, and the orders it calls for
+    hold it up after output is back (in a 90 % TSMC loss for a year, quotes stayed at the
+    730-day cap a quarter longer without this cap). Buyers do not book that far: quoting
+    systems stop at 52 weeks.
     """
     return np.minimum(quotes, w.scenario.uncertainties.supply.order_ahead_cap_days)
 

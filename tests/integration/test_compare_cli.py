@@ -13,7 +13,7 @@ from tests.integration.test_cli_run import _ecosim
 def _portfolio(tmp_path: Path, name: str, build_share: float) -> Path:
     path = tmp_path / f"{name}.yaml"
     path.write_text(
-        f"extends: {SMALL}\nname: {name}\nhorizon_years: 1.1\n"
+        f"extends: {SMALL}\nname: {name}\nhorizon_years: 2.1\n"
         "regions:\n"
         f"  US: {{levers: {{build_share: {build_share}}}}}\n"
         f"  TW: {{levers: {{build_share: {build_share}}}}}\n"
@@ -37,7 +37,9 @@ def test_compare_marks_a_pareto_front_and_a_choice(tmp_path: Path) -> None:
         assert float(cmp["gain"].sel(portfolio="buy").max()) == 0.0
         assert cmp["pareto"].values.astype(bool).any()
         assert list(cmp["horizon_year"].values) == [2026]
-        # the builder spends differently from the buyer: the levers act
+        # the builder spends differently from the buyer: the levers act (compare counts the
+        # annualised cost, in which a site costs from when it is live: its first sites go live
+        # in the second year)
         costs = cmp["cost_mean"].values[:, 0]
         assert costs[0] != costs[1]
     plot = _ecosim("plot", str(out / "compare.nc"), "--out", str(tmp_path / "figs"))

@@ -17,7 +17,16 @@ from ecosim.calibrate.episodes import EPISODES_DIR, Episode, all_episodes, run_e
 ROOT = Path(__file__).resolve().parents[2]
 EPISODES = all_episodes(EPISODES_DIR)
 #: Episodes the model does not reproduce yet, with the gap measured.
-KNOWN_GAPS: dict[str, str] = {}
+KNOWN_GAPS: dict[str, str] = {
+    "v6_eu_cloud_share": (
+        "out of sample, the big three hold 66.8 % of the EU cloud market in mid-2022 (72 ± 4) "
+        "and take 69.2 % of 2021's growth (80 ± 10); the fitted A7 points pass (28.2 against "
+        "29 ± 2, 16.6 against 15 ± 3) and refitting reselect_share leaves it at 0.039. Both "
+        "passed (68.7, 75.1) while an undisturbed market paid 29 % under the chips' price "
+        "trend, which made the US providers' chip-heavy costs fall against the European ones; "
+        "at the trend the market settles toward its resting split too slowly for the big three"
+    ),
+}
 
 
 def _param(e: Episode) -> object:
