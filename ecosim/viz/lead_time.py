@@ -118,8 +118,9 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
     for every buyer), as the period median of the recorded values; the accelerator lead time at
     each designer and the one faced by buyers homed in each region; the accelerator price paid
     by buyers homed in each region (thousand USD per H100e); the share of time in the
-    period at the lead-time cap (``lead_time_capped``), which means an embargo or a runaway
-    backlog; accelerators delivered to buyers homed in each region (all designers), totals per
+    period at the lead-time cap, per good (``lead_time_capped``) and per designer (its quote
+    in ``lead_time_designer`` at the cap), which means an embargo or a runaway backlog;
+    accelerators delivered to buyers homed in each region (all designers), totals per
     calendar year wholly inside the run (month for runs under three years), on a log scale.
     Panels whose variables the result lacks are left out.
 
@@ -228,6 +229,22 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
                 period=period,
             )
             line_with_band(ax, x, share, color=colours[i % 10], label=good, linewidth=1.2)
+        if "lead_time_designer" in ds and cap is not None:
+            # the world-wide lead time is one value for every buyer and is not at the cap
+            # when one designer is (Huawei's quote for China's buyers under a control): each
+            # designer's quote is capped on its own, so its time at the cap shows the embargo
+            for j, designer in enumerate(str(d) for d in ds["supplier"].values):
+                at_cap = ds["lead_time_designer"].sel(supplier=designer) >= cap * (1.0 - 1e-9)
+                x, share = period_reduce(at_cap.astype(np.float64), ds, "mean", period=period)
+                line_with_band(
+                    ax,
+                    x,
+                    share,
+                    color=colours[(len(goods) + j) % 10],
+                    label=f"{designer} (designer)",
+                    linewidth=1.2,
+                    linestyle="--",
+                )
         ax.set_ylim(0.0, 1.25)
         ax.set_yticks([0.0, 0.5, 1.0], ["0 %", "50 %", "100 %"])
         ax.set_ylabel("time at the cap", fontsize=8)
@@ -236,7 +253,7 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
             f"recorded {recorded(ds)})",
             fontsize=9,
         )
-        _legend_right(ax, "good")
+        _legend_right(ax, "good / designer")
 
     if "deliveries" in ax_of:
         ax = ax_of["deliveries"]

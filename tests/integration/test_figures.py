@@ -286,3 +286,9 @@ def test_lead_time_says_it_is_world_wide_and_what_the_cap_means(
     assert len(price.get_lines()) >= small_run.sizes["region"]
     legend_titles = [ax.get_legend().get_title().get_text() for ax in fig.axes if ax.get_legend()]
     assert "buyer region" in legend_titles
+    # the world-wide lead time is never at the cap when only China's designer is (the small
+    # world's control from March): each designer has its own line, and Huawei's reaches 100 %
+    capped = next(ax for ax in fig.axes if ax.get_title().startswith("Share of time"))
+    lines = {str(line.get_label()): line.get_ydata() for line in capped.get_lines()}
+    assert max(lines["huawei_ascend (designer)"]) == 1.0
+    assert max(lines["accelerator"]) < 1.0 and max(lines["nvidia (designer)"]) < 1.0
