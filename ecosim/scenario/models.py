@@ -485,14 +485,26 @@ class CloudCutoff(ShockBase):
     price_factor: Annotated[float, NoCoercion(), Field(ge=1.0, le=100.0)]
 
 
+#: What caused a fab disruption: it sets how capacity comes back after the restart.
+FabCause = Literal["earthquake", "fire", "power", "contamination", "other"]
+
+
 class FabDisruption(ShockBase):
-    """Listed suppliers lose a share of their capacity (quake, fire, drought, blockade)."""
+    """Listed suppliers lose a share of their capacity (quake, fire, power, contamination).
+
+    The loss holds for ``duration`` (to the restart); then capacity comes back linearly over
+    the recovery time of its ``cause`` (``uncertainties.supply.fab_recovery_days``).
+    """
 
     references = (Ref("suppliers", CHIP_SUPPLIER),)
 
     type: Literal["fab_disruption"]
     suppliers: list[Name] = Field(min_length=1)
     capacity_loss: Fraction
+    cause: FabCause = Field(
+        description="what struck the fabs: sets how long capacity takes to come back after "
+        "the restart (drought, blockade and the unnamed: other)"
+    )
 
 
 class Outage(ShockBase):
@@ -708,12 +720,26 @@ class Market(Strict):
     segments: dict[Name, Segment] = Field(min_length=1)
 
 
+class FabRecovery(Strict):
+    """Days from a fab's restart to its full capacity, by what struck it."""
+
+    earthquake: NonNegative
+    fire: NonNegative
+    power: NonNegative
+    contamination: NonNegative
+    other: NonNegative
+
+
 class Supply(Strict):
     """Supply-chain behaviour."""
 
     order_interval_days: Positive
     lithography_wear_per_year: Fraction
     lead_time_cap_days: Positive
+    fab_recovery_days: FabRecovery = Field(
+        description="after a fab disruption's restart, capacity comes back linearly over "
+        "these days, by cause"
+    )
     order_ahead_cap_days: Positive = Field(
         description="buyers order at most this far ahead of need, however long the quote"
     )

@@ -155,6 +155,9 @@ class ShockType(ABC):
     def impose(self, w: World, t: float) -> None:
         """Apply the effect of this shock at day ``t``, while active, on a clean slate."""
 
+    def configure(self, scenario: Scenario) -> None:  # noqa: B027 - optional hook
+        """Read what the behaviour needs from the scenario beyond the shock (default: none)."""
+
     def on_start(self, w: World, t: float) -> None:  # noqa: B027 - optional hook
         """One-off transitions when the shock starts (default: none)."""
 
@@ -287,16 +290,43 @@ class CloudCutoffShock(ShockType):
 
 
 class FabDisruptionShock(ShockType):
-    """Listed suppliers lose a share of their capacity (quake, fire, drought, blockade)."""
+    """Listed suppliers lose a share of their capacity (quake, fire, power, contamination).
+
+    The whole loss holds until the restart (the duration); then the line comes back along a
+    straight ramp over its cause's recovery time, in :attr:`STEPS` equal steps, each at the
+    middle of its share of the ramp: a burnt line restarts at a tenth of its capacity and
+    climbs over two months (Renesas, 2021), a line struck by a quake in days.
+    """
 
     spec_type = FabDisruption
+    STEPS = 8
+
+    #: Days from the restart to full capacity (set from the scenario by :meth:`configure`).
+    recovery_days = 0.0
+
+    def configure(self, scenario: Scenario) -> None:
+        spec = self.spec
+        assert isinstance(spec, FabDisruption)
+        self.recovery_days = float(
+            getattr(scenario.uncertainties.supply.fab_recovery_days, spec.cause)
+        )
+
+    def phases(self, duration: float) -> list[tuple[float, float]]:
+        if not math.isfinite(duration) or self.recovery_days <= 0.0:
+            return super().phases(duration)
+        out = [(0.0, 1.0)]
+        for q in range(1, self.STEPS + 1):
+            at = duration + self.recovery_days * (q - 0.5) / self.STEPS
+            out.append((at, 1.0 - q / self.STEPS))
+        return out
 
     def impose(self, w: World, t: float) -> None:
         spec = self.spec
         assert isinstance(spec, FabDisruption)
+        loss = spec.capacity_loss * self.level
         for sid in spec.suppliers:
             s = w.chip.index(sid)
-            w.chip_disruption[s] = 1.0 - (1.0 - w.chip_disruption[s]) * (1.0 - spec.capacity_loss)
+            w.chip_disruption[s] = 1.0 - (1.0 - w.chip_disruption[s]) * (1.0 - loss)
 
 
 class OutageShock(ShockType):
@@ -553,9 +583,13 @@ class TalentDrainShock(ShockType):
             talent.move(w, r, best, spec.share)
 
 
-def make_shock(spec: ShockBase) -> ShockType:
-    """The behaviour object of a shock specification."""
-    return SHOCK_CLASSES[spec.type](spec)
+def make_shock(spec: ShockBase, scenario: Scenario | None = None) -> ShockType:
+    """The behaviour object of a shock specification, configured from ``scenario`` if given
+    (a fab disruption's recovery time by its cause)."""
+    shock = SHOCK_CLASSES[spec.type](spec)
+    if scenario is not None:
+        shock.configure(scenario)
+    return shock
 
 
 def reset_effects(w: World) -> None:
