@@ -25,9 +25,20 @@ def _done(store: Path) -> np.ndarray:
         return np.zeros((1, 1), bool)
 
 
+def _restore_sigint() -> None:
+    # as in a terminal: a suite started in the background (``cmd &`` in a script) passes on
+    # an ignored SIGINT, which the sweep rightly leaves alone, and Ctrl-C would test nothing
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*ECOSIM, *args], env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*ECOSIM, *args],
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_restore_sigint,
     )
 
 
