@@ -112,7 +112,6 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.own_cap = w.own_capacity(0.0)
     w.cloud_need = np.maximum(0.0, w.demand * (1 + w.params.margin) - w.own_cap)
     w.prov_cap = regional_usage(w) * (1.0 + w.prov_headroom[None, :])
-    w.prov_on_order = np.zeros(n_p)
     w.prov_cancelled = np.zeros(n_p)
     w.cloud_cap = np.zeros((n_r, n_p))
     w.porting_backlog = np.zeros(n_r)

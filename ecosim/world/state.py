@@ -356,7 +356,6 @@ class World:
     prov_headroom: np.ndarray = state("build")
     prov_tail: np.ndarray = state("build", (0,), bool)  # stands for many small providers
     prov_cap: np.ndarray = state("cloud", (0, 0))  # H100e installed per region (R, P)
-    prov_on_order: np.ndarray = state("supply")
     prov_cancelled: np.ndarray = state("supply")  # H100e of orders cancelled since the start
     prov_available: np.ndarray = state("shocks")  # outages
     can_join: np.ndarray = state("shocks", (0, 0), np.uint8)

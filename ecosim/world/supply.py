@@ -89,9 +89,6 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
             if book.remaining[i] <= 1e-9 * max(float(book.quantity[i]), 1.0):
                 book.open[i] = False
                 at += 1
-                if book.by_provider[i]:
-                    p = int(book.buyer[i])
-                    w.prov_on_order[p] = max(0.0, w.prov_on_order[p] - float(book.quantity[i]))
                 on_delivery(i)
     w.delivered_total += produced
     rate = produced / dt
@@ -343,7 +340,6 @@ def cancel_for_provider(w: World, p: int, quantity: float, designer: int = -1) -
             book.open[i] = False
         left -= cut
         cancelled += cut
-    w.prov_on_order[p] = max(0.0, w.prov_on_order[p] - cancelled)
     w.prov_cancelled[p] += cancelled
     return cancelled
 
@@ -356,13 +352,6 @@ def provider_orders_at(w: World) -> np.ndarray:
     out = np.zeros((w.prov_home.size, w.designers.size))
     np.add.at(out, (book.buyer[:n][mine], book.designer[:n][mine]), book.remaining[:n][mine])
     return out
-
-
-def order_for_provider(w: World, p: int, quantity: float, t: float) -> float:
-    """Provider ``p`` orders ``quantity`` H100e at ``t``; it counts them as on order."""
-    ordered = place_order(w, "provider", p, int(w.prov_home[p]), quantity, t)
-    w.prov_on_order[p] += ordered
-    return ordered
 
 
 def order_parts_for_provider(
@@ -391,7 +380,8 @@ def order_parts_for_provider(
     Returns
     -------
     float
-        H100e ordered; the provider counts them as on order.
+        H100e ordered (what a provider waits for is read from the order book:
+        :func:`provider_orders_at`).
     """
     home = int(w.prov_home[p])
     if possible is None:
@@ -400,9 +390,7 @@ def order_parts_for_provider(
     if total <= 0:
         return 0.0
     _charge_imposers(w, home, total, parts / total, possible)
-    ordered = _queue(w, True, p, parts, t)
-    w.prov_on_order[p] += ordered
-    return ordered
+    return _queue(w, True, p, parts, t)
 
 
 def drop_flows(w: World) -> None:
@@ -474,12 +462,9 @@ def reroute_blocked(w: World, t: float) -> list[tuple[int, float]]:
         buyer, project = int(book.buyer[i]), int(book.project[i])
         kind = "provider" if provider else "region"
         lost = cut - place_order(w, kind, buyer, home, cut, t, project, True)
-        if lost > 0:
+        if lost > 0 and not provider and project >= 0:
             # nowhere open to this buyer: the order shrinks (a project delivers less)
-            if provider:
-                w.prov_on_order[buyer] = max(0.0, w.prov_on_order[buyer] - lost)
-            elif project >= 0:
-                shrunk.append((project, lost))
+            shrunk.append((project, lost))
     return shrunk
 
 

@@ -18,14 +18,15 @@ def test_cancelling_takes_the_newest_untouched_orders_and_keeps_the_books() -> N
     s = ecosim.load_scenario(SMALL).scenario
     w = build_world(s, Streams(s.seed))
     p = w.providers.index("aws")
-    first = supply.order_for_provider(w, p, 1000.0, 0.0)
-    second = supply.order_for_provider(w, p, 500.0, 1.0)
+    home = int(w.prov_home[p])
+    first = supply.place_order(w, "provider", p, home, 1000.0, 0.0)
+    second = supply.place_order(w, "provider", p, home, 500.0, 1.0)
     backlog = w.backlog.sum()
-    on_order = w.prov_on_order[p]
+    on_order = supply.provider_orders_at(w)[p].sum()
     cancelled = supply.cancel_for_provider(w, p, 700.0)
     assert cancelled == 700.0
     assert np.isclose(w.backlog.sum(), backlog - 700.0)
-    assert np.isclose(w.prov_on_order[p], on_order - 700.0)
+    assert np.isclose(supply.provider_orders_at(w)[p].sum(), on_order - 700.0)
     book = w.orders
     open_quantity = book.remaining[: book.n][book.open[: book.n]].sum()
     assert np.isclose(open_quantity, first + second - 700.0)

@@ -147,7 +147,6 @@ TOUCHES: dict[str, set[str]] = {
         # on_start re-routes queued orders blocked by the control
         "orders",
         "backlog",
-        "prov_on_order",
         "projects",
     },
     "cloud_cutoff": {"can_join", "can_stay", "price_hike"},
