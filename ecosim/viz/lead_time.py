@@ -10,6 +10,7 @@ accelerators delivered to buyers homed in it (``deliveries(time, region, supplie
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,6 +25,7 @@ from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.viz._common import (
     BAND_LABEL,
     SHOCK_NOTE,
+    Period,
     headroom,
     lay_out,
     line_with_band,
@@ -111,6 +113,29 @@ def _legend_right(ax: Axes, title: str) -> None:
     )
 
 
+#: One colour per line, cycled.
+COLOURS = plt.get_cmap("tab10")(np.arange(10))
+
+
+def _lines(
+    ax: Axes,
+    ds: xr.Dataset,
+    da: xr.DataArray,
+    dim: str,
+    how: str,
+    period: Period,
+    first: int = 0,
+    suffix: str = "",
+    **style: Any,
+) -> None:
+    """One line per label along ``dim`` of ``da``: its period ``how`` (median or mean), with the
+    replicates' band; colours from the ``first`` of :data:`COLOURS` on."""
+    for i, label in enumerate(str(v) for v in da[dim].values):
+        x, y = period_reduce(da.sel({dim: label}), ds, how, period=period)
+        colour = COLOURS[(first + i) % len(COLOURS)]
+        line_with_band(ax, x, y, color=colour, label=label + suffix, linewidth=1.2, **style)
+
+
 def draw_lead_times(ds: xr.Dataset) -> Figure:
     """Draw the supply-chain figure: lead times, time at the cap, deliveries per buyer region.
 
@@ -166,12 +191,9 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
         gridspec_kw={"height_ratios": [heights[p] for p in panels]},
     )
     ax_of = {p: axes[i, 0] for i, p in enumerate(panels)}
-    colours = plt.get_cmap("tab10")(np.arange(10))
 
     ax = ax_of["lead"]
-    for i, good in enumerate(goods):
-        x, med = period_reduce(ds["lead_time"].sel(good=good), ds, "median", period=period)
-        line_with_band(ax, x, med, color=colours[i % 10], label=good, linewidth=1.2)
+    _lines(ax, ds, ds["lead_time"], "good", "median", period)
     if cap is not None:
         ax.axhline(cap, color="black", linestyle=":", linewidth=0.8, label=f"cap ({cap:g} d)")
     ax.set_ylim(bottom=0.0)
@@ -191,9 +213,7 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
         if key not in ax_of:
             continue
         ax = ax_of[key]
-        for i, label in enumerate(str(v) for v in ds[dim].values):
-            x, med = period_reduce(ds[var].sel({dim: label}), ds, "median", period=period)
-            line_with_band(ax, x, med, color=colours[i % 10], label=label, linewidth=1.2)
+        _lines(ax, ds, ds[var], dim, "median", period)
         if cap is not None:
             ax.axhline(cap, color="black", linestyle=":", linewidth=0.8)
         ax.set_ylim(bottom=0.0)
@@ -204,11 +224,7 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
 
     if "price" in ax_of:
         ax = ax_of["price"]
-        for i, region in enumerate(str(r) for r in ds["region"].values):
-            x, med = period_reduce(
-                ds["accelerator_price"].sel(region=region) / 1e3, ds, "median", period=period
-            )
-            line_with_band(ax, x, med, color=colours[i % 10], label=region, linewidth=1.2)
+        _lines(ax, ds, ds["accelerator_price"] / 1e3, "region", "median", period)
         ax.set_ylim(bottom=0.0)
         headroom(ax)
         ax.set_ylabel("thousand USD\nper H100e", fontsize=8)
@@ -221,30 +237,23 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
 
     if "capped" in ax_of:
         ax = ax_of["capped"]
-        for i, good in enumerate(goods):
-            x, share = period_reduce(
-                ds["lead_time_capped"].sel(good=good).astype(np.float64),
-                ds,
-                "mean",
-                period=period,
-            )
-            line_with_band(ax, x, share, color=colours[i % 10], label=good, linewidth=1.2)
+        _lines(ax, ds, ds["lead_time_capped"].astype(np.float64), "good", "mean", period)
         if "lead_time_designer" in ds and cap is not None:
             # the world-wide lead time is one value for every buyer and is not at the cap
             # when one designer is (Huawei's quote for China's buyers under a control): each
             # designer's quote is capped on its own, so its time at the cap shows the embargo
-            for j, designer in enumerate(str(d) for d in ds["supplier"].values):
-                at_cap = ds["lead_time_designer"].sel(supplier=designer) >= cap * (1.0 - 1e-9)
-                x, share = period_reduce(at_cap.astype(np.float64), ds, "mean", period=period)
-                line_with_band(
-                    ax,
-                    x,
-                    share,
-                    color=colours[(len(goods) + j) % 10],
-                    label=f"{designer} (designer)",
-                    linewidth=1.2,
-                    linestyle="--",
-                )
+            at_cap = (ds["lead_time_designer"] >= cap * (1.0 - 1e-9)).astype(np.float64)
+            _lines(
+                ax,
+                ds,
+                at_cap,
+                "supplier",
+                "mean",
+                period,
+                len(goods),
+                " (designer)",
+                linestyle="--",
+            )
         ax.set_ylim(0.0, 1.25)
         ax.set_yticks([0.0, 0.5, 1.0], ["0 %", "50 %", "100 %"])
         ax.set_ylabel("time at the cap", fontsize=8)
@@ -258,14 +267,13 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
     if "deliveries" in ax_of:
         ax = ax_of["deliveries"]
         x, totals, word = full_period_totals(ds["deliveries"].sum("supplier"), ds)
-        region_colours = plt.get_cmap("tab10")(np.arange(10))
         for i, region in enumerate(str(r) for r in ds["region"].values):
             line_with_band(
                 ax,
                 x,
                 totals.sel(region=region),
                 positive=True,
-                color=region_colours[i % 10],
+                color=COLOURS[i % len(COLOURS)],
                 label=region,
                 lw=1.2,
                 marker="o",
