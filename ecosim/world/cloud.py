@@ -175,7 +175,8 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     shares = np.array([split[int(h)] for h in w.prov_home]).reshape(gap.shape[1:])
     # each designer's part is net of what the provider waits for from that designer only:
     # netted against everything on order, a slow designer's queue (TPU's, Huawei's after a fab
-    # disruption) stopped all orders to the fast ones, and the slow queue grew without end
+    # disruption) stopped all orders to the fast ones, and the slow queue grew without end.
+    #
     # A designer that may sell a provider's home only a compliant share under a control is
     # the exception: its part is the compliant share of what the provider lacks net of all it
     # waits for. A licence is a share of the buyer's whole requirement, and the buyer's long
