@@ -160,6 +160,7 @@ def run(
         plot_bottleneck(bottleneck_view(ds), png)
         written.append(str(png))
     _print_bottleneck(ds)
+    _print_chains(ds, loaded.scenario)
     out.print(
         f"[green]ok[/] {loaded.scenario.name}: {len(ds.region)} regions, "
         f"{ds.attrs['wall_time_s']:.1f} s; wrote {', '.join(written)}",
@@ -207,3 +208,30 @@ def _print_bottleneck(result: Any) -> None:
         for r, f in zip(ds["region"].values, ds["most_fragile_layer"].values, strict=True)
     )
     out.print(f"Most fragile layer per region: {fragile}", highlight=False)
+
+
+def _print_chains(result: Any, scenario: Any) -> None:
+    from ecosim.observe.chains import chain_summaries
+
+    rows = chain_summaries(result, scenario)
+    if not rows:
+        return
+    table = Table(
+        title="Domestic chains (capex to cover the region's purchases, or by the end if never)",
+        title_justify="left",
+    )
+    for column in ("region", "start", "covers from", "years", "capex (USD bn)"):
+        table.add_column(column, justify="left" if column == "region" else "right")
+    table.add_column("annualised (USD bn/yr)", justify="right")
+    table.add_column("price / trend: mean, end", justify="right")
+    for r in rows:
+        table.add_row(
+            r.region,
+            r.start.isoformat(),
+            r.covered.isoformat() if r.covered else "not in the run",
+            f"{r.years_to_cover:.1f}" if r.years_to_cover is not None else "-",
+            f"{r.capex_usd / 1e9:,.1f}",
+            f"{r.annualised_usd / 1e9:,.1f}",
+            f"{r.price_index_mean:.2f}, {r.price_index_end:.2f}",
+        )
+    out.print(table)

@@ -3,8 +3,9 @@
 The engine only schedules. Each process waits for its next event, brings the world up to that
 time (:meth:`ecosim.world.step.WorldStep.advance`), calls the world's hook for the event
 (market round, build-or-buy review, provider orders, shock phase, project completion, dated
-action, stockpile release) and lets the world recompute what follows. What happens at each
-event — the model — lives in :mod:`ecosim.world`.
+action, stockpile release, capacity review, a domestic chain's start and end of imports) and
+lets the world recompute what follows. What happens at each event — the model — lives in
+:mod:`ecosim.world`.
 
 The world also advances on its own step grid (the scenario's ``step_days``), never at
 recording times: the step process advances the world to each step, closes the step and hands
@@ -25,7 +26,7 @@ from ecosim.core.clock import date_to_day, step_grid
 from ecosim.core.rng import Streams
 from ecosim.core.units import DAYS_PER_MONTH
 from ecosim.scenario.models import Scenario
-from ecosim.world import cloud, levers, policy, programmes, projects, stockpile
+from ecosim.world import capacity, cloud, levers, policy, programmes, projects, stockpile
 from ecosim.world.build import build_world
 from ecosim.world.jobs import JobFlow
 from ecosim.world.shocks import Occurrence, ShockType, impose_active, make_shock, occurrences
@@ -246,6 +247,40 @@ class Simulation:
                 yield self.env.timeout(at - self.env.now)
             self.env.process(self._project(decision, delay=0.0))
 
+    def _capacity_reviews(self) -> Generator[simpy.Event, Any, None]:
+        """Suppliers and domestic-chain programmes review what to build, each quarter."""
+        w = self.world
+        interval = self.scenario.uncertainties.supply.build.review_days
+        while True:
+            yield self.env.timeout(interval)
+            self.sync()
+            now = float(self.env.now)
+            capacity.review_market(w, now)
+            for r in range(w.n_regions):
+                capacity.review_chain(w, r, now)
+            self.refresh()
+
+    def _domestic_chain(self, r: int) -> Generator[simpy.Event, Any, None]:
+        """A region's domestic chain: its first build at its start, its imports' end."""
+        w = self.world
+        start, stop = capacity.chain_dates(w, r)
+        for day, first in ((start, True), (stop, False)):
+            if day is None or day >= self.scenario.horizon_days:
+                continue
+            if day > self.env.now:
+                yield self.env.timeout(day - self.env.now)
+            self.sync()
+            now = float(self.env.now)
+            if first:
+                capacity.review_chain(w, r, now)
+            else:
+                capacity.stop_imports(w, r)
+                impose_active(w, self.active, now)
+                projects.reroute_blocked(w, now)
+                for index in np.flatnonzero(~w.projects.finished):
+                    self._check_project(int(index))
+            self.refresh()
+
     def _actions(self) -> Generator[simpy.Event, Any, None]:
         """Dated lever actions of a portfolio."""
         s = self.scenario
@@ -288,6 +323,9 @@ class Simulation:
             env.process(self._shock(occ))
         env.process(self._monthly())
         env.process(self._actions())
+        env.process(self._capacity_reviews())
+        for r in range(self.world.n_regions):
+            env.process(self._domestic_chain(r))
         for r in range(self.world.n_regions):
             env.process(self._ai_factories(r))
         done = env.process(self._steps(observe, progress, stop))

@@ -29,7 +29,7 @@ from ecosim.core.clock import step_grid
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
-from ecosim.world import capability, cloud, costs, layers, prices, supply, talent
+from ecosim.world import capability, capacity, cloud, costs, layers, prices, supply, talent
 from ecosim.world.jobs import JobFlow
 from ecosim.world.shocks import Occurrence
 from ecosim.world.state import World
@@ -198,6 +198,35 @@ VARIABLES: dict[str, Variable] = {
     "control_cost": Variable(
         ("region",), "USD", "sales lost by the region's suppliers to its export controls"
     ),
+    "accelerator_price_index": Variable(
+        ("region",),
+        "1",
+        "price of an accelerator paid by buyers homed in the region over the trend's price "
+        "(1: an undisturbed chain as it stood at the start)",
+    ),
+    "chip_capacity": Variable(
+        ("stage", "region"),
+        "H100e/yr",
+        "chip-making capacity of each stage of the chain made in the region, after disruptions, "
+        "tool wear and materials",
+    ),
+    "self_sufficiency": Variable(
+        ("region",),
+        "1",
+        "accelerators a year the region's own chain can make (its least stage), over its "
+        "purchases a year (demand growth plus replacement); 1 covers them",
+    ),
+    "chip_capex": Variable(
+        ("region",),
+        "USD",
+        "capex of the chip-making capacity whose construction started in the region since the "
+        "start, from every source",
+    ),
+    "chain_capex": Variable(
+        ("region",),
+        "USD",
+        "capex the region's domestic-chain programme committed since the start",
+    ),
 }
 
 
@@ -239,6 +268,7 @@ class Recorder:
             "supplier": len(w.designers),
             "material": len(w.materials),
             "source": len(MODEL_SOURCES),
+            "stage": len(capacity.CHAIN_STAGES),
         }
         self.coords: dict[str, list[str]] = {
             "region": list(w.regions),
@@ -249,6 +279,7 @@ class Recorder:
             "supplier": [w.chip[int(d)] for d in w.designers],
             "material": [w.chip[int(m)] for m in w.materials],
             "source": list(MODEL_SOURCES),
+            "stage": list(capacity.CHAIN_STAGES),
         }
         self.buffers = {
             name: np.zeros((n, *(sizes[d] for d in v.dims)), dtype=v.dtype)
@@ -307,7 +338,7 @@ class Recorder:
         b["capacity_cloud"][k] = w.cloud_cap.sum(axis=1)
         b["cloud_served"][k, :, :-1] = w.cloud_cap
         b["market_share"][k] = w.shares
-        per_designer = supply.designer_lead_times(w, w.t)
+        per_designer = supply.designer_lead_times(w, w.t, idle_at_cap=True)
         lead, capped = supply.lead_times(w, w.t, per_designer)
         b["lead_time"][k] = lead
         b["lead_time_capped"][k] = capped
@@ -338,6 +369,12 @@ class Recorder:
         b["provider_available"][k, : len(w.providers)] = w.prov_available
         b["provider_available"][k, len(w.providers)] = 1.0  # the outside option never fails
         b["own_available"][k] = w.own_available
+        trend_price = w.scenario.uncertainties.prices.accelerator_usd_per_h100e * w.price_trend
+        b["accelerator_price_index"][k] = w.accel_price / trend_price
+        b["chip_capacity"][k] = capacity.capacity_by_region(w, w.t)
+        b["self_sufficiency"][k] = capacity.self_sufficiency(w, w.t)
+        b["chip_capex"][k] = capacity.committed_capex(w, w.t)
+        b["chain_capex"][k] = capacity.committed_capex(w, w.t, capacity.CHAIN)
         b["talent"][k] = w.talent
         ops, models = talent.staff_needed(w)
         b["talent_needed"][k] = ops + models

@@ -61,6 +61,7 @@ Good = Literal[
     "open_weights",
     "materials",
 ]
+ChipGood = Literal["accelerator", "wafer", "lithography", "hbm", "packaging", "materials"]
 Layer = Literal["compute", "data", "software", "models", "operations"]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=40)]
 Fraction = Annotated[float, NoCoercion(), Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -159,6 +160,28 @@ class AIFactoryBatch(Strict):
     lead_time_days: NonNegative = Field(description="procurement, build and grid connection")
 
 
+class DomesticChain(Strict):
+    """A programme to make the region's accelerators at home, from wafers to boards.
+
+    From ``start``, at every build review, the region builds each listed good's capacity in
+    the region up to ``cover_share`` of its accelerator purchases (the growth of its demand
+    plus the replacement of worn-out hardware) as they will be once the new capacity
+    produces, at its own construction times and capex. From ``stop_imports`` its buyers, and
+    the suppliers in it, take chip goods only from sites in the region.
+    """
+
+    start: dt.date
+    cover_share: Annotated[float, NoCoercion(), Field(gt=0.0, le=2.0)] = Field(
+        description="share of the region's accelerator purchases its own chain should make"
+    )
+    goods: list[ChipGood] = Field(
+        min_length=1, description="the chip goods built at home (the chain's stages)"
+    )
+    stop_imports: dt.date | None = Field(
+        default=None, description="from this date no chip goods from sites outside the region"
+    )
+
+
 class Levers(Strict):
     """Policy choices the region controls; each costs what ``lever_cost`` reports."""
 
@@ -194,6 +217,10 @@ class Levers(Strict):
     )
     alliance: Annotated[list[Name], Lever(action=False)] = Field(
         default_factory=list, description="trusted partners that share spare capacity"
+    )
+    domestic_chain: Annotated[DomesticChain | None, Lever(action=False)] = Field(
+        default=None,
+        description="build the accelerator chain at home (reshoring, autarky); none by default",
     )
 
 
@@ -278,6 +305,32 @@ class Region(Strict):
 # --------------------------------------------------------------------------- suppliers
 
 
+class Site(Strict):
+    """A site of a chip supplier outside its home region, operating or being built.
+
+    The supplier's growth says how much it makes; a site says where part of it is made, once
+    the site produces: its capacity moves there from the supplier's home, along the good's
+    ramp (``uncertainties.supply.build``). A supplier with no capacity of its own (an entrant)
+    gains the site's capacity instead. A site in a region not in the scenario is ignored.
+    """
+
+    region: Name
+    capacity_h100e_per_year: Positive = Field(
+        description="H100e of accelerators a year its output supports at full ramp"
+    )
+    construction_start: dt.date
+    production_start: dt.date | None = Field(
+        default=None,
+        description="first volume output, as announced; none: construction_start plus the "
+        "region's construction time for the good",
+    )
+    capex_usd: NonNegative | None = Field(
+        default=None,
+        description="what the site costs, as announced; none: its capacity at the region's "
+        "capex per unit for the good",
+    )
+
+
 class ChipSupplier(Strict):
     """A producer in the accelerator supply chain.
 
@@ -285,16 +338,20 @@ class ChipSupplier(Strict):
     can support, so every stage of the chain speaks one unit. An accelerator designer names the
     software ``stack`` its chips run natively. ``sells_to`` limits a designer's buyers to those
     homed in the listed regions (a firm's in-house chips, a maker whose output stays in its
-    home market); empty means every region. Regions not in the scenario are ignored.
+    home market); empty means every region. Regions not in the scenario are ignored. ``sites``
+    lists where it makes part of its output outside its home, or is building to.
     """
 
-    good: Literal["accelerator", "wafer", "lithography", "hbm", "packaging", "materials"]
+    good: ChipGood
     home: Name
     stack: Name | None = None
     sells_to: list[Name] = Field(default_factory=list)
-    capacity_h100e_per_year: Positive
+    capacity_h100e_per_year: NonNegative = Field(
+        description="capacity at home at the start (0 for an entrant that only has sites)"
+    )
     growth_per_year: Rate = Field(description="capacity growth rate at the start, 1/year")
     cycle_days: Positive
+    sites: list[Site] = Field(default_factory=list)
 
 
 class CloudProvider(Strict):
@@ -460,9 +517,9 @@ class ExportControl(ShockBase):
         "(closing the remote-access loophole)"
     )
     target_response: NonNegative = Field(
-        description="extra capacity the targets' own suppliers reach, as a share of their own"
+        description="capacity the targets' own suppliers build in response, as a share of "
+        "their own; it produces after the good's construction time in their region"
     )
-    target_response_years: Positive = Field(description="learning ramp of that investment")
     imposer_cost_usd_per_h100e: NonNegative = Field(
         description="sales the imposers lose per H100e blocked"
     )
@@ -496,10 +553,15 @@ class FabDisruption(ShockBase):
     the recovery time of its ``cause`` (``uncertainties.supply.fab_recovery_days``).
     """
 
-    references = (Ref("suppliers", CHIP_SUPPLIER),)
+    references = (Ref("suppliers", CHIP_SUPPLIER), Ref("regions", REGION))
 
     type: Literal["fab_disruption"]
     suppliers: list[Name] = Field(min_length=1)
+    regions: list[Name] = Field(
+        default_factory=list,
+        description="only the named suppliers' sites in these regions are struck (empty: all "
+        "their sites)",
+    )
     capacity_loss: Fraction
     cause: FabCause = Field(
         description="what struck the fabs: sets how long capacity takes to come back after "
@@ -730,6 +792,66 @@ class FabRecovery(Strict):
     other: NonNegative
 
 
+class GoodBuild(Strict):
+    """What new capacity for one chip good takes: time before output, ramp, capital.
+
+    ``construction_days`` and ``capex_usd_per_h100e_year`` are by region, falling back on the
+    region's profile, then on ``default``.
+    """
+
+    construction_days: dict[Name, Positive] = Field(
+        description="from the start of construction to the first volume output, by region"
+    )
+    ramp_days: Positive = Field(
+        description="from the first volume output to full capacity (yield and volume), linear"
+    )
+    capex_usd_per_h100e_year: dict[Name, NonNegative] = Field(
+        description="capital per unit of capacity (USD per H100e a year of output), by region"
+    )
+
+    @model_validator(mode="after")
+    def _has_default(self) -> GoodBuild:
+        for key in ("construction_days", "capex_usd_per_h100e_year"):
+            if "default" not in getattr(self, key):
+                raise ValueError(f"{key} needs a 'default' entry for the regions not listed")
+        return self
+
+
+class Build(Strict):
+    """New chip-making capacity: per good, and how the market invests while quotes stay long."""
+
+    wafer: GoodBuild
+    hbm: GoodBuild
+    packaging: GoodBuild
+    accelerator: GoodBuild
+    lithography: GoodBuild
+    materials: GoodBuild
+    construction_scale: Positive = Field(
+        description="multiplies every construction time (a sweep's handle on build speed)"
+    )
+    capex_scale: Positive = Field(
+        description="multiplies every capex per unit (a sweep's handle on build cost)"
+    )
+    life_years: Positive = Field(description="years over which chip-making capex is annualised")
+    discount_rate: Fraction = Field(description="cost of capital that annualises capex, 1/year")
+    review_days: Positive = Field(
+        description="how often suppliers and domestic-chain programmes review what to build"
+    )
+    market_trigger: Annotated[float, NoCoercion(), Field(ge=1.0, allow_inf_nan=False)] = Field(
+        description="smoothed quote over assembly cycle above which the market builds more"
+    )
+    market_response_per_year: NonNegative = Field(
+        description="capacity a binding supplier adds a year per unit of log(quote ratio / "
+        "trigger), as a share of its capacity"
+    )
+
+    def of(self, good: str) -> GoodBuild:
+        """The build parameters of chip good ``good``."""
+        out = getattr(self, good)
+        assert isinstance(out, GoodBuild)
+        return out
+
+
 class Supply(Strict):
     """Supply-chain behaviour."""
 
@@ -746,6 +868,11 @@ class Supply(Strict):
     warm_order_book: StrictBool = Field(
         description="providers order one review before the start, so a run opens with their "
         "fleets and order books as their own ordering keeps them"
+    )
+    build: Build = Field(description="what new chip-making capacity takes, by good and region")
+    materials_share_at_risk: Fraction = Field(
+        description="share of a fab's output that needs the restricted materials, where a "
+        "region stops chip imports (a materials restriction sets its own)"
     )
 
 

@@ -8,12 +8,11 @@ from ecosim.core.rng import Streams
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.scenario.models import (
     LAYERS,
-    ChipSupplier,
     CloudProvider,
     ModelSupplier,
     Scenario,
 )
-from ecosim.world import prices
+from ecosim.world import capacity, prices
 from ecosim.world.capability import update_frontier
 from ecosim.world.cloud import regional_usage, update_shares
 from ecosim.world.market_fit import fit_constants, place_customers
@@ -25,12 +24,10 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     regions = scenario.region_names
     ridx = {r: i for i, r in enumerate(regions)}
     providers = [k for k, v in scenario.suppliers.items() if isinstance(v, CloudProvider)]
-    chip = [k for k, v in scenario.suppliers.items() if isinstance(v, ChipSupplier)]
-    chip_sup = [scenario.suppliers[k] for k in chip]
-    assert all(isinstance(c, ChipSupplier) for c in chip_sup)
+    rows = capacity.chip_rows(scenario)
+    chip = [row.name for row in rows]
     designers = np.array(
-        [i for i, k in enumerate(chip) if scenario.suppliers[k].good == "accelerator"],
-        dtype=np.int64,
+        [i for i, row in enumerate(rows) if row.good == "accelerator"], dtype=np.int64
     )
     n_r, n_p, n_s = len(regions), len(providers), len(chip)
     w = World(
@@ -43,11 +40,14 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
         params=RegionParams.of(scenario),
     )
 
-    w.chip_good = np.array([c.good for c in chip_sup], dtype=object)
-    w.chip_home = np.array([ridx[c.home] for c in chip_sup], dtype=np.int64)
-    w.chip_cap0 = np.array([c.capacity_h100e_per_year for c in chip_sup])  # type: ignore[union-attr]
-    w.chip_g0 = np.array([c.growth_per_year for c in chip_sup])  # type: ignore[union-attr]
-    w.chip_cycle = np.array([c.cycle_days for c in chip_sup])  # type: ignore[union-attr]
+    w.chip_good = np.array([row.good for row in rows], dtype=object)
+    w.chip_home = np.array([ridx[row.home] for row in rows], dtype=np.int64)
+    w.chip_owner = np.array([chip.index(row.supplier) for row in rows], dtype=np.int64)
+    w.chip_cap0 = np.array([row.capacity for row in rows])
+    w.chip_g0 = np.array([row.growth for row in rows])
+    w.chip_cycle = np.array([row.cycle_days for row in rows])
+    w.imports_stopped = np.zeros(n_r, dtype=bool)
+    capacity.schedule_sites(w)
     w.chip_disruption = np.zeros(n_s)
     w.litho_factor = np.ones(n_s)
     w.materials_factor = np.ones(n_s)
@@ -62,11 +62,10 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
         (mat_cap / mat_cap.sum() if mat_cap.sum() > 0 else mat_cap)[:, None], n_r, axis=1
     )
     w.materials_delivered = np.zeros((n_r, w.materials.size))
-    w.chip_boost = np.ones(n_s)
     w.allow = np.ones((n_s, n_r))
     w.sells = np.ones((len(designers), n_r))
     for k, d in enumerate(designers):
-        only = chip_sup[int(d)].sells_to  # type: ignore[union-attr]
+        only = rows[int(d)].sells_to
         if only:
             w.sells[k] = 0.0
             w.sells[k, [ridx[r] for r in only if r in ridx]] = 1.0

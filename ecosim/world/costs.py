@@ -3,7 +3,7 @@
 Spending is a rate (USD per year, at the prices of the moment) read from the state at a
 moment; a lever's cost is what it adds beyond the capacity it buys (the premium of multi-cloud
 or sovereign offerings, the overhead of portable stacks and federated training, mirrors, the
-talent programme, stored and borrowed chips).
+talent programme, stored and borrowed chips, a domestic chain's chip-making capex).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import PRICED_HOURS_PER_YEAR
+from ecosim.world import capacity
 from ecosim.world.cloud import prices
 from ecosim.world.prices import capex, opex
 from ecosim.world.state import World
@@ -42,4 +43,8 @@ def lever_cost(w: World) -> np.ndarray:
     out = out + p.mirror * eff.mirror_cost_usd_per_year
     out = out + p.talent_programme * p.graduates0 * eff.graduate_cost_usd
     out = out + w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR)
+    # a domestic chain's capex, paid back over the build life at the cost of capital
+    out = out + capacity.committed_capex(w, w.t, capacity.CHAIN) * capacity.annuity_factor(
+        w.scenario
+    )
     return np.asarray(out)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, PRICED_HOURS_PER_YEAR
-from ecosim.world import supply
+from ecosim.world import capacity, supply
 from ecosim.world.cloud import wanted
 from ecosim.world.state import World
 
@@ -57,6 +57,10 @@ def start(w: World) -> None:
     """
     p = w.scenario.uncertainties.prices
     w.quote_ema = w.chip_cycle[w.designers].astype(float)
+    w.row_cost = capacity.row_costs(w)
+    made = w.chip_capacity(0.0)[w.designers]
+    cost = capacity.designer_costs(w, 0.0, w.row_cost)
+    w.chip_cost_ref = float((cost * made).sum() / made.sum()) if made.sum() > 0 else 0.0
     w.tightness = np.ones((w.n_regions, len(w.providers)))
     w.share0 = w.shares[:, : len(w.providers)].copy()
     w.spread0 = w.params.multi_cloud.copy()
@@ -71,7 +75,7 @@ def start(w: World) -> None:
 def step(w: World, t0: float, t1: float) -> None:
     """Move the prices over ``[t0, t1)``: quotes smoothed, then prices set at ``t1``."""
     p = w.scenario.uncertainties.prices
-    quotes = supply.designer_lead_times(w, t1)
+    quotes = supply.designer_lead_times(w, t1, idle_at_cap=True)
     keep = np.exp(-(t1 - t0) / p.quote_smoothing_days)
     w.quote_ema = keep * w.quote_ema + (1.0 - keep) * quotes
     w.tightness = keep * w.tightness + (1.0 - keep) * fleet_tightness(w)
@@ -94,7 +98,10 @@ def _update(w: World, t: float) -> None:
     # over the designer's own floor, its assembly cycle: a designer with no queue charges the
     # trend, as the trend is fitted to the prices of ordinary years
     scarcity = (w.quote_ema / w.chip_cycle[w.designers]) ** p.scarcity_elasticity
-    w.designer_price = p.accelerator_usd_per_h100e * level * scarcity
+    # a chain that makes its chips where building costs more passes its extra capital cost on
+    # (the trend's price already pays for the chain as it stood at the start)
+    extra = capacity.designer_costs(w, t, w.row_cost) - w.chip_cost_ref
+    w.designer_price = (p.accelerator_usd_per_h100e * scarcity + extra) * level
     # the blocked part of a designer's flow to a region costs the premium (allow: the share
     # that may still flow freely; R x D)
     blocked = 1.0 - np.clip(w.allow[w.designers].T, 0.0, 1.0)

@@ -162,3 +162,10 @@ def finish(w: World, index: int, now: float) -> None:
         # what was delivered (a project that shrank paid for a larger site)
         w.add_site(r, delivered, now, now + life, float(book.paid[index]) / delivered)
     book.finished[index] = True
+
+
+def reroute_blocked(w: World, t: float) -> None:
+    """Move orders queued at designers their buyers may no longer buy from (a control, an end
+    of chip imports) and shrink the projects whose orders were cut."""
+    for index, lost in supply.reroute_blocked(w, t):
+        shrink(w, index, lost)

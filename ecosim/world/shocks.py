@@ -46,9 +46,9 @@ from ecosim.scenario.models import (
     StackSupplier,
     TalentDrain,
 )
-from ecosim.world import layers, projects, talent
+from ecosim.world import capacity, layers, projects, talent
 from ecosim.world.state import World
-from ecosim.world.supply import reroute_blocked, stock_materials
+from ecosim.world.supply import stock_materials
 
 
 @dataclass(frozen=True)
@@ -218,21 +218,21 @@ class ExportControlShock(ShockType):
         tgt = self._regions(w, spec.targets)
         extra = set(spec.extra_suppliers)
         share = self.flow_share(t - self.started)
-        for s, sid in enumerate(w.chip):
+        for s in range(len(w.chip)):
             if w.chip_good[s] not in spec.goods:
                 continue
-            if int(w.chip_home[s]) in imp or sid in extra:
+            # a firm's sites abroad follow it: a control on TSMC binds TSMC Arizona, and a
+            # site in an imposer's territory is under its law whoever owns it
+            owner = int(w.chip_owner[s])
+            if (
+                int(w.chip_home[s]) in imp
+                or int(w.chip_home[owner]) in imp
+                or (w.chip[owner] in extra)
+            ):
                 for k in tgt:
                     w.allow[s, k] = min(w.allow[s, k], share)
                     if spec.quota_h100e_per_year is not None:
                         w.quota[s, k] = min(w.quota[s, k], spec.quota_h100e_per_year)
-        # the targets' own chip suppliers invest along a learning ramp
-        ramp = spec.target_response * _ramp(
-            (t - self.started) / DAYS_PER_YEAR, spec.target_response_years
-        )
-        for s in range(len(w.chip)):
-            if int(w.chip_home[s]) in tgt and w.chip_good[s] != "lithography":
-                w.chip_boost[s] = max(w.chip_boost[s], 1.0 + ramp)
         if spec.controls_cloud:
             for p in range(len(w.providers)):
                 if int(w.prov_home[p]) in imp:
@@ -256,10 +256,11 @@ class ExportControlShock(ShockType):
             w.imposer_cost_rate[r] = max(w.imposer_cost_rate[r], spec.imposer_cost_usd_per_h100e)
 
     def on_start(self, w: World, t: float) -> None:
-        for index, lost in reroute_blocked(w, t):
-            projects.shrink(w, index, lost)
+        projects.reroute_blocked(w, t)
         spec = self.spec
         assert isinstance(spec, ExportControl)
+        # the targets' own suppliers build more, which produces after their construction time
+        capacity.respond_to_control(w, self._regions(w, spec.targets), spec.target_response, t)
         for k in range(w.n_regions):
             if w.stack_access[k] == 0.0:
                 layers.require_porting(w, k, 1.0 - w.params.open_stack[k])
@@ -324,9 +325,12 @@ class FabDisruptionShock(ShockType):
         spec = self.spec
         assert isinstance(spec, FabDisruption)
         loss = spec.capacity_loss * self.level
+        where = set(self._regions(w, spec.regions))
         for sid in spec.suppliers:
-            s = w.chip.index(sid)
-            w.chip_disruption[s] = 1.0 - (1.0 - w.chip_disruption[s]) * (1.0 - loss)
+            for s in w.rows_of(sid):
+                if where and int(w.chip_home[s]) not in where:
+                    continue
+                w.chip_disruption[s] = 1.0 - (1.0 - w.chip_disruption[s]) * (1.0 - loss)
 
 
 class OutageShock(ShockType):
@@ -595,8 +599,10 @@ def make_shock(spec: ShockBase, scenario: Scenario | None = None) -> ShockType:
 def reset_effects(w: World) -> None:
     """The clean slate every active shock is imposed on."""
     w.chip_disruption[:] = 0.0
-    w.chip_boost[:] = 1.0
     w.allow[:] = 1.0
+    # a region that stopped chip imports takes chip goods only from rows in it
+    for k in np.flatnonzero(w.imports_stopped):
+        w.allow[w.chip_home != k, k] = 0.0
     w.quota[:] = np.inf
     w.can_join[:] = w.prov_present
     w.can_stay[:] = w.prov_present
@@ -610,6 +616,10 @@ def reset_effects(w: World) -> None:
     w.transfer_blocked[:] = False
     w.imposer_cost_rate[:] = 0.0
     w.materials_at_risk[:] = np.nan
+    # a region that stopped chip imports no longer gets foreign material: as under a
+    # restriction, only the share of its fabs' output that needs the material is at risk
+    stopped = (w.chip_good == "wafer") & w.imports_stopped[w.chip_home]
+    w.materials_at_risk[stopped] = w.scenario.uncertainties.supply.materials_share_at_risk
 
 
 def impose_active(w: World, active: list[ShockType], t: float) -> None:

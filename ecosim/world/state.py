@@ -268,6 +268,23 @@ def state(owner: str, shape: tuple[int, ...] = (0,), dtype: Any = np.float64) ->
     return field(default_factory=partial(np.zeros, shape, dtype), metadata=owned(owner))
 
 
+class Memo:
+    """The last result of a pure computation of the world, with the inputs it was for.
+
+    A cache, not state: only the method that fills it reads it, and a value is reused only for
+    the same key, so a run is the same with or without it.
+    """
+
+    def __init__(self) -> None:
+        self.key: object = None
+        self.value: np.ndarray = np.zeros(0)
+
+    def keep(self, key: object, value: np.ndarray) -> None:
+        """Remember ``value`` as the result for ``key``."""
+        self.key = key
+        self.value = value
+
+
 def owner_of(name: str) -> str:
     """The module of ``ecosim.world`` that owns :class:`World` field ``name``."""
     return str(next(f for f in fields(World) if f.name == name).metadata["owner"])
@@ -299,6 +316,8 @@ class World:
     chip_cap0: np.ndarray = state("build")
     chip_g0: np.ndarray = state("build")
     chip_cycle: np.ndarray = state("build")
+    # the row of the supplier each row belongs to: itself, or the firm whose site abroad it is
+    chip_owner: np.ndarray = state("build", (0,), np.int64)
     chip_disruption: np.ndarray = state("shocks")  # share lost
     litho_factor: np.ndarray = state("supply")  # fab health
     # share h of its full use of restricted material a wafer fab has over the step: what it
@@ -321,7 +340,22 @@ class World:
     # H100e of wafers' worth of material delivered to fabs homed in each region, per materials
     # supplier, since the last step's close
     materials_delivered: np.ndarray = state("supply", (0, 0))
-    chip_boost: np.ndarray = state("shocks")  # targets' response
+    # --- new chip-making capacity (capacity): one entry per build, in the order launched.
+    # Its row, size (H100e/yr at full ramp), construction start, first output and ramp (d),
+    # capex (USD), what launched it (BUILD_SOURCES) and whether its output moves from its
+    # owner's home row (a firm's site abroad) rather than adding to the world's
+    build_row: np.ndarray = state("capacity", (0,), np.int64)
+    build_size: np.ndarray = state("capacity")
+    build_start: np.ndarray = state("capacity")
+    build_online: np.ndarray = state("capacity")
+    build_ramp: np.ndarray = state("capacity")
+    build_capex: np.ndarray = state("capacity")
+    build_source: np.ndarray = state("capacity", (0,), np.int64)
+    build_moves: np.ndarray = state("capacity", (0,), bool)
+    # the last chip_nominal computed, for the (day, builds, their total size) it was for
+    nominal_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("state"))
+    # regions whose buyers and suppliers take chip goods only from rows in the region
+    imports_stopped: np.ndarray = state("capacity", (0,), bool)
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
     allow: np.ndarray = state("shocks", (0, 0))
     # sells[k, r]: 1 where designer k sells to buyers homed in region r at all (``sells_to``)
@@ -390,6 +424,10 @@ class World:
     # a new site's capex against the listed one, cloud prices (R, P; USD per H100e-hour) and
     # the references of the providers' markups (shares, multi-cloud spread, cost share)
     quote_ema: np.ndarray = state("prices")
+    # annualised capex per H100e a year of each chip row, and the capital cost per H100e of
+    # the designers' chain at the start, output-weighted (USD): what the trend's price pays for
+    row_cost: np.ndarray = state("prices")
+    chip_cost_ref: float = field(default=0.0, metadata=owned("prices"))
     price_trend: float = field(default=1.0, metadata=owned("prices"))
     designer_price: np.ndarray = state("prices")
     accel_price: np.ndarray = state("prices")
@@ -467,14 +505,51 @@ class World:
         g_inf = u.growth_long_run_per_year * u.demand_growth_scale
         return reg.initial_h100e * growth_factor(t, g0, g_inf, u.growth_decay_years)
 
-    def chip_capacity(self, t: float) -> np.ndarray:
-        """Capacity of each chip supplier at day ``t`` (H100e/day), after disruptions."""
+    def built_capacity(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """What builds add to each row at day ``t``, and what they move out of it (H100e/yr).
+
+        A build gives nothing before its first output, then climbs linearly over its ramp. A
+        firm's site abroad moves that capacity out of the firm's home row, which its growth
+        already counted; any other build adds it.
+        """
+        n = len(self.chip)
+        if not self.build_row.size:
+            return np.zeros(n), np.zeros(n)
+        ramp = np.maximum(self.build_ramp, 1e-9)
+        made = self.build_size * np.clip((t - self.build_online) / ramp, 0.0, 1.0)
+        made = np.where(t >= self.build_online, made, 0.0)
+        built = np.bincount(self.build_row, weights=made, minlength=n)
+        moves = self.build_moves
+        owners = self.chip_owner[self.build_row[moves]]
+        moved = np.bincount(owners, weights=made[moves], minlength=n)
+        return built.astype(np.float64), moved.astype(np.float64)
+
+    def chip_nominal(self, t: float) -> np.ndarray:
+        """Capacity of each chip row at day ``t`` before disruptions and health (H100e/yr)."""
+        # asked for many times a step at the same day: kept for the day and the builds it saw
+        key = (t, self.build_row.size, float(self.build_size.sum()))
+        if self.nominal_memo.key == key:
+            return self.nominal_memo.value.copy()
         u = self.scenario.uncertainties
-        nominal = self.chip_cap0 * growth_factor(
+        trend = self.chip_cap0 * growth_factor(
             t, self.chip_g0, u.growth_long_run_per_year, u.growth_decay_years
         )
-        health = self.litho_factor * self.materials_health() * self.chip_boost
-        return nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health
+        built, moved = self.built_capacity(t)
+        out = np.asarray(np.maximum(trend - moved, 0.0) + built)
+        self.nominal_memo.keep(key, out.copy())
+        return out
+
+    def chip_capacity(self, t: float) -> np.ndarray:
+        """Capacity of each chip supplier at day ``t`` (H100e/day), after disruptions."""
+        health = self.litho_factor * self.materials_health()
+        return self.chip_nominal(t) / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health
+
+    def rows_of(self, supplier: str) -> list[int]:
+        """Rows of supplier ``supplier``: its own and its sites abroad."""
+        if supplier not in self.chip:
+            return []
+        own = self.chip.index(supplier)
+        return [int(s) for s in np.flatnonzero(self.chip_owner == own)]
 
     def materials_health(self) -> np.ndarray:
         """Share of its output each chip supplier can make with the material it has.

@@ -34,10 +34,21 @@ def designer_output(w: World, t: float) -> np.ndarray:
             continue
         got = np.zeros(des.size)
         for s in sup:
+            left = cap[s]
+            home = int(w.chip_home[s])
             weight = cap[des] * w.allow[s, des_home]
+            if w.imports_stopped[home]:
+                # a region that makes its own chain serves its own designers first
+                mine = des_home == home
+                want = float(cap[des][mine].sum())
+                if want > 0.0:
+                    give = min(left, want)
+                    got[mine] += give * cap[des][mine] / want
+                    left -= give
+                weight = np.where(mine, 0.0, weight)
             total = weight.sum()
             if total > 0:
-                got += cap[s] * weight / total
+                got += left * weight / total
         out = np.minimum(out, got)
     return out
 
@@ -104,10 +115,27 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
 
 
 def fab_access(w: World, sources: np.ndarray, fabs: np.ndarray) -> np.ndarray:
-    """Share of the ``sources``' capacity each of the ``fabs`` may reach: each source serves a
-    fab by its share of the sources' capacity, times the share it may send to the fab's home."""
-    cap = w.chip_cap0[sources]
-    return np.asarray((w.allow[sources][:, w.chip_home[fabs]] * cap[:, None]).sum(0) / cap.sum())
+    """Share of what they need from the ``sources`` each of the ``fabs`` may get.
+
+    Each source serves a fab by its share of the sources' capacity, times the share it may
+    send to the fab's home: other sources do not make up for a blocked one. A region that
+    stopped chip imports serves its own fabs first, so there a fab has at least the share of
+    its region's fab capacity its region's own sources cover.
+    """
+    nominal = w.chip_nominal(w.t)
+    cap = nominal[sources]
+    homes = w.chip_home[fabs]
+    if cap.sum() <= 0.0:
+        shared = np.zeros(fabs.size)
+    else:
+        shared = (w.allow[sources][:, homes] * cap[:, None]).sum(0) / cap.sum()
+    for k in np.unique(homes[w.imports_stopped[homes]]):
+        here = homes == k
+        use = float(nominal[fabs[here]].sum())
+        own = float(cap[w.chip_home[sources] == k].sum())
+        cover = min(own / use, 1.0) if use > 0.0 else 1.0
+        shared[here] = np.maximum(shared[here], cover)
+    return np.asarray(shared)
 
 
 def materials_access(w: World) -> np.ndarray:
@@ -119,7 +147,7 @@ def materials_access(w: World) -> np.ndarray:
     out = np.ones(len(w.chip))
     mats = w.materials
     fabs = np.flatnonzero(w.chip_good == "wafer")
-    if mats.size and fabs.size and w.chip_cap0[mats].sum() > 0:
+    if mats.size and fabs.size:
         out[fabs] = np.clip(fab_access(w, mats, fabs), 0.0, 1.0)
     return out
 
@@ -170,7 +198,7 @@ def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> No
     """
     mats = w.materials
     fabs = np.flatnonzero(w.chip_good == "wafer")
-    cap = w.chip_cap0[mats]
+    cap = w.chip_nominal(t0)[mats]
     if not mats.size or not fabs.size or cap.sum() <= 0:
         return
     health = w.materials_health()[fabs]
@@ -528,7 +556,7 @@ def lead_times(
     return out, flag
 
 
-def designer_lead_times(w: World, t: float) -> np.ndarray:
+def designer_lead_times(w: World, t: float, idle_at_cap: bool = False) -> np.ndarray:
     """The lead time each designer quotes at day ``t`` (days), capped at the scenario's maximum.
 
     The wait a new order would face: the designer's assembly cycle plus its backlog ahead over
@@ -537,14 +565,19 @@ def designer_lead_times(w: World, t: float) -> np.ndarray:
     in monthly lumps, and a designer that had nothing to make for a day is not infinitely slow
     (measured on the realised output, the quote jumped to the cap and back in a run without
     any shock). Only a designer with a backlog and no possible output at all (an embargo on
-    its inputs) is at the cap.
+    its inputs) is at the cap; with ``idle_at_cap``, one that can make nothing is at the cap
+    even with nothing ordered (a chain not yet built): what a buyer would be told and pay,
+    while buyers deciding what to order see its cycle, or they would book it a year ahead
+    before it makes anything and keep its queue that long.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
     des = w.designers
     backlog = np.maximum(w.backlog, 0.0)
     rate = designer_output(w, t)
     with np.errstate(divide="ignore", invalid="ignore"):
-        wait = np.where(backlog > 0, np.where(rate > 0, backlog / rate, np.inf), 0.0)
+        wait = np.where(rate > 0, backlog / rate, np.inf)
+    if not idle_at_cap:
+        wait = np.where(backlog > 0, wait, 0.0)
     return np.asarray(np.minimum(w.chip_cycle[des] + wait, cap_max))
 
 
@@ -579,7 +612,7 @@ def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:
 def buyer_mix(w: World) -> np.ndarray:
     """How the buyers homed in each region spread over the designers (R, D), unnormalised:
     what they still wait for at each designer, or, for a region waiting for nothing, the share
-    of each designer's flow that may be sold to it."""
+    of each designer's flow that may be sold to it times what it may make."""
     book = w.orders
     n = book.n
     waiting = book.open[:n]
@@ -595,6 +628,10 @@ def buyer_mix(w: World) -> np.ndarray:
         book.remaining[:n][waiting],
     )
     open_to = w.sells.T * w.allow[w.designers].T  # (region, designer) share that may be sold
+    # by what each may make: a designer with nothing to make yet (a chain being built) counts
+    # only for a region that may buy from nothing else
+    making = open_to * designer_output(w, w.t)[None, :]
+    open_to = np.where(making.sum(axis=1, keepdims=True) > 0, making, open_to)
     waits = weights.sum(axis=1) > 0
     weights[~waits] = open_to[~waits]
     return weights

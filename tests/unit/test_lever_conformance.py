@@ -162,7 +162,7 @@ def _borrows(on: Run, off: Run, region: str, window: Window) -> bool:
     return float(lent.max()) > 0.0 and float(alone.max()) == 0.0
 
 
-CostKind = Literal["standing", "capacity", "borrowing"]
+CostKind = Literal["standing", "capacity", "borrowing", "committed"]
 
 
 @dataclass(frozen=True)
@@ -277,6 +277,16 @@ CASES: dict[str, Case] = {
         "TW's specialists grow faster",
         _mean_above("talent"),
         "standing",
+    ),
+    "domestic_chain": Case(
+        # a first fab takes years: in a short run the programme shows as what it commits
+        "TW",
+        "null",
+        "{start: 2025-01-01, cover_share: 1.0, goods: [accelerator, wafer, hbm, packaging],"
+        " stop_imports: null}",
+        "TW commits capex to chip-making at home",
+        _last_above("chain_capex", 1.0e6),
+        "committed",
     ),
     "alliance": Case(
         "TW",
@@ -409,6 +419,12 @@ def test_lever_cost_shows_where_levers_cost(lever: str) -> None:
         run_on, run_off = _pair(lever, case.cost_horizon)
         on, off = _own_spend(run_on, case.region), _own_spend(run_off, case.region)
         assert on > off, f"{lever}: own spend {on:.6g} in use, {off:.6g} out of use"
+    elif case.cost == "committed":
+        # what the programme commits, annualised, from its first review on
+        run_on, run_off = _pair(lever)
+        on = float(run_on.ds["lever_cost"].sel(region=case.region).isel(time=-1))
+        off = float(run_off.ds["lever_cost"].sel(region=case.region).isel(time=-1))
+        assert on > off, f"{lever}: lever_cost {on:.6g} in use, {off:.6g} out of use"
     else:
         run_on, _ = _pair(lever)
         w = copy.deepcopy(run_on.world)

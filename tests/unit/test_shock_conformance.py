@@ -137,7 +137,6 @@ INSTANCES: dict[str, str] = {
 TOUCHES: dict[str, set[str]] = {
     "export_control": {
         "allow",
-        "chip_boost",
         "can_join",
         "stack_access",
         "api_access",
@@ -148,6 +147,15 @@ TOUCHES: dict[str, set[str]] = {
         "orders",
         "backlog",
         "projects",
+        # on_start: the targets' own suppliers start building (capacity.respond_to_control)
+        "build_row",
+        "build_size",
+        "build_start",
+        "build_online",
+        "build_ramp",
+        "build_capex",
+        "build_source",
+        "build_moves",
     },
     "cloud_cutoff": {"can_join", "can_stay", "price_hike"},
     "fab_disruption": {"chip_disruption"},
@@ -170,7 +178,7 @@ TOUCHES: dict[str, set[str]] = {
     "talent_drain": {"talent"},
 }
 
-_SKIP = {"scenario", "streams"}  # inputs, not state
+_SKIP = {"scenario", "streams", "nominal_memo"}  # inputs and a cache, not state
 
 
 def _spec_dict(kind: str) -> dict[str, Any]:
