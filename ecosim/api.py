@@ -21,7 +21,7 @@ from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation, StopRequest
 from ecosim.errors import RunStopped
 from ecosim.observe.dataset import to_dataset, to_trace
-from ecosim.observe.metrics import add_metrics
+from ecosim.observe.metrics import MetricOptions, add_metrics
 from ecosim.observe.recorder import Recorder
 from ecosim.scenario.loader import LoadedScenario
 from ecosim.scenario.models import Scenario
@@ -101,7 +101,8 @@ def simulate(
         twin, twin_trace = _run_one(
             spec, Streams(spec.seed, future, replicate), False, progress, "twin", stop
         )
-    ds = add_metrics(ds, twin, trace=trace, twin_trace=twin_trace)
+    options = MetricOptions(material_loss_days=spec.recording.material_loss_days)
+    ds = add_metrics(ds, twin, trace=trace, twin_trace=twin_trace, options=options)
     _check_invariants(ds)
     ds.attrs.update(
         {

@@ -17,6 +17,7 @@ from ecosim.cli import validate  # noqa: F401
 from ecosim.cli import run  # noqa: F401
 from ecosim.cli import plot  # noqa: F401
 from ecosim.cli import report  # noqa: F401
+from ecosim.cli import show  # noqa: F401
 from ecosim.cli import compare  # noqa: F401
 from ecosim.cli import sweep  # noqa: F401
 from ecosim.cli import calibrate  # noqa: F401

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ecosim.cli import options as opt
+from ecosim.cli import tables
 from ecosim.cli.app import (
     app,
     err,
@@ -110,6 +110,14 @@ def compare(
         typer.Option("--force", "-f", help="Replace the results of an earlier compare in --out."),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    currency: Annotated[
+        str,
+        typer.Option(
+            metavar="CODE",
+            help="Show amounts in this currency (USD or EUR), at the dated rate "
+            "calibration/defaults.yaml gives with its source; --budget stays in USD.",
+        ),
+    ] = "USD",
     sovereignty_value: Annotated[
         bool,
         typer.Option(
@@ -194,6 +202,7 @@ def compare(
         return
 
     try:
+        money = tables.currency(currency)
         years = _parse_horizons(horizons)
         if budget is not None and budget <= 0:
             raise InputError("--budget", [], "a positive amount in USD per year", str(budget))
@@ -237,7 +246,7 @@ def compare(
     ]
     from ecosim.observe.dataset import write_netcdf
     from ecosim.studies.compare import compare as run_compare
-    from ecosim.viz.pareto import plot_cost_resilience
+    from ecosim.viz.pareto import plot_cost_resilience, plot_gains_by_horizon
 
     try:
         with executor as ex:
@@ -261,7 +270,9 @@ def compare(
     target = out_dir / "compare.nc"
     write_netcdf(cmp, target)
     figures = plot_cost_resilience(cmp, out_dir / "compare_cost_resilience")
-    _print_compare(cmp)
+    if cmp.sizes["horizon_year"]:
+        figures += plot_gains_by_horizon(cmp, out_dir / "compare_gains_by_horizon")
+    tables.print_compare(out, cmp, money)
     out.print(
         f"[green]ok[/] {len(portfolios)} portfolios x {replicates} replicates; wrote {target}, "
         f"{', '.join(str(f) for f in figures)}",
@@ -271,11 +282,14 @@ def compare(
 
 def _outputs(out_dir: Path, stems: list[str]) -> list[Path]:
     """The files compare writes in ``out_dir``: each result and its figure (PNG and SVG)."""
-    figure = {"compare": "compare_cost_resilience"}
+    figures = {"compare": ["compare_cost_resilience", "compare_gains_by_horizon"]}
     return [
         out_dir / f"{name}{suffix}"
         for stem in stems
-        for name, suffixes in ((stem, [".nc"]), (figure.get(stem, stem), [".png", ".svg"]))
+        for name, suffixes in (
+            (stem, [".nc"]),
+            *((figure, [".png", ".svg"]) for figure in figures.get(stem, [stem])),
+        )
         for suffix in suffixes
     ]
 
@@ -403,101 +417,12 @@ def _compare_counterfactuals(
         write_netcdf(ds, target)
         if kind == "sovereignty_value":
             figures = plot_sovereignty_value(ds, out_dir / kind)
-            _print_sovereignty(ds)
+            tables.print_sovereignty(out, ds)
         else:
             figures = plot_alliance_gain(ds, out_dir / kind)
-            _print_alliances(ds)
+            tables.print_alliances(out, ds)
         written += [str(target), *(str(f) for f in figures)]
     out.print(
         f"[green]ok[/] {runner.done} runs, each with its no-shock twin; wrote {', '.join(written)}",
         highlight=False,
     )
-
-
-def _print_sovereignty(ds: Any) -> None:
-    layers = [str(x) for x in ds["layer"].values]
-    table = Table(
-        title="Layer priority: resilience gained (d) and change in yearly spending (bn USD/yr) "
-        f"when the layer is made domestic; mean of {ds.attrs['replicates']} replicate(s), shocks: "
-        f"{ds.attrs.get('shocks', 'none')}",
-        title_justify="left",
-    )
-    table.add_column("region")
-    table.add_column("baseline RL (d)", justify="right")
-    for layer in layers:
-        table.add_column(layer, justify="right")
-    table.add_column("top layer")
-    value = ds["sovereignty_value"].transpose("region", "layer").values
-    cost = ds["sovereignty_cost"].transpose("region", "layer").values
-    per = ds["sovereignty_value_per_cost"].transpose("region", "layer").values
-    flag = ds["sovereignty_value_per_cost_flag"].transpose("region", "layer").values
-    for i, region in enumerate(ds["region"].values):
-        cells = [f"{value[i, j]:.2f} d\n{cost[i, j] / 1e9:+.3f} bn" for j in range(len(layers))]
-        top = "-"
-        j = int(value[i].argmax())
-        # a gain that rounds to 0.00 d in the table is not a priority
-        if value[i, j] >= 0.005:
-            ratio = f"{per[i, j]:.3g} d per bn/yr" if flag[i, j] == 0 else "no extra cost"
-            top = f"{layers[j]}\n({ratio})"
-        table.add_row(str(region), f"{float(ds['rl_baseline'].values[i]):.2f}", *cells, top)
-    out.print(table)
-
-
-def _print_alliances(ds: Any) -> None:
-    partners = [str(p) for p in ds["partner"].values]
-    table = Table(
-        title="Alliance gain: resilience (d) each region (row) gains from a capacity-sharing "
-        f"alliance with each partner (column); mean of {ds.attrs['replicates']} replicate(s), "
-        f"shocks: {ds.attrs.get('shocks', 'none')}",
-        title_justify="left",
-    )
-    table.add_column("region")
-    table.add_column("baseline RL (d)", justify="right")
-    for p in partners:
-        table.add_column(p, justify="right")
-    gain = ds["alliance_gain"].transpose("region", "partner").values
-    for i, region in enumerate(ds["region"].values):
-        cells = ["-" if i == j else f"{gain[i, j]:.2f}" for j in range(len(partners))]
-        table.add_row(str(region), f"{float(ds['rl_baseline'].values[i]):.2f}", *cells)
-    out.print(table)
-
-
-def _print_compare(cmp: Any) -> None:
-    table = Table(
-        title=f"Portfolios vs {cmp.attrs['reference']}: resilience gained (RL reduction, days) "
-        f"and mean cost, median [5 %, 95 %] over {cmp.attrs['replicates']} replicate(s)",
-        title_justify="left",
-    )
-    table.add_column("portfolio")
-    table.add_column("gain, whole run (d)", justify="right")
-    for year in cmp["horizon_year"].values:
-        table.add_column(f"gain to {int(year)} (d)", justify="right")
-    table.add_column("cost (bn USD/yr)", justify="right")
-    table.add_column("regret (d)", justify="right")
-    table.add_column("")
-    for i, name in enumerate(cmp["portfolio"].values):
-        g = cmp["gain_q"].values[i]
-        c = cmp["cost_q"].values[i] / 1e9
-        cells = [f"{g[1]:.2f} [{g[0]:.2f}, {g[2]:.2f}]"]
-        for h in range(cmp.sizes["horizon_year"]):
-            gh = cmp["gain_at_horizon_q"].values[i, h]
-            cells.append(f"{gh[1]:.2f}")
-        regret = float(cmp["regret"].values[i])
-        marks = []
-        if bool(cmp["pareto"].values[i]):
-            marks.append("Pareto")
-        if str(name) == cmp.attrs["minimax_regret_choice"]:
-            marks.append("minimax-regret choice")
-        if not bool(cmp["within_budget"].values[i]):
-            marks.append("over budget")
-        table.add_row(
-            str(name),
-            *cells,
-            f"{c[1]:.2f} [{c[0]:.2f}, {c[2]:.2f}]",
-            "-" if regret < 0 else f"{regret:.2f}",
-            ", ".join(marks),
-        )
-    out.print(table)
-    if cmp.attrs.get("horizons_skipped", "none") != "none":
-        out.print(f"horizons outside the run, left out: {cmp.attrs['horizons_skipped']}")
-    out.print(f"Minimax-regret choice: {cmp.attrs['minimax_regret_choice']}", highlight=False)

@@ -6,12 +6,12 @@ Writes the result and prints the bottleneck matrix.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ecosim.cli import options as opt
+from ecosim.cli import tables
 from ecosim.cli.app import (
     app,
     fail_input,
@@ -129,6 +129,7 @@ def run(
     except OutputError as exc:
         fail_output(exc)
 
+    from ecosim.observe.chains import chain_summaries
     from ecosim.observe.dataset import write_netcdf
     from ecosim.studies.replicates import run_one, run_replicates
 
@@ -159,8 +160,8 @@ def run(
         png = _heatmap_path(target)
         plot_bottleneck(bottleneck_view(ds), png)
         written.append(str(png))
-    _print_bottleneck(ds)
-    _print_chains(ds, loaded.scenario)
+    tables.print_bottleneck(out, ds)
+    tables.print_chains(out, chain_summaries(ds, loaded.scenario))
     out.print(
         f"[green]ok[/] {loaded.scenario.name}: {len(ds.region)} regions, "
         f"{ds.attrs['wall_time_s']:.1f} s; wrote {', '.join(written)}",
@@ -171,67 +172,3 @@ def run(
 def _heatmap_path(target: Path) -> Path:
     """Where ``run`` writes the bottleneck heatmap of the result ``target``."""
     return target.with_name(f"{target.stem}_bottleneck.png")
-
-
-def _print_bottleneck(result: Any) -> None:
-    if "bottleneck" not in result:
-        out.print("no bottleneck matrix: the run has no no-shock twin (recording.twin: false)")
-        return
-    from ecosim.observe.summary import bottleneck_view
-
-    ds = bottleneck_view(result)
-    n = int(ds.attrs.get("replicates", 1))
-    over = f"replicate mean of {n}; " if n > 1 else ""
-    layers = [str(x) for x in ds["layer"].values]
-    table = Table(
-        title=f"Bottleneck matrix (share of each region's resilience loss; {over}shocks: "
-        f"{ds.attrs.get('shocks', 'none')})",
-        title_justify="left",
-    )
-    table.add_column("region")
-    for layer in layers:
-        table.add_column(layer, justify="right")
-    table.add_column("RL total (d)", justify="right")
-    table.add_column("most fragile")
-    share = ds["bottleneck"].transpose("region", "layer").values
-    rl = ds["resilience_loss"].transpose("region", "layer").values
-    p = ds["p_most_fragile"].transpose("region", "layer").values
-    for i, region in enumerate(ds["region"].values):
-        cells = [f"{v:.0%}" for v in share[i]]
-        fragile = str(ds["most_fragile_layer"].values[i])
-        if n > 1 and fragile in layers:
-            fragile += f" (P={p[i, layers.index(fragile)]:.0%})"
-        table.add_row(str(region), *cells, f"{rl[i].sum():.2f}", fragile)
-    out.print(table)
-    fragile = ", ".join(
-        f"{r}: {f}"
-        for r, f in zip(ds["region"].values, ds["most_fragile_layer"].values, strict=True)
-    )
-    out.print(f"Most fragile layer per region: {fragile}", highlight=False)
-
-
-def _print_chains(result: Any, scenario: Any) -> None:
-    from ecosim.observe.chains import chain_summaries
-
-    rows = chain_summaries(result, scenario)
-    if not rows:
-        return
-    table = Table(
-        title="Domestic chains (capex to cover the region's purchases, or by the end if never)",
-        title_justify="left",
-    )
-    for column in ("region", "start", "covers from", "years", "capex (USD bn)"):
-        table.add_column(column, justify="left" if column == "region" else "right")
-    table.add_column("annualised (USD bn/yr)", justify="right")
-    table.add_column("price / trend: mean, end", justify="right")
-    for r in rows:
-        table.add_row(
-            r.region,
-            r.start.isoformat(),
-            r.covered.isoformat() if r.covered else "not in the run",
-            f"{r.years_to_cover:.1f}" if r.years_to_cover is not None else "-",
-            f"{r.capex_usd / 1e9:,.1f}",
-            f"{r.annualised_usd / 1e9:,.1f}",
-            f"{r.price_index_mean:.2f}, {r.price_index_end:.2f}",
-        )
-    out.print(table)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ecosim.cli import options as opt
+from ecosim.cli import tables
 from ecosim.cli.app import (
     EXIT_RUN_FAILED,
     app,
@@ -403,22 +404,12 @@ def status(
     errors: Annotated[int, typer.Option(help="Show up to this many errors.", min=0)] = 5,
 ) -> None:
     """Tell how many runs of a sweep store are done, failed and missing."""
-    from ecosim.experiments.store import failures, read_attrs, status_counts
-
     try:
-        attrs = read_attrs(store)
-        counts = status_counts(store)
+        lines = tables.sweep_status_lines(store, errors)
     except InputError as exc:
         raise fail_input(exc) from None
-    out.print(
-        f"{store}: {counts['ok']} done, {counts['failed']} failed, {counts['missing']} "
-        f"missing of {counts['total']} runs (run x replicate); sweep "
-        f"{attrs.get('sweep_path')} ({str(attrs.get('sweep_sha256'))[:12]}), ecosim "
-        f"{attrs.get('ecosim_version')}, created {attrs.get('created_utc')}",
-        highlight=False,
-    )
-    for run, rep, text in failures(store, errors):
-        out.print(f"  run {run} replicate {rep}: {text.splitlines()[0]}", highlight=False)
+    for line in lines:
+        out.print(line, highlight=False)
 
 
 @app.command(

@@ -296,6 +296,10 @@ def _figure_robustness(rob: pd.DataFrame, target: Path) -> Path:
     return path
 
 
+#: The file of an analysis folder that holds the lines ``analyze`` printed.
+SUMMARY = "summary.txt"
+
+
 def analyze_store(
     store: str | Path, out_dir: str | Path, failure_quantile: float = 0.8
 ) -> tuple[list[Path], list[str]]:
@@ -327,6 +331,10 @@ def analyze_store(
     check_writable(final)
     with staged_folder(final) as target:
         written, lines = _analyze_into(ds, spec, target, failure_quantile)
+        # what analyze printed, for `ecosim show` to print again
+        summary = target / SUMMARY
+        summary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        written.append(summary)
     return [final / p.name for p in written], lines
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
+import yaml
 
 from ecosim.scenario.models import Scenario
 from ecosim.world.capacity import annuity_factor
@@ -53,7 +54,7 @@ class ChainSummary:
     price_index_end: float
 
 
-def chain_summaries(ds: xr.Dataset, scenario: Scenario) -> list[ChainSummary]:
+def chain_summaries(ds: xr.Dataset, scenario: Scenario | None = None) -> list[ChainSummary]:
     """Summarise every region's domestic chain in ``ds``, the output of a run of ``scenario``.
 
     Parameters
@@ -61,13 +62,18 @@ def chain_summaries(ds: xr.Dataset, scenario: Scenario) -> list[ChainSummary]:
     ds
         A run's dataset (replicates are averaged).
     scenario
-        The scenario it ran.
+        The scenario it ran; by default the one the run stored (``scenario_text``), and none
+        (an empty list) for a result without it.
 
     Returns
     -------
     list of ChainSummary
         One per region with a domestic chain, in scenario order (empty if none has one).
     """
+    if scenario is None:
+        scenario = _stored_scenario(ds)
+        if scenario is None or "self_sufficiency" not in ds:
+            return []
     if "replicate" in ds.dims:
         ds = ds.mean("replicate")
     annuity = annuity_factor(scenario)
@@ -97,3 +103,14 @@ def chain_summaries(ds: xr.Dataset, scenario: Scenario) -> list[ChainSummary]:
             )
         )
     return out
+
+
+def _stored_scenario(ds: xr.Dataset) -> Scenario | None:
+    """The scenario a run stored with its result, or ``None``."""
+    text = ds.attrs.get("scenario_text", "")
+    if not text:
+        return None
+    try:
+        return Scenario.model_validate(yaml.safe_load(text))
+    except (yaml.YAMLError, ValueError):
+        return None

@@ -87,12 +87,16 @@ class MetricOptions:
     dip_tol : float
         Smallest depth of the dip, in units of service, for which ``recovery_ratio`` is
         defined (0.01: one percentage point of demand met); shallower dips are noise.
+    material_loss_days : float
+        Resilience loss, summed over a region's layers, below which it has no most fragile
+        layer (``recording.material_loss_days`` of the scenario).
     """
 
     tts_threshold: float = 0.95
     recovery_tol: float = 0.01
     ratio_horizons_days: tuple[float, ...] = (30.0, 90.0, 180.0)
     dip_tol: float = 0.01
+    material_loss_days: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -353,10 +357,16 @@ def add_metrics(
             normalise_rows(rl, tol),
             {"units": "1", "long_name": f"share of the region's resilience loss per layer, {what}"},
         )
+    material = (options or MetricOptions()).material_loss_days
+    ds.attrs["material_loss_days"] = float(material)
     ds["most_fragile_layer"] = (
         ("region",),
-        most_fragile(ds["resilience_loss"].values, tol),
-        {"units": "1", "long_name": "layer with the largest resilience loss ('none': no loss)"},
+        most_fragile(ds["resilience_loss"].values, max(tol, material)),
+        {
+            "units": "1",
+            "long_name": "layer with the largest resilience loss ('none': the region lost less "
+            "than material_loss_days over its layers)",
+        },
     )
     days = np.asarray(run["day"].values, dtype=np.float64)
     ds["annual_resilience"] = (
@@ -383,8 +393,17 @@ def normalise_rows(rl: NDArray[np.float64], tol: float = 1e-9) -> NDArray[np.flo
     return np.where(total > tol, rl / np.where(total > tol, total, 1.0), 0.0)
 
 
-def most_fragile(rl: NDArray[np.float64], tol: float = 1e-9) -> NDArray[np.object_]:
-    """The layer of largest loss in each row of ``rl`` (region, layer); ``'none'`` if none."""
+def most_fragile(rl: NDArray[np.float64], material: float = 1e-9) -> NDArray[np.object_]:
+    """The layer of largest loss in each row of ``rl`` (region, layer).
+
+    ``'none'`` where the row's total loss is not above ``material`` (days): a region that lost
+    a fraction of a day over the run has no layer worth naming, and which of its tiny losses is
+    largest changes with the seed.
+    """
     return np.array(
-        [LAYERS[int(np.argmax(row))] if row.max() > tol else NO_LOSS for row in rl], dtype=object
+        [
+            LAYERS[int(np.argmax(row))] if row.sum() > material and row.max() > 0 else NO_LOSS
+            for row in rl
+        ],
+        dtype=object,
     )

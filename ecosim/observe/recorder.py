@@ -154,6 +154,13 @@ VARIABLES: dict[str, Variable] = {
     "lever_cost": Variable(
         ("region",), "USD/yr", "part of cost due to levers beyond the capacity they buy"
     ),
+    "cost_breakdown": Variable(
+        ("region", "cost_item"),
+        "USD/yr",
+        "cost in its parts: own capacity's capital (live sites' capex over their life) and "
+        "running cost, cloud rent, and each lever's cost beyond the capacity it buys; the "
+        "parts sum to cost",
+    ),
     "borrowed": Variable(("region",), "H100e", "capacity borrowed from alliance partners"),
     "deliveries": Variable(
         ("region", "supplier"),
@@ -269,6 +276,7 @@ class Recorder:
             "material": len(w.materials),
             "source": len(MODEL_SOURCES),
             "stage": len(capacity.CHAIN_STAGES),
+            "cost_item": len(costs.COST_ITEMS),
         }
         self.coords: dict[str, list[str]] = {
             "region": list(w.regions),
@@ -280,6 +288,7 @@ class Recorder:
             "material": [w.chip[int(m)] for m in w.materials],
             "source": list(MODEL_SOURCES),
             "stage": list(capacity.CHAIN_STAGES),
+            "cost_item": list(costs.COST_ITEMS),
         }
         self.buffers = {
             name: np.zeros((n, *(sizes[d] for d in v.dims)), dtype=v.dtype)
@@ -355,9 +364,11 @@ class Recorder:
         b["compute_served"][k] = out[:, jk.SERVED]
         b["compute_abandoned"][k] = out[:, jk.ABANDONED_WORK]
         b["jobs_overflow"][k] = out[:, jk.OVERFLOW]
-        levers = costs.lever_cost(w)
-        own, rented = costs.spend(w)
-        b["cost"][k] = own + rented + levers
+        items = costs.cost_items(w)
+        levers = items[:, 3:].sum(axis=1)
+        rented = items[:, 2]
+        b["cost_breakdown"][k] = items
+        b["cost"][k] = items.sum(axis=1)
         b["capex_spent"][k] = self._capex
         years = max(self.every * self.step_days, 1e-9) / DAYS_PER_YEAR
         operating = w.own_cap * prices.opex(w)

@@ -219,9 +219,10 @@ def bottleneck_over_replicates(ds: xr.Dataset, tol: float = 1e-9) -> xr.Dataset:
                 "long_name": f"share of the region's mean resilience loss per layer, {what}",
             },
         )
+    material = max(tol, float(ds.attrs.get("material_loss_days", 0.0)))
     out["most_fragile_layer_mean"] = (
         ("region",),
-        most_fragile(out["resilience_loss_mean"].values, tol),
+        most_fragile(out["resilience_loss_mean"].values, material),
         {
             "units": "1",
             "long_name": "layer with the largest replicate-mean resilience loss ('none': no loss)",

@@ -121,29 +121,58 @@ def _bottleneck_table(view: xr.Dataset) -> str:
 
 
 def _times_table(ds: xr.Dataset) -> str:
-    if "tts" not in ds:
+    """Per shock, in plain words: for each region whose service it pushed below the threshold,
+    when each layer fell and when it was back (replicate 0)."""
+    if "tts_by_shock" not in ds:
+        if "tts" in ds and ds.attrs.get("main_shock", "none") == "none":
+            return (
+                "<p>No shock occurred within the run, so there are no times to survive or "
+                "recover.</p>"
+            )
         return ""
-    main = ds.attrs.get("main_shock", "none")
-    if main == "none":
-        return (
-            "<p>No shock occurred within the run, so there are no times to survive or recover.</p>"
-        )
     layers = [str(x) for x in ds["layer"].values]
-    tts, tts_f = _first(ds["tts"]).values, _first(ds["tts_censored"]).values
-    ttr, ttr_f = _first(ds["ttr"]).values, _first(ds["ttr_censored"]).values
-    rows = []
-    for i, region in enumerate(ds["region"].values):
-        cells = [
-            f"{_days(tts[i, j], int(tts_f[i, j]))} / {_days(ttr[i, j], int(ttr_f[i, j]))}"
-            for j in range(len(layers))
-        ]
-        rows.append([_e(region), *cells])
-    return _table(
-        f"If {main} happens: time to survive / time to recover per layer (replicate 0)",
-        ["region", *layers],
-        rows,
-        table_id="times-table",
-    )
+    threshold = float(ds["tts"].attrs.get("tts_threshold", 0.95))
+    tol = float(ds["tts"].attrs.get("recovery_tol", 0.01))
+    tts, tts_f = _first(ds["tts_by_shock"]).values, _first(ds["tts_by_shock_censored"]).values
+    ttr, ttr_f = _first(ds["ttr_by_shock"]).values, _first(ds["ttr_by_shock_censored"]).values
+    start = _first(ds["shock_start"]).isel(occurrence=0).values
+    parts = [
+        "<h3>How long each region coped with each shock, and when it was back</h3>",
+        f"<p>Time to survive: days from the shock's start until a layer's service fell below "
+        f"{threshold:.0%} of the no-shock twin's. Time to recover: days from the start until "
+        f"the shock had ended and the layer was back within {tol:.0%} of the twin for good "
+        "(first occurrence of each shock, replicate 0).</p>",
+    ]
+    for k, sid in enumerate(ds["shock"].values):
+        if start[k] < 0:
+            parts.append(f"<p><b>{_e(sid)}</b> did not occur in the run.</p>")
+            continue
+        items = []
+        for i, region in enumerate(ds["region"].values):
+            fell = [j for j in range(len(layers)) if tts_f[k, i, j] == MEASURED]
+            if not fell:
+                continue
+            said = []
+            for j in sorted(fell, key=lambda j: tts[k, i, j]):
+                back = (
+                    f"back after {ttr[k, i, j]:.0f} days"
+                    if ttr_f[k, i, j] == MEASURED
+                    else "not back by the end of the run"
+                )
+                said.append(f"{_e(layers[j])} fell after {tts[k, i, j]:.0f} days, {back}")
+            items.append(f"<li><b>{_e(region)}</b>: {'; '.join(said)}.</li>")
+        when = _start_date(ds, float(start[k]))
+        if items:
+            parts.append(
+                f"<p><b>{_e(sid)}</b> (from {when}) pushed these regions below "
+                f"{threshold:.0%}:</p><ul>{''.join(items)}</ul>"
+            )
+        else:
+            parts.append(
+                f"<p><b>{_e(sid)}</b> (from {when}) pushed no region's service below "
+                f"{threshold:.0%} of the twin.</p>"
+            )
+    return "<section id='times'>" + "".join(parts) + "</section>"
 
 
 def _conditional_sentences(view: xr.Dataset) -> str:
@@ -178,12 +207,55 @@ def _figures(ds: xr.Dataset, compare: xr.Dataset | None) -> str:
             if path.suffix != ".png":
                 continue
             data = base64.b64encode(path.read_bytes()).decode("ascii")
-            name = path.stem.removeprefix("report_").replace("_", " ")
+            key = path.stem.removeprefix("report_")
+            name = key.replace("_", " ")
+            caption = _caption(key, compare if key in _COMPARE_FIGURES else ds)
             parts.append(
                 f'<figure><img alt="{_e(name)}" src="data:image/png;base64,{data}">'
-                f"<figcaption class='note'>{_e(name)}</figcaption></figure>"
+                f"<figcaption class='note'>{_e(caption)}</figcaption></figure>"
             )
     return "".join(parts)
+
+
+#: Figures of a comparison (their caption reads the comparison's attributes).
+_COMPARE_FIGURES = ("cost_resilience", "gains_by_horizon")
+
+#: What each figure shows and how to read it; ``{shocks}`` and ``{reference}`` are filled in.
+_CAPTIONS: dict[str, str] = {
+    "bottleneck": "Share of each region's resilience loss (days of full service lost against "
+    "the no-shock twin) that falls in each layer, on a log colour scale; a row sums to 100 %, "
+    "and the darkest cell is the region's most fragile layer. Shocks: {shocks}.",
+    "service": "Share of demand met in each layer for each region over time, beside the "
+    "no-shock twin; a dip below the twin is service lost to the shocks ({shocks}), shaded "
+    "while active.",
+    "shortfall": "Compute demand each region could not serve, in H100e, against the no-shock "
+    "twin's; the gap is what the shocks ({shocks}) cost in compute.",
+    "market_shares": "Cloud market shares of the providers in each region over time; a "
+    "withdrawal or price hike ({shocks}) moves customers between providers.",
+    "lead_time": "Accelerator supply: lead times per good, per designer and per buyer region, "
+    "prices, time at the lead-time cap and deliveries per year; a long lead time is a queue, "
+    "the cap an embargo or runaway backlog. Shocks: {shocks}.",
+    "cost_resilience": "Each portfolio's resilience gained against {reference} (days of lost "
+    "service avoided) against its mean yearly cost; bars span 5-95 % over replicates, the line "
+    "is the Pareto front and the star the minimax-regret choice.",
+    "gains_by_horizon": "What each portfolio gains against {reference} by 1 January of each "
+    "horizon year (left) and per billion USD a year of extra cost to then (right); a portfolio "
+    "that spends no more than the reference has no bar on the right.",
+    "sovereignty_value": "For each region and layer, the resilience gained by making the "
+    "layer's foreign dependencies domestic, and what it costs each year. Shocks: {shocks}.",
+    "alliance_gain": "The resilience each region (row) gains from a capacity-sharing alliance "
+    "with each partner (column). Shocks: {shocks}.",
+}
+
+
+def _caption(key: str, ds: xr.Dataset | None) -> str:
+    """A figure's caption: what is plotted, how to read it, which shocks are shown."""
+    attrs = ds.attrs if ds is not None else {}
+    text = _CAPTIONS.get(key, key.replace("_", " ").capitalize() + ".")
+    return text.format(
+        shocks=attrs.get("shocks", "none") or "none",
+        reference=attrs.get("reference", "the reference"),
+    )
 
 
 def _probability_section(ds: xr.Dataset, summary: xr.Dataset) -> str:
@@ -219,31 +291,64 @@ def _probability_section(ds: xr.Dataset, summary: xr.Dataset) -> str:
 
 
 def _compare_section(cmp: xr.Dataset) -> str:
+    names = [str(n) for n in cmp["portfolio"].values]
+    years = [int(y) for y in cmp["horizon_year"].values]
+    ref = str(cmp.attrs.get("reference", ""))
     rows = []
-    for i, name in enumerate(cmp["portfolio"].values):
+    for i, name in enumerate(names):
         g = cmp["gain_q"].values[i]
-        c = cmp["cost_q"].values[i] / 1e9
         marks = []
         if bool(cmp["pareto"].values[i]):
             marks.append("Pareto")
-        if str(name) == cmp.attrs.get("minimax_regret_choice"):
+        if name == cmp.attrs.get("minimax_regret_choice"):
             marks.append("minimax-regret choice")
         if not bool(cmp["within_budget"].values[i]):
             marks.append("over budget")
+        regret = float(cmp["regret"].values[i])
+        per = []
+        for h in range(len(years)):
+            if name == ref:
+                per.append("-")
+            elif bool(cmp["gain_per_cost_defined"].values[i, h]):
+                per.append(f"{float(cmp['gain_per_cost'].values[i, h]):.3g}")
+            else:
+                per.append("no extra cost")
         rows.append(
             [
                 _e(name),
+                *(f"{cmp['gain_at_horizon_q'].values[i, h, 1]:.2f}" for h in range(len(years))),
                 f"{g[1]:.2f} [{g[0]:.2f}, {g[2]:.2f}]",
-                f"{c[1]:.2f} [{c[0]:.2f}, {c[2]:.2f}]",
+                f"{float(cmp['cost_q'].values[i, 1]) / 1e9:.2f}",
+                "-" if name == ref else f"{float(cmp['incremental_cost'].values[i]) / 1e9:+.2f}",
+                *per,
+                "over budget" if regret < 0 else f"{regret:.2f}",
                 _e(", ".join(marks)),
             ]
         )
-    return _table(
-        f"Portfolios: resilience gained vs {cmp.attrs.get('reference', '')} (days) and mean cost "
-        "(billion USD/yr), median [5 %, 95 %]",
-        ["portfolio", "gain (d)", "cost (bn USD/yr)", ""],
+    header = [
+        "portfolio",
+        *(f"gain by {y} (d)" for y in years),
+        "gain, whole run (d) [5 %, 95 %]",
+        "cost (bn USD/yr)",
+        "extra cost (bn USD/yr)",
+        *(f"gain per bn USD/yr by {y}" for y in years),
+        "regret (d)",
+        "notes",
+    ]
+    table = _table(
+        f"Portfolios against {ref}: resilience gained by horizon (days of lost service avoided, "
+        f"median over {cmp.attrs.get('replicates', 1)} replicates), cost and extra cost, gain "
+        "per billion USD a year of extra cost, and regret",
+        header,
         rows,
         table_id="compare-table",
+    )
+    return table + (
+        "<p class='note'>Gain: the reference's resilience loss minus the portfolio's, in the "
+        "same futures. Extra cost: mean yearly spending above the reference's. Regret: the most "
+        "a portfolio loses, over the futures, against the best portfolio of each future; the "
+        f"minimax-regret choice ({_e(cmp.attrs.get('minimax_regret_choice', 'none'))}) has the "
+        f"least. Regions counted: {_e(cmp.attrs.get('regions', 'all'))}.</p>"
     )
 
 

@@ -989,6 +989,10 @@ class Recording(Strict):
     )
     service_window_days: Positive
     twin: StrictBool = Field(description="also run the no-shock twin and compute the bottleneck")
+    material_loss_days: NonNegative = Field(
+        description="resilience loss over the run, summed over a region's layers, below which "
+        "it has no most fragile layer"
+    )
 
 
 class Scenario(Strict):

@@ -36,6 +36,7 @@ from ecosim.kernels.metrics import resilience_loss
 from ecosim.observe.summary import QUANTILES
 from ecosim.scenario.loader import LoadedScenario
 from ecosim.studies.cells import Cell, Progress, run_cells
+from ecosim.world.costs import COST_ITEMS
 
 if TYPE_CHECKING:
     from ecosim.experiments.executors import Executor
@@ -113,10 +114,36 @@ def minimax_regret(loss: NDArray[np.float64], feasible: NDArray[np.bool_]) -> ND
     return np.where(feasible, regret, -1.0)
 
 
+@dataclass(frozen=True)
+class PortfolioRun:
+    """What a comparison keeps of one run of one portfolio.
+
+    Attributes
+    ----------
+    rl_total
+        Resilience loss summed over the chosen regions and the layers (d).
+    rl_at_horizon
+        The same, accumulated up to each horizon (d).
+    cost
+        Mean over the run of ``cost`` summed over the regions (USD/yr).
+    cost_at_horizon
+        Mean of the same from the start up to each horizon (USD/yr).
+    cost_items
+        Mean over the run of each part of ``cost`` (``cost_breakdown``), summed over the
+        regions (USD/yr).
+    """
+
+    rl_total: float
+    rl_at_horizon: NDArray[np.float64]
+    cost: float
+    cost_at_horizon: NDArray[np.float64]
+    cost_items: NDArray[np.float64]
+
+
 def portfolio_losses(
     ds: xr.Dataset, regions: Sequence[str] | None, until_days: Sequence[float]
-) -> tuple[float, NDArray[np.float64], float]:
-    """What a comparison keeps of one run: total loss, loss up to each horizon, mean cost.
+) -> PortfolioRun:
+    """What a comparison keeps of one run: losses and costs, over the run and to each horizon.
 
     Parameters
     ----------
@@ -125,20 +152,23 @@ def portfolio_losses(
     regions
         Regions whose losses and costs count; all when ``None``.
     until_days
-        Days from the start the loss is accumulated up to.
+        Days from the start the loss and cost are accumulated up to.
 
     Returns
     -------
-    tuple
-        Resilience loss summed over the regions and layers (d), the same up to each of
-        ``until_days`` (d), and the mean over the run of ``cost`` summed over the regions
-        (USD/yr).
+    PortfolioRun
+        The run's losses and costs.
     """
     sel = ds if regions is None else ds.sel(region=list(regions))
     rl = float(sel["resilience_loss"].sum())
     rl_h = np.array([float(loss_until(sel, day).sum()) for day in until_days], dtype=np.float64)
-    cost = float(sel["cost"].sum("region").mean("time"))
-    return rl, rl_h, cost
+    spent = sel["cost"].sum("region")
+    days = np.asarray(ds["day"].values, dtype=np.float64)
+    cost_h = np.array(
+        [float(spent.values[days <= day + 1e-9].mean()) for day in until_days], dtype=np.float64
+    )
+    items = sel["cost_breakdown"].sum("region").mean("time").values.astype(np.float64)
+    return PortfolioRun(rl, rl_h, float(spent.mean("time")), cost_h, items)
 
 
 def compare(
@@ -206,6 +236,8 @@ def compare(
     rl = np.zeros((n_p, n_k))
     rl_h = np.zeros((n_p, n_k, n_h))
     cost = np.zeros((n_p, n_k))
+    cost_h = np.zeros((n_p, n_k, n_h))
+    items = np.zeros((n_p, n_k, len(COST_ITEMS)))
     cells = [
         Cell(port.loaded, 0, k, f"portfolio {port.name}, replicate {k + 1}/{n_k}")
         for port in portfolios
@@ -216,16 +248,33 @@ def compare(
         regions=None if regions is None else list(regions),
         until_days=[dated[year] for year in kept],
     )
-    for i, (total, until, spent) in enumerate(run_cells(cells, keep, executor, progress=progress)):
+    for i, run in enumerate(run_cells(cells, keep, executor, progress=progress)):
         p, k = divmod(i, n_k)
-        rl[p, k] = total
-        rl_h[p, k, :] = until
-        cost[p, k] = spent
+        rl[p, k] = run.rl_total
+        rl_h[p, k, :] = run.rl_at_horizon
+        cost[p, k] = run.cost
+        cost_h[p, k, :] = run.cost_at_horizon
+        items[p, k, :] = run.cost_items
     gain = rl[reference][None, :] - rl
     gain_h = rl_h[reference][None, :, :] - rl_h
+    # paired per replicate, as the gains are: the same futures with and without the levers
+    extra = cost - cost[reference][None, :]
+    extra_h = cost_h - cost_h[reference][None, :, :]
     q = list(QUANTILES)
     gain_q = np.quantile(gain, q, axis=1).T
     cost_q = np.quantile(cost, q, axis=1).T
+    extra_q = np.quantile(extra, q, axis=1).T
+    median_gain_h = np.median(gain_h, axis=1) if n_h else np.zeros((n_p, 0))
+    median_extra_h = np.median(extra_h, axis=1) if n_h else np.zeros((n_p, 0))
+    # gain per unit of extra spending, where the portfolio spends more than the reference;
+    # where it spends no more, the ratio means nothing (a gain for free, or a loss saved)
+    per_cost_defined = median_extra_h > 0.0
+    per_cost = np.divide(
+        median_gain_h,
+        median_extra_h / 1e9,
+        out=np.zeros_like(median_gain_h),
+        where=per_cost_defined,
+    )
     median_gain, median_cost = gain_q[:, 1], cost_q[:, 1]
     within = np.ones(n_p, dtype=bool) if budget is None else median_cost <= budget
     front = np.zeros(n_p, dtype=bool)
@@ -278,6 +327,67 @@ def compare(
                 cost_q,
                 {"units": "USD/yr", "long_name": "quantiles of the mean cost over replicates"},
             ),
+            "cost_at_horizon": (
+                ("portfolio", "replicate", "horizon_year"),
+                cost_h,
+                {"units": "USD/yr", "long_name": "mean spending rate from the start to 1 January"},
+            ),
+            "cost_breakdown": (
+                ("portfolio", "replicate", "cost_item"),
+                items,
+                {
+                    "units": "USD/yr",
+                    "long_name": "mean spending rate over the run in its parts: own capital, "
+                    "own running cost, cloud rent and each lever; the parts sum to cost_mean",
+                },
+            ),
+            "incremental_cost_by_replicate": (
+                ("portfolio", "replicate"),
+                extra,
+                {
+                    "units": "USD/yr",
+                    "long_name": "mean spending rate over the run above the reference's, "
+                    "in the same replicate",
+                },
+            ),
+            "incremental_cost": (
+                ("portfolio",),
+                extra_q[:, 1],
+                {
+                    "units": "USD/yr",
+                    "long_name": "median over replicates of the mean spending rate above the "
+                    "reference's (0 for the reference)",
+                },
+            ),
+            "incremental_cost_q": (
+                ("portfolio", "quantile"),
+                extra_q,
+                {"units": "USD/yr", "long_name": "quantiles of the incremental cost"},
+            ),
+            "incremental_cost_at_horizon": (
+                ("portfolio", "horizon_year"),
+                median_extra_h,
+                {
+                    "units": "USD/yr",
+                    "long_name": "median mean spending rate above the reference's, from the "
+                    "start to 1 January",
+                },
+            ),
+            "gain_per_cost": (
+                ("portfolio", "horizon_year"),
+                per_cost,
+                {
+                    "units": "d/(USD bn/yr)",
+                    "long_name": "median resilience gained up to 1 January per billion USD a "
+                    "year of median incremental cost to then (0 where gain_per_cost_defined "
+                    "is false: the portfolio spends no more than the reference)",
+                },
+            ),
+            "gain_per_cost_defined": (
+                ("portfolio", "horizon_year"),
+                per_cost_defined,
+                {"units": "1", "long_name": "the portfolio spends more than the reference"},
+            ),
             "within_budget": (
                 ("portfolio",),
                 within,
@@ -313,6 +423,7 @@ def compare(
             "replicate": ("replicate", np.arange(n_k)),
             "horizon_year": ("horizon_year", np.asarray(kept, dtype=np.int64)),
             "quantile": ("quantile", np.asarray(q)),
+            "cost_item": ("cost_item", np.array(COST_ITEMS, dtype=object)),
         },
     )
     from ecosim.api import ecosim_version

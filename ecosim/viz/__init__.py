@@ -4,9 +4,9 @@
 replicates) the bottleneck heatmap (log colour scale), the share of demand met per layer, the
 compute shortfall beside the no-shock twin's, market shares and the supply chain (world-wide
 lead times per good, days at the lead-time cap, deliveries per buyer region); for a comparison
-the cost-resilience figure with its Pareto front. Time series are period means (monthly for
-runs of a year or more) with replicate bands, and shocks are shaded only while active.
-Figures never modify the dataset they draw.
+the cost-resilience figure with its Pareto front and the gains by horizon. Time series are
+period means (monthly for runs of a year or more) with replicate bands, and shocks are shaded
+only while active. Figures never modify the dataset they draw.
 """
 
 from __future__ import annotations
@@ -43,12 +43,15 @@ def write_figures(ds: xr.Dataset, out_dir: str | Path, stem: str) -> list[Path]:
     from ecosim.viz.bottleneck import plot_bottleneck
     from ecosim.viz.lead_time import plot_lead_times
     from ecosim.viz.markets import plot_market_shares
-    from ecosim.viz.pareto import plot_cost_resilience
+    from ecosim.viz.pareto import plot_cost_resilience, plot_gains_by_horizon
     from ecosim.viz.service import plot_service, plot_shortfall
 
     out = Path(out_dir)
     if is_comparison(ds):
-        return plot_cost_resilience(ds, out / f"{stem}_cost_resilience")
+        figures = plot_cost_resilience(ds, out / f"{stem}_cost_resilience")
+        if ds.sizes.get("horizon_year", 0):
+            figures += plot_gains_by_horizon(ds, out / f"{stem}_gains_by_horizon")
+        return figures
     if "sovereignty_value" in ds or "alliance_gain" in ds:
         from ecosim.viz.counterfactuals import plot_alliance_gain, plot_sovereignty_value
 

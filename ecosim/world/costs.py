@@ -28,23 +28,65 @@ def spend(w: World) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(own), np.asarray(rented)
 
 
-def lever_cost(w: World) -> np.ndarray:
-    """Yearly cost of the levers beyond the capacity they buy (USD/yr per region)."""
+#: What each column of :func:`lever_costs` is: the levers that cost beyond what they buy.
+LEVER_COST_ITEMS: tuple[str, ...] = (
+    "stockpile",
+    "multi_cloud",
+    "sovereign_cloud",
+    "open_stack",
+    "federated_learning",
+    "open_weights_mirror",
+    "talent_programme",
+    "alliance",
+    "domestic_chain",
+)
+
+#: The parts of a region's yearly ``cost``: own capacity's capital and running costs, cloud
+#: rent, then each lever (:data:`LEVER_COST_ITEMS`).
+COST_ITEMS: tuple[str, ...] = ("own_capital", "own_opex", "cloud", *LEVER_COST_ITEMS)
+
+
+def lever_costs(w: World) -> np.ndarray:
+    """Yearly cost of each lever beyond the capacity it buys (region, lever; USD/yr).
+
+    Columns are :data:`LEVER_COST_ITEMS`.
+    """
     eff = w.scenario.uncertainties.levers
     p = w.params
     own_spend, cloud_spend = spend(w)
-    out = w.stockpile * capex(w) / p.life_years  # stored chips are paid for like installed ones
-    out = out + cloud_spend * (eff.multi_cloud_premium * p.multi_cloud)
-    out = out + cloud_spend * (eff.sovereign_premium * p.sovereign_cloud)
-    out = out + (own_spend + cloud_spend) * eff.open_stack_overhead * p.open_stack
-    out = out + (own_spend + cloud_spend) * (1.0 - eff.federated_efficiency) * p.federated * (
-        p.must_stay_local
+    both = own_spend + cloud_spend
+    items = {
+        "stockpile": w.stockpile * capex(w) / p.life_years,  # paid for like installed chips
+        "multi_cloud": cloud_spend * (eff.multi_cloud_premium * p.multi_cloud),
+        "sovereign_cloud": cloud_spend * (eff.sovereign_premium * p.sovereign_cloud),
+        "open_stack": both * eff.open_stack_overhead * p.open_stack,
+        "federated_learning": both
+        * (1.0 - eff.federated_efficiency)
+        * p.federated
+        * p.must_stay_local,
+        "open_weights_mirror": p.mirror * eff.mirror_cost_usd_per_year,
+        "talent_programme": p.talent_programme * p.graduates0 * eff.graduate_cost_usd,
+        "alliance": w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR),
+        # a domestic chain's capex, paid back over the build life at the cost of capital
+        "domestic_chain": capacity.committed_capex(w, w.t, capacity.CHAIN)
+        * capacity.annuity_factor(w.scenario),
+    }
+    return np.column_stack(
+        [
+            np.broadcast_to(np.asarray(items[k], dtype=np.float64), (w.n_regions,))
+            for k in LEVER_COST_ITEMS
+        ]
     )
-    out = out + p.mirror * eff.mirror_cost_usd_per_year
-    out = out + p.talent_programme * p.graduates0 * eff.graduate_cost_usd
-    out = out + w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR)
-    # a domestic chain's capex, paid back over the build life at the cost of capital
-    out = out + capacity.committed_capex(w, w.t, capacity.CHAIN) * capacity.annuity_factor(
-        w.scenario
-    )
-    return np.asarray(out)
+
+
+def lever_cost(w: World) -> np.ndarray:
+    """Yearly cost of the levers beyond the capacity they buy (USD/yr per region)."""
+    return np.asarray(lever_costs(w).sum(axis=1))
+
+
+def cost_items(w: World) -> np.ndarray:
+    """A region's yearly ``cost`` in its parts (region, :data:`COST_ITEMS`; USD/yr)."""
+    capital = w.own_capital_cost(w.t)
+    opex_now = w.own_cap * opex(w)
+    _, rented = spend(w)
+    return np.column_stack([capital, opex_now, rented, lever_costs(w)])

@@ -30,6 +30,7 @@ ORDER = [
     "run",
     "plot",
     "report",
+    "show",
     "compare",
     "sweep",
     "status",

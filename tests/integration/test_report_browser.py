@@ -54,9 +54,39 @@ def test_plot_writes_every_figure(result: Path, tmp_path: Path) -> None:
             assert (tmp_path / f"small_{figure}.{suffix}").stat().st_size > 5_000, figure
 
 
-def test_report_opens_in_headless_chromium(result: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two portfolios of the small world over a year and a month (1 January 2026 inside)."""
+    folder = tmp_path_factory.mktemp("compare")
+    spread = folder / "spread.yaml"
+    spread.write_text(
+        f"extends: {SMALL}\nname: spread\nregions: {{TW: {{levers: {{multi_cloud: 0.8}}}}}}\n",
+        encoding="utf-8",
+    )
+    proc = _ecosim(
+        "compare",
+        str(SMALL),
+        str(spread),
+        "--region",
+        "TW",
+        "--horizons",
+        "2026",
+        "--set",
+        "horizon_years=1.1",
+        "--set",
+        "recording.interval_days=7",
+        "--out",
+        str(folder),
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (folder / "compare_gains_by_horizon.png").stat().st_size > 5_000
+    return folder / "compare.nc"
+
+
+def test_report_opens_in_headless_chromium(result: Path, comparison: Path, tmp_path: Path) -> None:
     html = tmp_path / "report.html"
-    proc = _ecosim("report", str(result), "--out", str(html))
+    proc = _ecosim("report", str(result), "--out", str(html), "--compare", str(comparison))
     assert proc.returncode == 0, proc.stderr
     text = html.read_text(encoding="utf-8")
     # conditional results come before any probability
@@ -91,6 +121,18 @@ def test_report_opens_in_headless_chromium(result: Path, tmp_path: Path) -> None
             assert driver.find_elements("id", "bottleneck-table")
             rows = driver.find_elements("css selector", "#bottleneck-table tbody tr")
             assert len(rows) == 3
+            # every figure says in a full sentence what it shows and how to read it
+            captions = [e.text for e in driver.find_elements("css selector", "figcaption")]
+            assert len(captions) == len(widths)
+            assert all(len(c.split()) >= 8 and c.rstrip().endswith(".") for c in captions)
+            # the comparison by horizon, with its extra cost and regret
+            head = driver.find_element("css selector", "#compare-table thead").text
+            for column in ("gain by 2026", "extra cost", "gain per bn USD/yr by 2026", "regret"):
+                assert column in head, head
+            assert len(driver.find_elements("css selector", "#compare-table tbody tr")) == 2
+            # times to survive and recover, per shock, in words
+            times = driver.find_element("id", "times").text
+            assert "fab_quake" in times and "cn_controls" in times
             severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
             assert not severe, severe
         finally:
