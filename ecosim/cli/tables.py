@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -283,54 +284,97 @@ def print_chains(console: Console, rows: list[ChainSummary], money: Currency = U
     )
 
 
+def _num(value: float, sign: str = "") -> str:
+    """A number in three significant digits (whole above 1,000), so a column stays narrow."""
+    if abs(value) >= 1000.0:
+        return f"{value:{sign},.0f}"
+    return f"{value:{sign}.3g}"
+
+
+#: Short layer headers for tables with a column per layer, spelled out in their footers.
+LAYER_HEADS: dict[str, str] = {
+    "compute": "comp",
+    "data": "data",
+    "software": "soft",
+    "models": "model",
+    "operations": "ops",
+}
+
+
 def print_sovereignty(console: Console, ds: Any) -> None:
     """Layer priority: what making each layer domestic gains and costs, per region."""
     layers = [str(x) for x in ds["layer"].values]
-    table = Table(
-        title="Layer priority: resilience gained (d) and change in yearly spending (bn USD/yr) "
-        f"when the layer is made domestic; mean of {ds.attrs['replicates']} replicate(s), shocks: "
-        f"{ds.attrs.get('shocks', 'none')}",
-        title_justify="left",
+    regions = [str(r) for r in ds["region"].values]
+    over = (
+        f"mean of {ds.attrs['replicates']} replicate(s), shocks: {ds.attrs.get('shocks', 'none')}"
     )
-    table.add_column("region")
-    table.add_column("baseline RL (d)", justify="right")
-    for layer in layers:
-        table.add_column(layer, justify="right")
-    table.add_column("top layer")
     value = ds["sovereignty_value"].transpose("region", "layer").values
     cost = ds["sovereignty_cost"].transpose("region", "layer").values
     per = ds["sovereignty_value_per_cost"].transpose("region", "layer").values
     flag = ds["sovereignty_value_per_cost_flag"].transpose("region", "layer").values
-    for i, region in enumerate(ds["region"].values):
-        cells = [f"{value[i, j]:.2f} d\n{cost[i, j] / 1e9:+.3f} bn" for j in range(len(layers))]
-        top = "-"
+    for title, cells in (
+        (
+            f"Layer priority: resilience gained (d) when the layer is made domestic ({over})",
+            [[_num(value[i, j]) for j in range(len(layers))] for i in range(len(regions))],
+        ),
+        (
+            "Layer priority: change in yearly spending (bn USD/yr) when the layer is made domestic",
+            [
+                [_num(cost[i, j] / 1e9, "+") for j in range(len(layers))]
+                for i in range(len(regions))
+            ],
+        ),
+    ):
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+        _name_column(table, "region", regions)
+        table.add_column("RL (d)", justify="right", overflow="fold")
+        for layer in layers:
+            table.add_column(LAYER_HEADS.get(layer, layer), justify="right", overflow="fold")
+        for i, region in enumerate(regions):
+            table.add_row(region, _num(float(ds["rl_baseline"].values[i])), *cells[i])
+        console.print(table)
+    tops = []
+    for i, region in enumerate(regions):
         j = int(value[i].argmax())
         # a gain that rounds to 0.00 d in the table is not a priority
         if value[i, j] >= 0.005:
             ratio = f"{per[i, j]:.3g} d per bn/yr" if flag[i, j] == 0 else "no extra cost"
-            top = f"{layers[j]}\n({ratio})"
-        table.add_row(str(region), f"{float(ds['rl_baseline'].values[i]):.2f}", *cells, top)
-    console.print(table)
+            tops.append(f"{region}: {layers[j]} ({ratio})")
+        else:
+            tops.append(f"{region}: none")
+    console.print("Top layer per region: " + "; ".join(tops), highlight=False)
+    console.print(
+        "  columns: " + ", ".join(f"{LAYER_HEADS.get(x, x)} = {x}" for x in layers) + "; RL: "
+        "the region's resilience loss with every layer as it is",
+        highlight=False,
+    )
 
 
 def print_alliances(console: Console, ds: Any) -> None:
     """What each region gains from a capacity-sharing alliance with each other region."""
     partners = [str(p) for p in ds["partner"].values]
+    regions = [str(r) for r in ds["region"].values]
     table = Table(
         title="Alliance gain: resilience (d) each region (row) gains from a capacity-sharing "
         f"alliance with each partner (column); mean of {ds.attrs['replicates']} replicate(s), "
         f"shocks: {ds.attrs.get('shocks', 'none')}",
         title_justify="left",
+        box=box.SIMPLE_HEAD,
     )
-    table.add_column("region")
-    table.add_column("baseline RL (d)", justify="right")
+    _name_column(table, "region", regions)
+    table.add_column("RL (d)", justify="right", overflow="fold")
     for p in partners:
-        table.add_column(p, justify="right")
+        table.add_column(p, justify="right", overflow="fold")
     gain = ds["alliance_gain"].transpose("region", "partner").values
-    for i, region in enumerate(ds["region"].values):
-        cells = ["-" if i == j else f"{gain[i, j]:.2f}" for j in range(len(partners))]
-        table.add_row(str(region), f"{float(ds['rl_baseline'].values[i]):.2f}", *cells)
+    for i, region in enumerate(regions):
+        cells = ["-" if region == p else _num(gain[i, j]) for j, p in enumerate(partners)]
+        table.add_row(region, _num(float(ds["rl_baseline"].values[i])), *cells)
     console.print(table)
+    console.print(
+        "  RL: the region's resilience loss alone; each cell the days of it an alliance with "
+        "that partner saves",
+        highlight=False,
+    )
 
 
 def sweep_status_lines(store: Path, errors: int = 5) -> list[str]:
