@@ -324,11 +324,18 @@ def review_market(w: World, t: float) -> None:
         launch(w, s, size * nominal[s], t, MARKET)
 
 
-def _need(w: World, r: int, t: float) -> float:
-    """Region ``r``'s demand growth over the year from day ``t`` plus its replacement (H100e)."""
-    ahead = w.region_demand(r, np.array([t, t + DAYS_PER_YEAR]))
-    growth = max(float(ahead[1] - ahead[0]), 0.0)
-    return growth + float(ahead[0]) / float(w.params.life_years[r])
+def _needs(w: World, t: float) -> np.ndarray:
+    """Each region's demand growth over the year from day ``t`` plus its replacement (H100e)."""
+    now, ahead = w.demand_at(t), w.demand_at(t + DAYS_PER_YEAR)
+    return np.asarray(np.maximum(ahead - now, 0.0) + now / w.params.life_years)
+
+
+def purchases_all(w: World, t: float) -> np.ndarray:
+    """Accelerators each region buys a year around day ``t`` (H100e/yr; see :func:`purchases`)."""
+    start = float(_needs(w, 0.0).sum())
+    made = float(w.chip_nominal(0.0)[w.designers].sum())
+    scale = made / start if start > 0.0 else 1.0
+    return _needs(w, t) * scale
 
 
 def purchases(w: World, r: int, t: float) -> float:
@@ -339,11 +346,7 @@ def purchases(w: World, r: int, t: float) -> float:
     demand counts average use, and a region buys more than it uses (margin, idle hardware,
     spares), which the designers' 2025 deliveries (EP.deliveries_h100e) measure.
     """
-    regions = range(w.n_regions)
-    start = sum(_need(w, k, 0.0) for k in regions)
-    made = float(w.chip_nominal(0.0)[w.designers].sum())
-    scale = made / start if start > 0.0 else 1.0
-    return _need(w, r, t) * scale
+    return float(purchases_all(w, t)[r])
 
 
 def review_chain(w: World, r: int, t: float) -> None:
@@ -408,7 +411,7 @@ def self_sufficiency(w: World, t: float) -> np.ndarray:
     cap = capacity_by_region(w, t)
     stages = [CHAIN_STAGES.index(g) for g in MARKET_GOODS]
     made = cap[stages].min(axis=0)
-    bought = np.array([purchases(w, r, t) for r in range(w.n_regions)])
+    bought = purchases_all(w, t)
     return np.asarray(np.where(bought > 0, made / np.maximum(bought, 1e-300), 0.0))
 
 
