@@ -8,13 +8,16 @@ result its table; a sweep store its status and, once analysed, the analysis's su
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecosim.cli import tables
 from ecosim.cli.app import app, fail_input, out
 from ecosim.errors import InputError
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 @app.command(
@@ -63,7 +66,7 @@ def show(
         tables.print_chains(out, chain_summaries(ds), money)
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
+def _open(path: Path) -> xr.Dataset:
     import xarray as xr
 
     try:

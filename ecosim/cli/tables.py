@@ -188,7 +188,7 @@ def print_compare(console: Console, cmp: Any, money: Currency = USD) -> None:
         console.print(f"  amounts in {money.code} at {money.source}", highlight=False)
 
 
-def _fragile_label(ds: Any, region_index: int, layers: list[str], rl_total: float) -> str:
+def _fragile_label(ds: Any, region_index: int, layers: list[str]) -> str:
     fragile = str(ds["most_fragile_layer"].values[region_index])
     material = float(ds.attrs.get("material_loss_days", 0.0))
     if fragile not in layers:
@@ -230,9 +230,7 @@ def print_bottleneck(console: Console, result: Any) -> None:
     rl = ds["resilience_loss"].transpose("region", "layer").values
     for i, region in enumerate(ds["region"].values):
         cells = [f"{v:.0%}" for v in share[i]]
-        table.add_row(
-            str(region), *cells, f"{rl[i].sum():.2f}", _fragile_label(ds, i, layers, rl[i].sum())
-        )
+        table.add_row(str(region), *cells, f"{rl[i].sum():.2f}", _fragile_label(ds, i, layers))
     console.print(table)
     fragile = ", ".join(
         f"{r}: {f}"

@@ -382,8 +382,9 @@ class Recorder:
         b["own_available"][k] = w.own_available
         trend_price = w.scenario.uncertainties.prices.accelerator_usd_per_h100e * w.price_trend
         b["accelerator_price_index"][k] = w.accel_price / trend_price
-        b["chip_capacity"][k] = capacity.capacity_by_region(w, w.t)
-        b["self_sufficiency"][k] = capacity.self_sufficiency(w, w.t)
+        chip = capacity.capacity_by_region(w, w.t)
+        b["chip_capacity"][k] = chip
+        b["self_sufficiency"][k] = capacity.self_sufficiency(w, w.t, chip)
         b["chip_capex"][k] = capacity.committed_capex(w, w.t)
         b["chain_capex"][k] = capacity.committed_capex(w, w.t, capacity.CHAIN)
         b["talent"][k] = w.talent

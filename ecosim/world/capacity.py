@@ -246,20 +246,12 @@ def schedule_sites(w: World) -> None:
             )
 
 
-def _made(w: World, t: float) -> np.ndarray:
-    """What each build produces on day ``t`` (H100e/yr)."""
-    ramp = np.maximum(w.build_ramp, 1e-9)
-    made = w.build_size * np.clip((t - w.build_online) / ramp, 0.0, 1.0)
-    return np.asarray(np.where(t >= w.build_online, made, 0.0))
-
-
 def _pending(w: World, t: float) -> np.ndarray:
     """Capacity launched on each row but not yet at full ramp on day ``t`` (H100e/yr)."""
     n = len(w.chip)
     if not w.build_row.size:
         return np.zeros(n)
-    done = np.clip((t - w.build_online) / np.maximum(w.build_ramp, 1e-9), 0.0, 1.0)
-    left = w.build_size * np.where(t >= w.build_online, 1.0 - done, 1.0)
+    left = w.build_size - w.build_output(t)
     # a move adds to the site as much as it takes from home: net nothing for the world
     left = np.where(w.build_moves, 0.0, left)
     return np.bincount(w.build_row, weights=left, minlength=n).astype(np.float64)
@@ -276,12 +268,14 @@ def respond_to_control(w: World, targets: list[int], share: float, t: float) -> 
     if share <= 0.0:
         return
     nominal = w.chip_nominal(t)
+    # a row's earlier responses are all launched before this one: this one adds only its own
+    made = w.build_output(t)
+    earlier = (w.build_source == CONTROL).copy()
     for s in range(len(w.chip)):
         if int(w.chip_home[s]) not in targets or w.chip_good[s] not in MARKET_GOODS:
             continue
-        made = _made(w, t)
-        mine = (w.build_row == s) & (w.build_source == CONTROL)
-        launched = float(w.build_size[mine].sum())
+        mine = earlier & (w.build_row[: earlier.size] == s)
+        launched = float(w.build_size[: earlier.size][mine].sum())
         own = nominal[s] - float(made[mine].sum())  # its capacity but for earlier responses
         launch(w, s, share * own - launched, t, CONTROL)
 
@@ -402,13 +396,15 @@ def capacity_by_region(w: World, t: float) -> np.ndarray:
     return out
 
 
-def self_sufficiency(w: World, t: float) -> np.ndarray:
+def self_sufficiency(w: World, t: float, cap: np.ndarray | None = None) -> np.ndarray:
     """What each region's own chain can make a year over what it buys a year (R,).
 
     The chain makes what its least stage among :data:`MARKET_GOODS` allows (lithography and
-    materials act through the fabs' health); purchases are :func:`purchases`.
+    materials act through the fabs' health); purchases are :func:`purchases`. ``cap`` is
+    :func:`capacity_by_region` at ``t`` where the caller has it already.
     """
-    cap = capacity_by_region(w, t)
+    if cap is None:
+        cap = capacity_by_region(w, t)
     stages = [CHAIN_STAGES.index(g) for g in MARKET_GOODS]
     made = cap[stages].min(axis=0)
     bought = purchases_all(w, t)

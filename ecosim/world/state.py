@@ -505,6 +505,13 @@ class World:
         g_inf = u.growth_long_run_per_year * u.demand_growth_scale
         return reg.initial_h100e * growth_factor(t, g0, g_inf, u.growth_decay_years)
 
+    def build_output(self, t: float) -> np.ndarray:
+        """What each build produces at day ``t`` (H100e/yr): nothing before its first output,
+        then a linear climb over its ramp to its size."""
+        ramp = np.maximum(self.build_ramp, 1e-9)
+        made = self.build_size * np.clip((t - self.build_online) / ramp, 0.0, 1.0)
+        return np.asarray(np.where(t >= self.build_online, made, 0.0))
+
     def built_capacity(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """What builds add to each row at day ``t``, and what they move out of it (H100e/yr).
 
@@ -515,9 +522,7 @@ class World:
         n = len(self.chip)
         if not self.build_row.size:
             return np.zeros(n), np.zeros(n)
-        ramp = np.maximum(self.build_ramp, 1e-9)
-        made = self.build_size * np.clip((t - self.build_online) / ramp, 0.0, 1.0)
-        made = np.where(t >= self.build_online, made, 0.0)
+        made = self.build_output(t)
         built = np.bincount(self.build_row, weights=made, minlength=n)
         moves = self.build_moves
         owners = self.chip_owner[self.build_row[moves]]
