@@ -29,7 +29,18 @@ from ecosim.core.clock import step_grid
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
-from ecosim.world import capability, capacity, cloud, costs, layers, prices, supply, talent
+from ecosim.world import (
+    capability,
+    capacity,
+    cloud,
+    costs,
+    layers,
+    prices,
+    programmes,
+    supply,
+    talent,
+    workloads,
+)
 from ecosim.world.jobs import JobFlow
 from ecosim.world.shocks import Occurrence
 from ecosim.world.state import World
@@ -125,6 +136,26 @@ VARIABLES: dict[str, Variable] = {
     "compute_served": Variable(("region",), "H100e d", "work served in the period", kind="sum"),
     "compute_abandoned": Variable(
         ("region",), "H100e d", "work abandoned in the period", kind="sum"
+    ),
+    "service_by_workload": Variable(
+        ("region", "workload"),
+        "1",
+        "served over requested work of each workload, smoothed over service_window_days",
+    ),
+    "workload_demand": Variable(("region", "workload"), "H100e", "compute demand of each workload"),
+    "workload_capacity": Variable(
+        ("region", "workload"), "H100e", "capacity set aside for each workload's queue"
+    ),
+    "workload_served": Variable(
+        ("region", "workload"), "H100e d", "work served in the period, by workload", kind="sum"
+    ),
+    "factory_users": Variable(
+        ("region", "user_class"),
+        "H100e",
+        "AI factories' capacity available to each user class under the programme's shares",
+    ),
+    "factory_support_staff": Variable(
+        ("region",), "FTE", "support specialists of the open AI factories"
     ),
     "jobs_overflow": Variable(
         ("region",), "1", "arrivals in the period dropped because the job pool was full", kind="sum"
@@ -277,6 +308,8 @@ class Recorder:
             "source": len(MODEL_SOURCES),
             "stage": len(capacity.CHAIN_STAGES),
             "cost_item": len(costs.COST_ITEMS),
+            "workload": len(workloads.WORKLOADS),
+            "user_class": len(programmes.USER_CLASSES),
         }
         self.coords: dict[str, list[str]] = {
             "region": list(w.regions),
@@ -289,6 +322,8 @@ class Recorder:
             "source": list(MODEL_SOURCES),
             "stage": list(capacity.CHAIN_STAGES),
             "cost_item": list(costs.COST_ITEMS),
+            "workload": list(workloads.WORKLOADS),
+            "user_class": list(programmes.USER_CLASSES),
         }
         self.buffers = {
             name: np.zeros((n, *(sizes[d] for d in v.dims)), dtype=v.dtype)
@@ -300,6 +335,7 @@ class Recorder:
         }
         # sums over the steps of the current recording period: the recorder's own, not the world's
         self._jobs = np.zeros((w.n_regions, jk.N_OUT))
+        self._lanes = np.zeros((w.n_regions, len(workloads.WORKLOADS), jk.N_OUT))
         self._arrivals = np.zeros(w.n_regions)
         self._deliveries = np.zeros(self.buffers["deliveries"].shape[1:])
         self._materials = np.zeros(self.buffers["materials_deliveries"].shape[1:])
@@ -318,6 +354,7 @@ class Recorder:
             What flowed during the step, summed into the current recording period.
         """
         self._jobs += flows.jobs
+        self._lanes += flows.jobs_by_workload
         self._arrivals += flows.arrivals
         self._deliveries += flows.deliveries
         self._materials += flows.materials
@@ -331,6 +368,7 @@ class Recorder:
                 self.buffers[name][k] = self.trace[name][i]
             self._record(k, w, jobs)
             self._jobs[:] = 0.0
+            self._lanes[:] = 0.0
             self._arrivals[:] = 0.0
             self._deliveries[:] = 0.0
             self._materials[:] = 0.0
@@ -364,6 +402,12 @@ class Recorder:
         b["compute_served"][k] = out[:, jk.SERVED]
         b["compute_abandoned"][k] = out[:, jk.ABANDONED_WORK]
         b["jobs_overflow"][k] = out[:, jk.OVERFLOW]
+        b["service_by_workload"][k] = jobs.service_by_workload()
+        b["workload_demand"][k] = w.demand[:, None] * workloads.shares(w, w.t)
+        b["workload_capacity"][k] = jobs.capacity
+        b["workload_served"][k] = self._lanes[:, :, jk.SERVED]
+        b["factory_users"][k] = programmes.factory_users(w, w.t)
+        b["factory_support_staff"][k] = programmes.support_staff(w, w.t)
         items = costs.cost_items(w)
         levers = items[:, 3:].sum(axis=1)
         rented = items[:, 2]

@@ -228,6 +228,10 @@ _CAPTIONS: dict[str, str] = {
     "service": "Share of demand met in each layer for each region over time, beside the "
     "no-shock twin; a dip below the twin is service lost to the shocks ({shocks}), shaded "
     "while active.",
+    "service_by_workload": "Share of each workload's compute demand met for each region over "
+    "time: inference runs only on capacity in the region and holds up longest when capacity is "
+    "short, while training may run abroad; a dip is a workload hit by the shocks ({shocks}), "
+    "shaded while active.",
     "shortfall": "Compute demand each region could not serve, in H100e, against the no-shock "
     "twin's; the gap is what the shocks ({shocks}) cost in compute.",
     "market_shares": "Cloud market shares of the providers in each region over time; a "

@@ -86,11 +86,34 @@ def _check_shares(values: dict[str, float] | list[float], what: str, tol: float 
 # --------------------------------------------------------------------------- regions
 
 
+class TrainingSplit(Strict):
+    """How a region's training work divides between its three training workloads."""
+
+    frontier_training: Fraction = Field(
+        description="runs that push the frontier, with their derisking runs"
+    )
+    domain_training: Fraction = Field(description="models trained for a field or a language")
+    fine_tuning: Fraction = Field(description="adapting and evaluating existing models")
+
+    @model_validator(mode="after")
+    def _sum(self) -> TrainingSplit:
+        _check_shares(
+            [self.frontier_training, self.domain_training, self.fine_tuning], "training_split"
+        )
+        return self
+
+
 class Demand(Strict):
-    """Compute demand of a region, in H100e of average concurrent use."""
+    """Compute demand of a region, in H100e of average concurrent use.
+
+    The demand is the region's whole AI compute; what of it is inference follows the models
+    the region runs itself (``uncertainties.workloads.inference_growth``), and the rest is
+    training work split by ``training_split``.
+    """
 
     initial_h100e: Positive
     growth_per_year: Rate = Field(description="growth rate at the start, 1/year")
+    training_split: TrainingSplit
 
 
 class Compute(Strict):
@@ -726,12 +749,12 @@ else:
 # --------------------------------------------------------------------------- uncertainties
 
 
-class JobMix(Strict):
-    """The AI job flow.
+class Workload(Strict):
+    """The jobs of one workload class: how many, how large, how long, and where they may run.
 
-    Sizes are truncated-Pareto shares of the region's demand scale; their scale is derived so
-    that arrivals times mean work equals demand, which keeps every region at the same job count
-    (``arrivals_per_day``) however large it is.
+    Sizes are truncated-Pareto shares of the workload's demand in the region; their scale is
+    derived so that arrivals times mean work equals that demand, which keeps every region at
+    the same job count (``arrivals_per_day``) however large it is.
     """
 
     arrivals_per_day: Positive
@@ -740,6 +763,85 @@ class JobMix(Strict):
     duration_median_days: Positive
     duration_sigma: NonNegative
     patience_days: Positive
+    priority: Annotated[float, NoCoercion(), Field(gt=0.0, le=100.0, allow_inf_nan=False)] = Field(
+        description="claim on short capacity: each workload gets the same fraction of its "
+        "demand times this weight, up to its demand"
+    )
+    local: StrictBool = Field(
+        description="runs only on capacity in the region: own sites, or providers present there"
+    )
+
+
+class InferenceGrowth(Strict):
+    """How inference's share of a region's compute grows with the models it runs.
+
+    Inference runs the models a region deploys itself: its own and open weights. Closed
+    models bought as APIs from abroad are served on their provider's compute. A region's
+    inference share is ``deployed_share * intensity(t)``, where the intensity moves from
+    ``intensity_start`` toward ``intensity_long_run`` with time constant ``adoption_years``
+    as deployed models reach more users, capped at ``max_share``.
+    """
+
+    intensity_start: Fraction
+    intensity_long_run: Fraction
+    adoption_years: Positive
+    max_share: Fraction
+
+
+class Workloads(Strict):
+    """The four workload classes of every region, and how inference grows."""
+
+    frontier_training: Workload
+    domain_training: Workload
+    fine_tuning: Workload
+    inference: Workload
+    inference_growth: InferenceGrowth
+
+
+class FactoryUsers(Strict):
+    """Shares of an AI factory's compute the programme gives each user class."""
+
+    research: Fraction
+    industry: Fraction
+    startups: Fraction
+
+    @model_validator(mode="after")
+    def _sum(self) -> FactoryUsers:
+        _check_shares([self.research, self.industry, self.startups], "user_shares")
+        return self
+
+
+class FactoryProgramme(Strict):
+    """How an AI factory programme runs its factories: who gets the compute, and the
+    expertise each factory brings.
+
+    A factory's compute goes to its user classes in fixed shares. Its support staff work
+    with the region's users, so each support post stands in for ``staff_leverage``
+    specialists the users would otherwise need; its operators come with it, so its
+    capacity adds nothing to the operations staff the region needs. Its training courses
+    add ``trainees_per_year`` specialists to the region's pool, ``training_years`` after
+    the factory opens and every year after.
+    """
+
+    user_shares: FactoryUsers
+    support_staff: NonNegative = Field(description="support specialists per factory, FTE")
+    staff_leverage: NonNegative = Field(
+        description="user specialists one support post stands in for"
+    )
+    trainees_per_year: NonNegative = Field(
+        description="specialists a factory's training adds to the pool each year"
+    )
+    training_years: NonNegative = Field(
+        description="from a factory's opening to its first trainees"
+    )
+
+
+class JobMix(Strict):
+    """What every workload's job flow shares: priorities, pool size and warm-up."""
+
+    arrivals_scale: Positive = Field(
+        description="multiplies every workload's arrivals_per_day (fewer, larger jobs)"
+    )
     priority_shares: list[Fraction] = Field(min_length=3, max_length=3)
     max_active_jobs: Annotated[int, NoCoercion(), Field(ge=64, le=1_000_000)]
     warm_up_days: Annotated[float, NoCoercion(), Field(ge=0.0, le=365.0)] = Field(
@@ -967,6 +1069,8 @@ class Uncertainties(Strict):
     growth_long_run_per_year: Rate
     growth_decay_years: Positive
     jobs: JobMix
+    workloads: Workloads
+    ai_factories: FactoryProgramme
     market: Market
     supply: Supply
     prices: Prices

@@ -37,14 +37,15 @@ def write_figures(ds: xr.Dataset, out_dir: str | Path, stem: str) -> list[Path]:
     Returns
     -------
     list of Path
-        The files written: for a run ``bottleneck``, ``service``, ``shortfall``,
-        ``market_shares`` and ``lead_time``, each as PNG and SVG.
+        The files written: for a run ``bottleneck``, ``service``, ``service_by_workload``
+        (when recorded), ``shortfall``, ``market_shares`` and ``lead_time``, each as PNG and
+        SVG.
     """
     from ecosim.viz.bottleneck import plot_bottleneck
     from ecosim.viz.lead_time import plot_lead_times
     from ecosim.viz.markets import plot_market_shares
     from ecosim.viz.pareto import plot_cost_resilience, plot_gains_by_horizon
-    from ecosim.viz.service import plot_service, plot_shortfall
+    from ecosim.viz.service import plot_service, plot_service_by_workload, plot_shortfall
 
     out = Path(out_dir)
     if is_comparison(ds):
@@ -66,6 +67,8 @@ def write_figures(ds: xr.Dataset, out_dir: str | Path, stem: str) -> list[Path]:
         for suffix in (".png", ".svg"):
             written.append(plot_bottleneck(view, out / f"{stem}_bottleneck{suffix}"))
     written += plot_service(ds, out / f"{stem}_service")
+    if "service_by_workload" in ds:
+        written += plot_service_by_workload(ds, out / f"{stem}_service_by_workload")
     written += plot_shortfall(ds, out / f"{stem}_shortfall")
     written += plot_market_shares(ds, out / f"{stem}_market_shares")
     written += plot_lead_times(ds, out / f"{stem}_lead_time")

@@ -1,6 +1,7 @@
-"""Share of demand met per layer, and the compute shortfall beside the no-shock twin's.
+"""Share of demand met per layer and per workload, and the compute shortfall beside the
+no-shock twin's.
 
-Both figures show period means (monthly for runs of a year or more) of the recorded
+The figures show period means (monthly for runs of a year or more) of the recorded
 series, one panel per region, shocks shaded only while active. The first days of a run, while
 the job queue fills from empty, are left out and the caption says so.
 """
@@ -251,3 +252,97 @@ def plot_shortfall(ds: xr.Dataset, path: str | Path) -> list[Path]:
         The PNG and the SVG.
     """
     return save(draw_shortfall(ds), path)
+
+
+#: Colours of the workloads: training from dark to light, inference apart.
+WORKLOAD_COLOURS: dict[str, str] = {
+    "frontier_training": "#08306b",
+    "domain_training": "#2171b5",
+    "fine_tuning": "#6baed6",
+    "inference": "#d94801",
+}
+
+
+def draw_service_by_workload(ds: xr.Dataset) -> Figure:
+    """Draw the share of each workload's demand met, one panel per region.
+
+    The compute layer's service is these shares weighted by the work each workload asked for;
+    this figure shows which workloads a shock hits: inference runs only on capacity in the
+    region, training may run abroad, and short capacity is rationed by the workloads'
+    weights. Lines are period means, with a 5-95 % band over replicates; shocks are shaded
+    while active; the first ``service_window_days`` are left out.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` with ``service_by_workload`` (with or without
+        replicates); it is not modified.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
+    """
+    regions = [str(r) for r in ds["region"].values]
+    workloads = [str(x) for x in ds["workload"].values]
+    period = period_for(ds)
+    skip = warm_up_days(ds)
+    fig, axes = _grid(len(regions), 2.3)
+    for ax, region in zip(axes, regions, strict=True):
+        for workload in workloads:
+            x, means = period_reduce(
+                ds["service_by_workload"].sel(region=region, workload=workload),
+                ds,
+                "mean",
+                skip,
+                period,
+            )
+            line_with_band(ax, x, means, color=WORKLOAD_COLOURS.get(workload), linewidth=1.2)
+        mark_shocks(ax, ds, label=True)
+        ax.set_title(region, fontsize=9)
+        ax.set_ylim(0.0, 1.2)  # the room above 1 holds the shock tags
+        ax.set_yticks(np.linspace(0.0, 1.0, 6))
+        ax.tick_params(labelsize=7)
+        time_axis(ax)
+    for ax in axes[:: min(3, len(regions))]:
+        ax.set_ylabel("share of demand met", fontsize=8)
+    series: list[Artist] = [
+        Line2D([], [], color=WORKLOAD_COLOURS.get(x), lw=1.5) for x in workloads
+    ]
+    labels = [x.replace("_", " ") for x in workloads]
+    if n_replicates(ds) > 1:
+        series.append(Patch(facecolor="grey", alpha=0.3))
+        labels.append(f"5-95 % over replicates: {BAND_LABEL}")
+    shocks = shock_key(ds)
+    lay_out(
+        fig,
+        f"Share of each workload's compute demand met ({period.word} means)\n{subtitle(ds)}",
+        [
+            (series, labels, len(series)),
+            ([h for h, _ in shocks], [t for _, t in shocks], 2),
+        ],
+        f"{_lines_note(ds, period, 'share of demand met')} Inference runs only on capacity in "
+        "the region (own sites, providers with data centres there); training may run abroad. "
+        "Short capacity is rationed by each workload's weight, so inference holds up longest. "
+        f"The compute layer's share met is these shares weighted by the work asked. {SHOCK_NOTE}"
+        "\n" + _warm_up_note(ds, skip),
+    )
+    return fig
+
+
+def plot_service_by_workload(ds: xr.Dataset, path: str | Path) -> list[Path]:
+    """Write :func:`draw_service_by_workload` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
+
+    Parameters
+    ----------
+    ds
+        A result of ``ecosim run`` with ``service_by_workload``; it is not modified.
+    path
+        Target path without suffix.
+
+    Returns
+    -------
+    list of Path
+        The PNG and the SVG.
+    """
+    return save(draw_service_by_workload(ds), path)

@@ -1,30 +1,35 @@
-"""The job flow of every region: pre-drawn arrivals and the compiled queue between events.
+"""The job flow of every region and workload: pre-drawn arrivals and the compiled queues.
 
-Arrivals are drawn per region in fixed blocks of days from the region's own streams, in day
-order, whatever events fall in between: the jobs a run sees do not depend on shocks, levers or
-how often the queue is advanced, which is what makes the no-shock twin a fair baseline.
-Sizes are shares of the region's demand at arrival, so a region a hundred times larger sees
-the same number of jobs, each a hundred times larger.
+Each (region, workload) pair is a *lane*: a queue of its own, on capacity set aside for it
+(:func:`ecosim.world.workloads.allocate`). Arrivals are drawn per lane in fixed blocks of days
+from the lane's own stream, in day order, whatever events fall in between: the jobs a run
+sees do not depend on shocks, levers or how often the queues are advanced, which is what
+makes the no-shock twin a fair baseline. Sizes are shares of the lane's demand at arrival, so
+a region a hundred times larger sees the same number of jobs, each a hundred times larger.
+
+The flow also keeps each lane's served and requested work smoothed over the service window:
+their ratio is the lane's service, and the compute layer's service of a region is the mean of
+its workloads' services weighted by the work each requested over the window.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ecosim.kernels import jobs as jk
-from ecosim.scenario.models import JobMix
+from ecosim.scenario.models import Workload
 
 BLOCK_DAYS = 32
 
 
-def pareto_scale(mix: JobMix) -> float:
+def pareto_scale(mix: Workload, arrivals_scale: float = 1.0) -> float:
     """Pareto scale ``x_m`` (share of demand) so that arrivals x mean work = demand."""
     a, cap = mix.size_pareto_alpha, mix.max_job_share
     mean_dur = mix.duration_median_days * math.exp(0.5 * mix.duration_sigma**2)
-    target = 1.0 / (mix.arrivals_per_day * mean_dur)  # mean size share wanted
+    target = 1.0 / (mix.arrivals_per_day * arrivals_scale * mean_dur)  # mean size share wanted
 
     def mean_size(xm: float) -> float:
         return xm * a / (a - 1.0) - xm**a * cap ** (1.0 - a) / (a - 1.0)
@@ -42,19 +47,39 @@ def pareto_scale(mix: JobMix) -> float:
 
 
 class JobSource:
-    """Arrivals of one region, generated block by block from its stream."""
+    """Arrivals of one lane, generated block by block from its stream.
+
+    Parameters
+    ----------
+    rng
+        The lane's own stream.
+    mix
+        The workload's job profile.
+    demand_at
+        The lane's demand (H100e) at an array of days.
+    priority_shares
+        Shares of public, industry and critical jobs.
+    start
+        Day from which arrivals are drawn (before day 0 when the run warms its queues up).
+    arrivals_scale
+        Multiplies ``mix.arrivals_per_day``; sizes follow so the work is the same.
+    """
 
     def __init__(
         self,
         rng: np.random.Generator,
-        mix: JobMix,
+        mix: Workload,
         demand_at: Callable[[np.ndarray], np.ndarray],
+        priority_shares: Sequence[float],
         start: float = 0.0,
+        arrivals_scale: float = 1.0,
     ) -> None:
         self.rng = rng
         self.mix = mix
         self.demand_at = demand_at
-        self.xm = pareto_scale(mix)
+        self.priority_cum = np.cumsum(priority_shares)
+        self.rate = mix.arrivals_per_day * arrivals_scale
+        self.xm = pareto_scale(mix, arrivals_scale)
         # arrivals are drawn from ``start``: before day 0 when the run warms its queues up
         self.generated_to = float(start)
         self.next_id = 0
@@ -71,7 +96,7 @@ class JobSource:
     def _extend(self) -> None:
         mix, rng = self.mix, self.rng
         t0 = self.generated_to
-        counts = rng.poisson(mix.arrivals_per_day, size=BLOCK_DAYS)
+        counts = rng.poisson(self.rate, size=BLOCK_DAYS)
         n = int(counts.sum())
         day = np.repeat(np.arange(BLOCK_DAYS, dtype=np.float64), counts)
         within = rng.random(n)
@@ -80,7 +105,7 @@ class JobSource:
         u_size = rng.random(n)
         share = np.minimum(self.xm * u_size ** (-1.0 / mix.size_pareto_alpha), mix.max_job_share)
         dur = mix.duration_median_days * np.exp(mix.duration_sigma * rng.standard_normal(n))
-        prio = np.searchsorted(np.cumsum(mix.priority_shares), rng.random(n), side="right")
+        prio = np.searchsorted(self.priority_cum, rng.random(n), side="right")
         prio = np.minimum(prio, jk.N_PRIO - 1).astype(np.int64)
         block = {
             "t": times,
@@ -107,28 +132,55 @@ class JobSource:
 
 
 class JobFlow:
-    """All regions' queues, advanced together between macro events."""
+    """All lanes' queues, advanced together between macro events.
 
-    def __init__(self, sources: list[JobSource], max_jobs: int) -> None:
+    Parameters
+    ----------
+    sources
+        One source per lane, lane ``r * n_workloads + k`` for region ``r`` and workload ``k``.
+    n_workloads
+        Workloads per region.
+    max_jobs
+        Room for active jobs in each lane.
+    window
+        Days over which served and requested work are smoothed into service.
+    """
+
+    def __init__(
+        self, sources: list[JobSource], n_workloads: int, max_jobs: int, window: float
+    ) -> None:
+        if len(sources) % n_workloads:
+            raise ValueError(f"{len(sources)} sources do not make lanes of {n_workloads}")
         self.sources = sources
-        self.pool = jk.JobPool.empty(len(sources), max_jobs)
-        self.out = np.zeros((len(sources), jk.N_OUT))
-        self.arrivals = np.zeros(len(sources))
+        self.n_workloads = n_workloads
+        self.n_regions = len(sources) // n_workloads
+        self.window = window
+        n = len(sources)
+        self.pool = jk.JobPool.empty(n, max_jobs)
+        self.out = np.zeros((n, jk.N_OUT))
+        self.arrivals = np.zeros(n)
+        #: Capacity each lane ran on in the last interval (region, workload), H100e.
+        self.capacity = np.zeros((self.n_regions, n_workloads))
+        self.ema_served = np.zeros(n)
+        self.ema_requested = np.zeros(n)
         self._no_starts = np.zeros(0)
 
     def advance(
         self, t0: float, t1: float, capacity: np.ndarray, scale: np.ndarray | None = None
     ) -> None:
-        """Run every region's queue over ``[t0, t1)`` at constant ``capacity`` (H100e).
+        """Run every lane's queue over ``[t0, t1)`` at constant ``capacity`` (region,
+        workload; H100e), and smooth the work served and requested into service.
 
-        ``scale`` multiplies the sizes of the jobs arriving now (a demand surge): the jobs
-        themselves stay the pre-drawn ones, so a surge never shifts the random streams.
+        ``scale`` (region,) multiplies the sizes of the jobs arriving now (a demand surge):
+        the jobs themselves stay the pre-drawn ones, so a surge never shifts the random
+        streams.
         """
         parts = [src.take(t1) for src in self.sources]
         if scale is not None and np.any(scale != 1.0):
+            lane_scale = np.repeat(scale, self.n_workloads)
             parts = [
-                (p[0], p[1] * scale[r], *p[2:]) if scale[r] != 1.0 else p
-                for r, p in enumerate(parts)
+                (p[0], p[1] * lane_scale[i], *p[2:]) if lane_scale[i] != 1.0 else p
+                for i, p in enumerate(parts)
             ]
         counts = np.array([len(p[0]) for p in parts], dtype=np.int64)
         off = np.zeros(len(parts) + 1, dtype=np.int64)
@@ -137,10 +189,14 @@ class JobFlow:
         cat[3] = cat[3].astype(np.int64)
         cat[5] = cat[5].astype(np.int64)
         self.arrivals += counts
+        self.capacity = np.array(capacity, dtype=np.float64).reshape(
+            self.n_regions, self.n_workloads
+        )
+        before = self.out[:, :2].copy()
         jk.advance_jobs(
             t0,
             t1,
-            np.ascontiguousarray(capacity, dtype=np.float64),
+            np.ascontiguousarray(self.capacity.ravel()),
             cat[0],
             cat[1],
             cat[2],
@@ -155,19 +211,44 @@ class JobFlow:
             self.out,
             self._no_starts,
         )
+        served, requested = (self.out[:, :2] - before).T
+        decay = math.exp(-(t1 - t0) / self.window)
+        self.ema_served = self.ema_served * decay + served
+        self.ema_requested = self.ema_requested * decay + requested
+
+    def lanes_sum(self, x: np.ndarray) -> np.ndarray:
+        """Sum a per-lane array (lane, ...) over each region's workloads (region, ...)."""
+        return np.asarray(x.reshape(self.n_regions, self.n_workloads, *x.shape[1:]).sum(axis=1))
+
+    def service_by_workload(self) -> np.ndarray:
+        """Smoothed served over requested work of each lane (region, workload), in [0, 1]."""
+        s, q = self.ema_served, self.ema_requested
+        ratio = np.where(q > 0, s / np.maximum(q, 1e-300), 1.0)
+        return np.asarray(np.clip(ratio, 0.0, 1.0).reshape(self.n_regions, self.n_workloads))
+
+    def compute_service(self) -> np.ndarray:
+        """Service of each region's compute (region,): its workloads' services weighted by
+        the work each requested over the window, in [0, 1]."""
+        q = self.ema_requested.reshape(self.n_regions, self.n_workloads)
+        total = q.sum(axis=1)
+        mean = (self.service_by_workload() * q).sum(axis=1) / np.maximum(total, 1e-300)
+        return np.asarray(np.where(total > 0, mean, 1.0))
 
     def backlog(self) -> np.ndarray:
-        """Work waiting in each region's queue (H100e-days)."""
+        """Work waiting in each region's queues (H100e-days)."""
         pool = self.pool
         k = int(pool.n.max()) if pool.n.size else 0
         js, ji = pool.js[:, :k], pool.ji[:, :k]
         active = np.arange(k)[None, :] < pool.n[:, None]
         waiting = active & (ji[:, :, jk.STATE] == jk.WAITING)
-        return np.asarray(np.where(waiting, js[:, :, jk.SIZE] * js[:, :, jk.REMAINING], 0.0).sum(1))
+        lanes = np.where(waiting, js[:, :, jk.SIZE] * js[:, :, jk.REMAINING], 0.0).sum(1)
+        return self.lanes_sum(np.asarray(lanes))
 
-    def drain(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return and reset the accumulators (R, N_OUT) and arrival counts (R,)."""
-        out, arr = self.out.copy(), self.arrivals.copy()
+    def drain(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return and reset the accumulators: by region (region, ``N_OUT``), by lane
+        (region, workload, ``N_OUT``), and arrival counts by region (region,)."""
+        lanes = self.out.reshape(self.n_regions, self.n_workloads, jk.N_OUT).copy()
+        out, arr = self.lanes_sum(self.out), self.lanes_sum(self.arrivals)
         self.out[:] = 0.0
         self.arrivals[:] = 0.0
-        return out, arr
+        return out, lanes, arr

@@ -29,6 +29,7 @@ class BuildDecision:
     lead_time_days: float
     break_even: float
     utilisation: float
+    factory: bool = False  # a public programme's AI factory, not the region's own review
 
 
 def break_even_utilisation(w: World, r: int) -> float:

@@ -42,7 +42,7 @@ def start(w: World, decision: BuildDecision, decided: float, now: float, delay: 
     """
     r = decision.region
     done = decided + delay + decision.lead_time_days
-    return w.projects.open(r, decision.quantity, decided, done)
+    return w.projects.open(r, decision.quantity, decided, done, decision.factory)
 
 
 def order_day(w: World, index: int, now: float) -> float:
@@ -160,7 +160,14 @@ def finish(w: World, index: int, now: float) -> None:
         life = w.scenario.regions[w.regions[r]].compute.life_years * DAYS_PER_YEAR
         # the site costs what was paid for it: its chips and the rest of it, spread over
         # what was delivered (a project that shrank paid for a larger site)
-        w.add_site(r, delivered, now, now + life, float(book.paid[index]) / delivered)
+        w.add_site(
+            r,
+            delivered,
+            now,
+            now + life,
+            float(book.paid[index]) / delivered,
+            bool(book.factory[index]),
+        )
     book.finished[index] = True
 
 

@@ -126,6 +126,7 @@ PROJECT_ARRAYS: tuple[str, ...] = (
     "delivered",
     "finished",
     "paid",
+    "factory",
 )
 
 
@@ -144,6 +145,7 @@ class ProjectBook:
     delivered: np.ndarray = field(default_factory=lambda: np.zeros(0))
     finished: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     paid: np.ndarray = field(default_factory=lambda: np.zeros(0))  # capex paid so far, USD
+    factory: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # AI factory
 
     def __len__(self) -> int:
         return int(self.region.size)
@@ -155,8 +157,15 @@ class ProjectBook:
             np.array_equal(getattr(self, name), getattr(other, name)) for name in PROJECT_ARRAYS
         )
 
-    def open(self, region: int, quantity: float, decided: float, construction_done: float) -> int:
-        """Add a project; its index."""
+    def open(
+        self,
+        region: int,
+        quantity: float,
+        decided: float,
+        construction_done: float,
+        factory: bool = False,
+    ) -> int:
+        """Add a project (an AI factory's if ``factory``); its index."""
         self.region = np.append(self.region, np.int64(region))
         self.quantity = np.append(self.quantity, float(quantity))
         self.decided = np.append(self.decided, float(decided))
@@ -164,6 +173,7 @@ class ProjectBook:
         self.delivered = np.append(self.delivered, 0.0)
         self.finished = np.append(self.finished, False)
         self.paid = np.append(self.paid, 0.0)
+        self.factory = np.append(self.factory, bool(factory))
         return len(self) - 1
 
 
@@ -379,6 +389,7 @@ class World:
     site_built: np.ndarray = state("state")
     site_retire: np.ndarray = state("state")
     site_capex: np.ndarray = state("state")  # USD per H100e paid for the site
+    site_factory: np.ndarray = state("state", (0,), bool)  # an AI factory's site
     projects: ProjectBook = field(default_factory=ProjectBook, metadata=owned("projects"))
     # capital paid since the last hand-over (R,), USD at the prices paid: accelerators when
     # delivered, the rest of a site while it is built
@@ -574,10 +585,17 @@ class World:
         return np.where(np.isnan(d), h, np.minimum(h + (1.0 - d) * (1.0 - h), 1.0))
 
     def add_site(
-        self, region: int, capacity: float, built: float, retire: float, capex: float
+        self,
+        region: int,
+        capacity: float,
+        built: float,
+        retire: float,
+        capex: float,
+        factory: bool = False,
     ) -> None:
         """Add a site of ``capacity`` H100e to ``region``, live from ``built`` to ``retire``,
-        bought at ``capex`` USD per H100e."""
+        bought at ``capex`` USD per H100e (an AI factory if ``factory``)."""
+        self.site_factory = np.append(self.site_factory, bool(factory))
         self.site_capex = np.append(self.site_capex, float(capex))
         self.site_region = np.append(self.site_region, np.int64(region))
         self.site_cap = np.append(self.site_cap, float(capacity))
@@ -596,6 +614,11 @@ class World:
         region = self.site_region[live]
         per_year = self.site_cap[live] * self.site_capex[live] / self.params.life_years[region]
         return np.bincount(region, weights=per_year, minlength=self.n_regions).astype(np.float64)
+
+    def factory_sites(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Region and capacity of the AI factories' sites live at day ``t``."""
+        live = (self.site_built <= t) & (self.site_retire > t) & self.site_factory
+        return self.site_region[live], self.site_cap[live]
 
     def own_capacity(self, t: float) -> np.ndarray:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""

@@ -13,7 +13,6 @@ depend on how often they look.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -21,7 +20,18 @@ from functools import partial
 import numpy as np
 
 from ecosim.core.rng import Streams
-from ecosim.world import capability, cloud, layers, policy, prices, projects, supply, talent
+from ecosim.kernels import jobs as jk
+from ecosim.world import (
+    capability,
+    cloud,
+    layers,
+    policy,
+    prices,
+    projects,
+    supply,
+    talent,
+    workloads,
+)
 from ecosim.world.cloud import finish_migrations
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
@@ -37,6 +47,8 @@ class StepFlows:
     jobs : numpy.ndarray
         The job kernel's accumulators (region, ``N_OUT``): work requested, served and
         abandoned (H100e d), queue area and dropped arrivals.
+    jobs_by_workload : numpy.ndarray
+        The same by workload (region, workload, ``N_OUT``).
     arrivals : numpy.ndarray
         Jobs that arrived in each region (region,).
     deliveries : numpy.ndarray
@@ -50,6 +62,7 @@ class StepFlows:
     """
 
     jobs: np.ndarray
+    jobs_by_workload: np.ndarray
     arrivals: np.ndarray
     deliveries: np.ndarray
     materials: np.ndarray
@@ -61,6 +74,21 @@ def accessible_capacity(w: World) -> np.ndarray:
     overhead of running on portable stacks."""
     overhead = w.scenario.uncertainties.levers.open_stack_overhead * w.params.open_stack
     return np.asarray((w.own_cap + w.cloud_cap.sum(axis=1) + w.borrowed) * (1.0 - overhead))
+
+
+def workload_capacity(w: World) -> np.ndarray:
+    """Capacity each workload's queue runs on (region, workload), in H100e.
+
+    The accessible capacity is set aside by :func:`workloads.allocate`: inference only on
+    capacity in the region, short capacity rationed by the workloads' priority weights, the
+    rest in proportion to demand.
+    """
+    overhead = w.scenario.uncertainties.levers.open_stack_overhead * w.params.open_stack
+    total = accessible_capacity(w)
+    local = workloads.local_capacity(w) * (1.0 - overhead)
+    need = w.demand[:, None] * workloads.shares(w, w.t)
+    prio = np.array([p.priority for p in workloads.profiles(w.scenario)])
+    return workloads.allocate(total, local, need, prio, workloads.local_only(w.scenario))
 
 
 class WorldStep:
@@ -79,17 +107,25 @@ class WorldStep:
         scenario = w.scenario
         mix = scenario.uncertainties.jobs
         warm = float(mix.warm_up_days)
+        profiles = workloads.profiles(scenario)
         self.jobs = JobFlow(
             [
-                JobSource(streams.get(f"jobs/{name}"), mix, partial(w.region_demand, r), -warm)
+                JobSource(
+                    streams.get(f"jobs/{name}/{workload}"),
+                    profiles[k],
+                    partial(workloads.lane_demand, w, r, k),
+                    mix.priority_shares,
+                    -warm,
+                    mix.arrivals_scale,
+                )
                 for r, name in enumerate(w.regions)
+                for k, workload in enumerate(workloads.WORKLOADS)
             ],
+            len(workloads.WORKLOADS),
             mix.max_active_jobs,
+            scenario.recording.service_window_days,
         )
         self.coupling = CouplingModel(scenario.uncertainties.coupling)
-        self.window = scenario.recording.service_window_days
-        self.ema_served = np.zeros(w.n_regions)
-        self.ema_requested = np.zeros(w.n_regions)
         #: Served over requested work of each region, smoothed over ``service_window_days``.
         self.compute_service = np.ones(w.n_regions)
         self._warm_orders()
@@ -130,16 +166,11 @@ class WorldStep:
         """
         if days <= 0.0:
             return
-        capacity = accessible_capacity(self.world)
+        capacity = workload_capacity(self.world)
         t = -days
         while t < 0.0:
             t1 = min(t + 1.0, 0.0)
-            before = self.jobs.out[:, :2].copy()
             self.jobs.advance(t, t1, capacity)
-            served, requested = (self.jobs.out[:, :2] - before).T
-            decay = math.exp(-(t1 - t) / self.window)
-            self.ema_served = self.ema_served * decay + served
-            self.ema_requested = self.ema_requested * decay + requested
             t = t1
         self.jobs.drain()
 
@@ -164,13 +195,11 @@ class WorldStep:
 
         supply.step_supply(w, t0, t1, delivered)
         projects.pay_construction(w, t0, t1)
-        capacity = accessible_capacity(w)
-        before = self.jobs.out[:, :2].copy()
-        self.jobs.advance(t0, t1, capacity, w.demand_factor)
-        served, requested = (self.jobs.out[:, :2] - before).T
-        decay = math.exp(-dt / self.window)
-        self.ema_served = self.ema_served * decay + served
-        self.ema_requested = self.ema_requested * decay + requested
+        lanes = workload_capacity(w)
+        capacity = lanes.sum(axis=1)
+        before = self.jobs.out[:, jk.SERVED].copy()
+        self.jobs.advance(t0, t1, lanes, w.demand_factor)
+        served = self.jobs.lanes_sum(self.jobs.out[:, jk.SERVED] - before)
         policy.note_use(w, served, capacity, dt)
         layers.step_porting(w, dt)
         layers.step_models(w, dt)
@@ -189,10 +218,7 @@ class WorldStep:
         w.cloud_need = np.maximum(0.0, w.demand * (1.0 + w.params.margin) - w.own_cap)
         cloud.refresh_cloud(w)
         cloud.lend_capacity(w)
-        ratio = np.where(
-            self.ema_requested > 0, self.ema_served / np.maximum(self.ema_requested, 1e-300), 1.0
-        )
-        self.compute_service = np.clip(ratio, 0.0, 1.0)
+        self.compute_service = self.jobs.compute_service()
         w.direct_loss = 1.0 - layers.direct_service(w, t, self.compute_service)
 
     def close(self) -> StepFlows:
@@ -207,6 +233,6 @@ class WorldStep:
         capability.update_frontier(w, w.t)
         prices.step(w, self.closed_at, w.t)
         self.closed_at = w.t
-        out, arrivals = self.jobs.drain()
+        out, lanes, arrivals = self.jobs.drain()
         deliveries, materials = supply.hand_over(w)
-        return StepFlows(out, arrivals, deliveries, materials, projects.hand_over_capex(w))
+        return StepFlows(out, lanes, arrivals, deliveries, materials, projects.hand_over_capex(w))

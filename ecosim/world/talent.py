@@ -6,6 +6,9 @@ attractiveness ``A_r = w_pay ln(pay_r) + w_compute ln(compute per researcher_r /
 each year a share ``mobility`` of the smaller of the two pools moves per unit gap (people to
 leave one, jobs to take in the other). Because the pipeline is years long and mobility small,
 a region that raises pay or compute draws talent over years.
+
+AI factories (:mod:`ecosim.world.programmes`) add to the pool with their training, bring
+their own operators, and their support staff stand in for specialists their users need.
 """
 
 from __future__ import annotations
@@ -13,15 +16,18 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.world import programmes
 from ecosim.world.state import World
 
 
 def graduates(w: World, t: float) -> np.ndarray:
-    """Specialists leaving the pipeline per day at day ``t``: the intake of ``pipeline`` ago."""
+    """Specialists leaving the pipeline per day at day ``t``: the intake of ``pipeline`` ago,
+    and those the AI factories' training adds."""
     p = w.params
     started = (t / DAYS_PER_YEAR) - p.pipeline_years
     intake = p.graduates0 * (1.0 + p.talent_programme)  # a programme widens the intake
-    return np.asarray(intake * np.exp(p.graduates_growth * started) / DAYS_PER_YEAR)
+    pipeline = intake * np.exp(p.graduates_growth * started) / DAYS_PER_YEAR
+    return np.asarray(pipeline + programmes.trainees(w, t))
 
 
 def attractiveness(w: World, capacity: np.ndarray) -> np.ndarray:
@@ -59,12 +65,19 @@ def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
 
 
 def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
-    """Specialists needed for operations and for the own-model effort."""
+    """Specialists needed for operations and for the own-model effort.
+
+    AI factories come with their operators, so their capacity is left out of the operations
+    need, and their support staff stand in for part of the model effort's.
+    """
     p = w.params
     beta = w.scenario.uncertainties.talent.staff_scale_exponent
-    ratio = np.where(p.own0 > 0, w.own_cap / np.maximum(p.own0, 1e-9), 0.0)
+    factories = programmes.factory_capacity(w, w.t) * w.own_available
+    run_by_region = np.maximum(w.own_cap - factories, 0.0)
+    ratio = np.where(p.own0 > 0, run_by_region / np.maximum(p.own0, 1e-9), 0.0)
     ops = p.staff_per_1k * p.own0 / 1000.0 * ratio**beta
-    return np.asarray(ops), np.asarray(p.model_staff)
+    models = np.maximum(p.model_staff - programmes.staff_relief(w, w.t), 0.0)
+    return np.asarray(ops), np.asarray(models)
 
 
 def sufficiency(w: World) -> np.ndarray:

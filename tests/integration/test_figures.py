@@ -24,11 +24,18 @@ from ecosim.viz._common import BAND_LABEL, SHOCK_COLOUR, shock_spans, when
 from ecosim.viz.bottleneck import draw_bottleneck
 from ecosim.viz.lead_time import draw_lead_times
 from ecosim.viz.markets import OUTSIDE_COLOUR, draw_market_shares, provider_colours
-from ecosim.viz.service import draw_service, draw_shortfall
+from ecosim.viz.service import draw_service, draw_service_by_workload, draw_shortfall
 from tests.conftest import SMALL
 
 Draw = Callable[[xr.Dataset], Figure]
-FIGURES = ("bottleneck", "service", "shortfall", "market_shares", "lead_time")
+FIGURES = (
+    "bottleneck",
+    "service",
+    "service_by_workload",
+    "shortfall",
+    "market_shares",
+    "lead_time",
+)
 SVG_LIMIT = 2_000_000
 PNG_LIMIT = 1_500_000
 
@@ -149,7 +156,15 @@ def test_every_provider_has_its_own_colour(small_run: xr.Dataset, figures: list[
 
 
 @pytest.mark.parametrize(
-    "draw", [draw_bottleneck, draw_service, draw_shortfall, draw_market_shares, draw_lead_times]
+    "draw",
+    [
+        draw_bottleneck,
+        draw_service,
+        draw_service_by_workload,
+        draw_shortfall,
+        draw_market_shares,
+        draw_lead_times,
+    ],
 )
 def test_no_axis_uses_an_offset(draw: Draw, small_run: xr.Dataset, figures: list[Figure]) -> None:
     ds = _bottleneck_view(small_run) if draw is draw_bottleneck else small_run
@@ -187,7 +202,9 @@ def _shading(ax: plt.Axes) -> list[tuple[float, float]]:
     return sorted(spans)
 
 
-@pytest.mark.parametrize("draw", [draw_service, draw_shortfall, draw_market_shares])
+@pytest.mark.parametrize(
+    "draw", [draw_service, draw_service_by_workload, draw_shortfall, draw_market_shares]
+)
 def test_a_shock_is_shaded_only_while_it_is_active(
     draw: Draw, small_run: xr.Dataset, figures: list[Figure]
 ) -> None:

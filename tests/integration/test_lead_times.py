@@ -39,7 +39,7 @@ def test_without_shocks_no_quote_reaches_the_cap_or_jumps_twofold_in_a_month() -
             "horizon_years=6",
             "recording.interval_days=30",
             "recording.twin=false",
-            "uncertainties.jobs.arrivals_per_day=20",
+            "uncertainties.jobs.arrivals_scale=0.15",
         ],
     )
     ds = ecosim.simulate(loaded)

@@ -1,0 +1,191 @@
+"""Workload classes: what part of a region's compute each one asks for, and where it may run.
+
+A region's compute demand (:meth:`~ecosim.world.state.World.demand_at`) is split between
+four workloads. Inference runs the models the region deploys itself, its own and open
+weights (closed models bought as APIs from abroad run on their provider's compute), so its
+share is that deployed share times an intensity that grows as deployed models reach users
+(``uncertainties.workloads.inference_growth``). The training rest is split by the region's
+``demand.training_split``. Shares depend on time only, never on the state of a run, so the
+pre-drawn jobs of a run and of its no-shock twin are the same.
+
+Each workload runs its own queue on capacity set aside for it (:func:`allocate`): a local
+workload (inference) only on capacity in the region -- own sites and providers with data
+centres there -- and the others anywhere, abroad or borrowed from partners. When capacity
+is short it is rationed by each workload's ``priority`` weight (:func:`ration`): every
+workload gets the same fraction of its demand times its weight, up to its demand, so
+inference keeps more than training without training stopping. What is left over, the
+reserve, is shared in proportion to demand, so in normal times every workload has the same
+headroom.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.scenario.models import Scenario, Workload
+from ecosim.world.state import World
+
+#: The workload classes, in the order of the ``workload`` dimension of the outputs.
+WORKLOADS: tuple[str, ...] = ("frontier_training", "domain_training", "fine_tuning", "inference")
+#: Index of inference among :data:`WORKLOADS`.
+INFERENCE = WORKLOADS.index("inference")
+#: The training workloads, split by each region's ``demand.training_split``.
+TRAINING: tuple[str, ...] = WORKLOADS[:INFERENCE]
+
+
+def profiles(scenario: Scenario) -> list[Workload]:
+    """The scenario's job profile of every workload, in :data:`WORKLOADS` order."""
+    wl = scenario.uncertainties.workloads
+    return [getattr(wl, name) for name in WORKLOADS]
+
+
+def local_only(scenario: Scenario) -> np.ndarray:
+    """Which workloads may run only in the region (W,)."""
+    return np.array([p.local for p in profiles(scenario)], dtype=bool)
+
+
+def deployed_share(w: World) -> np.ndarray:
+    """Share of each region's model use it serves on its own compute: own models and open
+    weights (R,)."""
+    return np.asarray(np.clip(w.params.own_models + w.params.open_models, 0.0, 1.0))
+
+
+def _intensity(w: World, t: np.ndarray | float) -> np.ndarray:
+    """Inference's share of the compute behind deployed models at day(s) ``t``."""
+    g = w.scenario.uncertainties.workloads.inference_growth
+    years = np.asarray(t, dtype=np.float64) / DAYS_PER_YEAR
+    return np.asarray(
+        g.intensity_long_run
+        + (g.intensity_start - g.intensity_long_run) * np.exp(-years / g.adoption_years)
+    )
+
+
+def inference_share(w: World, r: int, t: np.ndarray | float) -> np.ndarray:
+    """Share of region ``r``'s compute demand that is inference, at day(s) ``t``."""
+    g = w.scenario.uncertainties.workloads.inference_growth
+    return np.asarray(np.minimum(g.max_share, deployed_share(w)[r] * _intensity(w, t)))
+
+
+def training_split(w: World) -> np.ndarray:
+    """Every region's split of its training work between the training workloads (R, 3)."""
+    return np.array(
+        [
+            [getattr(w.scenario.regions[name].demand.training_split, k) for k in TRAINING]
+            for name in w.regions
+        ]
+    )
+
+
+def _training_split(w: World, r: int) -> np.ndarray:
+    return training_split(w)[r]
+
+
+def share(w: World, r: int, k: int, t: np.ndarray | float) -> np.ndarray:
+    """Share of region ``r``'s compute demand that is workload ``k``, at day(s) ``t``."""
+    inf = inference_share(w, r, t)
+    if k == INFERENCE:
+        return inf
+    return np.asarray((1.0 - inf) * _training_split(w, r)[k])
+
+
+def shares(w: World, t: float) -> np.ndarray:
+    """Every region's demand shares by workload at day ``t`` (R, W); each row sums to one."""
+    g = w.scenario.uncertainties.workloads.inference_growth
+    inf = np.minimum(g.max_share, deployed_share(w) * float(_intensity(w, t)))
+    out = np.empty((w.n_regions, len(WORKLOADS)))
+    out[:, :INFERENCE] = (1.0 - inf)[:, None] * training_split(w)
+    out[:, INFERENCE] = inf
+    return out
+
+
+def lane_demand(w: World, r: int, k: int, t: np.ndarray) -> np.ndarray:
+    """Demand of workload ``k`` in region ``r`` at each of the days ``t`` (H100e)."""
+    return np.asarray(w.region_demand(r, t) * share(w, r, k, t))
+
+
+def local_capacity(w: World) -> np.ndarray:
+    """Capacity each region holds in the region: its own sites and the capacity of providers
+    with data centres there (R,), in H100e, before the open-stack overhead."""
+    present = w.prov_present[:, : w.cloud_cap.shape[1]]
+    return np.asarray(w.own_cap + (w.cloud_cap * present).sum(axis=1))
+
+
+def ration(avail: np.ndarray, need: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Share ``avail`` (R,) among workloads asking ``need`` (R, W) by weighted rationing.
+
+    Each workload gets ``min(need, lam * weight * need)``, with ``lam`` (per region) such that
+    the grants use all of ``avail``, or everyone gets its need if ``avail`` covers it: under
+    scarcity every workload gets the same fraction of its need times its weight, up to its
+    need. Solved exactly: the total granted is piecewise linear in ``lam``, with a kink where
+    each workload is served in full (``lam = 1 / weight``).
+    """
+    if need.shape[1] == 0:
+        return need.copy()
+    kinks = np.sort(np.unique(1.0 / weight))
+    granted = (need[:, None, :] * np.minimum(1.0, kinks[None, :, None] * weight)).sum(axis=2)
+    full = granted[:, -1] <= avail  # granted at the last kink is the whole need
+    seg = np.argmax(granted >= avail[:, None], axis=1)  # first kink that covers avail
+    below = np.where(seg > 0, kinks[np.maximum(seg - 1, 0)], 0.0)
+    served = (1.0 / weight)[None, :] <= below[:, None]  # served in full before that segment
+    base = np.where(served, need, 0.0).sum(axis=1)
+    slope = np.where(served, 0.0, need * weight).sum(axis=1)
+    lam = np.where(slope > 0, (avail - base) / np.maximum(slope, 1e-300), 0.0)
+    grant = np.minimum(need, np.maximum(lam, 0.0)[:, None] * weight[None, :] * need)
+    return np.asarray(np.where(full[:, None], need, grant))
+
+
+def allocate(
+    total: np.ndarray,
+    local: np.ndarray,
+    need: np.ndarray,
+    weight: np.ndarray,
+    local_only: np.ndarray,
+) -> np.ndarray:
+    """Set each region's capacity aside for its workloads.
+
+    Parameters
+    ----------
+    total : ndarray, shape (R,)
+        All the capacity a region's jobs can use (H100e).
+    local : ndarray, shape (R,)
+        The part of ``total`` in the region (H100e).
+    need : ndarray, shape (R, W)
+        What each workload asks for (H100e).
+    weight : ndarray, shape (W,)
+        Each workload's claim on short capacity (:func:`ration`), all positive.
+    local_only : ndarray of bool, shape (W,)
+        Workloads that may use only ``local``.
+
+    Returns
+    -------
+    ndarray, shape (R, W)
+        Capacity of each workload's queue. Up to the need, ``total`` is rationed by weight;
+        local workloads are held within ``local`` (rationed there among themselves if they
+        would exceed it, and the others share the rest). What is left over is shared in
+        proportion to need, the capacity abroad among the workloads that may use it. Rows
+        sum to ``total`` unless all workloads are local and there is capacity abroad.
+    """
+    local = np.minimum(local, total)
+    remote = total - local
+    cap = ration(total, need, weight)
+    here, away = local_only, ~local_only
+    over = cap[:, here].sum(axis=1) > local * (1.0 + 1e-12)
+    if np.any(over):
+        held = ration(local, need[:, here], weight[here])
+        rest = ration(total - held.sum(axis=1), need[:, away], weight[away])
+        cap[np.ix_(over, here)] = held[over]
+        cap[np.ix_(over, away)] = rest[over]
+    # the others draw on capacity abroad first, keeping the region's for what needs it
+    mobile = cap[:, away].sum(axis=1)
+    from_remote = np.minimum(mobile, remote)
+    left_remote = remote - from_remote
+    left_local = np.maximum(local - cap[:, here].sum(axis=1) - (mobile - from_remote), 0.0)
+    flat = np.ones_like(need) / need.shape[1]
+    tot = need.sum(axis=1, keepdims=True)
+    share = np.where(tot > 0, need / np.maximum(tot, 1e-300), flat)
+    movable = need * away[None, :]
+    mov = movable.sum(axis=1, keepdims=True)
+    flat_away = np.broadcast_to(away / max(int(away.sum()), 1), need.shape)
+    share_away = np.where(mov > 0, movable / np.maximum(mov, 1e-300), flat_away)
+    return np.asarray(cap + left_local[:, None] * share + left_remote[:, None] * share_away)
