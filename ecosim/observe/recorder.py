@@ -149,6 +149,15 @@ VARIABLES: dict[str, Variable] = {
     "workload_served": Variable(
         ("region", "workload"), "H100e d", "work served in the period, by workload", kind="sum"
     ),
+    "designer_dependence": Variable(
+        ("region", "supplier"),
+        "1",
+        "share of the chips the region's buyers hold from each designer (deliveries over the "
+        "hardware life)",
+    ),
+    "portable_share": Variable(
+        ("region",), "1", "share of the region's work ported to stacks any designer's chips run"
+    ),
     "factory_users": Variable(
         ("region", "user_class"),
         "H100e",
@@ -225,6 +234,9 @@ VARIABLES: dict[str, Variable] = {
         ("region",),
         "month",
         "months since the largest run anywhere was the size of this region's largest run",
+    ),
+    "model_mix": Variable(
+        ("region", "source"), "1", "share of model use from each source: own, open weights, API"
     ),
     "model_lag": Variable(
         ("region", "source"), "month", "months behind the frontier of each model source"
@@ -406,6 +418,8 @@ class Recorder:
         b["workload_demand"][k] = w.demand[:, None] * workloads.shares(w, w.t)
         b["workload_capacity"][k] = jobs.capacity
         b["workload_served"][k] = self._lanes[:, :, jk.SERVED]
+        b["designer_dependence"][k] = supply.designer_dependence(w)
+        b["portable_share"][k] = w.portable
         b["factory_users"][k] = programmes.factory_users(w, w.t)
         b["factory_support_staff"][k] = programmes.support_staff(w, w.t)
         items = costs.cost_items(w)
@@ -440,6 +454,7 @@ class Recorder:
         b["largest_run_multisite"][k] = capability.largest_run_multisite(w, w.t)
         b["frontier_lag"][k] = w.own_lag
         b["model_lag"][k] = layers.model_lags(w)
+        b["model_mix"][k] = w.model_mix
         b["porting_backlog"][k] = w.porting_backlog
         b["compelled"][k] = w.compelled
         b["control_cost"][k] = w.control_cost

@@ -238,6 +238,10 @@ class Levers(Strict):
     talent_programme: Annotated[Fraction, Lever(action=True)] = Field(
         description="extra graduates, as a share of the intake"
     )
+    local_models: Annotated[Fraction, Lever(action=True)] = Field(
+        description="share of model use a training programme moves to the region's own models, "
+        "from foreign APIs first, then open weights"
+    )
     alliance: Annotated[list[Name], Lever(action=False)] = Field(
         default_factory=list, description="trusted partners that share spare capacity"
     )
@@ -1026,6 +1030,18 @@ class LeverEffects(Strict):
     federated_efficiency: Fraction = Field(description="T_comp / (T_comp + T_comm)")
     mirror_cost_usd_per_year: NonNegative
     graduate_cost_usd: NonNegative
+    local_models_usd_per_year: NonNegative = Field(
+        description="yearly cost of moving all of a region's model use to its own models"
+    )
+    local_models_years: Positive = Field(
+        description="time constant of a local-model programme, with all the specialists needed"
+    )
+    api_switch_days: Positive = Field(
+        description="time constant of moving from a cut-off API to open weights"
+    )
+    open_weights_talent_share: Fraction = Field(
+        description="share of open weights' value that needs specialists to adapt and serve them"
+    )
     alliance_share: Fraction = Field(description="share of partners' spare capacity lent")
 
 

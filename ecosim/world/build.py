@@ -12,7 +12,7 @@ from ecosim.scenario.models import (
     ModelSupplier,
     Scenario,
 )
-from ecosim.world import capacity, prices
+from ecosim.world import capacity, prices, supply
 from ecosim.world.capability import update_frontier
 from ecosim.world.cloud import regional_usage, update_shares
 from ecosim.world.market_fit import fit_constants, place_customers
@@ -69,6 +69,10 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
         if only:
             w.sells[k] = 0.0
             w.sells[k, [ridx[r] for r in only if r in ridx]] = 1.0
+    stacks = {r: scenario.regions[r].software.proprietary_stack for r in regions}
+    w.native = np.array(
+        [[float(rows[int(d)].stack in (None, stacks[r])) for r in regions] for d in designers]
+    ).reshape(len(designers), n_r)
     w.backlog = np.zeros(len(designers))
     w.delivered_to = np.zeros((n_r, len(designers)))
     w.quota = np.full((n_s, n_r), np.inf)
@@ -114,6 +118,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.prov_cancelled = np.zeros(n_p)
     w.cloud_cap = np.zeros((n_r, n_p))
     w.porting_backlog = np.zeros(n_r)
+    w.portable = w.params.open_stack.copy()
     w.capex_spent = np.zeros(n_r)
     w.talent = w.params.staff0.copy()
     _init_model_sources(w)
@@ -126,6 +131,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.cap_since_review = np.zeros(n_r)
     w.pipeline = np.zeros(n_r)
     prices.start(w)
+    supply.start_fleets(w)
     return w
 
 
@@ -161,6 +167,8 @@ def _init_model_sources(w: World) -> None:
     w.api_lag = np.full(w.n_regions, apis[0][0] if apis else big)
     w.api_foreign = np.array([0.0 if apis and apis[0][1] == r else 1.0 for r in range(w.n_regions)])
     w.open_access = np.ones(w.n_regions)
+    p = w.params
+    w.model_mix = np.column_stack([p.own_models, p.open_models, p.api_models]).astype(np.float64)
 
 
 def _init_sites(w: World) -> None:

@@ -37,6 +37,7 @@ LEVER_COST_ITEMS: tuple[str, ...] = (
     "federated_learning",
     "open_weights_mirror",
     "talent_programme",
+    "local_models",
     "alliance",
     "domestic_chain",
 )
@@ -66,6 +67,8 @@ def lever_costs(w: World) -> np.ndarray:
         * p.must_stay_local,
         "open_weights_mirror": p.mirror * eff.mirror_cost_usd_per_year,
         "talent_programme": p.talent_programme * p.graduates0 * eff.graduate_cost_usd,
+        # a programme's share of what a frontier lab spends a year, from the day it is funded
+        "local_models": p.local_models * eff.local_models_usd_per_year,
         "alliance": w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR),
         # a domestic chain's capex, paid back over the build life at the cost of capital
         "domestic_chain": capacity.committed_capex(w, w.t, capacity.CHAIN)

@@ -74,8 +74,18 @@ def software_service(w: World) -> np.ndarray:
 
 
 def step_porting(w: World, dt: float) -> None:
-    """Porting completes exponentially; faster with open stacks and interoperability."""
-    if dt <= 0 or not w.porting_backlog.any():
+    """Porting completes exponentially; faster with open stacks and interoperability.
+
+    Two kinds of porting: work stranded by a lost stack (the backlog), and work moved onto
+    portable stacks as a region raises ``open_stack_share``: the share that can run on any
+    designer's chips (``portable``) follows the lever with the region's porting time, so
+    hardware independence is bought years ahead, not on the day a designer is cut off.
+    """
+    if dt <= 0:
+        return
+    step = 1.0 - np.exp(-dt / np.maximum(w.params.porting_days, 1e-9))
+    w.portable = w.portable + (w.params.open_stack - w.portable) * step
+    if not w.porting_backlog.any():
         return
     n = w.n_regions
     partners = (w.interop.sum(axis=1) - np.diag(w.interop)) / max(n - 1, 1)
@@ -98,25 +108,58 @@ def model_lags(w: World) -> np.ndarray:
 
 
 def step_models(w: World, dt: float) -> None:
-    """Open weights held locally fall behind while new releases are out of reach."""
-    if dt > 0:
-        w.open_lag = w.open_lag + (1.0 - w.open_access) * dt * MONTHS_PER_YEAR / DAYS_PER_YEAR
+    """Open weights held locally fall behind while new releases are out of reach, and the
+    model-source mix moves.
+
+    A local-model programme (the ``local_models`` lever) moves model use to the region's own
+    models, from foreign APIs first, then open weights, with time constant
+    ``local_models_years``. Use cut off from foreign APIs moves to open weights with time
+    constant ``api_switch_days`` and stays there. Both go as fast as the region's specialists
+    allow: at half the specialists needed, at half the rate.
+    """
+    if dt <= 0:
+        return
+    w.open_lag = w.open_lag + (1.0 - w.open_access) * dt * MONTHS_PER_YEAR / DAYS_PER_YEAR
+    p = w.params
+    eff = w.scenario.uncertainties.levers
+    skill = talent.sufficiency(w)
+    mix = w.model_mix.copy()
+    target = np.minimum(1.0, p.own_models + p.local_models)
+    rate = 1.0 - np.exp(-dt * skill / (eff.local_models_years * DAYS_PER_YEAR))
+    move = np.maximum(target - mix[:, 0], 0.0) * rate
+    from_api = np.minimum(move, mix[:, 2])
+    from_open = np.minimum(move - from_api, mix[:, 1])
+    mix[:, 0] += from_api + from_open
+    mix[:, 1] -= from_open
+    mix[:, 2] -= from_api
+    cut = mix[:, 2] * (1.0 - w.api_access)
+    switch = cut * (1.0 - np.exp(-dt * skill / eff.api_switch_days))
+    mix[:, 1] += switch
+    mix[:, 2] -= switch
+    w.model_mix = mix
 
 
 def models_service(w: World, t: float) -> np.ndarray:
-    """Share of model demand served: own models (as talent allows), open weights, APIs.
+    """Share of model demand served: own models (as talent allows), open weights (part of
+    their value as talent allows), APIs, in the shares of :attr:`World.model_mix`.
 
     Each source serves in proportion to its usefulness given how far behind the frontier it
     is. Own models also need own compute; the coupling matrix carries that, not this layer.
+    Operations reach models through talent here: own models and adapting open weights need
+    the specialists operations also needs, so the coupling matrix has no models-from-operations
+    term, which would count that loss twice.
     """
     p = w.params
     lags = model_lags(w)
     use = usefulness(w, lags)
-    own = p.own_models * talent.sufficiency(w) * use[:, 0]
+    skill = talent.sufficiency(w)
+    mix = w.model_mix
+    own = mix[:, 0] * skill * use[:, 0]
     # cut off from the source, only the mirrored share of open weights is still at hand
     held = w.open_access + (1.0 - w.open_access) * p.mirror
+    adapted = 1.0 - w.scenario.uncertainties.levers.open_weights_talent_share * (1.0 - skill)
     return np.asarray(
-        own + p.open_models * held * use[:, 1] + p.api_models * w.api_access * use[:, 2]
+        own + mix[:, 1] * held * adapted * use[:, 1] + mix[:, 2] * w.api_access * use[:, 2]
     )
 
 
@@ -164,7 +207,7 @@ def exposure(w: World) -> np.ndarray:
         stack = w.scenario.suppliers[w.scenario.regions[name].software.proprietary_stack]
         if isinstance(stack, StackSupplier) and w.region_index(stack.home) != r:
             out[r, SOFTWARE] = 1.0 - p.open_stack[r]
-    out[:, MODELS] = p.api_models * w.api_access * w.api_foreign
+    out[:, MODELS] = w.model_mix[:, 2] * w.api_access * w.api_foreign
     on_foreign = _cloud_where(w, foreign.astype(np.float64))
     out[:, OPERATIONS] = p.managed_foreign * np.minimum(
         on_foreign / np.maximum(1.0 - w.shares[:, -1], 1e-300), 1.0

@@ -25,6 +25,7 @@ LEVER_PARAMS: dict[str, str] = {
     "open_weights_mirror": "mirror",
     "federated_learning": "federated",
     "talent_programme": "talent_programme",
+    "local_models": "local_models",
 }
 
 

@@ -215,6 +215,7 @@ class RegionParams:
     mirror: np.ndarray
     federated: np.ndarray
     talent_programme: np.ndarray
+    local_models: np.ndarray
 
     @classmethod
     def of(cls, scenario: Scenario) -> RegionParams:
@@ -261,6 +262,7 @@ class RegionParams:
             mirror=col(lambda r: r.levers.open_weights_mirror),
             federated=col(lambda r: r.levers.federated_learning),
             talent_programme=col(lambda r: r.levers.talent_programme),
+            local_models=col(lambda r: r.levers.local_models),
         )
 
 
@@ -370,8 +372,14 @@ class World:
     allow: np.ndarray = state("shocks", (0, 0))
     # sells[k, r]: 1 where designer k sells to buyers homed in region r at all (``sells_to``)
     sells: np.ndarray = state("build", (0, 0))
-    # the fitted region-by-designer split and the (demand, output) state it was fitted for
+    # native[k, r]: 1 where designer k's chips run region r's code without porting: its stack
+    # is the region's proprietary stack, or it has none of its own (it runs its buyers' code)
+    native: np.ndarray = state("build", (0, 0))
+    # the fitted (buyer part)-by-designer split and the (demand, output, portable) state it
+    # was fitted for; rows: each region's portable part, then its non-portable part
     split_cache: tuple[bytes, np.ndarray] | None = field(default=None, metadata=owned("supply"))
+    # H100e each region's buyers hold from each designer, deliveries less retirements (R, D)
+    fleet_designer: np.ndarray = state("supply", (0, 0))
     # per designer, FIFO
     orders: OrderBook = field(default_factory=OrderBook, metadata=owned("supply"))
     backlog: np.ndarray = state("supply")  # per designer, H100e
@@ -473,11 +481,16 @@ class World:
     frontier_t: list[float] = field(default_factory=list, metadata=owned("capability"))
     frontier_flop: list[float] = field(default_factory=list, metadata=owned("capability"))
     open_lag: np.ndarray = state("layers")  # months behind frontier
+    # shares of model use by source in force (R, 3: own, open weights, foreign API): they start
+    # as the scenario's and move with a local-model programme and after API cut-offs
+    model_mix: np.ndarray = state("layers", (0, 0))
     open_access: np.ndarray = state("shocks")
     api_lag: np.ndarray = state("build")
     api_foreign: np.ndarray = state("build")  # 1: best API abroad
     own_lag: np.ndarray = state("capability")  # frontier lag, daily
     porting_backlog: np.ndarray = state("layers")
+    # share of each region's work ported to portable stacks: it may run on any designer's chips
+    portable: np.ndarray = state("layers")
     stack_access: np.ndarray = state("shocks")
     api_access: np.ndarray = state("shocks")
     inoperability: np.ndarray = state("step", (0, len(LAYERS)))

@@ -53,12 +53,35 @@ def designer_output(w: World, t: float) -> np.ndarray:
     return out
 
 
+def start_fleets(w: World) -> None:
+    """Each region's buyers' chips at the start, by designer: the capacity its own sites and
+    its cloud need stand for, split as the region would buy it at the start."""
+    possible = designer_output(w, 0.0)
+    held = w.own_cap + w.cloud_need
+    w.fleet_designer = np.zeros((w.n_regions, w.designers.size))
+    for r in range(w.n_regions):
+        split = base_split(w, r, possible)
+        if split.sum() > 0:
+            w.fleet_designer[r] = held[r] * split / split.sum()
+
+
+def designer_dependence(w: World) -> np.ndarray:
+    """Share of each region's buyers' chips from each designer (R, D); rows sum to one (a
+    region holding nothing is spread over the designers that may sell to it)."""
+    fleet = w.fleet_designer
+    total = fleet.sum(axis=1, keepdims=True)
+    fallback = w.sells.T / np.maximum(w.sells.T.sum(axis=1, keepdims=True), 1e-300)
+    return np.asarray(np.where(total > 0, fleet / np.maximum(total, 1e-300), fallback))
+
+
 def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], None]) -> None:
     """Produce over ``[t0, t1)`` and fill orders; call ``on_delivery`` with each filled order's
     index in ``w.orders``, in the order filled."""
     dt = t1 - t0
     if dt <= 0:
         return
+    # the chips held retire over the region's hardware life
+    w.fleet_designer *= np.exp(-dt / (w.params.life_years * DAYS_PER_YEAR))[:, None]
     u = w.scenario.uncertainties.supply
     # fab health drifts toward tool access (exact exponential step)
     litho = np.flatnonzero(w.chip_good == "lithography")
@@ -97,6 +120,7 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
             w.backlog[k] -= take
             w.quota_used[s, home] += take
             w.delivered_to[home, k] += take
+            w.fleet_designer[home, k] += take
             if book.remaining[i] <= 1e-9 * max(float(book.quantity[i]), 1.0):
                 book.open[i] = False
                 at += 1
@@ -211,31 +235,64 @@ def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> No
     np.add.at(w.materials_delivered, homes, flow.T)
 
 
-def base_split(w: World, buyer_home: int, possible: np.ndarray) -> np.ndarray:
-    """How a buyer homed in ``buyer_home`` would split an order with no control in force.
+def _parts(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Who may buy from whom, by buyer part: each region's portable part, then its
+    non-portable part (2R, D), and what each part orders, in H100e of demand (2R,).
 
-    With every designer selling everywhere, by possible output. When some sell only to a few
-    regions (``sells_to``), the split is the one under which orders placed in proportion to
-    each region's demand reach every designer in proportion to its output, so that no designer
-    idles while another's queue grows: found by iterative proportional fitting of the
-    region-by-designer matrix to those two margins (exact when such a split exists; otherwise
-    the designers a region shares with nobody get all of it). A designer that does not sell to
-    the buyer gets nothing.
+    The portable part of a region's work runs on any designer's chips that may be sold to it;
+    the rest runs only on chips native to its code (:attr:`World.native`).
     """
-    sells = w.sells[:, buyer_home]
-    if w.sells.all():
-        total = possible.sum()
-        return possible / total if total > 0 else possible
     demand = np.maximum(w.demand, 0.0)
-    weight = sells * possible
-    if demand[buyer_home] > 0 and possible.sum() > 0:
-        # orders arrive in bursts at one instant: fit once per (demand, output) state
-        key = demand.tobytes() + possible.tobytes()
-        if w.split_cache is None or w.split_cache[0] != key:
-            w.split_cache = (key, _fit_split(w.sells.T * possible[None, :], demand, possible))
-        weight = w.split_cache[1][buyer_home]
-    s = weight.sum()
-    return weight / s if s > 0 else weight
+    p = np.clip(w.portable, 0.0, 1.0)
+    eligible = np.concatenate([w.sells.T, (w.sells * w.native).T])
+    return eligible, np.concatenate([demand * p, demand * (1.0 - p)])
+
+
+def part_splits(w: World, buyer_home: int, possible: np.ndarray) -> np.ndarray:
+    """How a buyer homed in ``buyer_home`` would split an order with no control in force,
+    by part: row 0 the portable part, row 1 the rest, each summing to its share of the order.
+
+    Orders placed in proportion to each region's demand should reach every designer in
+    proportion to its output, so that no designer idles while another's queue grows. With every
+    designer selling to every part, that is a split by possible output. Otherwise the split is
+    found by iterative proportional fitting of the (buyer part, designer) matrix to those two
+    margins (exact when such a split exists; otherwise the designers a part shares with nobody
+    get all of it). A designer that may not serve a part gets nothing of it; a part no designer
+    may serve is not ordered: its work waits.
+    """
+    eligible, wants = _parts(w)
+    n = w.n_regions
+    rows = (buyer_home, n + buyer_home)
+    total_want = wants[list(rows)].sum()
+    out = np.zeros((2, possible.size))
+    if total_want <= 0 or possible.sum() <= 0:
+        weight = eligible[list(rows)] * possible[None, :]
+        share = np.array([w.portable[buyer_home], 1.0 - w.portable[buyer_home]])
+        sums = weight.sum(axis=1, keepdims=True)
+        norm = np.where(sums > 0, weight / np.maximum(sums, 1e-300), 0.0)
+        return np.asarray(norm * share[:, None])
+    if eligible.all():
+        share = wants[list(rows)][:, None] / total_want
+        return np.asarray(share * possible / possible.sum())
+    # orders arrive in bursts at one instant: fit once per (demand, output, portable) state
+    key = wants.tobytes() + possible.tobytes()
+    if w.split_cache is None or w.split_cache[0] != key:
+        w.split_cache = (key, _fit_split(eligible * possible[None, :], wants, possible))
+    fitted = w.split_cache[1]
+    # each part exactly its share: the fit meets its margins only to a relative 1e-10
+    for i, row in enumerate(rows):
+        got = fitted[row].sum()
+        out[i] = fitted[row] / got * wants[row] / total_want if got > 0 else 0.0
+    return np.asarray(out)
+
+
+def base_split(w: World, buyer_home: int, possible: np.ndarray) -> np.ndarray:
+    """How a buyer homed in ``buyer_home`` would split an order with no control in force: the
+    sum of its parts' splits (:func:`part_splits`). It sums to less than one where the
+    non-portable part has no designer to buy from."""
+    if w.sells.all() and w.native.all() and possible.sum() > 0:
+        return np.asarray(possible / possible.sum())  # exactly, when every part buys anywhere
+    return np.asarray(part_splits(w, buyer_home, possible).sum(axis=0))
 
 
 def _fit_split(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -263,26 +320,50 @@ def route_split(
 ) -> np.ndarray:
     """Share of a buyer's order going to each designer.
 
-    Without controls the order splits as :func:`base_split`. A designer that may sell the
-    buyer only a compliant share ``a`` gets ``a`` of its part; the rest moves to designers that
-    are fully open to the buyer (substitution), or is not ordered at all if none is.
-    ``free_only`` sends everything to fully open designers (for re-routed orders).
-    ``possible`` is the designers' output at ``t`` if the caller has it already.
+    Without controls the order splits as :func:`part_splits`, the portable part leaning toward
+    the designers with shorter queues (each designer's part of it times ``(cycle + shortest
+    wait) / (cycle + its wait)``, the wait being its quote beyond its own cycle). A designer
+    that may sell the buyer only a compliant share ``a`` gets ``a`` of its part; the rest
+    moves to designers that are fully open to the buyer and run that part's work -- any of
+    them for the portable part, only native ones for the rest (substitution) -- or is not
+    ordered at all if none is: non-portable work waits for its designer. ``free_only`` sends
+    everything to fully open designers (for re-routed orders). ``possible`` is the designers'
+    output at ``t`` if the caller has it already.
     """
     if possible is None:
         possible = designer_output(w, t)
     if possible.sum() <= 0:
         possible = w.chip_capacity(t)[w.designers]
     allow = w.allow[w.designers, buyer_home]
-    base = base_split(w, buyer_home, possible)
-    free = (allow >= 1.0) & (w.sells[:, buyer_home] > 0)
-    kept = base * (0.0 if free_only else allow)
-    kept[free] = 0.0 if free_only else base[free]
-    moved = 1.0 - kept.sum() if base.sum() > 0 else 0.0
-    free_weight = base * free
-    if free_weight.sum() > 0:
-        kept = kept + moved * free_weight / free_weight.sum()
-    return np.asarray(kept)
+    parts = part_splits(w, buyer_home, possible)
+    # work that runs on any chips goes where it is delivered sooner: the portable part leans
+    # away from designers with a longer queue than the shortest (a designer's own cycle is not
+    # a queue, or Huawei's longer assembly would idle its output)
+    if parts[0].sum() > 0:
+        cycle = w.chip_cycle[w.designers]
+        wait = np.maximum(designer_lead_times(w, t) - cycle, 0.0)
+        served = parts[0] > 0
+        lean = parts[0] * (cycle + np.min(wait[served])) / np.maximum(cycle + wait, 1e-9)
+        parts[0] = lean * parts[0].sum() / lean.sum() if lean.sum() > 0 else parts[0]
+    open_to = (allow >= 1.0) & (w.sells[:, buyer_home] > 0)
+    runs = (np.ones_like(allow), w.native[:, buyer_home])
+    out = np.zeros_like(allow)
+    for base, can_run in zip(parts, runs, strict=True):
+        share = base.sum()
+        if share <= 0:
+            continue
+        free = open_to & (can_run > 0)
+        kept = base * (0.0 if free_only else allow)
+        kept[free] = 0.0 if free_only else base[free]
+        moved = share - kept.sum()
+        # substitutes take the moved share as they take the part, or by what they make
+        sub = base * free
+        if not sub.sum() > 0:
+            sub = possible * free
+        if sub.sum() > 0:
+            kept = kept + moved * sub / sub.sum()
+        out += kept
+    return np.asarray(out)
 
 
 def place_order(

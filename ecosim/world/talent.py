@@ -68,7 +68,8 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     """Specialists needed for operations and for the own-model effort.
 
     AI factories come with their operators, so their capacity is left out of the operations
-    need, and their support staff stand in for part of the model effort's.
+    need, and their support staff stand in for part of the model effort's. The model effort
+    grows with the share of model use on own models above the scenario's.
     """
     p = w.params
     beta = w.scenario.uncertainties.talent.staff_scale_exponent
@@ -76,7 +77,10 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     run_by_region = np.maximum(w.own_cap - factories, 0.0)
     ratio = np.where(p.own0 > 0, run_by_region / np.maximum(p.own0, 1e-9), 0.0)
     ops = p.staff_per_1k * p.own0 / 1000.0 * ratio**beta
-    models = np.maximum(p.model_staff - programmes.staff_relief(w, w.t), 0.0)
+    # the model effort grows with the share of model use on own models (a programme's)
+    grown = w.model_mix[:, 0] / np.maximum(p.own_models, 0.05)
+    effort = p.model_staff * np.maximum(grown, 1.0)
+    models = np.maximum(effort - programmes.staff_relief(w, w.t), 0.0)
     return np.asarray(ops), np.asarray(models)
 
 

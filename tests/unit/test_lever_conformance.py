@@ -278,6 +278,14 @@ CASES: dict[str, Case] = {
         _mean_above("talent"),
         "standing",
     ),
+    "local_models": Case(
+        "TW",
+        "0.0",
+        "0.5",
+        "TW serves more of its model use with its own models",
+        _mean_above("model_mix", source="own"),
+        "standing",
+    ),
     "domestic_chain": Case(
         # a first fab takes years: in a short run the programme shows as what it commits
         "TW",

@@ -47,13 +47,20 @@ def test_route_split_keeps_only_the_compliant_share_at_blocked_designers(world: 
     base = supply.base_split(world, cn, possible)
     huawei = list(world.designers).index(world.chip.index("huawei_ascend"))
     nvidia = list(world.designers).index(world.chip.index("nvidia"))
-    np.testing.assert_allclose(after.sum(), 1.0)
+    # the portable part moves to Huawei; the rest runs only on CUDA chips and keeps only the
+    # compliant share: the work no compliant chip can run waits
+    portable = float(world.portable[cn])
+    assert 0.0 < portable < 1.0
+    np.testing.assert_allclose(after.sum(), portable + 0.1 * (1.0 - portable))
     np.testing.assert_allclose(after[nvidia], 0.1 * base[nvidia], rtol=1e-12)
     assert after[huawei] > before[huawei]
+    world.portable[cn] = 1.0  # all of it ported: every order finds a designer
+    np.testing.assert_allclose(supply.route_split(world, cn, 0.0).sum(), 1.0)
 
 
 def test_reroute_moves_the_blocked_part_and_keeps_the_total(world: World) -> None:
     cn = world.region_index("CN")
+    world.portable[cn] = 1.0  # work on portable stacks: a substitute runs all of it
     supply.place_order(world, "region", cn, cn, 1000.0, 0.0)
     _control(world, 0.0)
     supply.reroute_blocked(world, 0.0)
@@ -129,6 +136,7 @@ def test_orders_in_proportion_to_demand_match_each_designers_output(world: World
 
 def test_without_sells_to_the_split_is_by_possible_output_exactly(world: World) -> None:
     world.sells[:] = 1.0
+    world.native[:] = 1.0  # and every designer runs every region's code
     possible = supply.designer_output(world, 0.0)
     for r in range(world.n_regions):
         assert np.array_equal(supply.base_split(world, r, possible), possible / possible.sum())
