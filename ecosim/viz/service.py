@@ -95,6 +95,54 @@ def _lines_note(ds: xr.Dataset, period: Period, what: str) -> str:
     return f"Lines: {period.word} means of the {what}, recorded {recorded(ds)}{over}."
 
 
+def _draw_shares(
+    ds: xr.Dataset,
+    var: str,
+    dim: str,
+    colours: dict[str, str],
+    title: str,
+    note: str,
+) -> Figure:
+    """Shares met of ``var`` along ``dim`` (one line per entry), one panel per region."""
+    regions = [str(r) for r in ds["region"].values]
+    entries = [str(x) for x in ds[dim].values]
+    period = period_for(ds)
+    skip = warm_up_days(ds)
+    fig, axes = _grid(len(regions), 2.3)
+    for ax, region in zip(axes, regions, strict=True):
+        for entry in entries:
+            x, means = period_reduce(
+                ds[var].sel({"region": region, dim: entry}), ds, "mean", skip, period
+            )
+            line_with_band(ax, x, means, color=colours.get(entry), linewidth=1.2)
+        mark_shocks(ax, ds, label=True)
+        ax.set_title(region, fontsize=9)
+        # 1.0 is the most a share can be: the room above holds the shock tags
+        ax.set_ylim(0.0, 1.2)
+        ax.set_yticks(np.linspace(0.0, 1.0, 6))
+        ax.tick_params(labelsize=7)
+        time_axis(ax)
+    for ax in axes[:: min(3, len(regions))]:
+        ax.set_ylabel("share of demand met", fontsize=8)
+    series: list[Artist] = [Line2D([], [], color=colours.get(x), lw=1.5) for x in entries]
+    labels = [x.replace("_", " ") for x in entries]
+    if n_replicates(ds) > 1:
+        series.append(Patch(facecolor="grey", alpha=0.3))
+        labels.append(f"5-95 % over replicates: {BAND_LABEL}")
+    shocks = shock_key(ds)
+    lay_out(
+        fig,
+        f"{title} ({period.word} means)\n{subtitle(ds)}",
+        [
+            (series, labels, len(series)),
+            ([h for h, _ in shocks], [t for _, t in shocks], 2),
+        ],
+        f"{_lines_note(ds, period, 'share of demand met')} {note}{SHOCK_NOTE}\n"
+        + _warm_up_note(ds, skip),
+    )
+    return fig
+
+
 def draw_service(ds: xr.Dataset) -> Figure:
     """Draw the service figure: the share of demand met per layer, one panel per region.
 
@@ -113,43 +161,7 @@ def draw_service(ds: xr.Dataset) -> Figure:
     matplotlib.figure.Figure
         The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
-    regions = [str(r) for r in ds["region"].values]
-    layers = [str(x) for x in ds["layer"].values]
-    period = period_for(ds)
-    skip = warm_up_days(ds)
-    fig, axes = _grid(len(regions), 2.3)
-    for ax, region in zip(axes, regions, strict=True):
-        for layer in layers:
-            x, means = period_reduce(
-                ds["service"].sel(region=region, layer=layer), ds, "mean", skip, period
-            )
-            line_with_band(ax, x, means, color=LAYER_COLOURS.get(layer), linewidth=1.2)
-        mark_shocks(ax, ds, label=True)
-        ax.set_title(region, fontsize=9)
-        # 1.0 is the most a share can be: the room above holds the shock tags
-        ax.set_ylim(0.0, 1.2)
-        ax.set_yticks(np.linspace(0.0, 1.0, 6))
-        ax.tick_params(labelsize=7)
-        time_axis(ax)
-    for ax in axes[:: min(3, len(regions))]:
-        ax.set_ylabel("share of demand met", fontsize=8)
-    series: list[Artist] = [Line2D([], [], color=LAYER_COLOURS.get(x), lw=1.5) for x in layers]
-    labels = list(layers)
-    if n_replicates(ds) > 1:
-        series.append(Patch(facecolor="grey", alpha=0.3))
-        labels.append(f"5-95 % over replicates: {BAND_LABEL}")
-    shocks = shock_key(ds)
-    lay_out(
-        fig,
-        f"Share of demand met per layer ({period.word} means)\n{subtitle(ds)}",
-        [
-            (series, labels, len(series)),
-            ([h for h, _ in shocks], [t for _, t in shocks], 2),
-        ],
-        f"{_lines_note(ds, period, 'share of demand met')} {SHOCK_NOTE}\n"
-        + _warm_up_note(ds, skip),
-    )
-    return fig
+    return _draw_shares(ds, "service", "layer", LAYER_COLOURS, "Share of demand met per layer", "")
 
 
 def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
@@ -283,51 +295,17 @@ def draw_service_by_workload(ds: xr.Dataset) -> Figure:
     matplotlib.figure.Figure
         The figure, open; :func:`ecosim.viz._common.save` writes and closes it.
     """
-    regions = [str(r) for r in ds["region"].values]
-    workloads = [str(x) for x in ds["workload"].values]
-    period = period_for(ds)
-    skip = warm_up_days(ds)
-    fig, axes = _grid(len(regions), 2.3)
-    for ax, region in zip(axes, regions, strict=True):
-        for workload in workloads:
-            x, means = period_reduce(
-                ds["service_by_workload"].sel(region=region, workload=workload),
-                ds,
-                "mean",
-                skip,
-                period,
-            )
-            line_with_band(ax, x, means, color=WORKLOAD_COLOURS.get(workload), linewidth=1.2)
-        mark_shocks(ax, ds, label=True)
-        ax.set_title(region, fontsize=9)
-        ax.set_ylim(0.0, 1.2)  # the room above 1 holds the shock tags
-        ax.set_yticks(np.linspace(0.0, 1.0, 6))
-        ax.tick_params(labelsize=7)
-        time_axis(ax)
-    for ax in axes[:: min(3, len(regions))]:
-        ax.set_ylabel("share of demand met", fontsize=8)
-    series: list[Artist] = [
-        Line2D([], [], color=WORKLOAD_COLOURS.get(x), lw=1.5) for x in workloads
-    ]
-    labels = [x.replace("_", " ") for x in workloads]
-    if n_replicates(ds) > 1:
-        series.append(Patch(facecolor="grey", alpha=0.3))
-        labels.append(f"5-95 % over replicates: {BAND_LABEL}")
-    shocks = shock_key(ds)
-    lay_out(
-        fig,
-        f"Share of each workload's compute demand met ({period.word} means)\n{subtitle(ds)}",
-        [
-            (series, labels, len(series)),
-            ([h for h, _ in shocks], [t for _, t in shocks], 2),
-        ],
-        f"{_lines_note(ds, period, 'share of demand met')} Inference runs only on capacity in "
-        "the region (own sites, providers with data centres there); training may run abroad. "
-        "Short capacity is rationed by each workload's weight, so inference holds up longest. "
-        f"The compute layer's share met is these shares weighted by the work asked. {SHOCK_NOTE}"
-        "\n" + _warm_up_note(ds, skip),
+    return _draw_shares(
+        ds,
+        "service_by_workload",
+        "workload",
+        WORKLOAD_COLOURS,
+        "Share of each workload's compute demand met",
+        "Inference runs only on capacity in the region (own sites, providers with data "
+        "centres there); training may run abroad. Short capacity is rationed by each "
+        "workload's weight, so inference holds up longest. The compute layer's share met is "
+        "these shares weighted by the work asked. ",
     )
-    return fig
 
 
 def plot_service_by_workload(ds: xr.Dataset, path: str | Path) -> list[Path]:
