@@ -165,13 +165,17 @@ class RunSummary:
     """Resilience loss summed over the layers (days)."""
     cost: NDArray[np.float64]
     """Mean of ``cost`` over the run (USD/yr)."""
+    rl_layer: NDArray[np.float64]
+    """Resilience loss by layer (region, layer; days)."""
 
 
 def summarise(ds: xr.Dataset) -> RunSummary:
-    """Per-region total resilience loss and mean cost of one run."""
-    rl = ds["resilience_loss"].sum("layer").transpose("region").values
+    """Per-region resilience loss, total and by layer, and mean cost of one run."""
+    by_layer = np.asarray(
+        ds["resilience_loss"].transpose("region", "layer").values, dtype=np.float64
+    )
     cost = ds["cost"].mean("time").transpose("region").values
-    return RunSummary(np.asarray(rl, dtype=np.float64), np.asarray(cost, dtype=np.float64))
+    return RunSummary(by_layer.sum(axis=1), np.asarray(cost, dtype=np.float64), by_layer)
 
 
 @dataclass
@@ -518,7 +522,9 @@ def alliance_gain(
     -------
     xarray.Dataset
         ``alliance_gain(region, partner)`` (d, mean over replicates; the diagonal is 0 by
-        construction, see ``attrs["diagonal"]``), ``alliance_cost(region, partner)`` (USD/yr),
+        construction, see ``attrs["diagonal"]``), the same by layer
+        ``alliance_gain_by_layer(region, partner, layer)``, ``alliance_cost(region, partner)``
+        (USD/yr),
         per-replicate gains, ``rl_baseline(region)`` and the overrides of each pair.
     """
     if runner is None:
@@ -531,6 +537,7 @@ def alliance_gain(
     index = {r: i for i, r in enumerate(runner.scenario.region_names)}
     n_k, n = runner.replicates, len(chosen)
     gain = np.zeros((n_k, n, n))
+    gain_layer = np.zeros((n_k, n, n, len(LAYERS)))
     cost = np.zeros((n_k, n, n))
     applied = np.full((n, n), "", dtype=object)
     pairs = list(itertools.combinations(range(n), 2))
@@ -546,6 +553,7 @@ def alliance_gain(
             for x, y in ((a, b), (b, a)):
                 j = index[chosen[x]]
                 gain[k, x, y] = base[k].rl[j] - cf.rl[j]
+                gain_layer[k, x, y] = base[k].rl_layer[j] - cf.rl_layer[j]
                 cost[k, x, y] = cf.cost[j] - base[k].cost[j]
     rows = [index[r] for r in chosen]
     interop = np.array(
@@ -567,6 +575,15 @@ def alliance_gain(
                     "units": "d",
                     "long_name": "reduction of the region's resilience loss (summed over layers) "
                     "from a capacity-sharing alliance with the partner, mean over replicates",
+                },
+            ),
+            "alliance_gain_by_layer": (
+                (*dims, "layer"),
+                gain_layer.mean(axis=0),
+                {
+                    "units": "d",
+                    "long_name": "reduction of the region's resilience loss in each layer from "
+                    "the alliance with the partner (sums to alliance_gain), mean over replicates",
                 },
             ),
             "alliance_cost": (
@@ -610,6 +627,7 @@ def alliance_gain(
         coords={
             "region": ("region", np.array(chosen, dtype=object)),
             "partner": ("partner", np.array(chosen, dtype=object)),
+            "layer": ("layer", np.array(LAYERS, dtype=object)),
             "replicate": ("replicate", np.arange(n_k)),
         },
     )

@@ -135,6 +135,10 @@ def test_alliance_gain_reaches_the_interoperable_borrower(alliances: xr.Dataset)
     assert not np.isnan(gain.values).any()
     assert "diagonal" in alliances.attrs
     assert float(alliances["interoperability"].sel(region="TW", partner="US")) == 1.0
+    # by layer: the parts sum to the whole, and a capacity-sharing alliance gains in compute
+    by_layer = alliances["alliance_gain_by_layer"]
+    np.testing.assert_allclose(by_layer.sum("layer"), gain, rtol=1e-9, atol=1e-9)
+    assert float(by_layer.sel(region="TW", partner="US", layer="compute")) > 0.0
 
 
 def test_cli_writes_tables_files_and_figures(
