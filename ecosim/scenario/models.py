@@ -83,24 +83,33 @@ def _check_shares(values: dict[str, float] | list[float], what: str, tol: float 
         raise ValueError(f"{what} must sum to 1, they sum to {total:.6g}")
 
 
+class Shares(Strict):
+    """A model whose every field is a share, and the shares sum to one.
+
+    ``shares_name`` names them in the error a wrong sum gets.
+    """
+
+    shares_name: ClassVar[str] = "shares"
+
+    @model_validator(mode="after")
+    def _sum(self) -> Shares:
+        _check_shares([getattr(self, f) for f in type(self).model_fields], self.shares_name)
+        return self
+
+
 # --------------------------------------------------------------------------- regions
 
 
-class TrainingSplit(Strict):
+class TrainingSplit(Shares):
     """How a region's training work divides between its three training workloads."""
+
+    shares_name = "training_split"
 
     frontier_training: Fraction = Field(
         description="runs that push the frontier, with their derisking runs"
     )
     domain_training: Fraction = Field(description="models trained for a field or a language")
     fine_tuning: Fraction = Field(description="adapting and evaluating existing models")
-
-    @model_validator(mode="after")
-    def _sum(self) -> TrainingSplit:
-        _check_shares(
-            [self.frontier_training, self.domain_training, self.fine_tuning], "training_split"
-        )
-        return self
 
 
 class Demand(Strict):
@@ -280,17 +289,12 @@ class SoftwareLayer(Strict):
     porting_days: Positive = Field(description="time to port non-portable work, with no interop")
 
 
-class ModelsLayer(Strict):
+class ModelsLayer(Shares):
     """Sources of the models the region uses; shares sum to 1."""
 
     own_share: Fraction
     open_weights_share: Fraction
     foreign_api_share: Fraction
-
-    @model_validator(mode="after")
-    def _sum(self) -> ModelsLayer:
-        _check_shares([self.own_share, self.open_weights_share, self.foreign_api_share], "shares")
-        return self
 
 
 class OperationsLayer(Strict):
@@ -802,17 +806,14 @@ class Workloads(Strict):
     inference_growth: InferenceGrowth
 
 
-class FactoryUsers(Strict):
+class FactoryUsers(Shares):
     """Shares of an AI factory's compute the programme gives each user class."""
+
+    shares_name = "user_shares"
 
     research: Fraction
     industry: Fraction
     startups: Fraction
-
-    @model_validator(mode="after")
-    def _sum(self) -> FactoryUsers:
-        _check_shares([self.research, self.industry, self.startups], "user_shares")
-        return self
 
 
 class FactoryProgramme(Strict):

@@ -167,13 +167,18 @@ class JobFlow:
 
     def advance(
         self, t0: float, t1: float, capacity: np.ndarray, scale: np.ndarray | None = None
-    ) -> None:
+    ) -> np.ndarray:
         """Run every lane's queue over ``[t0, t1)`` at constant ``capacity`` (region,
         workload; H100e), and smooth the work served and requested into service.
 
         ``scale`` (region,) multiplies the sizes of the jobs arriving now (a demand surge):
         the jobs themselves stay the pre-drawn ones, so a surge never shifts the random
         streams.
+
+        Returns
+        -------
+        numpy.ndarray
+            Work each lane served over the interval (lane,), H100e d.
         """
         parts = [src.take(t1) for src in self.sources]
         if scale is not None and np.any(scale != 1.0):
@@ -215,6 +220,7 @@ class JobFlow:
         decay = math.exp(-(t1 - t0) / self.window)
         self.ema_served = self.ema_served * decay + served
         self.ema_requested = self.ema_requested * decay + requested
+        return np.asarray(served)
 
     def lanes_sum(self, x: np.ndarray) -> np.ndarray:
         """Sum a per-lane array (lane, ...) over each region's workloads (region, ...)."""

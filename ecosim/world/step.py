@@ -20,7 +20,6 @@ from functools import partial
 import numpy as np
 
 from ecosim.core.rng import Streams
-from ecosim.kernels import jobs as jk
 from ecosim.world import (
     capability,
     cloud,
@@ -69,11 +68,15 @@ class StepFlows:
     capex: np.ndarray
 
 
+def _stack_factor(w: World) -> np.ndarray:
+    """Share of each region's capacity left after the overhead of running on portable stacks."""
+    return 1.0 - w.scenario.uncertainties.levers.open_stack_overhead * w.params.open_stack
+
+
 def accessible_capacity(w: World) -> np.ndarray:
     """Capacity each region's jobs can use: own, cloud and borrowed from partners, less the
     overhead of running on portable stacks."""
-    overhead = w.scenario.uncertainties.levers.open_stack_overhead * w.params.open_stack
-    return np.asarray((w.own_cap + w.cloud_cap.sum(axis=1) + w.borrowed) * (1.0 - overhead))
+    return np.asarray((w.own_cap + w.cloud_cap.sum(axis=1) + w.borrowed) * _stack_factor(w))
 
 
 def workload_capacity(w: World) -> np.ndarray:
@@ -83,9 +86,8 @@ def workload_capacity(w: World) -> np.ndarray:
     capacity in the region, short capacity rationed by the workloads' priority weights, the
     rest in proportion to demand.
     """
-    overhead = w.scenario.uncertainties.levers.open_stack_overhead * w.params.open_stack
     total = accessible_capacity(w)
-    local = workloads.local_capacity(w) * (1.0 - overhead)
+    local = workloads.local_capacity(w) * _stack_factor(w)
     need = w.demand[:, None] * workloads.shares(w, w.t)
     prio = np.array([p.priority for p in workloads.profiles(w.scenario)])
     return workloads.allocate(total, local, need, prio, workloads.local_only(w.scenario))
@@ -197,9 +199,7 @@ class WorldStep:
         projects.pay_construction(w, t0, t1)
         lanes = workload_capacity(w)
         capacity = lanes.sum(axis=1)
-        before = self.jobs.out[:, jk.SERVED].copy()
-        self.jobs.advance(t0, t1, lanes, w.demand_factor)
-        served = self.jobs.lanes_sum(self.jobs.out[:, jk.SERVED] - before)
+        served = self.jobs.lanes_sum(self.jobs.advance(t0, t1, lanes, w.demand_factor))
         policy.note_use(w, served, capacity, dt)
         layers.step_porting(w, dt)
         layers.step_models(w, dt)

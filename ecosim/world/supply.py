@@ -332,6 +332,7 @@ def route_split(
     """
     if possible is None:
         possible = designer_output(w, t)
+    output = possible  # what the designers can make now, which their quotes are read from
     if possible.sum() <= 0:
         possible = w.chip_capacity(t)[w.designers]
     allow = w.allow[w.designers, buyer_home]
@@ -341,7 +342,7 @@ def route_split(
     # a queue, or Huawei's longer assembly would idle its output)
     if parts[0].sum() > 0:
         cycle = w.chip_cycle[w.designers]
-        wait = np.maximum(designer_lead_times(w, t) - cycle, 0.0)
+        wait = np.maximum(designer_lead_times(w, t, rate=output) - cycle, 0.0)
         served = parts[0] > 0
         lean = parts[0] * (cycle + np.min(wait[served])) / np.maximum(cycle + wait, 1e-9)
         parts[0] = lean * parts[0].sum() / lean.sum() if lean.sum() > 0 else parts[0]
@@ -637,7 +638,9 @@ def lead_times(
     return out, flag
 
 
-def designer_lead_times(w: World, t: float, idle_at_cap: bool = False) -> np.ndarray:
+def designer_lead_times(
+    w: World, t: float, idle_at_cap: bool = False, rate: np.ndarray | None = None
+) -> np.ndarray:
     """The lead time each designer quotes at day ``t`` (days), capped at the scenario's maximum.
 
     The wait a new order would face: the designer's assembly cycle plus its backlog ahead over
@@ -649,12 +652,14 @@ def designer_lead_times(w: World, t: float, idle_at_cap: bool = False) -> np.nda
     its inputs) is at the cap; with ``idle_at_cap``, one that can make nothing is at the cap
     even with nothing ordered (a chain not yet built): what a buyer would be told and pay,
     while buyers deciding what to order see its cycle, or they would book it a year ahead
-    before it makes anything and keep its queue that long.
+    before it makes anything and keep its queue that long. ``rate`` is the designers' output
+    at ``t`` (:func:`designer_output`) if the caller has it already.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
     des = w.designers
     backlog = np.maximum(w.backlog, 0.0)
-    rate = designer_output(w, t)
+    if rate is None:
+        rate = designer_output(w, t)
     with np.errstate(divide="ignore", invalid="ignore"):
         wait = np.where(rate > 0, backlog / rate, np.inf)
     if not idle_at_cap:

@@ -61,10 +61,15 @@ def _intensity(w: World, t: np.ndarray | float) -> np.ndarray:
     )
 
 
+def _inference(w: World, deployed: np.ndarray | float, t: np.ndarray | float) -> np.ndarray:
+    """Inference's share of demand for a deployed share of model use, at day(s) ``t``."""
+    g = w.scenario.uncertainties.workloads.inference_growth
+    return np.asarray(np.minimum(g.max_share, deployed * _intensity(w, t)))
+
+
 def inference_share(w: World, r: int, t: np.ndarray | float) -> np.ndarray:
     """Share of region ``r``'s compute demand that is inference, at day(s) ``t``."""
-    g = w.scenario.uncertainties.workloads.inference_growth
-    return np.asarray(np.minimum(g.max_share, deployed_share(w)[r] * _intensity(w, t)))
+    return _inference(w, deployed_share(w)[r], t)
 
 
 def training_split(w: World) -> np.ndarray:
@@ -77,22 +82,18 @@ def training_split(w: World) -> np.ndarray:
     )
 
 
-def _training_split(w: World, r: int) -> np.ndarray:
-    return training_split(w)[r]
-
-
 def share(w: World, r: int, k: int, t: np.ndarray | float) -> np.ndarray:
     """Share of region ``r``'s compute demand that is workload ``k``, at day(s) ``t``."""
     inf = inference_share(w, r, t)
     if k == INFERENCE:
         return inf
-    return np.asarray((1.0 - inf) * _training_split(w, r)[k])
+    split = getattr(w.scenario.regions[w.regions[r]].demand.training_split, TRAINING[k])
+    return np.asarray((1.0 - inf) * split)
 
 
 def shares(w: World, t: float) -> np.ndarray:
     """Every region's demand shares by workload at day ``t`` (R, W); each row sums to one."""
-    g = w.scenario.uncertainties.workloads.inference_growth
-    inf = np.minimum(g.max_share, deployed_share(w) * float(_intensity(w, t)))
+    inf = _inference(w, deployed_share(w), t)
     out = np.empty((w.n_regions, len(WORKLOADS)))
     out[:, :INFERENCE] = (1.0 - inf)[:, None] * training_split(w)
     out[:, INFERENCE] = inf
