@@ -34,6 +34,7 @@ from ecosim.world import (
     capacity,
     cloud,
     costs,
+    federated,
     layers,
     prices,
     programmes,
@@ -222,13 +223,23 @@ VARIABLES: dict[str, Variable] = {
     "own_available": Variable(("region",), "1", "share of the region's own sites up (outages)"),
     "talent": Variable(("region",), "FTE", "AI and HPC specialists"),
     "talent_needed": Variable(("region",), "FTE", "specialists operations and own models need"),
+    "talent_borrowed": Variable(
+        ("region",), "FTE", "specialists lent by partners sharing talent, from their surplus"
+    ),
+    "federated_share": Variable(
+        ("region",), "1", "share of the region's compute training federated (DiLoCo-style)"
+    ),
     "exposure": Variable(
         ("region", "layer"), "1", "share of the layer exposed to foreign legal compulsion"
     ),
     "data_location": Variable(("region", "location"), "1", "share of data by location class"),
     "largest_run": Variable(("region",), "FLOP", "largest training run that fits one own site"),
     "largest_run_multisite": Variable(
-        ("region",), "FLOP", "largest run over all own sites with multi-site overhead"
+        ("region",),
+        "FLOP",
+        "largest run the region trains: over the federated share of its other sites and its "
+        "federation partners' sites, with the communication overhead; largest_run without "
+        "federated training",
     ),
     "frontier_lag": Variable(
         ("region",),
@@ -446,8 +457,10 @@ class Recorder:
         b["chip_capex"][k] = capacity.committed_capex(w, w.t)
         b["chain_capex"][k] = capacity.committed_capex(w, w.t, capacity.CHAIN)
         b["talent"][k] = w.talent
-        ops, models = talent.staff_needed(w)
-        b["talent_needed"][k] = ops + models
+        needed = talent.need(w)
+        b["talent_needed"][k] = needed
+        b["talent_borrowed"][k] = talent.borrowed(w, needed)
+        b["federated_share"][k] = federated.compute_share(w, w.t)
         b["exposure"][k] = layers.exposure(w)
         b["data_location"][k] = layers.data_location(w)
         b["largest_run"][k] = capability.largest_run(w, w.t)

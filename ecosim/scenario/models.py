@@ -63,6 +63,11 @@ Good = Literal[
 ]
 ChipGood = Literal["accelerator", "wafer", "lithography", "hbm", "packaging", "materials"]
 Layer = Literal["compute", "data", "software", "models", "operations"]
+#: What an alliance may share: spare compute, data (within what rulings allow), models and
+#: specialists.
+SharedGood = Literal["compute", "data", "models", "talent"]
+#: The things an alliance may share, in the order of the world's ``alliance_scope`` columns.
+SHARED_GOODS: tuple[SharedGood, ...] = ("compute", "data", "models", "talent")
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=40)]
 Fraction = Annotated[float, NoCoercion(), Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Positive = Annotated[float, NoCoercion(), Field(gt=0.0, allow_inf_nan=False)]
@@ -242,7 +247,8 @@ class Levers(Strict):
         description="share of open weights mirrored locally"
     )
     federated_learning: Annotated[Fraction, Lever(action=True)] = Field(
-        description="share of data that cannot move used through federated learning"
+        description="share of the region's training run federated, DiLoCo-style: on data "
+        "where it lies, over several sites and allies' sites, at a communication overhead"
     )
     talent_programme: Annotated[Fraction, Lever(action=True)] = Field(
         description="extra graduates, as a share of the intake"
@@ -252,7 +258,12 @@ class Levers(Strict):
         "from foreign APIs first, then open weights"
     )
     alliance: Annotated[list[Name], Lever(action=False)] = Field(
-        default_factory=list, description="trusted partners that share spare capacity"
+        default_factory=list, description="trusted partners, sharing what alliance_sharing lists"
+    )
+    alliance_sharing: Annotated[list[SharedGood], Lever(action=False)] = Field(
+        default_factory=lambda: list(SHARED_GOODS),
+        description="what the region shares with its alliance partners (both must list it): "
+        "spare compute, data within what rulings allow, models and specialists",
     )
     domestic_chain: Annotated[DomesticChain | None, Lever(action=False)] = Field(
         default=None,
@@ -1008,7 +1019,15 @@ class Capability(Strict):
     frontier_flop_start: Positive = Field(description="largest training run at the start")
     frontier_doubling_months: Positive
     multisite_comm_overhead: NonNegative = Field(
-        description="communication time per unit compute time across sites (DiLoCo rounds)"
+        description="communication time per unit compute time of a run over a region's sites "
+        "(DiLoCo rounds)"
+    )
+    crossregion_comm_overhead: NonNegative = Field(
+        description="communication time per unit compute time of a run that includes another "
+        "region's sites (DiLoCo rounds over intercontinental links)"
+    )
+    federation_min_interop: Fraction = Field(
+        description="interoperability with a partner below which its sites cannot join a run"
     )
     useful_lag_months: Positive = Field(
         description="models this far behind the frontier still serve demand; none at twice it"
@@ -1028,7 +1047,6 @@ class LeverEffects(Strict):
     multi_cloud_premium: Fraction = Field(description="extra cloud spend of multi-cloud")
     sovereign_pref_boost: NonNegative = Field(description="utility of home providers per unit")
     sovereign_premium: Fraction = Field(description="extra spend on sovereign procurement")
-    federated_efficiency: Fraction = Field(description="T_comp / (T_comp + T_comm)")
     mirror_cost_usd_per_year: NonNegative
     graduate_cost_usd: NonNegative
     local_models_usd_per_year: NonNegative = Field(
@@ -1043,7 +1061,12 @@ class LeverEffects(Strict):
     open_weights_talent_share: Fraction = Field(
         description="share of open weights' value that needs specialists to adapt and serve them"
     )
-    alliance_share: Fraction = Field(description="share of partners' spare capacity lent")
+    alliance_share: Fraction = Field(
+        description="share of partners' spare capacity and surplus specialists lent"
+    )
+    specialist_usd_per_year: NonNegative = Field(
+        description="what a region pays a year for a specialist a partner lends it"
+    )
 
 
 class Prices(Strict):

@@ -8,6 +8,7 @@ from ecosim.core.rng import Streams
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.scenario.models import (
     LAYERS,
+    SHARED_GOODS,
     CloudProvider,
     ModelSupplier,
     Scenario,
@@ -103,6 +104,9 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     for r, name in enumerate(regions):
         for partner in scenario.regions[name].levers.alliance:
             w.alliance[r, ridx[partner]] = True
+    sharing = [scenario.regions[name].levers.alliance_sharing for name in regions]
+    scope = np.array([[g in goods for goods in sharing] for g in SHARED_GOODS])
+    w.sharing = w.alliance[None, :, :] & scope[:, :, None] & scope[:, None, :]
     w.borrowed = np.zeros(n_r)
     w.interop = np.eye(n_r)
     for r, name in enumerate(regions):

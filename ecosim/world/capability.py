@@ -1,12 +1,14 @@
 """Capability: the largest training run a region can do, and how far behind the frontier.
 
-A run must fit one site (a frontier run needs one tightly coupled cluster), so the largest run
-is bounded by the largest site, not the total: spreading the same capacity over more sites
-does not raise it. Multi-site training with infrequent synchronisation (DiLoCo-style rounds)
-can use several sites at an efficiency ``1 / (1 + overhead)``; ``largest_run_multisite``
-reports that. Months behind the frontier is how long ago the frontier — the largest run any
-region has done — was the size of the region's largest run; before the start, the historical
-doubling time of frontier training compute extrapolates it back.
+A synchronous run must fit one site (a frontier run needs one tightly coupled cluster), so
+without federated training the largest run is bounded by the largest site, not the total:
+spreading the same capacity over more sites does not raise it. A region that trains
+federated (:mod:`ecosim.world.federated`) adds the federated share of its other sites and of
+its federation partners' sites, at an efficiency ``1 / (1 + overhead)``:
+``largest_run_multisite``, the run the region trains. Months behind the frontier is how long
+ago the frontier -- the largest run any region has done -- was the size of the region's
+largest run; before the start, the historical doubling time of frontier training compute
+extrapolates it back.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR, SECONDS_PER_DAY
+from ecosim.world import federated
 from ecosim.world.state import World
 
 
@@ -38,18 +41,19 @@ def largest_run(w: World, t: float) -> np.ndarray:
 
 
 def largest_run_multisite(w: World, t: float) -> np.ndarray:
-    """Largest run across all of a region's own sites with multi-site overhead, FLOP."""
-    c = w.scenario.uncertainties.capability
+    """Largest run each region trains, over several sites if it trains federated, FLOP.
+
+    Equal to :func:`largest_run` for a region that does not train federated.
+    """
     reg, cap = w.live_sites(t)
     total = np.bincount(reg, weights=cap, minlength=w.n_regions)
-    single = largest_site(w, t)
-    multi = total / (1.0 + c.multisite_comm_overhead)
-    return run_flop(w, np.maximum(single, multi))
+    return run_flop(w, federated.run_h100e(w, total, largest_site(w, t)))
 
 
 def _frontier_now(w: World, t: float) -> float | None:
     """The frontier at ``t`` if it is a new high (the history's next point), else ``None``."""
-    best = max(float(largest_run(w, t).max()), w.frontier_flop[-1] if w.frontier_flop else 0.0)
+    runs = largest_run_multisite(w, t)
+    best = max(float(runs.max()), w.frontier_flop[-1] if w.frontier_flop else 0.0)
     best = max(best, w.scenario.uncertainties.capability.frontier_flop_start)
     if not w.frontier_flop or best > w.frontier_flop[-1]:
         return best
@@ -69,6 +73,8 @@ def update_frontier(w: World, t: float) -> None:
 def frontier_lag(w: World, t: float) -> np.ndarray:
     """Months since the frontier was the size of each region's largest run (>= 0); reads only.
 
+    The largest run is the one the region trains: over several sites if it trains federated.
+
     The frontier is the largest run any region of the scenario has done so far, never below
     the scenario's starting frontier. Before the start it is extrapolated back with the
     historical doubling time. A region with no site is reported at the lag of a one-accelerator
@@ -81,7 +87,7 @@ def frontier_lag(w: World, t: float) -> np.ndarray:
     if not hist_f.size:
         first = _frontier_now(w, t)
         hist_t, hist_f = np.array([t]), np.array([first])
-    run = np.maximum(largest_run(w, t), run_flop(w, np.ones(1))[0])
+    run = np.maximum(largest_run_multisite(w, t), run_flop(w, np.ones(1))[0])
     # first time the frontier reached each run (days; negative = before the start)
     idx = np.searchsorted(hist_f, run, side="left")
     reached = np.where(idx < hist_f.size, hist_t[np.minimum(idx, hist_f.size - 1)], t)

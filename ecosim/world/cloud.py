@@ -15,7 +15,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels.market import choose_providers, market_shares
-from ecosim.world import supply
+from ecosim.world import alliances, supply
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import World
 
@@ -240,19 +240,13 @@ def receive(w: World, i: int) -> None:
 
 
 def lend_capacity(w: World) -> None:
-    """Capacity each region borrows from alliance partners' spare capacity.
-
-    A partner lends a share of what it has above its own demand, scaled by how interoperable
-    the two ecosystems are; only spare capacity is lent, so the lender's service is untouched.
-    """
+    """Capacity each region borrows from alliance partners' spare capacity
+    (:func:`ecosim.world.alliances.lent`): only spare capacity is lent, so the lender's
+    service is untouched."""
     if not w.alliance.any():
         return
     have = w.own_cap + w.cloud_cap.sum(axis=1)
-    spare = np.maximum(have - w.demand, 0.0)
-    deficit = np.maximum(w.demand - have, 0.0)
-    share = w.scenario.uncertainties.levers.alliance_share
-    offer = (w.alliance * w.interop * share) @ spare
-    w.borrowed = np.minimum(deficit, offer)
+    w.borrowed = alliances.lent(w, "compute", have, w.demand)
 
 
 def update_shares(w: World) -> None:

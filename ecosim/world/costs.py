@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import PRICED_HOURS_PER_YEAR
-from ecosim.world import capacity
+from ecosim.world import capacity, federated, talent
 from ecosim.world.cloud import prices
 from ecosim.world.prices import capex, opex
 from ecosim.world.state import World
@@ -61,15 +61,15 @@ def lever_costs(w: World) -> np.ndarray:
         "multi_cloud": cloud_spend * (eff.multi_cloud_premium * p.multi_cloud),
         "sovereign_cloud": cloud_spend * (eff.sovereign_premium * p.sovereign_cloud),
         "open_stack": both * eff.open_stack_overhead * p.open_stack,
-        "federated_learning": both
-        * (1.0 - eff.federated_efficiency)
-        * p.federated
-        * p.must_stay_local,
+        # the compute federated training spends communicating
+        "federated_learning": both * (1.0 - federated.capacity_factor(w, w.t)),
         "open_weights_mirror": p.mirror * eff.mirror_cost_usd_per_year,
         "talent_programme": p.talent_programme * p.graduates0 * eff.graduate_cost_usd,
         # a programme's share of what a frontier lab spends a year, from the day it is funded
         "local_models": p.local_models * eff.local_models_usd_per_year,
-        "alliance": w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR),
+        # borrowed capacity at cloud prices, and lent specialists at what a secondment costs
+        "alliance": w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR)
+        + talent.borrowed(w, talent.need(w)) * eff.specialist_usd_per_year,
         # a domestic chain's capex, paid back over the build life at the cost of capital
         "domestic_chain": capacity.committed_capex(w, w.t, capacity.CHAIN)
         * capacity.annuity_factor(w.scenario),

@@ -13,7 +13,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR
 from ecosim.scenario.models import LAYERS, StackSupplier
-from ecosim.world import talent
+from ecosim.world import alliances, federated, talent
 from ecosim.world.state import World
 
 COMPUTE, DATA, SOFTWARE, MODELS, OPERATIONS = range(len(LAYERS))
@@ -48,22 +48,27 @@ def data_location(w: World) -> np.ndarray:
 def data_service(w: World) -> np.ndarray:
     """Share of data-dependent workload whose data is reachable and lawful to use.
 
-    Unreachable: on a provider that withdrew, or moving with a displaced customer — unless
+    Unreachable: on a provider that withdrew, or moving with a displaced customer -- unless
     replicated (or spread over two clouds). Unlawful: the share that must stay local but is
-    held abroad, and data caught by a transfer ruling unless replicated at home; federated
-    learning recovers part of what may not move.
+    held abroad, unless with a provider from a partner the region shares data with, and data
+    caught by a transfer ruling unless replicated at home; a ruling overrides a sharing
+    agreement. Federated training (:mod:`ecosim.world.federated`) uses the training part of
+    what may not move where it lies.
     """
     p = w.params
     withdrawn = _cloud_where(w, w.can_stay == 0)
     # work spread over two clouds keeps a copy with the other one
     unreachable = np.minimum(withdrawn + w.displaced_share, 1.0) * (1.0 - p.multi_cloud)
-    abroad = data_location(w)[:, 3]
+    # abroad, with a provider from a region the data may go to under a sharing agreement
+    # that no ruling has struck down
+    home = w.prov_home[None, :] == np.arange(w.n_regions)[:, None]
+    allied = alliances.partners(w, "data")[:, w.prov_home] & ~w.transfer_blocked
+    shared = (1.0 - p.own_infra) * _cloud_where(w, ~home & ~w.prov_present & allied)
+    abroad = np.maximum(data_location(w)[:, 3] - shared, 0.0)
     # a data-transfer ruling makes data with providers under a foreign jurisdiction unlawful;
     # a domestic replica of it is lawful to use
     ruled = (1.0 - p.own_infra) * _cloud_where(w, w.transfer_blocked) * (1.0 - p.replica)
-    # federated learning uses data that may not move where it lies, at an efficiency
-    eta = w.scenario.uncertainties.levers.federated_efficiency
-    unlawful = (p.must_stay_local * abroad + ruled) * (1.0 - p.federated * eta)
+    unlawful = (p.must_stay_local * abroad + ruled) * (1.0 - federated.compute_share(w, w.t))
     lost = (1.0 - p.own_infra) * (1.0 - p.replica) * unreachable + unlawful
     return np.asarray(1.0 - np.minimum(lost, 1.0))
 
@@ -102,9 +107,14 @@ def usefulness(w: World, lag_months: np.ndarray) -> np.ndarray:
 def model_lags(w: World) -> np.ndarray:
     """Months behind the frontier of each source (R, 3): own, open weights, foreign API.
 
-    The own models' lag is the region's frontier lag as last updated (daily, with the record).
+    The own models' lag is the region's frontier lag as last updated (daily, with the record),
+    or a partner's it shares models with (joint models, held like its own), whichever is
+    newer.
     """
-    return np.stack([w.own_lag, w.open_lag, w.api_lag], axis=1)
+    share = alliances.partners(w, "models")
+    partner_lag = np.where(share, w.own_lag[None, :], np.inf).min(axis=1, initial=np.inf)
+    own = np.minimum(w.own_lag, partner_lag)
+    return np.stack([own, w.open_lag, w.api_lag], axis=1)
 
 
 def step_models(w: World, dt: float) -> None:

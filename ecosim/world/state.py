@@ -466,6 +466,8 @@ class World:
     # --- levers' state
     stockpile: np.ndarray = state("stockpile")  # H100e in store
     alliance: np.ndarray = state("build", (0, 0), bool)
+    # sharing[g, r, k]: r and k are partners and both share good g (SHARED_GOODS order)
+    sharing: np.ndarray = state("build", (0, 0, 0), bool)
     borrowed: np.ndarray = state("cloud")  # H100e from partners
     # --- derived each refresh (per region)
     demand: np.ndarray = state("step")

@@ -23,6 +23,7 @@ from ecosim.core.rng import Streams
 from ecosim.world import (
     capability,
     cloud,
+    federated,
     layers,
     policy,
     prices,
@@ -75,8 +76,11 @@ def _stack_factor(w: World) -> np.ndarray:
 
 def accessible_capacity(w: World) -> np.ndarray:
     """Capacity each region's jobs can use: own, cloud and borrowed from partners, less the
-    overhead of running on portable stacks."""
-    return np.asarray((w.own_cap + w.cloud_cap.sum(axis=1) + w.borrowed) * _stack_factor(w))
+    overheads of running on portable stacks and of federated training's communication (which
+    only training pays, so it never comes out of the capacity in the region inference needs
+    beyond what training leaves)."""
+    factor = _stack_factor(w) * federated.capacity_factor(w, w.t)
+    return np.asarray((w.own_cap + w.cloud_cap.sum(axis=1) + w.borrowed) * factor)
 
 
 def workload_capacity(w: World) -> np.ndarray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
-from ecosim.world import programmes
+from ecosim.world import alliances, programmes
 from ecosim.world.state import World
 
 
@@ -84,11 +84,23 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(ops), np.asarray(models)
 
 
-def sufficiency(w: World) -> np.ndarray:
-    """Share of the needed specialists the region has, in [0, 1]."""
+def need(w: World) -> np.ndarray:
+    """Specialists each region needs: for operations and for its own models (R,; FTE)."""
     ops, models = staff_needed(w)
-    need = ops + models
-    return np.asarray(np.where(need > 0, np.minimum(1.0, w.talent / np.maximum(need, 1e-9)), 1.0))
+    return np.asarray(ops + models)
+
+
+def borrowed(w: World, need: np.ndarray) -> np.ndarray:
+    """Specialists each region borrows from the partners it shares talent with (R,; FTE):
+    secondments and remote support from their surplus (:func:`ecosim.world.alliances.lent`)."""
+    return alliances.lent(w, "talent", w.talent, need)
+
+
+def sufficiency(w: World) -> np.ndarray:
+    """Share of the needed specialists the region has, with those its partners lend, in [0, 1]."""
+    needed = need(w)
+    have = w.talent + borrowed(w, needed)
+    return np.asarray(np.where(needed > 0, np.minimum(1.0, have / np.maximum(needed, 1e-9)), 1.0))
 
 
 def move(w: World, r: int, to: int | None, share: float) -> None:

@@ -72,6 +72,11 @@ def inference_share(w: World, r: int, t: np.ndarray | float) -> np.ndarray:
     return _inference(w, deployed_share(w)[r], t)
 
 
+def training_share(w: World, t: float) -> np.ndarray:
+    """Share of every region's compute demand that is training, at day ``t`` (R,)."""
+    return np.asarray(1.0 - _inference(w, deployed_share(w), t))
+
+
 def training_split(w: World) -> np.ndarray:
     """Every region's split of its training work between the training workloads (R, 3)."""
     return np.array(

@@ -149,7 +149,7 @@ def test_every_fact_id_present(by_id: dict[str, dict[str, str]]) -> None:
 
 
 def test_sub_rows_have_known_parents(rows: list[dict[str, str]]) -> None:
-    parents = set(EXPECTED_FACT_IDS) | {"V1", "V3", "V4", "V5", "V6", "EP", "T5", "W"}
+    parents = set(EXPECTED_FACT_IDS) | {"V1", "V3", "V4", "V5", "V6", "EP", "T5", "W", "FT"}
     for row in rows:
         head = row["id"].split(".")[0]
         assert head in parents, f"{row['id']}: unknown parent {head}"

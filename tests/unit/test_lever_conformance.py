@@ -68,6 +68,14 @@ RULING = (
     " start: 2025-01-20, duration: {kind: permanent}}]"
 )
 NO_SHOCKS = "shocks=[]"
+#: TW and the US are interoperable partners, and TW has half the specialists it needs.
+SHORT_STAFFED_PARTNERS = (
+    NO_SHOCKS,
+    "regions.TW.levers.alliance=[US]",
+    "regions.US.levers.alliance=[TW]",
+    "regions.TW.levers.interoperability={US: 1.0}",
+    "regions.TW.operations.staff_fte=30",
+)
 
 
 @dataclass(frozen=True)
@@ -304,6 +312,15 @@ CASES: dict[str, Case] = {
         _borrows,
         "borrowing",
         (CUT_FOR_GOOD,),
+    ),
+    "alliance_sharing": Case(
+        "TW",
+        "[compute]",
+        "[compute, talent]",
+        "the US lends TW specialists from its surplus, so TW operates more of its capacity",
+        _mean_above("service_direct", layer="operations"),
+        "standing",
+        SHORT_STAFFED_PARTNERS,
     ),
 }
 

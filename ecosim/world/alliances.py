@@ -1,0 +1,50 @@
+"""What alliance partners share, read from the world: spare compute, data, models, specialists.
+
+Region ``r`` draws a good from region ``k`` when ``r`` lists ``k`` as a partner and both list
+the good in ``alliance_sharing`` (the build sets :attr:`~ecosim.world.state.World.sharing`);
+a joint training run needs both to list each other (:func:`federation`). What is lent
+(compute, specialists) is a share of what the lender has above its own need, scaled by how
+interoperable the two ecosystems are, so the lender's own service is untouched. These are
+pure reads; each lent quantity is written by the module that owns it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecosim.scenario.models import SHARED_GOODS
+from ecosim.world.state import World
+
+
+def partners(w: World, good: str) -> np.ndarray:
+    """``out[r, k]``: region ``k`` shares ``good`` with region ``r`` (R, R), bool."""
+    if not w.sharing.size:
+        return np.zeros((w.n_regions, w.n_regions), dtype=bool)
+    return np.asarray(w.sharing[SHARED_GOODS.index(good)])
+
+
+def lent(w: World, good: str, have: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """What each region borrows of ``good`` from its partners' surplus (R,).
+
+    A partner lends ``alliance_share`` of what it has above its own need, times the two
+    ecosystems' interoperability; a region borrows no more than its deficit.
+    """
+    share = w.scenario.uncertainties.levers.alliance_share
+    spare = np.maximum(have - need, 0.0)
+    deficit = np.maximum(need - have, 0.0)
+    offer = (partners(w, good) * w.interop * share) @ spare
+    return np.asarray(np.minimum(deficit, offer))
+
+
+def federation(w: World) -> np.ndarray:
+    """``out[r, k]``: region ``k``'s sites may join region ``r``'s federated runs (R, R).
+
+    Partners listing each other and sharing compute whose interoperability, both ways, reaches
+    ``federation_min_interop``: a run needs the same training stack on both sides.
+    """
+    floor = w.scenario.uncertainties.capability.federation_min_interop
+    both = np.minimum(w.interop, w.interop.T)
+    share = partners(w, "compute")
+    out = share & share.T & (both >= floor)
+    np.fill_diagonal(out, False)
+    return np.asarray(out)
