@@ -195,12 +195,14 @@ def _fragile_label(ds: Any, region_index: int, layers: list[str]) -> str:
         return f"none (under {material:g} d)" if material > 0 else "none"
     n = int(ds.attrs.get("replicates", 1))
     if n > 1 and "p_most_fragile" in ds:
-        p = float(
-            ds["p_most_fragile"]
-            .transpose("region", "layer")
-            .values[region_index][layers.index(fragile)]
+        j = layers.index(fragile)
+        p = float(ds["p_most_fragile"].transpose("region", "layer").values[region_index][j])
+        low, high = (
+            ds["p_most_fragile_interval"]
+            .transpose("region", "layer", "bound")
+            .values[region_index, j]
         )
-        fragile += f"\n(P={p:.0%})"
+        fragile += f"\n(P={p:.0%}, {low:.0%}-{high:.0%})"
     return fragile
 
 
@@ -237,6 +239,16 @@ def print_bottleneck(console: Console, result: Any) -> None:
         for r, f in zip(ds["region"].values, ds["most_fragile_layer"].values, strict=True)
     )
     console.print(f"Most fragile layer per region: {fragile}", highlight=False)
+    if n > 1:
+        from ecosim.observe.summary import fragility_in_words
+
+        for region, text in fragility_in_words(ds, n).items():
+            console.print(f"  {region}: {text}", highlight=False)
+        console.print(
+            "  (shares of replicates with their 95 % intervals: the same assumptions with "
+            "other random streams)",
+            highlight=False,
+        )
     console.print(
         "  columns: compute, data, software, models, operations; "
         f"{TERMS['RL']}; a layer is named most fragile only where the region's RL is at least "

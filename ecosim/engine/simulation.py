@@ -184,7 +184,7 @@ class Simulation:
         self.refresh()
 
     def _shock(self, occ: Occurrence) -> Generator[simpy.Event, Any, None]:
-        spec = next(s for s in self.scenario.shocks if s.id == occ.shock_id)
+        spec = next(s for s in self.scenario.shocks if s.id == occ.shock_id).scaled(occ.severity)
         shock = make_shock(spec, self.scenario)
         w = self.world
         announce = min(shock.announce_days(), occ.start)

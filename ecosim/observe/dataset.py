@@ -70,16 +70,18 @@ def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
     if not scenario.shocks:
         return
     ids = [s.id for s in scenario.shocks]
-    per_shock: dict[str, list[tuple[float, float]]] = {sid: [] for sid in ids}
+    per_shock: dict[str, list[tuple[float, float, float]]] = {sid: [] for sid in ids}
     for occ in sorted(rec.occurrences, key=lambda o: (o.start, o.end)):
-        per_shock[occ.shock_id].append((occ.start, occ.end))
+        per_shock[occ.shock_id].append((occ.start, occ.end, occ.severity))
     n_occ = max(1, *(len(v) for v in per_shock.values()))
     start = np.full((len(ids), n_occ), FILL_DAYS, dtype=np.float64)
     end = np.full((len(ids), n_occ), FILL_DAYS, dtype=np.float64)
+    severity = np.full((len(ids), n_occ), FILL_DAYS, dtype=np.float64)
     for i, sid in enumerate(ids):
-        for j, (a, b) in enumerate(per_shock[sid]):
+        for j, (a, b, f) in enumerate(per_shock[sid]):
             start[i, j] = a
             end[i, j] = b if np.isfinite(b) else FILL_DAYS
+            severity[i, j] = f
     ds.coords["shock"] = ("shock", np.array(ids, dtype=object))
     ds["shock_type"] = (
         "shock",
@@ -101,6 +103,16 @@ def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
         {
             "units": "d",
             "long_name": "end of each occurrence of the shock in days (-1: none, or permanent)",
+            "missing_fill": FILL_DAYS,
+        },
+    )
+    ds["shock_severity"] = (
+        ("shock", "occurrence"),
+        severity,
+        {
+            "units": "1",
+            "long_name": "factor each occurrence's severity drew for the shock's magnitude "
+            "(1: as given; -1: no such occurrence)",
             "missing_fill": FILL_DAYS,
         },
     )

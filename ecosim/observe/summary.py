@@ -29,7 +29,7 @@ QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
 
 #: Variables that are descriptions of the run rather than metrics to summarise.
 _NOT_METRICS: frozenset[str] = frozenset(
-    {"shock_start", "shock_end", "shock_occurrences", "shock_type"}
+    {"shock_start", "shock_end", "shock_severity", "shock_occurrences", "shock_type"}
 )
 
 
@@ -197,10 +197,11 @@ def bottleneck_over_replicates(ds: xr.Dataset, tol: float = 1e-9) -> xr.Dataset:
     xarray.Dataset
         ``resilience_loss_mean`` and ``resilience_loss_direct_mean`` (d), ``bottleneck_mean``
         and ``bottleneck_direct_mean`` (the means normalised over each region's layers),
-        ``most_fragile_layer_mean`` (of the mean loss; ``'none'`` when nothing was lost) and
+        ``most_fragile_layer_mean`` (of the mean loss; ``'none'`` when nothing was lost),
         ``p_most_fragile(region, layer)``, the share of replicates in which each layer was the
-        most fragile (a region's row sums to less than 1 by the share of replicates in which
-        it lost nothing).
+        most fragile, ``p_no_loss(region)`` the share in which the region lost nothing material
+        (the two sum to one), and ``p_most_fragile_interval(region, layer, bound)``, the
+        95 % Wilson interval of each share.
     """
     reps = _as_replicates(ds)
     n = reps.sizes["replicate"]
@@ -230,15 +231,82 @@ def bottleneck_over_replicates(ds: xr.Dataset, tol: float = 1e-9) -> xr.Dataset:
     )
     fragile = reps["most_fragile_layer"].transpose("replicate", "region").values.astype(str)
     layers = [str(x) for x in reps["layer"].values]
-    p = np.stack([(fragile == layer).mean(axis=0) for layer in layers], axis=-1)
+    hits = np.stack([(fragile == layer).sum(axis=0) for layer in layers], axis=-1)
     out["p_most_fragile"] = (
         ("region", "layer"),
-        p.astype(np.float64),
+        (hits / n).astype(np.float64),
         {
             "units": "1",
             "long_name": f"share of {n} replicates in which the layer is the most fragile",
         },
     )
+    out["p_no_loss"] = (
+        ("region",),
+        (1.0 - hits.sum(axis=-1) / n).astype(np.float64),
+        {
+            "units": "1",
+            "long_name": f"share of {n} replicates in which the region lost nothing material; "
+            "with p_most_fragile over the layers it sums to one",
+        },
+    )
+    low, high = wilson_interval(hits, n)
+    out = out.assign_coords(bound=("bound", ["low", "high"]))
+    out["p_most_fragile_interval"] = (
+        ("region", "layer", "bound"),
+        np.stack([low, high], axis=-1),
+        {
+            "units": "1",
+            "long_name": f"{CONFIDENCE:.0%} Wilson score interval of p_most_fragile over {n} "
+            "replicates (stochastic variability under fixed assumptions)",
+        },
+    )
+    return out
+
+
+#: Confidence of the intervals of the probabilities over replicates.
+CONFIDENCE = 0.95
+_Z = 1.959963984540054  # the normal quantile of (1 + CONFIDENCE) / 2
+
+
+def wilson_interval(
+    hits: NDArray[np.integer[Any]] | NDArray[np.float64], n: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Wilson score interval of a share ``hits / n`` at :data:`CONFIDENCE`.
+
+    Unlike the normal approximation it stays inside [0, 1] and is not empty at 0 or ``n``
+    hits, which is where a layer that is always or never the most fragile sits.
+    """
+    k = np.asarray(hits, dtype=np.float64)
+    p = k / n
+    z2 = _Z * _Z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = _Z / (1 + z2 / n) * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def fragility_in_words(summary: xr.Dataset, n: int) -> dict[str, str]:
+    """Each region's answer to "which layer is most fragile?" over ``n`` replicates, in words.
+
+    The layers that were ever the most fragile, most likely first, each with its share and
+    its interval; then the share of replicates with no material loss, if any.
+    """
+    p = summary["p_most_fragile"].transpose("region", "layer")
+    interval = summary["p_most_fragile_interval"].transpose("region", "layer", "bound").values
+    layers = [str(x) for x in p["layer"].values]
+    out: dict[str, str] = {}
+    for i, region in enumerate(p["region"].values):
+        row = p.values[i]
+        said = [
+            f"{layers[j]} in {row[j]:.0%} ({interval[i, j, 0]:.0%}-{interval[i, j, 1]:.0%})"
+            for j in np.argsort(-row, kind="stable")
+            if row[j] > 0
+        ]
+        none = float(summary["p_no_loss"].values[i])
+        if none > 0:
+            said.append(f"no material loss in {none:.0%}")
+        out[str(region)] = (
+            f"most fragile layer over {n} futures: " + ", ".join(said) if said else "no futures"
+        )
     return out
 
 
@@ -257,6 +325,8 @@ def bottleneck_view(ds: xr.Dataset) -> xr.Dataset:
             "bottleneck_direct": summary["bottleneck_direct_mean"],
             "most_fragile_layer": summary["most_fragile_layer_mean"],
             "p_most_fragile": summary["p_most_fragile"],
+            "p_most_fragile_interval": summary["p_most_fragile_interval"],
+            "p_no_loss": summary["p_no_loss"],
         },
         attrs=dict(ds.attrs),
     )

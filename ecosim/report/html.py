@@ -1,8 +1,10 @@
 """Build the HTML report: one file, figures embedded as base64 PNG, no external resource.
 
-Order of sections (DESIGN.md section 7): what happens *if* the scenario's shocks happen — the
-bottleneck matrix, per-region losses and times — then the figures, then probabilities over
-replicates, which rest on guessed shock rates, then the provenance of the numbers.
+Order of sections (DESIGN.md section 7): with replicates, first each region's most fragile
+layer as a probability with its interval, in words; then what happens *if* the scenario's
+shocks happen — the bottleneck matrix, per-region losses and times — then the figures, then
+the other probabilities over replicates, which rest on the shocks' rates, then the provenance
+of the numbers.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from ecosim.kernels.metrics import CENSOR_MEANINGS, MEASURED, NO_DIP, NOT_RECOVERED
-from ecosim.observe.summary import bottleneck_view, summarize
+from ecosim.observe.summary import bottleneck_view, fragility_in_words, summarize
 from ecosim.report.provenance import assumption_entries
 
 _CSS = """
@@ -262,6 +264,24 @@ def _caption(key: str, ds: xr.Dataset | None) -> str:
     )
 
 
+def _fragility_lead(ds: xr.Dataset, summary: xr.Dataset) -> str:
+    """With replicates: each region's most fragile layer as a probability, in words."""
+    n = int(ds.sizes.get("replicate", 1))
+    if n < 2 or "p_most_fragile" not in summary:
+        return ""
+    words = fragility_in_words(summary, n)
+    items = "".join(f"<li><b>{_e(r)}</b>: {_e(text)}.</li>" for r, text in words.items())
+    return (
+        f"<h2>Which layer is most fragile, over {n} futures</h2>"
+        f"<ul id='fragility-lead'>{items}</ul>"
+        "<p class='note'>Each future is a replicate: the same assumptions with other random "
+        "streams, so shocks with a rate happen at other times, or not at all. A share is how "
+        "often the layer lost the most days of full service against the no-shock twin; the "
+        "range is its 95 % interval over this number of futures. It does not include what "
+        "other assumptions (the coupling, the rates themselves) would change.</p>"
+    )
+
+
 def _probability_section(ds: xr.Dataset, summary: xr.Dataset) -> str:
     n = int(ds.sizes.get("replicate", 1))
     parts = [
@@ -273,9 +293,23 @@ def _probability_section(ds: xr.Dataset, summary: xr.Dataset) -> str:
     layers = [str(x) for x in ds["layer"].values]
     if "p_most_fragile" in summary:
         p = summary["p_most_fragile"].transpose("region", "layer").values
-        rows = [[_e(r), *(f"{v:.0%}" for v in p[i])] for i, r in enumerate(ds["region"].values)]
+        ci = summary["p_most_fragile_interval"].transpose("region", "layer", "bound").values
+        none = summary["p_no_loss"].values
+        rows = [
+            [
+                _e(r),
+                *(f"{v:.0%} ({ci[i, j, 0]:.0%}-{ci[i, j, 1]:.0%})" for j, v in enumerate(p[i])),
+                f"{none[i]:.0%}",
+            ]
+            for i, r in enumerate(ds["region"].values)
+        ]
         parts.append(
-            _table("P(layer is the most fragile)", ["region", *layers], rows, "p-fragile-table")
+            _table(
+                "P(layer is the most fragile), with its 95 % interval",
+                ["region", *layers, "no loss"],
+                rows,
+                "p-fragile-table",
+            )
         )
     if "p_tts_lt_ttr" in summary:
         p = summary["p_tts_lt_ttr"].transpose("region", "layer").values
@@ -398,6 +432,7 @@ def build_report(ds: xr.Dataset, compare: xr.Dataset | None = None) -> str:
     name = ds.attrs.get("scenario_name", "scenario")
     summary = summarize(ds) if "resilience_loss" in ds else xr.Dataset()
     body = [f"<h1>ecosim report — {_e(name)}</h1>"]
+    body.append(_fragility_lead(ds, summary))
     body.append("<h2>If these shocks happen</h2>")
     body.append(_shock_section(ds))
     if "resilience_loss" in ds:

@@ -443,6 +443,25 @@ Supplier = Annotated[
 # --------------------------------------------------------------------------- shocks
 
 
+class Severity(Strict):
+    """How strongly each occurrence of a shock strikes: a factor on its magnitude, drawn
+    uniformly in ``[low, high]`` per occurrence from the shock's own stream.
+
+    The magnitude is the field the shock type names (``magnitude``: a capacity loss, a share,
+    a surge's excess over normal demand); the scaled value is kept within the field's range.
+    """
+
+    kind: Literal["uniform"]
+    low: NonNegative
+    high: NonNegative
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Severity:
+        if self.high < self.low:
+            raise ValueError("'high' must be at least 'low'")
+        return self
+
+
 class FixedDuration(Strict):
     """A shock that lasts a fixed number of days."""
 
@@ -485,6 +504,10 @@ class ShockBase(Strict):
     """
 
     references: ClassVar[tuple[Ref, ...]] = ()
+    #: The field a ``severity`` scales, and the value it scales from (a surge's factor scales
+    #: its excess over 1); ``None``: the type has no magnitude, its duration is its severity.
+    magnitude: ClassVar[str | None] = None
+    magnitude_base: ClassVar[float] = 0.0
 
     if TYPE_CHECKING:
         # every registered subclass has this field, as a one-value Literal
@@ -494,12 +517,31 @@ class ShockBase(Strict):
     start: dt.date | None = None
     rate_per_year: Annotated[float, NoCoercion(), Field(gt=0.0, le=50.0)] | None = None
     duration: Duration
+    severity: Severity | None = Field(
+        default=None,
+        description="factor on the shock's magnitude drawn per occurrence (none: as given)",
+    )
 
     @model_validator(mode="after")
     def _one_schedule(self) -> ShockBase:
         if (self.start is None) == (self.rate_per_year is None):
             raise ValueError("give exactly one of 'start' (a date) or 'rate_per_year'")
+        if self.severity is not None and self.magnitude is None:
+            raise ValueError(
+                f"a {self.type} shock has no magnitude to scale: give no 'severity' (its "
+                "duration is how severe it is)"
+            )
         return self
+
+    def scaled(self, factor: float) -> ShockBase:
+        """This shock with its magnitude scaled by ``factor``, kept within the field's range."""
+        if self.magnitude is None or factor == 1.0:
+            return self
+        base = self.magnitude_base
+        value = base + (float(getattr(self, self.magnitude)) - base) * factor
+        # the field's own bounds: fractions stay in [0, 1], a surge's factor in (0, 20]
+        lower, upper = (1e-3, 20.0) if base else (0.0, 1.0)
+        return self.model_copy(update={self.magnitude: min(max(value, lower), upper)})
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -597,6 +639,8 @@ class FabDisruption(ShockBase):
 
     references = (Ref("suppliers", CHIP_SUPPLIER), Ref("regions", REGION))
 
+    magnitude = "capacity_loss"
+
     type: Literal["fab_disruption"]
     suppliers: list[Name] = Field(min_length=1)
     regions: list[Name] = Field(
@@ -621,6 +665,8 @@ class Outage(ShockBase):
 
     references = (Ref("providers", CLOUD_PROVIDER), Ref("regions", REGION))
 
+    magnitude = "capacity_loss"
+
     type: Literal["outage"]
     providers: list[Name] = Field(default_factory=list)
     regions: list[Name] = Field(default_factory=list)
@@ -640,6 +686,9 @@ class DemandSurge(ShockBase):
     along a linear ramp."""
 
     references = (Ref("regions", REGION),)
+
+    magnitude = "factor"
+    magnitude_base = 1.0
 
     type: Literal["demand_surge"]
     regions: list[Name] = Field(min_length=1)
@@ -699,6 +748,8 @@ class LicenceChange(ShockBase):
 
     references = (Ref("stacks", SOFTWARE_STACK), Ref("regions", REGION))
 
+    magnitude = "affected_share"
+
     type: Literal["licence_change"]
     regions: list[Name] = Field(min_length=1)
     stacks: list[Name] = Field(default_factory=list)
@@ -738,6 +789,8 @@ class LegalCompulsion(ShockBase):
 
     references = (Ref("jurisdiction", REGION), Ref("regions", REGION))
 
+    magnitude = "share"
+
     type: Literal["legal_compulsion"]
     jurisdiction: Name
     regions: list[Name] = Field(min_length=1)
@@ -748,6 +801,8 @@ class TalentDrain(ShockBase):
     """A share of the regions' specialists leaves at the start (recruitment drive abroad)."""
 
     references = (Ref("regions", REGION),)
+
+    magnitude = "share"
 
     type: Literal["talent_drain"]
     regions: list[Name] = Field(min_length=1)

@@ -97,6 +97,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.demand_factor = np.ones(n_r)
     w.transfer_blocked = np.zeros((n_r, n_p), dtype=bool)
     w.compelled = np.zeros(n_r)
+    w.compromised = np.zeros((n_r, n_p))
     w.imposer_cost_rate = np.zeros(n_r)
     w.control_cost = np.zeros(n_r)
     w.stockpile = np.array([scenario.regions[r].levers.stockpile_h100e for r in regions])

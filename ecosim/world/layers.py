@@ -65,9 +65,11 @@ def data_service(w: World) -> np.ndarray:
     allied = alliances.partners(w, "data")[:, w.prov_home] & ~w.transfer_blocked
     shared = (1.0 - p.own_infra) * _cloud_where(w, ~home & ~w.prov_present & allied)
     abroad = np.maximum(data_location(w)[:, 3] - shared, 0.0)
-    # a data-transfer ruling makes data with providers under a foreign jurisdiction unlawful;
-    # a domestic replica of it is lawful to use
-    ruled = (1.0 - p.own_infra) * _cloud_where(w, w.transfer_blocked) * (1.0 - p.replica)
+    # a data-transfer ruling makes data with providers under a foreign jurisdiction unlawful,
+    # and data a legal compulsion reached is suspended while it lasts; a domestic replica of
+    # either is lawful and trusted
+    barred = np.maximum(w.transfer_blocked, w.compromised)
+    ruled = (1.0 - p.own_infra) * _cloud_where(w, barred) * (1.0 - p.replica)
     unlawful = (p.must_stay_local * abroad + ruled) * (1.0 - federated.compute_share(w, w.t))
     lost = (1.0 - p.own_infra) * (1.0 - p.replica) * unreachable + unlawful
     return np.asarray(1.0 - np.minimum(lost, 1.0))
@@ -174,11 +176,17 @@ def models_service(w: World, t: float) -> np.ndarray:
 
 
 def operations_service(w: World) -> np.ndarray:
-    """Specialists against what capacity and the model effort need, less lost managed services."""
+    """Specialists against what capacity and the model effort need, less lost managed services.
+
+    Managed services bought from foreign providers are lost where the provider withdrew, where
+    a data-transfer ruling bars it (it processes the region's data), and, in the share a
+    legal compulsion reached, while the compulsion lasts.
+    """
     p = w.params
     foreign = w.prov_home[None, :] != np.arange(w.n_regions)[:, None]
     on_foreign = _cloud_where(w, foreign)
-    lost = _cloud_where(w, foreign & (w.can_stay == 0))
+    gone = np.maximum((w.can_stay == 0) | w.transfer_blocked, w.compromised)
+    lost = _cloud_where(w, foreign * gone)
     share_lost = np.where(on_foreign > 0, lost / np.maximum(on_foreign, 1e-300), 0.0)
     # own sites down in an outage must be brought back by the region's own operators
     return np.asarray(

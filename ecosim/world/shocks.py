@@ -53,11 +53,13 @@ from ecosim.world.supply import stock_materials
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One occurrence of a shock: start and end day (``inf`` when permanent)."""
+    """One occurrence of a shock: start and end day (``inf`` when permanent), and the factor
+    its ``severity`` drew for its magnitude (1 without one)."""
 
     shock_id: str
     start: float
     end: float
+    severity: float = 1.0
 
 
 def _duration(spec: ShockBase, rng: np.random.Generator) -> float:
@@ -70,14 +72,26 @@ def _duration(spec: ShockBase, rng: np.random.Generator) -> float:
 
 
 def occurrences(spec: ShockBase, scenario: Scenario, streams: Streams) -> list[Occurrence]:
-    """Every occurrence of ``spec`` within the horizon, drawn from the shock's own streams."""
+    """Every occurrence of ``spec`` within the horizon, drawn from the shock's own streams.
+
+    Severities come from a stream of their own, so giving a shock a severity moves neither its
+    timing nor its durations.
+    """
     horizon = scenario.horizon_days
     size_rng = streams.fresh(f"shocks/{spec.id}/size")
+    sev_rng = streams.fresh(f"shocks/{spec.id}/severity")
+
+    def one(start: float) -> Occurrence:
+        end = start + _duration(spec, size_rng)
+        sev = spec.severity
+        factor = 1.0 if sev is None else float(sev_rng.uniform(sev.low, sev.high))
+        return Occurrence(spec.id, start, end, factor)
+
     out: list[Occurrence] = []
     if spec.start is not None:
         start = date_to_day(scenario.start, spec.start)
         if start < horizon:
-            out.append(Occurrence(spec.id, start, start + _duration(spec, size_rng)))
+            out.append(one(start))
         return out
     assert spec.rate_per_year is not None
     arr_rng = streams.fresh(f"shocks/{spec.id}/arrivals")
@@ -87,7 +101,7 @@ def occurrences(spec: ShockBase, scenario: Scenario, streams: Streams) -> list[O
         t += float(arr_rng.exponential(mean_gap))
         if t >= horizon:
             return out
-        out.append(Occurrence(spec.id, t, t + _duration(spec, size_rng)))
+        out.append(one(t))
 
 
 #: Chance, per shock and run, that a Poisson shock occurs more often than
@@ -550,18 +564,37 @@ class DataTransferRulingShock(ShockType):
 
 
 class LegalCompulsionShock(ShockType):
-    """A jurisdiction reaches a share of the regions' exposed data (confidentiality only)."""
+    """A jurisdiction reaches a share of the regions' exposed data and managed services.
+
+    At the start it records the share of each region's data reached (``compelled``, the
+    confidentiality loss exposure warns about). While it lasts, the work reached -- ``share``
+    of the work with the jurisdiction's providers, times their exposure (less for a sovereign
+    offering) -- is suspended: its data cannot be trusted until it is audited and re-keyed, and
+    managed services run by those providers stop for the region (``compromised``), so exposure
+    turns into a loss of data and operations service.
+    """
 
     spec_type = LegalCompulsion
 
+    def _reached(self, w: World) -> tuple[int, np.ndarray]:
+        """The jurisdiction's index and each region's exposure to it per provider (R, P)."""
+        spec = self.spec
+        assert isinstance(spec, LegalCompulsion)
+        j = w.region_index(spec.jurisdiction)
+        return j, (w.prov_home == j)[None, :] * w.prov_exposure
+
     def impose(self, w: World, t: float) -> None:
-        """No effect on availability while active; see :meth:`on_start`."""
+        spec = self.spec
+        assert isinstance(spec, LegalCompulsion)
+        j, held = self._reached(w)
+        for r in self._regions(w, spec.regions):
+            if r != j:
+                w.compromised[r] = np.maximum(w.compromised[r], spec.share * held[r])
 
     def on_start(self, w: World, t: float) -> None:
         spec = self.spec
         assert isinstance(spec, LegalCompulsion)
-        j = w.region_index(spec.jurisdiction)
-        held = (w.prov_home == j)[None, :] * w.prov_exposure
+        j, held = self._reached(w)
         share = w.shares[:, : len(w.providers)]
         for r in self._regions(w, spec.regions):
             if r == j:
@@ -612,6 +645,7 @@ def reset_effects(w: World) -> None:
     w.open_access[:] = 1.0
     w.prov_available[:] = 1.0
     w.own_available[:] = 1.0
+    w.compromised[:] = 0.0
     w.demand_factor[:] = 1.0
     w.transfer_blocked[:] = False
     w.imposer_cost_rate[:] = 0.0

@@ -461,6 +461,9 @@ class World:
     demand_factor: np.ndarray = state("shocks")  # surges
     transfer_blocked: np.ndarray = state("shocks", (0, 0), bool)
     compelled: np.ndarray = state("shocks")  # share of data reached
+    # compromised[r, p]: share of region r's work with provider p a legal compulsion reached,
+    # suspended while it lasts
+    compromised: np.ndarray = state("shocks", (0, 0))
     imposer_cost_rate: np.ndarray = state("shocks")  # USD/H100e
     control_cost: np.ndarray = state("supply")  # USD, cumulative
     # --- levers' state

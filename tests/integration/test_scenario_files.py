@@ -22,6 +22,7 @@ QUESTION_FILES = (
     "cloud_cutoff",
     "taiwan_fab",
     "federated_learning",
+    "today",
     "roadmap",
 )
 

@@ -174,7 +174,7 @@ TOUCHES: dict[str, set[str]] = {
     "licence_change": {"open_access", "stack_access", "porting_backlog"},
     "model_access_cutoff": {"api_access"},
     "data_transfer_ruling": {"transfer_blocked"},
-    "legal_compulsion": {"compelled"},
+    "legal_compulsion": {"compelled", "compromised"},
     "talent_drain": {"talent"},
 }
 
