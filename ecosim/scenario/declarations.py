@@ -85,12 +85,16 @@ class Lever:
     Parameters
     ----------
     action
-        Whether a dated action (``actions:`` of a scenario) may change it during a run; only
-        a number in [0, 1] can be, and the world must keep it in an array it reads on every
-        refresh.
+        Whether it is a number in [0, 1] a dated action (``actions:`` of a scenario) may
+        change during a run, which the world keeps in an array it reads on every refresh.
+    state
+        Whether a dated action may set it although it is not such a number (a list of
+        partners, a mapping, a stock): the world's state that carries it is rewritten from
+        the action's date by the module that owns it.
     """
 
     action: bool
+    state: bool = False
 
 
 def levers_of(model: type[BaseModel]) -> dict[str, Lever]:
@@ -109,6 +113,8 @@ def levers_of(model: type[BaseModel]) -> dict[str, Lever]:
             raise TypeError(
                 f"{model.__name__}.{name} must declare exactly one Lever(...) in its annotation"
             )
+        if found[0].action and found[0].state:
+            raise TypeError(f"{model.__name__}.{name}: a lever is an action or a state lever")
         if found[0].action and not is_fraction(info):
             raise TypeError(
                 f"{model.__name__}.{name}: only a number in [0, 1] can be an action lever"

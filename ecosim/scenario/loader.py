@@ -16,15 +16,22 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from ecosim.errors import InputError
 from ecosim.scenario.calibrated import addresses_present, calibrated_values
 from ecosim.scenario.defaults import load_defaults
-from ecosim.scenario.models import ACTION_LEVERS, Scenario
+from ecosim.scenario.models import (
+    DATED_DATA,
+    DATED_LEVERS,
+    STATE_LEVERS,
+    DataLayer,
+    Levers,
+    Scenario,
+)
 from ecosim.scenario.yamlio import load_yaml
 
 MAX_EXTENDS_DEPTH = 16
@@ -698,15 +705,28 @@ def check_references(s: Scenario, source_of: Any, removed: Mapping[str, str] | N
         for partner in region.levers.alliance:
             need("region", partner, regions, ["regions", name, "levers", "alliance"])
     for i, action in enumerate(s.actions):
-        for key in action.set:
+        for key, value in action.set.items():
             parts = key.split(".")
             path: list[str | int] = ["actions", i, "set", key]
-            if len(parts) != 4 or parts[0] != "regions" or parts[2] != "levers":
+            if len(parts) != 4 or parts[0] != "regions" or parts[2] not in ("levers", "data"):
                 raise InputError(
-                    source_of(["actions"]), path, "a key regions.<region>.levers.<lever>", key
+                    source_of(["actions"]),
+                    path,
+                    "a key regions.<region>.levers.<lever> or regions.<region>.data.<share>",
+                    key,
                 )
             need("region", parts[1], regions, path)
-            need("lever a dated action can change", parts[3], ACTION_LEVERS, path)
+            if parts[2] == "data":
+                need("data share a dated action can change", parts[3], DATED_DATA, path)
+            else:
+                need("lever a dated action can change", parts[3], DATED_LEVERS, path)
+            _check_action_value(parts[2], parts[3], value, path, source_of(["actions"]))
+            if parts[3] == "alliance":
+                for partner in value:
+                    need("region", partner, regions, path)
+            if parts[3] == "interoperability":
+                for partner in value:
+                    need("region", partner, regions, path)
     if not s.suppliers_of("accelerator"):
         raise InputError(
             source_of(["suppliers"]),
@@ -793,3 +813,27 @@ def load_scenario(
     )
     digest = hashlib.sha256(text.encode()).hexdigest()
     return LoadedScenario(scenario, text, digest, layers, notes)
+
+
+def _check_action_value(
+    part: str, name: str, value: Any, path: list[str | int], source: str
+) -> None:
+    """Refuse a dated action's value that the field it sets would not take."""
+    if name in STATE_LEVERS:
+        info = Levers.model_fields[name]
+        expected = f"a value of the lever {name} ({_type_name(info.annotation)})"
+    else:
+        info = (DataLayer if part == "data" else Levers).model_fields[name]
+        expected = "a number in [0, 1]"
+    # strict: a dated action is written by hand, so "0.5" for 0.5 is a mistake worth naming
+    form: Any = Annotated[info.annotation, *info.metadata]
+    adapter: TypeAdapter[Any] = TypeAdapter(form)
+    try:
+        adapter.validate_python(value, strict=name not in STATE_LEVERS or None)
+    except ValidationError:
+        raise InputError(source, path, expected, _describe(value)) from None
+
+
+def _type_name(annotation: Any) -> str:
+    """A short reading of a lever's type for an error message."""
+    return str(annotation).replace("typing.", "").replace("ecosim.scenario.models.", "")

@@ -230,11 +230,11 @@ class Levers(Strict):
     open_stack_share: Annotated[Fraction, Lever(action=True)] = Field(
         description="share of workload on a portable open stack"
     )
-    interoperability: Annotated[dict[Name, Fraction], Lever(action=False)] = Field(
+    interoperability: Annotated[dict[Name, Fraction], Lever(action=False, state=True)] = Field(
         default_factory=dict, description="interoperability with each partner region"
     )
     ai_factories: Annotated[list[AIFactoryBatch], Lever(action=False)] = Field(default_factory=list)
-    stockpile_h100e: Annotated[NonNegative, Lever(action=False)] = Field(
+    stockpile_h100e: Annotated[NonNegative, Lever(action=False, state=True)] = Field(
         description="accelerators bought ahead and stored"
     )
     multi_cloud: Annotated[Fraction, Lever(action=True)] = Field(
@@ -257,10 +257,10 @@ class Levers(Strict):
         description="share of model use a training programme moves to the region's own models, "
         "from foreign APIs first, then open weights"
     )
-    alliance: Annotated[list[Name], Lever(action=False)] = Field(
+    alliance: Annotated[list[Name], Lever(action=False, state=True)] = Field(
         default_factory=list, description="trusted partners, sharing what alliance_sharing lists"
     )
-    alliance_sharing: Annotated[list[SharedGood], Lever(action=False)] = Field(
+    alliance_sharing: Annotated[list[SharedGood], Lever(action=False, state=True)] = Field(
         default_factory=lambda: list(SHARED_GOODS),
         description="what the region shares with its alliance partners (both must list it): "
         "spare compute, data within what rulings allow, models and specialists",
@@ -273,16 +273,29 @@ class Levers(Strict):
 
 #: Every lever's declaration, by name, in the order of :class:`Levers`.
 LEVERS: dict[str, Lever] = levers_of(Levers)
-#: Levers a dated action may change (numbers in [0, 1], per region), in the order of
-#: :class:`Levers`.
+#: Levers a dated action may change that are numbers in [0, 1] the world keeps in arrays, in
+#: the order of :class:`Levers`.
 ACTION_LEVERS: tuple[str, ...] = tuple(name for name, lever in LEVERS.items() if lever.action)
+#: Levers a dated action may set that are not such numbers: the world's state carrying them
+#: is rewritten from the action's date.
+STATE_LEVERS: tuple[str, ...] = tuple(name for name, lever in LEVERS.items() if lever.state)
+#: Every lever a dated action may set. The others (AI-factory batches, a domestic chain)
+#: carry their own dates.
+DATED_LEVERS: tuple[str, ...] = tuple(n for n in LEVERS if n in ACTION_LEVERS + STATE_LEVERS)
+#: Data-layer shares a dated action may set (``regions.<region>.data.<field>``), numbers in
+#: [0, 1].
+DATED_DATA: tuple[str, ...] = ("own_infrastructure_share", "replica_share", "must_stay_local_share")
 
 
 class Action(Strict):
-    """A dated lever action of a portfolio: from ``date``, ``regions.R.levers.X`` is ``value``."""
+    """A dated action of a portfolio: from ``date``, ``regions.R.levers.X`` (any lever of
+    ``DATED_LEVERS``) or ``regions.R.data.X`` (a share of ``DATED_DATA``) is the value given.
+
+    Each value is checked against the field it sets when the scenario is loaded.
+    """
 
     date: dt.date
-    set: dict[str, Annotated[float, NoCoercion(), Field(ge=0.0, le=1.0)]] = Field(min_length=1)
+    set: dict[str, Any] = Field(min_length=1)
 
 
 class DataLayer(Strict):

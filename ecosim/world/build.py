@@ -8,12 +8,11 @@ from ecosim.core.rng import Streams
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.scenario.models import (
     LAYERS,
-    SHARED_GOODS,
     CloudProvider,
     ModelSupplier,
     Scenario,
 )
-from ecosim.world import capacity, prices, supply
+from ecosim.world import capacity, levers, prices, supply
 from ecosim.world.capability import update_frontier
 from ecosim.world.cloud import regional_usage, update_shares
 from ecosim.world.market_fit import fit_constants, place_customers
@@ -101,18 +100,8 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.imposer_cost_rate = np.zeros(n_r)
     w.control_cost = np.zeros(n_r)
     w.stockpile = np.array([scenario.regions[r].levers.stockpile_h100e for r in regions])
-    w.alliance = np.zeros((n_r, n_r), dtype=bool)
-    for r, name in enumerate(regions):
-        for partner in scenario.regions[name].levers.alliance:
-            w.alliance[r, ridx[partner]] = True
-    sharing = [scenario.regions[name].levers.alliance_sharing for name in regions]
-    scope = np.array([[g in goods for goods in sharing] for g in SHARED_GOODS])
-    w.sharing = w.alliance[None, :, :] & scope[:, :, None] & scope[:, None, :]
     w.borrowed = np.zeros(n_r)
-    w.interop = np.eye(n_r)
-    for r, name in enumerate(regions):
-        for partner, value in scenario.regions[name].levers.interoperability.items():
-            w.interop[r, ridx[partner]] = value
+    levers.init_partners(w)
     _init_sites(w)
     _init_customers(w)
     update_shares(w)

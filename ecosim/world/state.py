@@ -437,7 +437,7 @@ class World:
     # a displaced customer that found a new provider is served from this day (inf: not yet)
     ready_at: np.ndarray = state("cloud", (0, 0))
     next_ready: float = field(default=np.inf, metadata=owned("cloud"))
-    interop: np.ndarray = state("build", (0, 0))
+    interop: np.ndarray = state("levers", (0, 0))
     # --- prices: designers' quotes smoothed (d), the trend on the reference date's scale, the
     # designers' prices and what buyers homed in each region pay (USD per H100e), the index of
     # a new site's capex against the listed one, cloud prices (R, P; USD per H100e-hour) and
@@ -468,9 +468,11 @@ class World:
     control_cost: np.ndarray = state("supply")  # USD, cumulative
     # --- levers' state
     stockpile: np.ndarray = state("stockpile")  # H100e in store
-    alliance: np.ndarray = state("build", (0, 0), bool)
-    # sharing[g, r, k]: r and k are partners and both share good g (SHARED_GOODS order)
-    sharing: np.ndarray = state("build", (0, 0, 0), bool)
+    alliance: np.ndarray = state("levers", (0, 0), bool)
+    # alliance_scope[r, g]: region r shares good g (SHARED_GOODS order) with its partners
+    alliance_scope: np.ndarray = state("levers", (0, 0), bool)
+    # sharing[g, r, k]: r lists k as a partner and both share good g
+    sharing: np.ndarray = state("levers", (0, 0, 0), bool)
     borrowed: np.ndarray = state("cloud")  # H100e from partners
     # --- derived each refresh (per region)
     demand: np.ndarray = state("step")

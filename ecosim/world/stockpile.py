@@ -34,6 +34,12 @@ def rush(w: World, spec: ShockBase, now: float) -> list[BuildDecision]:
     return out
 
 
+def hold(w: World, r: int, h100e: float) -> None:
+    """From now, region ``r`` holds ``h100e`` accelerators in store (a dated action): what
+    it buys beyond its stock is paid for like the rest of the stock (``lever_cost``)."""
+    w.stockpile[r] = max(float(h100e), 0.0)
+
+
 def due(w: World, compute_service: np.ndarray) -> list[int]:
     """Regions that hold a stockpile and whose compute service fell below the trigger."""
     trigger = w.scenario.uncertainties.levers.stockpile_trigger

@@ -38,7 +38,7 @@ from ecosim.errors import InputError
 from ecosim.observe.dataset import to_dataset
 from ecosim.observe.recorder import Recorder
 from ecosim.scenario.loader import load_scenario
-from ecosim.scenario.models import ACTION_LEVERS, LEVERS, Scenario
+from ecosim.scenario.models import ACTION_LEVERS, DATED_LEVERS, LEVERS, Scenario
 from ecosim.world import costs
 from ecosim.world.build import build_world
 from ecosim.world.levers import LEVER_PARAMS, apply_action, check_lever_params
@@ -326,7 +326,8 @@ CASES: dict[str, Case] = {
 
 LEVER_NAMES = list(LEVERS)
 ACTIONS = list(ACTION_LEVERS)
-NOT_ACTIONS = [lever for lever in LEVERS if lever not in ACTION_LEVERS]
+DATED = list(DATED_LEVERS)
+NOT_DATED = [lever for lever in LEVERS if lever not in DATED_LEVERS]
 
 
 def _case(lever: str) -> Case:
@@ -377,16 +378,26 @@ def test_the_world_keeps_an_action_lever_in_its_declared_array(lever: str) -> No
     assert getattr(w.params, LEVER_PARAMS[lever])[tw] == 0.375
 
 
-@pytest.mark.parametrize("lever", NOT_ACTIONS)
-def test_a_dated_action_on_a_lever_it_cannot_change_is_refused(lever: str) -> None:
+@pytest.mark.parametrize("lever", NOT_DATED)
+def test_a_dated_action_on_a_lever_with_its_own_dates_is_refused(lever: str) -> None:
     action = f"actions=[{{date: {ACTION_DATE}, set: {{regions.TW.levers.{lever}: 0.5}}}}]"
     with pytest.raises(InputError) as caught:
         load_scenario(SMALL, [action])
     assert caught.value.path == ["actions", 0, "set", f"regions.TW.levers.{lever}"]
     assert caught.value.expected == (
-        f"a lever a dated action can change of this scenario ({', '.join(ACTION_LEVERS)})"
+        f"a lever a dated action can change of this scenario ({', '.join(DATED_LEVERS)})"
     )
     assert caught.value.found == lever
+
+
+@pytest.mark.parametrize("lever", DATED)
+def test_a_dated_action_with_a_value_its_lever_cannot_take_is_refused(lever: str) -> None:
+    bad = "{a: 1}" if lever not in ("interoperability",) else "[0.5]"
+    action = f"actions=[{{date: {ACTION_DATE}, set: {{regions.TW.levers.{lever}: {bad}}}}}]"
+    with pytest.raises(InputError) as caught:
+        load_scenario(SMALL, [action])
+    assert caught.value.path == ["actions", 0, "set", f"regions.TW.levers.{lever}"]
+    assert caught.value.expected.startswith(("a number in [0, 1]", f"a value of the lever {lever}"))
 
 
 # --------------------------------------------------------------------------- short runs
@@ -469,7 +480,7 @@ def _identical(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.array_equal(a, b))
 
 
-@pytest.mark.parametrize("lever", ACTIONS)
+@pytest.mark.parametrize("lever", DATED)
 def test_a_dated_action_acts_from_its_date_only(lever: str) -> None:
     """Bit-identical to the run without the action before its date; the effect after it.
 
@@ -494,3 +505,14 @@ def test_a_dated_action_acts_from_its_date_only(lever: str) -> None:
     assert not case.check(acted, plain, case.region, (0.0, since)), f"{lever}: acted early"
     after: Window = (since, np.inf)
     assert case.check(acted, plain, case.region, after), f"{lever}: expected {case.effect}"
+
+
+def test_a_dated_action_sets_a_data_share_from_its_date() -> None:
+    """The data layer's shares can be dated too: replicas at home after a ruling."""
+    base = (RULING, "regions.TW.data.replica_share=0.0")
+    action = f"actions=[{{date: {ACTION_DATE}, set: {{regions.TW.data.replica_share: 1.0}}}}]"
+    acted, plain = _run((*base, action)), _run(base)
+    since = date_to_day(plain.scenario.start, ACTION_DATE)
+    data = _mean_above("service_direct", layer="data")
+    assert not data(acted, plain, "TW", (0.0, since))
+    assert data(acted, plain, "TW", (since, np.inf))
