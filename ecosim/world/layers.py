@@ -178,14 +178,16 @@ def models_service(w: World, t: float) -> np.ndarray:
 def operations_service(w: World) -> np.ndarray:
     """Specialists against what capacity and the model effort need, less lost managed services.
 
-    Managed services bought from foreign providers are lost where the provider withdrew, where
-    a data-transfer ruling bars it (it processes the region's data), and, in the share a
-    legal compulsion reached, while the compulsion lasts.
+    Managed services bought from foreign providers are lost where the provider withdrew; in
+    the share that handles data that must stay local (personal, health, regulated data) where
+    a data-transfer ruling bars the provider, since the rest can go on under contractual
+    clauses, as after Schrems II; and in the share a legal compulsion reached, while it lasts.
     """
     p = w.params
     foreign = w.prov_home[None, :] != np.arange(w.n_regions)[:, None]
     on_foreign = _cloud_where(w, foreign)
-    gone = np.maximum((w.can_stay == 0) | w.transfer_blocked, w.compromised)
+    barred = w.transfer_blocked * p.must_stay_local[:, None]
+    gone = np.maximum(np.maximum((w.can_stay == 0).astype(np.float64), barred), w.compromised)
     lost = _cloud_where(w, foreign * gone)
     share_lost = np.where(on_foreign > 0, lost / np.maximum(on_foreign, 1e-300), 0.0)
     # own sites down in an outage must be brought back by the region's own operators

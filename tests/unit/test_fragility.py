@@ -104,11 +104,15 @@ def test_a_legal_compulsion_suspends_the_data_and_managed_services_it_reached() 
     assert layers.data_service(w)[tw] == pytest.approx(data0)
 
 
-def test_a_ruling_also_stops_managed_services_of_the_ruled_providers() -> None:
+def test_a_ruling_stops_the_managed_services_that_handle_data_that_must_stay_local() -> None:
     w = _world(RULING)
     tw = w.region_index("TW")
     before = layers.operations_service(w)[tw]
     _hit(w)
-    p = w.params
-    assert p.managed_foreign[tw] > 0
+    assert w.params.managed_foreign[tw] > 0
     assert layers.operations_service(w)[tw] < before - 0.01
+    # with no data that must stay local, the services go on under contractual clauses
+    free = _world(RULING, "regions.TW.data.must_stay_local_share=0.0")
+    before = layers.operations_service(free)[tw]
+    _hit(free)
+    assert layers.operations_service(free)[tw] == pytest.approx(before)
