@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ecosim.errors import InputError
 from ecosim.scenario.calibrated import addresses_present, calibrated_values
@@ -27,9 +27,11 @@ from ecosim.scenario.defaults import load_defaults
 from ecosim.scenario.models import (
     DATED_DATA,
     DATED_LEVERS,
+    DATED_MODELS,
     STATE_LEVERS,
     DataLayer,
     Levers,
+    ModelsLayer,
     Scenario,
 )
 from ecosim.scenario.yamlio import load_yaml
@@ -708,16 +710,19 @@ def check_references(s: Scenario, source_of: Any, removed: Mapping[str, str] | N
         for key, value in action.set.items():
             parts = key.split(".")
             path: list[str | int] = ["actions", i, "set", key]
-            if len(parts) != 4 or parts[0] != "regions" or parts[2] not in ("levers", "data"):
+            if len(parts) != 4 or parts[0] != "regions" or parts[2] not in _ACTION_PARTS:
                 raise InputError(
                     source_of(["actions"]),
                     path,
-                    "a key regions.<region>.levers.<lever> or regions.<region>.data.<share>",
+                    "a key regions.<region>.levers.<lever>, regions.<region>.data.<share> or "
+                    "regions.<region>.models.<share>",
                     key,
                 )
             need("region", parts[1], regions, path)
             if parts[2] == "data":
                 need("data share a dated action can change", parts[3], DATED_DATA, path)
+            elif parts[2] == "models":
+                need("model-source share", parts[3], DATED_MODELS, path)
             else:
                 need("lever a dated action can change", parts[3], DATED_LEVERS, path)
             _check_action_value(parts[2], parts[3], value, path, source_of(["actions"]))
@@ -727,6 +732,7 @@ def check_references(s: Scenario, source_of: Any, removed: Mapping[str, str] | N
             if parts[3] == "interoperability":
                 for partner in value:
                     need("region", partner, regions, path)
+        _check_model_shares(action.set, ["actions", i, "set"], source_of(["actions"]))
     if not s.suppliers_of("accelerator"):
         raise InputError(
             source_of(["suppliers"]),
@@ -823,7 +829,8 @@ def _check_action_value(
         info = Levers.model_fields[name]
         expected = f"a value of the lever {name} ({_type_name(info.annotation)})"
     else:
-        info = (DataLayer if part == "data" else Levers).model_fields[name]
+        layers: dict[str, type[BaseModel]] = {"data": DataLayer, "models": ModelsLayer}
+        info = layers.get(part, Levers).model_fields[name]
         expected = "a number in [0, 1]"
     # strict: a dated action is written by hand, so "0.5" for 0.5 is a mistake worth naming
     form: Any = Annotated[info.annotation, *info.metadata]
@@ -837,3 +844,29 @@ def _check_action_value(
 def _type_name(annotation: Any) -> str:
     """A short reading of a lever's type for an error message."""
     return str(annotation).replace("typing.", "").replace("ecosim.scenario.models.", "")
+
+
+#: What a dated action's key may set under ``regions.<region>``.
+_ACTION_PARTS = ("levers", "data", "models")
+
+
+def _check_model_shares(values: Mapping[str, Any], path: list[str | int], source: str) -> None:
+    """A region's model-source shares are set together: all three, summing to 1."""
+    by_region: dict[str, dict[str, float]] = {}
+    for key, value in values.items():
+        _, region, part, name = key.split(".")
+        if part == "models":
+            by_region.setdefault(region, {})[name] = float(value)
+    for region, shares in by_region.items():
+        where = [*path, f"regions.{region}.models"]
+        if set(shares) != set(DATED_MODELS):
+            raise InputError(
+                source,
+                where,
+                f"all three model-source shares in one action ({', '.join(DATED_MODELS)})",
+                ", ".join(sorted(shares)),
+            )
+        if abs(sum(shares.values()) - 1.0) > 1e-6:
+            raise InputError(
+                source, where, "model-source shares summing to 1", f"{sum(shares.values()):g}"
+            )

@@ -285,11 +285,15 @@ DATED_LEVERS: tuple[str, ...] = tuple(n for n in LEVERS if n in ACTION_LEVERS + 
 #: Data-layer shares a dated action may set (``regions.<region>.data.<field>``), numbers in
 #: [0, 1].
 DATED_DATA: tuple[str, ...] = ("own_infrastructure_share", "replica_share", "must_stay_local_share")
+#: Model-source shares a dated action may set (``regions.<region>.models.<field>``): all three
+#: in one action, summing to 1, in the order of the world's model mix.
+DATED_MODELS: tuple[str, ...] = ("own_share", "open_weights_share", "foreign_api_share")
 
 
 class Action(Strict):
     """A dated action of a portfolio: from ``date``, ``regions.R.levers.X`` (any lever of
-    ``DATED_LEVERS``) or ``regions.R.data.X`` (a share of ``DATED_DATA``) is the value given.
+    ``DATED_LEVERS``), ``regions.R.data.X`` (a share of ``DATED_DATA``) or
+    ``regions.R.models.X`` (the three shares of ``DATED_MODELS`` together) is the value given.
 
     Each value is checked against the field it sets when the scenario is loaded.
     """

@@ -151,6 +151,12 @@ def step_models(w: World, dt: float) -> None:
     w.model_mix = mix
 
 
+def set_model_share(w: World, r: int, source: int, share: float) -> None:
+    """Region ``r`` takes ``share`` of its model use from ``source`` (own, open weights, API)
+    from now on (a dated action sets all three together)."""
+    w.model_mix[r, source] = share
+
+
 def models_service(w: World, t: float) -> np.ndarray:
     """Share of model demand served: own models (as talent allows), open weights (part of
     their value as talent allows), APIs, in the shares of :attr:`World.model_mix`.

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ecosim.scenario.models import ACTION_LEVERS, SHARED_GOODS
-from ecosim.world import stockpile
+from ecosim.scenario.models import ACTION_LEVERS, DATED_MODELS, SHARED_GOODS
+from ecosim.world import layers, stockpile
 from ecosim.world.state import RegionParams, World
 
 #: The :class:`RegionParams` array that carries each lever a dated action may change.
@@ -73,6 +73,13 @@ def check_lever_params(params: Mapping[str, str]) -> None:
 
 check_lever_params(LEVER_PARAMS)
 
+#: The :class:`RegionParams` array that carries each model-source share a dated action sets.
+MODEL_PARAMS: dict[str, str] = {
+    "own_share": "own_models",
+    "open_weights_share": "open_models",
+    "foreign_api_share": "api_models",
+}
+
 #: The :class:`RegionParams` array that carries each data share a dated action may change.
 DATA_PARAMS: dict[str, str] = {
     "own_infrastructure_share": "own_infra",
@@ -88,6 +95,11 @@ def apply_action(w: World, key: str, value: Any) -> None:
     r = w.region_index(region)
     if part == "data":
         getattr(w.params, DATA_PARAMS[name])[r] = value
+    elif part == "models":
+        # the plan the programme and the talent need are measured from, and the mix itself:
+        # the loader has all three shares set together
+        getattr(w.params, MODEL_PARAMS[name])[r] = value
+        layers.set_model_share(w, r, DATED_MODELS.index(name), float(value))
     elif name in LEVER_PARAMS:
         getattr(w.params, LEVER_PARAMS[name])[r] = value
     elif name == "interoperability":

@@ -516,3 +516,40 @@ def test_a_dated_action_sets_a_data_share_from_its_date() -> None:
     data = _mean_above("service_direct", layer="data")
     assert not data(acted, plain, "TW", (0.0, since))
     assert data(acted, plain, "TW", (since, np.inf))
+
+
+#: TW's three model-source shares, to fill in.
+MODEL_SHARES = (
+    "{{regions.TW.models.own_share: {0}, regions.TW.models.open_weights_share: {1},"
+    " regions.TW.models.foreign_api_share: {2}}}"
+)
+
+
+def test_a_dated_action_sets_the_model_sources_together_from_its_date() -> None:
+    """A region's model use moves on a date when an action sets all three shares."""
+    shares = MODEL_SHARES.format(0.6, 0.3, 0.1)
+    action = f"actions=[{{date: {ACTION_DATE}, set: {shares}}}]"
+    acted, plain = _run((NO_SHOCKS, action)), _run((NO_SHOCKS,))
+    since = date_to_day(plain.scenario.start, ACTION_DATE)
+    own = _mean_above("model_mix", source="own")
+    assert not own(acted, plain, "TW", (0.0, since))
+    assert own(acted, plain, "TW", (since, np.inf))
+    mix = acted.ds["model_mix"].sel(region="TW").isel(time=-1)
+    np.testing.assert_allclose(float(mix.sum()), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("shares", "expected"),
+    [
+        ("{regions.TW.models.own_share: 0.6}", "all three model-source shares in one action"),
+        (MODEL_SHARES.format(0.6, 0.3, 0.3), "model-source shares summing to 1"),
+    ],
+)
+def test_model_shares_set_apart_or_not_summing_to_one_are_refused(
+    shares: str, expected: str
+) -> None:
+    action = f"actions=[{{date: {ACTION_DATE}, set: {shares}}}]"
+    with pytest.raises(InputError) as caught:
+        load_scenario(SMALL, [action])
+    assert caught.value.path == ["actions", 0, "set", "regions.TW.models"]
+    assert caught.value.expected.startswith(expected)
