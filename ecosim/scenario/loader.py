@@ -832,11 +832,13 @@ def _check_action_value(
         layers: dict[str, type[BaseModel]] = {"data": DataLayer, "models": ModelsLayer}
         info = layers.get(part, Levers).model_fields[name]
         expected = "a number in [0, 1]"
-    # strict: a dated action is written by hand, so "0.5" for 0.5 is a mistake worth naming
+    # a number is taken strictly: a dated action is written by hand, so "0.5" for 0.5 is a
+    # mistake worth naming; a state lever's list or mapping is read as the scenario reads it
     form: Any = Annotated[info.annotation, *info.metadata]
     adapter: TypeAdapter[Any] = TypeAdapter(form)
+    strict = None if name in STATE_LEVERS else True
     try:
-        adapter.validate_python(value, strict=name not in STATE_LEVERS or None)
+        adapter.validate_python(value, strict=strict)
     except ValidationError:
         raise InputError(source, path, expected, _describe(value)) from None
 

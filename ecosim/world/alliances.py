@@ -1,8 +1,9 @@
 """What alliance partners share, read from the world: spare compute, data, models, specialists.
 
-Region ``r`` draws a good from region ``k`` when ``r`` lists ``k`` as a partner and both list
-the good in ``alliance_sharing`` (the build sets :attr:`~ecosim.world.state.World.sharing`);
-a joint training run needs both to list each other (:func:`federation`). What is lent
+Region ``r`` draws a good from region ``k`` when ``r`` lists ``k`` as a partner
+(:attr:`~ecosim.world.state.World.alliance`) and both list the good in ``alliance_sharing``
+(:attr:`~ecosim.world.state.World.alliance_scope`); a joint training run needs both to list
+each other (:func:`federation`). What is lent
 (compute, specialists) is a share of what the lender has above its own need, scaled by how
 interoperable the two ecosystems are, so the lender's own service is untouched. These are
 pure reads; each lent quantity is written by the module that owns it.
@@ -18,9 +19,8 @@ from ecosim.world.state import World
 
 def partners(w: World, good: str) -> np.ndarray:
     """``out[r, k]``: region ``k`` shares ``good`` with region ``r`` (R, R), bool."""
-    if not w.sharing.size:
-        return np.zeros((w.n_regions, w.n_regions), dtype=bool)
-    return np.asarray(w.sharing[SHARED_GOODS.index(good)])
+    scope = w.alliance_scope[:, SHARED_GOODS.index(good)]
+    return np.asarray(w.alliance & scope[:, None] & scope[None, :])
 
 
 def lent(w: World, good: str, have: np.ndarray, need: np.ndarray) -> np.ndarray:
@@ -29,10 +29,13 @@ def lent(w: World, good: str, have: np.ndarray, need: np.ndarray) -> np.ndarray:
     A partner lends ``alliance_share`` of what it has above its own need, times the two
     ecosystems' interoperability; a region borrows no more than its deficit.
     """
+    lenders = partners(w, good)
+    if not lenders.any():  # the common case, on a hot path: talent is asked for every step
+        return np.zeros(w.n_regions)
     share = w.scenario.uncertainties.levers.alliance_share
     spare = np.maximum(have - need, 0.0)
     deficit = np.maximum(need - have, 0.0)
-    offer = (partners(w, good) * w.interop * share) @ spare
+    offer = (lenders * w.interop * share) @ spare
     return np.asarray(np.minimum(deficit, offer))
 
 

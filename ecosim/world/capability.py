@@ -27,12 +27,17 @@ def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
     return np.asarray(h100e * c.flop_per_h100e_second * c.utilisation * seconds)
 
 
+def _sites(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each region's live own capacity and its largest live site (H100e), from one scan."""
+    reg, cap = w.live_sites(t)
+    largest = np.zeros(w.n_regions)
+    np.maximum.at(largest, reg, cap)
+    return np.bincount(reg, weights=cap, minlength=w.n_regions), largest
+
+
 def largest_site(w: World, t: float) -> np.ndarray:
     """Capacity of each region's largest live site (H100e)."""
-    out = np.zeros(w.n_regions)
-    reg, cap = w.live_sites(t)
-    np.maximum.at(out, reg, cap)
-    return out
+    return _sites(w, t)[1]
 
 
 def largest_run(w: World, t: float) -> np.ndarray:
@@ -45,14 +50,13 @@ def largest_run_multisite(w: World, t: float) -> np.ndarray:
 
     Equal to :func:`largest_run` for a region that does not train federated.
     """
-    reg, cap = w.live_sites(t)
-    total = np.bincount(reg, weights=cap, minlength=w.n_regions)
-    return run_flop(w, federated.run_h100e(w, total, largest_site(w, t)))
+    total, largest = _sites(w, t)
+    return run_flop(w, federated.run_h100e(w, total, largest))
 
 
-def _frontier_now(w: World, t: float) -> float | None:
-    """The frontier at ``t`` if it is a new high (the history's next point), else ``None``."""
-    runs = largest_run_multisite(w, t)
+def _frontier_now(w: World, runs: np.ndarray) -> float | None:
+    """The frontier, given each region's largest run now, if it is a new high (the history's
+    next point), else ``None``."""
     best = max(float(runs.max()), w.frontier_flop[-1] if w.frontier_flop else 0.0)
     best = max(best, w.scenario.uncertainties.capability.frontier_flop_start)
     if not w.frontier_flop or best > w.frontier_flop[-1]:
@@ -63,14 +67,15 @@ def _frontier_now(w: World, t: float) -> float | None:
 def update_frontier(w: World, t: float) -> None:
     """Extend the frontier's history (the largest run anywhere so far, never decreasing) and
     refresh each region's lag behind it (``w.own_lag``)."""
-    best = _frontier_now(w, t)
+    runs = largest_run_multisite(w, t)
+    best = _frontier_now(w, runs)
     if best is not None:
         w.frontier_t.append(t)
         w.frontier_flop.append(best)
-    w.own_lag = frontier_lag(w, t)
+    w.own_lag = frontier_lag(w, t, runs)
 
 
-def frontier_lag(w: World, t: float) -> np.ndarray:
+def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarray:
     """Months since the frontier was the size of each region's largest run (>= 0); reads only.
 
     The largest run is the one the region trains: over several sites if it trains federated.
@@ -79,15 +84,18 @@ def frontier_lag(w: World, t: float) -> np.ndarray:
     the scenario's starting frontier. Before the start it is extrapolated back with the
     historical doubling time. A region with no site is reported at the lag of a one-accelerator
     run: finite and large rather than infinite. A world whose history is still empty is read
-    as if ``t`` were its first point.
+    as if ``t`` were its first point. ``runs``, each region's largest run at ``t``
+    (:func:`largest_run_multisite`), is computed unless the caller has it.
     """
     c = w.scenario.uncertainties.capability
+    if runs is None:
+        runs = largest_run_multisite(w, t)
     hist_t = np.asarray(w.frontier_t)
     hist_f = np.asarray(w.frontier_flop)
     if not hist_f.size:
-        first = _frontier_now(w, t)
+        first = _frontier_now(w, runs)
         hist_t, hist_f = np.array([t]), np.array([first])
-    run = np.maximum(largest_run_multisite(w, t), run_flop(w, np.ones(1))[0])
+    run = np.maximum(runs, run_flop(w, np.ones(1))[0])
     # first time the frontier reached each run (days; negative = before the start)
     idx = np.searchsorted(hist_f, run, side="left")
     reached = np.where(idx < hist_f.size, hist_t[np.minimum(idx, hist_f.size - 1)], t)

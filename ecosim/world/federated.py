@@ -42,8 +42,13 @@ def joined(w: World) -> np.ndarray:
 
 def overhead(w: World) -> np.ndarray:
     """Communication time per unit compute time of each region's federated training (R,)."""
+    return _overhead(w, joined(w))
+
+
+def _overhead(w: World, partners: np.ndarray) -> np.ndarray:
+    """:func:`overhead`, given :func:`joined`: a partner's sites in a run set its pace."""
     c = w.scenario.uncertainties.capability
-    abroad = (joined(w) > 0.0).any(axis=1)
+    abroad = (partners > 0.0).any(axis=1)
     return np.where(abroad, c.crossregion_comm_overhead, c.multisite_comm_overhead)
 
 
@@ -67,6 +72,7 @@ def run_h100e(w: World, site_total: np.ndarray, site_max: np.ndarray) -> np.ndar
     A region that does not federate trains on one site.
     """
     f = w.params.federated
-    others = f * (site_total - site_max) + joined(w) @ site_total
-    spread = (site_max + others) / (1.0 + overhead(w))
+    partners = joined(w)
+    others = f * (site_total - site_max) + partners @ site_total
+    spread = (site_max + others) / (1.0 + _overhead(w, partners))
     return np.asarray(np.maximum(site_max, spread))

@@ -126,7 +126,6 @@ def init_partners(w: World) -> None:
         set_interoperability(w, r, levers.interoperability)
         w.alliance[r, [w.region_index(p) for p in levers.alliance]] = True
         w.alliance_scope[r] = [g in levers.alliance_sharing for g in SHARED_GOODS]
-    _share(w)
 
 
 def set_interoperability(w: World, r: int, partners: Mapping[str, float]) -> None:
@@ -140,16 +139,8 @@ def set_partners(w: World, r: int, partners: list[int]) -> None:
     """Region ``r``'s alliance partners are ``partners`` (indices) from now on."""
     w.alliance[r] = False
     w.alliance[r, partners] = True
-    _share(w)
 
 
 def set_sharing(w: World, r: int, goods: list[str]) -> None:
     """Region ``r`` shares ``goods`` (of ``SHARED_GOODS``) with its partners from now on."""
     w.alliance_scope[r] = [g in goods for g in SHARED_GOODS]
-    _share(w)
-
-
-def _share(w: World) -> None:
-    """Who shares what with whom: ``r`` lists ``k``, and both share the good."""
-    scope = w.alliance_scope.T  # (good, region)
-    w.sharing = w.alliance[None, :, :] & scope[:, :, None] & scope[:, None, :]

@@ -471,8 +471,6 @@ class World:
     alliance: np.ndarray = state("levers", (0, 0), bool)
     # alliance_scope[r, g]: region r shares good g (SHARED_GOODS order) with its partners
     alliance_scope: np.ndarray = state("levers", (0, 0), bool)
-    # sharing[g, r, k]: r lists k as a partner and both share good g
-    sharing: np.ndarray = state("levers", (0, 0, 0), bool)
     borrowed: np.ndarray = state("cloud")  # H100e from partners
     # --- derived each refresh (per region)
     demand: np.ndarray = state("step")

@@ -90,10 +90,11 @@ def need(w: World) -> np.ndarray:
     return np.asarray(ops + models)
 
 
-def borrowed(w: World, need: np.ndarray) -> np.ndarray:
-    """Specialists each region borrows from the partners it shares talent with (R,; FTE):
-    secondments and remote support from their surplus (:func:`ecosim.world.alliances.lent`)."""
-    return alliances.lent(w, "talent", w.talent, need)
+def borrowed(w: World, needed: np.ndarray) -> np.ndarray:
+    """Specialists each region borrows from the partners it shares talent with, given what
+    each ``needed`` (R,; FTE): secondments and remote support from their surplus
+    (:func:`ecosim.world.alliances.lent`)."""
+    return alliances.lent(w, "talent", w.talent, needed)
 
 
 def sufficiency(w: World) -> np.ndarray:
