@@ -23,6 +23,9 @@ from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import Workload
 
 BLOCK_DAYS = 32
+#: The rows of a source's real and integer arrivals.
+_REAL = ("t", "size", "dur", "patience")
+_INT = ("prio", "id")
 
 
 def pareto_scale(mix: Workload, arrivals_scale: float = 1.0) -> float:
@@ -84,14 +87,10 @@ class JobSource:
         self.generated_to = float(start)
         self.next_id = 0
         self._pos = 0
-        self._data: dict[str, np.ndarray] = {
-            "t": np.zeros(0),
-            "size": np.zeros(0),
-            "dur": np.zeros(0),
-            "prio": np.zeros(0, dtype=np.int64),
-            "patience": np.zeros(0),
-            "id": np.zeros(0, dtype=np.int64),
-        }
+        # arrivals not taken yet, one row a field: a lane's arrivals before a day are then a
+        # slice of two arrays, which the flow gathers for all lanes at once
+        self._real = np.zeros((len(_REAL), 0))  # t, size, dur, patience
+        self._int = np.zeros((len(_INT), 0), dtype=np.int64)  # prio, id
 
     def _extend(self) -> None:
         mix, rng = self.mix, self.rng
@@ -107,28 +106,29 @@ class JobSource:
         dur = mix.duration_median_days * np.exp(mix.duration_sigma * rng.standard_normal(n))
         prio = np.searchsorted(self.priority_cum, rng.random(n), side="right")
         prio = np.minimum(prio, jk.N_PRIO - 1).astype(np.int64)
-        block = {
-            "t": times,
-            "size": share * self.demand_at(times),
-            "dur": dur,
-            "prio": prio,
-            "patience": np.full(n, mix.patience_days),
-            "id": self.next_id + np.arange(n, dtype=np.int64),
-        }
+        real = np.stack([times, share * self.demand_at(times), dur, np.full(n, mix.patience_days)])
+        ints = np.stack([prio, self.next_id + np.arange(n, dtype=np.int64)])
         self.next_id += n
         # drop what was taken, then append the new block
-        self._data = {k: np.concatenate([v[self._pos :], block[k]]) for k, v in self._data.items()}
+        self._real = np.concatenate([self._real[:, self._pos :], real], axis=1)
+        self._int = np.concatenate([self._int[:, self._pos :], ints], axis=1)
         self._pos = 0
         self.generated_to = t0 + BLOCK_DAYS
 
-    def take(self, t1: float) -> tuple[np.ndarray, ...]:
-        """Arrivals before ``t1`` not taken yet: times, sizes, durations, prio, patience, ids."""
+    def take_slice(self, t1: float) -> tuple[np.ndarray, np.ndarray]:
+        """Arrivals before ``t1`` not taken yet, as views: the real fields (t, size, dur,
+        patience) and the integer ones (prio, id), a row each, a column an arrival."""
         while self.generated_to < t1:
             self._extend()
-        d, pos = self._data, self._pos
-        k = pos + int(np.searchsorted(d["t"][pos:], t1, side="left"))
+        pos = self._pos
+        k = pos + int(np.searchsorted(self._real[0, pos:], t1, side="left"))
         self._pos = k
-        return tuple(d[name][pos:k] for name in ("t", "size", "dur", "prio", "patience", "id"))
+        return self._real[:, pos:k], self._int[:, pos:k]
+
+    def take(self, t1: float) -> tuple[np.ndarray, ...]:
+        """Arrivals before ``t1`` not taken yet: times, sizes, durations, prio, patience, ids."""
+        real, ints = self.take_slice(t1)
+        return real[0], real[1], real[2], ints[0], real[3], ints[1]
 
 
 class JobFlow:
@@ -180,19 +180,14 @@ class JobFlow:
         numpy.ndarray
             Work each lane served over the interval (lane,), H100e d.
         """
-        parts = [src.take(t1) for src in self.sources]
-        if scale is not None and np.any(scale != 1.0):
-            lane_scale = np.repeat(scale, self.n_workloads)
-            parts = [
-                (p[0], p[1] * lane_scale[i], *p[2:]) if lane_scale[i] != 1.0 else p
-                for i, p in enumerate(parts)
-            ]
-        counts = np.array([len(p[0]) for p in parts], dtype=np.int64)
+        parts = [src.take_slice(t1) for src in self.sources]
+        counts = np.array([p[0].shape[1] for p in parts], dtype=np.int64)
         off = np.zeros(len(parts) + 1, dtype=np.int64)
         off[1:] = np.cumsum(counts)
-        cat = [np.concatenate([p[i] for p in parts]) for i in range(6)]
-        cat[3] = cat[3].astype(np.int64)
-        cat[5] = cat[5].astype(np.int64)
+        real = np.concatenate([p[0] for p in parts], axis=1)
+        ints = np.concatenate([p[1] for p in parts], axis=1)
+        if scale is not None and np.any(scale != 1.0):
+            real[1] *= np.repeat(np.repeat(scale, self.n_workloads), counts)
         self.arrivals += counts
         self.capacity = np.array(capacity, dtype=np.float64).reshape(
             self.n_regions, self.n_workloads
@@ -202,12 +197,12 @@ class JobFlow:
             t0,
             t1,
             np.ascontiguousarray(self.capacity.ravel()),
-            cat[0],
-            cat[1],
-            cat[2],
-            cat[3],
-            cat[4],
-            cat[5],
+            real[0],
+            real[1],
+            real[2],
+            ints[0],
+            real[3],
+            ints[1],
             off,
             self.pool.js,
             self.pool.ji,

@@ -366,6 +366,8 @@ class World:
     build_moves: np.ndarray = state("capacity", (0,), bool)
     # the last chip_nominal computed, for the (day, builds, their total size) it was for
     nominal_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("state"))
+    output_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("supply"))
+    capacity_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("state"))
     # regions whose buyers and suppliers take chip goods only from rows in the region
     imports_stopped: np.ndarray = state("capacity", (0,), bool)
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
@@ -575,8 +577,21 @@ class World:
 
     def chip_capacity(self, t: float) -> np.ndarray:
         """Capacity of each chip supplier at day ``t`` (H100e/day), after disruptions."""
+        nominal = self.chip_nominal(t)
+        # asked for a dozen times a step: kept for the inputs it was computed from
+        key = (
+            nominal.tobytes(),
+            self.litho_factor.tobytes(),
+            self.materials_factor.tobytes(),
+            self.materials_at_risk.tobytes(),
+            self.chip_disruption.tobytes(),
+        )
+        if self.capacity_memo.key == key:
+            return self.capacity_memo.value.copy()
         health = self.litho_factor * self.materials_health()
-        return self.chip_nominal(t) / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health
+        out = np.asarray(nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health)
+        self.capacity_memo.keep(key, out.copy())
+        return out
 
     def rows_of(self, supplier: str) -> list[int]:
         """Rows of supplier ``supplier``: its own and its sites abroad."""

@@ -25,6 +25,17 @@ LEAD_GOODS: tuple[str, ...] = ("accelerator", "wafer", "hbm", "packaging", "lith
 def designer_output(w: World, t: float) -> np.ndarray:
     """Possible output of each designer (H100e/day) given upstream supply at day ``t``."""
     cap = w.chip_capacity(t)
+    # asked for several times a step (supply, quotes, prices, the recorder) with the same
+    # inputs: kept for them, keyed on everything it reads that can change in a run
+    key = (cap.tobytes(), w.allow.tobytes(), w.imports_stopped.tobytes())
+    if w.output_memo.key == key:
+        return w.output_memo.value.copy()
+    out = _designer_output(w, cap)
+    w.output_memo.keep(key, out.copy())
+    return out
+
+
+def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
     des = w.designers
     out = cap[des].copy()
     des_home = w.chip_home[des]
