@@ -20,7 +20,6 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from ecosim.experiments.sweepfile import (
     Lever,
@@ -144,6 +143,9 @@ def format_override(key: str, value: Scalar) -> str:
 
 def quantile(dist: Uncertainty, u: np.ndarray) -> np.ndarray:
     """Map unit values ``u`` in [0, 1] to values of the uncertainty ``dist``."""
+    # scipy.stats takes half a second to import: only sweeps with such distributions pay it
+    from scipy import stats
+
     u = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0)
     if isinstance(dist, Range | Uniform):
         out = dist.low + u * (dist.high - dist.low)
