@@ -7,6 +7,7 @@ from :mod:`ecosim`.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import platform
 import time
@@ -25,6 +26,8 @@ from ecosim.observe.metrics import MetricOptions, add_metrics
 from ecosim.observe.recorder import Recorder
 from ecosim.scenario.loader import LoadedScenario
 from ecosim.scenario.models import Scenario
+from ecosim.world.build import build_world
+from ecosim.world.state import World
 
 Progress = Callable[[str, float], None]
 
@@ -44,9 +47,10 @@ def _run_one(
     progress: Progress | None,
     label: str,
     stop: StopRequest | None,
+    world: World | None = None,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """The recorded dataset of one run and its step trace (the metrics' inputs)."""
-    sim = Simulation(scenario, streams, with_shocks=with_shocks)
+    sim = Simulation(scenario, streams, with_shocks=with_shocks, world=world)
     rec = Recorder(scenario, sim.world, sim.occurrences)
     callback = (lambda f: progress(label, f)) if progress else None
     sim.run(rec.observe, callback, stop)
@@ -95,11 +99,16 @@ def simulate(
     assert isinstance(spec, Scenario)
     started = dt.datetime.now(dt.UTC)
     wall0 = time.perf_counter()
-    ds, trace = _run_one(spec, Streams(spec.seed, future, replicate), True, progress, "run", stop)
+    streams = Streams(spec.seed, future, replicate)
+    world = build_world(spec, streams)
+    # the twin starts from the same build, copied with the streams it drew from (the world
+    # holds them), rather than building it again: a build is a large part of a short run
+    twin_world = copy.deepcopy(world, {id(spec): spec}) if spec.recording.twin else None
+    ds, trace = _run_one(spec, streams, True, progress, "run", stop, world)
     twin = twin_trace = None
-    if spec.recording.twin:
+    if twin_world is not None:
         twin, twin_trace = _run_one(
-            spec, Streams(spec.seed, future, replicate), False, progress, "twin", stop
+            spec, twin_world.streams, False, progress, "twin", stop, twin_world
         )
     options = MetricOptions(material_loss_days=spec.recording.material_loss_days)
     ds = add_metrics(ds, twin, trace=trace, twin_trace=twin_trace, options=options)

@@ -62,12 +62,21 @@ class Simulation:
         Named random streams of this (future, replicate).
     with_shocks
         ``False`` runs the no-shock twin: identical streams, no shocks.
+    world
+        The world as :func:`~ecosim.world.build.build_world` built it from ``streams``, when
+        the caller has it already (a run and its twin start from copies of one build).
     """
 
-    def __init__(self, scenario: Scenario, streams: Streams, with_shocks: bool = True) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        streams: Streams,
+        with_shocks: bool = True,
+        world: World | None = None,
+    ) -> None:
         self.scenario = scenario
         self.env = simpy.Environment()
-        self.world: World = build_world(scenario, streams)
+        self.world: World = build_world(scenario, streams) if world is None else world
         self.step = WorldStep(self.world, streams)
         self.active: list[ShockType] = []
         #: Every shock occurrence of the run, drawn once, before it starts.
