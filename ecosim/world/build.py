@@ -41,6 +41,9 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     )
 
     w.chip_good = np.array([row.good for row in rows], dtype=object)
+    for good in dict.fromkeys(w.chip_good):
+        w.good_rows[str(good)] = np.flatnonzero(w.chip_good == good)
+        w.good_rows[str(good)].setflags(write=False)
     w.chip_home = np.array([ridx[row.home] for row in rows], dtype=np.int64)
     w.chip_owner = np.array([chip.index(row.supplier) for row in rows], dtype=np.int64)
     w.chip_cap0 = np.array([row.capacity for row in rows])

@@ -391,7 +391,7 @@ def capacity_by_region(w: World, t: float) -> np.ndarray:
     cap = w.chip_capacity(t) * DAYS_PER_YEAR
     out = np.zeros((len(CHAIN_STAGES), w.n_regions))
     for g, good in enumerate(CHAIN_STAGES):
-        rows = np.flatnonzero(w.chip_good == good)
+        rows = w.rows_of_good(good)
         np.add.at(out[g], w.chip_home[rows], cap[rows])
     return out
 
@@ -435,7 +435,7 @@ def designer_costs(w: World, t: float, costs: np.ndarray) -> np.ndarray:
     home = w.chip_home[des]
     out = costs[des].copy()
     for good in CHAIN_STAGES[1:]:
-        rows = np.flatnonzero(w.chip_good == good)
+        rows = w.rows_of_good(good)
         if not rows.size:
             continue
         may = w.allow[rows][:, home]

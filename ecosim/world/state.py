@@ -280,6 +280,10 @@ def state(owner: str, shape: tuple[int, ...] = (0,), dtype: Any = np.float64) ->
     return field(default_factory=partial(np.zeros, shape, dtype), metadata=owned(owner))
 
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_ROWS.setflags(write=False)
+
+
 class Memo:
     """The last result of a pure computation of the world, with the inputs it was for.
 
@@ -324,6 +328,9 @@ class World:
     t: float = field(default=0.0, metadata=owned("step"))
     # --- chip supply chain (s over chip suppliers)
     chip_good: np.ndarray = state("build", (0,), object)
+    # the rows of each good, read many times a step: comparing the object array each time
+    # cost more than the step's arithmetic
+    good_rows: dict[str, np.ndarray] = field(default_factory=dict, metadata=owned("build"))
     chip_home: np.ndarray = state("build", (0,), np.int64)
     chip_cap0: np.ndarray = state("build")
     chip_g0: np.ndarray = state("build")
@@ -592,6 +599,11 @@ class World:
         out = np.asarray(nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health)
         self.capacity_memo.keep(key, out.copy())
         return out
+
+    def rows_of_good(self, good: str) -> np.ndarray:
+        """Rows of the suppliers of ``good`` (read-only; empty where there are none)."""
+        rows = self.good_rows.get(good)
+        return rows if rows is not None else _NO_ROWS
 
     def rows_of(self, supplier: str) -> list[int]:
         """Rows of supplier ``supplier``: its own and its sites abroad."""

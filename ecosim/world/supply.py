@@ -40,7 +40,7 @@ def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
     out = cap[des].copy()
     des_home = w.chip_home[des]
     for good in UPSTREAM_GOODS:
-        sup = np.flatnonzero(w.chip_good == good)
+        sup = w.rows_of_good(good)
         if sup.size == 0:
             continue
         got = np.zeros(des.size)
@@ -95,8 +95,8 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
     w.fleet_designer *= np.exp(-dt / (w.params.life_years * DAYS_PER_YEAR))[:, None]
     u = w.scenario.uncertainties.supply
     # fab health drifts toward tool access (exact exponential step)
-    litho = np.flatnonzero(w.chip_good == "lithography")
-    fabs = np.flatnonzero(w.chip_good == "wafer")
+    litho = w.rows_of_good("lithography")
+    fabs = w.rows_of_good("wafer")
     if litho.size and fabs.size:
         access = fab_access(w, litho, fabs)
         decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
@@ -142,7 +142,7 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
     w.throughput[w.designers] = rate
     used = rate.sum()
     for good in UPSTREAM_GOODS:
-        sup = np.flatnonzero(w.chip_good == good)
+        sup = w.rows_of_good(good)
         cap = w.chip_capacity(t0)[sup]
         if sup.size and cap.sum() > 0:
             w.throughput[sup] = used * cap / cap.sum()
@@ -181,7 +181,7 @@ def materials_access(w: World) -> np.ndarray:
     """
     out = np.ones(len(w.chip))
     mats = w.materials
-    fabs = np.flatnonzero(w.chip_good == "wafer")
+    fabs = w.rows_of_good("wafer")
     if mats.size and fabs.size:
         out[fabs] = np.clip(fab_access(w, mats, fabs), 0.0, 1.0)
     return out
@@ -200,7 +200,7 @@ def _step_materials(w: World, dt: float) -> np.ndarray:
     Returns the days of stock each chip supplier bought in the step (0 where not a fab).
     """
     bought = np.zeros(len(w.chip))
-    fabs = np.flatnonzero(w.chip_good == "wafer")
+    fabs = w.rows_of_good("wafer")
     if not w.materials.size or not fabs.size:
         return bought
     access = materials_access(w)[fabs]
@@ -232,7 +232,7 @@ def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> No
     when ``d = 1``.
     """
     mats = w.materials
-    fabs = np.flatnonzero(w.chip_good == "wafer")
+    fabs = w.rows_of_good("wafer")
     cap = w.chip_nominal(t0)[mats]
     if not mats.size or not fabs.size or cap.sum() <= 0:
         return
@@ -625,12 +625,12 @@ def lead_times(
         out[0] = np.inf if np.maximum(w.backlog, 0.0).sum() > 0 else float(quotes.min())
     cycle = float(np.average(w.chip_cycle[des], weights=np.maximum(cap[des], 1e-12)))
     wait = max(out[0] - cycle, 0.0)
-    fabs = np.flatnonzero(w.chip_good == "wafer")
+    fabs = w.rows_of_good("wafer")
     utils = np.zeros(len(LEAD_GOODS))
     cycles = np.zeros(len(LEAD_GOODS))
     present = np.zeros(len(LEAD_GOODS), dtype=bool)
     for i, good in enumerate(LEAD_GOODS[1:], start=1):
-        sup = np.flatnonzero(w.chip_good == good)
+        sup = w.rows_of_good(good)
         if sup.size == 0:
             continue
         present[i] = True
