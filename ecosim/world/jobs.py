@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ecosim.kernels import arrivals as ak
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import Workload
 
@@ -87,20 +88,23 @@ class JobSource:
         self.generated_to = float(start)
         self.next_id = 0
         self._pos = 0
-        # arrivals not taken yet, one row a field: a lane's arrivals before a day are then a
-        # slice of two arrays, which the flow gathers for all lanes at once
+        # arrivals not taken yet, one row a field (used when the source is read on its own;
+        # a flow keeps the pending arrivals of all its lanes together)
         self._real = np.zeros((len(_REAL), 0))  # t, size, dur, patience
         self._int = np.zeros((len(_INT), 0), dtype=np.int64)  # prio, id
 
-    def _extend(self) -> None:
+    def draw_block(self) -> tuple[np.ndarray, np.ndarray]:
+        """Draw the next ``BLOCK_DAYS`` of arrivals from the stream: the real fields (t, size,
+        dur, patience) and the integer ones (prio, id), a row each, a column an arrival."""
         mix, rng = self.mix, self.rng
         t0 = self.generated_to
         counts = rng.poisson(self.rate, size=BLOCK_DAYS)
         n = int(counts.sum())
         day = np.repeat(np.arange(BLOCK_DAYS, dtype=np.float64), counts)
+        # the arrival times in day order, and within a day in order of the uniform draw: as
+        # (t0 + day) + within never decreases in that order, sorting the times gives the same
         within = rng.random(n)
-        order = np.lexsort((within, day))
-        times = (t0 + day + within)[order]
+        times = np.sort(t0 + day + within)
         u_size = rng.random(n)
         share = np.minimum(self.xm * u_size ** (-1.0 / mix.size_pareto_alpha), mix.max_job_share)
         dur = mix.duration_median_days * np.exp(mix.duration_sigma * rng.standard_normal(n))
@@ -109,17 +113,18 @@ class JobSource:
         real = np.stack([times, share * self.demand_at(times), dur, np.full(n, mix.patience_days)])
         ints = np.stack([prio, self.next_id + np.arange(n, dtype=np.int64)])
         self.next_id += n
-        # drop what was taken, then append the new block
-        self._real = np.concatenate([self._real[:, self._pos :], real], axis=1)
-        self._int = np.concatenate([self._int[:, self._pos :], ints], axis=1)
-        self._pos = 0
         self.generated_to = t0 + BLOCK_DAYS
+        return real, ints
 
     def take_slice(self, t1: float) -> tuple[np.ndarray, np.ndarray]:
         """Arrivals before ``t1`` not taken yet, as views: the real fields (t, size, dur,
         patience) and the integer ones (prio, id), a row each, a column an arrival."""
         while self.generated_to < t1:
-            self._extend()
+            real, ints = self.draw_block()
+            # drop what was taken, then append the new block
+            self._real = np.concatenate([self._real[:, self._pos :], real], axis=1)
+            self._int = np.concatenate([self._int[:, self._pos :], ints], axis=1)
+            self._pos = 0
         pos = self._pos
         k = pos + int(np.searchsorted(self._real[0, pos:], t1, side="left"))
         self._pos = k
@@ -164,6 +169,52 @@ class JobFlow:
         self.ema_served = np.zeros(n)
         self.ema_requested = np.zeros(n)
         self._no_starts = np.zeros(0)
+        # the pending arrivals of every lane, lane after lane: lane l's are the columns
+        # [taken[l], end[l]) (those before taken[l] are gone), each lane's in time order
+        self._real = np.zeros((len(_REAL), 0))
+        self._int = np.zeros((len(_INT), 0), dtype=np.int64)
+        self._taken = np.zeros(n, dtype=np.int64)
+        self._end = np.zeros(n, dtype=np.int64)
+
+    def _draw(self, t1: float) -> None:
+        """Draw every lane's blocks up to ``t1``; keep the pending arrivals of all lanes.
+
+        The lanes draw in step (their sources start on the same day and are read to the same
+        days), each from its own stream, as a source read on its own would.
+        """
+        srcs = self.sources
+        if all(src.generated_to >= t1 for src in srcs):
+            return
+        reals: list[np.ndarray] = []
+        ints: list[np.ndarray] = []
+        counts = np.zeros(len(srcs), dtype=np.int64)
+        for i, src in enumerate(srcs):
+            lane_real = [self._real[:, self._taken[i] : self._end[i]]]
+            lane_int = [self._int[:, self._taken[i] : self._end[i]]]
+            while src.generated_to < t1:
+                real, ids = src.draw_block()
+                lane_real.append(real)
+                lane_int.append(ids)
+            counts[i] = sum(r.shape[1] for r in lane_real)
+            reals.extend(lane_real)
+            ints.extend(lane_int)
+        self._real = np.concatenate(reals, axis=1)
+        self._int = np.concatenate(ints, axis=1)
+        self._end = np.cumsum(counts)
+        self._taken = self._end - counts
+
+    def _take(self, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every lane's pending arrivals before ``t1``, lane after lane: the real fields, the
+        integer ones and each lane's count."""
+        self._draw(t1)
+        upto = np.empty_like(self._taken)
+        n = ak.cut_lanes(self._real[0], self._taken, self._end, float(t1), upto)
+        counts = upto - self._taken
+        # the columns taken, lane after lane: [taken[l], upto[l]) for each lane l
+        first = np.cumsum(counts) - counts
+        cols = np.arange(n, dtype=np.int64) + np.repeat(self._taken - first, counts)
+        self._taken = upto
+        return self._real[:, cols], self._int[:, cols], counts
 
     def advance(
         self, t0: float, t1: float, capacity: np.ndarray, scale: np.ndarray | None = None
@@ -180,12 +231,9 @@ class JobFlow:
         numpy.ndarray
             Work each lane served over the interval (lane,), H100e d.
         """
-        parts = [src.take_slice(t1) for src in self.sources]
-        counts = np.array([p[0].shape[1] for p in parts], dtype=np.int64)
-        off = np.zeros(len(parts) + 1, dtype=np.int64)
+        real, ints, counts = self._take(t1)
+        off = np.zeros(len(self.sources) + 1, dtype=np.int64)
         off[1:] = np.cumsum(counts)
-        real = np.concatenate([p[0] for p in parts], axis=1)
-        ints = np.concatenate([p[1] for p in parts], axis=1)
         if scale is not None and np.any(scale != 1.0):
             real[1] *= np.repeat(np.repeat(scale, self.n_workloads), counts)
         self.arrivals += counts

@@ -157,7 +157,7 @@ def set_model_share(w: World, r: int, source: int, share: float) -> None:
     w.model_mix[r, source] = share
 
 
-def models_service(w: World, t: float) -> np.ndarray:
+def models_service(w: World, t: float, skill: np.ndarray | None = None) -> np.ndarray:
     """Share of model demand served: own models (as talent allows), open weights (part of
     their value as talent allows), APIs, in the shares of :attr:`World.model_mix`.
 
@@ -165,12 +165,14 @@ def models_service(w: World, t: float) -> np.ndarray:
     is. Own models also need own compute; the coupling matrix carries that, not this layer.
     Operations reach models through talent here: own models and adapting open weights need
     the specialists operations also needs, so the coupling matrix has no models-from-operations
-    term, which would count that loss twice.
+    term, which would count that loss twice. ``skill`` is :func:`talent.sufficiency` where the
+    caller has it already.
     """
     p = w.params
     lags = model_lags(w)
     use = usefulness(w, lags)
-    skill = talent.sufficiency(w)
+    if skill is None:
+        skill = talent.sufficiency(w)
     mix = w.model_mix
     own = mix[:, 0] * skill * use[:, 0]
     # cut off from the source, only the mirrored share of open weights is still at hand
@@ -181,15 +183,18 @@ def models_service(w: World, t: float) -> np.ndarray:
     )
 
 
-def operations_service(w: World) -> np.ndarray:
+def operations_service(w: World, skill: np.ndarray | None = None) -> np.ndarray:
     """Specialists against what capacity and the model effort need, less lost managed services.
 
     Managed services bought from foreign providers are lost where the provider withdrew; in
     the share that handles data that must stay local (personal, health, regulated data) where
     a data-transfer ruling bars the provider, since the rest can go on under contractual
     clauses, as after Schrems II; and in the share a legal compulsion reached, while it lasts.
+    ``skill`` is :func:`talent.sufficiency` where the caller has it already.
     """
     p = w.params
+    if skill is None:
+        skill = talent.sufficiency(w)
     foreign = w.prov_home[None, :] != np.arange(w.n_regions)[:, None]
     on_foreign = _cloud_where(w, foreign)
     barred = w.transfer_blocked * p.must_stay_local[:, None]
@@ -197,9 +202,7 @@ def operations_service(w: World) -> np.ndarray:
     lost = _cloud_where(w, foreign * gone)
     share_lost = np.where(on_foreign > 0, lost / np.maximum(on_foreign, 1e-300), 0.0)
     # own sites down in an outage must be brought back by the region's own operators
-    return np.asarray(
-        talent.sufficiency(w) * (1.0 - p.managed_foreign * share_lost) * w.own_available
-    )
+    return np.asarray(skill * (1.0 - p.managed_foreign * share_lost) * w.own_available)
 
 
 def direct_service(w: World, t: float, compute_service: np.ndarray) -> np.ndarray:
@@ -208,8 +211,9 @@ def direct_service(w: World, t: float, compute_service: np.ndarray) -> np.ndarra
     out[:, COMPUTE] = compute_service
     out[:, DATA] = data_service(w)
     out[:, SOFTWARE] = software_service(w)
-    out[:, MODELS] = models_service(w, t)
-    out[:, OPERATIONS] = operations_service(w)
+    skill = talent.sufficiency(w)
+    out[:, MODELS] = models_service(w, t, skill)
+    out[:, OPERATIONS] = operations_service(w, skill)
     return np.clip(out, 0.0, 1.0)
 
 
