@@ -326,10 +326,15 @@ def _needs(w: World, t: float) -> np.ndarray:
 
 def purchases_all(w: World, t: float) -> np.ndarray:
     """Accelerators each region buys a year around day ``t`` (H100e/yr; see :func:`purchases`)."""
-    start = float(_needs(w, 0.0).sum())
-    made = float(w.chip_nominal(0.0)[w.designers].sum())
-    scale = made / start if start > 0.0 else 1.0
-    return _needs(w, t) * scale
+    # the scale is the designers' nominal output at the start over the needs then: it moves
+    # only when a build is added, so it is kept for the builds it saw (asking for the output
+    # at day 0 every step also evicted the nominal capacity of the day from its memo)
+    key = (w.build_row.size, float(w.build_size.sum()))
+    if w.purchase_memo.key != key:
+        start = float(_needs(w, 0.0).sum())
+        made = float(w.chip_nominal(0.0)[w.designers].sum())
+        w.purchase_memo.keep(key, np.array([made / start if start > 0.0 else 1.0]))
+    return _needs(w, t) * float(w.purchase_memo.value[0])
 
 
 def purchases(w: World, r: int, t: float) -> float:

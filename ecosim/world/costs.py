@@ -47,39 +47,37 @@ LEVER_COST_ITEMS: tuple[str, ...] = (
 COST_ITEMS: tuple[str, ...] = ("own_capital", "own_opex", "cloud", *LEVER_COST_ITEMS)
 
 
-def lever_costs(w: World) -> np.ndarray:
+def lever_costs(w: World, spent: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Yearly cost of each lever beyond the capacity it buys (region, lever; USD/yr).
 
-    Columns are :data:`LEVER_COST_ITEMS`.
+    Columns are :data:`LEVER_COST_ITEMS`. ``spent`` is :func:`spend` where the caller has it.
     """
     eff = w.scenario.uncertainties.levers
     p = w.params
-    own_spend, cloud_spend = spend(w)
+    own_spend, cloud_spend = spend(w) if spent is None else spent
     both = own_spend + cloud_spend
-    items = {
-        "stockpile": w.stockpile * capex(w) / p.life_years,  # paid for like installed chips
-        "multi_cloud": cloud_spend * (eff.multi_cloud_premium * p.multi_cloud),
-        "sovereign_cloud": cloud_spend * (eff.sovereign_premium * p.sovereign_cloud),
-        "open_stack": both * eff.open_stack_overhead * p.open_stack,
-        # the compute federated training spends communicating
-        "federated_learning": both * (1.0 - federated.capacity_factor(w, w.t)),
-        "open_weights_mirror": p.mirror * eff.mirror_cost_usd_per_year,
-        "talent_programme": p.talent_programme * p.graduates0 * eff.graduate_cost_usd,
-        # a programme's share of what a frontier lab spends a year, from the day it is funded
-        "local_models": p.local_models * eff.local_models_usd_per_year,
-        # borrowed capacity at cloud prices, and lent specialists at what a secondment costs
-        "alliance": w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR)
-        + talent.borrowed(w, talent.need(w)) * eff.specialist_usd_per_year,
-        # a domestic chain's capex, paid back over the build life at the cost of capital
-        "domestic_chain": capacity.committed_capex(w, w.t, capacity.CHAIN)
-        * capacity.annuity_factor(w.scenario),
-    }
-    return np.column_stack(
-        [
-            np.broadcast_to(np.asarray(items[k], dtype=np.float64), (w.n_regions,))
-            for k in LEVER_COST_ITEMS
-        ]
+    out = np.empty((w.n_regions, len(LEVER_COST_ITEMS)))
+    col = LEVER_COST_ITEMS.index
+    out[:, col("stockpile")] = w.stockpile * capex(w) / p.life_years  # paid like installed chips
+    out[:, col("multi_cloud")] = cloud_spend * (eff.multi_cloud_premium * p.multi_cloud)
+    out[:, col("sovereign_cloud")] = cloud_spend * (eff.sovereign_premium * p.sovereign_cloud)
+    out[:, col("open_stack")] = both * eff.open_stack_overhead * p.open_stack
+    # the compute federated training spends communicating
+    out[:, col("federated_learning")] = both * (1.0 - federated.capacity_factor(w, w.t))
+    out[:, col("open_weights_mirror")] = p.mirror * eff.mirror_cost_usd_per_year
+    out[:, col("talent_programme")] = p.talent_programme * p.graduates0 * eff.graduate_cost_usd
+    # a programme's share of what a frontier lab spends a year, from the day it is funded
+    out[:, col("local_models")] = p.local_models * eff.local_models_usd_per_year
+    # borrowed capacity at cloud prices, and lent specialists at what a secondment costs
+    out[:, col("alliance")] = (
+        w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR)
+        + talent.borrowed(w, talent.need(w)) * eff.specialist_usd_per_year
     )
+    # a domestic chain's capex, paid back over the build life at the cost of capital
+    out[:, col("domestic_chain")] = capacity.committed_capex(
+        w, w.t, capacity.CHAIN
+    ) * capacity.annuity_factor(w.scenario)
+    return out
 
 
 def lever_cost(w: World) -> np.ndarray:
@@ -91,5 +89,10 @@ def cost_items(w: World) -> np.ndarray:
     """A region's yearly ``cost`` in its parts (region, :data:`COST_ITEMS`; USD/yr)."""
     capital = w.own_capital_cost(w.t)
     opex_now = w.own_cap * opex(w)
-    _, rented = spend(w)
-    return np.column_stack([capital, opex_now, rented, lever_costs(w)])
+    spent = spend(w)
+    out = np.empty((w.n_regions, len(COST_ITEMS)))
+    out[:, 0] = capital
+    out[:, 1] = opex_now
+    out[:, 2] = spent[1]
+    out[:, 3:] = lever_costs(w, spent)
+    return out

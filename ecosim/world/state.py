@@ -8,7 +8,7 @@ Everything a process changes lives here; the modules beside this one hold the dy
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -375,6 +375,7 @@ class World:
     nominal_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("state"))
     output_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("supply"))
     capacity_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("state"))
+    purchase_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("capacity"))
     # regions whose buyers and suppliers take chip goods only from rows in the region
     imports_stopped: np.ndarray = state("capacity", (0,), bool)
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
@@ -524,15 +525,22 @@ class World:
         """Index of region ``name``."""
         return self.regions.index(name)
 
-    def demand_at(self, t: float) -> np.ndarray:
-        """Compute demand of every region at day ``t`` (H100e)."""
+    @cached_property
+    def _demand_curve(self) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """Every region's initial demand and growth, and the long-run growth and its decay:
+        read from the scenario, which a run never changes, once rather than at every call."""
         s = self.scenario
         u = s.uncertainties
         d0 = np.array([s.regions[r].demand.initial_h100e for r in self.regions])
         g0 = np.array([s.regions[r].demand.growth_per_year for r in self.regions])
         g0 = g0 * u.demand_growth_scale
         g_inf = u.growth_long_run_per_year * u.demand_growth_scale
-        return d0 * growth_factor(t, g0, g_inf, u.growth_decay_years)
+        return d0, g0, g_inf, u.growth_decay_years
+
+    def demand_at(self, t: float) -> np.ndarray:
+        """Compute demand of every region at day ``t`` (H100e)."""
+        d0, g0, g_inf, decay = self._demand_curve
+        return np.asarray(d0 * growth_factor(t, g0, g_inf, decay))
 
     def region_demand(self, r: int, t: np.ndarray) -> np.ndarray:
         """Compute demand of region ``r`` at each of the days ``t`` (H100e)."""

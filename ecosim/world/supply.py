@@ -43,25 +43,46 @@ def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
         sup = w.rows_of_good(good)
         if sup.size == 0:
             continue
-        got = np.zeros(des.size)
-        for s in sup:
-            left = cap[s]
-            home = int(w.chip_home[s])
-            weight = cap[des] * w.allow[s, des_home]
-            if w.imports_stopped[home]:
-                # a region that makes its own chain serves its own designers first
-                mine = des_home == home
-                want = float(cap[des][mine].sum())
-                if want > 0.0:
-                    give = min(left, want)
-                    got[mine] += give * cap[des][mine] / want
-                    left -= give
-                weight = np.where(mine, 0.0, weight)
-            total = weight.sum()
-            if total > 0:
-                got += left * weight / total
+        if w.imports_stopped[w.chip_home[sup]].any():
+            got = _upstream_split(w, cap, sup)
+        else:
+            # each supplier splits what it makes over the designers by their capacity times
+            # what it may send to their home; the rows are added in supplier order, as
+            # :func:`_upstream_split` adds them
+            weight = cap[des][None, :] * w.allow[sup][:, des_home]
+            total = weight.sum(axis=1)
+            live = total > 0
+            got = np.zeros(des.size)
+            # one row at a time: a sum over the rows may pair them up, which rounds otherwise
+            for row in cap[sup][live, None] * weight[live] / total[live, None]:
+                got += row
         out = np.minimum(out, got)
     return out
+
+
+def _upstream_split(w: World, cap: np.ndarray, sup: np.ndarray) -> np.ndarray:
+    """What the designers get of one upstream good from its suppliers ``sup``, supplier by
+    supplier: a supplier homed in a region that makes its own chain serves that region's
+    designers first."""
+    des = w.designers
+    des_home = w.chip_home[des]
+    got = np.zeros(des.size)
+    for s in sup:
+        left = cap[s]
+        home = int(w.chip_home[s])
+        weight = cap[des] * w.allow[s, des_home]
+        if w.imports_stopped[home]:
+            mine = des_home == home
+            want = float(cap[des][mine].sum())
+            if want > 0.0:
+                give = min(left, want)
+                got[mine] += give * cap[des][mine] / want
+                left -= give
+            weight = np.where(mine, 0.0, weight)
+        total = weight.sum()
+        if total > 0:
+            got += left * weight / total
+    return got
 
 
 def start_fleets(w: World) -> None:
@@ -620,10 +641,10 @@ def lead_times(
     # serving one country's queue weighs by its output, not by the length of that queue
     possible = designer_output(w, t)
     if possible.sum() > 0:
-        out[0] = float(np.average(quotes, weights=possible))
+        out[0] = _mean(quotes, possible)
     else:
         out[0] = np.inf if np.maximum(w.backlog, 0.0).sum() > 0 else float(quotes.min())
-    cycle = float(np.average(w.chip_cycle[des], weights=np.maximum(cap[des], 1e-12)))
+    cycle = _mean(w.chip_cycle[des], np.maximum(cap[des], 1e-12))
     wait = max(out[0] - cycle, 0.0)
     fabs = w.rows_of_good("wafer")
     utils = np.zeros(len(LEAD_GOODS))
@@ -639,7 +660,7 @@ def lead_times(
             utils[i] = cap[fabs].sum() / max(cap[sup].sum(), 1e-12) if fabs.size else 0.0
         else:
             utils[i] = w.throughput[sup].sum() / max(cap[sup].sum(), 1e-12)
-        cycles[i] = float(np.average(w.chip_cycle[sup], weights=np.maximum(cap[sup], 1e-12)))
+        cycles[i] = _mean(w.chip_cycle[sup], np.maximum(cap[sup], 1e-12))
     top = max(float(utils.max()), 1e-12)
     for g in np.flatnonzero(present):
         share = min(utils[g] / top, 1.0)
@@ -647,6 +668,12 @@ def lead_times(
     flag = out >= cap_max
     out = np.minimum(out, cap_max)
     return out, flag
+
+
+def _mean(x: np.ndarray, weights: np.ndarray) -> float:
+    """The weighted mean of ``x`` as ``numpy.average`` computes it, without its checks (the
+    weights here are positive), which cost more than the sum on a step's few suppliers."""
+    return float((x * weights).sum() / weights.sum())
 
 
 def designer_lead_times(
