@@ -18,9 +18,18 @@ from ecosim.world.state import World
 
 
 def partners(w: World, good: str) -> np.ndarray:
-    """``out[r, k]``: region ``k`` shares ``good`` with region ``r`` (R, R), bool."""
-    scope = w.alliance_scope[:, SHARED_GOODS.index(good)]
-    return np.asarray(w.alliance & scope[:, None] & scope[None, :])
+    """``out[r, k]``: region ``k`` shares ``good`` with region ``r`` (R, R), bool, read-only."""
+    # asked for dozens of times a step; partners change only on a dated action
+    key = (good, w.alliance.tobytes(), w.alliance_scope.tobytes())
+    out = w.partners_memo.get(key)
+    if out is None:
+        if len(w.partners_memo) >= 4 * len(SHARED_GOODS):
+            w.partners_memo.clear()
+        scope = w.alliance_scope[:, SHARED_GOODS.index(good)]
+        out = np.asarray(w.alliance & scope[:, None] & scope[None, :])
+        out.setflags(write=False)
+        w.partners_memo[key] = out
+    return out
 
 
 def lent(w: World, good: str, have: np.ndarray, need: np.ndarray) -> np.ndarray:

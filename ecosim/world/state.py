@@ -376,6 +376,12 @@ class World:
     output_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("supply"))
     capacity_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("state"))
     purchase_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("capacity"))
+    partners_memo: dict[tuple[str, bytes, bytes], np.ndarray] = field(
+        default_factory=dict, metadata=owned("alliances")
+    )
+    sites_memo: dict[tuple[float, bool, int], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, metadata=owned("state")
+    )
     # regions whose buyers and suppliers take chip goods only from rows in the region
     imports_stopped: np.ndarray = state("capacity", (0,), bool)
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)
@@ -656,9 +662,25 @@ class World:
         self.site_retire = np.append(self.site_retire, float(retire))
 
     def live_sites(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """Region and capacity of the sites live at day ``t``."""
-        live = (self.site_built <= t) & (self.site_retire > t)
-        return self.site_region[live], self.site_cap[live]
+        """Region and capacity of the sites live at day ``t`` (read-only arrays)."""
+        return self._sites(t, False)
+
+    def _sites(self, t: float, factories: bool) -> tuple[np.ndarray, np.ndarray]:
+        # asked for a dozen times a step at the same day; sites are only ever added, so the
+        # answer is kept for the day and the number of sites
+        key = (t, factories, self.site_cap.size)
+        memo = self.sites_memo
+        if key not in memo:
+            live = (self.site_built <= t) & (self.site_retire > t)
+            if factories:
+                live &= self.site_factory
+            region, cap = self.site_region[live], self.site_cap[live]
+            region.setflags(write=False)
+            cap.setflags(write=False)
+            if len(memo) >= 4:  # a step asks at one or two days
+                memo.clear()
+            memo[key] = (region, cap)
+        return memo[key]
 
     def own_capital_cost(self, t: float) -> np.ndarray:
         """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each
@@ -669,9 +691,8 @@ class World:
         return np.bincount(region, weights=per_year, minlength=self.n_regions).astype(np.float64)
 
     def factory_sites(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """Region and capacity of the AI factories' sites live at day ``t``."""
-        live = (self.site_built <= t) & (self.site_retire > t) & self.site_factory
-        return self.site_region[live], self.site_cap[live]
+        """Region and capacity of the AI factories' sites live at day ``t`` (read-only)."""
+        return self._sites(t, True)
 
     def own_capacity(self, t: float) -> np.ndarray:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""
