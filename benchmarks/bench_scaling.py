@@ -1,0 +1,208 @@
+"""Does a run's cost grow linearly in the size of the world? Run by hand (``make bench``).
+
+    .venv/bin/python benchmarks/bench_scaling.py [--horizon-years Y] [--repeats N]
+        [--only customers arrivals horizon regions] [--no-twin] [--set KEY.PATH=VALUE ...]
+
+Four factors are varied one at a time over a 4x range, at 1x, 2x and 4x, everything else held
+at the base point (the baseline scenario over ``--horizon-years``, default half a year, one
+replicate, the no-shock twin on as in ``ecosim run``):
+
+- customers: every region's cloud customer agents, ``regions.<R>.cloud.customers`` (2,000);
+- arrivals: the job arrival rate of every workload, ``uncertainties.jobs.arrivals_scale`` (1);
+- horizon: ``horizon_years``;
+- regions: the number of regions with the set of providers held fixed. Every baseline region
+  is home to some supplier, so dropping one would drop providers too; instead 2x and 4x add one
+  and three copies of each region (``regions.US_2: {profile: US}`` ...), which the loader has
+  served by the same providers as the region they copy. The script checks that the supplier
+  set is unchanged.
+
+For each factor it fits the exponent b of run time ~ factor^b by least squares on the logs
+(target: at most 1.1, issue #22) and prints it beside the target. Each run is timed in this
+process (load_scenario + simulate, nothing written) after a warm-up run that loads or
+compiles every kernel, so the fixed costs of a fresh process (imports, loading the Numba
+cache) neither flatten the exponents nor make the benchmark slow; garbage is collected before
+each run. Before each run the SimPy reference of ``reference.py`` is timed, and the fit uses
+run time over the reference beside it, so load from the rest of the machine cancels out; the
+table shows the plain seconds too. Costs that do not grow with a factor (building the world,
+the metrics) pull its exponent below 1 at a short horizon: read an exponent near 1 as linear,
+above 1.1 as a cost that grows faster than the world. Takes about two minutes by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the checkout's ecosim, whatever is installed
+
+from reference import Reference  # noqa: E402
+
+import ecosim.world.market_fit  # noqa: E402
+from ecosim import load_scenario, simulate  # noqa: E402
+from ecosim.scenario.models import Scenario  # noqa: E402
+
+TARGET = 1.1
+FACTORS = (1, 2, 4)
+Overrides = Callable[[Scenario, int], list[str]]
+
+
+def customers(base: Scenario, k: int) -> list[str]:
+    """Every region's customer agents times ``k``."""
+    return [
+        f"regions.{name}.cloud.customers={region.cloud.customers * k}"
+        for name, region in base.regions.items()
+    ]
+
+
+def arrivals(base: Scenario, k: int) -> list[str]:
+    """Every workload's job arrivals times ``k``."""
+    return [f"uncertainties.jobs.arrivals_scale={base.uncertainties.jobs.arrivals_scale * k}"]
+
+
+def horizon(base: Scenario, k: int) -> list[str]:
+    """The horizon times ``k``."""
+    return [f"horizon_years={base.horizon_years * k}"]
+
+
+def regions(base: Scenario, k: int) -> list[str]:
+    """``k - 1`` copies of every region, each built from the region's profile."""
+    return [
+        f"regions.{name}_{j}={{profile: {name}}}"
+        for j in range(2, k + 1)
+        for name in base.region_names
+    ]
+
+
+AXES: dict[str, tuple[str, Overrides]] = {
+    "customers": ("customers per region", customers),
+    "arrivals": ("job arrival rate", arrivals),
+    "horizon": ("horizon", horizon),
+    "regions": ("regions, same providers", regions),
+}
+
+
+def forget_fits() -> None:
+    """Empty the process's memo of fitted market constants.
+
+    A run and its twin share one fit, and later runs in the same process with the same
+    customers reuse it: without this, the base point would reuse the warm-up's fit while a
+    larger world pays for its own, which is not what a fresh ``ecosim run`` sees.
+    """
+    memo = getattr(ecosim.world.market_fit, "_FITTED", None)
+    if isinstance(memo, dict):
+        memo.clear()
+    else:
+        print("warning: no memo of market fits found to clear; timings may reuse fits")
+
+
+@dataclass
+class Point:
+    """One run of the sweep: its size, seconds, and the reference seconds beside it."""
+
+    axis: str
+    factor: int
+    seconds: list[float]
+    refs: list[float]
+
+    @property
+    def relative(self) -> float:
+        return statistics.median(s / r for s, r in zip(self.seconds, self.refs, strict=True))
+
+
+def exponent(factors: list[int], times: list[float]) -> float:
+    """Slope of log(time) against log(factor), least squares."""
+    slope, _ = np.polyfit(np.log(factors), np.log(times), 1)
+    return float(slope)
+
+
+def main() -> None:
+    """Parse arguments, run every point, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "baseline.yaml")
+    parser.add_argument("--horizon-years", type=float, default=0.5)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--only", nargs="+", choices=list(AXES), default=list(AXES))
+    parser.add_argument("--no-twin", action="store_true", help="runs without the no-shock twin")
+    parser.add_argument("--set", dest="overrides", action="append", default=[])
+    args = parser.parse_args()
+
+    fixed = [*args.overrides, f"horizon_years={args.horizon_years}"]
+    if args.no_twin:
+        fixed.append("recording.twin=false")
+    base = load_scenario(args.scenario, fixed).scenario
+    suppliers = sorted(base.suppliers)
+
+    def run(overrides: list[str]) -> float:
+        forget_fits()
+        gc.collect()
+        t0 = time.perf_counter()
+        simulate(load_scenario(args.scenario, [*fixed, *overrides]))
+        return time.perf_counter() - t0
+
+    ref = Reference()
+    t0 = time.perf_counter()
+    ref.run()
+    run([])  # loads (or compiles) every kernel; not timed
+    print(f"warm-up run and reference: {time.perf_counter() - t0:.1f} s", flush=True)
+
+    # the 1x point is the same run for every factor: measured once, shared
+    points: dict[tuple[str, int], Point] = {}
+    one = Point("base", 1, [], [])
+    for axis in args.only:
+        for k in FACTORS:
+            points[(axis, k)] = one if k == 1 else Point(axis, k, [], [])
+    plan = [(a, k) for a in args.only for k in FACTORS if k > 1]
+    for rep in range(max(1, args.repeats)):
+        for axis, k in [("base", 1), *plan]:
+            point = one if axis == "base" else points[(axis, k)]
+            extra = [] if axis == "base" else AXES[axis][1](base, k)
+            if axis == "regions":
+                world = load_scenario(args.scenario, [*fixed, *extra]).scenario
+                if sorted(world.suppliers) != suppliers:
+                    raise SystemExit("copying regions changed the set of suppliers")
+            point.refs.append(ref.time())
+            point.seconds.append(run(extra))
+            print(
+                f"repeat {rep}: {axis:<9} {k}x  {point.seconds[-1]:6.2f} s   "
+                f"reference {point.refs[-1]:.2f} s",
+                flush=True,
+            )
+
+    twin = "without" if args.no_twin else "with"
+    print(
+        f"\n{args.scenario.name}, {args.horizon_years} years, {twin} the twin, "
+        f"load + simulate in process; median of {max(1, args.repeats)}"
+    )
+    labels = {a: AXES[a][0] for a in args.only}
+    width = max(len(v) for v in labels.values())
+    cells = "  ".join(f"{f'{k}x (s)':>8}" for k in FACTORS)
+    head = f"{'factor':<{width}}  {cells}  {'exponent':>8}  {'target':>6}  met?"
+    print(head)
+    print("-" * len(head))
+    worst = ("", -math.inf)
+    for axis in args.only:
+        row = [points[(axis, k)] for k in FACTORS]
+        b = exponent(list(FACTORS), [p.relative for p in row])
+        worst = max(worst, (labels[axis], b), key=lambda x: x[1])
+        secs = "  ".join(f"{statistics.median(p.seconds):8.2f}" for p in row)
+        met = "yes" if b <= TARGET else "NO"
+        print(f"{labels[axis]:<{width}}  {secs}  {b:8.2f}  {f'<= {TARGET}':>6}  {met}")
+    print(f"(exponents fitted to run time over the reference beside it; steepest: {worst[0]})")
+
+
+if __name__ == "__main__":
+    main()
