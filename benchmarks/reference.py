@@ -9,9 +9,9 @@ busier machine alike.
 
 Timed in the process that launches the measurements, alternating with them::
 
-    from reference import Reference, interleave
-    ref = Reference()
-    refs, values = interleave(ref, measure_once, repeats=3)
+    from reference import Alternate, Reference
+    pairs = Alternate(Reference())
+    value, before, after, ref_s = pairs.measure(measure_once)  # compare it with ref_s
 
 ``python benchmarks/reference.py`` times the reference alone, which helps when a target is
 in doubt.
@@ -76,25 +76,34 @@ class Reference:
         return time.perf_counter() - start
 
 
-def interleave(
-    ref: Reference, measure: Callable[[], T], repeats: int
-) -> tuple[list[float], list[T]]:
-    """Time the reference, then measure once, ``repeats`` times over.
+class Alternate:
+    """Time the reference between measurements: before the first, then after each one.
 
-    Each measurement follows its own reference run, so a burst of load from the rest of the
-    machine lands on a pair, not on one side only. Returns the reference seconds and the
-    measurements, in order.
+    Each measurement is set against the faster of the reference runs just before and just
+    after it (the one after a measurement is the one before the next). Load that lasts, from
+    the rest of the machine, slows both references and the measurement between them, and so
+    cancels out; a burst during one short reference run is not charged to the measurement, as
+    the other reference escapes it (the minimum is the least disturbed run, as in ``_bench``).
     """
-    refs: list[float] = []
-    values: list[T] = []
-    for _ in range(max(1, repeats)):
-        refs.append(ref.time())
-        values.append(measure())
-    return refs, values
+
+    def __init__(self, ref: Reference) -> None:
+        self.ref = ref
+        self.last: float | None = None
+        self.times: list[float] = []  # every reference run, in order
+
+    def measure(self, fn: Callable[[], T]) -> tuple[T, float, float, float]:
+        """Run ``fn`` once; return its value, the references before and after, the faster."""
+        if self.last is None:
+            self.times.append(self.ref.time())
+        before = self.times[-1]
+        value = fn()
+        self.times.append(self.ref.time())
+        self.last = self.times[-1]
+        return value, before, self.last, min(before, self.last)
 
 
 def ratio(seconds: list[float], refs: list[float]) -> float:
-    """Median over the pairs of measured seconds over the reference seconds beside them."""
+    """Median over the pairs of measured seconds over the reference seconds paired with them."""
     return statistics.median(s / r for s, r in zip(seconds, refs, strict=True))
 
 
