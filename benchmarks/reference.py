@@ -11,7 +11,7 @@ Timed in the process that launches the measurements, alternating with them::
 
     from reference import Alternate, Reference
     pairs = Alternate(Reference())
-    value, before, after, ref_s = pairs.measure(measure_once)  # compare it with ref_s
+    value, ref_s = pairs.measure(measure_once)  # ref_s.wall, ref_s.cpu: set value against them
 
 ``python benchmarks/reference.py`` times the reference alone, which helps when a target is
 in doubt.
@@ -24,6 +24,7 @@ import gc
 import statistics
 import time
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -68,12 +69,29 @@ class Reference:
         env.run()
         return sum(waits) / len(waits)
 
-    def time(self) -> float:
-        """Wall seconds of one run, garbage collected first so earlier work is not charged."""
-        gc.collect()
-        start = time.perf_counter()
-        self.run()
-        return time.perf_counter() - start
+    def time(self) -> Seconds:
+        """Wall and CPU seconds of one run."""
+        return timed(self.run)[1]
+
+
+@dataclass(frozen=True)
+class Seconds:
+    """How long something took: wall-clock and this process's CPU time (user + system).
+
+    On a machine shared with others, CPU time moves much less with their load than wall time
+    does; for a single-threaded run on an idle machine the two agree.
+    """
+
+    wall: float
+    cpu: float
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, Seconds]:
+    """Run ``fn`` once, garbage collected first so earlier work is not charged to it."""
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = fn()
+    return value, Seconds(time.perf_counter() - wall, time.process_time() - cpu)
 
 
 class Alternate:
@@ -88,18 +106,20 @@ class Alternate:
 
     def __init__(self, ref: Reference) -> None:
         self.ref = ref
-        self.last: float | None = None
-        self.times: list[float] = []  # every reference run, in order
+        self.times: list[Seconds] = []  # every reference run, in order
 
-    def measure(self, fn: Callable[[], T]) -> tuple[T, float, float, float]:
-        """Run ``fn`` once; return its value, the references before and after, the faster."""
-        if self.last is None:
+    def measure(self, fn: Callable[[], T]) -> tuple[T, Seconds]:
+        """Run ``fn`` once; return its value and the reference to set it against.
+
+        The reference's wall and CPU seconds are each the smaller of the runs before and after
+        ``fn``, which are ``times[-2]`` and ``times[-1]`` once this returns.
+        """
+        if not self.times:
             self.times.append(self.ref.time())
-        before = self.times[-1]
         value = fn()
         self.times.append(self.ref.time())
-        self.last = self.times[-1]
-        return value, before, self.last, min(before, self.last)
+        before, after = self.times[-2:]
+        return value, Seconds(min(before.wall, after.wall), min(before.cpu, after.cpu))
 
 
 def ratio(seconds: list[float], refs: list[float]) -> float:
@@ -114,7 +134,7 @@ def main() -> None:
     args = parser.parse_args()
     ref = Reference()
     wait = ref.run()
-    times = [ref.time() for _ in range(max(1, args.repeats))]
+    times = [ref.time().wall for _ in range(max(1, args.repeats))]
     print(f"SimPy M/M/{SERVERS}, {N_JOBS:,} jobs, utilisation {UTILISATION}: mean wait {wait:.3f}")
     print(
         "  "
