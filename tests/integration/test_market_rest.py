@@ -17,7 +17,7 @@ from ecosim.core.rng import Streams
 from ecosim.kernels.market import hhi
 from ecosim.world.build import build_world
 from ecosim.world.cloud import concentration
-from ecosim.world.market_fit import fit_constants, stationary_shares
+from ecosim.world.market_fit import fit_constants, stationary_shares, stationary_shares_solve
 from ecosim.world.state import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,23 @@ def test_two_choices_rest_where_the_flows_balance() -> None:
     # without a switching cost the chain rests at the plain logit
     logit = np.exp(u) / np.exp(u).sum()
     np.testing.assert_allclose(stationary_shares(u, np.zeros_like(u)), logit)
+
+
+@pytest.mark.parametrize("n", [2, 5, 20])
+def test_the_closed_form_is_the_stationary_distribution(n: int) -> None:
+    rng = np.random.default_rng(n)
+    u = rng.normal(0.0, 3.0, (300, n))
+    cost = np.abs(rng.normal(0.0, 2.0, (300, n)))
+    cost[:, -1] = 0.0  # the outside option costs nothing to move to
+    pi = stationary_shares(u, cost)
+    np.testing.assert_allclose(pi, stationary_shares_solve(u, cost), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(pi.sum(axis=1), 1.0, rtol=1e-15)
+    # and it is stationary: one more re-choice leaves it where it is
+    e = np.exp(u - cost)
+    t = np.repeat(e[:, None, :], n, axis=1)
+    t[:, np.arange(n), np.arange(n)] = np.exp(u)
+    t /= t.sum(axis=2, keepdims=True)
+    np.testing.assert_allclose(np.einsum("ck,ckj->cj", pi, t), pi, rtol=1e-12, atol=1e-15)
 
 
 def test_every_region_starts_at_its_listed_shares(baseline_world: World) -> None:
