@@ -27,7 +27,7 @@ def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
     fig.update_layout(
         title={"text": title, "font": {"size": 14}},
         height=height,
-        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        margin={"l": 60, "r": 20, "t": 60, "b": 40},
         template="plotly_white",
         legend={"orientation": "h", "y": -0.2},
     )

@@ -190,10 +190,7 @@ class Board:
 
         try:
             ds = run(job.loaded, "")
-            if same:
-                reference = ds
-            else:
-                reference = self._reference(job, reference_flags, run)
+            reference = ds if same else self._reference(job, reference_flags, run)
             region = settings.region or None
             job.doing = "gain against the starting settings"
             job.gain = gain_against(

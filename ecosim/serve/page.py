@@ -64,7 +64,7 @@ header p { margin: 4px 0 0; font-size: 13px; opacity: 0.85; }
 .control { margin: 8px 0 12px; }
 .control label { font-weight: 600; font-size: 13px; display: block; }
 .control .help { font-size: 12px; color: #555; margin: 1px 0 3px; }
-.shares { display: grid; grid-template-columns: repeat(4, 34px 1fr); gap: 2px 4px;
+.shares { display: grid; grid-template-columns: repeat(4, 30px 54px); gap: 2px 4px;
   font-size: 12px; align-items: center; }
 .row { display: flex; gap: 10px; align-items: center; }
 .buttons button { margin-right: 8px; padding: 6px 16px; font-size: 14px; cursor: pointer; }
@@ -163,11 +163,10 @@ def _shock_block(s: ShockControl, values: dict[str, Any]) -> Any:
         start = values.get(f"{s.key}.start", s.start)
         parts += [
             html.Div("starts on", className="help"),
-            dcc.Input(
-                id={"type": "shock", "key": f"{s.key}.start"},
-                type="date",
-                value=str(start),
-                debounce=True,
+            dcc.DatePickerSingle(
+                id={"type": "shock-date", "key": f"{s.key}.start"},
+                date=str(start),
+                display_format="YYYY-MM-DD",
             ),
         ]
     else:
@@ -293,7 +292,7 @@ def _figures(job: Job, region: str) -> list[Any]:
     key = (job.id, id(job.result))
     if key not in _FIGURES:
         ds = job.result
-        config = {"displaylogo": False, "responsive": True}
+        config: Any = {"displaylogo": False, "responsive": True}
         _FIGURES[key] = [
             dcc.Graph(figure=figures.bottleneck_figure(ds), config=config),
             dcc.Graph(figure=figures.service_figure(ds, region), config=config),
@@ -436,7 +435,7 @@ def create_app(catalogue: Catalogue | None = None, default: str = DEFAULT_SCENAR
         __name__,
         title="ecosim: a planner's page",
         serve_locally=True,  # the browser loads nothing from a CDN: CI has no internet
-        update_title=None,
+        update_title="",  # the title stays put while the page polls its runs
         suppress_callback_exceptions=True,
     )
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
@@ -656,6 +655,7 @@ def _callbacks(app: Dash, catalogue: Catalogue, board: Board, starting: Any, def
         Input({"type": "lever", "key": ALL}, "value"),
         Input({"type": "share", "key": ALL, "name": ALL}, "value"),
         Input({"type": "shock", "key": ALL}, "value"),
+        Input({"type": "shock-date", "key": ALL}, "date"),
         Input("seed", "value"),
         Input("replicates", "value"),
         Input("other-flags", "value"),
@@ -667,6 +667,7 @@ def _callbacks(app: Dash, catalogue: Catalogue, board: Board, starting: Any, def
         levers: list[Any],
         shares: list[Any],
         shocks: list[Any],
+        dates: list[Any],
         seed: Any,
         replicates: Any,
         other: str | None,
@@ -686,7 +687,9 @@ def _callbacks(app: Dash, catalogue: Catalogue, board: Board, starting: Any, def
                 mapping[spec["id"]["name"]] = value
         values.update(mappings)
         shock_values = {
-            spec["id"]["key"]: value for spec, value in zip(ctx.inputs_list[2], shocks, strict=True)
+            spec["id"]["key"]: value
+            for i, given in ((2, shocks), (3, dates))
+            for spec, value in zip(ctx.inputs_list[i], given, strict=True)
         }
         try:
             loaded = starting(key)
