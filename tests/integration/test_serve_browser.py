@@ -10,13 +10,11 @@ The screenshots in docs/ are the ones this test takes.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -38,7 +36,6 @@ LEVER = "regions.EU.levers.multi_cloud"
 
 @pytest.fixture(scope="module")
 def page_url() -> Iterator[str]:
-    pytest.importorskip("dash")
     from ecosim.serve.page import create_app, make_page_server
 
     app = create_app()
