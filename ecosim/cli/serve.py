@@ -16,7 +16,7 @@ from ecosim.cli.app import app, err, fail_input, out
 from ecosim.errors import InputError
 
 
-@app.command(epilog="Example: ecosim serve scenarios/roadmap/0_today.yaml --port 8050")
+@app.command(epilog="Example: ecosim serve scenarios/roadmap/0_today.yaml --region EU --port 8050")
 def serve(
     scenario: Annotated[
         Path | None,
@@ -24,6 +24,10 @@ def serve(
             metavar="SCENARIO",
             help="A shipped scenario to open first (in scenarios/ or scenarios/roadmap/).",
         ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(metavar="REGION", help="The region whose levers the page shows first."),
     ] = None,
     port: Annotated[
         int, typer.Option("--port", "-p", metavar="P", min=0, max=65535, help="Port to listen on.")
@@ -46,11 +50,20 @@ def serve(
     """
     from urllib.parse import urlencode
 
-    from ecosim.serve.catalogue import Catalogue
+    from ecosim.serve.catalogue import DEFAULT_SCENARIO, Catalogue
 
     catalogue = Catalogue()
     try:
         key = catalogue.key_of(scenario) if scenario is not None else None
+        if region is not None:
+            _, loaded = catalogue.load(key or DEFAULT_SCENARIO)
+            if region not in loaded.scenario.regions:
+                raise InputError(
+                    "--region",
+                    [],
+                    f"a region of the scenario ({', '.join(loaded.scenario.regions)})",
+                    region,
+                )
     except InputError as exc:
         catalogue.close()
         raise fail_input(exc) from None
@@ -63,7 +76,9 @@ def serve(
     except InputError as exc:
         catalogue.close()
         raise fail_input(exc) from None
-    query = "?" + urlencode({"scenario": key}) if key else ""
+    wanted = {"scenario": key, "region": region}
+    given = {k: v for k, v in wanted.items() if v}
+    query = "?" + urlencode(given) if given else ""
     shown = f"[{host}]" if ":" in host else host
     out.print(
         f"The planner's page is at http://{shown}:{server.server_port}/{query} (Ctrl+C stops it).",

@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 #: Where the shipped calibrated files are (what a ``calibration:`` may name).
 CALIBRATED = ROOT / "calibration" / "calibrated"
+#: The scenario the page opens on when its address names none.
+DEFAULT_SCENARIO = "baseline.yaml"
 #: The key an uploaded file is known by: ``upload:`` and the start of its text's SHA-256.
 UPLOAD_PREFIX = "upload:"
 #: Characters kept of an uploaded file's name (the rest become ``_``).

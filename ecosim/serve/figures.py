@@ -63,7 +63,7 @@ def bottleneck_figure(ds: xr.Dataset) -> go.Figure:
     over = f", replicate mean of {n}" if n > 1 else ""
     return _layout(
         fig,
-        f"Bottleneck matrix: resilience loss per layer (share of the region's{over})",
+        f"Bottleneck matrix: days lost per layer, and share of the region's loss{over}",
         height=max(260, 40 * len(regions) + 120),
     )
 

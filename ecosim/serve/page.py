@@ -30,7 +30,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from ecosim.errors import InputError
 from ecosim.scenario.loader import LoadedScenario
 from ecosim.serve import figures
-from ecosim.serve.catalogue import Catalogue
+from ecosim.serve.catalogue import DEFAULT_SCENARIO, Catalogue
 from ecosim.serve.controls import (
     MAX_REPLICATES,
     SEVERITY_RANGE,
@@ -48,8 +48,6 @@ from ecosim.serve.jobs import KEPT, Board, Job, command_line
 
 #: How often the page asks for the progress of its runs (milliseconds).
 POLL_MS = 500
-#: The scenario the page opens on without an address saying otherwise.
-DEFAULT_SCENARIO = "baseline.yaml"
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 0; color: #222; background: #f6f7f9; }

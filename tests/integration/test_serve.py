@@ -122,6 +122,11 @@ def test_a_page_run_is_the_run_of_its_command_line(catalogue: Catalogue, tmp_pat
             np.testing.assert_array_equal(job.result[name].values, cli[name].values, name)
     # spreading cloud work over two providers costs more and saves the EU service
     assert job.gain.gain > 0.0 and job.gain.extra_cost > 0.0
+    # with replicates, the service figure has a band per layer around its median
+    from ecosim.serve.figures import service_figure
+
+    traces = service_figure(job.result, "EU").data
+    assert sum(t.fill == "tonexty" for t in traces) == len(job.result["layer"])
     # the starting settings are run once: the same settings again reuse them
     again = _wait(board.start(job.settings))
     assert again.gain == job.gain
@@ -182,6 +187,34 @@ def test_serve_command_checks_its_scenario_and_page_imports_are_lazy() -> None:
     proc = _ecosim("serve", str(SMALL))
     assert proc.returncode == 2
     assert "expected a shipped scenario in scenarios/" in proc.stderr
+    proc = _ecosim("serve", "scenarios/roadmap/0_today.yaml", "--region", "XX")
+    assert proc.returncode == 2
+    assert "--region: <top level>: expected a region of the scenario (US, EU" in proc.stderr
     # `ecosim run` and the other commands start without the web library
     code = "import sys, ecosim.cli; assert 'dash' not in sys.modules and 'flask' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_downloads_are_the_runs_netcdf_and_report(tmp_path: Path) -> None:
+    from ecosim.serve.page import create_app
+
+    app = create_app()
+    board: Board = app.server.config["ecosim_board"]
+    job = _wait(board.start(Settings("baseline.yaml", "EU", None, 1, ["horizon_years=0.05"])))
+    assert job.state == "done", job.error
+    client = app.server.test_client()
+    got = client.get(f"/download/{job.id}/nc")
+    assert got.status_code == 200
+    path = tmp_path / "page.nc"
+    path.write_bytes(got.data)
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        assert job.result is not None
+        np.testing.assert_array_equal(ds["service"].values, job.result["service"].values)
+    report = client.get(f"/download/{job.id}/html")
+    assert report.status_code == 200 and b"bottleneck-table" in report.data
+    assert client.get(f"/download/{job.id + 1}/nc").status_code == 404
+    assert client.get(f"/download/{job.id}/txt").status_code == 404
+    # the page's own scripts: served from the installed package, none from elsewhere
+    index = client.get("/?scenario=roadmap/0_today.yaml").data.decode()
+    assert "/_dash-component-suites/" in index
+    assert "https://" not in index and "//cdn" not in index
