@@ -227,5 +227,11 @@ class Board:
         with lock:
             if key not in self._references:
                 _, loaded = self.catalogue.load(s.scenario, flags, s.seed)
-                self._references[key] = run(loaded, "starting settings, ")
+                reference = run(loaded, "starting settings, ")
+                with self._lock:
+                    self._references[key] = reference
+                    # as many as the runs kept: older ones are made again when asked for
+                    while len(self._references) > KEPT:
+                        del self._references[next(iter(self._references))]
+                return reference
             return self._references[key]

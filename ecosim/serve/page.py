@@ -25,7 +25,7 @@ import dash
 from dash import ALL, Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import Response, abort, send_file
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ecosim.errors import InputError
 from ecosim.scenario.loader import LoadedScenario
@@ -38,6 +38,7 @@ from ecosim.serve.controls import (
     Settings,
     ShockControl,
     control_values,
+    is_lever_flag,
     lever_controls,
     lever_flags,
     read_flags,
@@ -69,10 +70,11 @@ header p { margin: 4px 0 0; font-size: 13px; opacity: 0.85; }
 #run { background: #1b6ca8; color: white; border: none; border-radius: 4px; }
 .error { color: #b00020; font-size: 13px; white-space: pre-wrap; }
 .note { font-size: 12px; color: #555; }
-.runs { display: flex; gap: 10px; align-items: flex-start; }
-.card { flex: 1 1 0; min-width: 0; background: white; padding: 10px; border-radius: 6px;
+.runs { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
+.card { flex: 1 1 440px; min-width: 0; background: white; padding: 10px; border-radius: 6px;
   box-shadow: 0 1px 3px rgba(0,0,0,0.12); }
-.card h3 { font-size: 14px; margin: 0 0 6px; }
+.card h3 { font-size: 14px; margin: 0 0 6px; overflow-wrap: anywhere; }
+.wide { overflow-x: auto; }
 code.command { display: block; font-size: 11px; background: #f0f2f5; padding: 6px;
   white-space: pre-wrap; word-break: break-all; }
 table.matrix, table.side { border-collapse: collapse; font-size: 12px; margin: 6px 0; }
@@ -252,9 +254,10 @@ def _matrix_table(job: Job) -> Any:
         )
         for i, region in enumerate(view["region"].values)
     ]
-    return html.Table(
+    table = html.Table(
         [html.Thead(head), html.Tbody(rows)], className="matrix", id=f"bottleneck-{job.id}"
     )
+    return html.Div(table, className="wide")
 
 
 def _gain_lines(job: Job) -> list[Any]:
@@ -262,6 +265,14 @@ def _gain_lines(job: Job) -> list[Any]:
     if gain is None:
         return []
     where = job.settings.region or "all regions"
+    if not any(is_lever_flag(f) for f in job.settings.flags):
+        return [
+            html.Div(
+                "No lever moved: this run is its own starting settings (gain 0).",
+                className="note",
+                id=f"gain-{job.id}",
+            )
+        ]
     lines = [
         html.Div(
             f"Against the starting settings ({where}): resilience gained {gain.gain:+.3g} d, "
@@ -399,7 +410,10 @@ def _side_by_side(jobs: Sequence[Job]) -> Any:
     body = [html.Tr([html.Th(k), *[html.Td(v) for v in vs]]) for k, vs in rows.items()]
     return html.Div(
         [
-            html.Table([html.Thead(head), html.Tbody(body)], className="side", id="side-table"),
+            html.Div(
+                html.Table([html.Thead(head), html.Tbody(body)], className="side", id="side-table"),
+                className="wide",
+            ),
             html.Div(
                 f"Gains are resilience loss saved (days, summed over the layers of the region) "
                 f"in the same futures, paired per replicate; against run {first.id} only for "
@@ -870,6 +884,15 @@ def _downloads(app: Dash, board: Board) -> None:
         )
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """Requests served without a log line each: the page polls its runs twice a second."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log only failed requests (the server's errors are logged as usual)."""
+        if str(code).startswith("5"):
+            super().log_request(code, size)
+
+
 def make_page_server(app: Dash, host: str, port: int) -> BaseWSGIServer:
     """A threaded HTTP server for the page (bound, not yet serving).
 
@@ -879,7 +902,7 @@ def make_page_server(app: Dash, host: str, port: int) -> BaseWSGIServer:
         When the address cannot be bound (the port is taken).
     """
     try:
-        return make_server(host, port, app.server, threaded=True)
+        return make_server(host, port, app.server, threaded=True, request_handler=_QuietHandler)
     except OSError as exc:
         raise InputError(
             "--port", [], "a free port on the host", f"{host}:{port}: {exc.strerror or exc}"
