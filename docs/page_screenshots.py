@@ -47,8 +47,14 @@ def main() -> None:
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     profile = tempfile.mkdtemp(prefix="ecosim-chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1600,1500", f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1600,1500",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
@@ -60,7 +66,8 @@ def main() -> None:
             _wait_for(driver, f"bottleneck-{i}")
             print(f"{key}: done", flush=True)
         time.sleep(2.0)
-        driver.find_element("id", "side-table").location_once_scrolled_into_view
+        table = driver.find_element("id", "side-table")
+        driver.execute_script("arguments[0].scrollIntoView();", table)
         driver.save_screenshot(str(ROOT / "docs" / "page_roadmap.png"))
     finally:
         driver.quit()

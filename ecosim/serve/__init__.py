@@ -27,8 +27,9 @@ also fits a page that polls the progress of background runs.
 Modules: :mod:`~ecosim.serve.catalogue` (which scenarios the page may read),
 :mod:`~ecosim.serve.controls` (controls from declarations, settings as ``--set`` flags and as
 the page's address), :mod:`~ecosim.serve.jobs` (runs in the background, their progress, stop
-and gain), :mod:`~ecosim.serve.figures` (Plotly figures of a result) and
-:mod:`~ecosim.serve.page` (the Dash app). Nothing of the model imports this package, and it
-imports the web library itself only in :mod:`~ecosim.serve.figures` and
-:mod:`~ecosim.serve.page`, which ``ecosim serve`` imports when it runs.
+and gain), :mod:`~ecosim.serve.figures` (Plotly figures of a result),
+:mod:`~ecosim.serve.forms` (the controls as Dash components), :mod:`~ecosim.serve.cards` (a
+run's card, the runs side by side) and :mod:`~ecosim.serve.page` (the Dash app: layout,
+callbacks, downloads, server). Nothing of the model imports this package; the web library is
+imported by the last four, which only ``ecosim serve`` imports, when it runs.
 """

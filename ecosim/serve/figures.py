@@ -42,7 +42,7 @@ def bottleneck_figure(ds: xr.Dataset) -> go.Figure:
     regions = [str(r) for r in view["region"].values]
     layers = [str(x) for x in view["layer"].values]
     text = [
-        [f"{s:.0%}<br>{d:.2g} d" for s, d in zip(rs, rd, strict=True)]
+        [f"{s:.0%}<br>{_days(d)} d" for s, d in zip(rs, rd, strict=True)]
         for rs, rd in zip(share, rl, strict=True)
     ]
     fig = go.Figure(
@@ -167,6 +167,11 @@ def cost_items(ds: xr.Dataset, region: str) -> dict[str, float]:
         for item, v in zip(da["cost_item"].values, da.values, strict=True)
         if abs(float(v)) > 0.0
     }
+
+
+def _days(days: float) -> str:
+    """Days as a cell shows them: whole days from 10 on, two digits below (0.035)."""
+    return f"{days:.0f}" if days >= 10.0 else f"{days:.2g}"
 
 
 def _faint(colour: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import io
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,23 +28,19 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ecosim.errors import InputError
 from ecosim.scenario.loader import LoadedScenario
-from ecosim.serve import figures
+from ecosim.serve import cards, forms
 from ecosim.serve.catalogue import DEFAULT_SCENARIO, Catalogue
 from ecosim.serve.controls import (
     MAX_REPLICATES,
-    SEVERITY_RANGE,
-    Control,
     Settings,
-    ShockControl,
     control_values,
-    is_lever_flag,
     lever_controls,
     lever_flags,
     read_flags,
     shock_controls,
     shock_flags,
 )
-from ecosim.serve.jobs import KEPT, Board, Job, command_line
+from ecosim.serve.jobs import Board, command_line
 
 #: How often the page asks for the progress of its runs (milliseconds).
 POLL_MS = 500
@@ -95,334 +90,6 @@ def _cached_loader(catalogue: Catalogue) -> Any:
 
 
 # --------------------------------------------------------------------------- controls
-
-
-def _lever_input(c: Control, value: Any) -> Any:
-    ident = {"type": "lever", "key": c.key}
-    if c.kind == "fraction":
-        return dcc.Slider(
-            id=ident,
-            min=0.0,
-            max=1.0,
-            step=0.01,
-            value=float(value),
-            marks={0: "0", 0.5: "0.5", 1: "1"},
-            updatemode="mouseup",
-        )
-    if c.kind == "number":
-        return dcc.Input(
-            id=ident, type="number", min=c.low, value=value, debounce=True, style={"width": "60%"}
-        )
-    if c.kind in ("names", "choices"):
-        return dcc.Checklist(
-            id=ident,
-            options=[{"label": o, "value": o} for o in c.options],
-            value=list(value),
-            inline=True,
-            inputStyle={"marginRight": "3px", "marginLeft": "8px"},
-        )
-    if c.kind == "shares":
-        # one number per name: a blank leaves that name out of the mapping
-        cells: list[Any] = []
-        for name in c.options:
-            cells += [
-                html.Span(name),
-                dcc.Input(
-                    id={"type": "share", "key": c.key, "name": name},
-                    type="number",
-                    min=0.0,
-                    max=1.0,
-                    step=0.05,
-                    value=value.get(name),
-                    debounce=True,
-                    style={"width": "52px"},
-                ),
-            ]
-        return html.Div(cells, className="shares")
-    return dcc.Input(
-        id=ident, type="text", value=str(value), debounce=True, style={"width": "100%"}
-    )
-
-
-def _lever_block(c: Control, value: Any) -> Any:
-    dated = " (dated actions may change it)" if c.dated else ""
-    return html.Div(
-        [
-            html.Label(c.name),
-            html.Div(f"{c.help}{dated}", className="help"),
-            _lever_input(c, value),
-        ],
-        className="control",
-        id=f"control-{c.name}",
-    )
-
-
-def _shock_block(s: ShockControl, values: dict[str, Any]) -> Any:
-    parts: list[Any] = [html.Label(f"{s.id} ({s.type})")]
-    if s.start is not None:
-        start = values.get(f"{s.key}.start", s.start)
-        parts += [
-            html.Div("starts on", className="help"),
-            dcc.DatePickerSingle(
-                id={"type": "shock-date", "key": f"{s.key}.start"},
-                date=str(start),
-                display_format="YYYY-MM-DD",
-            ),
-        ]
-    else:
-        parts.append(html.Div("drawn at a rate: no date to move", className="help"))
-    if s.magnitude is not None:
-        low, high = values.get(f"{s.key}.severity", s.severity)
-        parts += [
-            html.Div(
-                f"severity: factor on {s.magnitude}, drawn per occurrence in [low, high] "
-                "(1: as the scenario gives it)",
-                className="help",
-            ),
-            dcc.RangeSlider(
-                id={"type": "shock", "key": f"{s.key}.severity"},
-                min=SEVERITY_RANGE[0],
-                max=SEVERITY_RANGE[1],
-                step=0.05,
-                value=[float(low), float(high)],
-                marks={0: "0", 1: "1", 2: "2", 3: "3"},
-                updatemode="mouseup",
-            ),
-        ]
-    else:
-        parts.append(html.Div("its duration is how severe it is", className="help"))
-    if s.duration_field is not None:
-        days = values.get(f"{s.key}.duration.{s.duration_field}", s.duration_days)
-        label = "lasts (days)" if s.duration_field == "days" else "median duration (days)"
-        parts += [
-            html.Div(label, className="help"),
-            dcc.Input(
-                id={"type": "shock", "key": f"{s.key}.duration.{s.duration_field}"},
-                type="number",
-                min=1,
-                value=days,
-                debounce=True,
-            ),
-        ]
-    else:
-        parts.append(html.Div("permanent", className="help"))
-    return html.Div(parts, className="control")
-
-
-def _actions_note(loaded: LoadedScenario, region: str) -> str:
-    """The scenario's dated actions on ``region``: they override a starting value later."""
-    prefix = f"regions.{region}."
-    said = [
-        f"from {a.date}: {k.removeprefix(prefix)} = {v}"
-        for a in loaded.scenario.actions
-        for k, v in a.set.items()
-        if k.startswith(prefix)
-    ]
-    if not said:
-        return ""
-    return f"Dated actions of this scenario for {region}: " + "; ".join(said) + "."
-
-
-# --------------------------------------------------------------------------- results
-
-
-def _matrix_table(job: Job) -> Any:
-    from ecosim.observe.summary import bottleneck_view
-
-    assert job.result is not None
-    view = bottleneck_view(job.result)
-    layers = [str(x) for x in view["layer"].values]
-    share = view["bottleneck"].transpose("region", "layer").values
-    rl = view["resilience_loss"].transpose("region", "layer").values
-    fragile = view["most_fragile_layer"].values
-    head = html.Tr(
-        [
-            html.Th("region"),
-            *[html.Th(x) for x in layers],
-            html.Th("RL (d)"),
-            html.Th("most fragile"),
-        ]
-    )
-    rows = [
-        html.Tr(
-            [
-                html.Th(str(region)),
-                *[html.Td(f"{v:.0%}") for v in share[i]],
-                html.Td(f"{rl[i].sum():.2f}"),
-                html.Td(str(fragile[i])),
-            ]
-        )
-        for i, region in enumerate(view["region"].values)
-    ]
-    table = html.Table(
-        [html.Thead(head), html.Tbody(rows)], className="matrix", id=f"bottleneck-{job.id}"
-    )
-    return html.Div(table, className="wide")
-
-
-def _gain_lines(job: Job) -> list[Any]:
-    gain = job.gain
-    if gain is None:
-        return []
-    where = job.settings.region or "all regions"
-    if not any(is_lever_flag(f) for f in job.settings.flags):
-        return [
-            html.Div(
-                "No lever moved: this run is its own starting settings (gain 0).",
-                className="note",
-                id=f"gain-{job.id}",
-            )
-        ]
-    lines = [
-        html.Div(
-            f"Against the starting settings ({where}): resilience gained {gain.gain:+.3g} d, "
-            f"extra cost {gain.extra_cost / 1e9:+.3g} bn USD/yr.",
-        )
-    ]
-    for year, g, e, per in zip(
-        gain.horizon_year,
-        gain.gain_at_horizon,
-        gain.extra_cost_at_horizon,
-        gain.gain_per_cost,
-        strict=True,
-    ):
-        ratio = f"{per:.3g} d per bn USD/yr" if per is not None else "no extra cost"
-        lines.append(html.Div(f"by {year}: {g:+.3g} d for {e / 1e9:+.3g} bn USD/yr ({ratio})"))
-    return [html.Div(lines, className="note", id=f"gain-{job.id}")]
-
-
-#: The figures of finished runs, by run and result (made once: a result never changes).
-_FIGURES: dict[tuple[int, int], list[Any]] = {}
-
-
-def _figures(job: Job, region: str) -> list[Any]:
-    """The figures of a finished job."""
-    assert job.result is not None
-    key = (job.id, id(job.result))
-    if key not in _FIGURES:
-        ds = job.result
-        config: Any = {"displaylogo": False, "responsive": True}
-        _FIGURES[key] = [
-            dcc.Graph(figure=figures.bottleneck_figure(ds), config=config),
-            dcc.Graph(figure=figures.service_figure(ds, region), config=config),
-            dcc.Graph(figure=figures.loss_figure(ds), config=config),
-            dcc.Graph(figure=figures.cost_figure(ds, region), config=config),
-        ]
-        # a page keeps four runs; older figures are not shown again
-        while len(_FIGURES) > 4 * KEPT:
-            del _FIGURES[next(iter(_FIGURES))]
-    return _FIGURES[key]
-
-
-def _card(job: Job) -> Any:
-    s = job.settings
-    title = f"Run {job.id}: {job.entry.shown}" + (f", {s.region}" if s.region else "")
-    parts: list[Any] = [html.H3(title)]
-    if job.state == "running":
-        parts += [
-            html.Progress(value=str(job.fraction), max="1", id=f"progress-{job.id}"),
-            html.Div(f"{job.fraction:.0%}: {job.doing}", className="note"),
-            html.Button("Stop", id={"type": "stop", "job": job.id}),
-        ]
-    elif job.state != "done":
-        parts.append(html.Div(f"{job.state}: {job.error}", className="error"))
-    parts += [
-        html.Div("The same run on the command line:", className="note"),
-        html.Code(job.command, className="command", id=f"command-{job.id}"),
-    ]
-    if job.state == "done" and job.result is not None:
-        region = s.region or str(job.result["region"].values[0])
-        parts += [
-            html.Div(
-                [
-                    html.A("NetCDF", href=f"/download/{job.id}/nc", id=f"netcdf-{job.id}"),
-                    " · ",
-                    html.A("HTML report", href=f"/download/{job.id}/html", id=f"report-{job.id}"),
-                    f" · {job.seconds:.1f} s",
-                ],
-                className="note",
-            ),
-            _matrix_table(job),
-            *_gain_lines(job),
-            *_figures(job, region),
-        ]
-    parts.append(html.Button("Remove", id={"type": "drop", "job": job.id}))
-    return html.Div(parts, className="card", id=f"run-{job.id}")
-
-
-def _side_by_side(jobs: Sequence[Job]) -> Any:
-    """The finished runs in columns, and each one's gain against the first of them."""
-    from ecosim.observe.summary import bottleneck_view
-    from ecosim.serve.figures import cost_items
-    from ecosim.studies.compare import gain_against
-
-    done = [j for j in jobs if j.state == "done" and j.result is not None]
-    if not done:
-        return html.Div("No finished run yet.", className="note")
-    first = done[0]
-    rows: dict[str, list[str]] = {
-        "scenario": [],
-        "region": [],
-        "settings changed": [],
-        "resilience loss (d)": [],
-        "most fragile layer": [],
-        "cost (bn USD/yr)": [],
-        "gain vs its starting settings (d)": [],
-        f"gain vs run {first.id} (d)": [],
-        f"extra cost vs run {first.id} (bn USD/yr)": [],
-    }
-    horizons: dict[str, list[str]] = {}
-    for j in done:
-        assert j.result is not None and j.loaded is not None
-        region = j.settings.region or str(j.result["region"].values[0])
-        view = bottleneck_view(j.result)
-        rows["scenario"].append(j.entry.shown)
-        rows["region"].append(region)
-        rows["settings changed"].append(str(len(j.settings.flags)))
-        rows["resilience loss (d)"].append(
-            f"{float(view['resilience_loss'].sel(region=region).sum()):.3g}"
-        )
-        rows["most fragile layer"].append(str(view["most_fragile_layer"].sel(region=region).values))
-        rows["cost (bn USD/yr)"].append(f"{sum(cost_items(j.result, region).values()) / 1e9:.3g}")
-        rows["gain vs its starting settings (d)"].append(
-            f"{j.gain.gain:+.3g}" if j.gain is not None else "-"
-        )
-        try:
-            if region != (first.settings.region or region):
-                raise ValueError("another region")
-            assert first.result is not None and first.loaded is not None
-            if j.loaded.scenario.start != first.loaded.scenario.start:
-                raise ValueError("another start")
-            g = gain_against(j.result, first.result, j.loaded.scenario.start, [region])
-        except ValueError:
-            rows[f"gain vs run {first.id} (d)"].append("-")
-            rows[f"extra cost vs run {first.id} (bn USD/yr)"].append("-")
-            continue
-        rows[f"gain vs run {first.id} (d)"].append(f"{g.gain:+.3g}")
-        rows[f"extra cost vs run {first.id} (bn USD/yr)"].append(f"{g.extra_cost / 1e9:+.3g}")
-        for year, gh, per in zip(g.horizon_year, g.gain_at_horizon, g.gain_per_cost, strict=True):
-            key = f"by {year}: gain vs run {first.id} (d; d per bn USD/yr)"
-            column = horizons.setdefault(key, ["-"] * (len(done)))
-            ratio = f"{per:.3g}" if per is not None else "no extra cost"
-            column[done.index(j)] = f"{gh:+.3g} ({ratio})"
-    rows.update(horizons)
-    head = html.Tr([html.Th(""), *[html.Th(f"run {j.id}") for j in done]])
-    body = [html.Tr([html.Th(k), *[html.Td(v) for v in vs]]) for k, vs in rows.items()]
-    return html.Div(
-        [
-            html.Div(
-                html.Table([html.Thead(head), html.Tbody(body)], className="side", id="side-table"),
-                className="wide",
-            ),
-            html.Div(
-                f"Gains are resilience loss saved (days, summed over the layers of the region) "
-                f"in the same futures, paired per replicate; against run {first.id} only for "
-                "runs of the same region and start. The ratio is the gain to 1 January of the "
-                "year per billion USD a year of extra cost to then.",
-                className="note",
-            ),
-        ]
-    )
 
 
 # --------------------------------------------------------------------------- the app
@@ -653,10 +320,10 @@ def _callbacks(app: Dash, catalogue: Catalogue, board: Board, starting: Any, def
         return (
             [{"label": r, "value": r} for r in scenario.regions],
             region,
-            [_lever_block(c, values.get(c.key, c.start)) for c in controls],
-            [_shock_block(s, values) for s in shocks] or html.Div("none", className="note"),
+            [forms.lever_block(c, values.get(c.key, c.start)) for c in controls],
+            [forms.shock_block(s, values) for s in shocks] or html.Div("none", className="note"),
             "\n".join(rest),
-            _actions_note(loaded, region),
+            forms.actions_note(loaded, region),
             "",
         )
 
@@ -816,7 +483,7 @@ def _callbacks(app: Dash, catalogue: Catalogue, board: Board, starting: Any, def
     )
     def show_runs(_: Any) -> tuple[Any, ...]:
         jobs = board.kept()
-        return [_card(j) for j in jobs], _side_by_side(jobs)
+        return [cards.card(j) for j in jobs], cards.side_by_side(jobs)
 
 
 def _version(board: Board) -> list[Any]:
