@@ -21,6 +21,7 @@ from ecosim.cli import show  # noqa: F401
 from ecosim.cli import compare  # noqa: F401
 from ecosim.cli import sweep  # noqa: F401
 from ecosim.cli import calibrate  # noqa: F401
+from ecosim.cli import serve  # noqa: F401
 from ecosim.cli import schema  # noqa: F401
 
 # isort: on

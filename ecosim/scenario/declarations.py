@@ -91,10 +91,15 @@ class Lever:
         Whether a dated action may set it although it is not such a number (a list of
         partners, a mapping, a stock): the world's state that carries it is rewritten from
         the action's date by the module that owns it.
+    names
+        What the names in its value are (a list's items, a mapping's keys), when it holds
+        names: the regions of the scenario for partners. Forms that set a lever (the page of
+        ``ecosim serve``) offer these names.
     """
 
     action: bool
     state: bool = False
+    names: Kind | None = None
 
 
 def levers_of(model: type[BaseModel]) -> dict[str, Lever]:

@@ -230,9 +230,9 @@ class Levers(Strict):
     open_stack_share: Annotated[Fraction, Lever(action=True)] = Field(
         description="share of workload on a portable open stack"
     )
-    interoperability: Annotated[dict[Name, Fraction], Lever(action=False, state=True)] = Field(
-        default_factory=dict, description="interoperability with each partner region"
-    )
+    interoperability: Annotated[
+        dict[Name, Fraction], Lever(action=False, state=True, names=REGION)
+    ] = Field(default_factory=dict, description="interoperability with each partner region")
     ai_factories: Annotated[list[AIFactoryBatch], Lever(action=False)] = Field(default_factory=list)
     stockpile_h100e: Annotated[NonNegative, Lever(action=False, state=True)] = Field(
         description="accelerators bought ahead and stored"
@@ -257,7 +257,7 @@ class Levers(Strict):
         description="share of model use a training programme moves to the region's own models, "
         "from foreign APIs first, then open weights"
     )
-    alliance: Annotated[list[Name], Lever(action=False, state=True)] = Field(
+    alliance: Annotated[list[Name], Lever(action=False, state=True, names=REGION)] = Field(
         default_factory=list, description="trusted partners, sharing what alliance_sharing lists"
     )
     alliance_sharing: Annotated[list[SharedGood], Lever(action=False, state=True)] = Field(

@@ -23,6 +23,7 @@ import xarray as xr
 from ecosim.scenario.loader import LoadedScenario
 
 if TYPE_CHECKING:
+    from ecosim.engine.simulation import StopRequest
     from ecosim.experiments.executors import Executor
 
 R = TypeVar("R")
@@ -57,7 +58,10 @@ def keep_dataset(ds: xr.Dataset) -> xr.Dataset:
 
 
 def simulate_cell(
-    cell: Cell, reduce: Callable[[xr.Dataset], R], progress: Progress | None = None
+    cell: Cell,
+    reduce: Callable[[xr.Dataset], R],
+    progress: Progress | None = None,
+    stop: StopRequest | None = None,
 ) -> R:
     """Simulate one cell and reduce its result (what a worker runs).
 
@@ -81,7 +85,13 @@ def simulate_cell(
         def callback(what: str, fraction: float) -> None:
             report(f"{cell.label} {what}" if cell.label else what, fraction)
 
-    ds = simulate(cell.scenario, future=cell.future, replicate=cell.replicate, progress=callback)
+    ds = simulate(
+        cell.scenario,
+        future=cell.future,
+        replicate=cell.replicate,
+        progress=callback,
+        stop=stop,
+    )
     return reduce(ds)
 
 
@@ -92,6 +102,7 @@ def run_cells(
     *,
     progress: Progress | None = None,
     announce: Callable[[int], None] | None = None,
+    stop: StopRequest | None = None,
 ) -> list[R]:
     """Simulate every cell on ``executor`` and return the reduced results in the cells' order.
 
@@ -109,6 +120,11 @@ def run_cells(
     announce
         Called with each cell's index once: before it runs in this process, or when it
         finishes on a worker.
+    stop
+        Asked after every world step of a cell that runs in this process; when it returns
+        true the cell ends there with :class:`ecosim.errors.RunStopped` and no later cell
+        starts (a cancel button). Only for an executor that runs in this process: a worker
+        cannot ask it.
 
     Returns
     -------
@@ -119,17 +135,21 @@ def run_cells(
     ------
     Exception
         The first error a simulation or a reduction raised.
+    ValueError
+        When ``stop`` is given with an executor that runs cells on workers.
     """
     from ecosim.experiments.executors import InProcess
 
     ex = executor if executor is not None else InProcess()
+    if stop is not None and not ex.in_process:
+        raise ValueError("a stop request is asked in this process: run the cells here")
     results: dict[int, R] = {}
     if ex.in_process:
 
         def one(i: int) -> R:
             if announce is not None:
                 announce(i)
-            return simulate_cell(cells[i], reduce, progress)
+            return simulate_cell(cells[i], reduce, progress, stop)
 
         for i, value in ex.map(one, range(len(cells))):
             results[i] = value

@@ -442,3 +442,101 @@ def compare(
         }
     )
     return out
+
+
+@dataclass(frozen=True)
+class Gain:
+    """A run's resilience gained and extra cost against a reference run, as :func:`compare`
+    measures them, for one pair of results already made.
+
+    Attributes
+    ----------
+    gain
+        Median over paired replicates of the reference's resilience loss minus the run's (d),
+        summed over the regions and layers.
+    extra_cost
+        Median of the run's mean spending rate above the reference's (USD/yr).
+    horizon_year
+        The horizons inside the run.
+    gain_at_horizon, extra_cost_at_horizon
+        The same accumulated from the start to 1 January of each horizon.
+    gain_per_cost
+        Resilience gained to each horizon per billion USD a year of extra cost to then;
+        None where the run spends no more than the reference (the ratio means nothing).
+    """
+
+    gain: float
+    extra_cost: float
+    horizon_year: tuple[int, ...]
+    gain_at_horizon: tuple[float, ...]
+    extra_cost_at_horizon: tuple[float, ...]
+    gain_per_cost: tuple[float | None, ...]
+
+
+def _replicates(ds: xr.Dataset) -> list[xr.Dataset]:
+    if "replicate" not in ds.dims:
+        return [ds]
+    return [ds.isel(replicate=k) for k in range(ds.sizes["replicate"])]
+
+
+def gain_against(
+    ds: xr.Dataset,
+    reference: xr.Dataset,
+    start: dt.date,
+    regions: Sequence[str] | None = None,
+    horizons: Sequence[int] = DEFAULT_HORIZONS,
+) -> Gain:
+    """The gain and extra cost of the result ``ds`` against the result ``reference``.
+
+    Both are results of :func:`ecosim.simulate` (or stacked replicates) of scenarios that
+    start on ``start`` and share their seed, so replicate ``k`` of each ran on the same
+    streams; the gains are paired per replicate as in :func:`compare`.
+
+    Parameters
+    ----------
+    ds, reference
+        The two results, with the same replicates and recording grid.
+    start
+        The scenarios' start date.
+    regions
+        Regions whose losses and costs count; all when ``None``.
+    horizons
+        Years whose 1 January the loss is accumulated up to; those outside the run are left
+        out.
+
+    Raises
+    ------
+    ValueError
+        When the two results do not have the same replicates and days.
+    """
+    runs, refs = _replicates(ds), _replicates(reference)
+    if len(runs) != len(refs) or not np.array_equal(ds["day"].values, reference["day"].values):
+        raise ValueError("the run and its reference differ in replicates or recording days")
+    last = float(np.asarray(ds["day"].values)[-1])
+    dated = horizon_days(start, horizons)
+    kept = [y for y, d in dated.items() if 0.0 < d <= last + 1e-9]
+    until = [dated[y] for y in kept]
+    mine = [portfolio_losses(r, regions, until) for r in runs]
+    theirs = [portfolio_losses(r, regions, until) for r in refs]
+    gain = np.array([t.rl_total - m.rl_total for m, t in zip(mine, theirs, strict=True)])
+    extra = np.array([m.cost - t.cost for m, t in zip(mine, theirs, strict=True)])
+    gain_h = np.array(
+        [t.rl_at_horizon - m.rl_at_horizon for m, t in zip(mine, theirs, strict=True)]
+    ).reshape(len(runs), len(kept))
+    extra_h = np.array(
+        [m.cost_at_horizon - t.cost_at_horizon for m, t in zip(mine, theirs, strict=True)]
+    ).reshape(len(runs), len(kept))
+    median_gain_h = np.median(gain_h, axis=0)
+    median_extra_h = np.median(extra_h, axis=0)
+    per_cost = tuple(
+        float(g / (e / 1e9)) if e > 0.0 else None
+        for g, e in zip(median_gain_h, median_extra_h, strict=True)
+    )
+    return Gain(
+        float(np.median(gain)),
+        float(np.median(extra)),
+        tuple(kept),
+        tuple(float(v) for v in median_gain_h),
+        tuple(float(v) for v in median_extra_h),
+        per_cost,
+    )

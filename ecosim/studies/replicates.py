@@ -21,6 +21,7 @@ from ecosim.scenario.loader import LoadedScenario
 from ecosim.studies.cells import Cell, Progress, keep_dataset, run_cells
 
 if TYPE_CHECKING:
+    from ecosim.engine.simulation import StopRequest
     from ecosim.experiments.executors import Executor
 
 
@@ -31,6 +32,7 @@ def run_replicates(
     future: int = 0,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    stop: StopRequest | None = None,
 ) -> xr.Dataset:
     """Run replicates ``0 .. n-1`` of a scenario and stack them along ``replicate``.
 
@@ -48,6 +50,9 @@ def run_replicates(
     executor
         An entered executor of :mod:`ecosim.experiments.executors` to run the replicates on;
         by default one after another in this process. The result does not depend on it.
+    stop
+        Asked after every world step when the replicates run in this process; when it returns
+        true :class:`ecosim.errors.RunStopped` is raised (see :func:`run_cells`).
 
     Returns
     -------
@@ -66,7 +71,9 @@ def run_replicates(
     if n < 1:
         raise ValueError(f"replicates must be at least 1, got {n}")
     cells = [Cell(loaded, future, k, f"replicate {k + 1}/{n}") for k in range(n)]
-    stacked = stack_replicates(run_cells(cells, keep_dataset, executor, progress=progress))
+    stacked = stack_replicates(
+        run_cells(cells, keep_dataset, executor, progress=progress, stop=stop)
+    )
     return stacked.merge(summarize(stacked), combine_attrs="override")
 
 
@@ -77,6 +84,7 @@ def run_one(
     replicate: int = 0,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    stop: StopRequest | None = None,
 ) -> xr.Dataset:
     """One run and its twin, as :func:`ecosim.simulate` gives it, on ``executor``.
 
@@ -90,6 +98,8 @@ def run_one(
         Called with ``"run"`` or ``"twin"`` and the fraction done.
     executor
         An entered executor; by default this process.
+    stop
+        Asked after every world step when the run is in this process (see :func:`run_cells`).
     """
     cell = Cell(loaded, future, replicate)
-    return run_cells([cell], keep_dataset, executor, progress=progress)[0]
+    return run_cells([cell], keep_dataset, executor, progress=progress, stop=stop)[0]

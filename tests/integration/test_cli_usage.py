@@ -24,7 +24,8 @@ from ecosim.report.provenance import assumption_entries
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "scenarios" / "small.yaml"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-#: The order of a study: check, run, look, compare, sweep, analyze; then the tools.
+#: The order of a study: check, run, look, compare, sweep, analyze; then the tools (the page
+#: among them).
 ORDER = [
     "validate",
     "run",
@@ -37,6 +38,7 @@ ORDER = [
     "analyze",
     "export",
     "calibrate",
+    "serve",
     "schema",
 ]
 #: A short run of the small world: a few seconds.
