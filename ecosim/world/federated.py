@@ -54,11 +54,16 @@ def _overhead(w: World, partners: np.ndarray) -> np.ndarray:
 
 def compute_share(w: World, t: float) -> np.ndarray:
     """Share of each region's compute that trains federated (R,): ``f`` of its training."""
-    return np.asarray(w.params.federated * workloads.training_share(w, t))
+    f = w.params.federated
+    if not f.any():  # the common case, asked for several times a step
+        return np.zeros(w.n_regions)
+    return np.asarray(f * workloads.training_share(w, t))
 
 
 def capacity_factor(w: World, t: float) -> np.ndarray:
     """Share of each region's capacity left after federated training's communication (R,)."""
+    if not w.params.federated.any():
+        return np.ones(w.n_regions)
     omega = overhead(w)
     return np.asarray(1.0 - compute_share(w, t) * omega / (1.0 + omega))
 
