@@ -51,7 +51,8 @@ def _run_one(
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """The recorded dataset of one run and its step trace (the metrics' inputs)."""
     sim = Simulation(scenario, streams, with_shocks=with_shocks, world=world)
-    rec = Recorder(scenario, sim.world, sim.occurrences)
+    # of the no-shock twin, the metrics read only the trace
+    rec = Recorder(scenario, sim.world, sim.occurrences, trace_only=not with_shocks)
     callback = (lambda f: progress(label, f)) if progress else None
     sim.run(rec.observe, callback, stop)
     if sim.stopped_at is not None:

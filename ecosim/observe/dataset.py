@@ -25,7 +25,8 @@ from ecosim.scenario.models import Scenario
 
 
 def to_dataset(rec: Recorder, scenario: Scenario) -> xr.Dataset:
-    """The recorded series, with ``units`` and ``long_name`` on every variable."""
+    """The recorded series, with ``units`` and ``long_name`` on every variable (only the
+    trace's where the recorder kept only the trace)."""
     coords: dict[str, Any] = {
         "time": ("time", day_to_datetime64(scenario.start, rec.grid)),
         "day": ("time", rec.grid, {"units": "d", "long_name": "days since the scenario start"}),
@@ -34,6 +35,8 @@ def to_dataset(rec: Recorder, scenario: Scenario) -> xr.Dataset:
         coords[dim] = (dim, np.array(labels, dtype=object))
     data: dict[str, Any] = {}
     for name, var in VARIABLES.items():
+        if name not in rec.buffers:  # a recorder of the trace only
+            continue
         data[name] = (
             ("time", *var.dims),
             rec.buffers[name],

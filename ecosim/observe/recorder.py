@@ -309,9 +309,20 @@ class Recorder:
         The world it watches (for the sizes and labels of the dims).
     occurrences
         Every shock occurrence the run drew, kept for the dataset.
+    trace_only
+        Keep only :data:`TRACE_VARIABLES` (at every step, and sampled on the grid): what the
+        metrics read of the no-shock twin. Recording the rest of the twin cost as much as
+        recording the run and was never read.
     """
 
-    def __init__(self, scenario: Scenario, w: World, occurrences: list[Occurrence]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        w: World,
+        occurrences: list[Occurrence],
+        trace_only: bool = False,
+    ) -> None:
+        self.trace_only = trace_only
         self.steps = step_grid(scenario.horizon_days, scenario.step_days)
         self.every = round(scenario.recording.interval_days / scenario.step_days)
         self.step_days = float(scenario.step_days)
@@ -351,6 +362,7 @@ class Recorder:
         self.buffers = {
             name: np.zeros((n, *(sizes[d] for d in v.dims)), dtype=v.dtype)
             for name, v in VARIABLES.items()
+            if not trace_only or name in TRACE_VARIABLES
         }
         self.trace = {
             name: np.zeros((self.steps.size, *(sizes[d] for d in VARIABLES[name].dims)))
@@ -360,8 +372,8 @@ class Recorder:
         self._jobs = np.zeros((w.n_regions, jk.N_OUT))
         self._lanes = np.zeros((w.n_regions, len(workloads.WORKLOADS), jk.N_OUT))
         self._arrivals = np.zeros(w.n_regions)
-        self._deliveries = np.zeros(self.buffers["deliveries"].shape[1:])
-        self._materials = np.zeros(self.buffers["materials_deliveries"].shape[1:])
+        self._deliveries = np.zeros((w.n_regions, len(w.designers)))
+        self._materials = np.zeros((w.n_regions, len(w.materials)))
         self._capex = np.zeros(w.n_regions)
 
     def observe(self, i: int, w: World, jobs: JobFlow, flows: StepFlows) -> None:
@@ -376,19 +388,22 @@ class Recorder:
         flows
             What flowed during the step, summed into the current recording period.
         """
+        self.trace["service"][i] = 1.0 - w.inoperability
+        self.trace["service_direct"][i] = 1.0 - w.direct_loss
+        self.trace["hhi"][i] = cloud.concentration(w)
+        if i % self.every == 0:
+            for name in TRACE_VARIABLES:  # sampled already: the trace holds them at every step
+                self.buffers[name][i // self.every] = self.trace[name][i]
+        if self.trace_only:
+            return
         self._jobs += flows.jobs
         self._lanes += flows.jobs_by_workload
         self._arrivals += flows.arrivals
         self._deliveries += flows.deliveries
         self._materials += flows.materials
         self._capex += flows.capex
-        self.trace["service"][i] = 1.0 - w.inoperability
-        self.trace["service_direct"][i] = 1.0 - w.direct_loss
-        self.trace["hhi"][i] = cloud.concentration(w)
         if i % self.every == 0:
             k = i // self.every
-            for name in TRACE_VARIABLES:  # sampled already: the trace holds them at every step
-                self.buffers[name][k] = self.trace[name][i]
             self._record(k, w, jobs)
             self._jobs[:] = 0.0
             self._lanes[:] = 0.0

@@ -20,8 +20,8 @@ import xarray as xr
 import ecosim
 from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
-from ecosim.observe.dataset import pad_occurrences
-from ecosim.observe.recorder import VARIABLES, Recorder
+from ecosim.observe.dataset import pad_occurrences, to_dataset
+from ecosim.observe.recorder import TRACE_VARIABLES, VARIABLES, Recorder
 from ecosim.observe.summary import stack_replicates
 from tests import golden
 
@@ -128,6 +128,25 @@ def test_the_recorder_changes_nothing_it_watches() -> None:
                 np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=key)
         elif isinstance(value, list | float | int | str):
             assert after == value, key
+
+
+def test_the_twins_recorder_keeps_the_trace_as_a_full_one_does() -> None:
+    s = ecosim.load_scenario(SMALL, ["horizon_years=0.2", "recording.interval_days=7"]).scenario
+    recs = []
+    for trace_only in (False, True):
+        sim = Simulation(s, Streams(s.seed), with_shocks=False)
+        rec = Recorder(s, sim.world, sim.occurrences, trace_only=trace_only)
+        sim.run(rec.observe)
+        recs.append(rec)
+    full, trace = recs
+    assert set(trace.buffers) == set(TRACE_VARIABLES)
+    for name in TRACE_VARIABLES:
+        np.testing.assert_array_equal(trace.trace[name], full.trace[name], err_msg=name)
+        np.testing.assert_array_equal(trace.buffers[name], full.buffers[name], err_msg=name)
+    ds = to_dataset(trace, s)
+    assert set(ds.data_vars) >= set(TRACE_VARIABLES)
+    assert "cost" not in ds and "service" in ds
+    assert ds.sizes["time"] == len(range(0, full.steps.size, 7))
 
 
 def test_every_occurrence_is_recorded_and_metrics_read_them() -> None:
