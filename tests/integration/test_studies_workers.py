@@ -173,3 +173,17 @@ def test_an_error_on_a_worker_is_raised_here_as_in_this_process(portfolios: list
         ecosim.compare(ports, regions=["XX"], executor=ex)
     assert str(there.value) == str(here.value)
     assert "region" in str(there.value)
+
+
+def test_a_stop_request_is_refused_for_cells_on_workers() -> None:
+    # a worker cannot ask this process's stop button: refused before any cell starts (the
+    # executor is never entered, so no client is made)
+    from ecosim.experiments.executors import DaskExecutor
+    from ecosim.studies.cells import Cell, keep_dataset, run_cells
+
+    def no_client() -> tuple[object, object, int]:
+        raise AssertionError("the executor was entered")
+
+    cell = Cell(load_scenario(SMALL, ["horizon_years=0.01"]))
+    with pytest.raises(ValueError, match="stop request"):
+        run_cells([cell], keep_dataset, DaskExecutor(no_client), stop=lambda: False)
