@@ -275,6 +275,18 @@ def owned(owner: str) -> dict[str, str]:
     return {"owner": owner}
 
 
+def cache(owner: str) -> dict[str, Any]:
+    """Field metadata of a cache of a pure computation (a :class:`Memo`): written only by
+    ``owner``, and not state: a run is the same with or without it, so checks of what changes
+    the state leave it out."""
+    return {"owner": owner, "cache": True}
+
+
+def is_cache(name: str) -> bool:
+    """Whether :class:`World` field ``name`` is a cache rather than state."""
+    return bool(next(f for f in fields(World) if f.name == name).metadata.get("cache", False))
+
+
 def state(owner: str, shape: tuple[int, ...] = (0,), dtype: Any = np.float64) -> Any:
     """An array field of :class:`World`, empty until the build, written only by ``owner``."""
     return field(default_factory=partial(np.zeros, shape, dtype), metadata=owned(owner))
@@ -372,15 +384,15 @@ class World:
     build_source: np.ndarray = state("capacity", (0,), np.int64)
     build_moves: np.ndarray = state("capacity", (0,), bool)
     # the last chip_nominal computed, for the (day, builds, their total size) it was for
-    nominal_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("state"))
-    output_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("supply"))
-    capacity_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("state"))
-    purchase_memo: Memo = field(default_factory=lambda: Memo(), metadata=owned("capacity"))
+    nominal_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("state"))
+    output_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("supply"))
+    capacity_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("state"))
+    purchase_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("capacity"))
     partners_memo: dict[tuple[str, bytes, bytes], np.ndarray] = field(
-        default_factory=dict, metadata=owned("alliances")
+        default_factory=dict, metadata=cache("alliances")
     )
     sites_memo: dict[tuple[float, bool, int], tuple[np.ndarray, np.ndarray]] = field(
-        default_factory=dict, metadata=owned("state")
+        default_factory=dict, metadata=cache("state")
     )
     # regions whose buyers and suppliers take chip goods only from rows in the region
     imports_stopped: np.ndarray = state("capacity", (0,), bool)

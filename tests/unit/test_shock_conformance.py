@@ -44,7 +44,7 @@ from ecosim.world.shocks import (
     make_shock,
     occurrences,
 )
-from ecosim.world.state import World
+from ecosim.world.state import World, is_cache
 from tests.conftest import SMALL
 
 #: Day-10 start and 60-day duration: inside the short run, and over before its end.
@@ -178,7 +178,7 @@ TOUCHES: dict[str, set[str]] = {
     "talent_drain": {"talent"},
 }
 
-_SKIP = {"scenario", "streams", "nominal_memo"}  # inputs and a cache, not state
+_SKIP = {"scenario", "streams"}  # inputs, not state; caches are left out too (is_cache)
 
 
 def _spec_dict(kind: str) -> dict[str, Any]:
@@ -201,7 +201,7 @@ def _snapshot(w: World) -> dict[str, Any]:
     """Deep copy of every state attribute of ``w``, ``params.X`` for region parameters."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(w):
-        if f.name in _SKIP:
+        if f.name in _SKIP or is_cache(f.name):
             continue
         value = getattr(w, f.name)
         if f.name == "params":
@@ -220,6 +220,8 @@ def _same(a: Any, b: Any) -> bool:
         if a.dtype == object or b.dtype == object:
             return bool(all(_same(x, y) for x, y in zip(a.ravel(), b.ravel(), strict=True)))
         return bool(np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
