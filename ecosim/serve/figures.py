@@ -80,30 +80,20 @@ def service_figure(ds: xr.Dataset, region: str) -> go.Figure:
         dates = [str(np.datetime_as_string(t, unit="D")) for t in x]
         if values.shape[0] > 1:
             low, high = np.quantile(values, [0.05, 0.95], axis=0)
-            fig.add_trace(
-                go.Scatter(
-                    x=dates,
-                    y=high,
-                    mode="lines",
-                    line={"width": 0},
-                    showlegend=False,
-                    hoverinfo="skip",
-                    legendgroup=layer,
+            # the band's upper edge, then the lower edge filled up to it
+            for edge, fill in ((high, {}), (low, {"fill": "tonexty", "fillcolor": _faint(colour)})):
+                fig.add_trace(
+                    go.Scatter(
+                        x=dates,
+                        y=edge,
+                        mode="lines",
+                        line={"width": 0},
+                        showlegend=False,
+                        hoverinfo="skip",
+                        legendgroup=layer,
+                        **fill,
+                    )
                 )
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=dates,
-                    y=low,
-                    mode="lines",
-                    line={"width": 0},
-                    fill="tonexty",
-                    fillcolor=_faint(colour),
-                    showlegend=False,
-                    hoverinfo="skip",
-                    legendgroup=layer,
-                )
-            )
         fig.add_trace(
             go.Scatter(
                 x=dates,

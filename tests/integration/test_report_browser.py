@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium
 from tests.conftest import SMALL
 from tests.integration.test_cli_run import _ecosim
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
-
-
-def _skip_or_fail(reason: str) -> None:
-    # On CI a missing browser is a broken set-up (.ci/install-chromium.sh), not a reason to skip.
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {reason}; run .ci/install-chromium.sh")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -94,48 +72,26 @@ def test_report_opens_in_headless_chromium(result: Path, comparison: Path, tmp_p
     assert "default numbers are assumptions" in text
     assert "http://" not in text and "https://" not in text  # self-contained
 
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        _skip_or_fail(f"{CHROMIUM} or {CHROMEDRIVER} is missing")
-    from selenium import webdriver
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    profile = tempfile.mkdtemp(prefix="ecosim-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    try:
-        try:
-            driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-        except WebDriverException as exc:
-            _skip_or_fail(f"Chromium did not start: {exc.msg}")
-        try:
-            driver.get(html.resolve().as_uri())
-            widths = driver.execute_script(
-                "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0);"
-            )
-            assert widths and all(w > 0 for w in widths), widths
-            assert driver.find_elements("id", "bottleneck-table")
-            rows = driver.find_elements("css selector", "#bottleneck-table tbody tr")
-            assert len(rows) == 3
-            # every figure says in a full sentence what it shows and how to read it
-            captions = [e.text for e in driver.find_elements("css selector", "figcaption")]
-            assert len(captions) == len(widths)
-            assert all(len(c.split()) >= 8 and c.rstrip().endswith(".") for c in captions)
-            # the comparison by horizon, with its extra cost and regret
-            head = driver.find_element("css selector", "#compare-table thead").text
-            for column in ("gain by 2026", "extra cost", "gain per bn USD/yr by 2026", "regret"):
-                assert column in head, head
-            assert len(driver.find_elements("css selector", "#compare-table tbody tr")) == 2
-            # times to survive and recover, per shock, in words
-            times = driver.find_element("id", "times").text
-            assert "fab_quake" in times and "cn_controls" in times
-            severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
-            assert not severe, severe
-        finally:
-            driver.quit()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    with chromium({"browser": "ALL"}) as driver:
+        driver.get(html.resolve().as_uri())
+        widths = driver.execute_script(
+            "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0);"
+        )
+        assert widths and all(w > 0 for w in widths), widths
+        assert driver.find_elements("id", "bottleneck-table")
+        rows = driver.find_elements("css selector", "#bottleneck-table tbody tr")
+        assert len(rows) == 3
+        # every figure says in a full sentence what it shows and how to read it
+        captions = [e.text for e in driver.find_elements("css selector", "figcaption")]
+        assert len(captions) == len(widths)
+        assert all(len(c.split()) >= 8 and c.rstrip().endswith(".") for c in captions)
+        # the comparison by horizon, with its extra cost and regret
+        head = driver.find_element("css selector", "#compare-table thead").text
+        for column in ("gain by 2026", "extra cost", "gain per bn USD/yr by 2026", "regret"):
+            assert column in head, head
+        assert len(driver.find_elements("css selector", "#compare-table tbody tr")) == 2
+        # times to survive and recover, per shock, in words
+        times = driver.find_element("id", "times").text
+        assert "fab_quake" in times and "cn_controls" in times
+        severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        assert not severe, severe

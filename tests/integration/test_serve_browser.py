@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -23,8 +21,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from tests.browser import chromium
 from tests.conftest import ROOT
-from tests.integration.test_report_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _skip_or_fail
 
 #: The variable naming the folder the screenshots go to (docs/page.md shows them).
 SHOTS_VARIABLE = "ECOSIM_PAGE_SHOTS"
@@ -54,31 +52,8 @@ def page_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        _skip_or_fail(f"{CHROMIUM} or {CHROMEDRIVER} is missing")
-    from selenium import webdriver
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--window-size=1500,1000")
-    profile = tempfile.mkdtemp(prefix="ecosim-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    try:
-        try:
-            driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-        except WebDriverException as exc:
-            _skip_or_fail(f"Chromium did not start: {exc.msg}")
-        try:
-            yield driver
-        finally:
-            driver.quit()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    with chromium({"browser": "ALL", "performance": "ALL"}, window="1500,1000") as driver:
+        yield driver
 
 
 def _wait(what: str, check: Any, timeout: float = 120.0) -> Any:
