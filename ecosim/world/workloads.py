@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import allocation
 from ecosim.scenario.models import Scenario, Workload
 from ecosim.world.state import World
 
@@ -126,19 +127,7 @@ def ration(avail: np.ndarray, need: np.ndarray, weight: np.ndarray) -> np.ndarra
     need. Solved exactly: the total granted is piecewise linear in ``lam``, with a kink where
     each workload is served in full (``lam = 1 / weight``).
     """
-    if need.shape[1] == 0:
-        return need.copy()
-    kinks = np.sort(np.unique(1.0 / weight))
-    granted = (need[:, None, :] * np.minimum(1.0, kinks[None, :, None] * weight)).sum(axis=2)
-    full = granted[:, -1] <= avail  # granted at the last kink is the whole need
-    seg = np.argmax(granted >= avail[:, None], axis=1)  # first kink that covers avail
-    below = np.where(seg > 0, kinks[np.maximum(seg - 1, 0)], 0.0)
-    served = (1.0 / weight)[None, :] <= below[:, None]  # served in full before that segment
-    base = np.where(served, need, 0.0).sum(axis=1)
-    slope = np.where(served, 0.0, need * weight).sum(axis=1)
-    lam = np.where(slope > 0, (avail - base) / np.maximum(slope, 1e-300), 0.0)
-    grant = np.minimum(need, np.maximum(lam, 0.0)[:, None] * weight[None, :] * need)
-    return np.asarray(np.where(full[:, None], need, grant))
+    return allocation.ration_ref(avail, need, weight)
 
 
 def allocate(
@@ -172,26 +161,13 @@ def allocate(
         proportion to need, the capacity abroad among the workloads that may use it. Rows
         sum to ``total`` unless all workloads are local and there is capacity abroad.
     """
-    local = np.minimum(local, total)
-    remote = total - local
-    cap = ration(total, need, weight)
-    here, away = local_only, ~local_only
-    over = cap[:, here].sum(axis=1) > local * (1.0 + 1e-12)
-    if np.any(over):
-        held = ration(local, need[:, here], weight[here])
-        rest = ration(total - held.sum(axis=1), need[:, away], weight[away])
-        cap[np.ix_(over, here)] = held[over]
-        cap[np.ix_(over, away)] = rest[over]
-    # the others draw on capacity abroad first, keeping the region's for what needs it
-    mobile = cap[:, away].sum(axis=1)
-    from_remote = np.minimum(mobile, remote)
-    left_remote = remote - from_remote
-    left_local = np.maximum(local - cap[:, here].sum(axis=1) - (mobile - from_remote), 0.0)
-    flat = np.ones_like(need) / need.shape[1]
-    tot = need.sum(axis=1, keepdims=True)
-    share = np.where(tot > 0, need / np.maximum(tot, 1e-300), flat)
-    movable = need * away[None, :]
-    mov = movable.sum(axis=1, keepdims=True)
-    flat_away = np.broadcast_to(away / max(int(away.sum()), 1), need.shape)
-    share_away = np.where(mov > 0, movable / np.maximum(mov, 1e-300), flat_away)
-    return np.asarray(cap + left_local[:, None] * share + left_remote[:, None] * share_away)
+    # compiled (every world step asks for it); allocation.allocate_ref is the same in numpy
+    return np.asarray(
+        allocation.allocate(
+            np.ascontiguousarray(total, dtype=np.float64),
+            np.ascontiguousarray(local, dtype=np.float64),
+            np.ascontiguousarray(need, dtype=np.float64),
+            np.ascontiguousarray(weight, dtype=np.float64),
+            np.ascontiguousarray(local_only, dtype=np.bool_),
+        )
+    )
