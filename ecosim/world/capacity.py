@@ -329,7 +329,7 @@ def purchases_all(w: World, t: float) -> np.ndarray:
     # the scale is the designers' nominal output at the start over the needs then: it moves
     # only when a build is added, so it is kept for the builds it saw (asking for the output
     # at day 0 every step also evicted the nominal capacity of the day from its memo)
-    key = w.build_row.size  # builds are only ever added (launch)
+    key = (w.build_row.size, float(w.build_size.sum()))
     if w.purchase_memo.key != key:
         start = float(_needs(w, 0.0).sum())
         made = float(w.chip_nominal(0.0)[w.designers].sum())

@@ -596,7 +596,7 @@ class World:
     def chip_nominal(self, t: float) -> np.ndarray:
         """Capacity of each chip row at day ``t`` before disruptions and health (H100e/yr)."""
         # asked for many times a step at the same day: kept for the day and the builds it saw
-        key = (t, self.build_row.size)  # builds are only ever added (capacity.launch)
+        key = (t, self.build_row.size, float(self.build_size.sum()))
         if self.nominal_memo.key == key:
             return self.nominal_memo.value.copy()
         u = self.scenario.uncertainties
