@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ecosim.scenario.yamlio import load_yaml
+from ecosim.scenario.yamlio import load_shipped_yaml
 
 PROVENANCE_KEYS = frozenset({"fact", "assumption"})
 
@@ -79,7 +79,7 @@ def load_defaults_raw() -> dict[str, Any]:
     """The defaults file as written, provenance included."""
     path = calibration_dir() / "defaults.yaml"
     with path.open(encoding="utf-8") as fh:
-        data = load_yaml(fh.read())
+        data = load_shipped_yaml(fh.read())
     if not isinstance(data, dict):
         raise RuntimeError(f"{path} is not a mapping")
     return data

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ecosim.errors import InputError, format_path
 from ecosim.scenario.loader import load_scenario
-from ecosim.scenario.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_yaml
+from ecosim.scenario.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_shipped_yaml, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "scenarios" / "small.yaml"
@@ -172,3 +173,22 @@ def test_segment_shares_must_name_every_segment(tmp_path: Path) -> None:
         _file(tmp_path, "uncertainties: {market: {segments: {ai_labs: null}}}\n"),
     )
     assert "segment" in format_path(err.path) or "segment" in str(err)
+
+
+def test_the_shipped_files_reader_reads_as_the_scenario_reader() -> None:
+    # the defaults and every shipped scenario and calibrated file, read both ways
+    root = Path(__file__).resolve().parents[2]
+    files = [
+        root / "calibration" / "defaults.yaml",
+        *sorted((root / "calibration" / "calibrated").glob("*.yaml")),
+        *sorted((root / "scenarios").rglob("*.yaml")),
+    ]
+    assert len(files) > 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert load_shipped_yaml(text) == load_yaml(text), path.name
+    # YAML 1.2 floats and dates as the scenario reader reads them, impossible dates refused
+    assert load_shipped_yaml("a: 1e6\nb: 2025-01-02\n") == load_yaml("a: 1e6\nb: 2025-01-02\n")
+    assert isinstance(load_shipped_yaml("a: 4.2e-3\n")["a"], float)
+    with pytest.raises(yaml.YAMLError, match="impossible date"):
+        load_shipped_yaml("start: 2025-13-45\n")
