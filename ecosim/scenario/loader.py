@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ecosim.errors import InputError
 from ecosim.scenario.calibrated import addresses_present, calibrated_values
+from ecosim.scenario.declarations import levers_of
 from ecosim.scenario.defaults import load_defaults
 from ecosim.scenario.models import (
     DATED_DATA,
@@ -650,9 +651,12 @@ def check_references(s: Scenario, source_of: Any, removed: Mapping[str, str] | N
         need("region", sup.home, regions, ["suppliers", sid, "home"])
     clouds = s.suppliers_of("cloud")
     stacks = s.suppliers_of("stack")
+    # levers whose values name things (partners): each name checked as its declaration says
+    naming = {k: d.names for k, d in levers_of(Levers).items() if d.names is not None}
     for name, region in s.regions.items():
-        for partner in region.levers.interoperability:
-            need("region", partner, regions, ["regions", name, "levers", "interoperability"])
+        for lever, kind in naming.items():
+            for value in getattr(region.levers, lever):  # a list's items, a mapping's keys
+                need(kind.label, value, kind.names(s), ["regions", name, "levers", lever])
         for pid in region.cloud.initial_shares:
             need("cloud provider", pid, clouds, ["regions", name, "cloud", "initial_shares"])
         present = [pid for pid in clouds if name in _operates_in(s.suppliers[pid])]
@@ -704,8 +708,6 @@ def check_references(s: Scenario, source_of: Any, removed: Mapping[str, str] | N
             stacks,
             ["regions", name, "software", "proprietary_stack"],
         )
-        for partner in region.levers.alliance:
-            need("region", partner, regions, ["regions", name, "levers", "alliance"])
     for i, action in enumerate(s.actions):
         for key, value in action.set.items():
             parts = key.split(".")
@@ -726,12 +728,10 @@ def check_references(s: Scenario, source_of: Any, removed: Mapping[str, str] | N
             else:
                 need("lever a dated action can change", parts[3], DATED_LEVERS, path)
             _check_action_value(parts[2], parts[3], value, path, source_of(["actions"]))
-            if parts[3] == "alliance":
-                for partner in value:
-                    need("region", partner, regions, path)
-            if parts[3] == "interoperability":
-                for partner in value:
-                    need("region", partner, regions, path)
+            names = naming.get(parts[3]) if parts[2] == "levers" else None
+            if names is not None:
+                for named in value:
+                    need(names.label, named, names.names(s), path)
         _check_model_shares(action.set, ["actions", i, "set"], source_of(["actions"]))
     if not s.suppliers_of("accelerator"):
         raise InputError(

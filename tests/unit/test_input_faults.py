@@ -192,3 +192,30 @@ def test_the_shipped_files_reader_reads_as_the_scenario_reader() -> None:
     assert isinstance(load_shipped_yaml("a: 4.2e-3\n")["a"], float)
     with pytest.raises(yaml.YAMLError, match="impossible date"):
         load_shipped_yaml("start: 2025-13-45\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        (
+            "regions: {TW: {levers: {alliance: [Atlantis]}}}\n",
+            ["regions", "TW", "levers", "alliance"],
+        ),
+        (
+            "regions: {TW: {levers: {interoperability: {Atlantis: 0.5}}}}\n",
+            ["regions", "TW", "levers", "interoperability"],
+        ),
+        (
+            "actions: [{date: 2026-01-01, set: {regions.TW.levers.alliance: [Atlantis]}}]\n",
+            ["actions", 0, "set", "regions.TW.levers.alliance"],
+        ),
+    ],
+)
+def test_a_partner_that_is_no_region_is_refused_where_it_is_named(
+    tmp_path: Path, text: str, path: list[str | int]
+) -> None:
+    # the levers that name partners declare it (Lever(names=REGION)); the loader reads that
+    err = _error(_file(tmp_path, text))
+    assert err.path == path
+    assert err.found == "Atlantis"
+    assert err.expected.startswith("a region of this scenario (")
