@@ -23,6 +23,7 @@ import numpy as np
 
 from ecosim.core.clock import date_to_day
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import chain
 from ecosim.scenario.models import ChipSupplier, GoodBuild, Scenario
 from ecosim.world.state import World
 
@@ -435,22 +436,12 @@ def designer_costs(w: World, t: float, costs: np.ndarray) -> np.ndarray:
     weighted as it draws on them: by their capacity and what they may send to its home (by
     what they may send alone where none has capacity yet).
     """
-    cap = w.chip_capacity(t)
     des = w.designers
-    home = w.chip_home[des]
-    out = costs[des].copy()
-    for good in CHAIN_STAGES[1:]:
-        rows = w.rows_of_good(good)
-        if not rows.size:
-            continue
-        may = w.allow[rows][:, home]
-        weight = cap[rows][:, None] * may
-        total = weight.sum(axis=0)
-        weight = np.where(total > 0, weight, may)
-        total = weight.sum(axis=0)
-        share = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
-        out += (costs[rows][:, None] * share).sum(axis=0)
-    return np.asarray(out)
+    rows, offsets = w.rows_of_goods(CHAIN_STAGES[1:])
+    # compiled where it gives numpy's bits (kernels/chain.py): numpy sums eight rows or more
+    # in an order that follows the arrays' memory layout, so those stay in numpy
+    fn = chain.designer_costs if np.diff(offsets).max() < 8 else chain.designer_costs_ref
+    return np.asarray(fn(w.chip_capacity(t), des, w.chip_home[des], rows, offsets, w.allow, costs))
 
 
 def committed_capex(w: World, t: float, source: int | None = None) -> np.ndarray:

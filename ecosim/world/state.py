@@ -343,6 +343,9 @@ class World:
     # the rows of each good, read many times a step: comparing the object array each time
     # cost more than the step's arithmetic
     good_rows: dict[str, np.ndarray] = field(default_factory=dict, metadata=owned("build"))
+    goods_rows: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, metadata=cache("state")
+    )
     chip_home: np.ndarray = state("build", (0,), np.int64)
     chip_cap0: np.ndarray = state("build")
     chip_g0: np.ndarray = state("build")
@@ -630,6 +633,19 @@ class World:
         """Rows of the suppliers of ``good`` (read-only; empty where there are none)."""
         rows = self.good_rows.get(good)
         return rows if rows is not None else _NO_ROWS
+
+    def rows_of_goods(self, goods: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of each of ``goods``, one after another, and where each good's start
+        (``offsets``, one longer than ``goods``): the form the chain's kernels take."""
+        known = self.goods_rows.get(goods)
+        if known is None:
+            parts = [self.rows_of_good(g) for g in goods]
+            offsets = np.zeros(len(goods) + 1, dtype=np.int64)
+            offsets[1:] = np.cumsum([p.size for p in parts])
+            rows = np.concatenate(parts).astype(np.int64) if parts else _NO_ROWS.copy()
+            known = (rows, offsets)
+            self.goods_rows[goods] = known
+        return known
 
     def rows_of(self, supplier: str) -> list[int]:
         """Rows of supplier ``supplier``: its own and its sites abroad."""

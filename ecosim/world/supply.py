@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import chain
 from ecosim.scenario.models import UPSTREAM_GOODS
 from ecosim.world.state import World
 
@@ -37,8 +38,13 @@ def designer_output(w: World, t: float) -> np.ndarray:
 
 def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
     des = w.designers
-    out = cap[des].copy()
     des_home = w.chip_home[des]
+    rows, offsets = w.rows_of_goods(UPSTREAM_GOODS)
+    if des.size < 8 and not w.imports_stopped[w.chip_home[rows]].any():
+        # compiled, to the bit (kernels/chain.py); fewer than eight designers, as numpy then
+        # sums over them left to right
+        return np.asarray(chain.designer_output(cap, des, des_home, rows, offsets, w.allow))
+    out = cap[des].copy()
     for good in UPSTREAM_GOODS:
         sup = w.rows_of_good(good)
         if sup.size == 0:

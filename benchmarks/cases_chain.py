@@ -1,0 +1,74 @@
+"""Benchmark cases for the chain kernels at the size of the baseline world.
+
+Four designers, and for each of the other goods a few rows (six wafer fabs, seven HBM lines,
+three packagers, two lithography and two materials suppliers) over nine regions, as the
+baseline's chain is: what each world step reads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from _bench import Case
+
+from ecosim.kernels.chain import (
+    designer_costs,
+    designer_costs_ref,
+    designer_output,
+    designer_output_ref,
+)
+
+CALLS = 200
+
+
+def _chain(seed: int = 0) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    per_good = np.array([6, 7, 3, 2, 2])
+    n_des = 4
+    n_rows = n_des + int(per_good.sum())
+    cap = rng.uniform(1e3, 5e4, n_rows)
+    allow = np.where(rng.random((n_rows, 9)) < 0.2, 0.5, 1.0)
+    offsets = np.concatenate([[0], np.cumsum(per_good)]).astype(np.int64)
+    rows = np.arange(n_des, n_rows, dtype=np.int64)
+    des = np.arange(n_des, dtype=np.int64)
+    home = np.array([0, 0, 1, 2], dtype=np.int64)
+    costs = rng.uniform(1e3, 4e4, n_rows)
+    return cap, des, home, rows, offsets, allow, costs
+
+
+def cases() -> list[Case]:
+    """Return the chain benchmark cases: a step's call, 200 times each."""
+    cap, des, home, rows, offsets, allow, costs = _chain()
+    upstream = (cap, des, home, rows, offsets[:4], allow)  # wafer, HBM, packaging
+    stages = (cap, des, home, rows, offsets, allow, costs)
+
+    def run(fn: object, args: tuple[np.ndarray, ...]) -> None:
+        assert callable(fn)
+        for _ in range(CALLS):
+            fn(*args)
+
+    def check() -> None:
+        if not np.array_equal(designer_output(*upstream), designer_output_ref(*upstream)):
+            raise AssertionError("designer_output and its twin disagree")
+        if not np.array_equal(designer_costs(*stages), designer_costs_ref(*stages)):
+            raise AssertionError("designer_costs and its twin disagree")
+
+    return [
+        Case(
+            name="chain.designer_output",
+            fast=lambda: run(designer_output, upstream),
+            ref=lambda: run(designer_output_ref, upstream),
+            repeats_fast=50,
+            repeats_ref=5,
+            setup=check,
+            target=10.0,
+        ),
+        Case(
+            name="chain.designer_costs",
+            fast=lambda: run(designer_costs, stages),
+            ref=lambda: run(designer_costs_ref, stages),
+            repeats_fast=50,
+            repeats_ref=5,
+            setup=check,
+            target=10.0,
+        ),
+    ]
