@@ -343,6 +343,7 @@ class World:
     # the rows of each good, read many times a step: comparing the object array each time
     # cost more than the step's arithmetic
     good_rows: dict[str, np.ndarray] = field(default_factory=dict, metadata=owned("build"))
+    workload_memo: dict[str, np.ndarray] = field(default_factory=dict, metadata=cache("workloads"))
     goods_rows: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = field(
         default_factory=dict, metadata=cache("state")
     )

@@ -93,8 +93,9 @@ def workload_capacity(w: World) -> np.ndarray:
     total = accessible_capacity(w)
     local = workloads.local_capacity(w) * _stack_factor(w)
     need = w.demand[:, None] * workloads.shares(w, w.t)
-    prio = np.array([p.priority for p in workloads.profiles(w.scenario)])
-    return workloads.allocate(total, local, need, prio, workloads.local_only(w.scenario))
+    return workloads.allocate(
+        total, local, need, workloads.priorities(w), workloads.local_only(w.scenario)
+    )
 
 
 class WorldStep:

@@ -80,12 +80,27 @@ def training_share(w: World, t: float) -> np.ndarray:
 
 def training_split(w: World) -> np.ndarray:
     """Every region's split of its training work between the training workloads (R, 3)."""
-    return np.array(
-        [
-            [getattr(w.scenario.regions[name].demand.training_split, k) for k in TRAINING]
-            for name in w.regions
-        ]
-    )
+    known = w.workload_memo.get("training_split")
+    if known is None:  # read from the scenario once: a run never changes it
+        known = np.array(
+            [
+                [getattr(w.scenario.regions[name].demand.training_split, k) for k in TRAINING]
+                for name in w.regions
+            ]
+        )
+        known.setflags(write=False)
+        w.workload_memo["training_split"] = known
+    return known
+
+
+def priorities(w: World) -> np.ndarray:
+    """Each workload's claim on short capacity (W,), read from the scenario once."""
+    known = w.workload_memo.get("priorities")
+    if known is None:
+        known = np.array([p.priority for p in profiles(w.scenario)], dtype=np.float64)
+        known.setflags(write=False)
+        w.workload_memo["priorities"] = known
+    return known
 
 
 def share(w: World, r: int, k: int, t: np.ndarray | float) -> np.ndarray:
