@@ -18,7 +18,13 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["designer_costs", "designer_costs_ref", "designer_output", "designer_output_ref"]
+__all__ = [
+    "designer_costs",
+    "designer_costs_ref",
+    "designer_output",
+    "designer_output_ref",
+    "split_ref",
+]
 
 F8 = NDArray[np.float64]
 I8 = NDArray[np.int64]
@@ -33,14 +39,22 @@ def designer_output_ref(cap: F8, des: I8, des_home: I8, rows: I8, offsets: I8, a
         sup = rows[offsets[g] : offsets[g + 1]]
         if sup.size == 0:
             continue
-        weight = cap[des][None, :] * allow[sup][:, des_home]
-        total = weight.sum(axis=1)
-        live = total > 0
-        got = np.zeros(des.size)
-        for row in cap[sup][live, None] * weight[live] / total[live, None]:
-            got += row
-        out = np.minimum(out, got)
+        out = np.minimum(out, split_ref(cap, des, des_home, sup, allow))
     return np.asarray(out)
+
+
+def split_ref(cap: F8, des: I8, des_home: I8, sup: I8, allow: F8) -> F8:
+    """What the designers get of one upstream good from its suppliers ``sup``: each splits
+    what it makes by the designers' capacity times what it may send to their home, and the
+    suppliers' parts are added in their order."""
+    weight = cap[des][None, :] * allow[sup][:, des_home]
+    total = weight.sum(axis=1)
+    live = total > 0
+    got = np.zeros(des.size)
+    # one row at a time: a sum over the rows may pair them up, which rounds otherwise
+    for row in cap[sup][live, None] * weight[live] / total[live, None]:
+        got += row
+    return np.asarray(got)
 
 
 @numba.njit(cache=True)

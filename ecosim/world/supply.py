@@ -52,16 +52,7 @@ def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
         if w.imports_stopped[w.chip_home[sup]].any():
             got = _upstream_split(w, cap, sup)
         else:
-            # each supplier splits what it makes over the designers by their capacity times
-            # what it may send to their home; the rows are added in supplier order, as
-            # :func:`_upstream_split` adds them
-            weight = cap[des][None, :] * w.allow[sup][:, des_home]
-            total = weight.sum(axis=1)
-            live = total > 0
-            got = np.zeros(des.size)
-            # one row at a time: a sum over the rows may pair them up, which rounds otherwise
-            for row in cap[sup][live, None] * weight[live] / total[live, None]:
-                got += row
+            got = chain.split_ref(cap, des, des_home, sup, w.allow)
         out = np.minimum(out, got)
     return out
 
