@@ -87,11 +87,7 @@ class JobSource:
         # arrivals are drawn from ``start``: before day 0 when the run warms its queues up
         self.generated_to = float(start)
         self.next_id = 0
-        self._pos = 0
-        # arrivals not taken yet, one row a field (used when the source is read on its own;
-        # a flow keeps the pending arrivals of all its lanes together)
-        self._real = np.zeros((len(_REAL), 0))  # t, size, dur, patience
-        self._int = np.zeros((len(_INT), 0), dtype=np.int64)  # prio, id
+        self._alone: Pending | None = None  # its pending arrivals when read on its own
 
     def draw_block(self) -> tuple[np.ndarray, np.ndarray]:
         """Draw the next ``BLOCK_DAYS`` of arrivals from the stream: the real fields (t, size,
@@ -116,24 +112,71 @@ class JobSource:
         self.generated_to = t0 + BLOCK_DAYS
         return real, ints
 
-    def take_slice(self, t1: float) -> tuple[np.ndarray, np.ndarray]:
-        """Arrivals before ``t1`` not taken yet, as views: the real fields (t, size, dur,
-        patience) and the integer ones (prio, id), a row each, a column an arrival."""
-        while self.generated_to < t1:
-            real, ints = self.draw_block()
-            # drop what was taken, then append the new block
-            self._real = np.concatenate([self._real[:, self._pos :], real], axis=1)
-            self._int = np.concatenate([self._int[:, self._pos :], ints], axis=1)
-            self._pos = 0
-        pos = self._pos
-        k = pos + int(np.searchsorted(self._real[0, pos:], t1, side="left"))
-        self._pos = k
-        return self._real[:, pos:k], self._int[:, pos:k]
-
     def take(self, t1: float) -> tuple[np.ndarray, ...]:
-        """Arrivals before ``t1`` not taken yet: times, sizes, durations, prio, patience, ids."""
-        real, ints = self.take_slice(t1)
+        """Arrivals before ``t1`` not taken yet, the source read on its own (not in a flow):
+        times, sizes, durations, prio, patience, ids."""
+        if self._alone is None:
+            self._alone = Pending([self])
+        real, ints, _ = self._alone.take(t1)
         return real[0], real[1], real[2], ints[0], real[3], ints[1]
+
+
+class Pending:
+    """The arrivals drawn and not yet taken of several lanes, kept in one array.
+
+    Lane ``l``'s are the columns ``[taken[l], end[l])`` (those before ``taken[l]`` are gone),
+    each lane's in time order; a row a field: the real ones (t, size, dur, patience) and the
+    integer ones (prio, id).
+
+    Parameters
+    ----------
+    sources
+        The lanes' sources, which start on the same day and are read to the same days.
+    """
+
+    def __init__(self, sources: Sequence[JobSource]) -> None:
+        self.sources = sources
+        n = len(sources)
+        self._real = np.zeros((len(_REAL), 0))
+        self._int = np.zeros((len(_INT), 0), dtype=np.int64)
+        self._taken = np.zeros(n, dtype=np.int64)
+        self._end = np.zeros(n, dtype=np.int64)
+
+    def _draw(self, t1: float) -> None:
+        """Draw every lane's blocks up to ``t1``, each from its own stream."""
+        srcs = self.sources
+        if all(src.generated_to >= t1 for src in srcs):
+            return
+        reals: list[np.ndarray] = []
+        ints: list[np.ndarray] = []
+        counts = np.zeros(len(srcs), dtype=np.int64)
+        for i, src in enumerate(srcs):
+            lane_real = [self._real[:, self._taken[i] : self._end[i]]]
+            lane_int = [self._int[:, self._taken[i] : self._end[i]]]
+            while src.generated_to < t1:
+                real, ids = src.draw_block()
+                lane_real.append(real)
+                lane_int.append(ids)
+            counts[i] = sum(r.shape[1] for r in lane_real)
+            reals.extend(lane_real)
+            ints.extend(lane_int)
+        self._real = np.concatenate(reals, axis=1)
+        self._int = np.concatenate(ints, axis=1)
+        self._end = np.cumsum(counts)
+        self._taken = self._end - counts
+
+    def take(self, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every lane's pending arrivals before ``t1``, lane after lane: the real fields, the
+        integer ones and each lane's count."""
+        self._draw(t1)
+        upto = np.empty_like(self._taken)
+        n = ak.cut_lanes(self._real[0], self._taken, self._end, float(t1), upto)
+        counts = upto - self._taken
+        # the columns taken, lane after lane: [taken[l], upto[l]) for each lane l
+        first = np.cumsum(counts) - counts
+        cols = np.arange(n, dtype=np.int64) + np.repeat(self._taken - first, counts)
+        self._taken = upto
+        return self._real[:, cols], self._int[:, cols], counts
 
 
 class JobFlow:
@@ -169,52 +212,7 @@ class JobFlow:
         self.ema_served = np.zeros(n)
         self.ema_requested = np.zeros(n)
         self._no_starts = np.zeros(0)
-        # the pending arrivals of every lane, lane after lane: lane l's are the columns
-        # [taken[l], end[l]) (those before taken[l] are gone), each lane's in time order
-        self._real = np.zeros((len(_REAL), 0))
-        self._int = np.zeros((len(_INT), 0), dtype=np.int64)
-        self._taken = np.zeros(n, dtype=np.int64)
-        self._end = np.zeros(n, dtype=np.int64)
-
-    def _draw(self, t1: float) -> None:
-        """Draw every lane's blocks up to ``t1``; keep the pending arrivals of all lanes.
-
-        The lanes draw in step (their sources start on the same day and are read to the same
-        days), each from its own stream, as a source read on its own would.
-        """
-        srcs = self.sources
-        if all(src.generated_to >= t1 for src in srcs):
-            return
-        reals: list[np.ndarray] = []
-        ints: list[np.ndarray] = []
-        counts = np.zeros(len(srcs), dtype=np.int64)
-        for i, src in enumerate(srcs):
-            lane_real = [self._real[:, self._taken[i] : self._end[i]]]
-            lane_int = [self._int[:, self._taken[i] : self._end[i]]]
-            while src.generated_to < t1:
-                real, ids = src.draw_block()
-                lane_real.append(real)
-                lane_int.append(ids)
-            counts[i] = sum(r.shape[1] for r in lane_real)
-            reals.extend(lane_real)
-            ints.extend(lane_int)
-        self._real = np.concatenate(reals, axis=1)
-        self._int = np.concatenate(ints, axis=1)
-        self._end = np.cumsum(counts)
-        self._taken = self._end - counts
-
-    def _take(self, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every lane's pending arrivals before ``t1``, lane after lane: the real fields, the
-        integer ones and each lane's count."""
-        self._draw(t1)
-        upto = np.empty_like(self._taken)
-        n = ak.cut_lanes(self._real[0], self._taken, self._end, float(t1), upto)
-        counts = upto - self._taken
-        # the columns taken, lane after lane: [taken[l], upto[l]) for each lane l
-        first = np.cumsum(counts) - counts
-        cols = np.arange(n, dtype=np.int64) + np.repeat(self._taken - first, counts)
-        self._taken = upto
-        return self._real[:, cols], self._int[:, cols], counts
+        self.pending = Pending(sources)
 
     def advance(
         self, t0: float, t1: float, capacity: np.ndarray, scale: np.ndarray | None = None
@@ -231,7 +229,7 @@ class JobFlow:
         numpy.ndarray
             Work each lane served over the interval (lane,), H100e d.
         """
-        real, ints, counts = self._take(t1)
+        real, ints, counts = self.pending.take(t1)
         off = np.zeros(len(self.sources) + 1, dtype=np.int64)
         off[1:] = np.cumsum(counts)
         if scale is not None and np.any(scale != 1.0):
