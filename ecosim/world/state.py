@@ -343,10 +343,6 @@ class World:
     # the rows of each good, read many times a step: comparing the object array each time
     # cost more than the step's arithmetic
     good_rows: dict[str, np.ndarray] = field(default_factory=dict, metadata=owned("build"))
-    workload_memo: dict[str, np.ndarray] = field(default_factory=dict, metadata=cache("workloads"))
-    goods_rows: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = field(
-        default_factory=dict, metadata=cache("state")
-    )
     chip_home: np.ndarray = state("build", (0,), np.int64)
     chip_cap0: np.ndarray = state("build")
     chip_g0: np.ndarray = state("build")
@@ -392,6 +388,12 @@ class World:
     output_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("supply"))
     capacity_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("state"))
     purchase_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("capacity"))
+    # the rows of several goods one after another (the chain's kernels' form), and the
+    # workloads' split and priorities: read from what a run never changes, once
+    rows_memo: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, metadata=cache("state")
+    )
+    workload_memo: dict[str, np.ndarray] = field(default_factory=dict, metadata=cache("workloads"))
     partners_memo: dict[tuple[str, bytes, bytes], np.ndarray] = field(
         default_factory=dict, metadata=cache("alliances")
     )
@@ -638,14 +640,14 @@ class World:
     def rows_of_goods(self, goods: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """The rows of each of ``goods``, one after another, and where each good's start
         (``offsets``, one longer than ``goods``): the form the chain's kernels take."""
-        known = self.goods_rows.get(goods)
+        known = self.rows_memo.get(goods)
         if known is None:
             parts = [self.rows_of_good(g) for g in goods]
             offsets = np.zeros(len(goods) + 1, dtype=np.int64)
             offsets[1:] = np.cumsum([p.size for p in parts])
             rows = np.concatenate(parts).astype(np.int64) if parts else _NO_ROWS.copy()
             known = (rows, offsets)
-            self.goods_rows[goods] = known
+            self.rows_memo[goods] = known
         return known
 
     def rows_of(self, supplier: str) -> list[int]:
