@@ -10,6 +10,9 @@ import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,33 @@ def best_of(fn: Callable[[], object], repeats: int) -> float:
         if enabled:
             gc.enable()
     return best
+
+
+def repeated_call_case(
+    name: str,
+    fast: Callable[..., Any],
+    ref: Callable[..., Any],
+    args: tuple[Any, ...],
+    calls: int = 200,
+    target: float = 10.0,
+) -> Case:
+    """A case of ``calls`` calls with the same ``args``, as a world step makes them, whose
+    setup checks that the kernel and its twin return the same array to the bit."""
+
+    def run(fn: Callable[..., Any]) -> None:
+        for _ in range(calls):
+            fn(*args)
+
+    def check() -> None:
+        if not np.array_equal(fast(*args), ref(*args)):
+            raise AssertionError(f"{name} and its twin disagree")
+
+    return Case(
+        name=name,
+        fast=lambda: run(fast),
+        ref=lambda: run(ref),
+        repeats_fast=50,
+        repeats_ref=5,
+        setup=check,
+        target=target,
+    )

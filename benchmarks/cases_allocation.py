@@ -7,7 +7,7 @@ local capacity in others, as after a cloud cut-off: the rationing's every branch
 from __future__ import annotations
 
 import numpy as np
-from _bench import Case
+from _bench import Case, repeated_call_case
 
 from ecosim.kernels.allocation import allocate, allocate_ref
 
@@ -27,25 +27,4 @@ def _inputs(seed: int = 0) -> tuple[np.ndarray, ...]:
 
 def cases() -> list[Case]:
     """Return the allocation benchmark case: a step's call, 200 times."""
-    args = _inputs()
-
-    def run(fn: object) -> None:
-        assert callable(fn)
-        for _ in range(CALLS):
-            fn(*args)
-
-    def check() -> None:
-        if not np.array_equal(allocate(*args), allocate_ref(*args)):
-            raise AssertionError("allocate and its twin disagree")
-
-    return [
-        Case(
-            name="allocation.allocate",
-            fast=lambda: run(allocate),
-            ref=lambda: run(allocate_ref),
-            repeats_fast=50,
-            repeats_ref=5,
-            setup=check,
-            target=10.0,
-        )
-    ]
+    return [repeated_call_case("allocation.allocate", allocate, allocate_ref, _inputs(), CALLS)]

@@ -8,7 +8,7 @@ baseline's chain is: what each world step reads.
 from __future__ import annotations
 
 import numpy as np
-from _bench import Case
+from _bench import Case, repeated_call_case
 
 from ecosim.kernels.chain import (
     designer_costs,
@@ -40,35 +40,11 @@ def cases() -> list[Case]:
     cap, des, home, rows, offsets, allow, costs = _chain()
     upstream = (cap, des, home, rows, offsets[:4], allow)  # wafer, HBM, packaging
     stages = (cap, des, home, rows, offsets, allow, costs)
-
-    def run(fn: object, args: tuple[np.ndarray, ...]) -> None:
-        assert callable(fn)
-        for _ in range(CALLS):
-            fn(*args)
-
-    def check() -> None:
-        if not np.array_equal(designer_output(*upstream), designer_output_ref(*upstream)):
-            raise AssertionError("designer_output and its twin disagree")
-        if not np.array_equal(designer_costs(*stages), designer_costs_ref(*stages)):
-            raise AssertionError("designer_costs and its twin disagree")
-
     return [
-        Case(
-            name="chain.designer_output",
-            fast=lambda: run(designer_output, upstream),
-            ref=lambda: run(designer_output_ref, upstream),
-            repeats_fast=50,
-            repeats_ref=5,
-            setup=check,
-            target=10.0,
+        repeated_call_case(
+            "chain.designer_output", designer_output, designer_output_ref, upstream, CALLS
         ),
-        Case(
-            name="chain.designer_costs",
-            fast=lambda: run(designer_costs, stages),
-            ref=lambda: run(designer_costs_ref, stages),
-            repeats_fast=50,
-            repeats_ref=5,
-            setup=check,
-            target=10.0,
+        repeated_call_case(
+            "chain.designer_costs", designer_costs, designer_costs_ref, stages, CALLS
         ),
     ]
