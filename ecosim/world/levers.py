@@ -15,7 +15,7 @@ The data layer's shares (``regions.R.data.X``) are arrays too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -124,8 +124,8 @@ def init_partners(w: World) -> None:
     for r, name in enumerate(w.regions):
         levers = w.scenario.regions[name].levers
         set_interoperability(w, r, levers.interoperability)
-        w.alliance[r, [w.region_index(p) for p in levers.alliance]] = True
-        w.alliance_scope[r] = [g in levers.alliance_sharing for g in SHARED_GOODS]
+        set_partners(w, r, [w.region_index(p) for p in levers.alliance])
+        set_sharing(w, r, levers.alliance_sharing)
 
 
 def set_interoperability(w: World, r: int, partners: Mapping[str, float]) -> None:
@@ -141,6 +141,6 @@ def set_partners(w: World, r: int, partners: list[int]) -> None:
     w.alliance[r, partners] = True
 
 
-def set_sharing(w: World, r: int, goods: list[str]) -> None:
+def set_sharing(w: World, r: int, goods: Sequence[str]) -> None:
     """Region ``r`` shares ``goods`` (of ``SHARED_GOODS``) with its partners from now on."""
     w.alliance_scope[r] = [g in goods for g in SHARED_GOODS]
