@@ -12,7 +12,20 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["cut_lanes", "cut_lanes_ref"]
+__all__ = ["cut", "cut_lanes", "cut_lanes_ref"]
+
+
+@numba.njit(cache=True)
+def cut(t: NDArray[np.float64], lo: int, hi: int, t1: float) -> int:
+    """The first column in ``[lo, hi)`` whose time is not before ``t1`` (``hi`` if none), by
+    binary search of the increasing times ``t[lo:hi]``."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if t[mid] < t1:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 @numba.njit(cache=True)
@@ -44,14 +57,7 @@ def cut_lanes(
     """
     n = 0
     for lane in range(taken.size):
-        lo = taken[lane]
-        hi = end[lane]
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if t[mid] < t1:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = cut(t, taken[lane], end[lane], t1)
         upto[lane] = lo
         n += lo - taken[lane]
     return n

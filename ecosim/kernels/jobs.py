@@ -43,6 +43,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ecosim.kernels.arrivals import cut
+
 __all__ = [
     "ABANDONED",
     "ABANDONED_WORK",
@@ -73,6 +75,8 @@ __all__ = [
     "advance",
     "advance_jobs",
     "advance_jobs_ref",
+    "advance_lanes",
+    "advance_lanes_ref",
 ]
 
 # Float fields of a job slot (``js[r, slot, field]``). REMAINING is the work left, in days, when
@@ -275,7 +279,9 @@ def _advance_region(
     arr_prio: NDArray[np.int64],
     arr_patience: NDArray[np.float64],
     arr_id: NDArray[np.int64],
-    arr_off: NDArray[np.int64],
+    lo: int,
+    na: int,
+    sc: float,
     js: NDArray[np.float64],
     ji: NDArray[np.int64],
     n: NDArray[np.int64],
@@ -284,12 +290,8 @@ def _advance_region(
     start_out: NDArray[np.float64],
     fj: NDArray[np.float64],
     ij: NDArray[np.int64],
-    run_key: NDArray[np.float64],
-    run_id: NDArray[np.int64],
-    run_job: NDArray[np.int64],
-    dl_key: NDArray[np.float64],
-    dl_id: NDArray[np.int64],
-    dl_job: NDArray[np.int64],
+    run_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
+    dl_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
     wlist: NDArray[np.int64],
     wspan: NDArray[np.int64],
     order: NDArray[np.int64],
@@ -297,17 +299,21 @@ def _advance_region(
 ) -> None:
     """Advance region ``r`` from ``t0`` to ``t1``; the arrays after ``start_out`` are scratch.
 
+    Its arrivals are ``arr_*[lo:lo + na]``, their sizes multiplied by ``sc`` (exact for 1.0).
+
     The region's jobs live in a table (``fj``, ``ij``, same fields as the pool) whose rows are
     never reused within the call: the pool's jobs first, then arrival ``k`` at row ``n0 + k``.
-    Because rows are not reused, lazy deletion only has to look at a row's state.
+    Because rows are not reused, lazy deletion only has to look at a row's state. Each heap
+    comes as its (key, id, job) arrays in a tuple: a call of more than thirty arguments is
+    compiled by Python as a call with ``*args``, which Numba cannot inline.
     """
+    run_key, run_id, run_job = run_heap
+    dl_key, dl_id, dl_job = dl_heap
     m = js.shape[1]
     cap = capacity[r]
     capx = cap * (1.0 + FIT_TOL)
     record = start_out.size > 0
     n0 = n[r]
-    lo = arr_off[r]
-    na = arr_off[r + 1] - lo
 
     # Local sums, added to ``out`` at the end in the same order as the reference twin.
     acc[:] = 0.0
@@ -469,7 +475,7 @@ def _advance_region(
         elif t_a <= t_d:
             a = lo + ia
             ia += 1
-            size = arr_size[a]
+            size = arr_size[a] * sc
             acc[REQUESTED] += size * arr_dur[a]
             if nact == m:
                 acc[OVERFLOW] += 1.0
@@ -647,7 +653,9 @@ def advance_jobs(
             arr_prio,
             arr_patience,
             arr_id,
-            arr_off,
+            arr_off[r],
+            arr_off[r + 1] - arr_off[r],
+            1.0,
             js,
             ji,
             n,
@@ -656,17 +664,210 @@ def advance_jobs(
             start_out,
             fj,
             ij,
-            run_key,
-            run_id,
-            run_job,
-            dl_key,
-            dl_id,
-            dl_job,
+            (run_key, run_id, run_job),
+            (dl_key, dl_id, dl_job),
             wlist,
             wspan,
             order,
             acc,
         )
+
+
+@numba.njit(cache=True)
+def advance_lanes(
+    t0: float,
+    t1: float,
+    capacity: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    per_scale: int,
+    real: NDArray[np.float64],
+    ints: NDArray[np.int64],
+    taken: NDArray[np.int64],
+    end: NDArray[np.int64],
+    js: NDArray[np.float64],
+    ji: NDArray[np.int64],
+    n: NDArray[np.int64],
+    used: NDArray[np.float64],
+    out: NDArray[np.float64],
+    start_out: NDArray[np.float64],
+    arrivals: NDArray[np.float64],
+    served: NDArray[np.float64],
+    ema_served: NDArray[np.float64],
+    ema_requested: NDArray[np.float64],
+    decay: float,
+) -> None:
+    """Take each lane's pending arrivals before ``t1``, advance every lane's queue from ``t0``
+    to ``t1`` and smooth its served and requested work, in place: one call for what the job
+    flow did with a cut, a gather of the arrivals and :func:`advance_jobs`.
+
+    Parameters
+    ----------
+    t0, t1 : float
+        The interval ``[t0, t1)``, days; capacity is constant within it.
+    capacity : ndarray of float64, shape (L,)
+        H100e available to each lane's queue during the interval.
+    scale : ndarray of float64, shape (L // per_scale,)
+        Multiplies the sizes of lane ``l``'s arrivals by ``scale[l // per_scale]``.
+    per_scale : int
+        Lanes per entry of ``scale``.
+    real : ndarray of float64, shape (4, P)
+        The pending arrivals' times, sizes, durations and patience, a column each, lane
+        ``l``'s in columns ``[taken[l], end[l])``, in time order; ids grow with time.
+    ints : ndarray of int64, shape (2, P)
+        Their priorities and ids.
+    taken, end : ndarray of int64, shape (L,)
+        Each lane's first pending column and the end of its columns; ``taken`` is moved past
+        the arrivals taken.
+    js, ji, n, used, out, start_out
+        As for :func:`advance_jobs`, a lane for a region.
+    arrivals : ndarray of float64, shape (L,)
+        Gains the number of arrivals each lane took.
+    served : ndarray of float64, shape (L,)
+        Receives the work each lane served over the interval, H100e d.
+    ema_served, ema_requested : ndarray of float64, shape (L,)
+        Multiplied by ``decay``, then the interval's served and requested work added.
+    decay : float
+        The smoothing's decay over the interval.
+    """
+    n_lanes = capacity.shape[0]
+    arr_t = real[0]
+    arr_size = real[1]
+    arr_dur = real[2]
+    arr_patience = real[3]
+    arr_prio = ints[0]
+    arr_id = ints[1]
+    upto = np.empty(n_lanes, dtype=np.int64)
+    rows = 1
+    for r in range(n_lanes):
+        upto[r] = cut(arr_t, taken[r], end[r], t1)
+        rows = max(rows, n[r] + upto[r] - taken[r])
+    fj = np.empty((rows, N_JF), dtype=np.float64)
+    ij = np.empty((rows, N_JI), dtype=np.int64)
+    run_key = np.empty(rows, dtype=np.float64)
+    run_id = np.empty(rows, dtype=np.int64)
+    run_job = np.empty(rows, dtype=np.int64)
+    dl_key = np.empty(rows, dtype=np.float64)
+    dl_id = np.empty(rows, dtype=np.int64)
+    dl_job = np.empty(rows, dtype=np.int64)
+    wlist = np.empty((N_PRIO, rows), dtype=np.int64)
+    wspan = np.zeros((N_PRIO, 2), dtype=np.int64)
+    order = np.empty(rows, dtype=np.int64)
+    acc = np.empty(N_OUT, dtype=np.float64)
+    for r in range(n_lanes):
+        lo = taken[r]
+        na = upto[r] - lo
+        was_served = out[r, SERVED]
+        was_requested = out[r, REQUESTED]
+        sc = scale[r // per_scale]
+        _advance_region(
+            r,
+            t0,
+            t1,
+            capacity,
+            arr_t,
+            arr_size,
+            arr_dur,
+            arr_prio,
+            arr_patience,
+            arr_id,
+            lo,
+            na,
+            sc,
+            js,
+            ji,
+            n,
+            used,
+            out,
+            start_out,
+            fj,
+            ij,
+            (run_key, run_id, run_job),
+            (dl_key, dl_id, dl_job),
+            wlist,
+            wspan,
+            order,
+            acc,
+        )
+        taken[r] = upto[r]
+        arrivals[r] += na
+        s = out[r, SERVED] - was_served
+        q = out[r, REQUESTED] - was_requested
+        served[r] = s
+        ema_served[r] = ema_served[r] * decay + s
+        ema_requested[r] = ema_requested[r] * decay + q
+
+
+def advance_lanes_ref(
+    t0: float,
+    t1: float,
+    capacity: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    per_scale: int,
+    real: NDArray[np.float64],
+    ints: NDArray[np.int64],
+    taken: NDArray[np.int64],
+    end: NDArray[np.int64],
+    js: NDArray[np.float64],
+    ji: NDArray[np.int64],
+    n: NDArray[np.int64],
+    used: NDArray[np.float64],
+    out: NDArray[np.float64],
+    start_out: NDArray[np.float64],
+    arrivals: NDArray[np.float64],
+    served: NDArray[np.float64],
+    ema_served: NDArray[np.float64],
+    ema_requested: NDArray[np.float64],
+    decay: float,
+) -> None:
+    """numpy twin of :func:`advance_lanes`, with the same signature and results: each lane's
+    arrivals cut by numpy's search and gathered lane after lane, sizes scaled where the scale
+    is not one, :func:`advance_jobs_ref`, and the smoothing in numpy.
+
+    Parameters
+    ----------
+    t0, t1, capacity, scale, per_scale, real, ints, taken, end, js, ji, n, used, out,
+    start_out, arrivals, served, ema_served, ema_requested, decay
+        As for :func:`advance_lanes`.
+    """
+    n_lanes = capacity.shape[0]
+    upto = np.array(
+        [lo + np.searchsorted(real[0, lo:hi], t1, side="left") for lo, hi in zip(taken, end)],
+        dtype=np.int64,
+    ).reshape(n_lanes)
+    counts = upto - taken
+    cols = np.concatenate(
+        [np.arange(lo, hi, dtype=np.int64) for lo, hi in zip(taken, upto)] + [np.zeros(0, int)]
+    )
+    r_cols, i_cols = real[:, cols], ints[:, cols]
+    if np.any(scale != 1.0):
+        r_cols[1] *= np.repeat(np.repeat(scale, per_scale), counts)
+    off = np.zeros(n_lanes + 1, dtype=np.int64)
+    off[1:] = np.cumsum(counts)
+    before = out[:, :2].copy()
+    advance_jobs_ref(
+        t0,
+        t1,
+        capacity,
+        r_cols[0],
+        r_cols[1],
+        r_cols[2],
+        i_cols[0],
+        r_cols[3],
+        i_cols[1],
+        off,
+        js,
+        ji,
+        n,
+        used,
+        out,
+        start_out,
+    )
+    taken[:] = upto
+    arrivals += counts
+    s, q = (out[:, :2] - before).T
+    served[:] = s
+    ema_served[:] = ema_served * decay + s
+    ema_requested[:] = ema_requested * decay + q
 
 
 # --------------------------------------------------------------------------------------------

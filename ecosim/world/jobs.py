@@ -141,12 +141,14 @@ class Pending:
         self._int = np.zeros((len(_INT), 0), dtype=np.int64)
         self._taken = np.zeros(n, dtype=np.int64)
         self._end = np.zeros(n, dtype=np.int64)
+        # the day up to which every lane is drawn: asked at every step, drawn once a block
+        self.drawn_to = min((src.generated_to for src in sources), default=math.inf)
 
     def _draw(self, t1: float) -> None:
         """Draw every lane's blocks up to ``t1``, each from its own stream."""
-        srcs = self.sources
-        if all(src.generated_to >= t1 for src in srcs):
+        if self.drawn_to >= t1:
             return
+        srcs = self.sources
         reals: list[np.ndarray] = []
         ints: list[np.ndarray] = []
         counts = np.zeros(len(srcs), dtype=np.int64)
@@ -164,6 +166,7 @@ class Pending:
         self._int = np.concatenate(ints, axis=1)
         self._end = np.cumsum(counts)
         self._taken = self._end - counts
+        self.drawn_to = min(src.generated_to for src in srcs)
 
     def take(self, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every lane's pending arrivals before ``t1``, lane after lane: the real fields, the
@@ -212,6 +215,8 @@ class JobFlow:
         self.ema_served = np.zeros(n)
         self.ema_requested = np.zeros(n)
         self._no_starts = np.zeros(0)
+        self._no_scale = np.ones(self.n_regions)
+        self._served = np.zeros(n)
         self.pending = Pending(sources)
 
     def advance(
@@ -229,39 +234,36 @@ class JobFlow:
         numpy.ndarray
             Work each lane served over the interval (lane,), H100e d.
         """
-        real, ints, counts = self.pending.take(t1)
-        off = np.zeros(len(self.sources) + 1, dtype=np.int64)
-        off[1:] = np.cumsum(counts)
-        if scale is not None and np.any(scale != 1.0):
-            real[1] *= np.repeat(np.repeat(scale, self.n_workloads), counts)
-        self.arrivals += counts
+        pend = self.pending
+        pend._draw(t1)
         self.capacity = np.array(capacity, dtype=np.float64).reshape(
             self.n_regions, self.n_workloads
         )
-        before = self.out[:, :2].copy()
-        jk.advance_jobs(
-            t0,
-            t1,
-            np.ascontiguousarray(self.capacity.ravel()),
-            real[0],
-            real[1],
-            real[2],
-            ints[0],
-            real[3],
-            ints[1],
-            off,
+        # a scale of one multiplies every size by 1.0, which leaves it as it is
+        lane_scale = self._no_scale if scale is None else np.asarray(scale, dtype=np.float64)
+        jk.advance_lanes(
+            float(t0),
+            float(t1),
+            self.capacity.reshape(-1),
+            lane_scale,
+            self.n_workloads,
+            pend._real,
+            pend._int,
+            pend._taken,
+            pend._end,
             self.pool.js,
             self.pool.ji,
             self.pool.n,
             self.pool.used,
             self.out,
             self._no_starts,
+            self.arrivals,
+            self._served,
+            self.ema_served,
+            self.ema_requested,
+            math.exp(-(t1 - t0) / self.window),
         )
-        served, requested = (self.out[:, :2] - before).T
-        decay = math.exp(-(t1 - t0) / self.window)
-        self.ema_served = self.ema_served * decay + served
-        self.ema_requested = self.ema_requested * decay + requested
-        return np.asarray(served)
+        return self._served.copy()
 
     def lanes_sum(self, x: np.ndarray) -> np.ndarray:
         """Sum a per-lane array (lane, ...) over each region's workloads (region, ...)."""
