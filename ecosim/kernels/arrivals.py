@@ -1,4 +1,10 @@
-"""Where each lane's pending arrivals end before a day: a binary search per lane.
+"""Job arrivals: a block's fields from its random draws, and where each lane's pending
+arrivals end before a day.
+
+A job source draws its arrivals a block of days at a time (:class:`ecosim.world.jobs.JobSource`):
+the random draws stay numpy's, as do the powers and exponentials made of them, and
+:func:`arrival_times` and :func:`block_fields` make the block's columns from them in one pass
+each, where numpy took some twenty calls on arrays of a few hundred values.
 
 The job flow keeps the pending arrivals of all its lanes in one array, lane after lane, each
 lane's in time order (:class:`ecosim.world.jobs.JobFlow`). Every world step asks, for each
@@ -12,7 +18,147 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["cut", "cut_lanes", "cut_lanes_ref"]
+__all__ = [
+    "arrival_times",
+    "arrival_times_ref",
+    "block_fields",
+    "block_fields_ref",
+    "cut",
+    "cut_lanes",
+    "cut_lanes_ref",
+]
+
+
+@numba.njit(cache=True)
+def arrival_times(
+    counts: NDArray[np.int64], within: NDArray[np.float64], t0: float
+) -> NDArray[np.float64]:
+    """Arrival times of a block, in increasing order.
+
+    Parameters
+    ----------
+    counts : ndarray of int64
+        Arrivals on each day of the block, the first day starting at ``t0``.
+    within : ndarray of float64, shape (counts.sum(),)
+        Each arrival's time within its day, in [0, 1), in day order.
+    t0 : float
+        The block's first day.
+
+    Returns
+    -------
+    ndarray of float64
+        ``(t0 + day) + within`` of every arrival, sorted.
+    """
+    times = np.empty(within.size)
+    i = 0
+    for d in range(counts.size):
+        day = t0 + float(d)
+        for _ in range(counts[d]):
+            times[i] = day + within[i]
+            i += 1
+    times.sort()
+    return times
+
+
+def arrival_times_ref(
+    counts: NDArray[np.int64], within: NDArray[np.float64], t0: float
+) -> NDArray[np.float64]:
+    """numpy twin of :func:`arrival_times`."""
+    day = np.repeat(np.arange(counts.size, dtype=np.float64), counts)
+    return np.sort(t0 + day + within)
+
+
+@numba.njit(cache=True)
+def block_fields(
+    times: NDArray[np.float64],
+    grown: NDArray[np.float64],
+    xm: float,
+    max_share: float,
+    demand: NDArray[np.float64],
+    median: float,
+    spread: NDArray[np.float64],
+    u_prio: NDArray[np.float64],
+    priority_cum: NDArray[np.float64],
+    n_prio: int,
+    patience: float,
+    first_id: int,
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """A block's arrivals as the job flow keeps them, a column each.
+
+    Parameters
+    ----------
+    times : ndarray of float64, shape (n,)
+        Arrival times.
+    grown : ndarray of float64, shape (n,)
+        The Pareto factor of each size (a uniform draw to the power ``-1 / alpha``).
+    xm, max_share : float
+        The Pareto scale and the cap of a job's share of demand.
+    demand : ndarray of float64, shape (n,)
+        The lane's demand at each arrival, H100e.
+    median : float
+        The durations' median, days.
+    spread : ndarray of float64, shape (n,)
+        Each duration's factor on the median (``exp(sigma * z)``).
+    u_prio : ndarray of float64, shape (n,)
+        Uniform draws that pick each job's priority.
+    priority_cum : ndarray of float64
+        Cumulative shares of the priorities.
+    n_prio : int
+        Number of priorities; a draw past the last share takes the highest.
+    patience : float
+        Every job's patience, days.
+    first_id : int
+        The first arrival's id; the others follow.
+
+    Returns
+    -------
+    real : ndarray of float64, shape (4, n)
+        Times, sizes (``min(xm * grown, max_share) * demand``), durations and patience.
+    ints : ndarray of int64, shape (2, n)
+        Priorities (the number of cumulative shares not above the draw) and ids.
+    """
+    n = times.size
+    real = np.empty((4, n))
+    ints = np.empty((2, n), dtype=np.int64)
+    for i in range(n):
+        share = xm * grown[i]
+        if share > max_share:  # np.minimum, which keeps a NaN of its first argument
+            share = max_share
+        real[0, i] = times[i]
+        real[1, i] = share * demand[i]
+        real[2, i] = median * spread[i]
+        real[3, i] = patience
+        u = u_prio[i]
+        p = 0
+        while p < priority_cum.size and priority_cum[p] <= u:
+            p += 1
+        ints[0, i] = min(p, n_prio - 1)
+        ints[1, i] = first_id + i
+    return real, ints
+
+
+def block_fields_ref(
+    times: NDArray[np.float64],
+    grown: NDArray[np.float64],
+    xm: float,
+    max_share: float,
+    demand: NDArray[np.float64],
+    median: float,
+    spread: NDArray[np.float64],
+    u_prio: NDArray[np.float64],
+    priority_cum: NDArray[np.float64],
+    n_prio: int,
+    patience: float,
+    first_id: int,
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """numpy twin of :func:`block_fields`."""
+    n = times.size
+    share = np.minimum(xm * grown, max_share)
+    prio = np.searchsorted(priority_cum, u_prio, side="right")
+    prio = np.minimum(prio, n_prio - 1).astype(np.int64)
+    real = np.stack([times, share * demand, median * spread, np.full(n, patience)])
+    ints = np.stack([prio, first_id + np.arange(n, dtype=np.int64)])
+    return real, ints
 
 
 @numba.njit(cache=True)

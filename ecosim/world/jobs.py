@@ -96,18 +96,25 @@ class JobSource:
         t0 = self.generated_to
         counts = rng.poisson(self.rate, size=BLOCK_DAYS)
         n = int(counts.sum())
-        day = np.repeat(np.arange(BLOCK_DAYS, dtype=np.float64), counts)
         # the arrival times in day order, and within a day in order of the uniform draw: as
         # (t0 + day) + within never decreases in that order, sorting the times gives the same
-        within = rng.random(n)
-        times = np.sort(t0 + day + within)
-        u_size = rng.random(n)
-        share = np.minimum(self.xm * u_size ** (-1.0 / mix.size_pareto_alpha), mix.max_job_share)
-        dur = mix.duration_median_days * np.exp(mix.duration_sigma * rng.standard_normal(n))
-        prio = np.searchsorted(self.priority_cum, rng.random(n), side="right")
-        prio = np.minimum(prio, jk.N_PRIO - 1).astype(np.int64)
-        real = np.stack([times, share * self.demand_at(times), dur, np.full(n, mix.patience_days)])
-        ints = np.stack([prio, self.next_id + np.arange(n, dtype=np.int64)])
+        times = ak.arrival_times(counts, rng.random(n), float(t0))
+        grown = rng.random(n) ** (-1.0 / mix.size_pareto_alpha)
+        spread = np.exp(mix.duration_sigma * rng.standard_normal(n))
+        real, ints = ak.block_fields(
+            times,
+            grown,
+            self.xm,
+            float(mix.max_job_share),
+            self.demand_at(times),
+            float(mix.duration_median_days),
+            spread,
+            rng.random(n),
+            self.priority_cum,
+            jk.N_PRIO,
+            float(mix.patience_days),
+            self.next_id,
+        )
         self.next_id += n
         self.generated_to = t0 + BLOCK_DAYS
         return real, ints
