@@ -33,7 +33,10 @@ __all__ = [
 def arrival_times(
     counts: NDArray[np.int64], within: NDArray[np.float64], t0: float
 ) -> NDArray[np.float64]:
-    """Arrival times of a block, in increasing order.
+    """Arrival times of a block, in day order and within a day in the order drawn.
+
+    numpy's sort of a few hundred values is several times faster than Numba's, so the caller
+    sorts them.
 
     Parameters
     ----------
@@ -47,7 +50,7 @@ def arrival_times(
     Returns
     -------
     ndarray of float64
-        ``(t0 + day) + within`` of every arrival, sorted.
+        ``(t0 + day) + within`` of every arrival.
     """
     times = np.empty(within.size)
     i = 0
@@ -56,7 +59,6 @@ def arrival_times(
         for _ in range(counts[d]):
             times[i] = day + within[i]
             i += 1
-    times.sort()
     return times
 
 
@@ -65,7 +67,7 @@ def arrival_times_ref(
 ) -> NDArray[np.float64]:
     """numpy twin of :func:`arrival_times`."""
     day = np.repeat(np.arange(counts.size, dtype=np.float64), counts)
-    return np.sort(t0 + day + within)
+    return np.asarray(t0 + day + within)
 
 
 @numba.njit(cache=True)

@@ -99,6 +99,7 @@ class JobSource:
         # the arrival times in day order, and within a day in order of the uniform draw: as
         # (t0 + day) + within never decreases in that order, sorting the times gives the same
         times = ak.arrival_times(counts, rng.random(n), float(t0))
+        times.sort()
         grown = rng.random(n) ** (-1.0 / mix.size_pareto_alpha)
         spread = np.exp(mix.duration_sigma * rng.standard_normal(n))
         real, ints = ak.block_fields(

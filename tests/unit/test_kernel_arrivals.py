@@ -1,4 +1,4 @@
-"""The lane-cut kernel against its reference twin, and against the arrivals it stands for."""
+"""The arrival kernels against their reference twins, and against the arrivals they stand for."""
 
 from __future__ import annotations
 
@@ -7,7 +7,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecosim.kernels.arrivals import cut_lanes, cut_lanes_ref
+from ecosim import load_scenario
+from ecosim.core.rng import Streams
+from ecosim.kernels.arrivals import (
+    arrival_times,
+    arrival_times_ref,
+    block_fields,
+    block_fields_ref,
+    cut_lanes,
+    cut_lanes_ref,
+)
+from ecosim.kernels.jobs import N_PRIO
+from ecosim.world.build import build_world
+from ecosim.world.jobs import BLOCK_DAYS, JobSource
+from ecosim.world.workloads import WORKLOADS, lane_demand, profiles
+from tests.conftest import SMALL
 
 
 def _lanes(seed: int, n_lanes: int, per_lane: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -50,3 +64,107 @@ def test_cut_takes_exactly_the_pending_arrivals_before_the_day(fn: object) -> No
     n = fn(t, taken, end, 5.0, upto)
     np.testing.assert_array_equal(upto, [4, 7, 9])
     assert n == 4
+
+
+def _block_draws(
+    seed: int, rate: float, n_prio: int = 3
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A block's draws as a source makes them: counts, within, the Pareto factor, the
+    durations' spread, the priority draws and cumulative priority shares."""
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(rate, size=32)
+    n = int(counts.sum())
+    within = rng.random(n)
+    # zero draws now and then: an infinite Pareto factor, capped
+    with np.errstate(divide="ignore"):
+        grown = np.where(rng.random(n) < 0.02, 0.0, rng.random(n)) ** (-1.0 / 1.3)
+    spread = np.exp(1.2 * rng.standard_normal(n))
+    u_prio = rng.random(n)
+    cum = np.cumsum(rng.dirichlet(np.ones(n_prio)))
+    return counts, within, grown, spread, u_prio, cum
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rate=st.sampled_from([0.0, 0.3, 5.0, 40.0]),
+    t0=st.sampled_from([-96.0, -1.0, 0.0, 3.5, 1184.0, 3e5]),
+    cap=st.sampled_from([1e-4, 0.05, np.inf]),
+    patience=st.sampled_from([0.5, np.inf]),
+)
+def test_block_kernels_equal_their_twins(
+    seed: int, rate: float, t0: float, cap: float, patience: float
+) -> None:
+    counts, within, grown, spread, u_prio, cum = _block_draws(seed, rate)
+    times = arrival_times(counts, within, t0)
+    np.testing.assert_array_equal(times, arrival_times_ref(counts, within, t0))
+    times.sort()
+    assert np.all(np.diff(times) >= 0)
+    demand = 1e3 * (1.0 + np.abs(times) / 365.0)
+    args = (times, grown, 3e-4, cap, demand, 2.5, spread, u_prio, cum, 3, patience, 17)
+    real, ints = block_fields(*args)
+    want_real, want_ints = block_fields_ref(*args)
+    np.testing.assert_array_equal(real, want_real)
+    np.testing.assert_array_equal(ints, want_ints)
+    assert real.dtype == want_real.dtype and ints.dtype == want_ints.dtype
+
+
+def test_priority_draws_on_the_shares_edges() -> None:
+    # a draw equal to a cumulative share goes to the next priority, as numpy's search on the
+    # right does; one at or past the last share takes the highest
+    cum = np.array([0.5, 0.9, 1.0])
+    u = np.array([0.0, 0.5, 0.7, 0.9, 0.95, 1.0])
+    n = u.size
+    one = np.ones(n)
+    args = (np.arange(n, dtype=np.float64), one, 1.0, 2.0, one, 1.0, one, u, cum, 3, 1.0, 0)
+    np.testing.assert_array_equal(block_fields(*args)[1][0], [0, 1, 1, 2, 2, 2])
+    np.testing.assert_array_equal(block_fields_ref(*args)[1][0], [0, 1, 1, 2, 2, 2])
+
+
+def _draw_block_as_numpy_did(src: JobSource) -> tuple[np.ndarray, np.ndarray]:
+    """A source's next block drawn with numpy alone, as it was before its kernels."""
+    mix, rng = src.mix, src.rng
+    t0 = src.generated_to
+    counts = rng.poisson(src.rate, size=BLOCK_DAYS)
+    n = int(counts.sum())
+    day = np.repeat(np.arange(BLOCK_DAYS, dtype=np.float64), counts)
+    within = rng.random(n)
+    times = np.sort(t0 + day + within)
+    u_size = rng.random(n)
+    share = np.minimum(src.xm * u_size ** (-1.0 / mix.size_pareto_alpha), mix.max_job_share)
+    dur = mix.duration_median_days * np.exp(mix.duration_sigma * rng.standard_normal(n))
+    prio = np.searchsorted(src.priority_cum, rng.random(n), side="right")
+    prio = np.minimum(prio, N_PRIO - 1).astype(np.int64)
+    real = np.stack([times, share * src.demand_at(times), dur, np.full(n, mix.patience_days)])
+    ints = np.stack([prio, src.next_id + np.arange(n, dtype=np.int64)])
+    src.next_id += n
+    src.generated_to = t0 + BLOCK_DAYS
+    return real, ints
+
+
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_a_run_s_blocks_are_those_numpy_drew(workload: str) -> None:
+    # the sources of tests/scenarios/small.yaml, with their lanes' demand
+    s = load_scenario(SMALL).scenario
+    w = build_world(s, Streams(s.seed))
+    k = WORKLOADS.index(workload)
+    mix = s.uncertainties.jobs
+
+    def source(r: int) -> JobSource:
+        return JobSource(
+            Streams(s.seed).get(f"jobs/{r}/{workload}"),
+            profiles(s)[k],
+            lambda t: lane_demand(w, r, k, t),
+            mix.priority_shares,
+            -float(mix.warm_up_days),
+            mix.arrivals_scale,
+        )
+
+    for r in range(w.n_regions):
+        fast, ref = source(r), source(r)
+        for _ in range(5):
+            real, ints = fast.draw_block()
+            want_real, want_ints = _draw_block_as_numpy_did(ref)
+            np.testing.assert_array_equal(real, want_real)
+            np.testing.assert_array_equal(ints, want_ints)
+        assert fast.next_id == ref.next_id > 0

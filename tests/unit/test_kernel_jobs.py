@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ from ecosim.kernels.jobs import (
     WAITING,
     JobPool,
     advance,
+    advance_lanes,
+    advance_lanes_ref,
 )
 
 F8 = NDArray[np.float64]
@@ -431,3 +434,205 @@ def test_pool_helpers() -> None:
     assert pool.backlog_work()[0] == 6.0
     assert pool.n.tolist() == [2, 1]
     assert (pool.n_regions, pool.max_jobs) == (2, 4)
+
+
+# --------------------------------------------------------------------------------------------
+# The job flow's call: every lane's due arrivals taken, queues advanced, service smoothed
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LaneState:
+    """Everything :func:`advance_lanes` reads and writes, but its scalar arguments."""
+
+    capacity: F8
+    scale: F8
+    real: F8
+    ints: I8
+    taken: I8
+    end: I8
+    pool: JobPool
+    out: F8
+    arrivals: F8
+    served: F8
+    ema_served: F8
+    ema_requested: F8
+
+    def copy(self) -> LaneState:
+        return LaneState(
+            *(getattr(self, f).copy() for f in ("capacity", "scale", "real", "ints")),
+            self.taken.copy(),
+            self.end.copy(),
+            self.pool.copy(),
+            *(getattr(self, f).copy() for f in ("out", "arrivals", "served")),
+            self.ema_served.copy(),
+            self.ema_requested.copy(),
+        )
+
+    def call(
+        self, fn: object, t0: float, t1: float, per_scale: int, decay: float, starts: F8
+    ) -> None:
+        assert callable(fn)
+        p = self.pool
+        fn(
+            t0,
+            t1,
+            self.capacity,
+            self.scale,
+            per_scale,
+            self.real,
+            self.ints,
+            self.taken,
+            self.end,
+            p.js,
+            p.ji,
+            p.n,
+            p.used,
+            self.out,
+            starts,
+            self.arrivals,
+            self.served,
+            self.ema_served,
+            self.ema_requested,
+            decay,
+        )
+
+    def assert_equal(self, other: LaneState) -> None:
+        for f in ("taken", "out", "arrivals", "served", "ema_served", "ema_requested"):
+            np.testing.assert_array_equal(getattr(self, f), getattr(other, f), err_msg=f)
+        for f in ("js", "ji", "n", "used"):
+            np.testing.assert_array_equal(getattr(self.pool, f), getattr(other.pool, f), f)
+
+
+def _call_both(
+    state: LaneState, t0: float, t1: float, per_scale: int, decay: float, n_ids: int = 0
+) -> None:
+    """Call the kernel on ``state`` and its twin on a copy; assert they agree to the bit."""
+    twin = state.copy()
+    starts, twin_starts = np.full(n_ids, np.nan), np.full(n_ids, np.nan)
+    state.call(advance_lanes, t0, t1, per_scale, decay, starts)
+    twin.call(advance_lanes_ref, t0, t1, per_scale, decay, twin_starts)
+    state.assert_equal(twin)
+    np.testing.assert_array_equal(starts, twin_starts)
+
+
+def _random_lanes(
+    rng: np.random.Generator, n_lanes: int, days: float, max_jobs: int
+) -> tuple[LaneState, int]:
+    """Lanes with ``days`` of pending arrivals each (a few at equal times), ids growing with
+    time in every lane, and an empty pool; returns the state and the number of ids."""
+    reals, ints = [], []
+    counts = np.zeros(n_lanes, dtype=np.int64)
+    next_id = 0
+    for lane in range(n_lanes):
+        rate = float(rng.uniform(2.0, 30.0))
+        n = int(rng.poisson(rate * days))
+        t = np.sort(np.round(rng.uniform(0.0, days, n), int(rng.choice([1, 6]))))
+        size = rng.pareto(1.5, n) + 0.2
+        dur = rng.lognormal(0.0, 1.0, n)
+        patience = np.where(rng.random(n) < 0.3, np.inf, rng.uniform(0.1, 3.0, n))
+        reals.append(np.stack([t, size, dur, patience]))
+        ints.append(np.stack([rng.integers(0, 3, n), next_id + np.arange(n)]))
+        next_id += n
+        counts[lane] = n
+    end = np.cumsum(counts)
+    state = LaneState(
+        capacity=np.zeros(n_lanes),
+        scale=np.ones(n_lanes),
+        real=np.concatenate(reals, axis=1),
+        ints=np.concatenate(ints, axis=1).astype(np.int64),
+        taken=end - counts,
+        end=end,
+        pool=JobPool.empty(n_lanes, max_jobs),
+        out=np.zeros((n_lanes, N_OUT)),
+        arrivals=np.zeros(n_lanes),
+        served=np.zeros(n_lanes),
+        ema_served=np.zeros(n_lanes),
+        ema_requested=np.zeros(n_lanes),
+    )
+    return state, next_id
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_lanes=st.integers(1, 8),
+    per_scale=st.sampled_from([1, 2, 4]),
+    max_jobs=st.sampled_from([8, 64, 512]),
+)
+def test_lanes_kernel_matches_its_twin(
+    seed: int, n_lanes: int, per_scale: int, max_jobs: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    n_lanes = n_lanes * per_scale
+    state, n_ids = _random_lanes(rng, n_lanes, 12.0, max_jobs)
+    base = rng.uniform(5.0, 60.0, n_lanes)
+    t = float(rng.choice([-2.0, 0.0]))
+    while t <= 12.0:  # times rounded up to 12.0 are taken too
+        t1 = t + float(rng.choice([0.25, 0.5, 1.0, 2.0]))
+        state.capacity = base * rng.choice([0.0, 0.5, 1.0, 1.5], n_lanes)
+        # a demand surge now and then scales the sizes of the jobs arriving
+        scale = rng.choice([1.0, 1.0, 0.7, 1.3], n_lanes // per_scale)
+        state.scale = scale if rng.random() < 0.5 else np.ones(n_lanes // per_scale)
+        _call_both(state, t, t1, per_scale, float(np.exp(-(t1 - t) / 14.0)), n_ids)
+        t = t1
+    assert np.all(state.taken == state.end)
+    np.testing.assert_array_equal(state.arrivals, np.diff(np.r_[0, state.end]))
+
+
+def test_lanes_kernel_matches_its_twin_on_a_run_s_lanes() -> None:
+    # the lanes of tests/scenarios/small.yaml as a run makes them: its regions' demand and
+    # workload profiles, capacity short for training and ample for inference
+    from ecosim import load_scenario
+    from ecosim.core.rng import Streams
+    from ecosim.world import workloads
+    from ecosim.world.build import build_world
+    from ecosim.world.jobs import JobFlow, JobSource
+    from tests.conftest import SMALL
+
+    s = load_scenario(SMALL).scenario
+    w = build_world(s, Streams(s.seed))
+    prof = workloads.profiles(s)
+    mix = s.uncertainties.jobs
+    flow = JobFlow(
+        [
+            JobSource(
+                Streams(s.seed).get(f"jobs/{r}/{k}"),
+                prof[k],
+                lambda t, r=r, k=k: workloads.lane_demand(w, r, k, t),
+                mix.priority_shares,
+                -5.0,
+                mix.arrivals_scale,
+            )
+            for r in range(w.n_regions)
+            for k in range(len(prof))
+        ],
+        len(prof),
+        mix.max_active_jobs,
+        14.0,
+    )
+    need = w.demand[:, None] * workloads.shares(w, 0.0)
+    per = flow.n_workloads
+    t = -5.0
+    for i, days in enumerate([1.0, 1.0, 0.5, 2.0, 1.0, 3.0]):
+        t1 = t + days
+        flow.pending._draw(t1)
+        pend = flow.pending
+        scale = np.ones(flow.n_regions) if i % 2 else np.linspace(0.8, 1.2, flow.n_regions)
+        state = LaneState(
+            (need * np.array([0.5, 0.8, 1.1, 1.3]) * (1.0 + 0.1 * i)).ravel(),
+            scale,
+            pend._real,
+            pend._int,
+            pend._taken,
+            pend._end,
+            flow.pool,
+            flow.out,
+            flow.arrivals,
+            np.zeros(len(flow.sources)),
+            flow.ema_served,
+            flow.ema_requested,
+        )
+        _call_both(state, t, t1, per, math.exp(-days / flow.window))
+        t = t1
+    assert flow.pool.n.sum() > 0 and flow.out[:, SERVED].sum() > 0
