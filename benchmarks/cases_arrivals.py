@@ -1,7 +1,8 @@
-"""Benchmark case for the lane-cut kernel at the size of the baseline world's job flow.
+"""Benchmark cases for the arrival kernels at the size of the baseline world's job flow.
 
 Nine regions of four workloads (36 lanes), each with about a month of pending arrivals (10 to
-60 a day), cut at the end of a day as every world step does.
+60 a day), cut at the end of a day as every world step does; and a block of a month's
+arrivals made from its draws, about 35 a day, as each lane does once a block.
 """
 
 from __future__ import annotations
@@ -9,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 from _bench import Case
 
-from ecosim.kernels.arrivals import cut_lanes, cut_lanes_ref
+from ecosim.kernels.arrivals import (
+    arrival_times,
+    arrival_times_ref,
+    block_fields,
+    block_fields_ref,
+    cut_lanes,
+    cut_lanes_ref,
+)
 
 N_LANES = 36
 DAYS = 32
@@ -26,10 +34,35 @@ def _lanes(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(parts), taken, end
 
 
+def _block(fast: bool, draws: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """A block's columns from its draws, as a source makes them (its times sorted by numpy)."""
+    counts, within, grown, demand, spread, u_prio, cum = draws
+    times = (arrival_times if fast else arrival_times_ref)(counts, within, -64.0)
+    times.sort()
+    fields = block_fields if fast else block_fields_ref
+    return fields(times, grown, 3e-4, 0.05, demand, 2.5, spread, u_prio, cum, 3, 7.0, 1000)
+
+
+def _draws(seed: int = 0) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(35.0, DAYS)
+    n = int(counts.sum())
+    grown = rng.random(n) ** (-1.0 / 1.3)
+    demand = np.full(n, 5e4)
+    cum = np.cumsum([0.5, 0.4, 0.1])
+    return counts, rng.random(n), grown, demand, np.exp(rng.standard_normal(n)), rng.random(n), cum
+
+
 def cases() -> list[Case]:
-    """Return the lane-cut benchmark case: 200 daily cuts."""
+    """Return the arrival benchmark cases: 200 daily cuts, and 200 blocks made."""
     t, taken, end = _lanes()
     days = np.linspace(DAYS / 3, DAYS, 200)
+    draws = _draws()
+
+    def check_block() -> None:
+        (a, b), (c, d) = _block(True, draws), _block(False, draws)
+        if not (np.array_equal(a, c) and np.array_equal(b, d)):
+            raise AssertionError("the block kernels and their twins disagree")
 
     def run(fn: object) -> None:
         assert callable(fn)
@@ -54,5 +87,14 @@ def cases() -> list[Case]:
             repeats_ref=5,
             setup=check,
             target=10.0,
-        )
+        ),
+        Case(
+            name="arrivals.block",
+            fast=lambda: [_block(True, draws) for _ in range(200)],
+            ref=lambda: [_block(False, draws) for _ in range(200)],
+            repeats_fast=20,
+            repeats_ref=20,
+            setup=check_block,
+            target=3.0,
+        ),
     ]

@@ -16,7 +16,14 @@ import simpy
 from _bench import Case
 from numpy.typing import NDArray
 
-from ecosim.kernels.jobs import N_OUT, JobPool, advance_jobs, advance_jobs_ref
+from ecosim.kernels.jobs import (
+    N_OUT,
+    JobPool,
+    advance_jobs,
+    advance_jobs_ref,
+    advance_lanes,
+    advance_lanes_ref,
+)
 
 N_REGIONS = 9
 RATE = 150.0  # arrivals per region and day
@@ -105,6 +112,67 @@ def job_workload(seed: int = 0) -> Workload:
     for t0, t1, capacity, *rest in warm.calls:
         advance_jobs(t0, t1, capacity, *rest, pool.js, pool.ji, pool.n, pool.used, out, start)
     return Workload(calls[WARMUP_DAYS:], pool, next_id)
+
+
+@dataclass
+class Lanes:
+    """The same workload as the job flow holds it: every lane's arrivals pending in one array,
+    lane after lane, taken a day at a time with a surge on some regions' sizes."""
+
+    work: Workload
+    real: F8
+    ints: I8
+    end: I8
+
+    @classmethod
+    def of(cls, work: Workload) -> Lanes:
+        fields: list[list[NDArray[np.generic]]] = [[] for _ in range(6)]
+        for _t0, _t1, _cap, *arrivals, off in work.calls:
+            for r in range(N_REGIONS):
+                for f in range(6):
+                    fields[f].append(arrivals[f][off[r] : off[r + 1]])
+        # lane after lane: each lane's days in order
+        cols = [
+            np.concatenate(
+                [
+                    fields[f][d * N_REGIONS + r]
+                    for r in range(N_REGIONS)
+                    for d in range(len(work.calls))
+                ]
+            )
+            for f in range(6)
+        ]
+        t, size, dur, prio, patience, ids = cols
+        counts = np.bincount(
+            np.repeat(np.tile(np.arange(N_REGIONS), len(work.calls)), [x.size for x in fields[0]]),
+            minlength=N_REGIONS,
+        )
+        return cls(
+            work,
+            np.stack([t, size, dur, patience]),
+            np.stack([prio, ids]).astype(np.int64),
+            np.cumsum(counts),
+        )
+
+    def run(self, kernel: Callable[..., None]) -> F8:
+        """Advance a copy of the pool through every day; return the accumulators and the
+        smoothed service."""
+        pool = self.work.pool.copy()
+        n = N_REGIONS
+        out = np.zeros((n, N_OUT))
+        start = np.full(self.work.n_ids, -1.0)
+        taken = self.end - np.diff(self.end, prepend=0)
+        arrivals, served, ema_s, ema_q = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+        surge = np.ones(n)
+        surge[::3] = 1.1
+        for day, (t0, t1, capacity, *_rest) in enumerate(self.work.calls):
+            scale = surge if day % 2 else np.ones(n)
+            kernel(
+                t0, t1, capacity, scale, 1, self.real, self.ints, taken, self.end,
+                pool.js, pool.ji, pool.n, pool.used, out, start, arrivals, served, ema_s,
+                ema_q, 0.93,
+            )  # fmt: skip
+        return np.concatenate([out.ravel(), ema_s, ema_q])
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,6 +281,15 @@ def _warm(work: Workload) -> Callable[[], None]:
     return setup
 
 
+def _check_lanes(lanes: Lanes) -> Callable[[], None]:
+    # Setup compiles the kernel and checks it agrees with its twin to the bit.
+    def setup() -> None:
+        if not np.array_equal(lanes.run(advance_lanes), lanes.run(advance_lanes_ref)):
+            raise AssertionError("advance_lanes and its twin disagree")
+
+    return setup
+
+
 def _check_mmc(mmc: MMC) -> Callable[[], None]:
     # Setup compiles the kernel and checks that both sides really do the same work.
     def setup() -> None:
@@ -225,6 +302,7 @@ def _check_mmc(mmc: MMC) -> Callable[[], None]:
 def cases() -> list[Case]:
     """Return the job-kernel benchmark cases."""
     work = job_workload()
+    lanes = Lanes.of(work)
     mmc_one = mmc_workload(1)
     mmc_all = mmc_workload(N_REGIONS)
     return [
@@ -235,6 +313,14 @@ def cases() -> list[Case]:
             repeats_fast=20,
             repeats_ref=1,
             setup=_warm(work),
+        ),
+        Case(
+            name="jobs.advance_lanes",
+            fast=lambda: lanes.run(advance_lanes),
+            ref=lambda: lanes.run(advance_lanes_ref),
+            repeats_fast=20,
+            repeats_ref=1,
+            setup=_check_lanes(lanes),
         ),
         Case(
             name="jobs.mmc_vs_simpy_1_region",
