@@ -21,6 +21,7 @@ import numpy as np
 
 from ecosim.kernels import arrivals as ak
 from ecosim.kernels import jobs as jk
+from ecosim.kernels import service as sk
 from ecosim.scenario.models import Workload
 
 BLOCK_DAYS = 32
@@ -279,27 +280,27 @@ class JobFlow:
 
     def service_by_workload(self) -> np.ndarray:
         """Smoothed served over requested work of each lane (region, workload), in [0, 1]."""
-        s, q = self.ema_served, self.ema_requested
-        ratio = np.where(q > 0, s / np.maximum(q, 1e-300), 1.0)
-        return np.asarray(np.clip(ratio, 0.0, 1.0).reshape(self.n_regions, self.n_workloads))
+        by_lane, _ = self._service()
+        return by_lane.reshape(self.n_regions, self.n_workloads)
 
     def compute_service(self) -> np.ndarray:
         """Service of each region's compute (region,): its workloads' services weighted by
         the work each requested over the window, in [0, 1]."""
-        q = self.ema_requested.reshape(self.n_regions, self.n_workloads)
-        total = q.sum(axis=1)
-        mean = (self.service_by_workload() * q).sum(axis=1) / np.maximum(total, 1e-300)
-        return np.asarray(np.where(total > 0, mean, 1.0))
+        return self._service()[1]
+
+    def _service(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each lane's service and each region's, as :func:`ecosim.kernels.service.lane_service`
+        reckons them."""
+        by_lane, by_region = np.empty(len(self.sources)), np.empty(self.n_regions)
+        sk.lane_service(self.ema_served, self.ema_requested, self.n_workloads, by_lane, by_region)
+        return by_lane, by_region
 
     def backlog(self) -> np.ndarray:
         """Work waiting in each region's queues (H100e-days)."""
         pool = self.pool
-        k = int(pool.n.max()) if pool.n.size else 0
-        js, ji = pool.js[:, :k], pool.ji[:, :k]
-        active = np.arange(k)[None, :] < pool.n[:, None]
-        waiting = active & (ji[:, :, jk.STATE] == jk.WAITING)
-        lanes = np.where(waiting, js[:, :, jk.SIZE] * js[:, :, jk.REMAINING], 0.0).sum(1)
-        return self.lanes_sum(np.asarray(lanes))
+        out = np.empty(self.n_regions)
+        sk.backlog(pool.js, pool.ji, pool.n, self.n_workloads, out)
+        return out
 
     def drain(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return and reset the accumulators: by region (region, ``N_OUT``), by lane

@@ -635,4 +635,14 @@ def test_lanes_kernel_matches_its_twin_on_a_run_s_lanes() -> None:
         )
         _call_both(state, t, t1, per, math.exp(-days / flow.window))
         t = t1
+        # and the flow's readings of a run's queues, against their numpy twins
+        from ecosim.kernels.service import backlog_ref, lane_service_ref
+
+        want_backlog = np.empty(flow.n_regions)
+        backlog_ref(flow.pool.js, flow.pool.ji, flow.pool.n, per, want_backlog)
+        np.testing.assert_array_equal(flow.backlog(), want_backlog)
+        by_lane, by_region = np.empty(len(flow.sources)), np.empty(flow.n_regions)
+        lane_service_ref(flow.ema_served, flow.ema_requested, per, by_lane, by_region)
+        np.testing.assert_array_equal(flow.service_by_workload().ravel(), by_lane)
+        np.testing.assert_array_equal(flow.compute_service(), by_region)
     assert flow.pool.n.sum() > 0 and flow.out[:, SERVED].sum() > 0
