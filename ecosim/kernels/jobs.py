@@ -831,12 +831,16 @@ def advance_lanes_ref(
     """
     n_lanes = capacity.shape[0]
     upto = np.array(
-        [lo + np.searchsorted(real[0, lo:hi], t1, side="left") for lo, hi in zip(taken, end)],
+        [
+            lo + np.searchsorted(real[0, lo:hi], t1, side="left")
+            for lo, hi in zip(taken, end, strict=True)
+        ],
         dtype=np.int64,
     ).reshape(n_lanes)
     counts = upto - taken
     cols = np.concatenate(
-        [np.arange(lo, hi, dtype=np.int64) for lo, hi in zip(taken, upto)] + [np.zeros(0, int)]
+        [np.arange(lo, hi, dtype=np.int64) for lo, hi in zip(taken, upto, strict=True)]
+        + [np.zeros(0, dtype=np.int64)]
     )
     r_cols, i_cols = real[:, cols], ints[:, cols]
     if np.any(scale != 1.0):
