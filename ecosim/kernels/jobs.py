@@ -288,8 +288,8 @@ def _advance_region(
     used: NDArray[np.float64],
     out: NDArray[np.float64],
     start_out: NDArray[np.float64],
-    fj: NDArray[np.float64],
-    ij: NDArray[np.int64],
+    fj_tmp: NDArray[np.float64],
+    ij_tmp: NDArray[np.int64],
     run_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
     dl_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
     wlist: NDArray[np.int64],
@@ -303,7 +303,10 @@ def _advance_region(
 
     The region's jobs live in a table (``fj``, ``ij``, same fields as the pool) whose rows are
     never reused within the call: the pool's jobs first, then arrival ``k`` at row ``n0 + k``.
-    Because rows are not reused, lazy deletion only has to look at a row's state. Each heap
+    Because rows are not reused, lazy deletion only has to look at a row's state. When the
+    arrivals fit after the pool's jobs the table is the region's slots of the pool itself,
+    which spares copying every active job in and out at each call (most of a short call's
+    cost); otherwise it is the scratch ``fj_tmp``, ``ij_tmp``. Each heap
     comes as its (key, id, job) arrays in a tuple: a call of more than thirty arguments is
     compiled by Python as a call with ``*args``, which Numba cannot inline.
     """
@@ -318,12 +321,20 @@ def _advance_region(
     # Local sums, added to ``out`` at the end in the same order as the reference twin.
     acc[:] = 0.0
 
+    in_place = n0 + na <= m
+    if in_place:
+        fj = js[r]
+        ij = ji[r]
+    else:
+        fj = fj_tmp
+        ij = ij_tmp
+        for s in range(n0):
+            for f in range(N_JF):
+                fj[s, f] = js[r, s, f]
+            for f in range(N_JI):
+                ij[s, f] = ji[r, s, f]
     nrun = 0
     for s in range(n0):
-        for f in range(N_JF):
-            fj[s, f] = js[r, s, f]
-        for f in range(N_JI):
-            ij[s, f] = ji[r, s, f]
         if ij[s, STATE] == RUNNING:
             nrun += 1
     for k in range(na):
@@ -541,15 +552,46 @@ def _advance_region(
             order[cnt] = s
             cnt += 1
     _sort_by_id(order, cnt, ij)
-    for q in range(cnt):
-        s = order[q]
-        for f in range(N_JF):
-            js[r, q, f] = fj[s, f]
-        for f in range(N_JI):
-            ji[r, q, f] = ij[s, f]
-    # Slots past the old n are zero already; clearing only the vacated ones keeps a call on an
-    # idle region from costing O(M).
-    for q in range(cnt, n0):
+    if not in_place:
+        for q in range(cnt):
+            s = order[q]
+            for f in range(N_JF):
+                js[r, q, f] = fj[s, f]
+            for f in range(N_JI):
+                ji[r, q, f] = ij[s, f]
+        written = n0
+    else:
+        rising = True
+        for q in range(1, cnt):
+            if order[q] < order[q - 1]:
+                rising = False
+                break
+        if rising:
+            # Each kept row moves down or stays, and is read before any row is written over it.
+            for q in range(cnt):
+                s = order[q]
+                if s != q:
+                    for f in range(N_JF):
+                        js[r, q, f] = js[r, s, f]
+                    for f in range(N_JI):
+                        ji[r, q, f] = ji[r, s, f]
+        else:
+            # Rows out of id order (a pool not written by this kernel): through the scratch.
+            for q in range(cnt):
+                s = order[q]
+                for f in range(N_JF):
+                    fj_tmp[q, f] = js[r, s, f]
+                for f in range(N_JI):
+                    ij_tmp[q, f] = ji[r, s, f]
+            for q in range(cnt):
+                for f in range(N_JF):
+                    js[r, q, f] = fj_tmp[q, f]
+                for f in range(N_JI):
+                    ji[r, q, f] = ij_tmp[q, f]
+        written = n0 + ia  # the arrivals' rows are the pool's too
+    # Slots past the rows written are zero already; clearing only the vacated ones keeps a
+    # call on an idle region from costing O(M).
+    for q in range(cnt, written):
         for f in range(N_JF):
             js[r, q, f] = 0.0
         for f in range(N_JI):
