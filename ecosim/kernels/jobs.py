@@ -32,6 +32,10 @@ capacity exactly start despite the last-bit error of that running sum.
 
 Arrival ids must grow with arrival time within a region and exceed the ids of the jobs already in
 the pool; the simulator's global counter guarantees both.
+
+The job flow calls :func:`advance_lanes`, a region being a lane: it takes each lane's due
+arrivals where they wait in the flow's pending array, advances the queues as
+:func:`advance_jobs` does and smooths their served and requested work, all in one call.
 """
 
 from __future__ import annotations

@@ -133,9 +133,10 @@ class JobSource:
 class Pending:
     """The arrivals drawn and not yet taken of several lanes, kept in one array.
 
-    Lane ``l``'s are the columns ``[taken[l], end[l])`` (those before ``taken[l]`` are gone),
-    each lane's in time order; a row a field: the real ones (t, size, dur, patience) and the
-    integer ones (prio, id).
+    Lane ``l``'s are the columns ``[taken[l], end[l])`` of ``real`` and ``ints`` (those before
+    ``taken[l]`` are gone), each lane's in time order; a row a field: the real ones (t, size,
+    dur, patience) and the integer ones (prio, id). The job flow's kernel takes them where
+    they are (:func:`ecosim.kernels.jobs.advance_lanes`) and moves ``taken`` on.
 
     Parameters
     ----------
@@ -146,14 +147,14 @@ class Pending:
     def __init__(self, sources: Sequence[JobSource]) -> None:
         self.sources = sources
         n = len(sources)
-        self._real = np.zeros((len(_REAL), 0))
-        self._int = np.zeros((len(_INT), 0), dtype=np.int64)
-        self._taken = np.zeros(n, dtype=np.int64)
-        self._end = np.zeros(n, dtype=np.int64)
+        self.real = np.zeros((len(_REAL), 0))
+        self.ints = np.zeros((len(_INT), 0), dtype=np.int64)
+        self.taken = np.zeros(n, dtype=np.int64)
+        self.end = np.zeros(n, dtype=np.int64)
         # the day up to which every lane is drawn: asked at every step, drawn once a block
         self.drawn_to = min((src.generated_to for src in sources), default=math.inf)
 
-    def _draw(self, t1: float) -> None:
+    def draw(self, t1: float) -> None:
         """Draw every lane's blocks up to ``t1``, each from its own stream."""
         if self.drawn_to >= t1:
             return
@@ -162,8 +163,8 @@ class Pending:
         ints: list[np.ndarray] = []
         counts = np.zeros(len(srcs), dtype=np.int64)
         for i, src in enumerate(srcs):
-            lane_real = [self._real[:, self._taken[i] : self._end[i]]]
-            lane_int = [self._int[:, self._taken[i] : self._end[i]]]
+            lane_real = [self.real[:, self.taken[i] : self.end[i]]]
+            lane_int = [self.ints[:, self.taken[i] : self.end[i]]]
             while src.generated_to < t1:
                 real, ids = src.draw_block()
                 lane_real.append(real)
@@ -171,24 +172,24 @@ class Pending:
             counts[i] = sum(r.shape[1] for r in lane_real)
             reals.extend(lane_real)
             ints.extend(lane_int)
-        self._real = np.concatenate(reals, axis=1)
-        self._int = np.concatenate(ints, axis=1)
-        self._end = np.cumsum(counts)
-        self._taken = self._end - counts
+        self.real = np.concatenate(reals, axis=1)
+        self.ints = np.concatenate(ints, axis=1)
+        self.end = np.cumsum(counts)
+        self.taken = self.end - counts
         self.drawn_to = min(src.generated_to for src in srcs)
 
     def take(self, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every lane's pending arrivals before ``t1``, lane after lane: the real fields, the
         integer ones and each lane's count."""
-        self._draw(t1)
-        upto = np.empty_like(self._taken)
-        n = ak.cut_lanes(self._real[0], self._taken, self._end, float(t1), upto)
-        counts = upto - self._taken
+        self.draw(t1)
+        upto = np.empty_like(self.taken)
+        n = ak.cut_lanes(self.real[0], self.taken, self.end, float(t1), upto)
+        counts = upto - self.taken
         # the columns taken, lane after lane: [taken[l], upto[l]) for each lane l
         first = np.cumsum(counts) - counts
-        cols = np.arange(n, dtype=np.int64) + np.repeat(self._taken - first, counts)
-        self._taken = upto
-        return self._real[:, cols], self._int[:, cols], counts
+        cols = np.arange(n, dtype=np.int64) + np.repeat(self.taken - first, counts)
+        self.taken = upto
+        return self.real[:, cols], self.ints[:, cols], counts
 
 
 class JobFlow:
@@ -244,22 +245,23 @@ class JobFlow:
             Work each lane served over the interval (lane,), H100e d.
         """
         pend = self.pending
-        pend._draw(t1)
+        pend.draw(t1)
         self.capacity = np.array(capacity, dtype=np.float64).reshape(
             self.n_regions, self.n_workloads
         )
-        # a scale of one multiplies every size by 1.0, which leaves it as it is
-        lane_scale = self._no_scale if scale is None else np.asarray(scale, dtype=np.float64)
+        # the due arrivals are taken, the queues advanced and their service smoothed in one
+        # compiled call; a scale of one multiplies every size by 1.0, which leaves it as it is
+        surge = self._no_scale if scale is None else np.asarray(scale, dtype=np.float64)
         jk.advance_lanes(
             float(t0),
             float(t1),
             self.capacity.reshape(-1),
-            lane_scale,
+            surge,
             self.n_workloads,
-            pend._real,
-            pend._int,
-            pend._taken,
-            pend._end,
+            pend.real,
+            pend.ints,
+            pend.taken,
+            pend.end,
             self.pool.js,
             self.pool.ji,
             self.pool.n,

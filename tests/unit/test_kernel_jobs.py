@@ -616,16 +616,16 @@ def test_lanes_kernel_matches_its_twin_on_a_run_s_lanes() -> None:
     t = -5.0
     for i, days in enumerate([1.0, 1.0, 0.5, 2.0, 1.0, 3.0]):
         t1 = t + days
-        flow.pending._draw(t1)
+        flow.pending.draw(t1)
         pend = flow.pending
         scale = np.ones(flow.n_regions) if i % 2 else np.linspace(0.8, 1.2, flow.n_regions)
         state = LaneState(
             (need * np.array([0.5, 0.8, 1.1, 1.3]) * (1.0 + 0.1 * i)).ravel(),
             scale,
-            pend._real,
-            pend._int,
-            pend._taken,
-            pend._end,
+            pend.real,
+            pend.ints,
+            pend.taken,
+            pend.end,
             flow.pool,
             flow.out,
             flow.arrivals,
