@@ -601,34 +601,52 @@ class World:
 
     def chip_nominal(self, t: float) -> np.ndarray:
         """Capacity of each chip row at day ``t`` before disruptions and health (H100e/yr)."""
-        # asked for many times a step at the same day: kept for the day and the builds it saw
-        key = (t, self.build_row.size, float(self.build_size.sum()))
+        return self._nominal(t).copy()
+
+    def _nominal_key(self, t: float) -> tuple[float, int, bytes]:
+        # the day and the builds' sizes: a test changes a build's size in place, and the
+        # bytes are cheaper to take than their sum
+        return (t, self.build_row.size, self.build_size.tobytes())
+
+    def _nominal(self, t: float) -> np.ndarray:
+        # asked for many times a step at the same day: kept for the day and the builds it saw;
+        # the kept array itself, which callers here only read
+        key = self._nominal_key(t)
         if self.nominal_memo.key == key:
-            return self.nominal_memo.value.copy()
+            return self.nominal_memo.value
         u = self.scenario.uncertainties
         trend = self.chip_cap0 * growth_factor(
             t, self.chip_g0, u.growth_long_run_per_year, u.growth_decay_years
         )
         built, moved = self.built_capacity(t)
         out = np.asarray(np.maximum(trend - moved, 0.0) + built)
-        self.nominal_memo.keep(key, out.copy())
+        self.nominal_memo.keep(key, out)
         return out
 
-    def chip_capacity(self, t: float) -> np.ndarray:
-        """Capacity of each chip supplier at day ``t`` (H100e/day), after disruptions."""
-        nominal = self.chip_nominal(t)
-        # asked for a dozen times a step: kept for the inputs it was computed from
-        key = (
-            nominal.tobytes(),
+    def capacity_key(self, t: float) -> tuple[object, ...]:
+        """Everything :meth:`chip_capacity` at day ``t`` is computed from, as a key for the
+        memos of it and of what follows from it alone (equal keys, equal capacity)."""
+        return (
+            self._nominal_key(t),
             self.litho_factor.tobytes(),
             self.materials_factor.tobytes(),
             self.materials_at_risk.tobytes(),
             self.chip_disruption.tobytes(),
         )
+
+    def chip_capacity(self, t: float, key: tuple[object, ...] | None = None) -> np.ndarray:
+        """Capacity of each chip supplier at day ``t`` (H100e/day), after disruptions.
+
+        ``key`` is :meth:`capacity_key` at ``t`` if the caller has it already.
+        """
+        # asked for a dozen times a step: kept for the inputs it was computed from (the
+        # nominal capacity's are the day and the builds)
+        if key is None:
+            key = self.capacity_key(t)
         if self.capacity_memo.key == key:
             return self.capacity_memo.value.copy()
         health = self.litho_factor * self.materials_health()
-        out = np.asarray(nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health)
+        out = np.asarray(self._nominal(t) / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health)
         self.capacity_memo.keep(key, out.copy())
         return out
 

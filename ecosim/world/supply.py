@@ -16,6 +16,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import chain
+from ecosim.kernels import supply as supply_kernels
 from ecosim.scenario.models import UPSTREAM_GOODS
 from ecosim.world.state import World
 
@@ -25,13 +26,14 @@ LEAD_GOODS: tuple[str, ...] = ("accelerator", "wafer", "hbm", "packaging", "lith
 
 def designer_output(w: World, t: float) -> np.ndarray:
     """Possible output of each designer (H100e/day) given upstream supply at day ``t``."""
-    cap = w.chip_capacity(t)
     # asked for several times a step (supply, quotes, prices, the recorder) with the same
-    # inputs: kept for them, keyed on everything it reads that can change in a run
-    key = (cap.tobytes(), w.allow.tobytes(), w.imports_stopped.tobytes())
+    # inputs: kept for them, keyed on everything it reads that can change in a run (the
+    # capacity by what it is computed from, which is cheaper than computing it)
+    cap_key = w.capacity_key(t)
+    key = (cap_key, w.allow.tobytes(), w.imports_stopped.tobytes())
     if w.output_memo.key == key:
         return w.output_memo.value.copy()
-    out = _designer_output(w, cap)
+    out = _designer_output(w, w.chip_capacity(t, cap_key))
     w.output_memo.keep(key, out.copy())
     return out
 
@@ -121,50 +123,45 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
         w.litho_factor[fabs] = access + (w.litho_factor[fabs] - access) * decay
     bought = _step_materials(w, dt)
     possible = designer_output(w, t0)
-    produced = np.zeros(w.designers.size)
     year = int(t0 // DAYS_PER_YEAR)
     if year != w.quota_year:  # country quotas are per calendar year of the run
         w.quota_year = year
         w.quota_used[:] = 0.0
     book = w.orders
-    for k in range(w.designers.size):
-        budget = possible[k] * dt
-        if budget <= 1e-12:
-            continue
-        queue = book.queue(k)
-        s = int(w.designers[k])
-        at = 0
-        while at < queue.size and budget > 1e-12:
-            i = int(queue[at])
-            home = _buyer_home(w, i)
-            # a buyer past its country's quota waits; the next one in line is served
-            room = w.quota[s, home] - w.quota_used[s, home]
-            take = min(float(book.remaining[i]), budget, max(room, 0.0))
-            if take <= 0.0:
-                at += 1
-                continue
-            book.remaining[i] -= take
-            budget -= take
-            produced[k] += take
-            w.backlog[k] -= take
-            w.quota_used[s, home] += take
-            w.delivered_to[home, k] += take
-            w.fleet_designer[home, k] += take
-            if book.remaining[i] <= 1e-9 * max(float(book.quantity[i]), 1.0):
-                book.open[i] = False
-                at += 1
-                on_delivery(i)
+    # compiled (kernels/supply.py); the buyers told after, in the order filled, as what they
+    # do on delivery reads nothing the filling writes
+    produced, filled = supply_kernels.fill_orders(
+        possible * dt,
+        w.designers,
+        w.quota,
+        w.quota_used,
+        book.by_provider,
+        book.buyer,
+        book.designer,
+        book.quantity,
+        book.remaining,
+        book.open,
+        book.n,
+        w.prov_home,
+        w.backlog,
+        w.delivered_to,
+        w.fleet_designer,
+    )
+    for i in filled:
+        on_delivery(int(i))
     w.delivered_total += produced
     rate = produced / dt
     w.throughput[:] = 0.0
     w.throughput[w.designers] = rate
     used = rate.sum()
+    # what the designers' output was read from: nothing since has changed it
+    capacity = w.chip_capacity(t0)
     for good in UPSTREAM_GOODS:
         sup = w.rows_of_good(good)
-        cap = w.chip_capacity(t0)[sup]
+        cap = capacity[sup]
         if sup.size and cap.sum() > 0:
             w.throughput[sup] = used * cap / cap.sum()
-    _deliver_materials(w, t0, dt, bought)
+    _deliver_materials(w, t0, dt, bought, capacity)
 
 
 def fab_access(w: World, sources: np.ndarray, fabs: np.ndarray) -> np.ndarray:
@@ -235,7 +232,9 @@ def _step_materials(w: World, dt: float) -> np.ndarray:
     return bought
 
 
-def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> None:
+def _deliver_materials(
+    w: World, t0: float, dt: float, bought: np.ndarray, capacity: np.ndarray | None = None
+) -> None:
     """Add the material delivered to each fab over the step to ``materials_delivered``.
 
     Material is counted in H100e of a fab's full output: a day of its full use of the
@@ -247,7 +246,7 @@ def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> No
     part of the stock the fab bought (``materials_source``), so what a fab receives and draws
     from its stock is its full output times the share ``h`` of its material it had
     (``materials_factor``): ``h / (1 - d (1 - h))`` times what it made, which is what it made
-    when ``d = 1``.
+    when ``d = 1``. ``capacity`` is the chip capacity at ``t0`` if the caller has it already.
     """
     mats = w.materials
     fabs = w.rows_of_good("wafer")
@@ -256,7 +255,9 @@ def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> No
         return
     health = w.materials_health()[fabs]
     # with every fab down, step_supply leaves the wafer throughput of an earlier step in place
-    made = w.throughput[fabs] if w.chip_capacity(t0)[fabs].sum() > 0 else np.zeros(fabs.size)
+    if capacity is None:
+        capacity = w.chip_capacity(t0)
+    made = w.throughput[fabs] if capacity[fabs].sum() > 0 else np.zeros(fabs.size)
     use = np.where(health > 0, made / np.maximum(health, 1e-300), 0.0)  # H100e/d
     homes = w.chip_home[fabs]
     flow = (cap / cap.sum())[:, None] * w.allow[mats][:, homes] * (use * dt)[None, :]
