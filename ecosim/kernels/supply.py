@@ -128,7 +128,7 @@ def fill_orders(
             take = remaining[i]
             if budget < take:
                 take = budget
-            free = 0.0 if 0.0 > room else room
+            free = 0.0 if room < 0.0 else room
             if free < take:
                 take = free
             if take <= 0.0:
@@ -142,7 +142,7 @@ def fill_orders(
             delivered_to[home, k] += take
             fleet_designer[home, k] += take
             q = quantity[i]
-            if remaining[i] <= 1e-9 * (1.0 if 1.0 > q else q):
+            if remaining[i] <= 1e-9 * (1.0 if q < 1.0 else q):
                 open_[i] = False
                 at += 1
                 filled[n_filled] = i
@@ -166,8 +166,9 @@ def fit_split_ref(x: F8, rows: F8, target: F8, tol: float) -> F8:
 
 @numba.njit(cache=True)
 def fit_split(x: F8, rows: F8, target: F8, tol: float) -> F8:
-    """:func:`fit_split_ref`, compiled; for fewer than eight designers (a row's sum is then
-    numpy's left-to-right one)."""
+    """:func:`fit_split_ref`, compiled; for two to seven designers (a row's sum is then
+    numpy's left-to-right one, and a column's adds the rows one after another: with one
+    designer numpy sums the column pairwise)."""
     x = x.copy()
     n_r, n_c = x.shape
     c = np.empty(n_c)
