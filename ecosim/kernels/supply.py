@@ -201,3 +201,173 @@ def fit_split(x: F8, rows: F8, target: F8, tol: float) -> F8:
         if worst <= tol:
             break
     return x
+
+
+def fab_access_ref(nominal: F8, sources: I8, fabs: I8, homes: I8, allow: F8) -> F8:
+    """Share of what they need from the ``sources`` each of the ``fabs`` (homed in
+    ``homes``) may get: each source by its share of the sources' ``nominal`` capacity, times
+    the share it may send to the fab's home (no region making its own chain)."""
+    cap = nominal[sources]
+    if cap.sum() <= 0.0:
+        return np.zeros(fabs.size)
+    return np.asarray((allow[sources][:, homes] * cap[:, None]).sum(0) / cap.sum())
+
+
+@numba.njit(cache=True)
+def _fab_access(nominal: F8, sources: I8, fabs: I8, homes: I8, allow: F8) -> F8:
+    """:func:`fab_access_ref`, compiled: fewer than eight sources, summed left to right."""
+    total = 0.0
+    for s in sources:
+        total += nominal[s]
+    out = np.zeros(fabs.size)
+    if total <= 0.0:
+        return out
+    for j in range(fabs.size):
+        acc = 0.0
+        for i in range(sources.size):
+            s = sources[i]
+            acc += allow[s, homes[j]] * nominal[s]
+        out[j] = acc / total
+    return out
+
+
+def step_fabs_ref(
+    nominal: F8,
+    allow: F8,
+    litho: I8,
+    mats: I8,
+    fabs: I8,
+    homes: I8,
+    decay: float,
+    dt: float,
+    litho_factor: F8,
+    stock: F8,
+    target: F8,
+    refill: F8,
+    factor: F8,
+    bought: F8,
+) -> None:
+    """The fabs' step: their health ``litho_factor`` drifts toward their tool access by
+    ``decay``, and their stock of restricted material is drawn and bought over ``dt`` days
+    (:func:`ecosim.world.supply.step_supply` and ``_step_materials``): writes
+    ``litho_factor``, ``stock``, ``factor`` and ``bought`` at the fabs."""
+    if litho.size and fabs.size:
+        access = fab_access_ref(nominal, litho, fabs, homes, allow)
+        litho_factor[fabs] = access + (litho_factor[fabs] - access) * decay
+    if not mats.size or not fabs.size:
+        return
+    access = np.clip(fab_access_ref(nominal, mats, fabs, homes, allow), 0.0, 1.0)
+    short = 1.0 - access
+    held = stock[fabs]
+    drawn = np.minimum(short * dt, held)
+    free = short <= 0.0
+    room = np.maximum(target[fabs] - held, 0.0)
+    buy = np.where(free, np.minimum(refill[fabs] * dt, room), 0.0)
+    stock[fabs] = np.maximum(held - drawn, 0.0) + buy
+    factor[fabs] = np.clip(access + drawn / dt, 0.0, 1.0)
+    bought[fabs] = buy
+
+
+@numba.njit(cache=True)
+def _minimum(a: float, b: float) -> float:
+    # numpy's: NaN if either is
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+@numba.njit(cache=True)
+def _maximum(a: float, b: float) -> float:
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+@numba.njit(cache=True)
+def step_fabs(
+    nominal: F8,
+    allow: F8,
+    litho: I8,
+    mats: I8,
+    fabs: I8,
+    homes: I8,
+    decay: float,
+    dt: float,
+    litho_factor: F8,
+    stock: F8,
+    target: F8,
+    refill: F8,
+    factor: F8,
+    bought: F8,
+) -> None:
+    """:func:`step_fabs_ref`, compiled; for fewer than eight lithography and materials
+    suppliers each (their capacity is then summed left to right, as numpy does)."""
+    if litho.size and fabs.size:
+        access = _fab_access(nominal, litho, fabs, homes, allow)
+        for j in range(fabs.size):
+            f = fabs[j]
+            litho_factor[f] = access[j] + (litho_factor[f] - access[j]) * decay
+    if not mats.size or not fabs.size:
+        return
+    access = _fab_access(nominal, mats, fabs, homes, allow)
+    for j in range(fabs.size):
+        f = fabs[j]
+        a = _minimum(_maximum(access[j], 0.0), 1.0)
+        short = 1.0 - a
+        held = stock[f]
+        drawn = _minimum(short * dt, held)
+        room = _maximum(target[f] - held, 0.0)
+        buy = _minimum(refill[f] * dt, room) if short <= 0.0 else 0.0
+        stock[f] = _maximum(held - drawn, 0.0) + buy
+        factor[f] = _minimum(_maximum(a + drawn / dt, 0.0), 1.0)
+        bought[f] = buy
+
+
+def deliver_materials_ref(
+    nominal: F8,
+    allow: F8,
+    mats: I8,
+    fabs: I8,
+    homes: I8,
+    use: F8,
+    dt: float,
+    source: F8,
+    bought: F8,
+    delivered: F8,
+) -> None:
+    """Add to ``delivered`` (region, materials supplier) the material each fab, homed in
+    ``homes``, receives over ``dt`` days at its full ``use`` (H100e/day): each supplier's
+    share of it by ``nominal`` capacity as far as it may serve the fab's home, plus its part
+    ``source`` of the stock the fab ``bought`` (``_deliver_materials``)."""
+    cap = nominal[mats]
+    flow = (cap / cap.sum())[:, None] * allow[mats][:, homes] * (use * dt)[None, :]
+    flow += source[:, homes] * (bought[fabs] * use)[None, :]
+    np.add.at(delivered, homes, flow.T)
+
+
+@numba.njit(cache=True)
+def deliver_materials(
+    nominal: F8,
+    allow: F8,
+    mats: I8,
+    fabs: I8,
+    homes: I8,
+    use: F8,
+    dt: float,
+    source: F8,
+    bought: F8,
+    delivered: F8,
+) -> None:
+    """:func:`deliver_materials_ref`, compiled; for fewer than eight materials suppliers
+    (their capacity is then summed left to right, as numpy does)."""
+    total = 0.0
+    for m in mats:
+        total += nominal[m]
+    # numpy.add.at adds the fabs' rows one after another, in the fabs' order
+    for j in range(fabs.size):
+        h = homes[j]
+        for i in range(mats.size):
+            m = mats[i]
+            flow = nominal[m] / total * allow[m, h] * (use[j] * dt)
+            flow += source[i, h] * (bought[fabs[j]] * use[j])
+            delivered[h, i] += flow

@@ -117,11 +117,33 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
     # fab health drifts toward tool access (exact exponential step)
     litho = w.rows_of_good("lithography")
     fabs = w.rows_of_good("wafer")
-    if litho.size and fabs.size:
-        access = fab_access(w, litho, fabs)
-        decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
-        w.litho_factor[fabs] = access + (w.litho_factor[fabs] - access) * decay
-    bought = _step_materials(w, dt)
+    decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
+    homes = w.chip_home[fabs]
+    if litho.size < 8 and w.materials.size < 8 and not w.imports_stopped[homes].any():
+        # compiled, to the bit (kernels/supply.py): with fewer than eight suppliers of tools
+        # and of material numpy sums their capacity left to right; no region makes its own
+        bought = np.zeros(len(w.chip))
+        supply_kernels.step_fabs(
+            w.chip_nominal(w.t),
+            w.allow,
+            litho,
+            w.materials,
+            fabs,
+            homes,
+            decay,
+            dt,
+            w.litho_factor,
+            w.materials_stock,
+            w.materials_target,
+            w.materials_refill,
+            w.materials_factor,
+            bought,
+        )
+    else:
+        if litho.size and fabs.size:
+            access = fab_access(w, litho, fabs)
+            w.litho_factor[fabs] = access + (w.litho_factor[fabs] - access) * decay
+        bought = _step_materials(w, dt)
     possible = designer_output(w, t0)
     year = int(t0 // DAYS_PER_YEAR)
     if year != w.quota_year:  # country quotas are per calendar year of the run
@@ -250,7 +272,8 @@ def _deliver_materials(
     """
     mats = w.materials
     fabs = w.rows_of_good("wafer")
-    cap = w.chip_nominal(t0)[mats]
+    nominal = w.chip_nominal(t0)
+    cap = nominal[mats]
     if not mats.size or not fabs.size or cap.sum() <= 0:
         return
     health = w.materials_health()[fabs]
@@ -260,9 +283,22 @@ def _deliver_materials(
     made = w.throughput[fabs] if capacity[fabs].sum() > 0 else np.zeros(fabs.size)
     use = np.where(health > 0, made / np.maximum(health, 1e-300), 0.0)  # H100e/d
     homes = w.chip_home[fabs]
-    flow = (cap / cap.sum())[:, None] * w.allow[mats][:, homes] * (use * dt)[None, :]
-    flow += w.materials_source[:, homes] * (bought[fabs] * use)[None, :]
-    np.add.at(w.materials_delivered, homes, flow.T)
+    # compiled for fewer than eight suppliers, whose capacity numpy then sums left to right
+    deliver = (
+        supply_kernels.deliver_materials if mats.size < 8 else supply_kernels.deliver_materials_ref
+    )
+    deliver(
+        nominal,
+        w.allow,
+        mats,
+        fabs,
+        homes,
+        use,
+        dt,
+        w.materials_source,
+        bought,
+        w.materials_delivered,
+    )
 
 
 def _parts(w: World) -> tuple[np.ndarray, np.ndarray]:

@@ -120,6 +120,73 @@ def test_fit_split_meets_its_margins() -> None:
     np.testing.assert_allclose(got.sum(axis=0), target, rtol=1e-10)
 
 
+def _fabs(seed: int, n_litho: int, n_mats: int, n_fabs: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    n_regions = 9
+    n_rows = n_litho + n_mats + n_fabs + 3
+    rows = rng.permutation(n_rows).astype(np.int64)
+    allow = rng.uniform(0.0, 1.0, (n_rows, n_regions))
+    allow[rng.random(allow.shape) < 0.4] = 1.0
+    allow[rng.random(allow.shape) < 0.2] = 0.0
+    nominal = rng.uniform(0.0, 5e4, n_rows) * (rng.random(n_rows) > 0.1)
+    fabs = rows[n_litho + n_mats : n_litho + n_mats + n_fabs]
+    return {
+        "nominal": nominal,
+        "allow": allow,
+        "litho": rows[:n_litho],
+        "mats": rows[n_litho : n_litho + n_mats],
+        "fabs": fabs,
+        "homes": rng.integers(0, n_regions, n_fabs).astype(np.int64),
+        "decay": float(rng.uniform(0.9, 1.0)),
+        "dt": float(rng.choice([0.25, 1.0, 3.0])),
+        "litho_factor": rng.uniform(0.0, 1.0, n_rows),
+        "stock": rng.uniform(0.0, 60.0, n_rows) * (rng.random(n_rows) > 0.3),
+        "target": rng.uniform(0.0, 90.0, n_rows),
+        "refill": rng.uniform(0.0, 2.0, n_rows),
+        "factor": rng.uniform(0.0, 1.0, n_rows),
+        "bought": np.zeros(n_rows),
+        "use": rng.uniform(0.0, 500.0, n_fabs) * (rng.random(n_fabs) > 0.2),
+        "source": rng.uniform(0.0, 1.0, (n_mats, n_regions)),
+        "delivered": rng.uniform(0.0, 10.0, (n_regions, n_mats)),
+    }
+
+
+FAB_ARGS = ("nominal", "allow", "litho", "mats", "fabs", "homes", "decay", "dt")
+FAB_WRITES = ("litho_factor", "stock", "target", "refill", "factor", "bought")
+DELIVERY_ARGS = ("nominal", "allow", "mats", "fabs", "homes", "use", "dt", "source", "bought")
+
+
+def _copies(c: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in c.items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_litho=st.integers(0, 7),
+    n_mats=st.integers(0, 7),
+    n_fabs=st.integers(0, 10),
+)
+def test_step_fabs_equals_its_twin(seed: int, n_litho: int, n_mats: int, n_fabs: int) -> None:
+    c = _fabs(seed, n_litho, n_mats, n_fabs)
+    fast, ref = _copies(c), _copies(c)
+    kernels.step_fabs(*(fast[k] for k in FAB_ARGS + FAB_WRITES))
+    kernels.step_fabs_ref(*(ref[k] for k in FAB_ARGS + FAB_WRITES))
+    for k in FAB_WRITES:
+        np.testing.assert_array_equal(fast[k], ref[k])
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_mats=st.integers(1, 7), n_fabs=st.integers(0, 10))
+def test_deliver_materials_equals_its_twin(seed: int, n_mats: int, n_fabs: int) -> None:
+    c = _fabs(seed, 0, n_mats, n_fabs)
+    c["nominal"][c["mats"][0]] += 1.0  # the suppliers have capacity, as the caller checks
+    fast, ref = _copies(c), _copies(c)
+    kernels.deliver_materials(*(fast[k] for k in DELIVERY_ARGS), fast["delivered"])
+    kernels.deliver_materials_ref(*(ref[k] for k in DELIVERY_ARGS), ref["delivered"])
+    np.testing.assert_array_equal(fast["delivered"], ref["delivered"])
+
+
 def test_a_run_calls_the_kernels_with_what_their_twins_give(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -143,7 +210,23 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
         calls["fit"] += 1
         return np.asarray(got)
 
+    def checked_in_place(name: str) -> Any:
+        fast, twin = getattr(kernels, name), getattr(kernels, f"{name}_ref")
+
+        def run(*args: Any) -> None:
+            ref_args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+            fast(*args)
+            twin(*ref_args)
+            for got, want in zip(args, ref_args, strict=True):
+                np.testing.assert_array_equal(got, want)
+            calls[name] += 1
+
+        return run
+
+    for name in ("step_fabs", "deliver_materials"):
+        monkeypatch.setattr(supply.supply_kernels, name, checked_in_place(name))
     monkeypatch.setattr(supply.supply_kernels, "fill_orders", checked_fill)
     monkeypatch.setattr(supply.supply_kernels, "fit_split", checked_fit)
     ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=1"]))
     assert calls["fill"] > 100
+    assert calls["step_fabs"] > 100
