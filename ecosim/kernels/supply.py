@@ -17,7 +17,21 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["fill_orders", "fill_orders_ref", "fit_split", "fit_split_ref"]
+__all__ = [
+    "buyer_mix",
+    "buyer_mix_ref",
+    "deliver_materials",
+    "deliver_materials_ref",
+    "designer_lead_times",
+    "designer_lead_times_ref",
+    "fab_access_ref",
+    "fill_orders",
+    "fill_orders_ref",
+    "fit_split",
+    "fit_split_ref",
+    "step_fabs",
+    "step_fabs_ref",
+]
 
 F8 = NDArray[np.float64]
 I8 = NDArray[np.int64]
@@ -371,3 +385,106 @@ def deliver_materials(
             flow = nominal[m] / total * allow[m, h] * (use[j] * dt)
             flow += source[i, h] * (bought[fabs[j]] * use[j])
             delivered[h, i] += flow
+
+
+def buyer_mix_ref(
+    by_provider: B1,
+    buyer: I8,
+    designer: I8,
+    remaining: F8,
+    open_: B1,
+    n: int,
+    prov_home: I8,
+    sells: F8,
+    allow: F8,
+    designers: I8,
+    output: F8,
+) -> F8:
+    """How the buyers homed in each region spread over the designers (R, D), unnormalised
+    (:func:`ecosim.world.supply.buyer_mix`): what the first ``n`` orders of the book still
+    wait for at each designer, or, for a region waiting for nothing, the share of each
+    designer's flow that may be sold to it times its ``output`` (the share alone where
+    that is nothing everywhere)."""
+    waiting = open_[:n]
+    buyer = buyer[:n]
+    # a provider's orders are its home region's
+    homes = buyer.copy()
+    provider = by_provider[:n]
+    homes[provider] = prov_home[buyer[provider]]
+    weights = np.zeros((sells.shape[1], designers.size))
+    np.add.at(weights, (homes[waiting], designer[:n][waiting]), remaining[:n][waiting])
+    open_to = sells.T * allow[designers].T  # (region, designer) share that may be sold
+    # by what each may make: a designer with nothing to make yet (a chain being built) counts
+    # only for a region that may buy from nothing else
+    making = open_to * output[None, :]
+    open_to = np.where(making.sum(axis=1, keepdims=True) > 0, making, open_to)
+    waits = weights.sum(axis=1) > 0
+    weights[~waits] = open_to[~waits]
+    return weights
+
+
+@numba.njit(cache=True)
+def buyer_mix(
+    by_provider: B1,
+    buyer: I8,
+    designer: I8,
+    remaining: F8,
+    open_: B1,
+    n: int,
+    prov_home: I8,
+    sells: F8,
+    allow: F8,
+    designers: I8,
+    output: F8,
+) -> F8:
+    """:func:`buyer_mix_ref`, compiled. Its sums are only compared with zero, and their terms
+    are never negative (what orders still wait for, shares, output), so their order does
+    not matter."""
+    n_r = sells.shape[1]
+    n_d = designers.size
+    weights = np.zeros((n_r, n_d))
+    # numpy.add.at adds the orders one after another, in the book's order
+    for i in range(n):
+        if open_[i]:
+            b = buyer[i]
+            h = prov_home[b] if by_provider[i] else b
+            weights[h, designer[i]] += remaining[i]
+    for r in range(n_r):
+        total = 0.0
+        for d in range(n_d):
+            total += weights[r, d]
+        if total > 0:
+            continue
+        making = 0.0
+        for d in range(n_d):
+            making += sells[d, r] * allow[designers[d], r] * output[d]
+        for d in range(n_d):
+            share = sells[d, r] * allow[designers[d], r]
+            weights[r, d] = share * output[d] if making > 0 else share
+    return weights
+
+
+def designer_lead_times_ref(
+    backlog: F8, rate: F8, cycle: F8, cap_max: float, idle_at_cap: bool
+) -> F8:
+    """The lead time each designer quotes (:func:`ecosim.world.supply.designer_lead_times`):
+    its ``cycle`` plus its ``backlog`` over its ``rate``, capped at ``cap_max``."""
+    backlog = np.maximum(backlog, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wait = np.where(rate > 0, backlog / rate, np.inf)
+    if not idle_at_cap:
+        wait = np.where(backlog > 0, wait, 0.0)
+    return np.asarray(np.minimum(cycle + wait, cap_max))
+
+
+@numba.njit(cache=True)
+def designer_lead_times(backlog: F8, rate: F8, cycle: F8, cap_max: float, idle_at_cap: bool) -> F8:
+    """:func:`designer_lead_times_ref`, compiled."""
+    out = np.empty(rate.size)
+    for d in range(rate.size):
+        b = _maximum(backlog[d], 0.0)
+        wait = b / rate[d] if rate[d] > 0 else np.inf
+        if not idle_at_cap and not b > 0:
+            wait = 0.0
+        out[d] = _minimum(cycle[d] + wait, cap_max)
+    return out

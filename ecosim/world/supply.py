@@ -723,15 +723,14 @@ def designer_lead_times(
     at ``t`` (:func:`designer_output`) if the caller has it already.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
-    des = w.designers
-    backlog = np.maximum(w.backlog, 0.0)
     if rate is None:
         rate = designer_output(w, t)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wait = np.where(rate > 0, backlog / rate, np.inf)
-    if not idle_at_cap:
-        wait = np.where(backlog > 0, wait, 0.0)
-    return np.asarray(np.minimum(w.chip_cycle[des] + wait, cap_max))
+    # compiled, element by element (kernels/supply.py; its twin is the same in numpy)
+    return np.asarray(
+        supply_kernels.designer_lead_times(
+            w.backlog, rate, w.chip_cycle[w.designers], float(cap_max), idle_at_cap
+        )
+    )
 
 
 def order_ahead(w: World, quotes: np.ndarray) -> np.ndarray:
@@ -767,24 +766,19 @@ def buyer_mix(w: World) -> np.ndarray:
     what they still wait for at each designer, or, for a region waiting for nothing, the share
     of each designer's flow that may be sold to it times what it may make."""
     book = w.orders
-    n = book.n
-    waiting = book.open[:n]
-    buyer = book.buyer[:n]
-    # a provider's orders are its home region's
-    homes = buyer.copy()
-    by_provider = book.by_provider[:n]
-    homes[by_provider] = w.prov_home[buyer[by_provider]]
-    weights = np.zeros((w.n_regions, w.designers.size))
-    np.add.at(
-        weights,
-        (homes[waiting], book.designer[:n][waiting]),
-        book.remaining[:n][waiting],
+    # compiled (kernels/supply.py; its twin is the same in numpy)
+    return np.asarray(
+        supply_kernels.buyer_mix(
+            book.by_provider,
+            book.buyer,
+            book.designer,
+            book.remaining,
+            book.open,
+            book.n,
+            w.prov_home,
+            w.sells,
+            w.allow,
+            w.designers,
+            designer_output(w, w.t),
+        )
     )
-    open_to = w.sells.T * w.allow[w.designers].T  # (region, designer) share that may be sold
-    # by what each may make: a designer with nothing to make yet (a chain being built) counts
-    # only for a region that may buy from nothing else
-    making = open_to * designer_output(w, w.t)[None, :]
-    open_to = np.where(making.sum(axis=1, keepdims=True) > 0, making, open_to)
-    waits = weights.sum(axis=1) > 0
-    weights[~waits] = open_to[~waits]
-    return weights

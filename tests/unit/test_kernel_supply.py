@@ -187,6 +187,38 @@ def test_deliver_materials_equals_its_twin(seed: int, n_mats: int, n_fabs: int) 
     np.testing.assert_array_equal(fast["delivered"], ref["delivered"])
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_des=st.integers(1, 9),
+    n_orders=st.integers(0, 120),
+    idle=st.booleans(),
+)
+def test_buyer_mix_equals_its_twin(seed: int, n_des: int, n_orders: int, idle: bool) -> None:
+    book = _book(seed, n_des, n_orders, False)
+    rng = np.random.default_rng(seed + 1)
+    n_rows, n_regions = book[2].shape
+    sells = (rng.random((n_des, n_regions)) < 0.8).astype(float)
+    allow = np.where(rng.random((n_rows, n_regions)) < 0.3, rng.uniform(0.0, 1.0), 1.0)
+    output = rng.uniform(0.0, 5e3, n_des) * (rng.random(n_des) > (0.9 if idle else 0.2))
+    args = (book[4], book[5], book[6], book[8], book[9], book[10], book[11])
+    args = (*args, sells, allow, book[1], output)
+    np.testing.assert_array_equal(kernels.buyer_mix(*args), kernels.buyer_mix_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_des=st.integers(1, 9), idle=st.booleans())
+def test_designer_lead_times_equal_their_twin(seed: int, n_des: int, idle: bool) -> None:
+    rng = np.random.default_rng(seed)
+    backlog = rng.uniform(-10.0, 1e5, n_des) * (rng.random(n_des) > 0.3)
+    rate = rng.uniform(0.0, 500.0, n_des) * (rng.random(n_des) > 0.3)
+    cycle = rng.uniform(30.0, 120.0, n_des)
+    args = (backlog, rate, cycle, 730.0, idle)
+    np.testing.assert_array_equal(
+        kernels.designer_lead_times(*args), kernels.designer_lead_times_ref(*args)
+    )
+
+
 def test_a_run_calls_the_kernels_with_what_their_twins_give(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -223,6 +255,19 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
 
         return run
 
+    def checked(name: str) -> Any:
+        fast, twin = getattr(kernels, name), getattr(kernels, f"{name}_ref")
+
+        def run(*args: Any) -> np.ndarray:
+            got = fast(*args)
+            np.testing.assert_array_equal(got, twin(*args))
+            calls[name] += 1
+            return np.asarray(got)
+
+        return run
+
+    for name in ("buyer_mix", "designer_lead_times"):
+        monkeypatch.setattr(supply.supply_kernels, name, checked(name))
     for name in ("step_fabs", "deliver_materials"):
         monkeypatch.setattr(supply.supply_kernels, name, checked_in_place(name))
     monkeypatch.setattr(supply.supply_kernels, "fill_orders", checked_fill)
@@ -230,3 +275,5 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
     ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=1"]))
     assert calls["fill"] > 100
     assert calls["step_fabs"] > 100
+    assert calls["buyer_mix"] > 100
+    assert calls["designer_lead_times"] > 100
