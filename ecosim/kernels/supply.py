@@ -20,6 +20,8 @@ from numpy.typing import NDArray
 __all__ = [
     "buyer_mix",
     "buyer_mix_ref",
+    "capacity",
+    "capacity_ref",
     "deliver_materials",
     "deliver_materials_ref",
     "designer_lead_times",
@@ -29,6 +31,10 @@ __all__ = [
     "fill_orders_ref",
     "fit_split",
     "fit_split_ref",
+    "materials_health",
+    "materials_health_ref",
+    "spread_output",
+    "spread_output_ref",
     "step_fabs",
     "step_fabs_ref",
 ]
@@ -487,4 +493,109 @@ def designer_lead_times(backlog: F8, rate: F8, cycle: F8, cap_max: float, idle_a
         if not idle_at_cap and not b > 0:
             wait = 0.0
         out[d] = _minimum(cycle[d] + wait, cap_max)
+    return out
+
+
+def spread_output_ref(
+    produced: F8,
+    dt: float,
+    designers: I8,
+    rows: I8,
+    offsets: I8,
+    capacity: F8,
+    throughput: F8,
+    delivered_total: F8,
+) -> bool:
+    """Add what the designers ``produced`` over ``dt`` days to ``delivered_total``, and set
+    each chip row's ``throughput`` (H100e/day): the designers' rate, and for each upstream
+    good (its suppliers ``rows[offsets[g]:offsets[g + 1]]``) that rate split by the
+    suppliers' ``capacity``; a good no supplier of which has capacity keeps its rows at 0.
+    Returns True (done)."""
+    delivered_total += produced
+    rate = produced / dt
+    throughput[:] = 0.0
+    throughput[designers] = rate
+    used = rate.sum()
+    for g in range(offsets.size - 1):
+        sup = rows[offsets[g] : offsets[g + 1]]
+        cap = capacity[sup]
+        if sup.size and cap.sum() > 0:
+            throughput[sup] = used * cap / cap.sum()
+    return True
+
+
+@numba.njit(cache=True)
+def spread_output(
+    produced: F8,
+    dt: float,
+    designers: I8,
+    rows: I8,
+    offsets: I8,
+    capacity: F8,
+    throughput: F8,
+    delivered_total: F8,
+) -> bool:
+    """:func:`spread_output_ref`, compiled, where there are fewer than eight designers and
+    fewer than eight suppliers of each good (numpy then sums them left to right); else it
+    writes nothing and returns False, for the twin to do it."""
+    if designers.size >= 8:
+        return False
+    for g in range(offsets.size - 1):
+        if offsets[g + 1] - offsets[g] >= 8:
+            return False
+    used = 0.0
+    for d in range(designers.size):
+        delivered_total[d] += produced[d]
+    throughput[:] = 0.0
+    for d in range(designers.size):
+        rate = produced[d] / dt
+        throughput[designers[d]] = rate
+        used += rate
+    for g in range(offsets.size - 1):
+        total = 0.0
+        for i in range(offsets[g], offsets[g + 1]):
+            total += capacity[rows[i]]
+        if offsets[g + 1] > offsets[g] and total > 0:
+            for i in range(offsets[g], offsets[g + 1]):
+                throughput[rows[i]] = used * capacity[rows[i]] / total
+    return True
+
+
+def capacity_ref(
+    nominal: F8, litho: F8, factor: F8, at_risk: F8, disruption: F8, days: float
+) -> F8:
+    """Capacity of each chip row (H100e/day): ``nominal`` (H100e/yr) over ``days``, less
+    ``disruption``, times its health: ``litho`` times :func:`materials_health_ref`
+    (:meth:`ecosim.world.state.World.chip_capacity`)."""
+    health = litho * materials_health_ref(factor, at_risk)
+    return np.asarray(nominal / days * (1.0 - disruption) * health)
+
+
+def materials_health_ref(factor: F8, at_risk: F8) -> F8:
+    """Share of its output each chip row can make with the share ``factor`` of its material
+    it has, of which a share ``at_risk`` of its output depends (all of it where NaN):
+    ``1 - d (1 - h)``, written as ``h + (1 - d)(1 - h)`` so that ``d = 1`` gives ``h`` to
+    the last bit (:meth:`ecosim.world.state.World.materials_health`)."""
+    h, d = factor, at_risk
+    return np.asarray(np.where(np.isnan(d), h, np.minimum(h + (1.0 - d) * (1.0 - h), 1.0)))
+
+
+@numba.njit(cache=True)
+def capacity(nominal: F8, litho: F8, factor: F8, at_risk: F8, disruption: F8, days: float) -> F8:
+    """:func:`capacity_ref`, compiled."""
+    health = materials_health(factor, at_risk)
+    out = np.empty(nominal.size)
+    for s in range(nominal.size):
+        out[s] = nominal[s] / days * (1.0 - disruption[s]) * (litho[s] * health[s])
+    return out
+
+
+@numba.njit(cache=True)
+def materials_health(factor: F8, at_risk: F8) -> F8:
+    """:func:`materials_health_ref`, compiled."""
+    out = np.empty(factor.size)
+    for s in range(factor.size):
+        h = factor[s]
+        d = at_risk[s]
+        out[s] = h if d != d else _minimum(h + (1.0 - d) * (1.0 - h), 1.0)
     return out

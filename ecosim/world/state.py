@@ -15,6 +15,7 @@ import numpy as np
 
 from ecosim.core.rng import Streams
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import supply as supply_kernels
 from ecosim.scenario.models import (
     LAYERS,
     Scenario,
@@ -645,8 +646,17 @@ class World:
             key = self.capacity_key(t)
         if self.capacity_memo.key == key:
             return self.capacity_memo.value.copy()
-        health = self.litho_factor * self.materials_health()
-        out = np.asarray(self._nominal(t) / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health)
+        # compiled, element by element (kernels/supply.py; capacity_ref is its numpy twin)
+        out = np.asarray(
+            supply_kernels.capacity(
+                self._nominal(t),
+                self.litho_factor,
+                self.materials_factor,
+                self.materials_at_risk,
+                self.chip_disruption,
+                float(DAYS_PER_YEAR),
+            )
+        )
         self.capacity_memo.keep(key, out.copy())
         return out
 
@@ -687,10 +697,11 @@ class World:
             Per chip supplier, in [0, 1]; exactly ``materials_factor`` where ``d`` is 1 or
             unset.
         """
-        h = self.materials_factor
-        d = self.materials_at_risk
-        # written as h + (1 - d)(1 - h) so that d = 1 gives h to the last bit
-        return np.where(np.isnan(d), h, np.minimum(h + (1.0 - d) * (1.0 - h), 1.0))
+        # compiled, element by element (kernels/supply.py; materials_health_ref is its numpy
+        # twin, written so that d = 1 gives h to the last bit)
+        return np.asarray(
+            supply_kernels.materials_health(self.materials_factor, self.materials_at_risk)
+        )
 
     def add_site(
         self,

@@ -171,18 +171,13 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
     )
     for i in filled:
         on_delivery(int(i))
-    w.delivered_total += produced
-    rate = produced / dt
-    w.throughput[:] = 0.0
-    w.throughput[w.designers] = rate
-    used = rate.sum()
     # what the designers' output was read from: nothing since has changed it
     capacity = w.chip_capacity(t0)
-    for good in UPSTREAM_GOODS:
-        sup = w.rows_of_good(good)
-        cap = capacity[sup]
-        if sup.size and cap.sum() > 0:
-            w.throughput[sup] = used * cap / cap.sum()
+    rows, offsets = w.rows_of_goods(UPSTREAM_GOODS)
+    spread = (produced, dt, w.designers, rows, offsets, capacity, w.throughput, w.delivered_total)
+    # compiled where numpy sums the designers and each good's suppliers left to right
+    if not supply_kernels.spread_output(*spread):
+        supply_kernels.spread_output_ref(*spread)
     _deliver_materials(w, t0, dt, bought, capacity)
 
 

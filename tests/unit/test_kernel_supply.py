@@ -219,6 +219,54 @@ def test_designer_lead_times_equal_their_twin(seed: int, n_des: int, idle: bool)
     )
 
 
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_rows=st.integers(0, 30))
+def test_capacity_and_health_equal_their_twins(seed: int, n_rows: int) -> None:
+    rng = np.random.default_rng(seed)
+    nominal = rng.uniform(0.0, 5e5, n_rows)
+    litho = np.where(rng.random(n_rows) < 0.5, 1.0, rng.uniform(0.0, 1.0, n_rows))
+    factor = np.where(rng.random(n_rows) < 0.5, 1.0, rng.uniform(0.0, 1.0, n_rows))
+    at_risk = np.where(rng.random(n_rows) < 0.5, np.nan, rng.uniform(0.0, 1.0, n_rows))
+    at_risk[rng.random(n_rows) < 0.2] = 1.0
+    disruption = np.where(rng.random(n_rows) < 0.7, 0.0, rng.uniform(0.0, 1.0, n_rows))
+    np.testing.assert_array_equal(
+        kernels.materials_health(factor, at_risk), kernels.materials_health_ref(factor, at_risk)
+    )
+    args = (nominal, litho, factor, at_risk, disruption, 365.25)
+    np.testing.assert_array_equal(kernels.capacity(*args), kernels.capacity_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_des=st.integers(1, 9),
+    n_goods=st.integers(0, 4),
+    idle=st.booleans(),
+)
+def test_spread_output_equals_its_twin(seed: int, n_des: int, n_goods: int, idle: bool) -> None:
+    rng = np.random.default_rng(seed)
+    per_good = rng.integers(0, 10, n_goods)
+    n_rows = n_des + int(per_good.sum())
+    order = rng.permutation(n_rows).astype(np.int64)
+    designers, rows = order[:n_des], order[n_des:]
+    offsets = np.concatenate([[0], np.cumsum(per_good)]).astype(np.int64)
+    capacity = rng.uniform(0.0, 500.0, n_rows) * (rng.random(n_rows) > (0.8 if idle else 0.1))
+    produced = rng.uniform(0.0, 900.0, n_des)
+    throughput = rng.uniform(0.0, 9.0, n_rows)  # a good with no capacity keeps its rows' 0
+    total = rng.uniform(0.0, 9e5, n_des)
+    fast = (throughput.copy(), total.copy())
+    ref = (throughput.copy(), total.copy())
+    head = (produced, 0.5, designers, rows, offsets, capacity)
+    if not kernels.spread_output(*head, *fast):
+        assert n_des >= 8 or per_good.max() >= 8
+        np.testing.assert_array_equal(fast[0], throughput)  # nothing written
+        np.testing.assert_array_equal(fast[1], total)
+        kernels.spread_output_ref(*head, *fast)
+    kernels.spread_output_ref(*head, *ref)
+    np.testing.assert_array_equal(fast[0], ref[0])
+    np.testing.assert_array_equal(fast[1], ref[1])
+
+
 def test_a_run_calls_the_kernels_with_what_their_twins_give(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -245,13 +293,14 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
     def checked_in_place(name: str) -> Any:
         fast, twin = getattr(kernels, name), getattr(kernels, f"{name}_ref")
 
-        def run(*args: Any) -> None:
+        def run(*args: Any) -> Any:
             ref_args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
-            fast(*args)
+            done = fast(*args)
             twin(*ref_args)
             for got, want in zip(args, ref_args, strict=True):
                 np.testing.assert_array_equal(got, want)
             calls[name] += 1
+            return done
 
         return run
 
@@ -266,9 +315,9 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
 
         return run
 
-    for name in ("buyer_mix", "designer_lead_times"):
+    for name in ("buyer_mix", "designer_lead_times", "capacity", "materials_health"):
         monkeypatch.setattr(supply.supply_kernels, name, checked(name))
-    for name in ("step_fabs", "deliver_materials"):
+    for name in ("step_fabs", "deliver_materials", "spread_output"):
         monkeypatch.setattr(supply.supply_kernels, name, checked_in_place(name))
     monkeypatch.setattr(supply.supply_kernels, "fill_orders", checked_fill)
     monkeypatch.setattr(supply.supply_kernels, "fit_split", checked_fit)
@@ -277,3 +326,5 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
     assert calls["step_fabs"] > 100
     assert calls["buyer_mix"] > 100
     assert calls["designer_lead_times"] > 100
+    assert calls["capacity"] > 100
+    assert calls["spread_output"] > 100
