@@ -599,3 +599,145 @@ def materials_health(factor: F8, at_risk: F8) -> F8:
         d = at_risk[s]
         out[s] = h if d != d else _minimum(h + (1.0 - d) * (1.0 - h), 1.0)
     return out
+
+
+def _mean_ref(x: F8, weights: F8) -> float:
+    return float((x * weights).sum() / weights.sum())
+
+
+def lead_times_ref(
+    cap: F8,
+    quotes: F8,
+    possible: F8,
+    backlog: F8,
+    cycle: F8,
+    des: I8,
+    rows: I8,
+    offsets: I8,
+    litho: int,
+    throughput: F8,
+    cap_max: float,
+) -> tuple[F8, NDArray[np.bool_]]:
+    """Lead time of the accelerators and of each upstream good (its suppliers
+    ``rows[offsets[g]:offsets[g + 1]]``, the first the wafer fabs, good ``litho`` the
+    lithography tools), and where it is capped (:func:`ecosim.world.supply.lead_times`)."""
+    out = np.zeros(offsets.size)
+    if possible.sum() > 0:
+        out[0] = _mean_ref(quotes, possible)
+    else:
+        out[0] = np.inf if np.maximum(backlog, 0.0).sum() > 0 else float(quotes.min())
+    mean_cycle = _mean_ref(cycle[des], np.maximum(cap[des], 1e-12))
+    wait = max(out[0] - mean_cycle, 0.0)
+    fabs = rows[offsets[0] : offsets[1]]
+    utils = np.zeros(offsets.size)
+    cycles = np.zeros(offsets.size)
+    present = np.zeros(offsets.size, dtype=bool)
+    for g in range(offsets.size - 1):
+        sup = rows[offsets[g] : offsets[g + 1]]
+        if sup.size == 0:
+            continue
+        i = g + 1
+        present[i] = True
+        if g == litho:
+            # tools sustain fab output: utilisation is fab capacity over what tools can support
+            utils[i] = cap[fabs].sum() / max(cap[sup].sum(), 1e-12) if fabs.size else 0.0
+        else:
+            utils[i] = throughput[sup].sum() / max(cap[sup].sum(), 1e-12)
+        cycles[i] = _mean_ref(cycle[sup], np.maximum(cap[sup], 1e-12))
+    top = max(float(utils.max()), 1e-12)
+    for g in np.flatnonzero(present):
+        share = min(utils[g] / top, 1.0)
+        out[g] = cycles[g] + (wait * share if share > 0 else 0.0)
+    flag = out >= cap_max
+    return np.minimum(out, cap_max), flag
+
+
+@numba.njit(cache=True)
+def _py_max(a: float, b: float) -> float:
+    # Python's max(a, b): a unless b is greater
+    return b if b > a else a
+
+
+@numba.njit(cache=True)
+def _py_min(a: float, b: float) -> float:
+    # Python's min(a, b): a unless b is less
+    return b if b < a else a
+
+
+@numba.njit(cache=True)
+def _weighted_mean(x: F8, weights: F8, at: I8) -> float:
+    # (x * w).sum() / w.sum() over the rows ``at``, w floored at 1e-12, left to right
+    top = 0.0
+    bottom = 0.0
+    for s in at:
+        w = _maximum(weights[s], 1e-12)
+        top += x[s] * w
+        bottom += w
+    return top / bottom
+
+
+@numba.njit(cache=True)
+def lead_times(
+    cap: F8,
+    quotes: F8,
+    possible: F8,
+    backlog: F8,
+    cycle: F8,
+    des: I8,
+    rows: I8,
+    offsets: I8,
+    litho: int,
+    throughput: F8,
+    cap_max: float,
+) -> tuple[F8, NDArray[np.bool_]]:
+    """:func:`lead_times_ref`, compiled; for fewer than eight designers and fewer than eight
+    suppliers of each good (numpy then sums them left to right)."""
+    n_out = offsets.size
+    out = np.zeros(n_out)
+    made = 0.0
+    for d in range(des.size):
+        made += possible[d]
+    if made > 0:
+        top = 0.0
+        for d in range(des.size):
+            top += quotes[d] * possible[d]
+        out[0] = top / made
+    else:
+        waiting = 0.0
+        for d in range(backlog.size):
+            waiting += _maximum(backlog[d], 0.0)
+        out[0] = np.inf if waiting > 0 else quotes.min()
+    wait = _py_max(out[0] - _weighted_mean(cycle, cap, des), 0.0)
+    utils = np.zeros(n_out)
+    cycles = np.zeros(n_out)
+    present = np.zeros(n_out, dtype=np.bool_)
+    for g in range(n_out - 1):
+        sup = rows[offsets[g] : offsets[g + 1]]
+        if sup.size == 0:
+            continue
+        i = g + 1
+        present[i] = True
+        supplied = 0.0
+        for s in sup:
+            supplied += cap[s]
+        if g == litho:
+            n_fabs = offsets[1] - offsets[0]
+            fabs_cap = 0.0
+            for j in range(offsets[0], offsets[1]):
+                fabs_cap += cap[rows[j]]
+            utils[i] = fabs_cap / _py_max(supplied, 1e-12) if n_fabs else 0.0
+        else:
+            used = 0.0
+            for s in sup:
+                used += throughput[s]
+            utils[i] = used / _py_max(supplied, 1e-12)
+        cycles[i] = _weighted_mean(cycle, cap, sup)
+    top = _py_max(utils.max(), 1e-12)
+    flag = np.zeros(n_out, dtype=np.bool_)
+    for g in range(n_out):
+        if present[g]:
+            share = _py_min(utils[g] / top, 1.0)
+            out[g] = cycles[g] + (wait * share if share > 0 else 0.0)
+        flag[g] = out[g] >= cap_max
+        out[g] = _minimum(out[g], cap_max)
+    return out, flag

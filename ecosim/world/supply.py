@@ -657,47 +657,37 @@ def lead_times(
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
     cap = w.chip_capacity(t)
-    out = np.zeros(len(LEAD_GOODS))
     des = w.designers
     if quotes is None:
         quotes = designer_lead_times(w, t)
     # the world-wide quote: each designer's, weighted by what it can make now, so a designer
     # serving one country's queue weighs by its output, not by the length of that queue
     possible = designer_output(w, t)
-    if possible.sum() > 0:
-        out[0] = _mean(quotes, possible)
-    else:
-        out[0] = np.inf if np.maximum(w.backlog, 0.0).sum() > 0 else float(quotes.min())
-    cycle = _mean(w.chip_cycle[des], np.maximum(cap[des], 1e-12))
-    wait = max(out[0] - cycle, 0.0)
-    fabs = w.rows_of_good("wafer")
-    utils = np.zeros(len(LEAD_GOODS))
-    cycles = np.zeros(len(LEAD_GOODS))
-    present = np.zeros(len(LEAD_GOODS), dtype=bool)
-    for i, good in enumerate(LEAD_GOODS[1:], start=1):
-        sup = w.rows_of_good(good)
-        if sup.size == 0:
-            continue
-        present[i] = True
-        if good == "lithography":
-            # tools sustain fab output: utilisation is fab capacity over what tools can support
-            utils[i] = cap[fabs].sum() / max(cap[sup].sum(), 1e-12) if fabs.size else 0.0
-        else:
-            utils[i] = w.throughput[sup].sum() / max(cap[sup].sum(), 1e-12)
-        cycles[i] = _mean(w.chip_cycle[sup], np.maximum(cap[sup], 1e-12))
-    top = max(float(utils.max()), 1e-12)
-    for g in np.flatnonzero(present):
-        share = min(utils[g] / top, 1.0)
-        out[g] = cycles[g] + (wait * share if share > 0 else 0.0)
-    flag = out >= cap_max
-    out = np.minimum(out, cap_max)
-    return out, flag
+    # the upstream goods' rows, the wafer fabs first (their capacity is what tools sustain)
+    rows, offsets = w.rows_of_goods(LEAD_GOODS[1:])
+    # compiled (kernels/supply.py) where numpy sums the designers and each good's suppliers
+    # left to right; the numpy twin otherwise
+    small = des.size < 8 and int((offsets[1:] - offsets[:-1]).max()) < 8
+    fn = supply_kernels.lead_times if small else supply_kernels.lead_times_ref
+    out, flag = fn(
+        cap,
+        quotes,
+        possible,
+        w.backlog,
+        w.chip_cycle,
+        des,
+        rows,
+        offsets,
+        _LITHO,
+        w.throughput,
+        float(cap_max),
+    )
+    return np.asarray(out), np.asarray(flag)
 
 
-def _mean(x: np.ndarray, weights: np.ndarray) -> float:
-    """The weighted mean of ``x`` as ``numpy.average`` computes it, without its checks (the
-    weights here are positive), which cost more than the sum on a step's few suppliers."""
-    return float((x * weights).sum() / weights.sum())
+#: Where lithography is among the upstream goods of LEAD_GOODS (the wafer fabs first): its
+#: lead time follows from fab capacity over what tools sustain, not from its own throughput.
+_LITHO = LEAD_GOODS[1:].index("lithography")
 
 
 def designer_lead_times(

@@ -267,6 +267,43 @@ def test_spread_output_equals_its_twin(seed: int, n_des: int, n_goods: int, idle
     np.testing.assert_array_equal(fast[1], ref[1])
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_des=st.integers(1, 7),
+    idle=st.booleans(),
+    no_fabs=st.booleans(),
+)
+def test_lead_times_equal_their_twin(seed: int, n_des: int, idle: bool, no_fabs: bool) -> None:
+    rng = np.random.default_rng(seed)
+    per_good = rng.integers(0, 8, 4)
+    if no_fabs:
+        per_good[0] = 0
+    n_rows = n_des + int(per_good.sum())
+    order = rng.permutation(n_rows).astype(np.int64)
+    des, rows = order[:n_des], order[n_des:]
+    offsets = np.concatenate([[0], np.cumsum(per_good)]).astype(np.int64)
+    cap = rng.uniform(0.0, 500.0, n_rows) * (rng.random(n_rows) > 0.2)
+    possible = rng.uniform(0.0, 500.0, n_des) * (rng.random(n_des) > (0.95 if idle else 0.2))
+    args = (
+        cap,
+        rng.uniform(30.0, 730.0, n_des),
+        possible,
+        rng.uniform(-5.0, 1e4, n_des) * (rng.random(n_des) > 0.5),
+        rng.uniform(5.0, 120.0, n_rows),
+        des,
+        rows,
+        offsets,
+        3,
+        rng.uniform(0.0, 600.0, n_rows),
+        float(rng.choice([200.0, 730.0])),
+    )
+    got, flag = kernels.lead_times(*args)
+    want, want_flag = kernels.lead_times_ref(*args)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(flag, want_flag)
+
+
 def test_a_run_calls_the_kernels_with_what_their_twins_give(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -319,6 +356,17 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
         monkeypatch.setattr(supply.supply_kernels, name, checked(name))
     for name in ("step_fabs", "deliver_materials", "spread_output"):
         monkeypatch.setattr(supply.supply_kernels, name, checked_in_place(name))
+    lead = kernels.lead_times
+
+    def checked_lead(*args: Any) -> tuple[np.ndarray, np.ndarray]:
+        got = lead(*args)
+        want = kernels.lead_times_ref(*args)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+        calls["lead_times"] += 1
+        return got
+
+    monkeypatch.setattr(supply.supply_kernels, "lead_times", checked_lead)
     monkeypatch.setattr(supply.supply_kernels, "fill_orders", checked_fill)
     monkeypatch.setattr(supply.supply_kernels, "fit_split", checked_fit)
     ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=1"]))
@@ -328,3 +376,4 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
     assert calls["designer_lead_times"] > 100
     assert calls["capacity"] > 100
     assert calls["spread_output"] > 100
+    assert calls["lead_times"] > 100
