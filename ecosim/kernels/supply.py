@@ -645,9 +645,9 @@ def lead_times_ref(
             utils[i] = throughput[sup].sum() / max(cap[sup].sum(), 1e-12)
         cycles[i] = _mean_ref(cycle[sup], np.maximum(cap[sup], 1e-12))
     top = max(float(utils.max()), 1e-12)
-    for g in np.flatnonzero(present):
-        share = min(utils[g] / top, 1.0)
-        out[g] = cycles[g] + (wait * share if share > 0 else 0.0)
+    for k in np.flatnonzero(present):
+        share = min(utils[k] / top, 1.0)
+        out[k] = cycles[k] + (wait * share if share > 0 else 0.0)
     flag = out >= cap_max
     return np.minimum(out, cap_max), flag
 

@@ -730,7 +730,8 @@ class World:
         # answer is kept for the day and the number of sites
         key = (t, factories, self.site_cap.size)
         memo = self.sites_memo
-        if key not in memo:
+        known = memo.get(key)  # one look-up where the answer is kept, as it mostly is
+        if known is None:
             live = (self.site_built <= t) & (self.site_retire > t)
             if factories:
                 live &= self.site_factory
@@ -739,8 +740,8 @@ class World:
             cap.setflags(write=False)
             if len(memo) >= 4:  # a step asks at one or two days
                 memo.clear()
-            memo[key] = (region, cap)
-        return memo[key]
+            known = memo[key] = (region, cap)
+        return known
 
     def own_capital_cost(self, t: float) -> np.ndarray:
         """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each
