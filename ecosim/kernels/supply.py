@@ -125,16 +125,25 @@ def fill_orders(
 ) -> tuple[F8, I8]:
     """:func:`fill_orders_ref`, compiled."""
     produced = np.zeros(designers.size)
-    filled = np.empty(n, dtype=np.int64)
+    # the open orders, in the book's order: a designer's loop closes only its own, so its
+    # queue is its part of them
+    waiting = np.empty(n, dtype=np.int64)
+    n_waiting = 0
+    for i in range(n):
+        if open_[i]:
+            waiting[n_waiting] = i
+            n_waiting += 1
+    filled = np.empty(n_waiting, dtype=np.int64)
     n_filled = 0
-    queue = np.empty(n, dtype=np.int64)
+    queue = np.empty(n_waiting, dtype=np.int64)
     for k in range(designers.size):
         budget = budgets[k]
         if budget <= 1e-12:
             continue
         size = 0
-        for i in range(n):
-            if open_[i] and designer[i] == k:
+        for j in range(n_waiting):
+            i = waiting[j]
+            if designer[i] == k:
                 queue[size] = i
                 size += 1
         s = designers[k]
