@@ -1,14 +1,17 @@
-"""The supply chain's per-step arithmetic: filling the order book, and the split of orders
-over designers fitted to demand and output: compiled.
+"""The supply chain's per-step arithmetic, compiled: filling the order book, the fabs'
+health and material, the chip rows' capacity and throughput, the split of orders fitted to
+demand and output, what buyers wait for, and the quoted lead times.
 
-Both run every world step or every burst of orders and are loops of scalar arithmetic, or of
-numpy calls on arrays of four to twenty elements, so the calls cost more than the arithmetic.
-The rules are :func:`ecosim.world.supply.step_supply`'s and
-:func:`ecosim.world.supply.part_splits`' (documented there); the ``*_ref`` functions are the
-same in plain Python and numpy. The kernels repeat their arithmetic in their order -- a sum
-over a row of fewer than eight values adds them left to right, and a sum over the rows of a
-(rows, columns) array adds the rows one after another, as numpy does -- and tests hold them
-equal to the bit.
+Each runs every world step, or at every order or record, and is a loop of scalar arithmetic
+or a dozen numpy calls on arrays of four to twenty-four elements, so the calls cost more than
+the arithmetic. The rules are those of :mod:`ecosim.world.supply` and of
+:class:`ecosim.world.state.World`'s capacity (documented there); each ``*_ref`` function is
+the same in plain Python and numpy, its kernel's twin. The kernels repeat the twins'
+arithmetic in their order -- a sum over fewer than eight values adds them left to right, a
+sum over the rows of a (rows, columns) array adds the rows one after another, and
+``numpy.add.at`` and ``numpy.bincount`` add their items in order, as numpy does -- and
+tests hold them equal to the bit. Where numpy would sum eight or more values pairwise the
+callers use the twin.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "built_capacity",
+    "built_capacity_ref",
     "buyer_mix",
     "buyer_mix_ref",
     "capacity",
@@ -31,6 +36,8 @@ __all__ = [
     "fill_orders_ref",
     "fit_split",
     "fit_split_ref",
+    "lead_times",
+    "lead_times_ref",
     "materials_health",
     "materials_health_ref",
     "spread_output",
@@ -750,3 +757,34 @@ def lead_times(
         flag[g] = out[g] >= cap_max
         out[g] = _minimum(out[g], cap_max)
     return out, flag
+
+
+def built_capacity_ref(
+    t: float, size: F8, online: F8, ramp: F8, row: I8, moves: B1, owner: I8, n: int
+) -> tuple[F8, F8]:
+    """What builds add to each of ``n`` chip rows at day ``t``, and what they move out of
+    it (H100e/yr) (:meth:`ecosim.world.state.World.built_capacity`): a build of ``size`` at
+    ``row`` gives nothing before ``online``, then climbs linearly over ``ramp`` days; one
+    that ``moves`` takes its output out of its row's ``owner``'s row."""
+    made = size * np.clip((t - online) / np.maximum(ramp, 1e-9), 0.0, 1.0)
+    made = np.where(t >= online, made, 0.0)
+    built = np.bincount(row, weights=made, minlength=n)
+    moved = np.bincount(owner[row[moves]], weights=made[moves], minlength=n)
+    return built.astype(np.float64), moved.astype(np.float64)
+
+
+@numba.njit(cache=True)
+def built_capacity(
+    t: float, size: F8, online: F8, ramp: F8, row: I8, moves: B1, owner: I8, n: int
+) -> tuple[F8, F8]:
+    """:func:`built_capacity_ref`, compiled: numpy.bincount adds the builds one after
+    another, in their order."""
+    built = np.zeros(n)
+    moved = np.zeros(n)
+    for i in range(size.size):
+        climb = _minimum(_maximum((t - online[i]) / _maximum(ramp[i], 1e-9), 0.0), 1.0)
+        made = size[i] * climb if t >= online[i] else 0.0
+        built[row[i]] += made
+        if moves[i]:
+            moved[owner[row[i]]] += made
+    return built, moved

@@ -593,12 +593,19 @@ class World:
         n = len(self.chip)
         if not self.build_row.size:
             return np.zeros(n), np.zeros(n)
-        made = self.build_output(t)
-        built = np.bincount(self.build_row, weights=made, minlength=n)
-        moves = self.build_moves
-        owners = self.chip_owner[self.build_row[moves]]
-        moved = np.bincount(owners, weights=made[moves], minlength=n)
-        return built.astype(np.float64), moved.astype(np.float64)
+        # compiled (kernels/supply.py; built_capacity_ref is its numpy twin, with
+        # build_output's climb)
+        built, moved = supply_kernels.built_capacity(
+            float(t),
+            self.build_size,
+            self.build_online,
+            self.build_ramp,
+            self.build_row,
+            self.build_moves,
+            self.chip_owner,
+            n,
+        )
+        return np.asarray(built), np.asarray(moved)
 
     def chip_nominal(self, t: float) -> np.ndarray:
         """Capacity of each chip row at day ``t`` before disruptions and health (H100e/yr)."""

@@ -304,6 +304,30 @@ def test_lead_times_equal_their_twin(seed: int, n_des: int, idle: bool, no_fabs:
     np.testing.assert_array_equal(flag, want_flag)
 
 
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_builds=st.integers(0, 40), t=st.floats(-100.0, 4e3))
+def test_built_capacity_equals_its_twin(seed: int, n_builds: int, t: float) -> None:
+    rng = np.random.default_rng(seed)
+    n_rows = 24
+    row = rng.integers(0, n_rows, n_builds).astype(np.int64)
+    online = rng.uniform(0.0, 3e3, n_builds)
+    online[rng.random(n_builds) < 0.1] = t  # first output today
+    ramp = rng.uniform(0.0, 900.0, n_builds) * (rng.random(n_builds) > 0.1)  # some at once
+    args = (
+        t,
+        rng.uniform(1e3, 5e4, n_builds),
+        online,
+        ramp,
+        row,
+        rng.random(n_builds) < 0.3,
+        rng.integers(0, n_rows, n_rows).astype(np.int64),
+        n_rows,
+    )
+    got, want = kernels.built_capacity(*args), kernels.built_capacity_ref(*args)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+
+
 def test_a_run_calls_the_kernels_with_what_their_twins_give(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -366,6 +390,17 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
         calls["lead_times"] += 1
         return got
 
+    built = kernels.built_capacity
+
+    def checked_built(*args: Any) -> tuple[np.ndarray, np.ndarray]:
+        got = built(*args)
+        want = kernels.built_capacity_ref(*args)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+        calls["built_capacity"] += 1
+        return got
+
+    monkeypatch.setattr(supply.supply_kernels, "built_capacity", checked_built)
     monkeypatch.setattr(supply.supply_kernels, "lead_times", checked_lead)
     monkeypatch.setattr(supply.supply_kernels, "fill_orders", checked_fill)
     monkeypatch.setattr(supply.supply_kernels, "fit_split", checked_fit)
