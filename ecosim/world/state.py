@@ -15,6 +15,7 @@ import numpy as np
 
 from ecosim.core.rng import Streams
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import supply as supply_kernels
 from ecosim.scenario.models import (
     LAYERS,
     Scenario,
@@ -592,43 +593,77 @@ class World:
         n = len(self.chip)
         if not self.build_row.size:
             return np.zeros(n), np.zeros(n)
-        made = self.build_output(t)
-        built = np.bincount(self.build_row, weights=made, minlength=n)
-        moves = self.build_moves
-        owners = self.chip_owner[self.build_row[moves]]
-        moved = np.bincount(owners, weights=made[moves], minlength=n)
-        return built.astype(np.float64), moved.astype(np.float64)
+        # compiled (kernels/supply.py; built_capacity_ref is its numpy twin, with
+        # build_output's climb)
+        built, moved = supply_kernels.built_capacity(
+            float(t),
+            self.build_size,
+            self.build_online,
+            self.build_ramp,
+            self.build_row,
+            self.build_moves,
+            self.chip_owner,
+            n,
+        )
+        return np.asarray(built), np.asarray(moved)
 
     def chip_nominal(self, t: float) -> np.ndarray:
         """Capacity of each chip row at day ``t`` before disruptions and health (H100e/yr)."""
-        # asked for many times a step at the same day: kept for the day and the builds it saw
-        key = (t, self.build_row.size, float(self.build_size.sum()))
+        return self._nominal(t).copy()
+
+    def _nominal_key(self, t: float) -> tuple[float, int, bytes]:
+        # the day and the builds' sizes: a test changes a build's size in place, and the
+        # bytes are cheaper to take than their sum
+        return (t, self.build_row.size, self.build_size.tobytes())
+
+    def _nominal(self, t: float) -> np.ndarray:
+        # asked for many times a step at the same day: kept for the day and the builds it saw;
+        # the kept array itself, which callers here only read
+        key = self._nominal_key(t)
         if self.nominal_memo.key == key:
-            return self.nominal_memo.value.copy()
+            return self.nominal_memo.value
         u = self.scenario.uncertainties
         trend = self.chip_cap0 * growth_factor(
             t, self.chip_g0, u.growth_long_run_per_year, u.growth_decay_years
         )
         built, moved = self.built_capacity(t)
         out = np.asarray(np.maximum(trend - moved, 0.0) + built)
-        self.nominal_memo.keep(key, out.copy())
+        self.nominal_memo.keep(key, out)
         return out
 
-    def chip_capacity(self, t: float) -> np.ndarray:
-        """Capacity of each chip supplier at day ``t`` (H100e/day), after disruptions."""
-        nominal = self.chip_nominal(t)
-        # asked for a dozen times a step: kept for the inputs it was computed from
-        key = (
-            nominal.tobytes(),
+    def capacity_key(self, t: float) -> tuple[object, ...]:
+        """Everything :meth:`chip_capacity` at day ``t`` is computed from, as a key for the
+        memos of it and of what follows from it alone (equal keys, equal capacity)."""
+        return (
+            self._nominal_key(t),
             self.litho_factor.tobytes(),
             self.materials_factor.tobytes(),
             self.materials_at_risk.tobytes(),
             self.chip_disruption.tobytes(),
         )
+
+    def chip_capacity(self, t: float, key: tuple[object, ...] | None = None) -> np.ndarray:
+        """Capacity of each chip supplier at day ``t`` (H100e/day), after disruptions.
+
+        ``key`` is :meth:`capacity_key` at ``t`` if the caller has it already.
+        """
+        # asked for a dozen times a step: kept for the inputs it was computed from (the
+        # nominal capacity's are the day and the builds)
+        if key is None:
+            key = self.capacity_key(t)
         if self.capacity_memo.key == key:
             return self.capacity_memo.value.copy()
-        health = self.litho_factor * self.materials_health()
-        out = np.asarray(nominal / DAYS_PER_YEAR * (1.0 - self.chip_disruption) * health)
+        # compiled, element by element (kernels/supply.py; capacity_ref is its numpy twin)
+        out = np.asarray(
+            supply_kernels.capacity(
+                self._nominal(t),
+                self.litho_factor,
+                self.materials_factor,
+                self.materials_at_risk,
+                self.chip_disruption,
+                float(DAYS_PER_YEAR),
+            )
+        )
         self.capacity_memo.keep(key, out.copy())
         return out
 
@@ -669,10 +704,11 @@ class World:
             Per chip supplier, in [0, 1]; exactly ``materials_factor`` where ``d`` is 1 or
             unset.
         """
-        h = self.materials_factor
-        d = self.materials_at_risk
-        # written as h + (1 - d)(1 - h) so that d = 1 gives h to the last bit
-        return np.where(np.isnan(d), h, np.minimum(h + (1.0 - d) * (1.0 - h), 1.0))
+        # compiled, element by element (kernels/supply.py; materials_health_ref is its numpy
+        # twin, written so that d = 1 gives h to the last bit)
+        return np.asarray(
+            supply_kernels.materials_health(self.materials_factor, self.materials_at_risk)
+        )
 
     def add_site(
         self,
@@ -701,7 +737,8 @@ class World:
         # answer is kept for the day and the number of sites
         key = (t, factories, self.site_cap.size)
         memo = self.sites_memo
-        if key not in memo:
+        known = memo.get(key)  # one look-up where the answer is kept, as it mostly is
+        if known is None:
             live = (self.site_built <= t) & (self.site_retire > t)
             if factories:
                 live &= self.site_factory
@@ -710,8 +747,8 @@ class World:
             cap.setflags(write=False)
             if len(memo) >= 4:  # a step asks at one or two days
                 memo.clear()
-            memo[key] = (region, cap)
-        return memo[key]
+            known = memo[key] = (region, cap)
+        return known
 
     def own_capital_cost(self, t: float) -> np.ndarray:
         """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each

@@ -16,6 +16,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import chain
+from ecosim.kernels import supply as supply_kernels
 from ecosim.scenario.models import UPSTREAM_GOODS
 from ecosim.world.state import World
 
@@ -25,13 +26,14 @@ LEAD_GOODS: tuple[str, ...] = ("accelerator", "wafer", "hbm", "packaging", "lith
 
 def designer_output(w: World, t: float) -> np.ndarray:
     """Possible output of each designer (H100e/day) given upstream supply at day ``t``."""
-    cap = w.chip_capacity(t)
     # asked for several times a step (supply, quotes, prices, the recorder) with the same
-    # inputs: kept for them, keyed on everything it reads that can change in a run
-    key = (cap.tobytes(), w.allow.tobytes(), w.imports_stopped.tobytes())
+    # inputs: kept for them, keyed on everything it reads that can change in a run (the
+    # capacity by what it is computed from, which is cheaper than computing it)
+    cap_key = w.capacity_key(t)
+    key = (cap_key, w.allow.tobytes(), w.imports_stopped.tobytes())
     if w.output_memo.key == key:
         return w.output_memo.value.copy()
-    out = _designer_output(w, cap)
+    out = _designer_output(w, w.chip_capacity(t, cap_key))
     w.output_memo.keep(key, out.copy())
     return out
 
@@ -115,56 +117,68 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
     # fab health drifts toward tool access (exact exponential step)
     litho = w.rows_of_good("lithography")
     fabs = w.rows_of_good("wafer")
-    if litho.size and fabs.size:
-        access = fab_access(w, litho, fabs)
-        decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
-        w.litho_factor[fabs] = access + (w.litho_factor[fabs] - access) * decay
-    bought = _step_materials(w, dt)
+    decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
+    homes = w.chip_home[fabs]
+    if litho.size < 8 and w.materials.size < 8 and not w.imports_stopped[homes].any():
+        # compiled, to the bit (kernels/supply.py): with fewer than eight suppliers of tools
+        # and of material numpy sums their capacity left to right; no region makes its own
+        bought = np.zeros(len(w.chip))
+        supply_kernels.step_fabs(
+            w.chip_nominal(w.t),
+            w.allow,
+            litho,
+            w.materials,
+            fabs,
+            homes,
+            decay,
+            dt,
+            w.litho_factor,
+            w.materials_stock,
+            w.materials_target,
+            w.materials_refill,
+            w.materials_factor,
+            bought,
+        )
+    else:
+        if litho.size and fabs.size:
+            access = fab_access(w, litho, fabs)
+            w.litho_factor[fabs] = access + (w.litho_factor[fabs] - access) * decay
+        bought = _step_materials(w, dt)
     possible = designer_output(w, t0)
-    produced = np.zeros(w.designers.size)
     year = int(t0 // DAYS_PER_YEAR)
     if year != w.quota_year:  # country quotas are per calendar year of the run
         w.quota_year = year
         w.quota_used[:] = 0.0
     book = w.orders
-    for k in range(w.designers.size):
-        budget = possible[k] * dt
-        if budget <= 1e-12:
-            continue
-        queue = book.queue(k)
-        s = int(w.designers[k])
-        at = 0
-        while at < queue.size and budget > 1e-12:
-            i = int(queue[at])
-            home = _buyer_home(w, i)
-            # a buyer past its country's quota waits; the next one in line is served
-            room = w.quota[s, home] - w.quota_used[s, home]
-            take = min(float(book.remaining[i]), budget, max(room, 0.0))
-            if take <= 0.0:
-                at += 1
-                continue
-            book.remaining[i] -= take
-            budget -= take
-            produced[k] += take
-            w.backlog[k] -= take
-            w.quota_used[s, home] += take
-            w.delivered_to[home, k] += take
-            w.fleet_designer[home, k] += take
-            if book.remaining[i] <= 1e-9 * max(float(book.quantity[i]), 1.0):
-                book.open[i] = False
-                at += 1
-                on_delivery(i)
-    w.delivered_total += produced
-    rate = produced / dt
-    w.throughput[:] = 0.0
-    w.throughput[w.designers] = rate
-    used = rate.sum()
-    for good in UPSTREAM_GOODS:
-        sup = w.rows_of_good(good)
-        cap = w.chip_capacity(t0)[sup]
-        if sup.size and cap.sum() > 0:
-            w.throughput[sup] = used * cap / cap.sum()
-    _deliver_materials(w, t0, dt, bought)
+    # compiled (kernels/supply.py); the buyers told after, in the order filled, as what they
+    # do on delivery reads nothing the filling writes
+    produced, filled = supply_kernels.fill_orders(
+        possible * dt,
+        w.designers,
+        w.quota,
+        w.quota_used,
+        book.by_provider,
+        book.buyer,
+        book.designer,
+        book.quantity,
+        book.remaining,
+        book.open,
+        book.n,
+        w.prov_home,
+        w.backlog,
+        w.delivered_to,
+        w.fleet_designer,
+    )
+    for i in filled:
+        on_delivery(int(i))
+    # what the designers' output was read from: nothing since has changed it
+    capacity = w.chip_capacity(t0)
+    rows, offsets = w.rows_of_goods(UPSTREAM_GOODS)
+    spread = (produced, dt, w.designers, rows, offsets, capacity, w.throughput, w.delivered_total)
+    # compiled where numpy sums the designers and each good's suppliers left to right
+    if not supply_kernels.spread_output(*spread):
+        supply_kernels.spread_output_ref(*spread)
+    _deliver_materials(w, t0, dt, bought, capacity)
 
 
 def fab_access(w: World, sources: np.ndarray, fabs: np.ndarray) -> np.ndarray:
@@ -235,7 +249,9 @@ def _step_materials(w: World, dt: float) -> np.ndarray:
     return bought
 
 
-def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> None:
+def _deliver_materials(
+    w: World, t0: float, dt: float, bought: np.ndarray, capacity: np.ndarray | None = None
+) -> None:
     """Add the material delivered to each fab over the step to ``materials_delivered``.
 
     Material is counted in H100e of a fab's full output: a day of its full use of the
@@ -247,21 +263,37 @@ def _deliver_materials(w: World, t0: float, dt: float, bought: np.ndarray) -> No
     part of the stock the fab bought (``materials_source``), so what a fab receives and draws
     from its stock is its full output times the share ``h`` of its material it had
     (``materials_factor``): ``h / (1 - d (1 - h))`` times what it made, which is what it made
-    when ``d = 1``.
+    when ``d = 1``. ``capacity`` is the chip capacity at ``t0`` if the caller has it already.
     """
     mats = w.materials
     fabs = w.rows_of_good("wafer")
-    cap = w.chip_nominal(t0)[mats]
+    nominal = w.chip_nominal(t0)
+    cap = nominal[mats]
     if not mats.size or not fabs.size or cap.sum() <= 0:
         return
     health = w.materials_health()[fabs]
     # with every fab down, step_supply leaves the wafer throughput of an earlier step in place
-    made = w.throughput[fabs] if w.chip_capacity(t0)[fabs].sum() > 0 else np.zeros(fabs.size)
+    if capacity is None:
+        capacity = w.chip_capacity(t0)
+    made = w.throughput[fabs] if capacity[fabs].sum() > 0 else np.zeros(fabs.size)
     use = np.where(health > 0, made / np.maximum(health, 1e-300), 0.0)  # H100e/d
     homes = w.chip_home[fabs]
-    flow = (cap / cap.sum())[:, None] * w.allow[mats][:, homes] * (use * dt)[None, :]
-    flow += w.materials_source[:, homes] * (bought[fabs] * use)[None, :]
-    np.add.at(w.materials_delivered, homes, flow.T)
+    # compiled for fewer than eight suppliers, whose capacity numpy then sums left to right
+    deliver = (
+        supply_kernels.deliver_materials if mats.size < 8 else supply_kernels.deliver_materials_ref
+    )
+    deliver(
+        nominal,
+        w.allow,
+        mats,
+        fabs,
+        homes,
+        use,
+        dt,
+        w.materials_source,
+        bought,
+        w.materials_delivered,
+    )
 
 
 def _parts(w: World) -> tuple[np.ndarray, np.ndarray]:
@@ -327,17 +359,12 @@ def base_split(w: World, buyer_home: int, possible: np.ndarray) -> np.ndarray:
 def _fit_split(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Scale ``x`` (regions by designers) until its row sums are ``rows`` and its column sums
     are ``cols`` scaled to the same total (Sinkhorn; 200 sweeps at most, a dozen typically)."""
-    x = x.copy()
     target = cols / cols.sum() * rows.sum()
     tol = 1e-10 * float(rows.max())
-    for _ in range(200):
-        r = x.sum(axis=1)
-        x *= np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, None]
-        c = x.sum(axis=0)
-        x *= np.divide(target, c, out=np.ones_like(c), where=c > 0)[None, :]
-        if float(np.abs(x.sum(axis=1) - rows).max()) <= tol:
-            break
-    return x
+    # compiled (kernels/supply.py) for two to seven designers, as numpy then sums a row left
+    # to right and the rows one after another; the numpy twin otherwise
+    fit = supply_kernels.fit_split if 1 < x.shape[1] < 8 else supply_kernels.fit_split_ref
+    return np.asarray(fit(np.ascontiguousarray(x), rows, target, tol))
 
 
 def route_split(
@@ -630,47 +657,37 @@ def lead_times(
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
     cap = w.chip_capacity(t)
-    out = np.zeros(len(LEAD_GOODS))
     des = w.designers
     if quotes is None:
         quotes = designer_lead_times(w, t)
     # the world-wide quote: each designer's, weighted by what it can make now, so a designer
     # serving one country's queue weighs by its output, not by the length of that queue
     possible = designer_output(w, t)
-    if possible.sum() > 0:
-        out[0] = _mean(quotes, possible)
-    else:
-        out[0] = np.inf if np.maximum(w.backlog, 0.0).sum() > 0 else float(quotes.min())
-    cycle = _mean(w.chip_cycle[des], np.maximum(cap[des], 1e-12))
-    wait = max(out[0] - cycle, 0.0)
-    fabs = w.rows_of_good("wafer")
-    utils = np.zeros(len(LEAD_GOODS))
-    cycles = np.zeros(len(LEAD_GOODS))
-    present = np.zeros(len(LEAD_GOODS), dtype=bool)
-    for i, good in enumerate(LEAD_GOODS[1:], start=1):
-        sup = w.rows_of_good(good)
-        if sup.size == 0:
-            continue
-        present[i] = True
-        if good == "lithography":
-            # tools sustain fab output: utilisation is fab capacity over what tools can support
-            utils[i] = cap[fabs].sum() / max(cap[sup].sum(), 1e-12) if fabs.size else 0.0
-        else:
-            utils[i] = w.throughput[sup].sum() / max(cap[sup].sum(), 1e-12)
-        cycles[i] = _mean(w.chip_cycle[sup], np.maximum(cap[sup], 1e-12))
-    top = max(float(utils.max()), 1e-12)
-    for g in np.flatnonzero(present):
-        share = min(utils[g] / top, 1.0)
-        out[g] = cycles[g] + (wait * share if share > 0 else 0.0)
-    flag = out >= cap_max
-    out = np.minimum(out, cap_max)
-    return out, flag
+    # the upstream goods' rows, the wafer fabs first (their capacity is what tools sustain)
+    rows, offsets = w.rows_of_goods(LEAD_GOODS[1:])
+    # compiled (kernels/supply.py) where numpy sums the designers and each good's suppliers
+    # left to right; the numpy twin otherwise
+    small = des.size < 8 and int((offsets[1:] - offsets[:-1]).max()) < 8
+    fn = supply_kernels.lead_times if small else supply_kernels.lead_times_ref
+    out, flag = fn(
+        cap,
+        quotes,
+        possible,
+        w.backlog,
+        w.chip_cycle,
+        des,
+        rows,
+        offsets,
+        _LITHO,
+        w.throughput,
+        float(cap_max),
+    )
+    return np.asarray(out), np.asarray(flag)
 
 
-def _mean(x: np.ndarray, weights: np.ndarray) -> float:
-    """The weighted mean of ``x`` as ``numpy.average`` computes it, without its checks (the
-    weights here are positive), which cost more than the sum on a step's few suppliers."""
-    return float((x * weights).sum() / weights.sum())
+#: Where lithography is among the upstream goods of LEAD_GOODS (the wafer fabs first): its
+#: lead time follows from fab capacity over what tools sustain, not from its own throughput.
+_LITHO = LEAD_GOODS[1:].index("lithography")
 
 
 def designer_lead_times(
@@ -691,15 +708,14 @@ def designer_lead_times(
     at ``t`` (:func:`designer_output`) if the caller has it already.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
-    des = w.designers
-    backlog = np.maximum(w.backlog, 0.0)
     if rate is None:
         rate = designer_output(w, t)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wait = np.where(rate > 0, backlog / rate, np.inf)
-    if not idle_at_cap:
-        wait = np.where(backlog > 0, wait, 0.0)
-    return np.asarray(np.minimum(w.chip_cycle[des] + wait, cap_max))
+    # compiled, element by element (kernels/supply.py; its twin is the same in numpy)
+    return np.asarray(
+        supply_kernels.designer_lead_times(
+            w.backlog, rate, w.chip_cycle[w.designers], float(cap_max), idle_at_cap
+        )
+    )
 
 
 def order_ahead(w: World, quotes: np.ndarray) -> np.ndarray:
@@ -735,24 +751,19 @@ def buyer_mix(w: World) -> np.ndarray:
     what they still wait for at each designer, or, for a region waiting for nothing, the share
     of each designer's flow that may be sold to it times what it may make."""
     book = w.orders
-    n = book.n
-    waiting = book.open[:n]
-    buyer = book.buyer[:n]
-    # a provider's orders are its home region's
-    homes = buyer.copy()
-    by_provider = book.by_provider[:n]
-    homes[by_provider] = w.prov_home[buyer[by_provider]]
-    weights = np.zeros((w.n_regions, w.designers.size))
-    np.add.at(
-        weights,
-        (homes[waiting], book.designer[:n][waiting]),
-        book.remaining[:n][waiting],
+    # compiled (kernels/supply.py; its twin is the same in numpy)
+    return np.asarray(
+        supply_kernels.buyer_mix(
+            book.by_provider,
+            book.buyer,
+            book.designer,
+            book.remaining,
+            book.open,
+            book.n,
+            w.prov_home,
+            w.sells,
+            w.allow,
+            w.designers,
+            designer_output(w, w.t),
+        )
     )
-    open_to = w.sells.T * w.allow[w.designers].T  # (region, designer) share that may be sold
-    # by what each may make: a designer with nothing to make yet (a chain being built) counts
-    # only for a region that may buy from nothing else
-    making = open_to * designer_output(w, w.t)[None, :]
-    open_to = np.where(making.sum(axis=1, keepdims=True) > 0, making, open_to)
-    waits = weights.sum(axis=1) > 0
-    weights[~waits] = open_to[~waits]
-    return weights
