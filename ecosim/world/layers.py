@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR
+from ecosim.kernels.layers import layer_services
 from ecosim.scenario.models import LAYERS, StackSupplier
 from ecosim.world import alliances, federated, talent
 from ecosim.world.state import World
@@ -206,7 +207,51 @@ def operations_service(w: World, skill: np.ndarray | None = None) -> np.ndarray:
 
 
 def direct_service(w: World, t: float, compute_service: np.ndarray) -> np.ndarray:
-    """Direct service of every layer (R, 5), each in [0, 1]."""
+    """Direct service of every layer (R, 5), each in [0, 1].
+
+    :func:`data_service`, :func:`software_service`, :func:`models_service` and
+    :func:`operations_service` in one compiled pass (:func:`ecosim.kernels.layers.layer_services`,
+    equal to them to the bit): asked for at every refresh, they were a hundred and fifty numpy
+    calls on arrays of a few elements.
+    """
+    p = w.params
+    u = w.scenario.uncertainties
+    return np.asarray(
+        layer_services(
+            compute_service,
+            w.shares,
+            w.prov_home,
+            w.prov_present,
+            w.can_stay,
+            w.transfer_blocked,
+            w.compromised,
+            w.displaced_share,
+            alliances.partners(w, "data"),
+            alliances.partners(w, "models"),
+            p.own_infra,
+            p.multi_cloud,
+            p.replica,
+            p.must_stay_local,
+            p.mirror,
+            p.managed_foreign,
+            w.own_available,
+            w.porting_backlog,
+            federated.compute_share(w, w.t),
+            w.own_lag,
+            w.open_lag,
+            w.api_lag,
+            w.model_mix,
+            w.open_access,
+            w.api_access,
+            talent.sufficiency(w),
+            float(u.capability.useful_lag_months),
+            float(u.levers.open_weights_talent_share),
+        )
+    )
+
+
+def direct_service_ref(w: World, t: float, compute_service: np.ndarray) -> np.ndarray:
+    """:func:`direct_service` from the numpy functions of each layer (its reference twin)."""
     out = np.empty((w.n_regions, len(LAYERS)))
     out[:, COMPUTE] = compute_service
     out[:, DATA] = data_service(w)

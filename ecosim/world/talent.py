@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import layers as kernels
 from ecosim.world import alliances, programmes
 from ecosim.world.state import World
 
@@ -73,15 +74,21 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     """
     p = w.params
     beta = w.scenario.uncertainties.talent.staff_scale_exponent
-    factories = programmes.factory_capacity(w, w.t) * w.own_available
-    run_by_region = np.maximum(w.own_cap - factories, 0.0)
-    ratio = np.where(p.own0 > 0, run_by_region / np.maximum(p.own0, 1e-9), 0.0)
-    ops = p.staff_per_1k * p.own0 / 1000.0 * ratio**beta
-    # the model effort grows with the share of model use on own models (a programme's)
-    grown = w.model_mix[:, 0] / np.maximum(p.own_models, 0.05)
-    effort = p.model_staff * np.maximum(grown, 1.0)
-    models = np.maximum(effort - programmes.staff_relief(w, w.t), 0.0)
-    return np.asarray(ops), np.asarray(models)
+    # asked for twice a step (models, layer services) and by the recorder: one compiled pass
+    # each side of the power, which stays numpy's (Numba's rounds otherwise now and then)
+    ratio = kernels.staff_ratio(
+        w.own_cap, programmes.factory_capacity(w, w.t), w.own_available, p.own0
+    )
+    ops, models = kernels.staff_need(
+        ratio**beta,
+        p.staff_per_1k,
+        p.own0,
+        w.model_mix,
+        p.own_models,
+        p.model_staff,
+        programmes.staff_relief(w, w.t),
+    )
+    return ops, models
 
 
 def need(w: World) -> np.ndarray:
@@ -100,8 +107,7 @@ def borrowed(w: World, needed: np.ndarray) -> np.ndarray:
 def sufficiency(w: World) -> np.ndarray:
     """Share of the needed specialists the region has, with those its partners lend, in [0, 1]."""
     needed = need(w)
-    have = w.talent + borrowed(w, needed)
-    return np.asarray(np.where(needed > 0, np.minimum(1.0, have / np.maximum(needed, 1e-9)), 1.0))
+    return np.asarray(kernels.sufficiency(needed, w.talent, borrowed(w, needed)))
 
 
 def move(w: World, r: int, to: int | None, share: float) -> None:
