@@ -21,6 +21,10 @@ from numpy.typing import NDArray
 __all__ = [
     "layer_services",
     "layer_services_ref",
+    "migration",
+    "migration_ref",
+    "move_models",
+    "move_models_ref",
     "staff_need",
     "staff_need_ref",
     "staff_ratio",
@@ -344,3 +348,103 @@ def sufficiency(needed: F8, talent: F8, borrowed: F8) -> F8:
         have = talent[r] + borrowed[r]
         out[r] = _fmin(1.0, have / _fmax(needed[r], 1e-9)) if needed[r] > 0 else 1.0
     return out
+
+
+def migration_ref(a: F8, talent: F8, rate: float) -> F8:
+    """Net specialists moving into each region per day (R,), in numpy, given each region's
+    attractiveness ``a`` and the yearly mobility ``rate`` per day."""
+    gap = np.maximum(a[None, :] - a[:, None], 0.0)
+    t = np.maximum(talent, 0.0)
+    pools = t[:, None] * t[None, :] / np.maximum(t[:, None] + t[None, :], 1e-9)
+    out_flow = rate * pools * gap
+    return np.asarray(out_flow.sum(axis=0) - out_flow.sum(axis=1))
+
+
+@numba.njit(cache=True)
+def migration(a: F8, talent: F8, rate: float) -> F8:
+    """:func:`migration_ref`, compiled: the flows' sum over the regions they leave adds the
+    rows one after another, their sum over the regions they go to is a row's numpy sum."""
+    n = a.size
+    flow = np.empty((n, n))
+    for r in range(n):
+        tr = _fmax(talent[r], 0.0)
+        for s in range(n):
+            ts = _fmax(talent[s], 0.0)
+            pool = tr * ts / _fmax(tr + ts, 1e-9)
+            flow[r, s] = rate * pool * _fmax(a[s] - a[r], 0.0)
+    inflow = np.zeros(n)
+    for r in range(n):
+        for s in range(n):
+            inflow[s] += flow[r, s]
+    out = np.empty(n)
+    for r in range(n):
+        out[r] = inflow[r] - _row_sum(flow[r], n)
+    return out
+
+
+def move_models_ref(
+    open_lag: F8,
+    open_access: F8,
+    lag_per_day: tuple[float, float, float],
+    model_mix: F8,
+    own_models: F8,
+    local_models: F8,
+    keep_local: F8,
+    api_access: F8,
+    keep_api: F8,
+) -> tuple[F8, F8]:
+    """The open weights' lag and the model-source mix after a step (R,; R, 3), in numpy.
+
+    ``lag_per_day`` is the step's length in days, months per year and days per year (the
+    lag grows by their product and quotient, in that order); ``own_models`` and
+    ``local_models`` the scenario's share of own models and a programme's; ``keep_local``
+    and ``keep_api`` what the step leaves undone of a move to own models and of the switch
+    from cut-off APIs (``exp(-dt / tau)``).
+    """
+    dt, months, days = lag_per_day
+    lag = open_lag + (1.0 - open_access) * dt * months / days
+    mix = model_mix.copy()
+    target = np.minimum(1.0, own_models + local_models)
+    move = np.maximum(target - mix[:, 0], 0.0) * (1.0 - keep_local)
+    from_api = np.minimum(move, mix[:, 2])
+    from_open = np.minimum(move - from_api, mix[:, 1])
+    mix[:, 0] += from_api + from_open
+    mix[:, 1] -= from_open
+    mix[:, 2] -= from_api
+    cut = mix[:, 2] * (1.0 - api_access)
+    switch = cut * (1.0 - keep_api)
+    mix[:, 1] += switch
+    mix[:, 2] -= switch
+    return np.asarray(lag), mix
+
+
+@numba.njit(cache=True)
+def move_models(
+    open_lag: F8,
+    open_access: F8,
+    lag_per_day: tuple[float, float, float],
+    model_mix: F8,
+    own_models: F8,
+    local_models: F8,
+    keep_local: F8,
+    api_access: F8,
+    keep_api: F8,
+) -> tuple[F8, F8]:
+    """:func:`move_models_ref`, compiled."""
+    dt, months, days = lag_per_day
+    n = open_lag.size
+    lag = np.empty(n)
+    mix = model_mix.copy()
+    for r in range(n):
+        lag[r] = open_lag[r] + (1.0 - open_access[r]) * dt * months / days
+        target = _fmin(1.0, own_models[r] + local_models[r])
+        move = _fmax(target - mix[r, 0], 0.0) * (1.0 - keep_local[r])
+        from_api = _fmin(move, mix[r, 2])
+        from_open = _fmin(move - from_api, mix[r, 1])
+        mix[r, 0] += from_api + from_open
+        mix[r, 1] -= from_open
+        mix[r, 2] -= from_api
+        switch = mix[r, 2] * (1.0 - api_access[r]) * (1.0 - keep_api[r])
+        mix[r, 1] += switch
+        mix[r, 2] -= switch
+    return lag, mix

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR
-from ecosim.kernels.layers import layer_services
+from ecosim.kernels import layers as kernels
 from ecosim.scenario.models import LAYERS, StackSupplier
 from ecosim.world import alliances, federated, talent
 from ecosim.world.state import World
@@ -132,24 +132,21 @@ def step_models(w: World, dt: float) -> None:
     """
     if dt <= 0:
         return
-    w.open_lag = w.open_lag + (1.0 - w.open_access) * dt * MONTHS_PER_YEAR / DAYS_PER_YEAR
     p = w.params
     eff = w.scenario.uncertainties.levers
     skill = talent.sufficiency(w)
-    mix = w.model_mix.copy()
-    target = np.minimum(1.0, p.own_models + p.local_models)
-    rate = 1.0 - np.exp(-dt * skill / (eff.local_models_years * DAYS_PER_YEAR))
-    move = np.maximum(target - mix[:, 0], 0.0) * rate
-    from_api = np.minimum(move, mix[:, 2])
-    from_open = np.minimum(move - from_api, mix[:, 1])
-    mix[:, 0] += from_api + from_open
-    mix[:, 1] -= from_open
-    mix[:, 2] -= from_api
-    cut = mix[:, 2] * (1.0 - w.api_access)
-    switch = cut * (1.0 - np.exp(-dt * skill / eff.api_switch_days))
-    mix[:, 1] += switch
-    mix[:, 2] -= switch
-    w.model_mix = mix
+    # the exponentials stay numpy's; the rest is one compiled pass
+    w.open_lag, w.model_mix = kernels.move_models(
+        w.open_lag,
+        w.open_access,
+        (float(dt), float(MONTHS_PER_YEAR), float(DAYS_PER_YEAR)),
+        w.model_mix,
+        p.own_models,
+        p.local_models,
+        np.exp(-dt * skill / (eff.local_models_years * DAYS_PER_YEAR)),
+        w.api_access,
+        np.exp(-dt * skill / eff.api_switch_days),
+    )
 
 
 def set_model_share(w: World, r: int, source: int, share: float) -> None:
@@ -217,7 +214,7 @@ def direct_service(w: World, t: float, compute_service: np.ndarray) -> np.ndarra
     p = w.params
     u = w.scenario.uncertainties
     return np.asarray(
-        layer_services(
+        kernels.layer_services(
             compute_service,
             w.shares,
             w.prov_home,

@@ -45,15 +45,12 @@ def attractiveness(w: World, capacity: np.ndarray) -> np.ndarray:
 def migration(w: World, capacity: np.ndarray) -> np.ndarray:
     """Net specialists moving into each region per day."""
     tal = w.scenario.uncertainties.talent
-    a = attractiveness(w, capacity)
-    gap = np.maximum(a[None, :] - a[:, None], 0.0)  # gap[r, s]: pull of s on r's talent
+    # the pull of s on r's talent is the gap a[s] - a[r] where positive; a flow is bounded by
+    # the smaller of the two pools: people to leave, and jobs to take (a small region cannot
+    # absorb a large one's talent in a month), t_r t_s / (t_r + t_s)
+    # (kernels.migration_ref in numpy; the logarithms of the attractiveness stay numpy's)
     rate = tal.mobility_per_year / DAYS_PER_YEAR
-    # a flow is bounded by the smaller of the two pools: people to leave, and jobs to take
-    # (a small region cannot absorb a large one's talent in a month)
-    t = np.maximum(w.talent, 0.0)
-    pools = t[:, None] * t[None, :] / np.maximum(t[:, None] + t[None, :], 1e-9)
-    out_flow = rate * pools * gap
-    return np.asarray(out_flow.sum(axis=0) - out_flow.sum(axis=1))
+    return np.asarray(kernels.migration(attractiveness(w, capacity), w.talent, float(rate)))
 
 
 def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
@@ -76,19 +73,51 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     beta = w.scenario.uncertainties.talent.staff_scale_exponent
     # asked for twice a step (models, layer services) and by the recorder: one compiled pass
     # each side of the power, which stays numpy's (Numba's rounds otherwise now and then)
-    ratio = kernels.staff_ratio(
-        w.own_cap, programmes.factory_capacity(w, w.t), w.own_available, p.own0
-    )
+    factories, relief = _factories(w)
+    ratio = kernels.staff_ratio(w.own_cap, factories, w.own_available, p.own0)
+    # the model effort grows with the share of model use on own models (a programme's)
     ops, models = kernels.staff_need(
-        ratio**beta,
-        p.staff_per_1k,
-        p.own0,
-        w.model_mix,
-        p.own_models,
-        p.model_staff,
-        programmes.staff_relief(w, w.t),
+        ratio**beta, p.staff_per_1k, p.own0, w.model_mix, p.own_models, p.model_staff, relief
     )
     return ops, models
+
+
+class _FactoryMemo:
+    """The AI factories' capacity and staff relief for the last live factory sites seen.
+
+    Both follow from the sites alone (:meth:`World.factory_sites`, whose arrays are kept for
+    the day and never written), and the specialists' need asks for them several times a step.
+    The memo holds the sites' arrays, so the same objects are the same sites.
+    """
+
+    def __init__(self) -> None:
+        self.sites: tuple[np.ndarray, np.ndarray] | None = None
+        self.scenario: object = None
+        self.value: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+
+
+_FACTORY_MEMO = _FactoryMemo()
+
+
+def _factories(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`programmes.factory_capacity` and :func:`programmes.staff_relief` at ``w.t``."""
+    memo = _FACTORY_MEMO
+    region, cap = w.factory_sites(w.t)
+    known = memo.sites
+    if (
+        known is None
+        or known[0] is not region
+        or known[1] is not cap
+        or memo.scenario is not w.scenario
+    ):
+        factories = programmes.factory_capacity(w, w.t)
+        relief = programmes.staff_relief(w, w.t)
+        factories.setflags(write=False)
+        relief.setflags(write=False)
+        memo.sites = (region, cap)
+        memo.scenario = w.scenario
+        memo.value = (factories, relief)
+    return memo.value
 
 
 def need(w: World) -> np.ndarray:
