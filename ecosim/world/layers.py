@@ -275,16 +275,31 @@ def exposure(w: World) -> np.ndarray:
     out[:, COMPUTE] = np.where(capacity > 0, exposed_cap / np.maximum(capacity, 1e-300), 0.0)
     out[:, DATA] = (1.0 - p.own_infra) * _cloud_where(w, w.prov_exposure)
     foreign = w.prov_home[None, :] != np.arange(w.n_regions)[:, None]
-    for r, name in enumerate(w.regions):
-        stack = w.scenario.suppliers[w.scenario.regions[name].software.proprietary_stack]
-        if isinstance(stack, StackSupplier) and w.region_index(stack.home) != r:
-            out[r, SOFTWARE] = 1.0 - p.open_stack[r]
+    out[:, SOFTWARE] = np.where(_foreign_stack(w), 1.0 - p.open_stack, 0.0)
     out[:, MODELS] = w.model_mix[:, 2] * w.api_access * w.api_foreign
     on_foreign = _cloud_where(w, foreign.astype(np.float64))
     out[:, OPERATIONS] = p.managed_foreign * np.minimum(
         on_foreign / np.maximum(1.0 - w.shares[:, -1], 1e-300), 1.0
     )
     return np.clip(out, 0.0, 1.0)
+
+
+#: The scenario :func:`_foreign_stack` was last read from, and what it read.
+_FOREIGN_STACK: list[tuple[object, list[str], np.ndarray]] = []
+
+
+def _foreign_stack(w: World) -> np.ndarray:
+    """Whether each region's proprietary stack comes from abroad (R,), read-only: read from
+    the scenario, which a run never changes, once rather than at every record."""
+    if _FOREIGN_STACK and _FOREIGN_STACK[0][0] is w.scenario and _FOREIGN_STACK[0][1] == w.regions:
+        return _FOREIGN_STACK[0][2]
+    out = np.zeros(w.n_regions, dtype=bool)
+    for r, name in enumerate(w.regions):
+        stack = w.scenario.suppliers[w.scenario.regions[name].software.proprietary_stack]
+        out[r] = isinstance(stack, StackSupplier) and w.region_index(stack.home) != r
+    out.setflags(write=False)
+    _FOREIGN_STACK[:] = [(w.scenario, list(w.regions), out)]
+    return out
 
 
 def require_porting(w: World, r: int, share: float) -> None:

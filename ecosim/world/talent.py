@@ -85,14 +85,13 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
 class _FactoryMemo:
     """The AI factories' capacity and staff relief for the last live factory sites seen.
 
-    Both follow from the sites alone (:meth:`World.factory_sites`, whose arrays are kept for
-    the day and never written), and the specialists' need asks for them several times a step.
-    The memo holds the sites' arrays, so the same objects are the same sites.
+    Both follow from the live factory sites alone (:meth:`World.factory_sites`) and the
+    scenario, and the specialists' need asks for them several times a step, at days whose
+    live sites are mostly the same.
     """
 
     def __init__(self) -> None:
-        self.sites: tuple[np.ndarray, np.ndarray] | None = None
-        self.scenario: object = None
+        self.key: tuple[object, int, bytes, bytes] | None = None
         self.value: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
 
 
@@ -100,22 +99,24 @@ _FACTORY_MEMO = _FactoryMemo()
 
 
 def _factories(w: World) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`programmes.factory_capacity` and :func:`programmes.staff_relief` at ``w.t``."""
+    """:func:`programmes.factory_capacity` and :func:`programmes.staff_relief` at ``w.t``
+    (read-only)."""
     memo = _FACTORY_MEMO
     region, cap = w.factory_sites(w.t)
-    known = memo.sites
+    key = (w.scenario, w.n_regions, region.tobytes(), cap.tobytes())
+    known = memo.key
     if (
         known is None
-        or known[0] is not region
-        or known[1] is not cap
-        or memo.scenario is not w.scenario
+        or known[0] is not key[0]
+        or known[1] != key[1]
+        or known[2] != key[2]
+        or known[3] != key[3]
     ):
         factories = programmes.factory_capacity(w, w.t)
         relief = programmes.staff_relief(w, w.t)
         factories.setflags(write=False)
         relief.setflags(write=False)
-        memo.sites = (region, cap)
-        memo.scenario = w.scenario
+        memo.key = key
         memo.value = (factories, relief)
     return memo.value
 
