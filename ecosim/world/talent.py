@@ -13,6 +13,8 @@ their own operators, and their support staff stand in for specialists their user
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
@@ -63,62 +65,90 @@ def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
 
 
 def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
-    """Specialists needed for operations and for the own-model effort.
+    """Specialists needed for operations and for the own-model effort (read-only).
 
     AI factories come with their operators, so their capacity is left out of the operations
     need, and their support staff stand in for part of the model effort's. The model effort
     grows with the share of model use on own models above the scenario's.
     """
+    # asked for at each refresh, by the models' step from the same state, and twice by the
+    # recorder: kept while its inputs are the same
+    key = _need_key(w)
+    known = _NEED.get(w, key)
+    if known is not None:
+        return known
     p = w.params
     beta = w.scenario.uncertainties.talent.staff_scale_exponent
-    # asked for twice a step (models, layer services) and by the recorder: one compiled pass
-    # each side of the power, which stays numpy's (Numba's rounds otherwise now and then)
     factories, relief = _factories(w)
+    # one compiled pass each side of the power, which stays numpy's (Numba's rounds
+    # otherwise now and then)
     ratio = kernels.staff_ratio(w.own_cap, factories, w.own_available, p.own0)
-    # the model effort grows with the share of model use on own models (a programme's)
     ops, models = kernels.staff_need(
         ratio**beta, p.staff_per_1k, p.own0, w.model_mix, p.own_models, p.model_staff, relief
     )
-    return ops, models
+    return _NEED.keep(w, key, (ops, models))
 
 
-class _FactoryMemo:
-    """The AI factories' capacity and staff relief for the last live factory sites seen.
+class _Memo:
+    """The last result of a pure computation of a world's talent, with the inputs it was for:
+    the scenario it was read under and the bytes of the world's arrays it read.
 
-    Both follow from the live factory sites alone (:meth:`World.factory_sites`) and the
-    scenario, and the specialists' need asks for them several times a step, at days whose
-    live sites are mostly the same.
+    A cache, not state: a value is reused only for the same scenario and equal inputs, so a
+    run is the same with or without it. The values are read-only.
     """
 
     def __init__(self) -> None:
-        self.key: tuple[object, int, bytes, bytes] | None = None
-        self.value: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+        self.scenario: object = None
+        self.key: tuple[object, ...] = ()
+        self.value: Any = None
+
+    def get(self, w: World, key: tuple[object, ...]) -> Any:
+        """The value kept for ``key`` under ``w``'s scenario, or ``None``."""
+        if self.scenario is w.scenario and self.key == key:
+            return self.value
+        return None
+
+    def keep(self, w: World, key: tuple[object, ...], value: Any) -> Any:
+        """Keep ``value`` (arrays, or a tuple of them, made read-only) for ``key``."""
+        for a in value if isinstance(value, tuple) else (value,):
+            a.setflags(write=False)
+        self.scenario, self.key, self.value = w.scenario, key, value
+        return value
 
 
-_FACTORY_MEMO = _FactoryMemo()
+_FACTORIES, _NEED, _SUFFICIENCY = _Memo(), _Memo(), _Memo()
+
+
+def _sites_key(w: World) -> tuple[object, ...]:
+    """What the AI factories' capacity and relief at ``w.t`` follow from: the live sites."""
+    region, cap = w.factory_sites(w.t)
+    return (w.n_regions, region.tobytes(), cap.tobytes())
+
+
+def _need_key(w: World) -> tuple[object, ...]:
+    """What :func:`staff_needed` reads of the world, besides its scenario."""
+    p = w.params
+    return (
+        *_sites_key(w),
+        w.own_cap.tobytes(),
+        w.own_available.tobytes(),
+        w.model_mix.tobytes(),
+        p.own0.tobytes(),
+        p.staff_per_1k.tobytes(),
+        p.own_models.tobytes(),
+        p.model_staff.tobytes(),
+    )
 
 
 def _factories(w: World) -> tuple[np.ndarray, np.ndarray]:
     """:func:`programmes.factory_capacity` and :func:`programmes.staff_relief` at ``w.t``
-    (read-only)."""
-    memo = _FACTORY_MEMO
-    region, cap = w.factory_sites(w.t)
-    key = (w.scenario, w.n_regions, region.tobytes(), cap.tobytes())
-    known = memo.key
-    if (
-        known is None
-        or known[0] is not key[0]
-        or known[1] != key[1]
-        or known[2] != key[2]
-        or known[3] != key[3]
-    ):
-        factories = programmes.factory_capacity(w, w.t)
-        relief = programmes.staff_relief(w, w.t)
-        factories.setflags(write=False)
-        relief.setflags(write=False)
-        memo.key = key
-        memo.value = (factories, relief)
-    return memo.value
+    (read-only): the live factory sites change far less often than the day."""
+    key = _sites_key(w)
+    known = _FACTORIES.get(w, key)
+    if known is not None:
+        return tuple(known)
+    value = (programmes.factory_capacity(w, w.t), programmes.staff_relief(w, w.t))
+    return _FACTORIES.keep(w, key, value)
 
 
 def need(w: World) -> np.ndarray:
@@ -135,9 +165,22 @@ def borrowed(w: World, needed: np.ndarray) -> np.ndarray:
 
 
 def sufficiency(w: World) -> np.ndarray:
-    """Share of the needed specialists the region has, with those its partners lend, in [0, 1]."""
+    """Share of the needed specialists the region has, with those its partners lend, in [0, 1]
+    (read-only)."""
+    # the models' step asks from the state the last refresh's layer services asked from
+    key = (
+        *_need_key(w),
+        w.talent.tobytes(),
+        w.alliance.tobytes(),
+        w.alliance_scope.tobytes(),
+        w.interop.tobytes(),
+    )
+    known = _SUFFICIENCY.get(w, key)
+    if known is not None:
+        return np.asarray(known)
     needed = need(w)
-    return np.asarray(kernels.sufficiency(needed, w.talent, borrowed(w, needed)))
+    value = kernels.sufficiency(needed, w.talent, borrowed(w, needed))
+    return np.asarray(_SUFFICIENCY.keep(w, key, value))
 
 
 def move(w: World, r: int, to: int | None, share: float) -> None:
