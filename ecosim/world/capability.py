@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR, SECONDS_PER_DAY
+from ecosim.kernels import layers as kernels
 from ecosim.world import federated
 from ecosim.world.state import World
 
@@ -137,11 +138,11 @@ def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarr
     if not hist_f.size:
         first = _frontier_now(w, runs)
         hist_t, hist_f = np.array([t]), np.array([first])
-    run = np.maximum(runs, run_flop(w, np.ones(1))[0])
-    # first time the frontier reached each run (days; negative = before the start)
-    idx = np.searchsorted(hist_f, run, side="left")
-    reached = np.where(idx < hist_f.size, hist_t[np.minimum(idx, hist_f.size - 1)], t)
-    before = run < hist_f[0]
+    # a one-accelerator run: run_flop's product, in its order
+    one = 1.0 * c.flop_per_h100e_second * c.utilisation * (c.training_days * SECONDS_PER_DAY)
+    run = np.maximum(runs, one)
+    # first time the frontier reached each run (days; negative = before the start): the
+    # search and the rest in one compiled pass, the logarithm numpy's
     back_months = np.log2(hist_f[0] / np.maximum(run, 1e-300)) * c.frontier_doubling_months
-    reached = np.where(before, hist_t[0] - back_months * DAYS_PER_YEAR / MONTHS_PER_YEAR, reached)
-    return np.asarray(np.maximum(0.0, (t - reached) * MONTHS_PER_YEAR / DAYS_PER_YEAR))
+    per_year = (float(DAYS_PER_YEAR), float(MONTHS_PER_YEAR))
+    return np.asarray(kernels.frontier_lag(run, hist_t, hist_f, float(t), back_months, per_year))
