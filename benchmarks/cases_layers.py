@@ -1,8 +1,9 @@
 """Benchmark cases for the layer kernels at the size of the baseline world.
 
 Nine regions and nineteen cloud providers, as the baseline has: the layer services read at
-every refresh, the specialists' need (twice a step and by the recorder), the talent's
-migration and the model-source mix of each step.
+every refresh, the specialists' need (twice a step and by the recorder), the talent's step
+and migration, the model-source mix of each step and the frontier lag (over three years of
+daily history) of each close.
 """
 
 from __future__ import annotations
@@ -89,7 +90,32 @@ def cases() -> list[Case]:
         np.ones(N_R),
         np.exp(-rng.uniform(0.0, 0.1, N_R)),
     )
+    hist_f = np.maximum.accumulate(1e25 * np.exp(rng.uniform(0.0, 0.01, 1100).cumsum()))
+    hist_t = np.arange(1100.0)
+    run = hist_f[rng.integers(0, 1100, N_R)] * rng.uniform(0.3, 1.0, N_R)
+    lag = (run, hist_t, hist_f, 1100.0, np.log2(hist_f[0] / run) * 6.0, (365.25, 12.0))
+    intake = (
+        rng.uniform(100.0, 2e3, N_R),
+        np.zeros(N_R),
+        np.exp(rng.uniform(-0.5, 0.5, N_R)),
+        np.zeros(N_R),
+    )
+    grown = (
+        rng.uniform(100.0, 4e4, N_R),
+        rng.normal(0.0, 1.0, N_R),
+        0.05 / 365.25,
+        intake,
+        np.exp(-rng.uniform(0.0, 0.001, N_R)),
+        1.0,
+        365.25,
+    )
     return [
+        repeated_call_case(
+            "layers.frontier_lag", k.frontier_lag, k.frontier_lag_ref, lag, CALLS, 3.0
+        ),
+        repeated_call_case(
+            "layers.step_talent", k.step_talent, k.step_talent_ref, grown, CALLS, 5.0
+        ),
         repeated_call_case(
             "layers.layer_services", k.layer_services, k.layer_services_ref, _services_args()
         ),

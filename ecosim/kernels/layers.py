@@ -31,6 +31,8 @@ __all__ = [
     "staff_need_ref",
     "staff_ratio",
     "staff_ratio_ref",
+    "step_talent",
+    "step_talent_ref",
     "sufficiency",
     "sufficiency_ref",
 ]
@@ -487,4 +489,45 @@ def frontier_lag(
         if x < hist_f[0]:
             reached = hist_t[0] - back_months[r] * days / months
         out[r] = _fmax(0.0, (t - reached) * months / days)
+    return out
+
+
+def step_talent_ref(
+    talent: F8,
+    a: F8,
+    rate: float,
+    intake: tuple[F8, F8, F8, F8],
+    decay: F8,
+    dt: float,
+    days: float,
+) -> F8:
+    """Every region's specialists after ``dt`` days (R,), in numpy: the stock decays by
+    ``decay`` and gains graduates and migrants at the step's start. ``intake`` holds the
+    graduates at the start's rate (R,), the talent programme's widening of it, the pipeline's
+    growth factor (``exp(growth * started)``) and the factories' trainees per day; ``a`` and
+    ``rate`` are :func:`migration_ref`'s."""
+    graduates0, programme, grown, trainees = intake
+    pipeline = graduates0 * (1.0 + programme) * grown / days
+    inflow = (pipeline + trainees + migration_ref(a, talent, rate)) * dt
+    return np.asarray(np.maximum(talent * decay + inflow, 0.0))
+
+
+@numba.njit(cache=True)
+def step_talent(
+    talent: F8,
+    a: F8,
+    rate: float,
+    intake: tuple[F8, F8, F8, F8],
+    decay: F8,
+    dt: float,
+    days: float,
+) -> F8:
+    """:func:`step_talent_ref`, compiled."""
+    graduates0, programme, grown, trainees = intake
+    moved = migration(a, talent, rate)
+    out = np.empty(talent.size)
+    for r in range(talent.size):
+        pipeline = graduates0[r] * (1.0 + programme[r]) * grown[r] / days
+        inflow = (pipeline + trainees[r] + moved[r]) * dt
+        out[r] = _fmax(talent[r] * decay[r] + inflow, 0.0)
     return out

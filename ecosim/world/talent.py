@@ -59,9 +59,26 @@ def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
     """Advance the talent stock over ``dt`` days (attrition exact, flows at ``t0``)."""
     if dt <= 0:
         return
-    decay = np.exp(-w.params.attrition * dt / DAYS_PER_YEAR)
-    inflow = (graduates(w, t0) + migration(w, capacity)) * dt
-    w.talent = np.maximum(w.talent * decay + inflow, 0.0)
+    p = w.params
+    tal = w.scenario.uncertainties.talent
+    # graduates(w, t0) and migration(w, capacity) and the update in one compiled pass
+    # (kernels.step_talent_ref in numpy); the exponentials and logarithms stay numpy's
+    started = (t0 / DAYS_PER_YEAR) - p.pipeline_years
+    intake = (
+        p.graduates0,
+        p.talent_programme,
+        np.exp(p.graduates_growth * started),
+        programmes.trainees(w, t0),
+    )
+    w.talent = kernels.step_talent(
+        w.talent,
+        attractiveness(w, capacity),
+        float(tal.mobility_per_year / DAYS_PER_YEAR),
+        intake,
+        np.exp(-p.attrition * dt / DAYS_PER_YEAR),
+        float(dt),
+        float(DAYS_PER_YEAR),
+    )
 
 
 def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:

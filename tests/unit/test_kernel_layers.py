@@ -18,14 +18,15 @@ import ecosim
 from ecosim.kernels import layers as kernels
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The kernels a step calls (the migration's is called inside step_talent's)
 KERNELS = (
     "layer_services",
     "staff_ratio",
     "staff_need",
     "sufficiency",
-    "migration",
     "move_models",
     "frontier_lag",
+    "step_talent",
 )
 
 
@@ -196,3 +197,25 @@ def test_frontier_lag_equals_its_twin(seed: int, n_r: int, n_hist: int) -> None:
     back = np.log2(hist_f[0] / run) * 6.0
     args = (run, hist_t, hist_f, t, back, (365.25, 12.0))
     _equal(kernels.frontier_lag(*args), kernels.frontier_lag_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 20), dt=st.floats(1e-3, 400.0))
+def test_step_talent_equals_its_twin(seed: int, n_r: int, dt: float) -> None:
+    rng = np.random.default_rng(seed)
+    intake = (
+        rng.uniform(0.0, 2e3, n_r),
+        rng.uniform(0.0, 0.5, n_r) * (rng.random(n_r) > 0.5),
+        np.exp(rng.uniform(-0.5, 0.5, n_r)),
+        rng.uniform(0.0, 1.0, n_r) * (rng.random(n_r) > 0.7),
+    )
+    args = (
+        rng.uniform(0.0, 5e4, n_r),
+        rng.normal(0.0, 1.0, n_r),
+        float(rng.uniform(0.0, 0.01)),
+        intake,
+        np.exp(-rng.uniform(0.0, 0.2, n_r)),
+        dt,
+        365.25,
+    )
+    _equal(kernels.step_talent(*args), kernels.step_talent_ref(*args))
