@@ -40,13 +40,24 @@ class CouplingModel:
         self._eig: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         if np.linalg.cond(vec) < 1e8:
             self._eig = (lam, vec, np.linalg.inv(vec))
+        # exp(-M h) of the step lengths seen: most steps are the grid's, a few lengths recur
+        self._propagators: dict[float, np.ndarray] = {}
 
     def propagator(self, h: float) -> np.ndarray:
-        """``exp(-M h)``."""
+        """``exp(-M h)`` (read-only)."""
+        known = self._propagators.get(h)
+        if known is not None:
+            return known
         if self._eig is None:
-            return np.asarray(scipy.linalg.expm(-self.m * h))
-        lam, vec, inv = self._eig
-        return np.asarray(((vec * np.exp(-lam * h)) @ inv).real)
+            out = np.asarray(scipy.linalg.expm(-self.m * h))
+        else:
+            lam, vec, inv = self._eig
+            out = np.asarray(((vec * np.exp(-lam * h)) @ inv).real)
+        out.setflags(write=False)
+        if len(self._propagators) >= 64:  # steps cut short by events have lengths of their own
+            self._propagators.clear()
+        self._propagators[h] = out
+        return out
 
     def target(self, c: np.ndarray) -> np.ndarray:
         """Steady state ``(I - A)^-1 c`` per region, clipped to [0, 1]."""

@@ -77,6 +77,10 @@ def run_h100e(w: World, site_total: np.ndarray, site_max: np.ndarray) -> np.ndar
     A region that does not federate trains on one site.
     """
     f = w.params.federated
+    if not f.any():
+        # the common case, every step: no partner joins and the region's other sites add
+        # nothing, so the run is the largest site (the overhead is never negative)
+        return np.array(site_max, dtype=np.float64)
     partners = joined(w)
     others = f * (site_total - site_max) + partners @ site_total
     spread = (site_max + others) / (1.0 + _overhead(w, partners))

@@ -21,10 +21,34 @@ def growth_factor(
     ``g(s) = g_inf + (g0 - g_inf) exp(-s / tau)``, so the integral over ``[0, t]`` is
     ``g_inf t + (g0 - g_inf) tau (1 - exp(-t / tau))`` (t and tau in years).
     """
+    if isinstance(t_days, float) and isinstance(g0, np.ndarray) and g0.dtype == np.float64:
+        return _factor_at(float(t_days), g0, float(g_inf), float(tau_years))
     t = np.asarray(t_days, dtype=np.float64) / DAYS_PER_YEAR
     g0 = np.asarray(g0, dtype=np.float64)
     integral = g_inf * t + (g0 - g_inf) * tau_years * (1.0 - np.exp(-t / tau_years))
     return np.asarray(np.exp(integral))
+
+
+#: Factors already computed, by (day, initial rates, long-run rate, time scale): demand and
+#: the chip rows' trend are asked for at the same day several times a step.
+_FACTORS: dict[tuple[float, bytes, float, float], np.ndarray] = {}
+
+
+def _factor_at(t_days: float, g0: np.ndarray, g_inf: float, tau_years: float) -> np.ndarray:
+    """:func:`growth_factor` at one day for an array of initial rates (read-only), in the
+    same numpy arithmetic."""
+    key = (t_days, g0.tobytes(), g_inf, tau_years)
+    known = _FACTORS.get(key)
+    if known is not None and known.shape == g0.shape:
+        return known
+    t = t_days / DAYS_PER_YEAR
+    integral = g_inf * t + (g0 - g_inf) * tau_years * (1.0 - np.exp(-t / tau_years))
+    out = np.asarray(np.exp(integral))
+    out.setflags(write=False)
+    if len(_FACTORS) >= 16:  # a step asks at one or two days, for two or three rate arrays
+        _FACTORS.clear()
+    _FACTORS[key] = out
+    return out
 
 
 def growth_rate(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR
+from ecosim.kernels import layers as kernels
 from ecosim.scenario.models import LAYERS, StackSupplier
 from ecosim.world import alliances, federated, talent
 from ecosim.world.state import World
@@ -131,24 +132,21 @@ def step_models(w: World, dt: float) -> None:
     """
     if dt <= 0:
         return
-    w.open_lag = w.open_lag + (1.0 - w.open_access) * dt * MONTHS_PER_YEAR / DAYS_PER_YEAR
     p = w.params
     eff = w.scenario.uncertainties.levers
     skill = talent.sufficiency(w)
-    mix = w.model_mix.copy()
-    target = np.minimum(1.0, p.own_models + p.local_models)
-    rate = 1.0 - np.exp(-dt * skill / (eff.local_models_years * DAYS_PER_YEAR))
-    move = np.maximum(target - mix[:, 0], 0.0) * rate
-    from_api = np.minimum(move, mix[:, 2])
-    from_open = np.minimum(move - from_api, mix[:, 1])
-    mix[:, 0] += from_api + from_open
-    mix[:, 1] -= from_open
-    mix[:, 2] -= from_api
-    cut = mix[:, 2] * (1.0 - w.api_access)
-    switch = cut * (1.0 - np.exp(-dt * skill / eff.api_switch_days))
-    mix[:, 1] += switch
-    mix[:, 2] -= switch
-    w.model_mix = mix
+    # the exponentials stay numpy's; the rest is one compiled pass
+    w.open_lag, w.model_mix = kernels.move_models(
+        w.open_lag,
+        w.open_access,
+        (float(dt), float(MONTHS_PER_YEAR), float(DAYS_PER_YEAR)),
+        w.model_mix,
+        p.own_models,
+        p.local_models,
+        np.exp(-dt * skill / (eff.local_models_years * DAYS_PER_YEAR)),
+        w.api_access,
+        np.exp(-dt * skill / eff.api_switch_days),
+    )
 
 
 def set_model_share(w: World, r: int, source: int, share: float) -> None:
@@ -206,7 +204,51 @@ def operations_service(w: World, skill: np.ndarray | None = None) -> np.ndarray:
 
 
 def direct_service(w: World, t: float, compute_service: np.ndarray) -> np.ndarray:
-    """Direct service of every layer (R, 5), each in [0, 1]."""
+    """Direct service of every layer (R, 5), each in [0, 1].
+
+    :func:`data_service`, :func:`software_service`, :func:`models_service` and
+    :func:`operations_service` in one compiled pass (:func:`ecosim.kernels.layers.layer_services`,
+    equal to them to the bit): asked for at every refresh, they were a hundred and fifty numpy
+    calls on arrays of a few elements.
+    """
+    p = w.params
+    u = w.scenario.uncertainties
+    return np.asarray(
+        kernels.layer_services(
+            compute_service,
+            w.shares,
+            w.prov_home,
+            w.prov_present,
+            w.can_stay,
+            w.transfer_blocked,
+            w.compromised,
+            w.displaced_share,
+            alliances.partners(w, "data"),
+            alliances.partners(w, "models"),
+            p.own_infra,
+            p.multi_cloud,
+            p.replica,
+            p.must_stay_local,
+            p.mirror,
+            p.managed_foreign,
+            w.own_available,
+            w.porting_backlog,
+            federated.compute_share(w, w.t),
+            w.own_lag,
+            w.open_lag,
+            w.api_lag,
+            w.model_mix,
+            w.open_access,
+            w.api_access,
+            talent.sufficiency(w),
+            float(u.capability.useful_lag_months),
+            float(u.levers.open_weights_talent_share),
+        )
+    )
+
+
+def direct_service_ref(w: World, t: float, compute_service: np.ndarray) -> np.ndarray:
+    """:func:`direct_service` from the numpy functions of each layer (its reference twin)."""
     out = np.empty((w.n_regions, len(LAYERS)))
     out[:, COMPUTE] = compute_service
     out[:, DATA] = data_service(w)
@@ -233,16 +275,31 @@ def exposure(w: World) -> np.ndarray:
     out[:, COMPUTE] = np.where(capacity > 0, exposed_cap / np.maximum(capacity, 1e-300), 0.0)
     out[:, DATA] = (1.0 - p.own_infra) * _cloud_where(w, w.prov_exposure)
     foreign = w.prov_home[None, :] != np.arange(w.n_regions)[:, None]
-    for r, name in enumerate(w.regions):
-        stack = w.scenario.suppliers[w.scenario.regions[name].software.proprietary_stack]
-        if isinstance(stack, StackSupplier) and w.region_index(stack.home) != r:
-            out[r, SOFTWARE] = 1.0 - p.open_stack[r]
+    out[:, SOFTWARE] = np.where(_foreign_stack(w), 1.0 - p.open_stack, 0.0)
     out[:, MODELS] = w.model_mix[:, 2] * w.api_access * w.api_foreign
     on_foreign = _cloud_where(w, foreign.astype(np.float64))
     out[:, OPERATIONS] = p.managed_foreign * np.minimum(
         on_foreign / np.maximum(1.0 - w.shares[:, -1], 1e-300), 1.0
     )
     return np.clip(out, 0.0, 1.0)
+
+
+#: The scenario :func:`_foreign_stack` was last read from, and what it read.
+_FOREIGN_STACK: list[tuple[object, list[str], np.ndarray]] = []
+
+
+def _foreign_stack(w: World) -> np.ndarray:
+    """Whether each region's proprietary stack comes from abroad (R,), read-only: read from
+    the scenario, which a run never changes, once rather than at every record."""
+    if _FOREIGN_STACK and _FOREIGN_STACK[0][0] is w.scenario and _FOREIGN_STACK[0][1] == w.regions:
+        return _FOREIGN_STACK[0][2]
+    out = np.zeros(w.n_regions, dtype=bool)
+    for r, name in enumerate(w.regions):
+        stack = w.scenario.suppliers[w.scenario.regions[name].software.proprietary_stack]
+        out[r] = isinstance(stack, StackSupplier) and w.region_index(stack.home) != r
+    out.setflags(write=False)
+    _FOREIGN_STACK[:] = [(w.scenario, list(w.regions), out)]
+    return out
 
 
 def require_porting(w: World, r: int, share: float) -> None:

@@ -13,9 +13,12 @@ their own operators, and their support staff stand in for specialists their user
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import layers as kernels
 from ecosim.world import alliances, programmes
 from ecosim.world.state import World
 
@@ -44,44 +47,125 @@ def attractiveness(w: World, capacity: np.ndarray) -> np.ndarray:
 def migration(w: World, capacity: np.ndarray) -> np.ndarray:
     """Net specialists moving into each region per day."""
     tal = w.scenario.uncertainties.talent
-    a = attractiveness(w, capacity)
-    gap = np.maximum(a[None, :] - a[:, None], 0.0)  # gap[r, s]: pull of s on r's talent
+    # the pull of s on r's talent is the gap a[s] - a[r] where positive; a flow is bounded by
+    # the smaller of the two pools: people to leave, and jobs to take (a small region cannot
+    # absorb a large one's talent in a month), t_r t_s / (t_r + t_s)
+    # (kernels.migration_ref in numpy; the logarithms of the attractiveness stay numpy's)
     rate = tal.mobility_per_year / DAYS_PER_YEAR
-    # a flow is bounded by the smaller of the two pools: people to leave, and jobs to take
-    # (a small region cannot absorb a large one's talent in a month)
-    t = np.maximum(w.talent, 0.0)
-    pools = t[:, None] * t[None, :] / np.maximum(t[:, None] + t[None, :], 1e-9)
-    out_flow = rate * pools * gap
-    return np.asarray(out_flow.sum(axis=0) - out_flow.sum(axis=1))
+    return np.asarray(kernels.migration(attractiveness(w, capacity), w.talent, float(rate)))
 
 
 def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
     """Advance the talent stock over ``dt`` days (attrition exact, flows at ``t0``)."""
     if dt <= 0:
         return
-    decay = np.exp(-w.params.attrition * dt / DAYS_PER_YEAR)
-    inflow = (graduates(w, t0) + migration(w, capacity)) * dt
-    w.talent = np.maximum(w.talent * decay + inflow, 0.0)
+    p = w.params
+    tal = w.scenario.uncertainties.talent
+    # graduates(w, t0) and migration(w, capacity) and the update in one compiled pass
+    # (kernels.step_talent_ref in numpy); the exponentials and logarithms stay numpy's
+    started = (t0 / DAYS_PER_YEAR) - p.pipeline_years
+    intake = (
+        p.graduates0,
+        p.talent_programme,
+        np.exp(p.graduates_growth * started),
+        programmes.trainees(w, t0),
+    )
+    w.talent = kernels.step_talent(
+        w.talent,
+        attractiveness(w, capacity),
+        float(tal.mobility_per_year / DAYS_PER_YEAR),
+        intake,
+        np.exp(-p.attrition * dt / DAYS_PER_YEAR),
+        float(dt),
+        float(DAYS_PER_YEAR),
+    )
 
 
 def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
-    """Specialists needed for operations and for the own-model effort.
+    """Specialists needed for operations and for the own-model effort (read-only).
 
     AI factories come with their operators, so their capacity is left out of the operations
     need, and their support staff stand in for part of the model effort's. The model effort
     grows with the share of model use on own models above the scenario's.
     """
+    # asked for at each refresh, by the models' step from the same state, and twice by the
+    # recorder: kept while its inputs are the same
+    key = _need_key(w)
+    known = _NEED.get(w, key)
+    if known is not None:
+        return known
     p = w.params
     beta = w.scenario.uncertainties.talent.staff_scale_exponent
-    factories = programmes.factory_capacity(w, w.t) * w.own_available
-    run_by_region = np.maximum(w.own_cap - factories, 0.0)
-    ratio = np.where(p.own0 > 0, run_by_region / np.maximum(p.own0, 1e-9), 0.0)
-    ops = p.staff_per_1k * p.own0 / 1000.0 * ratio**beta
-    # the model effort grows with the share of model use on own models (a programme's)
-    grown = w.model_mix[:, 0] / np.maximum(p.own_models, 0.05)
-    effort = p.model_staff * np.maximum(grown, 1.0)
-    models = np.maximum(effort - programmes.staff_relief(w, w.t), 0.0)
-    return np.asarray(ops), np.asarray(models)
+    factories, relief = _factories(w)
+    # one compiled pass each side of the power, which stays numpy's (Numba's rounds
+    # otherwise now and then)
+    ratio = kernels.staff_ratio(w.own_cap, factories, w.own_available, p.own0)
+    ops, models = kernels.staff_need(
+        ratio**beta, p.staff_per_1k, p.own0, w.model_mix, p.own_models, p.model_staff, relief
+    )
+    return _NEED.keep(w, key, (ops, models))
+
+
+class _Memo:
+    """The last result of a pure computation of a world's talent, with the inputs it was for:
+    the scenario it was read under and the bytes of the world's arrays it read.
+
+    A cache, not state: a value is reused only for the same scenario and equal inputs, so a
+    run is the same with or without it. The values are read-only.
+    """
+
+    def __init__(self) -> None:
+        self.scenario: object = None
+        self.key: tuple[object, ...] = ()
+        self.value: Any = None
+
+    def get(self, w: World, key: tuple[object, ...]) -> Any:
+        """The value kept for ``key`` under ``w``'s scenario, or ``None``."""
+        if self.scenario is w.scenario and self.key == key:
+            return self.value
+        return None
+
+    def keep(self, w: World, key: tuple[object, ...], value: Any) -> Any:
+        """Keep ``value`` (arrays, or a tuple of them, made read-only) for ``key``."""
+        for a in value if isinstance(value, tuple) else (value,):
+            a.setflags(write=False)
+        self.scenario, self.key, self.value = w.scenario, key, value
+        return value
+
+
+_FACTORIES, _NEED, _SUFFICIENCY = _Memo(), _Memo(), _Memo()
+
+
+def _sites_key(w: World) -> tuple[object, ...]:
+    """What the AI factories' capacity and relief at ``w.t`` follow from: the live sites."""
+    region, cap = w.factory_sites(w.t)
+    return (w.n_regions, region.tobytes(), cap.tobytes())
+
+
+def _need_key(w: World) -> tuple[object, ...]:
+    """What :func:`staff_needed` reads of the world, besides its scenario."""
+    p = w.params
+    return (
+        *_sites_key(w),
+        w.own_cap.tobytes(),
+        w.own_available.tobytes(),
+        w.model_mix.tobytes(),
+        p.own0.tobytes(),
+        p.staff_per_1k.tobytes(),
+        p.own_models.tobytes(),
+        p.model_staff.tobytes(),
+    )
+
+
+def _factories(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`programmes.factory_capacity` and :func:`programmes.staff_relief` at ``w.t``
+    (read-only): the live factory sites change far less often than the day."""
+    key = _sites_key(w)
+    known = _FACTORIES.get(w, key)
+    if known is not None:
+        return tuple(known)
+    value = (programmes.factory_capacity(w, w.t), programmes.staff_relief(w, w.t))
+    return _FACTORIES.keep(w, key, value)
 
 
 def need(w: World) -> np.ndarray:
@@ -98,10 +182,22 @@ def borrowed(w: World, needed: np.ndarray) -> np.ndarray:
 
 
 def sufficiency(w: World) -> np.ndarray:
-    """Share of the needed specialists the region has, with those its partners lend, in [0, 1]."""
+    """Share of the needed specialists the region has, with those its partners lend, in [0, 1]
+    (read-only)."""
+    # the models' step asks from the state the last refresh's layer services asked from
+    key = (
+        *_need_key(w),
+        w.talent.tobytes(),
+        w.alliance.tobytes(),
+        w.alliance_scope.tobytes(),
+        w.interop.tobytes(),
+    )
+    known = _SUFFICIENCY.get(w, key)
+    if known is not None:
+        return np.asarray(known)
     needed = need(w)
-    have = w.talent + borrowed(w, needed)
-    return np.asarray(np.where(needed > 0, np.minimum(1.0, have / np.maximum(needed, 1e-9)), 1.0))
+    value = kernels.sufficiency(needed, w.talent, borrowed(w, needed))
+    return np.asarray(_SUFFICIENCY.keep(w, key, value))
 
 
 def move(w: World, r: int, to: int | None, share: float) -> None:

@@ -175,3 +175,27 @@ def test_frontier_lag_is_zero_for_the_leader_and_grows_for_the_rest() -> None:
     assert w.own_lag[us] == 0.0
     others = [r for r in range(w.n_regions) if r != us]
     assert np.all(w.own_lag[others] > lag0[others])
+
+
+def test_direct_service_is_the_layers_numpy_services_to_the_bit() -> None:
+    w = _world()
+    rng = np.random.default_rng(7)
+    n, n_p = w.n_regions, len(w.providers)
+    service = rng.uniform(0.5, 1.0, n)
+    np.testing.assert_array_equal(
+        layers.direct_service(w, w.t, service), layers.direct_service_ref(w, w.t, service)
+    )
+    # a disturbed world: withdrawals, rulings, compulsions, partners, lags and a backlog
+    _cut_us_providers(w, "TW")
+    w.transfer_blocked[:] = rng.random((n, n_p)) < 0.3
+    w.compromised[:] = rng.random((n, n_p)) * (rng.random((n, n_p)) < 0.3)
+    w.displaced_share[:] = rng.uniform(0.0, 0.2, n)
+    w.alliance[:] = rng.random((n, n)) < 0.6
+    w.alliance_scope[:] = True
+    w.own_lag = rng.uniform(0.0, 30.0, n)
+    w.open_lag = rng.uniform(0.0, 30.0, n)
+    w.porting_backlog[:] = rng.uniform(0.0, 0.5, n)
+    w.talent = w.talent * 0.5
+    np.testing.assert_array_equal(
+        layers.direct_service(w, w.t, service), layers.direct_service_ref(w, w.t, service)
+    )

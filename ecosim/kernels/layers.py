@@ -1,0 +1,533 @@
+"""Each layer's direct service and the regions' specialist needs, from the world's arrays:
+compiled.
+
+Both are read every world step and were some hundred and fifty numpy calls on arrays of a
+few to twenty elements, so the calls cost far more than the arithmetic. The rules are those of
+:func:`ecosim.world.layers.direct_service` and :func:`ecosim.world.talent.sufficiency`
+(documented there); the ``*_ref`` functions are the same in numpy, in today's form. The
+kernels repeat numpy's arithmetic in numpy's order: a region's sum over its providers' cloud
+shares is numpy's pairwise sum of a contiguous row (eight accumulators from eight providers
+on, left to right below), and products and quotients keep the grouping numpy evaluates them
+in. Nothing transcendental is computed here (numpy's SIMD ``exp``, ``log`` and ``**`` differ
+from Numba's by an ulp now and then): the callers hand over what needs one.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "frontier_lag",
+    "frontier_lag_ref",
+    "layer_services",
+    "layer_services_ref",
+    "migration",
+    "migration_ref",
+    "move_models",
+    "move_models_ref",
+    "staff_need",
+    "staff_need_ref",
+    "staff_ratio",
+    "staff_ratio_ref",
+    "step_talent",
+    "step_talent_ref",
+    "sufficiency",
+    "sufficiency_ref",
+]
+
+F8 = NDArray[np.float64]
+I8 = NDArray[np.int64]
+B1 = NDArray[np.bool_]
+U1 = NDArray[np.uint8]
+
+#: Columns of the layer services, in the order of :data:`ecosim.scenario.models.LAYERS`.
+COMPUTE, DATA, SOFTWARE, MODELS, OPERATIONS = range(5)
+
+
+def _cloud_where_ref(shares: F8, weight: np.ndarray) -> F8:
+    """Each region's cloud share weighted by ``weight[r, p]`` (the providers' columns)."""
+    return np.asarray((shares[:, : weight.shape[1]] * weight).sum(axis=1))
+
+
+def layer_services_ref(
+    compute_service: F8,
+    shares: F8,
+    prov_home: I8,
+    prov_present: B1,
+    can_stay: U1,
+    transfer_blocked: B1,
+    compromised: F8,
+    displaced_share: F8,
+    data_partners: B1,
+    model_partners: B1,
+    own_infra: F8,
+    multi_cloud: F8,
+    replica: F8,
+    must_stay_local: F8,
+    mirror: F8,
+    managed_foreign: F8,
+    own_available: F8,
+    porting_backlog: F8,
+    fed_share: F8,
+    own_lag: F8,
+    open_lag: F8,
+    api_lag: F8,
+    model_mix: F8,
+    open_access: F8,
+    api_access: F8,
+    skill: F8,
+    useful_lag_months: float,
+    open_weights_talent_share: float,
+) -> F8:
+    """Direct service of every layer (R, 5), each in [0, 1], in numpy.
+
+    The arrays are the world's and its regions' parameters of the same names; ``own_lag`` is
+    before a partner's models shorten it, ``fed_share`` the share of compute that trains
+    federated and ``skill`` the specialists' sufficiency.
+    """
+    n = shares.shape[0]
+    home = prov_home[None, :] == np.arange(n)[:, None]
+    out = np.empty((n, 5))
+    out[:, COMPUTE] = compute_service
+    # data (ecosim.world.layers.data_service)
+    withdrawn = _cloud_where_ref(shares, can_stay == 0)
+    unreachable = np.minimum(withdrawn + displaced_share, 1.0) * (1.0 - multi_cloud)
+    allied = data_partners[:, prov_home] & ~transfer_blocked
+    shared = (1.0 - own_infra) * _cloud_where_ref(shares, ~home & ~prov_present & allied)
+    held_abroad = _cloud_where_ref(shares, ~home & ~prov_present) * (1.0 - own_infra)
+    abroad = np.maximum(held_abroad - shared, 0.0)
+    barred = np.maximum(transfer_blocked, compromised)
+    ruled = (1.0 - own_infra) * _cloud_where_ref(shares, barred) * (1.0 - replica)
+    unlawful = (must_stay_local * abroad + ruled) * (1.0 - fed_share)
+    lost = (1.0 - own_infra) * (1.0 - replica) * unreachable + unlawful
+    out[:, DATA] = 1.0 - np.minimum(lost, 1.0)
+    # software
+    out[:, SOFTWARE] = 1.0 - porting_backlog
+    # models (model_lags, usefulness, models_service)
+    partner_lag = np.where(model_partners, own_lag[None, :], np.inf).min(axis=1, initial=np.inf)
+    source_lags = np.stack([np.minimum(own_lag, partner_lag), open_lag, api_lag], axis=1)
+    use = np.clip(2.0 - source_lags / useful_lag_months, 0.0, 1.0)
+    own = model_mix[:, 0] * skill * use[:, 0]
+    held = open_access + (1.0 - open_access) * mirror
+    adapted = 1.0 - open_weights_talent_share * (1.0 - skill)
+    out[:, MODELS] = (
+        own
+        + model_mix[:, 1] * held * adapted * use[:, 1]
+        + model_mix[:, 2] * api_access * use[:, 2]
+    )
+    # operations
+    foreign = ~home
+    on_foreign = _cloud_where_ref(shares, foreign)
+    barred_local = transfer_blocked * must_stay_local[:, None]
+    gone = np.maximum(np.maximum((can_stay == 0).astype(np.float64), barred_local), compromised)
+    lost_ops = _cloud_where_ref(shares, foreign * gone)
+    share_lost = np.where(on_foreign > 0, lost_ops / np.maximum(on_foreign, 1e-300), 0.0)
+    out[:, OPERATIONS] = skill * (1.0 - managed_foreign * share_lost) * own_available
+    return np.asarray(np.clip(out, 0.0, 1.0))
+
+
+@numba.njit(cache=True)
+def _row_sum(x: F8, n: int) -> float:
+    """numpy's ``add.reduce`` of the contiguous ``x[:n]``: pairwise from eight elements on
+    (eight accumulators, then the rest one by one), left to right below, added to zero."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += x[i]
+        return 0.0 + res
+    r0, r1, r2, r3 = x[0], x[1], x[2], x[3]
+    r4, r5, r6, r7 = x[4], x[5], x[6], x[7]
+    i = 8
+    stop = n - n % 8
+    while i < stop:
+        r0 += x[i]
+        r1 += x[i + 1]
+        r2 += x[i + 2]
+        r3 += x[i + 3]
+        r4 += x[i + 4]
+        r5 += x[i + 5]
+        r6 += x[i + 6]
+        r7 += x[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += x[i]
+        i += 1
+    return 0.0 + res
+
+
+@numba.njit(cache=True)
+def _fmin(a: float, b: float) -> float:
+    """``np.minimum`` of two floats (a NaN wins)."""
+    if np.isnan(a) or a <= b:
+        return a
+    return b
+
+
+@numba.njit(cache=True)
+def _fmax(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (a NaN wins)."""
+    if np.isnan(a) or a >= b:
+        return a
+    return b
+
+
+@numba.njit(cache=True)
+def _clip01(a: float) -> float:
+    """``np.clip(a, 0, 1)``."""
+    return _fmin(_fmax(a, 0.0), 1.0)
+
+
+@numba.njit(cache=True)
+def layer_services(
+    compute_service: F8,
+    shares: F8,
+    prov_home: I8,
+    prov_present: B1,
+    can_stay: U1,
+    transfer_blocked: B1,
+    compromised: F8,
+    displaced_share: F8,
+    data_partners: B1,
+    model_partners: B1,
+    own_infra: F8,
+    multi_cloud: F8,
+    replica: F8,
+    must_stay_local: F8,
+    mirror: F8,
+    managed_foreign: F8,
+    own_available: F8,
+    porting_backlog: F8,
+    fed_share: F8,
+    own_lag: F8,
+    open_lag: F8,
+    api_lag: F8,
+    model_mix: F8,
+    open_access: F8,
+    api_access: F8,
+    skill: F8,
+    useful_lag_months: float,
+    open_weights_talent_share: float,
+) -> F8:
+    """:func:`layer_services_ref`, compiled."""
+    n, n_p = can_stay.shape
+    out = np.empty((n, 5))
+    # one row of weighted shares per sum, as numpy forms the product before it sums it
+    withdrawn_w = np.empty(n_p)
+    shared_w = np.empty(n_p)
+    abroad_w = np.empty(n_p)
+    barred_w = np.empty(n_p)
+    foreign_w = np.empty(n_p)
+    lost_w = np.empty(n_p)
+    for r in range(n):
+        oi = own_infra[r]
+        stay_local = must_stay_local[r]
+        for p in range(n_p):
+            s = shares[r, p]
+            home = prov_home[p] == r
+            gone = can_stay[r, p] == 0
+            blocked = transfer_blocked[r, p]
+            away = not home and not prov_present[r, p]
+            allied = data_partners[r, prov_home[p]] and not blocked
+            withdrawn_w[p] = s * (1.0 if gone else 0.0)
+            shared_w[p] = s * (1.0 if away and allied else 0.0)
+            abroad_w[p] = s * (1.0 if away else 0.0)
+            barred_w[p] = s * _fmax(1.0 if blocked else 0.0, compromised[r, p])
+            foreign_w[p] = s * (0.0 if home else 1.0)
+            lost = _fmax(
+                _fmax(1.0 if gone else 0.0, (1.0 if blocked else 0.0) * stay_local),
+                compromised[r, p],
+            )
+            lost_w[p] = s * ((0.0 if home else 1.0) * lost)
+        # data
+        unreachable = _fmin(_row_sum(withdrawn_w, n_p) + displaced_share[r], 1.0) * (
+            1.0 - multi_cloud[r]
+        )
+        shared = (1.0 - oi) * _row_sum(shared_w, n_p)
+        abroad = _fmax(_row_sum(abroad_w, n_p) * (1.0 - oi) - shared, 0.0)
+        ruled = (1.0 - oi) * _row_sum(barred_w, n_p) * (1.0 - replica[r])
+        unlawful = (stay_local * abroad + ruled) * (1.0 - fed_share[r])
+        lost_data = (1.0 - oi) * (1.0 - replica[r]) * unreachable + unlawful
+        out[r, DATA] = _clip01(1.0 - _fmin(lost_data, 1.0))
+        out[r, COMPUTE] = _clip01(compute_service[r])
+        out[r, SOFTWARE] = _clip01(1.0 - porting_backlog[r])
+        # models
+        partner_lag = np.inf
+        for k in range(n):
+            if model_partners[r, k]:
+                partner_lag = _fmin(partner_lag, own_lag[k])
+        own_src = _fmin(own_lag[r], partner_lag)
+        use0 = _clip01(2.0 - own_src / useful_lag_months)
+        use1 = _clip01(2.0 - open_lag[r] / useful_lag_months)
+        use2 = _clip01(2.0 - api_lag[r] / useful_lag_months)
+        sk = skill[r]
+        own = model_mix[r, 0] * sk * use0
+        held = open_access[r] + (1.0 - open_access[r]) * mirror[r]
+        adapted = 1.0 - open_weights_talent_share * (1.0 - sk)
+        out[r, MODELS] = _clip01(
+            own + model_mix[r, 1] * held * adapted * use1 + model_mix[r, 2] * api_access[r] * use2
+        )
+        # operations
+        on_foreign = _row_sum(foreign_w, n_p)
+        lost_ops = _row_sum(lost_w, n_p)
+        share_lost = lost_ops / _fmax(on_foreign, 1e-300) if on_foreign > 0 else 0.0
+        out[r, OPERATIONS] = _clip01(
+            sk * (1.0 - managed_foreign[r] * share_lost) * own_available[r]
+        )
+    return out
+
+
+def staff_ratio_ref(own_cap: F8, factories: F8, own_available: F8, own0: F8) -> F8:
+    """Capacity the region's own specialists run over the scenario's own capacity (R,), in
+    numpy: the base of the operations staff's scale power."""
+    run_by_region = np.maximum(own_cap - factories * own_available, 0.0)
+    return np.asarray(np.where(own0 > 0, run_by_region / np.maximum(own0, 1e-9), 0.0))
+
+
+@numba.njit(cache=True)
+def staff_ratio(own_cap: F8, factories: F8, own_available: F8, own0: F8) -> F8:
+    """:func:`staff_ratio_ref`, compiled."""
+    n = own_cap.size
+    out = np.empty(n)
+    for r in range(n):
+        run_by_region = _fmax(own_cap[r] - factories[r] * own_available[r], 0.0)
+        out[r] = run_by_region / _fmax(own0[r], 1e-9) if own0[r] > 0 else 0.0
+    return out
+
+
+def staff_need_ref(
+    scaled: F8,
+    staff_per_1k: F8,
+    own0: F8,
+    model_mix: F8,
+    own_models: F8,
+    model_staff: F8,
+    relief: F8,
+) -> tuple[F8, F8]:
+    """Specialists for operations and for the own-model effort (each R,), in numpy, given
+    ``scaled``, :func:`staff_ratio` to the scale power."""
+    ops = staff_per_1k * own0 / 1000.0 * scaled
+    grown = model_mix[:, 0] / np.maximum(own_models, 0.05)
+    effort = model_staff * np.maximum(grown, 1.0)
+    return np.asarray(ops), np.asarray(np.maximum(effort - relief, 0.0))
+
+
+@numba.njit(cache=True)
+def staff_need(
+    scaled: F8,
+    staff_per_1k: F8,
+    own0: F8,
+    model_mix: F8,
+    own_models: F8,
+    model_staff: F8,
+    relief: F8,
+) -> tuple[F8, F8]:
+    """:func:`staff_need_ref`, compiled."""
+    n = scaled.size
+    ops = np.empty(n)
+    models = np.empty(n)
+    for r in range(n):
+        ops[r] = staff_per_1k[r] * own0[r] / 1000.0 * scaled[r]
+        grown = model_mix[r, 0] / _fmax(own_models[r], 0.05)
+        effort = model_staff[r] * _fmax(grown, 1.0)
+        models[r] = _fmax(effort - relief[r], 0.0)
+    return ops, models
+
+
+def sufficiency_ref(needed: F8, talent: F8, borrowed: F8) -> F8:
+    """Share of the ``needed`` specialists a region has with those it ``borrowed`` (R,), in
+    numpy."""
+    have = talent + borrowed
+    return np.asarray(np.where(needed > 0, np.minimum(1.0, have / np.maximum(needed, 1e-9)), 1.0))
+
+
+@numba.njit(cache=True)
+def sufficiency(needed: F8, talent: F8, borrowed: F8) -> F8:
+    """:func:`sufficiency_ref`, compiled."""
+    n = needed.size
+    out = np.empty(n)
+    for r in range(n):
+        have = talent[r] + borrowed[r]
+        out[r] = _fmin(1.0, have / _fmax(needed[r], 1e-9)) if needed[r] > 0 else 1.0
+    return out
+
+
+def migration_ref(a: F8, talent: F8, rate: float) -> F8:
+    """Net specialists moving into each region per day (R,), in numpy, given each region's
+    attractiveness ``a`` and the yearly mobility ``rate`` per day."""
+    gap = np.maximum(a[None, :] - a[:, None], 0.0)
+    t = np.maximum(talent, 0.0)
+    pools = t[:, None] * t[None, :] / np.maximum(t[:, None] + t[None, :], 1e-9)
+    out_flow = rate * pools * gap
+    return np.asarray(out_flow.sum(axis=0) - out_flow.sum(axis=1))
+
+
+@numba.njit(cache=True)
+def migration(a: F8, talent: F8, rate: float) -> F8:
+    """:func:`migration_ref`, compiled: the flows' sum over the regions they leave adds the
+    rows one after another, their sum over the regions they go to is a row's numpy sum."""
+    n = a.size
+    flow = np.empty((n, n))
+    for r in range(n):
+        tr = _fmax(talent[r], 0.0)
+        for s in range(n):
+            ts = _fmax(talent[s], 0.0)
+            pool = tr * ts / _fmax(tr + ts, 1e-9)
+            flow[r, s] = rate * pool * _fmax(a[s] - a[r], 0.0)
+    inflow = np.zeros(n)
+    for r in range(n):
+        for s in range(n):
+            inflow[s] += flow[r, s]
+    out = np.empty(n)
+    for r in range(n):
+        out[r] = inflow[r] - _row_sum(flow[r], n)
+    return out
+
+
+def move_models_ref(
+    open_lag: F8,
+    open_access: F8,
+    lag_per_day: tuple[float, float, float],
+    model_mix: F8,
+    own_models: F8,
+    local_models: F8,
+    keep_local: F8,
+    api_access: F8,
+    keep_api: F8,
+) -> tuple[F8, F8]:
+    """The open weights' lag and the model-source mix after a step (R,; R, 3), in numpy.
+
+    ``lag_per_day`` is the step's length in days, months per year and days per year (the
+    lag grows by their product and quotient, in that order); ``own_models`` and
+    ``local_models`` the scenario's share of own models and a programme's; ``keep_local``
+    and ``keep_api`` what the step leaves undone of a move to own models and of the switch
+    from cut-off APIs (``exp(-dt / tau)``).
+    """
+    dt, months, days = lag_per_day
+    lag = open_lag + (1.0 - open_access) * dt * months / days
+    mix = model_mix.copy()
+    target = np.minimum(1.0, own_models + local_models)
+    move = np.maximum(target - mix[:, 0], 0.0) * (1.0 - keep_local)
+    from_api = np.minimum(move, mix[:, 2])
+    from_open = np.minimum(move - from_api, mix[:, 1])
+    mix[:, 0] += from_api + from_open
+    mix[:, 1] -= from_open
+    mix[:, 2] -= from_api
+    cut = mix[:, 2] * (1.0 - api_access)
+    switch = cut * (1.0 - keep_api)
+    mix[:, 1] += switch
+    mix[:, 2] -= switch
+    return np.asarray(lag), mix
+
+
+@numba.njit(cache=True)
+def move_models(
+    open_lag: F8,
+    open_access: F8,
+    lag_per_day: tuple[float, float, float],
+    model_mix: F8,
+    own_models: F8,
+    local_models: F8,
+    keep_local: F8,
+    api_access: F8,
+    keep_api: F8,
+) -> tuple[F8, F8]:
+    """:func:`move_models_ref`, compiled."""
+    dt, months, days = lag_per_day
+    n = open_lag.size
+    lag = np.empty(n)
+    mix = model_mix.copy()
+    for r in range(n):
+        lag[r] = open_lag[r] + (1.0 - open_access[r]) * dt * months / days
+        target = _fmin(1.0, own_models[r] + local_models[r])
+        move = _fmax(target - mix[r, 0], 0.0) * (1.0 - keep_local[r])
+        from_api = _fmin(move, mix[r, 2])
+        from_open = _fmin(move - from_api, mix[r, 1])
+        mix[r, 0] += from_api + from_open
+        mix[r, 1] -= from_open
+        mix[r, 2] -= from_api
+        switch = mix[r, 2] * (1.0 - api_access[r]) * (1.0 - keep_api[r])
+        mix[r, 1] += switch
+        mix[r, 2] -= switch
+    return lag, mix
+
+
+def frontier_lag_ref(
+    run: F8, hist_t: F8, hist_f: F8, t: float, back_months: F8, per_year: tuple[float, float]
+) -> F8:
+    """Months since the frontier (``hist_t``, ``hist_f``, never decreasing) was the size of
+    each region's run (R,), in numpy. ``back_months`` is how far back the historical doubling
+    puts a run smaller than the first point; ``per_year`` the days and months of a year."""
+    days, months = per_year
+    idx = np.searchsorted(hist_f, run, side="left")
+    reached = np.where(idx < hist_f.size, hist_t[np.minimum(idx, hist_f.size - 1)], t)
+    before = run < hist_f[0]
+    reached = np.where(before, hist_t[0] - back_months * days / months, reached)
+    return np.asarray(np.maximum(0.0, (t - reached) * months / days))
+
+
+@numba.njit(cache=True)
+def frontier_lag(
+    run: F8, hist_t: F8, hist_f: F8, t: float, back_months: F8, per_year: tuple[float, float]
+) -> F8:
+    """:func:`frontier_lag_ref`, compiled (the search is numpy's left binary search)."""
+    days, months = per_year
+    n = hist_f.size
+    out = np.empty(run.size)
+    for r in range(run.size):
+        x = run[r]
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if hist_f[mid] < x:
+                lo = mid + 1
+            else:
+                hi = mid
+        reached = hist_t[lo] if lo < n else t
+        if x < hist_f[0]:
+            reached = hist_t[0] - back_months[r] * days / months
+        out[r] = _fmax(0.0, (t - reached) * months / days)
+    return out
+
+
+def step_talent_ref(
+    talent: F8,
+    a: F8,
+    rate: float,
+    intake: tuple[F8, F8, F8, F8],
+    decay: F8,
+    dt: float,
+    days: float,
+) -> F8:
+    """Every region's specialists after ``dt`` days (R,), in numpy: the stock decays by
+    ``decay`` and gains graduates and migrants at the step's start. ``intake`` holds the
+    graduates at the start's rate (R,), the talent programme's widening of it, the pipeline's
+    growth factor (``exp(growth * started)``) and the factories' trainees per day; ``a`` and
+    ``rate`` are :func:`migration_ref`'s."""
+    graduates0, programme, grown, trainees = intake
+    pipeline = graduates0 * (1.0 + programme) * grown / days
+    inflow = (pipeline + trainees + migration_ref(a, talent, rate)) * dt
+    return np.asarray(np.maximum(talent * decay + inflow, 0.0))
+
+
+@numba.njit(cache=True)
+def step_talent(
+    talent: F8,
+    a: F8,
+    rate: float,
+    intake: tuple[F8, F8, F8, F8],
+    decay: F8,
+    dt: float,
+    days: float,
+) -> F8:
+    """:func:`step_talent_ref`, compiled."""
+    graduates0, programme, grown, trainees = intake
+    moved = migration(a, talent, rate)
+    out = np.empty(talent.size)
+    for r in range(talent.size):
+        pipeline = graduates0[r] * (1.0 + programme[r]) * grown[r] / days
+        inflow = (pipeline + trainees[r] + moved[r]) * dt
+        out[r] = _fmax(talent[r] * decay[r] + inflow, 0.0)
+    return out

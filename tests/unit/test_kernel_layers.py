@@ -1,0 +1,221 @@
+"""The layer kernels against their numpy twins, to the bit: on the inputs a run of the small
+scenario hands them, and on random worlds of fewer and more than eight providers (numpy sums
+a row of eight or more pairwise)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ecosim
+from ecosim.kernels import layers as kernels
+
+ROOT = Path(__file__).resolve().parents[2]
+#: The kernels a step calls (the migration's is called inside step_talent's)
+KERNELS = (
+    "layer_services",
+    "staff_ratio",
+    "staff_need",
+    "sufficiency",
+    "move_models",
+    "frontier_lag",
+    "step_talent",
+)
+
+
+def _equal(got: Any, want: Any) -> None:
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.fixture(scope="module")
+def captured() -> Iterator[dict[str, list[tuple[Any, ...]]]]:
+    """The arguments of each kernel's calls in a short run of the small scenario (and twin)."""
+    calls: dict[str, list[tuple[Any, ...]]] = {name: [] for name in KERNELS}
+
+    def spy(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def called(*args: Any) -> Any:
+            if len(calls[name]) < 400:
+                calls[name].append(copy.deepcopy(args))
+            return fn(*args)
+
+        return called
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in KERNELS:
+            mp.setattr(kernels, name, spy(name, getattr(kernels, name)))
+        scenario = ecosim.load_scenario(ROOT / "tests/scenarios/small.yaml", ["horizon_years=0.5"])
+        ecosim.simulate(scenario)
+    yield calls
+
+
+@pytest.mark.parametrize("name", KERNELS)
+def test_kernel_equals_its_twin_on_a_run_s_inputs(
+    captured: dict[str, list[tuple[Any, ...]]], name: str
+) -> None:
+    calls = captured[name]
+    assert calls, f"the run never called {name}"
+    fast, ref = getattr(kernels, name), getattr(kernels, f"{name}_ref")
+    for args in calls:
+        _equal(fast(*args), ref(*args))
+
+
+def _layer_args(seed: int, n_r: int, n_p: int) -> tuple[Any, ...]:
+    rng = np.random.default_rng(seed)
+    shares = rng.exponential(1.0, (n_r, n_p + 1)) * (rng.random((n_r, n_p + 1)) > 0.2)
+    shares /= np.maximum(shares.sum(axis=1, keepdims=True), 1e-12)
+
+    def some(shape: tuple[int, ...], p: float) -> np.ndarray:
+        return np.asarray(rng.random(shape) < p)
+
+    def frac(shape: tuple[int, ...], zero: float = 0.3) -> np.ndarray:
+        return np.asarray(rng.random(shape) * (rng.random(shape) > zero))
+
+    r = (n_r,)
+    return (
+        rng.uniform(0.0, 1.2, n_r),  # compute service, sometimes above one: clipped
+        shares,
+        rng.integers(0, n_r, n_p).astype(np.int64),
+        some((n_r, n_p), 0.4),
+        (rng.random((n_r, n_p)) > 0.2).astype(np.uint8),
+        some((n_r, n_p), 0.2),
+        frac((n_r, n_p), 0.7),
+        frac(r, 0.5),
+        some((n_r, n_r), 0.3),
+        some((n_r, n_r), 0.3),
+        frac(r),  # own_infra
+        frac(r),  # multi_cloud
+        frac(r),  # replica
+        frac(r),  # must_stay_local
+        frac(r),  # mirror
+        frac(r),  # managed_foreign
+        1.0 - frac(r, 0.7),  # own_available
+        frac(r, 0.6),  # porting_backlog
+        frac(r, 0.6),  # federated share
+        rng.uniform(0.0, 40.0, n_r),
+        rng.uniform(0.0, 40.0, n_r),
+        rng.uniform(0.0, 40.0, n_r),
+        rng.dirichlet(np.ones(3), n_r),
+        1.0 - frac(r, 0.6),  # open_access
+        1.0 - frac(r, 0.6),  # api_access
+        rng.uniform(0.0, 1.0, n_r),
+        float(rng.uniform(3.0, 30.0)),
+        float(rng.uniform(0.0, 1.0)),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_p=st.integers(1, 26))
+def test_layer_services_equal_their_twin(seed: int, n_r: int, n_p: int) -> None:
+    args = _layer_args(seed, n_r, n_p)
+    got = kernels.layer_services(*args)
+    _equal(got, kernels.layer_services_ref(*args))
+    assert np.all((got >= 0.0) & (got <= 1.0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12))
+def test_staff_kernels_equal_their_twins(seed: int, n_r: int) -> None:
+    rng = np.random.default_rng(seed)
+    own0 = rng.uniform(0.0, 5e4, n_r) * (rng.random(n_r) > 0.2)
+    ratio_args = (
+        rng.uniform(0.0, 8e4, n_r),
+        rng.uniform(0.0, 1e4, n_r) * (rng.random(n_r) > 0.5),
+        rng.uniform(0.0, 1.0, n_r),
+        own0,
+    )
+    ratio = kernels.staff_ratio(*ratio_args)
+    _equal(ratio, kernels.staff_ratio_ref(*ratio_args))
+    need_args = (
+        ratio**0.6,
+        rng.uniform(0.0, 5.0, n_r),
+        own0,
+        rng.dirichlet(np.ones(3), n_r),
+        rng.uniform(0.0, 0.5, n_r),
+        rng.uniform(0.0, 2e3, n_r),
+        rng.uniform(0.0, 500.0, n_r) * (rng.random(n_r) > 0.5),
+    )
+    ops, models = kernels.staff_need(*need_args)
+    _equal((ops, models), kernels.staff_need_ref(*need_args))
+    needed = (ops + models) * (rng.random(n_r) > 0.2)
+    suff_args = (needed, rng.uniform(0.0, 3e3, n_r), rng.uniform(0.0, 200.0, n_r))
+    _equal(kernels.sufficiency(*suff_args), kernels.sufficiency_ref(*suff_args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 20))
+def test_migration_equals_its_twin(seed: int, n_r: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0.0, 1.0, n_r)
+    talent = rng.uniform(-10.0, 5e4, n_r)  # a stock may be read below zero: clipped
+    rate = float(rng.uniform(0.0, 0.01))
+    _equal(kernels.migration(a, talent, rate), kernels.migration_ref(a, talent, rate))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), dt=st.floats(1e-3, 400.0))
+def test_move_models_equals_its_twin(seed: int, n_r: int, dt: float) -> None:
+    rng = np.random.default_rng(seed)
+    args = (
+        rng.uniform(0.0, 30.0, n_r),
+        rng.uniform(0.0, 1.0, n_r) * (rng.random(n_r) > 0.5),
+        (dt, 12.0, 365.25),
+        rng.dirichlet(np.ones(3), n_r),
+        rng.uniform(0.0, 0.6, n_r),
+        rng.uniform(0.0, 0.8, n_r) * (rng.random(n_r) > 0.5),
+        np.exp(-rng.uniform(0.0, 3.0, n_r)),
+        rng.uniform(0.0, 1.0, n_r) * (rng.random(n_r) > 0.5),
+        np.exp(-rng.uniform(0.0, 3.0, n_r)),
+    )
+    lag, mix = kernels.move_models(*args)
+    _equal((lag, mix), kernels.move_models_ref(*args))
+    np.testing.assert_allclose(mix.sum(axis=1), 1.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_hist=st.integers(1, 40))
+def test_frontier_lag_equals_its_twin(seed: int, n_r: int, n_hist: int) -> None:
+    rng = np.random.default_rng(seed)
+    hist_f = np.maximum.accumulate(1e25 * np.exp(rng.uniform(0.0, 0.2, n_hist).cumsum()))
+    hist_f[rng.random(n_hist) < 0.2] = hist_f[0]  # a frontier standing still
+    hist_f = np.maximum.accumulate(hist_f)
+    hist_t = np.sort(rng.uniform(0.0, 1000.0, n_hist))
+    t = float(hist_t[-1] + rng.uniform(0.0, 10.0))
+    # runs below, at and above the history's points
+    run = np.concatenate([hist_f, hist_f * 0.5, hist_f * 2.0])[rng.integers(0, 3 * n_hist, n_r)]
+    back = np.log2(hist_f[0] / run) * 6.0
+    args = (run, hist_t, hist_f, t, back, (365.25, 12.0))
+    _equal(kernels.frontier_lag(*args), kernels.frontier_lag_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 20), dt=st.floats(1e-3, 400.0))
+def test_step_talent_equals_its_twin(seed: int, n_r: int, dt: float) -> None:
+    rng = np.random.default_rng(seed)
+    intake = (
+        rng.uniform(0.0, 2e3, n_r),
+        rng.uniform(0.0, 0.5, n_r) * (rng.random(n_r) > 0.5),
+        np.exp(rng.uniform(-0.5, 0.5, n_r)),
+        rng.uniform(0.0, 1.0, n_r) * (rng.random(n_r) > 0.7),
+    )
+    args = (
+        rng.uniform(0.0, 5e4, n_r),
+        rng.normal(0.0, 1.0, n_r),
+        float(rng.uniform(0.0, 0.01)),
+        intake,
+        np.exp(-rng.uniform(0.0, 0.2, n_r)),
+        dt,
+        365.25,
+    )
+    _equal(kernels.step_talent(*args), kernels.step_talent_ref(*args))
