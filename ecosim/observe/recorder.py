@@ -27,6 +27,7 @@ import numpy as np
 
 from ecosim.core.clock import step_grid
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import costs as kc
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
 from ecosim.world import (
@@ -452,14 +453,13 @@ class Recorder:
         lent = talent.borrowed(w, needed)
         chain_capex = capacity.committed_capex(w, w.t, capacity.CHAIN)
         items = costs.cost_items(w, lent, chain_capex)
-        levers = items[:, 3:].sum(axis=1)
-        rented = items[:, 2]
-        b["cost_breakdown"][k] = items
-        b["cost"][k] = items.sum(axis=1)
-        b["capex_spent"][k] = self._capex
         years = max(self.every * self.step_days, 1e-9) / DAYS_PER_YEAR
-        operating = items[:, 1]  # own capacity's opex at today's prices
-        b["cash_flow"][k] = self._capex / years + operating + rented + levers
+        # the period's capital paid over its length, plus own opex, rent and levers now
+        cost, levers, cash_flow = kc.cost_totals(items, self._capex, years)
+        b["cost_breakdown"][k] = items
+        b["cost"][k] = cost
+        b["capex_spent"][k] = self._capex
+        b["cash_flow"][k] = cash_flow
         b["lever_cost"][k] = levers
         b["borrowed"][k] = w.borrowed
         b["deliveries"][k] = self._deliveries
