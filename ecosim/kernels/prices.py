@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "MAX_MARKUP_SHARE",
+    "fleet_tightness",
     "smooth",
     "smooth_ref",
     "update",
@@ -35,6 +36,14 @@ I8 = NDArray[np.int64]
 MAX_MARKUP_SHARE = 0.9
 
 
+def fleet_tightness(want: F8, fleet: F8) -> F8:
+    """What each provider's customers ``want`` of it in each region over its ``fleet`` there
+    (R, P), at least 1 (1 where it has no fleet)."""
+    return np.asarray(
+        np.maximum(np.divide(want, fleet, out=np.ones_like(want), where=fleet > 0), 1.0)
+    )
+
+
 def smooth_ref(
     keep: float, quote_ema: F8, quotes: F8, tightness: F8, want: F8, fleet: F8
 ) -> tuple[F8, F8]:
@@ -42,8 +51,7 @@ def smooth_ref(
     keeps ``keep`` of the old values: the new quotes, and what each provider's customers
     ``want`` of it in each region over its ``fleet`` there (at least 1; 1 without a fleet)."""
     new_quotes = keep * quote_ema + (1.0 - keep) * quotes
-    tight = np.maximum(np.divide(want, fleet, out=np.ones_like(want), where=fleet > 0), 1.0)
-    new_tightness = keep * tightness + (1.0 - keep) * tight
+    new_tightness = keep * tightness + (1.0 - keep) * fleet_tightness(want, fleet)
     return np.asarray(new_quotes), np.asarray(new_tightness)
 
 

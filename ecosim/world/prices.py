@@ -88,10 +88,7 @@ def step(w: World, t0: float, t1: float) -> None:
 def fleet_tightness(w: World) -> np.ndarray:
     """What each provider's customers want of it in each region over the fleet it has there
     (R, P), at least 1: above 1 after a cut-off sends it customers it cannot yet serve."""
-    want = wanted(w)
-    return np.asarray(
-        np.maximum(np.divide(want, w.prov_cap, out=np.ones_like(want), where=w.prov_cap > 0), 1.0)
-    )
+    return kp.fleet_tightness(wanted(w), w.prov_cap)
 
 
 def _update(w: World, t: float) -> None:
