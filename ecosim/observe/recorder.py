@@ -27,6 +27,7 @@ import numpy as np
 
 from ecosim.core.clock import step_grid
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import costs as kc
 from ecosim.kernels import jobs as jk
 from ecosim.scenario.models import LAYERS, Scenario
 from ecosim.world import (
@@ -36,7 +37,6 @@ from ecosim.world import (
     costs,
     federated,
     layers,
-    prices,
     programmes,
     supply,
     talent,
@@ -448,15 +448,18 @@ class Recorder:
         b["portable_share"][k] = w.portable
         b["factory_users"][k] = programmes.factory_users(w, w.t)
         b["factory_support_staff"][k] = programmes.support_staff(w, w.t)
-        items = costs.cost_items(w)
-        levers = items[:, 3:].sum(axis=1)
-        rented = items[:, 2]
-        b["cost_breakdown"][k] = items
-        b["cost"][k] = items.sum(axis=1)
-        b["capex_spent"][k] = self._capex
+        # what the costs read of talent and of the chain's programme is recorded too: once
+        needed = talent.need(w)
+        lent = talent.borrowed(w, needed)
+        chain_capex = capacity.committed_capex(w, w.t, capacity.CHAIN)
+        items = costs.cost_items(w, lent, chain_capex)
         years = max(self.every * self.step_days, 1e-9) / DAYS_PER_YEAR
-        operating = w.own_cap * prices.opex(w)
-        b["cash_flow"][k] = self._capex / years + operating + rented + levers
+        # the period's capital paid over its length, plus own opex, rent and levers now
+        cost, levers, cash_flow = kc.cost_totals(items, self._capex, years)
+        b["cost_breakdown"][k] = items
+        b["cost"][k] = cost
+        b["capex_spent"][k] = self._capex
+        b["cash_flow"][k] = cash_flow
         b["lever_cost"][k] = levers
         b["borrowed"][k] = w.borrowed
         b["deliveries"][k] = self._deliveries
@@ -470,11 +473,10 @@ class Recorder:
         b["chip_capacity"][k] = chip
         b["self_sufficiency"][k] = capacity.self_sufficiency(w, w.t, chip)
         b["chip_capex"][k] = capacity.committed_capex(w, w.t)
-        b["chain_capex"][k] = capacity.committed_capex(w, w.t, capacity.CHAIN)
+        b["chain_capex"][k] = chain_capex
         b["talent"][k] = w.talent
-        needed = talent.need(w)
         b["talent_needed"][k] = needed
-        b["talent_borrowed"][k] = talent.borrowed(w, needed)
+        b["talent_borrowed"][k] = lent
         b["federated_share"][k] = federated.compute_share(w, w.t)
         b["exposure"][k] = layers.exposure(w)
         b["data_location"][k] = layers.data_location(w)

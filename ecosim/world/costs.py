@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import PRICED_HOURS_PER_YEAR
+from ecosim.kernels import costs as kc
 from ecosim.world import capacity, federated, talent
 from ecosim.world.cloud import prices
-from ecosim.world.prices import capex, opex
+from ecosim.world.prices import opex
 from ecosim.world.state import World
 
 
@@ -47,37 +48,12 @@ LEVER_COST_ITEMS: tuple[str, ...] = (
 COST_ITEMS: tuple[str, ...] = ("own_capital", "own_opex", "cloud", *LEVER_COST_ITEMS)
 
 
-def lever_costs(w: World, spent: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def lever_costs(w: World) -> np.ndarray:
     """Yearly cost of each lever beyond the capacity it buys (region, lever; USD/yr).
 
-    Columns are :data:`LEVER_COST_ITEMS`. ``spent`` is :func:`spend` where the caller has it.
+    Columns are :data:`LEVER_COST_ITEMS`: the last columns of :func:`cost_items`.
     """
-    eff = w.scenario.uncertainties.levers
-    p = w.params
-    own_spend, cloud_spend = spend(w) if spent is None else spent
-    both = own_spend + cloud_spend
-    out = np.empty((w.n_regions, len(LEVER_COST_ITEMS)))
-    col = LEVER_COST_ITEMS.index
-    out[:, col("stockpile")] = w.stockpile * capex(w) / p.life_years  # paid like installed chips
-    out[:, col("multi_cloud")] = cloud_spend * (eff.multi_cloud_premium * p.multi_cloud)
-    out[:, col("sovereign_cloud")] = cloud_spend * (eff.sovereign_premium * p.sovereign_cloud)
-    out[:, col("open_stack")] = both * eff.open_stack_overhead * p.open_stack
-    # the compute federated training spends communicating
-    out[:, col("federated_learning")] = both * (1.0 - federated.capacity_factor(w, w.t))
-    out[:, col("open_weights_mirror")] = p.mirror * eff.mirror_cost_usd_per_year
-    out[:, col("talent_programme")] = p.talent_programme * p.graduates0 * eff.graduate_cost_usd
-    # a programme's share of what a frontier lab spends a year, from the day it is funded
-    out[:, col("local_models")] = p.local_models * eff.local_models_usd_per_year
-    # borrowed capacity at cloud prices, and lent specialists at what a secondment costs
-    out[:, col("alliance")] = (
-        w.borrowed * (prices(w).mean(axis=1) * PRICED_HOURS_PER_YEAR)
-        + talent.borrowed(w, talent.need(w)) * eff.specialist_usd_per_year
-    )
-    # a domestic chain's capex, paid back over the build life at the cost of capital
-    out[:, col("domestic_chain")] = capacity.committed_capex(
-        w, w.t, capacity.CHAIN
-    ) * capacity.annuity_factor(w.scenario)
-    return out
+    return np.asarray(cost_items(w)[:, len(COST_ITEMS) - len(LEVER_COST_ITEMS) :])
 
 
 def lever_cost(w: World) -> np.ndarray:
@@ -85,14 +61,65 @@ def lever_cost(w: World) -> np.ndarray:
     return np.asarray(lever_costs(w).sum(axis=1))
 
 
-def cost_items(w: World) -> np.ndarray:
-    """A region's yearly ``cost`` in its parts (region, :data:`COST_ITEMS`; USD/yr)."""
-    capital = w.own_capital_cost(w.t)
-    opex_now = w.own_cap * opex(w)
-    spent = spend(w)
-    out = np.empty((w.n_regions, len(COST_ITEMS)))
-    out[:, 0] = capital
-    out[:, 1] = opex_now
-    out[:, 2] = spent[1]
-    out[:, 3:] = lever_costs(w, spent)
-    return out
+def cost_items(
+    w: World, lent: np.ndarray | None = None, chain_capex: np.ndarray | None = None
+) -> np.ndarray:
+    """A region's yearly ``cost`` in its parts (region, :data:`COST_ITEMS`; USD/yr).
+
+    Own capacity: each live site's capex at the price it was bought at, over its life, and
+    the opex of the capacity available now at today's prices; cloud rent at today's prices;
+    then each lever's cost beyond the capacity it buys: stored chips paid like installed ones,
+    the premia of multi-cloud and sovereign offerings on the rent, the overhead of portable
+    stacks and the compute federated training spends communicating on all spending, a
+    mirror's, the talent programme's and a local-models programme's (a share of what a
+    frontier lab spends a year, from the day it is funded) yearly costs, borrowed capacity at
+    cloud prices and lent specialists at what a secondment costs, and a domestic chain's
+    capex paid back over the build life at the cost of capital.
+
+    ``lent`` (the specialists each region borrows, :func:`talent.borrowed` of
+    :func:`talent.need`) and ``chain_capex`` (what its domestic-chain programme committed,
+    :func:`capacity.committed_capex` of :data:`capacity.CHAIN` at the world's clock) are
+    computed unless the caller has them. The arithmetic is one compiled call
+    (:func:`ecosim.kernels.costs.cost_items`, whose twin says it in numpy).
+    """
+    eff = w.scenario.uncertainties.levers
+    p = w.params
+    if lent is None:
+        lent = talent.borrowed(w, talent.need(w))
+    if chain_capex is None:
+        chain_capex = capacity.committed_capex(w, w.t, capacity.CHAIN)
+    # compiled where it gives numpy's bits: numpy halves a sum over more than MAX_ROW providers
+    fn = kc.cost_items if w.cloud_price.shape[1] <= kc.MAX_ROW else kc.cost_items_ref
+    return np.asarray(
+        fn(
+            w.own_capital_cost(w.t),
+            w.own_cap,
+            p.opex,
+            w.price_trend,
+            w.cloud_cap,
+            w.cloud_price,
+            PRICED_HOURS_PER_YEAR,
+            w.stockpile,
+            p.capex,
+            w.capex_index,
+            p.life_years,
+            federated.capacity_factor(w, w.t),
+            w.borrowed,
+            lent,
+            chain_capex,
+            capacity.annuity_factor(w.scenario),
+            p.multi_cloud,
+            eff.multi_cloud_premium,
+            p.sovereign_cloud,
+            eff.sovereign_premium,
+            p.open_stack,
+            eff.open_stack_overhead,
+            p.mirror,
+            eff.mirror_cost_usd_per_year,
+            p.talent_programme * p.graduates0,
+            eff.graduate_cost_usd,
+            p.local_models,
+            eff.local_models_usd_per_year,
+            eff.specialist_usd_per_year,
+        )
+    )

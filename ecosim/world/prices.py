@@ -31,13 +31,14 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, PRICED_HOURS_PER_YEAR
+from ecosim.kernels import prices as kp
 from ecosim.world import capacity, supply
 from ecosim.world.cloud import wanted
 from ecosim.world.state import World
 
 #: A logit margin ``1 / (1 - share)`` diverges as one provider takes the whole market; above
 #: this share it is held (a monopolist's price is bounded by its customers leaving the cloud).
-MAX_MARKUP_SHARE = 0.9
+MAX_MARKUP_SHARE = kp.MAX_MARKUP_SHARE
 
 
 def trend(w: World, t: float) -> float:
@@ -77,71 +78,63 @@ def step(w: World, t0: float, t1: float) -> None:
     p = w.scenario.uncertainties.prices
     quotes = supply.designer_lead_times(w, t1, idle_at_cap=True)
     keep = np.exp(-(t1 - t0) / p.quote_smoothing_days)
-    w.quote_ema = keep * w.quote_ema + (1.0 - keep) * quotes
-    w.tightness = keep * w.tightness + (1.0 - keep) * fleet_tightness(w)
+    # compiled (kernels/prices.py): the smoothing is a dozen numpy calls on a few elements
+    w.quote_ema, w.tightness = kp.smooth(
+        float(keep), w.quote_ema, quotes, w.tightness, wanted(w), w.prov_cap
+    )
     _update(w, t1)
 
 
 def fleet_tightness(w: World) -> np.ndarray:
     """What each provider's customers want of it in each region over the fleet it has there
     (R, P), at least 1: above 1 after a cut-off sends it customers it cannot yet serve."""
-    want = wanted(w)
-    return np.asarray(
-        np.maximum(np.divide(want, w.prov_cap, out=np.ones_like(want), where=w.prov_cap > 0), 1.0)
-    )
+    return kp.fleet_tightness(wanted(w), w.prov_cap)
 
 
 def _update(w: World, t: float) -> None:
+    """Set the prices at day ``t`` from the smoothed quotes and tightness (the arithmetic in
+    :func:`ecosim.kernels.prices.update`, whose twin says it in numpy)."""
     p = w.scenario.uncertainties.prices
+    prm = w.params
     level = trend(w, t)
     w.price_trend = level
     # over the designer's own floor, its assembly cycle: a designer with no queue charges the
-    # trend, as the trend is fitted to the prices of ordinary years
+    # trend, as the trend is fitted to the prices of ordinary years; the powers stay in numpy,
+    # whose vectorised power rounds differently from a kernel's
     scarcity = (w.quote_ema / w.chip_cycle[w.designers]) ** p.scarcity_elasticity
-    # a chain that makes its chips where building costs more passes its extra capital cost on
-    # (the trend's price already pays for the chain as it stood at the start)
-    extra = capacity.designer_costs(w, t, w.row_cost) - w.chip_cost_ref
-    w.designer_price = (p.accelerator_usd_per_h100e * scarcity + extra) * level
-    # the blocked part of a designer's flow to a region costs the premium (allow: the share
-    # that may still flow freely; R x D)
-    blocked = 1.0 - np.clip(w.allow[w.designers].T, 0.0, 1.0)
-    paid = w.designer_price[None, :] * (1.0 + p.control_premium * blocked)
-    weights = supply.buyer_mix(w)
-    total = weights.sum(axis=1)
-    mean_price = np.where(
-        total > 0,
-        (weights * paid).sum(axis=1) / np.maximum(total, 1e-300),
-        p.accelerator_usd_per_h100e * level,
-    )
-    w.accel_price = mean_price
-    premium = mean_price / (p.accelerator_usd_per_h100e * level)
-    chip = w.params.chip_share
-    w.capex_index = level * (1.0 + chip * (premium - 1.0))
-    _cloud(w, level)
-
-
-def _cloud(w: World, level: float) -> None:
-    p = w.scenario.uncertainties.prices
-    prm = w.params
-    # a provider's cost per hour moves with its home region's capex and opex
-    cost = (own_cost_per_year(w) / prm.own_cost_per_year)[w.prov_home]
-    share = np.minimum(w.shares[:, : len(w.providers)], MAX_MARKUP_SHARE)
-    share0 = np.minimum(w.share0, MAX_MARKUP_SHARE)
-    lam = p.lock_in_margin_share
-    locked = np.divide(
-        1.0 - prm.multi_cloud, 1.0 - w.spread0, out=np.ones_like(w.spread0), where=w.spread0 < 1
-    )
-    margin = (1.0 - share0) / (1.0 - share) * (1.0 - lam + lam * locked[:, None])
-    k = w.cost_share[None, :]
     # a fleet short of what its customers want is priced up as chips are when short
     scarce = w.tightness**p.scarcity_elasticity
-    w.cloud_price = (
-        w.prov_price[None, :]
-        * prm.cloud_price_factor[:, None]
-        * w.price_hike
-        * cost[None, :]
-        * (k + (1.0 - k) * margin)
-        * scarce
+    # a chain that makes its chips where building costs more passes its extra capital cost on
+    # (the trend's price already pays for the chain as it stood at the start)
+    costs = capacity.designer_costs(w, t, w.row_cost)
+    weights = supply.buyer_mix(w)
+    # compiled where it gives numpy's bits: a sum over eight designers or more is numpy's
+    # pairwise one, so such a world keeps the twin
+    fn = kp.update if w.designers.size < 8 else kp.update_ref
+    w.designer_price, w.accel_price, w.capex_index, w.cloud_price = fn(
+        level,
+        scarcity,
+        costs,
+        w.chip_cost_ref,
+        p.accelerator_usd_per_h100e,
+        w.allow,
+        w.designers,
+        p.control_premium,
+        weights,
+        prm.chip_share,
+        prm.own_cost_per_year,
+        prm.opex,
+        w.prov_home,
+        w.shares,
+        w.share0,
+        prm.multi_cloud,
+        w.spread0,
+        p.lock_in_margin_share,
+        w.cost_share,
+        w.prov_price,
+        prm.cloud_price_factor,
+        w.price_hike,
+        scarce,
     )
 
 
