@@ -39,6 +39,8 @@ from numpy.typing import NDArray
 __all__ = [
     "choose_providers",
     "choose_providers_ref",
+    "gumbel_rows",
+    "gumbel_rows_ref",
     "hhi",
     "market_shares",
     "market_shares_ref",
@@ -244,6 +246,69 @@ def choose_providers_ref(
                 if new >= 0:
                     headroom[r, new] -= workload
                 cust_provider[r, i] = new
+
+
+@numba.njit(cache=True)
+def gumbel_rows(
+    uniform: NDArray[np.float64], needed: NDArray[np.uint8]
+) -> tuple[NDArray[np.float64], bool]:
+    """Turn a block of uniform draws into the Gumbel draws numpy makes of them, where needed.
+
+    ``Generator.gumbel`` (loc 0, scale 1) takes one ``Generator.random`` draw ``u`` of the
+    stream per value and returns ``0 - 1 * log(-log(1 - u))``, drawing again only where ``u``
+    is exactly 0. So where no draw of the block is 0, the block stands for the Gumbel draws
+    made from the same point of the stream, value by value. Only the customers who choose
+    this month read their noise: the logarithms, most of a Gumbel draw's cost, are taken for
+    them alone, and the stream still moves by the whole block.
+
+    Parameters
+    ----------
+    uniform : ndarray of float64, shape (R, C, K)
+        ``Generator.random`` draws, in the order ``Generator.gumbel`` would have drawn them.
+    needed : ndarray of uint8, shape (R, C)
+        1 for the customers whose row of noise is read.
+
+    Returns
+    -------
+    gumbel : ndarray of float64, shape (R, C, K)
+        The Gumbel draws in the rows needed, NaN in the others.
+    ok : bool
+        False where a draw of the block is 0: numpy's Gumbel draws would differ from there on
+        (the caller draws them with ``Generator.gumbel`` instead).
+    """
+    n_regions, n_customers, n_options = uniform.shape
+    out = np.empty_like(uniform)
+    ok = True
+    for r in range(n_regions):
+        for i in range(n_customers):
+            if needed[r, i] != 0:
+                for j in range(n_options):
+                    u = uniform[r, i, j]
+                    if u == 0.0:
+                        ok = False
+                    out[r, i, j] = 0.0 - 1.0 * math.log(-math.log(1.0 - u))
+            else:
+                for j in range(n_options):
+                    if uniform[r, i, j] == 0.0:
+                        ok = False
+                    out[r, i, j] = np.nan
+    return out, ok
+
+
+def gumbel_rows_ref(
+    uniform: NDArray[np.float64], needed: NDArray[np.uint8]
+) -> tuple[NDArray[np.float64], bool]:
+    """Plain-Python twin of :func:`gumbel_rows`, with numpy's scalar formula."""
+    n_regions, n_customers, n_options = uniform.shape
+    out = np.full(uniform.shape, np.nan)
+    for r in range(n_regions):
+        for i in range(n_customers):
+            if needed[r, i]:
+                for j in range(n_options):
+                    u = float(uniform[r, i, j])
+                    # u == 0 makes ok False; the kernel's value there (+inf) is then never read
+                    out[r, i, j] = math.inf if u == 0.0 else 0.0 - 1.0 * math.log(-math.log(1.0 - u))
+    return out, not bool((uniform == 0.0).any())
 
 
 @numba.njit(cache=True)

@@ -11,10 +11,12 @@ month whatever happens, from a stream of its own, so a shock or a lever never sh
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
-from ecosim.kernels.market import choose_providers, market_shares
+from ecosim.kernels.market import choose_providers, gumbel_rows, market_shares
 from ecosim.world import alliances, supply
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import World
@@ -50,8 +52,12 @@ def market_step(w: World, t: float) -> None:
     rng = w.streams.get("market/choices")
     n_r, n_c = w.cust_provider.shape
     n_p = len(w.providers)
-    draw_u = rng.random((n_r, n_c))
-    gumbel = rng.gumbel(size=(n_r, n_c, n_p + 1))
+    # The month's draws as the stream gives them: a uniform draw for every customer, then a
+    # Gumbel draw for every customer's options. Both are drawn as one block of uniform draws,
+    # turned into Gumbel draws (gumbel_rows) only for the customers who choose.
+    before = rng.bit_generator.state
+    block = rng.random(n_r * n_c * (n_p + 2))
+    draw_u = block[: n_r * n_c].reshape(n_r, n_c)
     active = w.cust_weight > 0
     on = w.cust_provider >= 0
     stuck = np.zeros_like(on)
@@ -61,6 +67,9 @@ def market_step(w: World, t: float) -> None:
     searching = w.displaced & ~np.isfinite(w.ready_at)
     reselect = ((draw_u < m.reselect_share) & ~w.displaced) | searching | stuck
     reselect &= active
+    gumbel = _choice_noise(
+        rng, before, block[n_r * n_c :].reshape(n_r, n_c, n_p + 1), reselect | stuck
+    )
     grow_segments(w, t)
     headroom = np.maximum(w.prov_cap - regional_usage(w), 0.0)
     installed = w.shares[:, :n_p].copy()
@@ -96,6 +105,28 @@ def market_step(w: World, t: float) -> None:
     transition = m.transition_days * (1.0 - w.params.multi_cloud)
     w.ready_at[landed] = (t + np.broadcast_to(transition[:, None], landed.shape))[landed]
     update_shares(w)
+
+
+def _choice_noise(
+    rng: np.random.Generator,
+    before: dict[str, Any],
+    uniform: np.ndarray,
+    choosing: np.ndarray,
+) -> np.ndarray:
+    """The Gumbel noise of the month's choices (R, C, P + 1), as ``rng.gumbel`` draws it.
+
+    ``uniform`` holds the uniform draws that stand for it, drawn after the month's first
+    (R, C) draws from the stream state ``before``; only the rows of the customers
+    ``choosing`` are filled. A draw of exactly 0, which ``Generator.gumbel`` rejects and draws
+    again (about once in 10**16 draws), sends the stream back to ``before`` to draw the noise
+    with ``Generator.gumbel`` itself, so the stream moves as it always did.
+    """
+    gumbel, ok = gumbel_rows(uniform, choosing.astype(np.uint8))
+    if ok:
+        return gumbel
+    rng.bit_generator.state = before
+    rng.random(choosing.shape)
+    return rng.gumbel(size=uniform.shape)
 
 
 def grow_segments(w: World, t: float) -> None:
