@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import cloud as kernels_cloud
 from ecosim.kernels.market import choose_providers, gumbel_rows, market_shares
 from ecosim.world import alliances, supply
 from ecosim.world.growth import growth_rate
@@ -149,10 +150,10 @@ def refresh_cloud(w: World) -> None:
 
     Each provider rations within each region, from the fleet it has there.
     """
-    demand = demand_by_provider(w) * w.can_stay
-    available = w.prov_cap * w.prov_available[None, :]  # an outage darkens part of the fleet
-    ration = np.where(demand > available, available / np.maximum(demand, 1e-300), 1.0)
-    w.cloud_cap = demand * ration
+    # compiled (every refresh asks for it); kernels.cloud.delivered_ref is the same in numpy
+    w.cloud_cap = kernels_cloud.delivered(
+        w.served_shares, w.cloud_need, w.can_stay, w.prov_cap, w.prov_available
+    )
 
 
 def provider_orders(w: World, t: float, interval: float) -> None:
@@ -202,8 +203,10 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     want = wanted(w)
     # what each provider would lack, summed over its regions, by each designer's delivery (P, D)
     gap = np.maximum(want[:, :, None] * grow[None, None, :] - w.prov_cap[:, :, None], 0.0)
-    split = {int(h): supply.route_split(w, int(h), t, possible=possible) for h in w.prov_home}
-    shares = np.array([split[int(h)] for h in w.prov_home]).reshape(gap.shape[1:])
+    # providers of one home share its split: asked once per home, not once per provider
+    homes = w.prov_home.tolist()
+    split = {h: supply.route_split(w, h, t, possible=possible) for h in dict.fromkeys(homes)}
+    shares = np.array([split[h] for h in homes]).reshape(gap.shape[1:])
     # each designer's part is net of what the provider waits for from that designer only:
     # netted against everything on order, a slow designer's queue (TPU's, Huawei's after a fab
     # disruption) stopped all orders to the fast ones, and the slow queue grew without end.
@@ -241,14 +244,21 @@ def wanted(w: World) -> np.ndarray:
     expand for them in proportion to their shares. Without this a region whose providers are
     full would never get the capacity its customers are waiting for.
     """
-    usage = regional_usage(w)
-    rest = w.scenario.uncertainties.market.outside_share
-    waiting = np.maximum(w.shares[:, -1] - rest, 0.0) * w.cloud_need
-    open_ = (w.can_join * w.prov_present).astype(float)
-    weight = (w.shares[:, : len(w.providers)] + 1e-6) * open_
-    total = weight.sum(axis=1, keepdims=True)
-    part = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0.0)
-    return np.asarray((usage + waiting[:, None] * part) * (1.0 + w.prov_headroom[None, :]))
+    # compiled (every delivery to a provider asks for it); kernels.cloud.wanted_ref is the
+    # same in numpy, and sums more providers than the kernel can in numpy's order
+    fn = (
+        kernels_cloud.wanted
+        if len(w.providers) <= kernels_cloud.MAX_ROW
+        else kernels_cloud.wanted_ref
+    )
+    return fn(
+        w.shares,
+        w.cloud_need,
+        w.scenario.uncertainties.market.outside_share,
+        w.can_join,
+        w.prov_present,
+        w.prov_headroom,
+    )
 
 
 def receive(w: World, i: int) -> None:
