@@ -1,4 +1,5 @@
-"""The cloud's per-step arithmetic: capacity the providers want, and capacity they deliver.
+"""The cloud's per-step arithmetic: what providers want, deliver and receive, and the capacity
+set aside for each region's workloads.
 
 Each is asked for several times a world step on arrays of regions by providers (9 x 19 in the
 baseline), where a dozen small numpy calls cost far more than the arithmetic. The kernels
@@ -12,7 +13,19 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["delivered", "delivered_ref", "wanted", "wanted_ref"]
+from ecosim.kernels.allocation import allocate
+
+__all__ = [
+    "MAX_ROW",
+    "delivered",
+    "delivered_ref",
+    "receive",
+    "receive_ref",
+    "wanted",
+    "wanted_ref",
+    "workload_capacity",
+    "workload_capacity_ref",
+]
 
 F8 = NDArray[np.float64]
 
@@ -171,3 +184,139 @@ def delivered(served: F8, need: F8, can_stay: NDArray[np.uint8], cap: F8, availa
             ration = have / max(demand, 1e-300) if demand > have else 1.0
             out[r, p] = demand * ration
     return out
+
+
+def receive_ref(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool_]) -> None:
+    """Numpy twin of :func:`receive`, with the same parameters and effect."""
+    want = want[:, p]
+    short = np.maximum(want - cap[:, p], 0.0)
+    fill = min(quantity, float(short.sum()))
+    if fill > 0.0:
+        cap[:, p] += short * (fill / short.sum())
+    rest = quantity - fill
+    if rest > 0.0:
+        where = want if want.sum() > 0.0 else present[:, p].astype(float)
+        cap[:, p] += rest * where / max(float(where.sum()), 1e-300)
+
+
+@numba.njit(cache=True)
+def receive(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool_]) -> None:
+    """Spread ``quantity`` H100e delivered to provider ``p`` over its regions' fleets, in place.
+
+    The regions where the provider is furthest below what it wants get the chips in proportion
+    to each shortfall; what is left over goes where it wants capacity, or where it is present
+    if it wants none. For at most :data:`MAX_ROW` regions; :func:`receive_ref` is the same in
+    numpy.
+
+    Parameters
+    ----------
+    cap : ndarray of float64, shape (R, P)
+        Each provider's fleet in each region (H100e); column ``p`` grows.
+    p : int
+        The provider.
+    quantity : float
+        H100e delivered.
+    want : ndarray of float64, shape (R, P)
+        What each provider wants in each region (:func:`wanted`).
+    present : ndarray of bool, shape (R, P)
+        Where each provider has data centres.
+    """
+    n_r = cap.shape[0]
+    short = np.empty(n_r)
+    column = np.empty(n_r)
+    for r in range(n_r):
+        d = want[r, p] - cap[r, p]
+        short[r] = 0.0 if d < 0.0 else d  # np.maximum(d, 0.0), NaN kept
+        column[r] = want[r, p]
+    total_short = _pairwise_sum(short, 0, n_r)
+    fill = min(quantity, total_short)
+    if fill > 0.0:
+        scale = fill / total_short
+        for r in range(n_r):
+            cap[r, p] += short[r] * scale
+    rest = quantity - fill
+    if rest > 0.0:
+        if not _pairwise_sum(column, 0, n_r) > 0.0:
+            for r in range(n_r):
+                column[r] = 1.0 if present[r, p] else 0.0
+        spread = max(_pairwise_sum(column, 0, n_r), 1e-300)
+        for r in range(n_r):
+            cap[r, p] += rest * column[r] / spread
+
+
+def workload_capacity_ref(
+    own: F8,
+    cloud_cap: F8,
+    borrowed: F8,
+    factor: F8,
+    stack: F8,
+    present: NDArray[np.bool_],
+    demand: F8,
+    shares: F8,
+    weight: F8,
+    local_only: NDArray[np.bool_],
+) -> F8:
+    """Numpy twin of :func:`workload_capacity`, with the same parameters."""
+    total = (own + cloud_cap.sum(axis=1) + borrowed) * factor
+    local = (own + (cloud_cap * present).sum(axis=1)) * stack
+    need = demand[:, None] * shares
+    return np.asarray(allocate(total, local, need, weight, local_only))
+
+
+@numba.njit(cache=True)
+def workload_capacity(
+    own: F8,
+    cloud_cap: F8,
+    borrowed: F8,
+    factor: F8,
+    stack: F8,
+    present: NDArray[np.bool_],
+    demand: F8,
+    shares: F8,
+    weight: F8,
+    local_only: NDArray[np.bool_],
+) -> F8:
+    """Capacity each workload's queue runs on (R, W), H100e.
+
+    The capacity a region's jobs can use (own, cloud and borrowed, times ``factor``) and its
+    part in the region (own and the providers present there, times ``stack``) set aside for
+    the workloads' needs by :func:`ecosim.kernels.allocation.allocate`. For at most
+    :data:`MAX_ROW` providers; :func:`workload_capacity_ref` is the same in numpy.
+
+    Parameters
+    ----------
+    own : ndarray of float64, shape (R,)
+        Each region's own capacity (H100e).
+    cloud_cap : ndarray of float64, shape (R, P), C-contiguous
+        Cloud capacity each region gets from each provider (H100e).
+    borrowed : ndarray of float64, shape (R,)
+        Capacity borrowed from partners (H100e).
+    factor : ndarray of float64, shape (R,)
+        Share of the capacity left after the overheads of portable stacks and federation.
+    stack : ndarray of float64, shape (R,)
+        Share of the capacity in the region left after the overhead of portable stacks.
+    present : ndarray of bool, shape (R, P)
+        Where each provider has data centres.
+    demand : ndarray of float64, shape (R,)
+        Each region's compute demand (H100e).
+    shares : ndarray of float64, shape (R, W)
+        Each workload's share of the demand.
+    weight : ndarray of float64, shape (W,)
+        Each workload's claim on short capacity.
+    local_only : ndarray of bool, shape (W,)
+        Workloads that may run only in the region.
+    """
+    n_r, n_p = cloud_cap.shape
+    n_w = shares.shape[1]
+    total = np.empty(n_r)
+    local = np.empty(n_r)
+    here = np.empty(n_p)
+    need = np.empty((n_r, n_w))
+    for r in range(n_r):
+        total[r] = (own[r] + _pairwise_sum(cloud_cap[r], 0, n_p) + borrowed[r]) * factor[r]
+        for p in range(n_p):
+            here[p] = cloud_cap[r, p] * (1.0 if present[r, p] else 0.0)
+        local[r] = (own[r] + _pairwise_sum(here, 0, n_p)) * stack[r]
+        for k in range(n_w):
+            need[r, k] = demand[r] * shares[r, k]
+    return allocate(total, local, need, weight, local_only)

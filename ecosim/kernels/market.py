@@ -307,7 +307,9 @@ def gumbel_rows_ref(
                 for j in range(n_options):
                     u = float(uniform[r, i, j])
                     # u == 0 makes ok False; the kernel's value there (+inf) is then never read
-                    out[r, i, j] = math.inf if u == 0.0 else 0.0 - 1.0 * math.log(-math.log(1.0 - u))
+                    out[r, i, j] = (
+                        math.inf if u == 0.0 else 0.0 - 1.0 * math.log(-math.log(1.0 - u))
+                    )
     return out, not bool((uniform == 0.0).any())
 
 

@@ -267,17 +267,12 @@ def receive(w: World, i: int) -> None:
     The chips go to the regions where the provider is furthest below what it wants, in
     proportion to each shortfall; what is left over goes where its customers are.
     """
-    p = int(w.orders.buyer[i])
-    quantity = float(w.orders.quantity[i])
-    want = wanted(w)[:, p]
-    short = np.maximum(want - w.prov_cap[:, p], 0.0)
-    fill = min(quantity, float(short.sum()))
-    if fill > 0.0:
-        w.prov_cap[:, p] += short * (fill / short.sum())
-    rest = quantity - fill
-    if rest > 0.0:
-        where = want if want.sum() > 0.0 else w.prov_present[:, p].astype(float)
-        w.prov_cap[:, p] += rest * where / max(float(where.sum()), 1e-300)
+    # compiled (every delivery asks for it); kernels.cloud.receive_ref is the same in numpy,
+    # and sums more regions than the kernel can in numpy's order
+    fn = (
+        kernels_cloud.receive if w.n_regions <= kernels_cloud.MAX_ROW else kernels_cloud.receive_ref
+    )
+    fn(w.prov_cap, int(w.orders.buyer[i]), float(w.orders.quantity[i]), wanted(w), w.prov_present)
 
 
 def lend_capacity(w: World) -> None:

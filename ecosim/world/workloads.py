@@ -46,6 +46,16 @@ def local_only(scenario: Scenario) -> np.ndarray:
     return np.array([p.local for p in profiles(scenario)], dtype=bool)
 
 
+def local_lanes(w: World) -> np.ndarray:
+    """Which workloads may run only in the region (W,), read from the scenario once."""
+    known = w.workload_memo.get("local_only")
+    if known is None:
+        known = local_only(w.scenario)
+        known.setflags(write=False)
+        w.workload_memo["local_only"] = known
+    return known
+
+
 def deployed_share(w: World) -> np.ndarray:
     """Share of each region's model use it serves on its own compute: own models and open
     weights (R,)."""
