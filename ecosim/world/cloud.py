@@ -11,6 +11,7 @@ month whatever happens, from a stream of its own, so a shock or a lever never sh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -110,7 +111,7 @@ def market_step(w: World, t: float) -> None:
 
 def _choice_noise(
     rng: np.random.Generator,
-    before: dict[str, Any],
+    before: Mapping[str, Any],
     uniform: np.ndarray,
     choosing: np.ndarray,
 ) -> np.ndarray:
