@@ -118,8 +118,8 @@ def share(w: World, r: int, k: int, t: np.ndarray | float) -> np.ndarray:
     inf = inference_share(w, r, t)
     if k == INFERENCE:
         return inf
-    split = getattr(w.scenario.regions[w.regions[r]].demand.training_split, TRAINING[k])
-    return np.asarray((1.0 - inf) * split)
+    # the scenario's value, read once for every region (training_split)
+    return np.asarray((1.0 - inf) * training_split(w)[r, k])
 
 
 def shares(w: World, t: float) -> np.ndarray:
