@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from _bench import Case
+from _bench import Case, repeated_call_case
 
 from ecosim.kernels.market import (
     choose_providers,
@@ -20,6 +20,8 @@ from ecosim.kernels.market import (
     gumbel_rows_ref,
     market_shares,
     market_shares_ref,
+    tilted_picks,
+    tilted_picks_ref,
 )
 
 N_REGIONS = 9
@@ -110,6 +112,11 @@ def _month_noise_gumbel(rng: np.random.Generator, choosing: np.ndarray) -> objec
     return rng.gumbel(size=(n_r, n_c, N_PROVIDERS + 1))
 
 
+def _joined(picks: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    # the picks and the weight of each choice in one array, for the check to compare
+    return np.concatenate([picks[0].astype(np.float64), picks[1]])
+
+
 def cases() -> list[Case]:
     """Return the market benchmark cases."""
     inputs = market_inputs()
@@ -119,6 +126,9 @@ def cases() -> list[Case]:
     rng = np.random.default_rng(1)
     uniform = rng.random(shape)
     choosing = (rng.random(shape[:2]) < CHOOSING_FRACTION).astype(np.uint8)
+    # a region's starting customers being placed: 2000 customers, ten providers and the outside
+    scores = np.log(rng.dirichlet(np.ones(11), N_CUSTOMERS)) + rng.gumbel(size=(N_CUSTOMERS, 11))
+    tilt = (scores, rng.normal(0.0, 0.1, 11), np.full(N_CUSTOMERS, 1.0 / N_CUSTOMERS))
     noise_rng = np.random.Generator(np.random.PCG64(2))
     gumbel_rng = np.random.Generator(np.random.PCG64(2))
     return [
@@ -146,6 +156,14 @@ def cases() -> list[Case]:
             repeats_fast=50,
             repeats_ref=20,
             setup=_discard(lambda: _month_noise(noise_rng, choosing)),
+            target=3.0,
+        ),
+        repeated_call_case(
+            "market.tilted_picks",
+            lambda *a: _joined(tilted_picks(*a)),
+            lambda *a: _joined(tilted_picks_ref(*a)),
+            tilt,
+            calls=20,
             target=3.0,
         ),
         Case(

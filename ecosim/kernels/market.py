@@ -44,6 +44,8 @@ __all__ = [
     "hhi",
     "market_shares",
     "market_shares_ref",
+    "tilted_picks",
+    "tilted_picks_ref",
 ]
 
 
@@ -376,6 +378,61 @@ def market_shares_ref(
         else:
             shares[r, n_providers] = 1.0
     return shares
+
+
+def tilted_picks_ref(
+    score: NDArray[np.float64], offset: NDArray[np.float64], weight: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Numpy twin of :func:`tilted_picks`, with the same parameters and results."""
+    pick = np.argmax(score + offset, axis=1)
+    return pick, np.bincount(pick, weights=weight, minlength=score.shape[1])
+
+
+@numba.njit(cache=True)
+def tilted_picks(
+    score: NDArray[np.float64], offset: NDArray[np.float64], weight: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Each customer's best choice under tilted scores, and the weight each choice gets.
+
+    One step of the tilting that places the starting customers
+    (:func:`ecosim.world.market_fit.place_customers`), taken up to 200 times a region.
+
+    Parameters
+    ----------
+    score : ndarray of float64, shape (C, n)
+        Each customer's score of each choice.
+    offset : ndarray of float64, shape (n,)
+        The tilt added to every customer's score of each choice.
+    weight : ndarray of float64, shape (C,)
+        Each customer's weight.
+
+    Returns
+    -------
+    pick : ndarray of int64, shape (C,)
+        The choice of the highest tilted score, the first of equal ones (``numpy.argmax``,
+        which also stops at the first NaN).
+    got : ndarray of float64, shape (n,)
+        The weight of the customers picking each choice, added in customer order
+        (``numpy.bincount``).
+    """
+    n_c, n = score.shape
+    pick = np.zeros(n_c, dtype=np.int64)
+    got = np.zeros(n)
+    for i in range(n_c):
+        best = 0
+        best_value = score[i, 0] + offset[0]
+        if best_value == best_value:
+            for j in range(1, n):
+                value = score[i, j] + offset[j]
+                if value != value:
+                    best = j
+                    break
+                if value > best_value:
+                    best = j
+                    best_value = value
+        pick[i] = best
+        got[best] += weight[i]
+    return pick, got
 
 
 def hhi(shares: NDArray[np.float64]) -> NDArray[np.float64]:

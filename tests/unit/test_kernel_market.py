@@ -19,6 +19,8 @@ from ecosim.kernels.market import (
     hhi,
     market_shares,
     market_shares_ref,
+    tilted_picks,
+    tilted_picks_ref,
 )
 from ecosim.world.cloud import _choice_noise
 
@@ -395,3 +397,30 @@ def test_a_zero_draw_sends_the_stream_back_to_numpys_gumbel() -> None:
     again.random(shape[:2])
     np.testing.assert_array_equal(noise, again.gumbel(size=shape))
     assert rng.bit_generator.state == again.bit_generator.state
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_c=st.integers(1, 300),
+    n=st.integers(1, 20),
+    ties=st.booleans(),
+    nan=st.booleans(),
+)
+def test_tilted_picks_equals_its_twin(seed: int, n_c: int, n: int, ties: bool, nan: bool) -> None:
+    rng = np.random.default_rng(seed)
+    score = np.log(rng.dirichlet(np.ones(n), n_c)) + rng.gumbel(size=(n_c, n))
+    offset = rng.normal(0.0, 1.0, n)
+    if ties:  # equal scores go to the first, as numpy's argmax sends them
+        score = np.round(score)
+        offset = np.round(offset)
+    if nan:  # numpy's argmax stops at the first NaN
+        score[rng.random((n_c, n)) < 0.05] = np.nan
+    weight = rng.random(n_c)
+    weight /= weight.sum()
+    (pick, got), (pick_ref, got_ref) = (
+        tilted_picks(score, offset, weight),
+        tilted_picks_ref(score, offset, weight),
+    )
+    np.testing.assert_array_equal(pick, pick_ref)
+    np.testing.assert_array_equal(got, got_ref)
