@@ -384,8 +384,9 @@ def tilted_picks_ref(
     score: NDArray[np.float64], offset: NDArray[np.float64], weight: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Numpy twin of :func:`tilted_picks`, with the same parameters and results."""
-    pick = np.argmax(score + offset, axis=1)
-    return pick, np.bincount(pick, weights=weight, minlength=score.shape[1])
+    pick = np.asarray(np.argmax(score + offset, axis=1), dtype=np.int64)
+    got = np.asarray(np.bincount(pick, weights=weight, minlength=score.shape[1]), dtype=np.float64)
+    return pick, got
 
 
 @numba.njit(cache=True)
