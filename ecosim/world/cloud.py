@@ -151,7 +151,9 @@ def refresh_cloud(w: World) -> None:
 
     Each provider rations within each region, from the fleet it has there.
     """
-    # compiled (every refresh asks for it); kernels.cloud.delivered_ref is the same in numpy
+    # compiled (every refresh asks for it): demand_by_provider where the provider still
+    # serves, rationed by the fleet an outage leaves; kernels.cloud.delivered_ref is the same
+    # in numpy
     w.cloud_cap = kernels_cloud.delivered(
         w.served_shares, w.cloud_need, w.can_stay, w.prov_cap, w.prov_available
     )

@@ -93,8 +93,9 @@ def workload_capacity(w: World) -> np.ndarray:
     """
     stack = _stack_factor(w)
     n_p = w.cloud_cap.shape[1]
-    # compiled, the sums of accessible_capacity and workloads.local_capacity and the need
-    # with workloads.allocate; kernels.cloud.workload_capacity_ref is the same in numpy, and
+    # one compiled call (every step asks for it) sums accessible_capacity's and
+    # workloads.local_capacity's capacity, multiplies out the need and sets it aside as
+    # workloads.allocate does; kernels.cloud.workload_capacity_ref is the same in numpy, and
     # sums more providers than the kernel can in numpy's order
     fn = (
         kernels_cloud.workload_capacity
