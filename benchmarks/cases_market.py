@@ -11,19 +11,25 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from _bench import Case
+from _bench import Case, repeated_call_case
 
 from ecosim.kernels.market import (
     choose_providers,
     choose_providers_ref,
+    gumbel_rows,
+    gumbel_rows_ref,
     market_shares,
     market_shares_ref,
+    tilted_picks,
+    tilted_picks_ref,
 )
 
 N_REGIONS = 9
 N_CUSTOMERS = 2000
 N_PROVIDERS = 19
 RESELECT_FRACTION = 0.1
+#: Share of customers choosing in a month of the baseline (``reselect_share``, about 0.04).
+CHOOSING_FRACTION = 0.04
 
 
 def market_inputs(seed: int = 0) -> dict[str, Any]:
@@ -80,11 +86,51 @@ def _month(kernel: Callable[..., None], inputs: dict[str, Any]) -> Callable[[], 
     return call
 
 
+def _check_noise(uniform: np.ndarray, choosing: np.ndarray) -> Callable[[], None]:
+    # loads the kernel and checks it against its twin to the bit before timing
+    def setup() -> None:
+        fast, fast_ok = gumbel_rows(uniform, choosing)
+        ref, ref_ok = gumbel_rows_ref(uniform, choosing)
+        if not (fast_ok == ref_ok and np.array_equal(fast, ref, equal_nan=True)):
+            raise AssertionError("market.gumbel_rows and its twin disagree")
+
+    return setup
+
+
+def _month_noise(rng: np.random.Generator, choosing: np.ndarray) -> object:
+    # a market round's draws as they are made: one block of uniform draws, turned into Gumbel
+    # draws for the customers who choose
+    n_r, n_c = choosing.shape
+    block = rng.random(n_r * n_c * (N_PROVIDERS + 2))
+    return gumbel_rows(block[n_r * n_c :].reshape(n_r, n_c, N_PROVIDERS + 1), choosing)
+
+
+def _month_noise_gumbel(rng: np.random.Generator, choosing: np.ndarray) -> object:
+    # the same draws with Generator.gumbel for every customer, as they were made before
+    n_r, n_c = choosing.shape
+    rng.random((n_r, n_c))
+    return rng.gumbel(size=(n_r, n_c, N_PROVIDERS + 1))
+
+
+def _joined(picks: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    # the picks and the weight of each choice in one array, for the check to compare
+    return np.concatenate([picks[0].astype(np.float64), picks[1]])
+
+
 def cases() -> list[Case]:
     """Return the market benchmark cases."""
     inputs = market_inputs()
     fast = _month(choose_providers, inputs)
     provider, workload = inputs["cust_provider"], inputs["cust_workload"]
+    shape = (N_REGIONS, N_CUSTOMERS, N_PROVIDERS + 1)
+    rng = np.random.default_rng(1)
+    uniform = rng.random(shape)
+    choosing = (rng.random(shape[:2]) < CHOOSING_FRACTION).astype(np.uint8)
+    # a region's starting customers being placed: 2000 customers, ten providers and the outside
+    scores = np.log(rng.dirichlet(np.ones(11), N_CUSTOMERS)) + rng.gumbel(size=(N_CUSTOMERS, 11))
+    tilt = (scores, rng.normal(0.0, 0.1, 11), np.full(N_CUSTOMERS, 1.0 / N_CUSTOMERS))
+    noise_rng = np.random.Generator(np.random.PCG64(2))
+    gumbel_rng = np.random.Generator(np.random.PCG64(2))
     return [
         Case(
             name="market.choose_providers",
@@ -93,6 +139,32 @@ def cases() -> list[Case]:
             repeats_fast=50,
             repeats_ref=3,
             setup=_discard(fast),
+        ),
+        Case(
+            name="market.gumbel_rows",
+            fast=lambda: gumbel_rows(uniform, choosing),
+            ref=lambda: gumbel_rows_ref(uniform, choosing),
+            repeats_fast=50,
+            repeats_ref=3,
+            setup=_check_noise(uniform, choosing),
+            target=20.0,  # the twin takes logarithms for the few customers choosing only
+        ),
+        Case(
+            name="market.month_noise_vs_gumbel",
+            fast=lambda: _month_noise(noise_rng, choosing),
+            ref=lambda: _month_noise_gumbel(gumbel_rng, choosing),
+            repeats_fast=50,
+            repeats_ref=20,
+            setup=_discard(lambda: _month_noise(noise_rng, choosing)),
+            target=3.0,
+        ),
+        repeated_call_case(
+            "market.tilted_picks",
+            lambda *a: _joined(tilted_picks(*a)),
+            lambda *a: _joined(tilted_picks_ref(*a)),
+            tilt,
+            calls=20,
+            target=3.0,
         ),
         Case(
             name="market.market_shares",

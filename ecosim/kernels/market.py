@@ -39,9 +39,13 @@ from numpy.typing import NDArray
 __all__ = [
     "choose_providers",
     "choose_providers_ref",
+    "gumbel_rows",
+    "gumbel_rows_ref",
     "hhi",
     "market_shares",
     "market_shares_ref",
+    "tilted_picks",
+    "tilted_picks_ref",
 ]
 
 
@@ -247,6 +251,71 @@ def choose_providers_ref(
 
 
 @numba.njit(cache=True)
+def gumbel_rows(
+    uniform: NDArray[np.float64], needed: NDArray[np.uint8]
+) -> tuple[NDArray[np.float64], bool]:
+    """Turn a block of uniform draws into the Gumbel draws numpy makes of them, where needed.
+
+    ``Generator.gumbel`` (loc 0, scale 1) takes one ``Generator.random`` draw ``u`` of the
+    stream per value and returns ``0 - 1 * log(-log(1 - u))``, drawing again only where ``u``
+    is exactly 0. So where no draw of the block is 0, the block stands for the Gumbel draws
+    made from the same point of the stream, value by value. Only the customers who choose
+    this month read their noise: the logarithms, most of a Gumbel draw's cost, are taken for
+    them alone, and the stream still moves by the whole block.
+
+    Parameters
+    ----------
+    uniform : ndarray of float64, shape (R, C, K)
+        ``Generator.random`` draws, in the order ``Generator.gumbel`` would have drawn them.
+    needed : ndarray of uint8, shape (R, C)
+        1 for the customers whose row of noise is read.
+
+    Returns
+    -------
+    gumbel : ndarray of float64, shape (R, C, K)
+        The Gumbel draws in the rows needed, NaN in the others.
+    ok : bool
+        False where a draw of the block is 0: numpy's Gumbel draws would differ from there on
+        (the caller draws them with ``Generator.gumbel`` instead).
+    """
+    n_regions, n_customers, n_options = uniform.shape
+    out = np.empty_like(uniform)
+    ok = True
+    for r in range(n_regions):
+        for i in range(n_customers):
+            if needed[r, i] != 0:
+                for j in range(n_options):
+                    u = uniform[r, i, j]
+                    if u == 0.0:
+                        ok = False
+                    out[r, i, j] = 0.0 - 1.0 * math.log(-math.log(1.0 - u))
+            else:
+                for j in range(n_options):
+                    if uniform[r, i, j] == 0.0:
+                        ok = False
+                    out[r, i, j] = np.nan
+    return out, ok
+
+
+def gumbel_rows_ref(
+    uniform: NDArray[np.float64], needed: NDArray[np.uint8]
+) -> tuple[NDArray[np.float64], bool]:
+    """Plain-Python twin of :func:`gumbel_rows`, with numpy's scalar formula."""
+    n_regions, n_customers, n_options = uniform.shape
+    out = np.full(uniform.shape, np.nan)
+    for r in range(n_regions):
+        for i in range(n_customers):
+            if needed[r, i]:
+                for j in range(n_options):
+                    u = float(uniform[r, i, j])
+                    # u == 0 makes ok False; the kernel's value there (+inf) is then never read
+                    out[r, i, j] = (
+                        math.inf if u == 0.0 else 0.0 - 1.0 * math.log(-math.log(1.0 - u))
+                    )
+    return out, not bool((uniform == 0.0).any())
+
+
+@numba.njit(cache=True)
 def market_shares(
     cust_provider: NDArray[np.int64],
     cust_workload: NDArray[np.float64],
@@ -309,6 +378,62 @@ def market_shares_ref(
         else:
             shares[r, n_providers] = 1.0
     return shares
+
+
+def tilted_picks_ref(
+    score: NDArray[np.float64], offset: NDArray[np.float64], weight: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Numpy twin of :func:`tilted_picks`, with the same parameters and results."""
+    pick = np.asarray(np.argmax(score + offset, axis=1), dtype=np.int64)
+    got = np.asarray(np.bincount(pick, weights=weight, minlength=score.shape[1]), dtype=np.float64)
+    return pick, got
+
+
+@numba.njit(cache=True)
+def tilted_picks(
+    score: NDArray[np.float64], offset: NDArray[np.float64], weight: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Each customer's best choice under tilted scores, and the weight each choice gets.
+
+    One step of the tilting that places the starting customers
+    (:func:`ecosim.world.market_fit.place_customers`), taken up to 200 times a region.
+
+    Parameters
+    ----------
+    score : ndarray of float64, shape (C, n)
+        Each customer's score of each choice.
+    offset : ndarray of float64, shape (n,)
+        The tilt added to every customer's score of each choice.
+    weight : ndarray of float64, shape (C,)
+        Each customer's weight.
+
+    Returns
+    -------
+    pick : ndarray of int64, shape (C,)
+        The choice of the highest tilted score, the first of equal ones (``numpy.argmax``,
+        which also stops at the first NaN).
+    got : ndarray of float64, shape (n,)
+        The weight of the customers picking each choice, added in customer order
+        (``numpy.bincount``).
+    """
+    n_c, n = score.shape
+    pick = np.zeros(n_c, dtype=np.int64)
+    got = np.zeros(n)
+    for i in range(n_c):
+        best = 0
+        best_value = score[i, 0] + offset[0]
+        if best_value == best_value:
+            for j in range(1, n):
+                value = score[i, j] + offset[j]
+                if value != value:
+                    best = j
+                    break
+                if value > best_value:
+                    best = j
+                    best_value = value
+        pick[i] = best
+        got[best] += weight[i]
+    return pick, got
 
 
 def hhi(shares: NDArray[np.float64]) -> NDArray[np.float64]:

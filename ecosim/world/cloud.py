@@ -11,10 +11,14 @@ month whatever happens, from a stream of its own, so a shock or a lever never sh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
-from ecosim.kernels.market import choose_providers, market_shares
+from ecosim.kernels import cloud as kernels_cloud
+from ecosim.kernels.market import choose_providers, gumbel_rows, market_shares
 from ecosim.world import alliances, supply
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import World
@@ -50,8 +54,12 @@ def market_step(w: World, t: float) -> None:
     rng = w.streams.get("market/choices")
     n_r, n_c = w.cust_provider.shape
     n_p = len(w.providers)
-    draw_u = rng.random((n_r, n_c))
-    gumbel = rng.gumbel(size=(n_r, n_c, n_p + 1))
+    # The month's draws as the stream gives them: a uniform draw for every customer, then a
+    # Gumbel draw for every customer's options. Both are drawn as one block of uniform draws,
+    # turned into Gumbel draws (gumbel_rows) only for the customers who choose.
+    before = rng.bit_generator.state
+    block = rng.random(n_r * n_c * (n_p + 2))
+    draw_u = block[: n_r * n_c].reshape(n_r, n_c)
     active = w.cust_weight > 0
     on = w.cust_provider >= 0
     stuck = np.zeros_like(on)
@@ -61,6 +69,9 @@ def market_step(w: World, t: float) -> None:
     searching = w.displaced & ~np.isfinite(w.ready_at)
     reselect = ((draw_u < m.reselect_share) & ~w.displaced) | searching | stuck
     reselect &= active
+    gumbel = _choice_noise(
+        rng, before, block[n_r * n_c :].reshape(n_r, n_c, n_p + 1), reselect | stuck
+    )
     grow_segments(w, t)
     headroom = np.maximum(w.prov_cap - regional_usage(w), 0.0)
     installed = w.shares[:, :n_p].copy()
@@ -98,6 +109,28 @@ def market_step(w: World, t: float) -> None:
     update_shares(w)
 
 
+def _choice_noise(
+    rng: np.random.Generator,
+    before: Mapping[str, Any],
+    uniform: np.ndarray,
+    choosing: np.ndarray,
+) -> np.ndarray:
+    """The Gumbel noise of the month's choices (R, C, P + 1), as ``rng.gumbel`` draws it.
+
+    ``uniform`` holds the uniform draws that stand for it, drawn after the month's first
+    (R, C) draws from the stream state ``before``; only the rows of the customers
+    ``choosing`` are filled. A draw of exactly 0, which ``Generator.gumbel`` rejects and draws
+    again (about once in 10**16 draws), sends the stream back to ``before`` to draw the noise
+    with ``Generator.gumbel`` itself, so the stream moves as it always did.
+    """
+    gumbel, ok = gumbel_rows(uniform, choosing.astype(np.uint8))
+    if ok:
+        return gumbel
+    rng.bit_generator.state = before
+    rng.random(choosing.shape)
+    return rng.gumbel(size=uniform.shape)
+
+
 def grow_segments(w: World, t: float) -> None:
     """Customers' workloads at day ``t``: segments grow at their own rates around the region's.
 
@@ -118,10 +151,12 @@ def refresh_cloud(w: World) -> None:
 
     Each provider rations within each region, from the fleet it has there.
     """
-    demand = demand_by_provider(w) * w.can_stay
-    available = w.prov_cap * w.prov_available[None, :]  # an outage darkens part of the fleet
-    ration = np.where(demand > available, available / np.maximum(demand, 1e-300), 1.0)
-    w.cloud_cap = demand * ration
+    # compiled (every refresh asks for it): demand_by_provider where the provider still
+    # serves, rationed by the fleet an outage leaves; kernels.cloud.delivered_ref is the same
+    # in numpy
+    w.cloud_cap = kernels_cloud.delivered(
+        w.served_shares, w.cloud_need, w.can_stay, w.prov_cap, w.prov_available
+    )
 
 
 def provider_orders(w: World, t: float, interval: float) -> None:
@@ -171,8 +206,10 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     want = wanted(w)
     # what each provider would lack, summed over its regions, by each designer's delivery (P, D)
     gap = np.maximum(want[:, :, None] * grow[None, None, :] - w.prov_cap[:, :, None], 0.0)
-    split = {int(h): supply.route_split(w, int(h), t, possible=possible) for h in w.prov_home}
-    shares = np.array([split[int(h)] for h in w.prov_home]).reshape(gap.shape[1:])
+    # providers of one home share its split: asked once per home, not once per provider
+    homes = w.prov_home.tolist()
+    split = {h: supply.route_split(w, h, t, possible=possible) for h in dict.fromkeys(homes)}
+    shares = np.array([split[h] for h in homes]).reshape(gap.shape[1:])
     # each designer's part is net of what the provider waits for from that designer only:
     # netted against everything on order, a slow designer's queue (TPU's, Huawei's after a fab
     # disruption) stopped all orders to the fast ones, and the slow queue grew without end.
@@ -210,14 +247,21 @@ def wanted(w: World) -> np.ndarray:
     expand for them in proportion to their shares. Without this a region whose providers are
     full would never get the capacity its customers are waiting for.
     """
-    usage = regional_usage(w)
-    rest = w.scenario.uncertainties.market.outside_share
-    waiting = np.maximum(w.shares[:, -1] - rest, 0.0) * w.cloud_need
-    open_ = (w.can_join * w.prov_present).astype(float)
-    weight = (w.shares[:, : len(w.providers)] + 1e-6) * open_
-    total = weight.sum(axis=1, keepdims=True)
-    part = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0.0)
-    return np.asarray((usage + waiting[:, None] * part) * (1.0 + w.prov_headroom[None, :]))
+    # compiled (every delivery to a provider asks for it); kernels.cloud.wanted_ref is the
+    # same in numpy, and sums more providers than the kernel can in numpy's order
+    fn = (
+        kernels_cloud.wanted
+        if len(w.providers) <= kernels_cloud.MAX_ROW
+        else kernels_cloud.wanted_ref
+    )
+    return fn(
+        w.shares,
+        w.cloud_need,
+        w.scenario.uncertainties.market.outside_share,
+        w.can_join,
+        w.prov_present,
+        w.prov_headroom,
+    )
 
 
 def receive(w: World, i: int) -> None:
@@ -226,17 +270,12 @@ def receive(w: World, i: int) -> None:
     The chips go to the regions where the provider is furthest below what it wants, in
     proportion to each shortfall; what is left over goes where its customers are.
     """
-    p = int(w.orders.buyer[i])
-    quantity = float(w.orders.quantity[i])
-    want = wanted(w)[:, p]
-    short = np.maximum(want - w.prov_cap[:, p], 0.0)
-    fill = min(quantity, float(short.sum()))
-    if fill > 0.0:
-        w.prov_cap[:, p] += short * (fill / short.sum())
-    rest = quantity - fill
-    if rest > 0.0:
-        where = want if want.sum() > 0.0 else w.prov_present[:, p].astype(float)
-        w.prov_cap[:, p] += rest * where / max(float(where.sum()), 1e-300)
+    # compiled (every delivery asks for it); kernels.cloud.receive_ref is the same in numpy,
+    # and sums more regions than the kernel can in numpy's order
+    fn = (
+        kernels_cloud.receive if w.n_regions <= kernels_cloud.MAX_ROW else kernels_cloud.receive_ref
+    )
+    fn(w.prov_cap, int(w.orders.buyer[i]), float(w.orders.quantity[i]), wanted(w), w.prov_present)
 
 
 def lend_capacity(w: World) -> None:

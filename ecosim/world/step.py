@@ -20,6 +20,7 @@ from functools import partial
 import numpy as np
 
 from ecosim.core.rng import Streams
+from ecosim.kernels import cloud as kernels_cloud
 from ecosim.world import (
     capability,
     cloud,
@@ -90,11 +91,30 @@ def workload_capacity(w: World) -> np.ndarray:
     capacity in the region, short capacity rationed by the workloads' priority weights, the
     rest in proportion to demand.
     """
-    total = accessible_capacity(w)
-    local = workloads.local_capacity(w) * _stack_factor(w)
-    need = w.demand[:, None] * workloads.shares(w, w.t)
-    return workloads.allocate(
-        total, local, need, workloads.priorities(w), workloads.local_only(w.scenario)
+    stack = _stack_factor(w)
+    n_p = w.cloud_cap.shape[1]
+    # one compiled call (every step asks for it) sums accessible_capacity's and
+    # workloads.local_capacity's capacity, multiplies out the need and sets it aside as
+    # workloads.allocate does; kernels.cloud.workload_capacity_ref is the same in numpy, and
+    # sums more providers than the kernel can in numpy's order
+    fn = (
+        kernels_cloud.workload_capacity
+        if n_p <= kernels_cloud.MAX_ROW
+        else kernels_cloud.workload_capacity_ref
+    )
+    return np.asarray(
+        fn(
+            w.own_cap,
+            np.ascontiguousarray(w.cloud_cap),
+            w.borrowed,
+            stack * federated.capacity_factor(w, w.t),
+            stack,
+            w.prov_present[:, :n_p],
+            w.demand,
+            workloads.shares(w, w.t),
+            workloads.priorities(w),
+            workloads.local_lanes(w),
+        )
     )
 
 

@@ -46,6 +46,16 @@ def local_only(scenario: Scenario) -> np.ndarray:
     return np.array([p.local for p in profiles(scenario)], dtype=bool)
 
 
+def local_lanes(w: World) -> np.ndarray:
+    """Which workloads may run only in the region (W,), read from the scenario once."""
+    known = w.workload_memo.get("local_only")
+    if known is None:
+        known = local_only(w.scenario)
+        known.setflags(write=False)
+        w.workload_memo["local_only"] = known
+    return known
+
+
 def deployed_share(w: World) -> np.ndarray:
     """Share of each region's model use it serves on its own compute: own models and open
     weights (R,)."""
@@ -108,8 +118,8 @@ def share(w: World, r: int, k: int, t: np.ndarray | float) -> np.ndarray:
     inf = inference_share(w, r, t)
     if k == INFERENCE:
         return inf
-    split = getattr(w.scenario.regions[w.regions[r]].demand.training_split, TRAINING[k])
-    return np.asarray((1.0 - inf) * split)
+    # the scenario's value, read once for every region (training_split)
+    return np.asarray((1.0 - inf) * training_split(w)[r, k])
 
 
 def shares(w: World, t: float) -> np.ndarray:

@@ -7,15 +7,22 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from ecosim.kernels.market import (
     choose_providers,
     choose_providers_ref,
+    gumbel_rows,
+    gumbel_rows_ref,
     hhi,
     market_shares,
     market_shares_ref,
+    tilted_picks,
+    tilted_picks_ref,
 )
+from ecosim.world.cloud import _choice_noise
 
 
 @dataclass
@@ -329,3 +336,91 @@ def test_spare_capacity_in_one_region_does_not_serve_another() -> None:
     provider, headroom = run(choose_providers, market)
     assert (provider[0] == 1).all() and (provider[1] == 0).all()
     np.testing.assert_allclose(headroom, [[14.0, 6.0], [10.0, 0.0]])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_uniform_block_gives_numpys_gumbel_draws(seed: int) -> None:
+    # The baseline's month: 9 regions of 2000 customers, 19 providers and the outside option.
+    # One block of uniform draws stands for the month's (R, C) uniform draws and its Gumbel
+    # draws, in one call or several, and leaves the stream where they leave it.
+    shape = (9, 2000, 20)
+    drawn = np.random.Generator(np.random.PCG64(seed))
+    first = drawn.random(shape[:2])
+    noise = np.concatenate([drawn.gumbel(size=1000), drawn.gumbel(size=int(np.prod(shape)) - 1000)])
+    blocked = np.random.Generator(np.random.PCG64(seed))
+    block = blocked.random(int(np.prod(shape)) + shape[0] * shape[1])
+    np.testing.assert_array_equal(block[: shape[0] * shape[1]].reshape(shape[:2]), first)
+    gumbel, ok = gumbel_rows(
+        block[shape[0] * shape[1] :].reshape(shape), np.ones(shape[:2], dtype=np.uint8)
+    )
+    assert ok
+    np.testing.assert_array_equal(gumbel.ravel(), noise)
+    assert blocked.bit_generator.state == drawn.bit_generator.state
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_r=st.integers(1, 4),
+    n_c=st.integers(1, 60),
+    n_k=st.integers(1, 8),
+    zero=st.booleans(),
+)
+def test_gumbel_rows_equals_its_twin(seed: int, n_r: int, n_c: int, n_k: int, zero: bool) -> None:
+    rng = np.random.default_rng(seed)
+    uniform = rng.random((n_r, n_c, n_k))
+    # the smallest and largest draws numpy's random() makes
+    uniform.flat[rng.integers(0, uniform.size)] = 1.0 - 2.0**-53
+    uniform.flat[rng.integers(0, uniform.size)] = 2.0**-53
+    if zero:
+        uniform.flat[rng.integers(0, uniform.size)] = 0.0
+    needed = (rng.random((n_r, n_c)) < 0.3).astype(np.uint8)
+    (fast, fast_ok), (ref, ref_ok) = gumbel_rows(uniform, needed), gumbel_rows_ref(uniform, needed)
+    assert fast_ok == ref_ok == (not zero)
+    np.testing.assert_array_equal(fast, ref)
+    assert np.isnan(fast[needed == 0]).all()
+    if not zero:
+        assert np.isfinite(fast[needed == 1]).all()
+
+
+def test_a_zero_draw_sends_the_stream_back_to_numpys_gumbel() -> None:
+    # Generator.gumbel rejects a uniform draw of exactly 0 and draws again: the block no
+    # longer stands for its draws, and the noise is drawn by Generator.gumbel itself.
+    shape = (2, 5, 4)
+    rng = np.random.Generator(np.random.PCG64(7))
+    before = rng.bit_generator.state
+    block = rng.random(2 * 5 + 2 * 5 * 4)
+    uniform = block[10:].reshape(shape).copy()
+    uniform[1, 2, 3] = 0.0
+    noise = _choice_noise(rng, before, uniform, np.ones(shape[:2], dtype=bool))
+    again = np.random.Generator(np.random.PCG64(7))
+    again.random(shape[:2])
+    np.testing.assert_array_equal(noise, again.gumbel(size=shape))
+    assert rng.bit_generator.state == again.bit_generator.state
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_c=st.integers(1, 300),
+    n=st.integers(1, 20),
+    ties=st.booleans(),
+    nan=st.booleans(),
+)
+def test_tilted_picks_equals_its_twin(seed: int, n_c: int, n: int, ties: bool, nan: bool) -> None:
+    rng = np.random.default_rng(seed)
+    score = np.log(rng.dirichlet(np.ones(n), n_c)) + rng.gumbel(size=(n_c, n))
+    offset = rng.normal(0.0, 1.0, n)
+    if ties:  # equal scores go to the first, as numpy's argmax sends them
+        score = np.round(score)
+        offset = np.round(offset)
+    if nan:  # numpy's argmax stops at the first NaN
+        score[rng.random((n_c, n)) < 0.05] = np.nan
+    weight = rng.random(n_c)
+    weight /= weight.sum()
+    (pick, got), (pick_ref, got_ref) = (
+        tilted_picks(score, offset, weight),
+        tilted_picks_ref(score, offset, weight),
+    )
+    np.testing.assert_array_equal(pick, pick_ref)
+    np.testing.assert_array_equal(got, got_ref)

@@ -1,0 +1,322 @@
+"""The cloud's per-step arithmetic: what providers want, deliver and receive, and the capacity
+set aside for each region's workloads.
+
+Each is asked for several times a world step on arrays of regions by providers (9 x 19 in the
+baseline), where a dozen small numpy calls cost far more than the arithmetic. The kernels
+repeat their numpy twins' operations in the same order, so they agree to the bit; a row sum of
+eight or more values is taken in numpy's pairwise order (:func:`_pairwise_sum`).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from ecosim.kernels.allocation import allocate
+
+__all__ = [
+    "MAX_ROW",
+    "delivered",
+    "delivered_ref",
+    "receive",
+    "receive_ref",
+    "wanted",
+    "wanted_ref",
+    "workload_capacity",
+    "workload_capacity_ref",
+]
+
+F8 = NDArray[np.float64]
+
+#: Longest row :func:`_pairwise_sum` adds in numpy's order.
+MAX_ROW = 128
+
+
+def wanted_ref(
+    shares: F8,
+    need: F8,
+    rest: float,
+    can_join: NDArray[np.uint8],
+    present: NDArray[np.bool_],
+    headroom: F8,
+) -> F8:
+    """Capacity each provider wants in each region (R, P), headroom included: numpy twin of
+    :func:`wanted`.
+
+    Parameters
+    ----------
+    shares : ndarray of float64, shape (R, P + 1)
+        Workload shares, outside option last.
+    need : ndarray of float64, shape (R,)
+        Each region's need of cloud capacity (H100e).
+    rest : float
+        The outside option's resting share.
+    can_join : ndarray of uint8, shape (R, P)
+        1 where the provider takes new contracts from the region.
+    present : ndarray of bool, shape (R, P)
+        Where each provider has data centres.
+    headroom : ndarray of float64, shape (P,)
+        Each provider's headroom over its use.
+
+    Returns
+    -------
+    ndarray of float64, shape (R, P)
+        What its customers use, plus its part (by share, among the providers open there) of the
+        work waiting on the outside option beyond its resting share, times one plus headroom.
+    """
+    n_p = shares.shape[1] - 1
+    usage = shares[:, :n_p] * need[:, None]
+    waiting = np.maximum(shares[:, -1] - rest, 0.0) * need
+    open_ = (can_join * present).astype(float)
+    weight = (shares[:, :n_p] + 1e-6) * open_
+    total = weight.sum(axis=1, keepdims=True)
+    part = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0.0)
+    return np.asarray((usage + waiting[:, None] * part) * (1.0 + headroom[None, :]))
+
+
+def delivered_ref(served: F8, need: F8, can_stay: NDArray[np.uint8], cap: F8, available: F8) -> F8:
+    """Cloud capacity each region gets from each provider (R, P): numpy twin of
+    :func:`delivered`.
+
+    Parameters
+    ----------
+    served : ndarray of float64, shape (R, P + 1)
+        Shares of the workload being served, outside option last.
+    need : ndarray of float64, shape (R,)
+        Each region's need of cloud capacity (H100e).
+    can_stay : ndarray of uint8, shape (R, P)
+        1 where the provider still serves the region's customers.
+    cap : ndarray of float64, shape (R, P)
+        Each provider's fleet in each region (H100e).
+    available : ndarray of float64, shape (P,)
+        The part of each provider's fleet not darkened by an outage.
+
+    Returns
+    -------
+    ndarray of float64, shape (R, P)
+        What is asked of each provider, rationed where it exceeds what the provider has there.
+    """
+    demand = np.asarray(served[:, : cap.shape[1]] * need[:, None]) * can_stay
+    have = cap * available[None, :]
+    ration = np.where(demand > have, have / np.maximum(demand, 1e-300), 1.0)
+    return np.asarray(demand * ration)
+
+
+@numba.njit(cache=True)
+def _pairwise_sum(v: F8, start: int, n: int) -> float:
+    """Sum of ``v[start:start + n]`` in the order of numpy's sum of a contiguous row.
+
+    numpy adds fewer than eight values left to right, and eight to 128 with eight
+    accumulators, added up as ``((0+1)+(2+3))+((4+5)+(6+7))`` before the values past the last
+    multiple of eight are added in turn. Above 128 it sums two halves recursively, which this
+    does not: callers keep longer rows in numpy (:data:`MAX_ROW`).
+    """
+    if n < 8:
+        res = 0.0
+        for j in range(n):
+            res += v[start + j]
+        return res
+    acc = np.empty(8)
+    for k in range(8):
+        acc[k] = v[start + k]
+    i = 8
+    stop = n - n % 8
+    while i < stop:
+        for k in range(8):
+            acc[k] += v[start + i + k]
+        i += 8
+    res = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    while i < n:
+        res += v[start + i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True)
+def wanted(
+    shares: F8,
+    need: F8,
+    rest: float,
+    can_join: NDArray[np.uint8],
+    present: NDArray[np.bool_],
+    headroom: F8,
+) -> F8:
+    """Capacity each provider wants in each region (R, P), headroom included.
+
+    Compiled (asked for at every delivery to a provider and every close of a step);
+    :func:`wanted_ref` is the same in numpy, with the same parameters. For at most
+    :data:`MAX_ROW` providers.
+    """
+    n_r = shares.shape[0]
+    n_p = shares.shape[1] - 1
+    weight = np.empty((n_r, n_p))
+    for r in range(n_r):
+        for p in range(n_p):
+            # numpy's (can_join * present).astype(float)
+            open_ = float(can_join[r, p]) if present[r, p] else 0.0
+            weight[r, p] = (shares[r, p] + 1e-6) * open_
+    out = np.empty((n_r, n_p))
+    for r in range(n_r):
+        total = _pairwise_sum(weight[r], 0, n_p)
+        beyond = shares[r, n_p] - rest
+        # np.maximum(beyond, 0.0), NaN kept
+        waiting = (0.0 if beyond < 0.0 else beyond) * need[r]
+        for p in range(n_p):
+            part = weight[r, p] / total if total > 0.0 else 0.0
+            out[r, p] = (shares[r, p] * need[r] + waiting * part) * (1.0 + headroom[p])
+    return out
+
+
+@numba.njit(cache=True)
+def delivered(served: F8, need: F8, can_stay: NDArray[np.uint8], cap: F8, available: F8) -> F8:
+    """Cloud capacity each region gets from each provider (R, P), after rationing.
+
+    Compiled (every refresh of the world asks for it); :func:`delivered_ref` is the same in
+    numpy, with the same parameters.
+    """
+    n_r, n_p = cap.shape
+    out = np.empty((n_r, n_p))
+    for r in range(n_r):
+        for p in range(n_p):
+            demand = (served[r, p] * need[r]) * float(can_stay[r, p])
+            have = cap[r, p] * available[p]
+            ration = have / max(demand, 1e-300) if demand > have else 1.0
+            out[r, p] = demand * ration
+    return out
+
+
+def receive_ref(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool_]) -> None:
+    """Numpy twin of :func:`receive`, with the same parameters and effect."""
+    want = want[:, p]
+    short = np.maximum(want - cap[:, p], 0.0)
+    fill = min(quantity, float(short.sum()))
+    if fill > 0.0:
+        cap[:, p] += short * (fill / short.sum())
+    rest = quantity - fill
+    if rest > 0.0:
+        where = want if want.sum() > 0.0 else present[:, p].astype(float)
+        cap[:, p] += rest * where / max(float(where.sum()), 1e-300)
+
+
+@numba.njit(cache=True)
+def receive(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool_]) -> None:
+    """Spread ``quantity`` H100e delivered to provider ``p`` over its regions' fleets, in place.
+
+    The regions where the provider is furthest below what it wants get the chips in proportion
+    to each shortfall; what is left over goes where it wants capacity, or where it is present
+    if it wants none. For at most :data:`MAX_ROW` regions; :func:`receive_ref` is the same in
+    numpy.
+
+    Parameters
+    ----------
+    cap : ndarray of float64, shape (R, P)
+        Each provider's fleet in each region (H100e); column ``p`` grows.
+    p : int
+        The provider.
+    quantity : float
+        H100e delivered.
+    want : ndarray of float64, shape (R, P)
+        What each provider wants in each region (:func:`wanted`).
+    present : ndarray of bool, shape (R, P)
+        Where each provider has data centres.
+    """
+    n_r = cap.shape[0]
+    short = np.empty(n_r)
+    column = np.empty(n_r)
+    for r in range(n_r):
+        d = want[r, p] - cap[r, p]
+        short[r] = 0.0 if d < 0.0 else d  # np.maximum(d, 0.0), NaN kept
+        column[r] = want[r, p]
+    total_short = _pairwise_sum(short, 0, n_r)
+    fill = min(quantity, total_short)
+    if fill > 0.0:
+        scale = fill / total_short
+        for r in range(n_r):
+            cap[r, p] += short[r] * scale
+    rest = quantity - fill
+    if rest > 0.0:
+        if not _pairwise_sum(column, 0, n_r) > 0.0:
+            for r in range(n_r):
+                column[r] = 1.0 if present[r, p] else 0.0
+        spread = max(_pairwise_sum(column, 0, n_r), 1e-300)
+        for r in range(n_r):
+            cap[r, p] += rest * column[r] / spread
+
+
+def workload_capacity_ref(
+    own: F8,
+    cloud_cap: F8,
+    borrowed: F8,
+    factor: F8,
+    stack: F8,
+    present: NDArray[np.bool_],
+    demand: F8,
+    shares: F8,
+    weight: F8,
+    local_only: NDArray[np.bool_],
+) -> F8:
+    """Numpy twin of :func:`workload_capacity`, with the same parameters."""
+    total = (own + cloud_cap.sum(axis=1) + borrowed) * factor
+    local = (own + (cloud_cap * present).sum(axis=1)) * stack
+    need = demand[:, None] * shares
+    return np.asarray(allocate(total, local, need, weight, local_only))
+
+
+@numba.njit(cache=True)
+def workload_capacity(
+    own: F8,
+    cloud_cap: F8,
+    borrowed: F8,
+    factor: F8,
+    stack: F8,
+    present: NDArray[np.bool_],
+    demand: F8,
+    shares: F8,
+    weight: F8,
+    local_only: NDArray[np.bool_],
+) -> F8:
+    """Capacity each workload's queue runs on (R, W), H100e.
+
+    The capacity a region's jobs can use (own, cloud and borrowed, times ``factor``) and its
+    part in the region (own and the providers present there, times ``stack``) set aside for
+    the workloads' needs by :func:`ecosim.kernels.allocation.allocate`. For at most
+    :data:`MAX_ROW` providers; :func:`workload_capacity_ref` is the same in numpy.
+
+    Parameters
+    ----------
+    own : ndarray of float64, shape (R,)
+        Each region's own capacity (H100e).
+    cloud_cap : ndarray of float64, shape (R, P), C-contiguous
+        Cloud capacity each region gets from each provider (H100e).
+    borrowed : ndarray of float64, shape (R,)
+        Capacity borrowed from partners (H100e).
+    factor : ndarray of float64, shape (R,)
+        Share of the capacity left after the overheads of portable stacks and federation.
+    stack : ndarray of float64, shape (R,)
+        Share of the capacity in the region left after the overhead of portable stacks.
+    present : ndarray of bool, shape (R, P)
+        Where each provider has data centres.
+    demand : ndarray of float64, shape (R,)
+        Each region's compute demand (H100e).
+    shares : ndarray of float64, shape (R, W)
+        Each workload's share of the demand.
+    weight : ndarray of float64, shape (W,)
+        Each workload's claim on short capacity.
+    local_only : ndarray of bool, shape (W,)
+        Workloads that may run only in the region.
+    """
+    n_r, n_p = cloud_cap.shape
+    n_w = shares.shape[1]
+    total = np.empty(n_r)
+    local = np.empty(n_r)
+    here = np.empty(n_p)
+    need = np.empty((n_r, n_w))
+    for r in range(n_r):
+        total[r] = (own[r] + _pairwise_sum(cloud_cap[r], 0, n_p) + borrowed[r]) * factor[r]
+        for p in range(n_p):
+            here[p] = cloud_cap[r, p] * (1.0 if present[r, p] else 0.0)
+        local[r] = (own[r] + _pairwise_sum(here, 0, n_p)) * stack[r]
+        for k in range(n_w):
+            need[r, k] = demand[r] * shares[r, k]
+    return allocate(total, local, need, weight, local_only)

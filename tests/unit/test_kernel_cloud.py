@@ -1,0 +1,172 @@
+"""The cloud kernels against their numpy twins, to the bit, on a run's inputs and random ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ecosim
+from ecosim.kernels import cloud as kc
+from ecosim.kernels.cloud import (
+    _pairwise_sum,
+    delivered,
+    delivered_ref,
+    receive,
+    receive_ref,
+    wanted,
+    wanted_ref,
+    workload_capacity,
+    workload_capacity_ref,
+)
+
+SMALL = "tests/scenarios/small.yaml"
+KERNELS = ("wanted", "delivered", "receive", "workload_capacity")
+
+
+@pytest.fixture(scope="module")
+def captured() -> Iterator[dict[str, list[tuple[Any, ...]]]]:
+    """The arguments of the first calls a run of the small scenario makes to each kernel."""
+    calls: dict[str, list[tuple[Any, ...]]] = {name: [] for name in KERNELS}
+    originals = {name: getattr(kc, name) for name in KERNELS}
+
+    def capturing(name: str) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            if len(calls[name]) < 300:
+                calls[name].append(
+                    tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+                )
+            return originals[name](*args)
+
+        return call
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in KERNELS:
+            mp.setattr(kc, name, capturing(name))
+        ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=0.5"]))
+    for name in KERNELS:
+        assert calls[name], f"the run made no call to {name}"
+    yield calls
+
+
+def test_wanted_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
+    for args in captured["wanted"]:
+        np.testing.assert_array_equal(wanted(*args), wanted_ref(*args))
+
+
+def test_delivered_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
+    for args in captured["delivered"]:
+        np.testing.assert_array_equal(delivered(*args), delivered_ref(*args))
+
+
+def _received(fn: Callable[..., None], args: tuple[Any, ...]) -> np.ndarray:
+    cap = args[0].copy()
+    fn(cap, *args[1:])
+    return cap
+
+
+def test_receive_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
+    for args in captured["receive"]:
+        np.testing.assert_array_equal(_received(receive, args), _received(receive_ref, args))
+
+
+def test_workload_capacity_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
+    for args in captured["workload_capacity"]:
+        np.testing.assert_array_equal(workload_capacity(*args), workload_capacity_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, kc.MAX_ROW))
+def test_pairwise_sum_is_numpys(seed: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = rng.random((3, n)) * 10.0 ** rng.uniform(-8.0, 8.0, (3, n))
+    sums = rows.sum(axis=1)
+    for r in range(3):
+        assert _pairwise_sum(rows[r], 0, n) == sums[r]
+        assert _pairwise_sum(rows[r], 0, n) == rows[r].sum()
+
+
+def _market(rng: np.random.Generator, n_r: int, n_p: int) -> dict[str, Any]:
+    shares = rng.random((n_r, n_p + 1)) * (rng.random((n_r, n_p + 1)) < 0.7)
+    shares[:, -1] += 1e-3  # no region without workload
+    shares[0] = 0.0  # a region wholly on the outside option
+    shares[0, -1] = 1.0
+    shares /= shares.sum(axis=1, keepdims=True)
+    can_join = (rng.random((n_r, n_p)) < 0.8).astype(np.uint8)
+    can_join[-1] = 0  # a region no provider takes: its waiting work goes nowhere
+    return {
+        "shares": shares,
+        "need": rng.uniform(0.0, 1e6, n_r) * (rng.random(n_r) < 0.9),
+        "rest": float(rng.choice([0.0, 0.05, 0.3])),
+        "can_join": can_join,
+        "present": rng.random((n_r, n_p)) < 0.6,
+        "headroom": rng.uniform(0.0, 0.3, n_p),
+        "can_stay": (rng.random((n_r, n_p)) < 0.85).astype(np.uint8),
+        "cap": rng.uniform(0.0, 2e5, (n_r, n_p)) * (rng.random((n_r, n_p)) < 0.9),
+        "available": rng.choice([1.0, 0.5, 0.0], n_p, p=[0.8, 0.1, 0.1]),
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_p=st.integers(0, 30))
+def test_wanted_and_delivered_equal_their_twins(seed: int, n_r: int, n_p: int) -> None:
+    m = _market(np.random.default_rng(seed), n_r, n_p)
+    args = (m["shares"], m["need"], m["rest"], m["can_join"], m["present"], m["headroom"])
+    np.testing.assert_array_equal(wanted(*args), wanted_ref(*args))
+    args = (m["shares"], m["need"], m["can_stay"], m["cap"], m["available"])
+    np.testing.assert_array_equal(delivered(*args), delivered_ref(*args))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_r=st.integers(1, 12),
+    n_p=st.integers(1, 20),
+    quantity=st.sampled_from([0.0, 1.0, 1e3, 1e7]),
+    wants_none=st.booleans(),
+)
+def test_receive_equals_its_twin(
+    seed: int, n_r: int, n_p: int, quantity: float, wants_none: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    m = _market(rng, n_r, n_p)
+    want = wanted_ref(m["shares"], m["need"], m["rest"], m["can_join"], m["present"], m["headroom"])
+    p = int(rng.integers(0, n_p))
+    if wants_none:  # the left-over goes where the provider is present
+        want[:, p] = 0.0
+    args = (m["cap"], p, quantity, want, m["present"])
+    fast, ref = _received(receive, args), _received(receive_ref, args)
+    np.testing.assert_array_equal(fast, ref)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_p=st.integers(0, 25),
+    short=st.floats(0.0, 1.5),
+)
+def test_workload_capacity_equals_its_twin(seed: int, n_p: int, short: float) -> None:
+    rng = np.random.default_rng(seed)
+    n_r, n_w = 9, 4
+    demand = rng.uniform(0.0, 1e6, n_r)
+    shares = rng.dirichlet(np.ones(n_w), n_r)
+    cloud_cap = rng.uniform(0.0, 1e5, (n_r, n_p)) * (rng.random((n_r, n_p)) < 0.8)
+    own = demand * short * rng.uniform(0.0, 1.0, n_r)
+    stack = 1.0 - rng.uniform(0.0, 0.1, n_r)
+    args = (
+        own,
+        cloud_cap,
+        rng.uniform(0.0, 1e4, n_r) * (rng.random(n_r) < 0.3),
+        stack * (1.0 - rng.uniform(0.0, 0.2, n_r)),
+        stack,
+        rng.random((n_r, n_p)) < 0.5,
+        demand,
+        shares,
+        np.array([0.5, 1.0, 1.5, 2.0]),
+        np.array([False, False, False, True]),
+    )
+    np.testing.assert_array_equal(workload_capacity(*args), workload_capacity_ref(*args))
