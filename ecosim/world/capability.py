@@ -28,49 +28,6 @@ def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
     return np.asarray(h100e * c.flop_per_h100e_second * c.utilisation * seconds)
 
 
-class _History:
-    """The frontier's history as arrays, grown as its lists are.
-
-    Read at every step's close: converting the whole lists each time cost more the longer a
-    run went on. The lists are only ever appended to (by :func:`update_frontier`), so the
-    arrays follow them by copying the new points; other lists (another world) start afresh.
-    """
-
-    def __init__(self) -> None:
-        self.lists: tuple[list[float], list[float]] | None = None
-        self.n = 0
-        self.t = np.zeros(16)
-        self.flop = np.zeros(16)
-
-    def arrays(self, hist_t: list[float], hist_f: list[float]) -> tuple[np.ndarray, np.ndarray]:
-        """``np.asarray`` of the two lists (read-only views; equal values)."""
-        n = len(hist_t)
-        same = (
-            self.lists is not None
-            and self.lists[0] is hist_t
-            and self.lists[1] is hist_f
-            and self.n <= n
-            and (self.n == 0 or (self.t[self.n - 1] == hist_t[self.n - 1]))
-        )
-        start = self.n if same else 0
-        if n > self.t.size:
-            size = max(2 * self.t.size, n)
-            self.t = np.concatenate([self.t[:start], np.zeros(size - start)])
-            self.flop = np.concatenate([self.flop[:start], np.zeros(size - start)])
-        if n > start:
-            self.t[start:n] = hist_t[start:n]
-            self.flop[start:n] = hist_f[start:n]
-        self.lists = (hist_t, hist_f)
-        self.n = n
-        out_t, out_f = self.t[:n], self.flop[:n]
-        out_t.setflags(write=False)
-        out_f.setflags(write=False)
-        return out_t, out_f
-
-
-_HISTORY = _History()
-
-
 def _sites(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     """Each region's live own capacity and its largest live site (H100e), from one scan."""
     reg, cap = w.live_sites(t)
@@ -134,7 +91,7 @@ def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarr
     c = w.scenario.uncertainties.capability
     if runs is None:
         runs = largest_run_multisite(w, t)
-    hist_t, hist_f = _HISTORY.arrays(w.frontier_t, w.frontier_flop)
+    hist_t, hist_f = w.frontier_arrays.arrays(w.frontier_t, w.frontier_flop)
     if not hist_f.size:
         first = _frontier_now(w, runs)
         hist_t, hist_f = np.array([t]), np.array([first])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 
@@ -293,25 +293,69 @@ def state(owner: str, shape: tuple[int, ...] = (0,), dtype: Any = np.float64) ->
     return field(default_factory=partial(np.zeros, shape, dtype), metadata=owned(owner))
 
 
+T = TypeVar("T")
+
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.setflags(write=False)
 
 
-class Memo:
+class Memo(Generic[T]):
     """The last result of a pure computation of the world, with the inputs it was for.
 
-    A cache, not state: only the method that fills it reads it, and a value is reused only for
-    the same key, so a run is the same with or without it.
+    A cache, not state: only the function that fills it reads it, and a value is reused only
+    for the same key, so a run is the same with or without it.
     """
 
     def __init__(self) -> None:
         self.key: object = None
-        self.value: np.ndarray = np.zeros(0)
+        # never read before keep(): a read compares the key first, and None is no key
+        self.value: T = cast(T, None)
 
-    def keep(self, key: object, value: np.ndarray) -> None:
+    def keep(self, key: object, value: T) -> None:
         """Remember ``value`` as the result for ``key``."""
         self.key = key
         self.value = value
+
+
+class HistoryArrays:
+    """The frontier's history as arrays, grown as its lists are.
+
+    Read at every step's close: converting the whole lists each time cost more the longer a
+    run went on. The lists are only ever appended to (by
+    :func:`ecosim.world.capability.update_frontier`), so the
+    arrays follow them by copying the new points; other lists (another world) start afresh.
+    """
+
+    def __init__(self) -> None:
+        self.lists: tuple[list[float], list[float]] | None = None
+        self.n = 0
+        self.days = np.zeros(16)
+        self.flops = np.zeros(16)
+
+    def arrays(self, hist_t: list[float], hist_f: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        """``np.asarray`` of the two lists (read-only views; equal values)."""
+        n = len(hist_t)
+        same = (
+            self.lists is not None
+            and self.lists[0] is hist_t
+            and self.lists[1] is hist_f
+            and self.n <= n
+            and (self.n == 0 or (self.days[self.n - 1] == hist_t[self.n - 1]))
+        )
+        start = self.n if same else 0
+        if n > self.days.size:
+            size = max(2 * self.days.size, n)
+            self.days = np.concatenate([self.days[:start], np.zeros(size - start)])
+            self.flops = np.concatenate([self.flops[:start], np.zeros(size - start)])
+        if n > start:
+            self.days[start:n] = hist_t[start:n]
+            self.flops[start:n] = hist_f[start:n]
+        self.lists = (hist_t, hist_f)
+        self.n = n
+        out_t, out_f = self.days[:n], self.flops[:n]
+        out_t.setflags(write=False)
+        out_f.setflags(write=False)
+        return out_t, out_f
 
 
 def owner_of(name: str) -> str:
@@ -385,10 +429,12 @@ class World:
     build_source: np.ndarray = state("capacity", (0,), np.int64)
     build_moves: np.ndarray = state("capacity", (0,), bool)
     # the last chip_nominal computed, for the (day, builds, their total size) it was for
-    nominal_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("state"))
-    output_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("supply"))
-    capacity_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("state"))
-    purchase_memo: Memo = field(default_factory=lambda: Memo(), metadata=cache("capacity"))
+    nominal_memo: Memo[np.ndarray] = field(default_factory=lambda: Memo(), metadata=cache("state"))
+    output_memo: Memo[np.ndarray] = field(default_factory=lambda: Memo(), metadata=cache("supply"))
+    capacity_memo: Memo[np.ndarray] = field(default_factory=lambda: Memo(), metadata=cache("state"))
+    purchase_memo: Memo[np.ndarray] = field(
+        default_factory=lambda: Memo(), metadata=cache("capacity")
+    )
     # the rows of several goods one after another (the chain's kernels' form), and the
     # workloads' split and priorities: read from what a run never changes, once
     rows_memo: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = field(
@@ -400,6 +446,22 @@ class World:
     )
     sites_memo: dict[tuple[float, bool, int], tuple[np.ndarray, np.ndarray]] = field(
         default_factory=dict, metadata=cache("state")
+    )
+    # talent's AI-factory capacity and relief, specialists needed and sufficiency, each for
+    # the inputs it was computed from: asked for by the refresh, the models' step and the
+    # recorder from the same state
+    factories_memo: Memo[tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: Memo(), metadata=cache("talent")
+    )
+    need_memo: Memo[tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: Memo(), metadata=cache("talent")
+    )
+    sufficiency_memo: Memo[np.ndarray] = field(
+        default_factory=lambda: Memo(), metadata=cache("talent")
+    )
+    # the frontier's history as arrays, grown as its lists are
+    frontier_arrays: HistoryArrays = field(
+        default_factory=lambda: HistoryArrays(), metadata=cache("capability")
     )
     # regions whose buyers and suppliers take chip goods only from rows in the region
     imports_stopped: np.ndarray = state("capacity", (0,), bool)

@@ -13,8 +13,6 @@ their own operators, and their support staff stand in for specialists their user
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
@@ -91,9 +89,8 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     # asked for at each refresh, by the models' step from the same state, and twice by the
     # recorder: kept while its inputs are the same
     key = _need_key(w)
-    known = _NEED.get(w, key)
-    if known is not None:
-        return known
+    if w.need_memo.key == key:
+        return w.need_memo.value
     p = w.params
     beta = w.scenario.uncertainties.talent.staff_scale_exponent
     factories, relief = _factories(w)
@@ -103,37 +100,15 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     ops, models = kernels.staff_need(
         ratio**beta, p.staff_per_1k, p.own0, w.model_mix, p.own_models, p.model_staff, relief
     )
-    return _NEED.keep(w, key, (ops, models))
+    _read_only((ops, models))
+    w.need_memo.keep(key, (ops, models))
+    return ops, models
 
 
-class _Memo:
-    """The last result of a pure computation of a world's talent, with the inputs it was for:
-    the scenario it was read under and the bytes of the world's arrays it read.
-
-    A cache, not state: a value is reused only for the same scenario and equal inputs, so a
-    run is the same with or without it. The values are read-only.
-    """
-
-    def __init__(self) -> None:
-        self.scenario: object = None
-        self.key: tuple[object, ...] = ()
-        self.value: Any = None
-
-    def get(self, w: World, key: tuple[object, ...]) -> Any:
-        """The value kept for ``key`` under ``w``'s scenario, or ``None``."""
-        if self.scenario is w.scenario and self.key == key:
-            return self.value
-        return None
-
-    def keep(self, w: World, key: tuple[object, ...], value: Any) -> Any:
-        """Keep ``value`` (arrays, or a tuple of them, made read-only) for ``key``."""
-        for a in value if isinstance(value, tuple) else (value,):
-            a.setflags(write=False)
-        self.scenario, self.key, self.value = w.scenario, key, value
-        return value
-
-
-_FACTORIES, _NEED, _SUFFICIENCY = _Memo(), _Memo(), _Memo()
+def _read_only(value: tuple[np.ndarray, ...]) -> None:
+    """Mark kept arrays read-only: every caller gets the same ones."""
+    for a in value:
+        a.setflags(write=False)
 
 
 def _sites_key(w: World) -> tuple[object, ...]:
@@ -161,11 +136,12 @@ def _factories(w: World) -> tuple[np.ndarray, np.ndarray]:
     """:func:`programmes.factory_capacity` and :func:`programmes.staff_relief` at ``w.t``
     (read-only): the live factory sites change far less often than the day."""
     key = _sites_key(w)
-    known = _FACTORIES.get(w, key)
-    if known is not None:
-        return tuple(known)
+    if w.factories_memo.key == key:
+        return w.factories_memo.value
     value = (programmes.factory_capacity(w, w.t), programmes.staff_relief(w, w.t))
-    return _FACTORIES.keep(w, key, value)
+    _read_only(value)
+    w.factories_memo.keep(key, value)
+    return value
 
 
 def need(w: World) -> np.ndarray:
@@ -192,12 +168,13 @@ def sufficiency(w: World) -> np.ndarray:
         w.alliance_scope.tobytes(),
         w.interop.tobytes(),
     )
-    known = _SUFFICIENCY.get(w, key)
-    if known is not None:
-        return np.asarray(known)
+    if w.sufficiency_memo.key == key:
+        return w.sufficiency_memo.value
     needed = need(w)
-    value = kernels.sufficiency(needed, w.talent, borrowed(w, needed))
-    return np.asarray(_SUFFICIENCY.keep(w, key, value))
+    value = np.asarray(kernels.sufficiency(needed, w.talent, borrowed(w, needed)))
+    _read_only((value,))
+    w.sufficiency_memo.keep(key, value)
+    return value
 
 
 def move(w: World, r: int, to: int | None, share: float) -> None:
