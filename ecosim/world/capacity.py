@@ -24,6 +24,7 @@ import numpy as np
 from ecosim.core.clock import date_to_day
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import chain
+from ecosim.kernels import record as kernels_record
 from ecosim.scenario.models import ChipSupplier, GoodBuild, Scenario
 from ecosim.world.state import World
 
@@ -394,12 +395,13 @@ def chain_dates(w: World, r: int) -> tuple[float | None, float | None]:
 def capacity_by_region(w: World, t: float) -> np.ndarray:
     """Capacity of each stage of :data:`CHAIN_STAGES` made in each region at day ``t``
     (stage, region; H100e/yr), after disruptions, tool wear and materials."""
-    cap = w.chip_capacity(t) * DAYS_PER_YEAR
-    out = np.zeros((len(CHAIN_STAGES), w.n_regions))
-    for g, good in enumerate(CHAIN_STAGES):
-        rows = w.rows_of_good(good)
-        np.add.at(out[g], w.chip_home[rows], cap[rows])
-    return out
+    rows, offsets = w.rows_of_goods(CHAIN_STAGES)
+    # compiled (kernels/record.py, whose capacity_by_region_ref is the same in numpy)
+    return np.asarray(
+        kernels_record.capacity_by_region(
+            w.chip_capacity(t), w.chip_home, rows, offsets, w.n_regions, float(DAYS_PER_YEAR)
+        )
+    )
 
 
 def self_sufficiency(w: World, t: float, cap: np.ndarray | None = None) -> np.ndarray:

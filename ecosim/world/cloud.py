@@ -18,6 +18,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import cloud as kernels_cloud
+from ecosim.kernels import record as kernels_record
 from ecosim.kernels.market import choose_providers, gumbel_rows, market_shares
 from ecosim.world import alliances, supply
 from ecosim.world.growth import growth_rate
@@ -37,10 +38,9 @@ def concentration(w: World) -> np.ndarray:
     as one firm's square (it would add 0.12 to the US index, a third of the market as one
     firm).
     """
-    cloud = w.shares[:, : len(w.providers)]
-    served = cloud.sum(axis=1, keepdims=True)
-    within = np.divide(cloud, served, out=np.zeros_like(cloud), where=served > 0.0)
-    return np.asarray(np.sum(np.where(w.prov_tail, 0.0, within) ** 2, axis=1))
+    # read at every step of the run and its twin: compiled (kernels/record.py, whose
+    # concentration_ref is the same in numpy)
+    return np.asarray(kernels_record.concentration(w.shares, w.prov_tail))
 
 
 def market_step(w: World, t: float) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR
 from ecosim.kernels import layers as kernels
+from ecosim.kernels import record as kernels_record
 from ecosim.scenario.models import LAYERS, StackSupplier
 from ecosim.world import alliances, federated, talent
 from ecosim.world.state import World
@@ -34,16 +35,10 @@ def data_location(w: World) -> np.ndarray:
     keep it at home; cloud data sits with a domestic provider, with a foreign provider in the
     region, or abroad where the provider has no data centre in the region.
     """
-    own_infra = w.params.own_infra
-    home = w.prov_home[None, :] == np.arange(w.n_regions)[:, None]
-    cloud = 1.0 - w.shares[:, -1]  # the outside option keeps its data on own infrastructure
-    out = np.empty((w.n_regions, len(DATA_LOCATIONS)))
-    out[:, 1] = _cloud_where(w, home)
-    out[:, 2] = _cloud_where(w, ~home & w.prov_present)
-    out[:, 3] = _cloud_where(w, ~home & ~w.prov_present)
-    out[:, 1:] *= (1.0 - own_infra)[:, None]
-    out[:, 0] = own_infra + (1.0 - own_infra) * (1.0 - cloud)
-    return out
+    # compiled (kernels/record.py, whose data_location_ref is the same in numpy)
+    return np.asarray(
+        kernels_record.data_location(w.shares, w.prov_home, w.prov_present, w.params.own_infra)
+    )
 
 
 def data_service(w: World) -> np.ndarray:
@@ -268,20 +263,23 @@ def exposure(w: World) -> np.ndarray:
     and managed services bought from foreign providers.
     """
     p = w.params
-    out = np.zeros((w.n_regions, len(LAYERS)))
-    cloud_cap = w.cloud_cap.sum(axis=1)
-    capacity = w.own_cap + cloud_cap
-    exposed_cap = (w.cloud_cap * w.prov_exposure).sum(axis=1)
-    out[:, COMPUTE] = np.where(capacity > 0, exposed_cap / np.maximum(capacity, 1e-300), 0.0)
-    out[:, DATA] = (1.0 - p.own_infra) * _cloud_where(w, w.prov_exposure)
-    foreign = w.prov_home[None, :] != np.arange(w.n_regions)[:, None]
-    out[:, SOFTWARE] = np.where(_foreign_stack(w), 1.0 - p.open_stack, 0.0)
-    out[:, MODELS] = w.model_mix[:, 2] * w.api_access * w.api_foreign
-    on_foreign = _cloud_where(w, foreign.astype(np.float64))
-    out[:, OPERATIONS] = p.managed_foreign * np.minimum(
-        on_foreign / np.maximum(1.0 - w.shares[:, -1], 1e-300), 1.0
+    # compiled (kernels/record.py, whose exposure_ref is the same in numpy)
+    return np.asarray(
+        kernels_record.exposure(
+            w.shares,
+            w.cloud_cap,
+            w.own_cap,
+            w.prov_exposure,
+            w.prov_home,
+            p.own_infra,
+            _foreign_stack(w),
+            p.open_stack,
+            w.model_mix,
+            w.api_access,
+            w.api_foreign,
+            p.managed_foreign,
+        )
     )
-    return np.clip(out, 0.0, 1.0)
 
 
 #: The scenario :func:`_foreign_stack` was last read from, and what it read.

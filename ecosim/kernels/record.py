@@ -1,0 +1,213 @@
+"""What the recorder reads of the world at a sample, beyond its arrays as they are: compiled.
+
+Each was a dozen to thirty numpy calls on arrays of a few to twenty elements, read at every
+recorded sample (the cloud market's concentration at every step, of the run and its twin), so
+the calls cost far more than the arithmetic. The rules are those of
+:func:`ecosim.world.cloud.concentration`, :func:`ecosim.world.layers.exposure`,
+:func:`ecosim.world.layers.data_location` and
+:func:`ecosim.world.capacity.capacity_by_region` (documented there); the ``*_ref`` functions
+are the same in numpy, in today's form, and each kernel repeats numpy's arithmetic in numpy's
+order: a region's sum over its providers is numpy's sum of a contiguous row (eight
+accumulators from eight providers on, left to right below; the row helper of
+:mod:`ecosim.kernels.layers`), products keep numpy's grouping, and ``np.add.at`` adds its
+values one after another. Nothing transcendental is computed here.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from ecosim.kernels.layers import _clip01, _fmax, _fmin, _row_sum
+
+__all__ = [
+    "capacity_by_region",
+    "capacity_by_region_ref",
+    "concentration",
+    "concentration_ref",
+    "data_location",
+    "data_location_ref",
+    "exposure",
+    "exposure_ref",
+]
+
+F8 = NDArray[np.float64]
+I8 = NDArray[np.int64]
+B1 = NDArray[np.bool_]
+
+#: Columns of the exposure, in the order of :data:`ecosim.scenario.models.LAYERS`.
+COMPUTE, DATA, SOFTWARE, MODELS, OPERATIONS = range(5)
+
+
+def concentration_ref(shares: F8, tail: B1) -> F8:
+    """Herfindahl index of each region's cloud market (R,), from the shares of its providers
+    (``shares``' first ``tail.size`` columns; the last is the outside option), a long-tail
+    provider counted in the market but not as one firm."""
+    cloud = shares[:, : tail.size]
+    served = cloud.sum(axis=1, keepdims=True)
+    within = np.divide(cloud, served, out=np.zeros_like(cloud), where=served > 0.0)
+    return np.asarray(np.sum(np.where(tail, 0.0, within) ** 2, axis=1))
+
+
+@numba.njit(cache=True)
+def concentration(shares: F8, tail: B1) -> F8:
+    """:func:`concentration_ref`, compiled."""
+    n, n_p = shares.shape[0], tail.size
+    out = np.empty(n)
+    square = np.empty(n_p)
+    for r in range(n):
+        row = shares[r]
+        served = _row_sum(row, n_p)
+        for p in range(n_p):
+            within = row[p] / served if served > 0.0 else 0.0
+            v = 0.0 if tail[p] else within
+            square[p] = v * v
+        out[r] = _row_sum(square, n_p)
+    return out
+
+
+def _cloud_where_ref(shares: F8, weight: np.ndarray) -> F8:
+    """Each region's cloud share weighted by ``weight[r, p]`` (the providers' columns)."""
+    return np.asarray((shares[:, : weight.shape[1]] * weight).sum(axis=1))
+
+
+def exposure_ref(
+    shares: F8,
+    cloud_cap: F8,
+    own_cap: F8,
+    prov_exposure: F8,
+    prov_home: I8,
+    own_infra: F8,
+    foreign_stack: B1,
+    open_stack: F8,
+    model_mix: F8,
+    api_access: F8,
+    api_foreign: F8,
+    managed_foreign: F8,
+) -> F8:
+    """Share of each layer exposed to foreign legal compulsion (R, 5), in numpy: the world's
+    arrays and its regions' parameters of the same names; ``foreign_stack`` whether a region's
+    proprietary stack comes from abroad."""
+    n = shares.shape[0]
+    out = np.zeros((n, 5))
+    total_cloud = cloud_cap.sum(axis=1)
+    capacity = own_cap + total_cloud
+    exposed_cap = (cloud_cap * prov_exposure).sum(axis=1)
+    out[:, COMPUTE] = np.where(capacity > 0, exposed_cap / np.maximum(capacity, 1e-300), 0.0)
+    out[:, DATA] = (1.0 - own_infra) * _cloud_where_ref(shares, prov_exposure)
+    foreign = prov_home[None, :] != np.arange(n)[:, None]
+    out[:, SOFTWARE] = np.where(foreign_stack, 1.0 - open_stack, 0.0)
+    out[:, MODELS] = model_mix[:, 2] * api_access * api_foreign
+    on_foreign = _cloud_where_ref(shares, foreign.astype(np.float64))
+    out[:, OPERATIONS] = managed_foreign * np.minimum(
+        on_foreign / np.maximum(1.0 - shares[:, -1], 1e-300), 1.0
+    )
+    return np.asarray(np.clip(out, 0.0, 1.0))
+
+
+@numba.njit(cache=True)
+def exposure(
+    shares: F8,
+    cloud_cap: F8,
+    own_cap: F8,
+    prov_exposure: F8,
+    prov_home: I8,
+    own_infra: F8,
+    foreign_stack: B1,
+    open_stack: F8,
+    model_mix: F8,
+    api_access: F8,
+    api_foreign: F8,
+    managed_foreign: F8,
+) -> F8:
+    """:func:`exposure_ref`, compiled."""
+    n, n_p = cloud_cap.shape
+    out = np.empty((n, 5))
+    # one row of weighted values per sum, as numpy forms the product before it sums it
+    exposed_w = np.empty(n_p)
+    data_w = np.empty(n_p)
+    foreign_w = np.empty(n_p)
+    for r in range(n):
+        for p in range(n_p):
+            exposed_w[p] = cloud_cap[r, p] * prov_exposure[r, p]
+            data_w[p] = shares[r, p] * prov_exposure[r, p]
+            foreign_w[p] = shares[r, p] * (1.0 if prov_home[p] != r else 0.0)
+        capacity = own_cap[r] + _row_sum(cloud_cap[r], n_p)
+        compute = _row_sum(exposed_w, n_p) / _fmax(capacity, 1e-300) if capacity > 0 else 0.0
+        out[r, COMPUTE] = _clip01(compute)
+        out[r, DATA] = _clip01((1.0 - own_infra[r]) * _row_sum(data_w, n_p))
+        out[r, SOFTWARE] = _clip01(1.0 - open_stack[r] if foreign_stack[r] else 0.0)
+        out[r, MODELS] = _clip01(model_mix[r, 2] * api_access[r] * api_foreign[r])
+        cloud = _fmax(1.0 - shares[r, shares.shape[1] - 1], 1e-300)
+        out[r, OPERATIONS] = _clip01(
+            managed_foreign[r] * _fmin(_row_sum(foreign_w, n_p) / cloud, 1.0)
+        )
+    return out
+
+
+def data_location_ref(shares: F8, prov_home: I8, prov_present: B1, own_infra: F8) -> F8:
+    """Share of each region's data by location class (R, 4), in numpy: own, with a domestic
+    provider, with a foreign provider in the region, abroad."""
+    n = shares.shape[0]
+    home = prov_home[None, :] == np.arange(n)[:, None]
+    cloud = 1.0 - shares[:, -1]
+    out = np.empty((n, 4))
+    out[:, 1] = _cloud_where_ref(shares, home)
+    out[:, 2] = _cloud_where_ref(shares, ~home & prov_present)
+    out[:, 3] = _cloud_where_ref(shares, ~home & ~prov_present)
+    out[:, 1:] *= (1.0 - own_infra)[:, None]
+    out[:, 0] = own_infra + (1.0 - own_infra) * (1.0 - cloud)
+    return out
+
+
+@numba.njit(cache=True)
+def data_location(shares: F8, prov_home: I8, prov_present: B1, own_infra: F8) -> F8:
+    """:func:`data_location_ref`, compiled."""
+    n, n_p = prov_present.shape
+    out = np.empty((n, 4))
+    home_w = np.empty(n_p)
+    present_w = np.empty(n_p)
+    abroad_w = np.empty(n_p)
+    for r in range(n):
+        for p in range(n_p):
+            s = shares[r, p]
+            home = prov_home[p] == r
+            present = prov_present[r, p]
+            home_w[p] = s * (1.0 if home else 0.0)
+            present_w[p] = s * (1.0 if not home and present else 0.0)
+            abroad_w[p] = s * (1.0 if not home and not present else 0.0)
+        rest = 1.0 - own_infra[r]
+        out[r, 1] = _row_sum(home_w, n_p) * rest
+        out[r, 2] = _row_sum(present_w, n_p) * rest
+        out[r, 3] = _row_sum(abroad_w, n_p) * rest
+        cloud = 1.0 - shares[r, shares.shape[1] - 1]
+        out[r, 0] = own_infra[r] + rest * (1.0 - cloud)
+    return out
+
+
+def capacity_by_region_ref(
+    cap: F8, home: I8, rows: I8, offsets: I8, n_regions: int, days: float
+) -> F8:
+    """Capacity of each good made in each region (good, region): the rows
+    ``rows[offsets[g]:offsets[g + 1]]`` of good ``g``, their daily capacity ``cap`` times
+    ``days``, added into their ``home`` regions."""
+    year = cap * days
+    out = np.zeros((offsets.size - 1, n_regions))
+    for g in range(offsets.size - 1):
+        sup = rows[offsets[g] : offsets[g + 1]]
+        np.add.at(out[g], home[sup], year[sup])
+    return out
+
+
+@numba.njit(cache=True)
+def capacity_by_region(
+    cap: F8, home: I8, rows: I8, offsets: I8, n_regions: int, days: float
+) -> F8:
+    """:func:`capacity_by_region_ref`, compiled."""
+    out = np.zeros((offsets.size - 1, n_regions))
+    for g in range(offsets.size - 1):
+        for i in range(offsets[g], offsets[g + 1]):
+            s = rows[i]
+            out[g, home[s]] += cap[s] * days
+    return out
