@@ -22,6 +22,8 @@ from numpy.typing import NDArray
 from ecosim.kernels.layers import _clip01, _fmax, _fmin, _row_sum
 
 __all__ = [
+    "buyer_lead_times",
+    "buyer_lead_times_ref",
     "capacity_by_region",
     "capacity_by_region_ref",
     "concentration",
@@ -30,6 +32,8 @@ __all__ = [
     "data_location_ref",
     "exposure",
     "exposure_ref",
+    "self_sufficiency",
+    "self_sufficiency_ref",
 ]
 
 F8 = NDArray[np.float64]
@@ -201,13 +205,62 @@ def capacity_by_region_ref(
 
 
 @numba.njit(cache=True)
-def capacity_by_region(
-    cap: F8, home: I8, rows: I8, offsets: I8, n_regions: int, days: float
-) -> F8:
+def capacity_by_region(cap: F8, home: I8, rows: I8, offsets: I8, n_regions: int, days: float) -> F8:
     """:func:`capacity_by_region_ref`, compiled."""
     out = np.zeros((offsets.size - 1, n_regions))
     for g in range(offsets.size - 1):
         for i in range(offsets[g], offsets[g + 1]):
             s = rows[i]
             out[g, home[s]] += cap[s] * days
+    return out
+
+
+def buyer_lead_times_ref(weights: F8, per_designer: F8, cap_max: float) -> F8:
+    """Lead time faced by the buyers homed in each region (R,): the designers' lead times
+    ``per_designer`` weighted by ``weights`` (R, D), at ``cap_max`` where a region's weights
+    are all zero."""
+    total = weights.sum(axis=1)
+    mean = (weights * per_designer).sum(axis=1) / np.where(total > 0, total, 1.0)
+    return np.asarray(np.where(total > 0, np.minimum(mean, cap_max), float(cap_max)))
+
+
+@numba.njit(cache=True)
+def buyer_lead_times(weights: F8, per_designer: F8, cap_max: float) -> F8:
+    """:func:`buyer_lead_times_ref`, compiled: for fewer than eight designers, which numpy
+    sums left to right."""
+    n, n_d = weights.shape
+    out = np.empty(n)
+    for r in range(n):
+        total = 0.0
+        top = 0.0
+        for d in range(n_d):
+            total += weights[r, d]
+            top += weights[r, d] * per_designer[d]
+        # numpy's sum of fewer than eight elements starts from zero
+        total = 0.0 + total
+        top = 0.0 + top
+        if total > 0:
+            out[r] = _fmin(top / total, cap_max)
+        else:
+            out[r] = float(cap_max)
+    return out
+
+
+def self_sufficiency_ref(cap: F8, stages: I8, bought: F8) -> F8:
+    """What each region's chain makes a year, its least stage among ``stages`` of ``cap``
+    (stage, region), over what it buys a year ``bought`` (R,); 0 where it buys nothing."""
+    made = cap[stages].min(axis=0)
+    return np.asarray(np.where(bought > 0, made / np.maximum(bought, 1e-300), 0.0))
+
+
+@numba.njit(cache=True)
+def self_sufficiency(cap: F8, stages: I8, bought: F8) -> F8:
+    """:func:`self_sufficiency_ref`, compiled."""
+    n = cap.shape[1]
+    out = np.empty(n)
+    for r in range(n):
+        made = cap[stages[0], r]
+        for i in range(1, stages.size):
+            made = _fmin(made, cap[stages[i], r])
+        out[r] = made / _fmax(bought[r], 1e-300) if bought[r] > 0 else 0.0
     return out

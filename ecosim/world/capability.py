@@ -30,10 +30,19 @@ def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
 
 def _sites(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     """Each region's live own capacity and its largest live site (H100e), from one scan."""
+    # kept for the day and the number of sites, as live_sites keeps what it reads (sites are
+    # only ever added); the kept arrays are read-only
+    key = (t, w.site_cap.size)
+    if w.run_sites_memo.key == key:
+        return w.run_sites_memo.value
     reg, cap = w.live_sites(t)
     largest = np.zeros(w.n_regions)
     np.maximum.at(largest, reg, cap)
-    return np.bincount(reg, weights=cap, minlength=w.n_regions), largest
+    total = np.bincount(reg, weights=cap, minlength=w.n_regions)
+    total.setflags(write=False)
+    largest.setflags(write=False)
+    w.run_sites_memo.keep(key, (total, largest))
+    return total, largest
 
 
 def largest_site(w: World, t: float) -> np.ndarray:

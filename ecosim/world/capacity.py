@@ -413,10 +413,13 @@ def self_sufficiency(w: World, t: float, cap: np.ndarray | None = None) -> np.nd
     """
     if cap is None:
         cap = capacity_by_region(w, t)
-    stages = [CHAIN_STAGES.index(g) for g in MARKET_GOODS]
-    made = cap[stages].min(axis=0)
-    bought = purchases_all(w, t)
-    return np.asarray(np.where(bought > 0, made / np.maximum(bought, 1e-300), 0.0))
+    # compiled (kernels/record.py, whose self_sufficiency_ref is the same in numpy)
+    return np.asarray(kernels_record.self_sufficiency(cap, _MARKET_STAGES, purchases_all(w, t)))
+
+
+#: Where each of :data:`MARKET_GOODS` is among :data:`CHAIN_STAGES`.
+_MARKET_STAGES = np.array([CHAIN_STAGES.index(g) for g in MARKET_GOODS], dtype=np.int64)
+_MARKET_STAGES.setflags(write=False)
 
 
 def row_costs(w: World) -> np.ndarray:

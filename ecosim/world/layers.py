@@ -282,21 +282,20 @@ def exposure(w: World) -> np.ndarray:
     )
 
 
-#: The scenario :func:`_foreign_stack` was last read from, and what it read.
-_FOREIGN_STACK: list[tuple[object, list[str], np.ndarray]] = []
-
-
 def _foreign_stack(w: World) -> np.ndarray:
     """Whether each region's proprietary stack comes from abroad (R,), read-only: read from
     the scenario, which a run never changes, once rather than at every record."""
-    if _FOREIGN_STACK and _FOREIGN_STACK[0][0] is w.scenario and _FOREIGN_STACK[0][1] == w.regions:
-        return _FOREIGN_STACK[0][2]
+    # the scenario itself in the key, not its id, which a later scenario could reuse; a tuple
+    # compares it by identity first
+    key = (w.scenario, tuple(w.regions))
+    if w.foreign_stack_memo.key == key:
+        return w.foreign_stack_memo.value
     out = np.zeros(w.n_regions, dtype=bool)
     for r, name in enumerate(w.regions):
         stack = w.scenario.suppliers[w.scenario.regions[name].software.proprietary_stack]
         out[r] = isinstance(stack, StackSupplier) and w.region_index(stack.home) != r
     out.setflags(write=False)
-    _FOREIGN_STACK[:] = [(w.scenario, list(w.regions), out)]
+    w.foreign_stack_memo.keep(key, out)
     return out
 
 

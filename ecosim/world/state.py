@@ -463,6 +463,17 @@ class World:
     frontier_arrays: HistoryArrays = field(
         default_factory=lambda: HistoryArrays(), metadata=cache("capability")
     )
+    # each region's live own capacity and largest site, for the day and the number of sites
+    # (as live_sites is kept): asked for by the frontier at every close and twice by the
+    # recorder at the same state
+    run_sites_memo: Memo[tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: Memo(), metadata=cache("capability")
+    )
+    # whether each region's proprietary stack comes from abroad, for the scenario it was read
+    # from (a run never changes it)
+    foreign_stack_memo: Memo[np.ndarray] = field(
+        default_factory=lambda: Memo(), metadata=cache("layers")
+    )
     # regions whose buyers and suppliers take chip goods only from rows in the region
     imports_stopped: np.ndarray = state("capacity", (0,), bool)
     # allow[s, k]: share of s's flow that may go to buyers homed in region k (1 = free)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import chain
+from ecosim.kernels import record as kernels_record
 from ecosim.kernels import supply as supply_kernels
 from ecosim.scenario.models import UPSTREAM_GOODS
 from ecosim.world.state import World
@@ -740,10 +741,14 @@ def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
     weights = buyer_mix(w)
-    total = weights.sum(axis=1)
-    mean = (weights * per_designer).sum(axis=1) / np.where(total > 0, total, 1.0)
-    # a mean of values at the cap may round a hair above it
-    return np.asarray(np.where(total > 0, np.minimum(mean, cap_max), float(cap_max)))
+    # a mean of values at the cap may round a hair above it, so it is capped again; compiled
+    # (kernels/record.py) where numpy sums the designers left to right, the twin otherwise
+    fn = (
+        kernels_record.buyer_lead_times
+        if w.designers.size < 8
+        else kernels_record.buyer_lead_times_ref
+    )
+    return np.asarray(fn(weights, np.asarray(per_designer, dtype=np.float64), float(cap_max)))
 
 
 def buyer_mix(w: World) -> np.ndarray:
