@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from ecosim.kernels.layers import _clip01, _fmax, _fmin, _row_sum
 
 __all__ = [
+    "MAX_ROW",
     "buyer_lead_times",
     "buyer_lead_times_ref",
     "capacity_by_region",
@@ -39,6 +40,10 @@ __all__ = [
 F8 = NDArray[np.float64]
 I8 = NDArray[np.int64]
 B1 = NDArray[np.bool_]
+
+#: Numpy's block of a pairwise sum: it halves longer runs, which the row helper does not do (a
+#: world has far fewer providers), so the world's callers hand longer rows to the twins.
+MAX_ROW = 128
 
 #: Columns of the exposure, in the order of :data:`ecosim.scenario.models.LAYERS`.
 COMPUTE, DATA, SOFTWARE, MODELS, OPERATIONS = range(5)

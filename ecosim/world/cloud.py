@@ -39,8 +39,13 @@ def concentration(w: World) -> np.ndarray:
     firm).
     """
     # read at every step of the run and its twin: compiled (kernels/record.py, whose
-    # concentration_ref is the same in numpy)
-    return np.asarray(kernels_record.concentration(w.shares, w.prov_tail))
+    # concentration_ref is the same in numpy) where numpy sums a row in one block
+    fn = (
+        kernels_record.concentration
+        if len(w.providers) <= kernels_record.MAX_ROW
+        else kernels_record.concentration_ref
+    )
+    return np.asarray(fn(w.shares, w.prov_tail))
 
 
 def market_step(w: World, t: float) -> None:

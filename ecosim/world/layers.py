@@ -35,10 +35,11 @@ def data_location(w: World) -> np.ndarray:
     keep it at home; cloud data sits with a domestic provider, with a foreign provider in the
     region, or abroad where the provider has no data centre in the region.
     """
-    # compiled (kernels/record.py, whose data_location_ref is the same in numpy)
-    return np.asarray(
-        kernels_record.data_location(w.shares, w.prov_home, w.prov_present, w.params.own_infra)
-    )
+    # compiled (kernels/record.py, whose data_location_ref is the same in numpy) where numpy
+    # sums a row in one block
+    small = len(w.providers) <= kernels_record.MAX_ROW
+    fn = kernels_record.data_location if small else kernels_record.data_location_ref
+    return np.asarray(fn(w.shares, w.prov_home, w.prov_present, w.params.own_infra))
 
 
 def data_service(w: World) -> np.ndarray:
@@ -263,9 +264,12 @@ def exposure(w: World) -> np.ndarray:
     and managed services bought from foreign providers.
     """
     p = w.params
-    # compiled (kernels/record.py, whose exposure_ref is the same in numpy)
+    # compiled (kernels/record.py, whose exposure_ref is the same in numpy) where numpy sums a
+    # row in one block
+    small = len(w.providers) <= kernels_record.MAX_ROW
+    fn = kernels_record.exposure if small else kernels_record.exposure_ref
     return np.asarray(
-        kernels_record.exposure(
+        fn(
             w.shares,
             w.cloud_cap,
             w.own_cap,

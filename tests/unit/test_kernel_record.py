@@ -1,0 +1,190 @@
+"""The recorder's kernels (kernels/record.py) against their numpy twins, to the bit: on every
+call a run of the small scenario makes, and on random inputs of the sizes the world hands
+them compiled; and the memos beside them (the sites behind the largest runs, the foreign
+stacks) against what they keep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ecosim
+from ecosim.core.rng import Streams
+from ecosim.kernels import record as kr
+from ecosim.world import capability, layers
+from ecosim.world.build import build_world
+
+SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
+KERNELS = (
+    "concentration",
+    "exposure",
+    "data_location",
+    "capacity_by_region",
+    "buyer_lead_times",
+    "self_sufficiency",
+)
+
+
+def _same(a: Any, b: Any) -> None:
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_array_equal(a, b)
+    assert np.array_equal(np.signbit(a), np.signbit(b))  # zeros' signs too
+
+
+@pytest.fixture(scope="module")
+def captured() -> dict[str, list[tuple[Any, ...]]]:
+    """The arguments of every call of the kernels in a third of a year of the small run, with
+    levers that move the exposure (multi-cloud, sovereign cloud, an open stack, federated
+    training in Taiwan) and a sovereign offering that is not exposed."""
+    calls: dict[str, list[tuple[Any, ...]]] = {name: [] for name in KERNELS}
+    patch = pytest.MonkeyPatch()
+    for name in KERNELS:
+        kernel = getattr(kr, name)
+
+        def keep(*args: Any, _name: str = name, _kernel: Any = kernel) -> Any:
+            calls[_name].append(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+            return _kernel(*args)
+
+        patch.setattr(kr, name, keep)
+    levers = {
+        "multi_cloud": 1.0,
+        "sovereign_cloud_share": 0.3,
+        "open_stack_share": 0.5,
+        "federated_learning": 0.5,
+    }
+    overrides = [f"regions.TW.levers.{k}={v}" for k, v in levers.items()]
+    try:
+        ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=0.35", *overrides]))
+    finally:
+        patch.undo()
+    return calls
+
+
+@pytest.mark.parametrize("name", KERNELS)
+def test_kernels_equal_their_twins_on_a_run(
+    captured: dict[str, list[tuple[Any, ...]]], name: str
+) -> None:
+    calls = captured[name]
+    assert len(calls) > 10
+    kernel, twin = getattr(kr, name), getattr(kr, f"{name}_ref")
+    for args in calls:
+        _same(kernel(*args), twin(*args))
+
+
+def test_the_run_moves_what_is_recorded(captured: dict[str, list[tuple[Any, ...]]]) -> None:
+    """The captured calls are not all zeros: the shares, exposure and capacities move."""
+    last = captured["exposure"][-1]
+    assert kr.exposure(*last).max() > 0.0
+    assert kr.data_location(*captured["data_location"][-1])[:, 1:].max() > 0.0
+    assert kr.concentration(*captured["concentration"][-1]).max() > 0.0
+    assert kr.capacity_by_region(*captured["capacity_by_region"][-1]).max() > 0.0
+
+
+def _shares(rng: np.random.Generator, n_r: int, n_p: int) -> np.ndarray:
+    s = rng.uniform(0.0, 1.0, (n_r, n_p + 1)) * (rng.random((n_r, n_p + 1)) < 0.7)
+    total = s.sum(axis=1, keepdims=True)
+    return np.divide(s, total, out=np.zeros_like(s), where=total > 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_p=st.integers(0, 40))
+def test_concentration_equals_its_twin(seed: int, n_r: int, n_p: int) -> None:
+    rng = np.random.default_rng(seed)
+    shares = _shares(rng, n_r, n_p)
+    tail = rng.random(n_p) < 0.2
+    _same(kr.concentration(shares, tail), kr.concentration_ref(shares, tail))
+
+
+def _exposure_args(seed: int, n_r: int, n_p: int) -> tuple[Any, ...]:
+    rng = np.random.default_rng(seed)
+    cloud_cap = rng.uniform(0.0, 1e5, (n_r, n_p)) * (rng.random((n_r, n_p)) < 0.6)
+    return (
+        _shares(rng, n_r, n_p),
+        cloud_cap,
+        rng.uniform(0.0, 1e5, n_r) * (rng.random(n_r) < 0.7),
+        rng.choice([0.0, 0.15, 1.0], (n_r, n_p)),
+        rng.integers(0, n_r, n_p),
+        rng.uniform(0.0, 1.0, n_r),
+        rng.random(n_r) < 0.5,
+        rng.uniform(0.0, 1.0, n_r) * (rng.random(n_r) < 0.5),
+        rng.dirichlet(np.ones(3), n_r),
+        rng.choice([0.0, 1.0], n_r),
+        rng.choice([0.0, 1.0], n_r),
+        rng.uniform(0.0, 1.0, n_r),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_p=st.integers(0, 40))
+def test_exposure_equals_its_twin(seed: int, n_r: int, n_p: int) -> None:
+    args = _exposure_args(seed, n_r, n_p)
+    _same(kr.exposure(*args), kr.exposure_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_p=st.integers(0, 40))
+def test_data_location_equals_its_twin(seed: int, n_r: int, n_p: int) -> None:
+    rng = np.random.default_rng(seed)
+    args = (
+        _shares(rng, n_r, n_p),
+        rng.integers(0, n_r, n_p),
+        rng.random((n_r, n_p)) < 0.5,
+        rng.uniform(0.0, 1.0, n_r),
+    )
+    _same(kr.data_location(*args), kr.data_location_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_rows=st.integers(0, 60))
+def test_capacity_by_region_equals_its_twin(seed: int, n_r: int, n_rows: int) -> None:
+    rng = np.random.default_rng(seed)
+    cap = rng.uniform(0.0, 1e4, n_rows) * (rng.random(n_rows) < 0.8)
+    home = rng.integers(0, n_r, n_rows)
+    rows = rng.permutation(n_rows).astype(np.int64)
+    cuts = np.sort(rng.integers(0, n_rows + 1, 4))
+    offsets = np.concatenate([[0], cuts, [n_rows]]).astype(np.int64)
+    args = (cap, home, rows, offsets, n_r, 365.25)
+    _same(kr.capacity_by_region(*args), kr.capacity_by_region_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_d=st.integers(0, 7))
+def test_buyer_lead_times_equal_their_twin(seed: int, n_r: int, n_d: int) -> None:
+    rng = np.random.default_rng(seed)
+    weights = rng.uniform(0.0, 1e5, (n_r, n_d)) * (rng.random((n_r, n_d)) < 0.6)
+    per_designer = np.minimum(rng.uniform(30.0, 900.0, n_d), 730.0)
+    _same(
+        kr.buyer_lead_times(weights, per_designer, 730.0),
+        kr.buyer_lead_times_ref(weights, per_designer, 730.0),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12))
+def test_self_sufficiency_equals_its_twin(seed: int, n_r: int) -> None:
+    rng = np.random.default_rng(seed)
+    cap = rng.uniform(0.0, 1e6, (5, n_r)) * (rng.random((5, n_r)) < 0.8)
+    stages = np.array([0, 1, 2, 3], dtype=np.int64)
+    bought = rng.uniform(0.0, 1e6, n_r) * (rng.random(n_r) < 0.8)
+    _same(kr.self_sufficiency(cap, stages, bought), kr.self_sufficiency_ref(cap, stages, bought))
+
+
+def test_memos_keep_what_they_compute() -> None:
+    """The sites behind the largest runs and the foreign stacks, asked for again at the same
+    state, are what a fresh world computes; a new site is seen."""
+    scenario = ecosim.load_scenario(SMALL, ["horizon_years=0.1"]).scenario
+    w = build_world(scenario, Streams(scenario.seed))
+    fresh = build_world(scenario, Streams(scenario.seed))
+    first = capability.largest_run_multisite(w, 0.0)
+    _same(capability.largest_run_multisite(w, 0.0), first)
+    _same(capability.largest_run_multisite(fresh, 0.0), first)
+    _same(layers.exposure(w), layers.exposure(fresh))
+    assert w.foreign_stack_memo.value is not fresh.foreign_stack_memo.value
+    w.add_site(0, 1e6, 0.0, 1e9, 1.0)
+    assert capability.largest_run(w, 0.0)[0] > first[0]
