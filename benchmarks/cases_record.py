@@ -1,0 +1,93 @@
+"""Benchmark cases for the recorder's kernels at the size of the baseline world.
+
+Nine regions, nineteen providers, five designers and the chain's rows, as each recorded
+sample (and, for the concentration, each step of the run and its twin) reads them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from _bench import Case, repeated_call_case
+
+from ecosim.kernels import record as kr
+
+N_R, N_P, N_D, N_ROWS = 9, 19, 5, 40
+
+
+def _shares(rng: np.random.Generator) -> np.ndarray:
+    s = rng.uniform(0.0, 1.0, (N_R, N_P + 1)) * (rng.random((N_R, N_P + 1)) < 0.7)
+    return np.asarray(s / s.sum(axis=1, keepdims=True))
+
+
+def _exposure_args(rng: np.random.Generator) -> tuple[Any, ...]:
+    return (
+        _shares(rng),
+        rng.uniform(0.0, 1e5, (N_R, N_P)),
+        rng.uniform(0.0, 1e5, N_R),
+        rng.choice([0.0, 0.15, 1.0], (N_R, N_P)),
+        rng.integers(0, N_R, N_P),
+        rng.uniform(0.0, 1.0, N_R),
+        rng.random(N_R) < 0.5,
+        rng.uniform(0.0, 1.0, N_R),
+        rng.dirichlet(np.ones(3), N_R),
+        np.ones(N_R),
+        rng.choice([0.0, 1.0], N_R),
+        rng.uniform(0.0, 1.0, N_R),
+    )
+
+
+def cases() -> list[Case]:
+    """Return the recorder's benchmark cases: a sample's call, 200 times each."""
+    rng = np.random.default_rng(0)
+    shares = _shares(rng)
+    offsets = np.array([0, 5, 13, 22, 31, N_ROWS], dtype=np.int64)
+    chain = (
+        rng.uniform(0.0, 1e4, N_ROWS),
+        rng.integers(0, N_R, N_ROWS),
+        rng.permutation(N_ROWS).astype(np.int64),
+        offsets,
+        N_R,
+        365.25,
+    )
+    weights = rng.uniform(0.0, 1e5, (N_R, N_D))
+    quotes = rng.uniform(30.0, 700.0, N_D)
+    cap = rng.uniform(0.0, 1e6, (5, N_R))
+    stages = np.array([0, 1, 2, 3], dtype=np.int64)
+    bought = rng.uniform(1e5, 1e6, N_R)
+    return [
+        repeated_call_case(
+            "record.concentration",
+            kr.concentration,
+            kr.concentration_ref,
+            (shares, rng.random(N_P) < 0.2),
+        ),
+        repeated_call_case(
+            "record.exposure", kr.exposure, kr.exposure_ref, _exposure_args(rng), target=10.0
+        ),
+        repeated_call_case(
+            "record.data_location",
+            kr.data_location,
+            kr.data_location_ref,
+            (shares, rng.integers(0, N_R, N_P), rng.random((N_R, N_P)) < 0.5, rng.random(N_R)),
+        ),
+        repeated_call_case(
+            "record.capacity_by_region", kr.capacity_by_region, kr.capacity_by_region_ref, chain
+        ),
+        # a few numpy calls in the twin: the call's own cost is most of the kernel's
+        repeated_call_case(
+            "record.buyer_lead_times",
+            kr.buyer_lead_times,
+            kr.buyer_lead_times_ref,
+            (weights, quotes, 730.0),
+            target=3.0,
+        ),
+        repeated_call_case(
+            "record.self_sufficiency",
+            kr.self_sufficiency,
+            kr.self_sufficiency_ref,
+            (cap, stages, bought),
+            target=3.0,
+        ),
+    ]
