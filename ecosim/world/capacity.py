@@ -16,6 +16,7 @@ module alone writes them.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -445,8 +446,16 @@ def designer_costs(w: World, t: float, costs: np.ndarray) -> np.ndarray:
     rows, offsets = w.rows_of_goods(CHAIN_STAGES[1:])
     # compiled where it gives numpy's bits (kernels/chain.py): numpy sums eight rows or more
     # in an order that follows the arrays' memory layout, so those stay in numpy
-    fn = chain.designer_costs if np.diff(offsets).max() < 8 else chain.designer_costs_ref
+    # (the widest good's count from the few offsets as Python ints: np.diff on them cost more
+    # than the kernel at every close)
+    fn = chain.designer_costs if _widest(offsets) < 8 else chain.designer_costs_ref
     return np.asarray(fn(w.chip_capacity(t), des, w.chip_home[des], rows, offsets, w.allow, costs))
+
+
+def _widest(offsets: np.ndarray) -> int:
+    """The most rows of one good, from the goods' ``offsets`` (:meth:`World.rows_of_goods`)."""
+    bounds = offsets.tolist()
+    return max((b - a for a, b in itertools.pairwise(bounds)), default=0)
 
 
 def committed_capex(w: World, t: float, source: int | None = None) -> np.ndarray:

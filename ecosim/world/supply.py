@@ -10,6 +10,7 @@ loses servicing, and its health ``litho_factor`` drifts toward its tool access o
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -668,7 +669,8 @@ def lead_times(
     rows, offsets = w.rows_of_goods(LEAD_GOODS[1:])
     # compiled (kernels/supply.py) where numpy sums the designers and each good's suppliers
     # left to right; the numpy twin otherwise
-    small = des.size < 8 and int((offsets[1:] - offsets[:-1]).max()) < 8
+    bounds = offsets.tolist()  # a few offsets: as Python ints, cheaper than numpy's calls
+    small = des.size < 8 and max(b - a for a, b in itertools.pairwise(bounds)) < 8
     fn = supply_kernels.lead_times if small else supply_kernels.lead_times_ref
     out, flag = fn(
         cap,
