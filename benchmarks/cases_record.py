@@ -56,6 +56,17 @@ def cases() -> list[Case]:
     cap = rng.uniform(0.0, 1e6, (5, N_R))
     stages = np.array([0, 1, 2, 3], dtype=np.int64)
     bought = rng.uniform(1e5, 1e6, N_R)
+    n_b = 60  # builds started over a run: the sites', the chains' and the market's
+    builds = (
+        rng.uniform(0.0, 1000.0, n_b),
+        rng.integers(0, 4, n_b),
+        rng.integers(0, N_ROWS, n_b),
+        rng.uniform(1e8, 1e10, n_b),
+        rng.integers(0, N_R, N_ROWS),
+        500.0,
+        1,
+        N_R,
+    )
     return [
         repeated_call_case(
             "record.concentration",
@@ -88,6 +99,13 @@ def cases() -> list[Case]:
             kr.self_sufficiency,
             kr.self_sufficiency_ref,
             (cap, stages, bought),
+            target=3.0,
+        ),
+        repeated_call_case(
+            "record.committed_capex",
+            kr.committed_capex,
+            kr.committed_capex_ref,
+            builds,
             target=3.0,
         ),
     ]

@@ -27,6 +27,8 @@ __all__ = [
     "buyer_lead_times_ref",
     "capacity_by_region",
     "capacity_by_region_ref",
+    "committed_capex",
+    "committed_capex_ref",
     "concentration",
     "concentration_ref",
     "data_location",
@@ -268,4 +270,30 @@ def self_sufficiency(cap: F8, stages: I8, bought: F8) -> F8:
         for i in range(1, stages.size):
             made = _fmin(made, cap[stages[i], r])
         out[r] = made / _fmax(bought[r], 1e-300) if bought[r] > 0 else 0.0
+    return out
+
+
+def committed_capex_ref(
+    start: F8, source: I8, row: I8, capex: F8, home: I8, t: float, only: int, n_regions: int
+) -> F8:
+    """Capex of the builds started by day ``t`` in each region (R,): each build's ``capex``
+    added to the ``home`` region of its chip ``row``, of builds of source ``only`` (any source
+    if ``only`` is negative)."""
+    started = start <= t
+    if only >= 0:
+        started &= source == only
+    regions = home[row[started]]
+    return np.bincount(regions, weights=capex[started], minlength=n_regions).astype(np.float64)
+
+
+@numba.njit(cache=True)
+def committed_capex(
+    start: F8, source: I8, row: I8, capex: F8, home: I8, t: float, only: int, n_regions: int
+) -> F8:
+    """:func:`committed_capex_ref`, compiled: the builds added in their order, as bincount
+    adds them."""
+    out = np.zeros(n_regions)
+    for i in range(start.size):
+        if start[i] <= t and (only < 0 or source[i] == only):
+            out[home[row[i]]] += capex[i]
     return out

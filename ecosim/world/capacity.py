@@ -460,10 +460,16 @@ def _widest(offsets: np.ndarray) -> int:
 
 def committed_capex(w: World, t: float, source: int | None = None) -> np.ndarray:
     """Capex of the builds started by day ``t`` in each region (USD), of one source or all."""
-    started = w.build_start <= t
-    if source is not None:
-        started &= w.build_source == source
-    regions = w.chip_home[w.build_row[started]]
-    return np.bincount(regions, weights=w.build_capex[started], minlength=w.n_regions).astype(
-        np.float64
+    # compiled (kernels/record.py, whose committed_capex_ref is the same in numpy)
+    return np.asarray(
+        kernels_record.committed_capex(
+            w.build_start,
+            w.build_source,
+            w.build_row,
+            w.build_capex,
+            w.chip_home,
+            float(t),
+            -1 if source is None else int(source),
+            w.n_regions,
+        )
     )

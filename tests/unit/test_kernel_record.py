@@ -27,6 +27,7 @@ KERNELS = (
     "capacity_by_region",
     "buyer_lead_times",
     "self_sufficiency",
+    "committed_capex",
 )
 
 
@@ -173,6 +174,29 @@ def test_self_sufficiency_equals_its_twin(seed: int, n_r: int) -> None:
     stages = np.array([0, 1, 2, 3], dtype=np.int64)
     bought = rng.uniform(0.0, 1e6, n_r) * (rng.random(n_r) < 0.8)
     _same(kr.self_sufficiency(cap, stages, bought), kr.self_sufficiency_ref(cap, stages, bought))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_r=st.integers(1, 12),
+    n_b=st.integers(0, 60),
+    only=st.integers(-1, 3),
+)
+def test_committed_capex_equals_its_twin(seed: int, n_r: int, n_b: int, only: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_rows = 30
+    args = (
+        rng.uniform(-100.0, 1000.0, n_b),
+        rng.integers(0, 4, n_b),
+        rng.integers(0, n_rows, n_b),
+        rng.uniform(0.0, 1.0, n_b) * 10 ** rng.uniform(6, 11, n_b),
+        rng.integers(0, n_r, n_rows),
+        float(rng.uniform(0.0, 900.0)),
+        only,
+        n_r,
+    )
+    _same(kr.committed_capex(*args), kr.committed_capex_ref(*args))
 
 
 def test_memos_keep_what_they_compute() -> None:
