@@ -444,7 +444,9 @@ class World:
     partners_memo: dict[tuple[str, bytes, bytes], np.ndarray] = field(
         default_factory=dict, metadata=cache("alliances")
     )
-    sites_memo: dict[tuple[float, bool, int], tuple[np.ndarray, np.ndarray]] = field(
+    sites_memo: dict[
+        tuple[bool, int], list[tuple[float, float, tuple[np.ndarray, np.ndarray]]]
+    ] = field(
         default_factory=dict, metadata=cache("state")
     )
     # talent's AI-factory capacity and relief, specialists needed and sufficiency, each for
@@ -795,22 +797,35 @@ class World:
         return self._sites(t, False)
 
     def _sites(self, t: float, factories: bool) -> tuple[np.ndarray, np.ndarray]:
-        # asked for a dozen times a step at the same day; sites are only ever added, so the
-        # answer is kept for the day and the number of sites
-        key = (t, factories, self.site_cap.size)
-        memo = self.sites_memo
-        known = memo.get(key)  # one look-up where the answer is kept, as it mostly is
-        if known is None:
-            live = (self.site_built <= t) & (self.site_retire > t)
-            if factories:
-                live &= self.site_factory
-            region, cap = self.site_region[live], self.site_cap[live]
-            region.setflags(write=False)
-            cap.setflags(write=False)
-            if len(memo) >= 4:  # a step asks at one or two days
-                memo.clear()
-            known = memo[key] = (region, cap)
-        return known
+        # asked for a dozen times a step, at the step's day and (the factories' trainees) a
+        # day some years before. The live sites change only where a site is built or retires,
+        # so an answer is kept with the days [lo, hi) between two such edges it holds for,
+        # and for the number of sites (sites are only ever added)
+        kept = self.sites_memo.get((factories, self.site_cap.size))
+        if kept is not None:
+            for lo, hi, known in kept:
+                if lo <= t < hi:
+                    return known
+        else:
+            kept = []
+            self.sites_memo.clear()  # answers for fewer sites are no longer asked for
+            self.sites_memo[(factories, self.site_cap.size)] = kept
+            self.sites_memo[(not factories, self.site_cap.size)] = []
+        built, retire = self.site_built, self.site_retire
+        live = (built <= t) & (retire > t)
+        if factories:
+            live &= self.site_factory
+        region, cap = self.site_region[live], self.site_cap[live]
+        region.setflags(write=False)
+        cap.setflags(write=False)
+        # the same sites are live from the last edge at or before t to the next one after it
+        edges = np.concatenate((built, retire))
+        lo = float(edges[edges <= t].max(initial=-np.inf))
+        hi = float(edges[edges > t].min(initial=np.inf))
+        if len(kept) >= 4:  # a step asks at one or two days
+            kept.clear()
+        kept.append((lo, hi, (region, cap)))
+        return region, cap
 
     def own_capital_cost(self, t: float) -> np.ndarray:
         """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each
