@@ -299,6 +299,12 @@ _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.setflags(write=False)
 
 
+def _read_only_arrays(arrays: tuple[np.ndarray, ...]) -> None:
+    """Mark kept arrays read-only: every caller gets the same ones."""
+    for a in arrays:
+        a.setflags(write=False)
+
+
 class Memo(Generic[T]):
     """The last result of a pure computation of the world, with the inputs it was for.
 
@@ -444,9 +450,7 @@ class World:
     partners_memo: dict[tuple[str, bytes, bytes], np.ndarray] = field(
         default_factory=dict, metadata=cache("alliances")
     )
-    sites_memo: dict[
-        tuple[bool, int], list[tuple[float, float, tuple[np.ndarray, np.ndarray]]]
-    ] = field(
+    sites_memo: dict[tuple[bool, int], list[list[Any]]] = field(
         default_factory=dict, metadata=cache("state")
     )
     # talent's AI-factory capacity and relief, specialists needed and sufficiency, each for
@@ -797,15 +801,19 @@ class World:
         return self._sites(t, False)
 
     def _sites(self, t: float, factories: bool) -> tuple[np.ndarray, np.ndarray]:
+        return cast(tuple[np.ndarray, np.ndarray], self._sites_entry(t, factories)[2])
+
+    def _sites_entry(self, t: float, factories: bool) -> list[Any]:
         # asked for a dozen times a step, at the step's day and (the factories' trainees) a
         # day some years before. The live sites change only where a site is built or retires,
         # so an answer is kept with the days [lo, hi) between two such edges it holds for,
-        # and for the number of sites (sites are only ever added)
+        # and for the number of sites (sites are only ever added). An entry is
+        # [lo, hi, (region, capacity), per-region totals or None until asked for]
         kept = self.sites_memo.get((factories, self.site_cap.size))
         if kept is not None:
-            for lo, hi, known in kept:
-                if lo <= t < hi:
-                    return known
+            for entry in kept:
+                if entry[0] <= t < entry[1]:
+                    return entry
         else:
             kept = []
             self.sites_memo.clear()  # answers for fewer sites are no longer asked for
@@ -824,8 +832,24 @@ class World:
         hi = float(edges[edges > t].min(initial=np.inf))
         if len(kept) >= 4:  # a step asks at one or two days
             kept.clear()
-        kept.append((lo, hi, (region, cap)))
-        return region, cap
+        entry: list[Any] = [lo, hi, (region, cap), None]
+        kept.append(entry)
+        return entry
+
+    def site_totals(self, t: float, factories: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Capacity (H100e) and number of the sites live at day ``t`` in each region (R,
+        float64 each; read-only): of the AI factories' sites alone if ``factories``."""
+        entry = self._sites_entry(t, factories)
+        if entry[3] is None:
+            region, cap = entry[2]
+            n = self.n_regions
+            totals = (
+                np.bincount(region, weights=cap, minlength=n).astype(np.float64),
+                np.bincount(region, minlength=n).astype(np.float64),
+            )
+            _read_only_arrays(totals)
+            entry[3] = totals
+        return cast(tuple[np.ndarray, np.ndarray], entry[3])
 
     def own_capital_cost(self, t: float) -> np.ndarray:
         """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each
@@ -841,5 +865,4 @@ class World:
 
     def own_capacity(self, t: float) -> np.ndarray:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""
-        reg, cap = self.live_sites(t)
-        return np.bincount(reg, weights=cap, minlength=self.n_regions).astype(np.float64)
+        return self.site_totals(t)[0].copy()
