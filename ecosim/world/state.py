@@ -609,9 +609,11 @@ class World:
     cap_since_review: np.ndarray = state("policy")
     pipeline: np.ndarray = state("policy")
 
-    @property
+    @cached_property
     def n_regions(self) -> int:
         """Number of regions."""
+        # read tens of thousands of times a run: an attribute after the first read (the
+        # regions are set when the world is made and never change)
         return len(self.regions)
 
     def region_index(self, name: str) -> int:
