@@ -813,9 +813,9 @@ class World:
         # [lo, hi, (region, capacity), per-region totals or None until asked for]
         kept = self.sites_memo.get((factories, self.site_cap.size))
         if kept is not None:
-            for entry in kept:
-                if entry[0] <= t < entry[1]:
-                    return entry
+            for known in kept:
+                if known[0] <= t < known[1]:
+                    return known
         else:
             kept = []
             self.sites_memo.clear()  # answers for fewer sites are no longer asked for
@@ -834,9 +834,9 @@ class World:
         hi = float(edges[edges > t].min(initial=np.inf))
         if len(kept) >= 4:  # a step asks at one or two days
             kept.clear()
-        entry: list[Any] = [lo, hi, (region, cap), None]
-        kept.append(entry)
-        return entry
+        found: list[Any] = [lo, hi, (region, cap), None]
+        kept.append(found)
+        return found
 
     def site_totals(self, t: float, factories: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Capacity (H100e) and number of the sites live at day ``t`` in each region (R,
