@@ -23,6 +23,8 @@ from ecosim.kernels.cloud import (
     wanted_ref,
     workload_capacity,
     workload_capacity_ref,
+    workload_shares,
+    workload_shares_ref,
 )
 
 N_REGIONS = 9
@@ -105,5 +107,19 @@ def cases() -> list[Case]:
             capacity_args,
             CALLS,
             target=1.3,
+        ),
+        repeated_call_case(
+            "cloud.workload_shares",
+            workload_shares,
+            workload_shares_ref,
+            (
+                rng.uniform(0.0, 0.6, N_REGIONS),
+                rng.uniform(0.0, 0.4, N_REGIONS),
+                0.45,
+                0.7,
+                rng.dirichlet(np.ones(3), N_REGIONS),
+            ),
+            CALLS,
+            target=3.0,
         ),
     ]

@@ -20,6 +20,8 @@ from ecosim.kernels.market import (
     gumbel_rows_ref,
     market_shares,
     market_shares_ref,
+    reselection,
+    reselection_ref,
     tilted_picks,
     tilted_picks_ref,
 )
@@ -117,6 +119,30 @@ def _joined(picks: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return np.concatenate([picks[0].astype(np.float64), picks[1]])
 
 
+def _reselecting(kernel: Callable[..., Any], args: tuple[Any, ...]) -> Callable[..., np.ndarray]:
+    # the kernel marks the displaced and their service day in place: each call starts afresh
+    def call(*_: Any) -> np.ndarray:
+        displaced, ready_at = args[4].copy(), args[5].copy()
+        masks = kernel(*args[:4], displaced, ready_at, *args[6:])
+        return np.concatenate([m.ravel() for m in masks] + [displaced.ravel()])
+
+    return call
+
+
+def _reselection_args(seed: int = 3) -> tuple[Any, ...]:
+    rng = np.random.default_rng(seed)
+    shape = (N_REGIONS, N_CUSTOMERS)
+    return (
+        rng.random(shape),
+        np.where(rng.random(shape) < 0.95, rng.random(shape), 0.0),
+        rng.integers(-1, N_PROVIDERS, shape).astype(np.int64),
+        (rng.random((N_REGIONS, N_PROVIDERS)) < 0.9).astype(np.uint8),
+        rng.random(shape) < 0.05,
+        np.where(rng.random(shape) < 0.05, np.inf, rng.uniform(0.0, 900.0, shape)),
+        RESELECT_FRACTION,
+    )
+
+
 def cases() -> list[Case]:
     """Return the market benchmark cases."""
     inputs = market_inputs()
@@ -163,6 +189,14 @@ def cases() -> list[Case]:
             lambda *a: _joined(tilted_picks(*a)),
             lambda *a: _joined(tilted_picks_ref(*a)),
             tilt,
+            calls=20,
+            target=3.0,
+        ),
+        repeated_call_case(
+            "market.reselection",
+            _reselecting(reselection, _reselection_args()),
+            _reselecting(reselection_ref, _reselection_args()),
+            (),
             calls=20,
             target=3.0,
         ),

@@ -25,6 +25,8 @@ __all__ = [
     "wanted_ref",
     "workload_capacity",
     "workload_capacity_ref",
+    "workload_shares",
+    "workload_shares_ref",
 ]
 
 F8 = NDArray[np.float64]
@@ -320,3 +322,50 @@ def workload_capacity(
         for k in range(n_w):
             need[r, k] = demand[r] * shares[r, k]
     return allocate(total, local, need, weight, local_only)
+
+
+def workload_shares_ref(
+    own_models: F8, open_models: F8, intensity: float, max_share: float, split: F8
+) -> F8:
+    """Numpy twin of :func:`workload_shares`, with the same parameters."""
+    deployed = np.clip(own_models + open_models, 0.0, 1.0)
+    inference = np.minimum(max_share, deployed * intensity)
+    out = np.empty((own_models.size, split.shape[1] + 1))
+    out[:, :-1] = (1.0 - inference)[:, None] * split
+    out[:, -1] = inference
+    return out
+
+
+@numba.njit(cache=True)
+def workload_shares(
+    own_models: F8, open_models: F8, intensity: float, max_share: float, split: F8
+) -> F8:
+    """Every region's demand shares by workload (R, W): the training workloads first, split by
+    ``split``, inference last (:func:`ecosim.world.workloads.shares` states the rule).
+
+    Parameters
+    ----------
+    own_models, open_models : ndarray of float64, shape (R,)
+        Each region's share of model use on its own models and on open weights.
+    intensity : float
+        Inference's share of the compute behind deployed models (the exponential, numpy's).
+    max_share : float
+        The largest share of demand inference may take.
+    split : ndarray of float64, shape (R, W - 1)
+        Each region's split of its training work.
+    """
+    n_r, n_t = split.shape
+    out = np.empty((n_r, n_t + 1))
+    for r in range(n_r):
+        # numpy.clip and numpy.minimum, NaN-propagating as theirs are
+        deployed = own_models[r] + open_models[r]
+        if deployed < 0.0:
+            deployed = 0.0
+        elif deployed > 1.0:
+            deployed = 1.0
+        used = deployed * intensity
+        inference = used if (used != used or used <= max_share) else max_share
+        for k in range(n_t):
+            out[r, k] = (1.0 - inference) * split[r, k]
+        out[r, n_t] = inference
+    return out

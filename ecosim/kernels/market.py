@@ -44,6 +44,8 @@ __all__ = [
     "hhi",
     "market_shares",
     "market_shares_ref",
+    "reselection",
+    "reselection_ref",
     "tilted_picks",
     "tilted_picks_ref",
 ]
@@ -458,3 +460,69 @@ def hhi(shares: NDArray[np.float64]) -> NDArray[np.float64]:
     within = cloud[has_cloud] / served[has_cloud, None]
     out[has_cloud] = np.sum(within * within, axis=1)
     return out
+
+
+def reselection_ref(
+    draw_u: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    provider: NDArray[np.int64],
+    can_stay: NDArray[np.uint8],
+    displaced: NDArray[np.bool_],
+    ready_at: NDArray[np.float64],
+    reselect_share: float,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Numpy twin of :func:`reselection`, with the same parameters."""
+    active = weight > 0
+    on = provider >= 0
+    stuck = np.zeros_like(on)
+    stuck[on] = can_stay[np.nonzero(on)[0], provider[on]] == 0
+    displaced |= stuck & active
+    ready_at[stuck] = np.inf
+    searching = displaced & ~np.isfinite(ready_at)
+    reselect = ((draw_u < reselect_share) & ~displaced) | searching | stuck
+    reselect &= active
+    return reselect, stuck, searching
+
+
+@numba.njit(cache=True)
+def reselection(
+    draw_u: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    provider: NDArray[np.int64],
+    can_stay: NDArray[np.uint8],
+    displaced: NDArray[np.bool_],
+    ready_at: NDArray[np.float64],
+    reselect_share: float,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which customers choose this month (R, C each): those who re-choose, stuck and searching.
+
+    A customer is stuck when its provider no longer lets it stay; an active stuck customer is
+    displaced (``displaced`` is set in place) and no provider serves it yet (``ready_at`` is
+    set to infinity in place). A displaced customer not yet served is searching. An active
+    customer re-chooses when its draw ``draw_u`` is below ``reselect_share`` and it is not
+    displaced, or when it is searching or stuck. Element by element, as
+    :func:`reselection_ref` computes it in numpy.
+
+    Returns
+    -------
+    reselect, stuck, searching : ndarray of bool, shape (R, C)
+    """
+    n_r, n_c = provider.shape
+    reselect = np.zeros((n_r, n_c), dtype=np.bool_)
+    stuck = np.zeros((n_r, n_c), dtype=np.bool_)
+    searching = np.zeros((n_r, n_c), dtype=np.bool_)
+    for r in range(n_r):
+        for c in range(n_c):
+            active = weight[r, c] > 0
+            p = provider[r, c]
+            is_stuck = p >= 0 and can_stay[r, p] == 0
+            if is_stuck:
+                if active:
+                    displaced[r, c] = True
+                ready_at[r, c] = np.inf
+            is_searching = displaced[r, c] and not np.isfinite(ready_at[r, c])
+            stuck[r, c] = is_stuck
+            searching[r, c] = is_searching
+            chosen = (draw_u[r, c] < reselect_share and not displaced[r, c]) or is_searching
+            reselect[r, c] = (chosen or is_stuck) and active
+    return reselect, stuck, searching

@@ -19,7 +19,7 @@ import numpy as np
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import cloud as kernels_cloud
 from ecosim.kernels import record as kernels_record
-from ecosim.kernels.market import choose_providers, gumbel_rows, market_shares
+from ecosim.kernels.market import choose_providers, gumbel_rows, market_shares, reselection
 from ecosim.world import alliances, supply
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import World
@@ -65,15 +65,17 @@ def market_step(w: World, t: float) -> None:
     before = rng.bit_generator.state
     block = rng.random(n_r * n_c * (n_p + 2))
     draw_u = block[: n_r * n_c].reshape(n_r, n_c)
-    active = w.cust_weight > 0
-    on = w.cust_provider >= 0
-    stuck = np.zeros_like(on)
-    stuck[on] = w.can_stay[np.nonzero(on)[0], w.cust_provider[on]] == 0
-    w.displaced |= stuck & active
-    w.ready_at[stuck] = np.inf
-    searching = w.displaced & ~np.isfinite(w.ready_at)
-    reselect = ((draw_u < m.reselect_share) & ~w.displaced) | searching | stuck
-    reselect &= active
+    # who is stuck (displaced, not yet served), searching and re-chooses, in one compiled
+    # pass (kernels.market.reselection; reselection_ref is the same in numpy)
+    reselect, stuck, searching = reselection(
+        draw_u,
+        w.cust_weight,
+        w.cust_provider,
+        w.can_stay,
+        w.displaced,
+        w.ready_at,
+        float(m.reselect_share),
+    )
     gumbel = _choice_noise(
         rng, before, block[n_r * n_c :].reshape(n_r, n_c, n_p + 1), reselect | stuck
     )

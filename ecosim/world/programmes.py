@@ -44,14 +44,13 @@ def ai_factories(w: World, r: int) -> list[tuple[float, BuildDecision]]:
 
 def factory_capacity(w: World, t: float) -> np.ndarray:
     """Capacity of each region's live AI factories at day ``t`` (R,), H100e."""
-    region, cap = w.factory_sites(t)
-    return np.bincount(region, weights=cap, minlength=w.n_regions).astype(np.float64)
+    # kept with the live sites, which change far less often than the day
+    return w.site_totals(t, factories=True)[0].copy()
 
 
 def factories_open(w: World, t: float) -> np.ndarray:
     """Number of each region's AI factories open at day ``t`` (R,)."""
-    region, _ = w.factory_sites(t)
-    return np.bincount(region, minlength=w.n_regions).astype(np.float64)
+    return w.site_totals(t, factories=True)[1].copy()
 
 
 def support_staff(w: World, t: float) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import projects as kernels_projects
 from ecosim.world import supply
 from ecosim.world.policy import BuildDecision
 from ecosim.world.state import World
@@ -128,15 +129,21 @@ def pay_construction(w: World, t0: float, t1: float) -> None:
     book = w.projects
     if not len(book):
         return
-    start, end = book.decided, book.construction_done
-    overlap = np.clip(np.minimum(end, t1) - np.maximum(start, t0), 0.0, None)
-    length = np.maximum(end - start, 1e-9)
-    r = book.region
-    rest = 1.0 - w.params.chip_share[r]
-    # servers, network and the facility follow the price trend per H100e
-    paid = book.quantity * w.params.capex[r] * rest * w.price_trend * overlap / length
-    np.add.at(w.capex_spent, r, paid)
-    book.paid += paid
+    # one compiled call over the book, which grows through a run
+    # (kernels/projects.py; pay_construction_ref is its numpy twin, this function's rule)
+    kernels_projects.pay_construction(
+        book.quantity,
+        book.decided,
+        book.construction_done,
+        book.region,
+        w.params.capex,
+        w.params.chip_share,
+        float(w.price_trend),
+        float(t0),
+        float(t1),
+        w.capex_spent,
+        book.paid,
+    )
 
 
 def hand_over_capex(w: World) -> np.ndarray:

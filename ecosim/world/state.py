@@ -299,6 +299,12 @@ _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.setflags(write=False)
 
 
+def _read_only_arrays(arrays: tuple[np.ndarray, ...]) -> None:
+    """Mark kept arrays read-only: every caller gets the same ones."""
+    for a in arrays:
+        a.setflags(write=False)
+
+
 class Memo(Generic[T]):
     """The last result of a pure computation of the world, with the inputs it was for.
 
@@ -444,7 +450,7 @@ class World:
     partners_memo: dict[tuple[str, bytes, bytes], np.ndarray] = field(
         default_factory=dict, metadata=cache("alliances")
     )
-    sites_memo: dict[tuple[float, bool, int], tuple[np.ndarray, np.ndarray]] = field(
+    sites_memo: dict[tuple[bool, int], list[list[Any]]] = field(
         default_factory=dict, metadata=cache("state")
     )
     # talent's AI-factory capacity and relief, specialists needed and sufficiency, each for
@@ -614,9 +620,11 @@ class World:
     cap_since_review: np.ndarray = state("policy")
     pipeline: np.ndarray = state("policy")
 
-    @property
+    @cached_property
     def n_regions(self) -> int:
         """Number of regions."""
+        # read tens of thousands of times a run: an attribute after the first read (the
+        # regions are set when the world is made and never change)
         return len(self.regions)
 
     def region_index(self, name: str) -> int:
@@ -806,22 +814,55 @@ class World:
         return self._sites(t, False)
 
     def _sites(self, t: float, factories: bool) -> tuple[np.ndarray, np.ndarray]:
-        # asked for a dozen times a step at the same day; sites are only ever added, so the
-        # answer is kept for the day and the number of sites
-        key = (t, factories, self.site_cap.size)
-        memo = self.sites_memo
-        known = memo.get(key)  # one look-up where the answer is kept, as it mostly is
-        if known is None:
-            live = (self.site_built <= t) & (self.site_retire > t)
-            if factories:
-                live &= self.site_factory
-            region, cap = self.site_region[live], self.site_cap[live]
-            region.setflags(write=False)
-            cap.setflags(write=False)
-            if len(memo) >= 4:  # a step asks at one or two days
-                memo.clear()
-            known = memo[key] = (region, cap)
-        return known
+        return cast(tuple[np.ndarray, np.ndarray], self._sites_entry(t, factories)[2])
+
+    def _sites_entry(self, t: float, factories: bool) -> list[Any]:
+        # asked for a dozen times a step, at the step's day and (the factories' trainees) a
+        # day some years before. The live sites change only where a site is built or retires,
+        # so an answer is kept with the days [lo, hi) between two such edges it holds for,
+        # and for the number of sites (sites are only ever added). An entry is
+        # [lo, hi, (region, capacity), per-region totals or None until asked for]
+        kept = self.sites_memo.get((factories, self.site_cap.size))
+        if kept is not None:
+            for known in kept:
+                if known[0] <= t < known[1]:
+                    return known
+        else:
+            kept = []
+            self.sites_memo.clear()  # answers for fewer sites are no longer asked for
+            self.sites_memo[(factories, self.site_cap.size)] = kept
+            self.sites_memo[(not factories, self.site_cap.size)] = []
+        built, retire = self.site_built, self.site_retire
+        live = (built <= t) & (retire > t)
+        if factories:
+            live &= self.site_factory
+        region, cap = self.site_region[live], self.site_cap[live]
+        region.setflags(write=False)
+        cap.setflags(write=False)
+        # the same sites are live from the last edge at or before t to the next one after it
+        edges = np.concatenate((built, retire))
+        lo = float(edges[edges <= t].max(initial=-np.inf))
+        hi = float(edges[edges > t].min(initial=np.inf))
+        if len(kept) >= 4:  # a step asks at one or two days
+            kept.clear()
+        found: list[Any] = [lo, hi, (region, cap), None]
+        kept.append(found)
+        return found
+
+    def site_totals(self, t: float, factories: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Capacity (H100e) and number of the sites live at day ``t`` in each region (R,
+        float64 each; read-only): of the AI factories' sites alone if ``factories``."""
+        entry = self._sites_entry(t, factories)
+        if entry[3] is None:
+            region, cap = entry[2]
+            n = self.n_regions
+            totals = (
+                np.bincount(region, weights=cap, minlength=n).astype(np.float64),
+                np.bincount(region, minlength=n).astype(np.float64),
+            )
+            _read_only_arrays(totals)
+            entry[3] = totals
+        return cast(tuple[np.ndarray, np.ndarray], entry[3])
 
     def own_capital_cost(self, t: float) -> np.ndarray:
         """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each
@@ -837,5 +878,4 @@ class World:
 
     def own_capacity(self, t: float) -> np.ndarray:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""
-        reg, cap = self.live_sites(t)
-        return np.bincount(reg, weights=cap, minlength=self.n_regions).astype(np.float64)
+        return self.site_totals(t)[0].copy()

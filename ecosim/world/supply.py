@@ -17,6 +17,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import chain
+from ecosim.kernels import materials as materials_kernels
 from ecosim.kernels import record as kernels_record
 from ecosim.kernels import supply as supply_kernels
 from ecosim.scenario.models import UPSTREAM_GOODS
@@ -269,6 +270,25 @@ def _deliver_materials(
     """
     mats = w.materials
     fabs = w.rows_of_good("wafer")
+    if mats.size <= materials_kernels.MAX_SUPPLIERS and fabs.size <= materials_kernels.MAX_FABS:
+        # one compiled call for the lines below (kernels/materials.py; deliver_step_ref is
+        # the same in numpy), where numpy adds the suppliers' capacity left to right
+        materials_kernels.deliver_step(
+            w.chip_nominal(t0),
+            w.chip_capacity(t0) if capacity is None else capacity,
+            w.throughput,
+            w.materials_factor,
+            w.materials_at_risk,
+            w.chip_home,
+            w.allow,
+            mats,
+            fabs,
+            float(dt),
+            w.materials_source,
+            bought,
+            w.materials_delivered,
+        )
+        return
     nominal = w.chip_nominal(t0)
     cap = nominal[mats]
     if not mats.size or not fabs.size or cap.sum() <= 0:

@@ -34,11 +34,13 @@ def graduates(w: World, t: float) -> np.ndarray:
 def attractiveness(w: World, capacity: np.ndarray) -> np.ndarray:
     """Attractiveness of each region to a specialist."""
     tal = w.scenario.uncertainties.talent
-    per_head = capacity / np.maximum(w.talent, 1.0)
-    mean = float(np.exp(np.mean(np.log(np.maximum(per_head, 1e-9)))))
+    per_head = np.maximum(capacity / np.maximum(w.talent, 1.0), 1e-9)
+    logs = np.log(per_head)
+    # numpy.mean's own arithmetic (its sum over the count), without its Python wrapper:
+    # asked for at every step
+    mean = float(np.exp(np.add.reduce(logs) / logs.size))
     return np.asarray(
-        tal.weight_pay * np.log(w.params.pay_index)
-        + tal.weight_compute * np.log(np.maximum(per_head, 1e-9) / mean)
+        tal.weight_pay * np.log(w.params.pay_index) + tal.weight_compute * np.log(per_head / mean)
     )
 
 

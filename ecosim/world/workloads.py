@@ -24,6 +24,7 @@ import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import allocation
+from ecosim.kernels import cloud as cloud_kernels
 from ecosim.scenario.models import Scenario, Workload
 from ecosim.world.state import World
 
@@ -33,6 +34,8 @@ WORKLOADS: tuple[str, ...] = ("frontier_training", "domain_training", "fine_tuni
 INFERENCE = WORKLOADS.index("inference")
 #: The training workloads, split by each region's ``demand.training_split``.
 TRAINING: tuple[str, ...] = WORKLOADS[:INFERENCE]
+# the demand shares' kernel (kernels.cloud.workload_shares) puts inference last
+assert len(WORKLOADS) - 1 == INFERENCE
 
 
 def profiles(scenario: Scenario) -> list[Workload]:
@@ -124,11 +127,18 @@ def share(w: World, r: int, k: int, t: np.ndarray | float) -> np.ndarray:
 
 def shares(w: World, t: float) -> np.ndarray:
     """Every region's demand shares by workload at day ``t`` (R, W); each row sums to one."""
-    inf = _inference(w, deployed_share(w), t)
-    out = np.empty((w.n_regions, len(WORKLOADS)))
-    out[:, :INFERENCE] = (1.0 - inf)[:, None] * training_split(w)
-    out[:, INFERENCE] = inf
-    return out
+    # asked for at every step: one compiled call beside the exponential, which stays numpy's
+    # (kernels/cloud.py; workload_shares_ref is its numpy twin, _inference's arithmetic)
+    p = w.params
+    return np.asarray(
+        cloud_kernels.workload_shares(
+            p.own_models,
+            p.open_models,
+            float(_intensity(w, t)),
+            float(w.scenario.uncertainties.workloads.inference_growth.max_share),
+            training_split(w),
+        )
+    )
 
 
 def lane_demand(w: World, r: int, k: int, t: np.ndarray) -> np.ndarray:

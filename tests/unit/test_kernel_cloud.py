@@ -22,10 +22,12 @@ from ecosim.kernels.cloud import (
     wanted_ref,
     workload_capacity,
     workload_capacity_ref,
+    workload_shares,
+    workload_shares_ref,
 )
 
 SMALL = "tests/scenarios/small.yaml"
-KERNELS = ("wanted", "delivered", "receive", "workload_capacity")
+KERNELS = ("wanted", "delivered", "receive", "workload_capacity", "workload_shares")
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +53,12 @@ def captured() -> Iterator[dict[str, list[tuple[Any, ...]]]]:
     for name in KERNELS:
         assert calls[name], f"the run made no call to {name}"
     yield calls
+
+
+def test_workload_shares_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
+    for args in captured["workload_shares"]:
+        got, want = workload_shares(*args), workload_shares_ref(*args)
+        assert got.tobytes() == want.tobytes()
 
 
 def test_wanted_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
@@ -170,3 +178,40 @@ def test_workload_capacity_equals_its_twin(seed: int, n_p: int, short: float) ->
         np.array([False, False, False, True]),
     )
     np.testing.assert_array_equal(workload_capacity(*args), workload_capacity_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_r=st.integers(1, 12),
+    n_t=st.integers(0, 4),
+    intensity=st.floats(0.0, 3.0),
+    max_share=st.floats(0.0, 1.0),
+)
+def test_workload_shares_equal_their_twin(
+    seed: int, n_r: int, n_t: int, intensity: float, max_share: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    # model shares below zero and above one (clipped), and a NaN now and then
+    own = rng.uniform(-0.3, 1.2, n_r)
+    open_ = rng.uniform(-0.3, 1.2, n_r)
+    own[rng.random(n_r) < 0.1] = np.nan
+    split = rng.dirichlet(np.ones(max(n_t, 1)), n_r)[:, :n_t].copy()
+    args = (own, open_, intensity, max_share, split)
+    got, want = workload_shares(*args), workload_shares_ref(*args)
+    assert got.shape == want.shape == (n_r, n_t + 1)
+    assert got.tobytes() == want.tobytes()
+
+
+def test_workload_shares_are_the_worlds_rule() -> None:
+    """The twin is the rule :func:`ecosim.world.workloads.shares` states: inference's share is
+    the deployed share (own models and open weights, clipped to [0, 1]) times the intensity,
+    at most ``max_share``; training takes the rest by its split."""
+    own = np.array([0.2, 0.9, -0.1])
+    open_ = np.array([0.1, 0.4, 0.0])
+    split = np.array([[0.5, 0.3, 0.2], [0.2, 0.2, 0.6], [1.0, 0.0, 0.0]])
+    out = workload_shares_ref(own, open_, 0.8, 0.7, split)
+    inference = np.array([0.3 * 0.8, 0.7, 0.0])
+    np.testing.assert_allclose(out[:, 3], inference)
+    np.testing.assert_allclose(out[:, :3], (1.0 - inference)[:, None] * split)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)

@@ -19,6 +19,8 @@ from ecosim.kernels.market import (
     hhi,
     market_shares,
     market_shares_ref,
+    reselection,
+    reselection_ref,
     tilted_picks,
     tilted_picks_ref,
 )
@@ -424,3 +426,57 @@ def test_tilted_picks_equals_its_twin(seed: int, n_c: int, n: int, ties: bool, n
     )
     np.testing.assert_array_equal(pick, pick_ref)
     np.testing.assert_array_equal(got, got_ref)
+
+
+def _reselection_both(args: tuple[Any, ...]) -> None:
+    """The kernel and its twin on copies of ``args``: the same masks and the same writes."""
+    fast = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    slow = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    got, want = reselection(*fast), reselection_ref(*slow)
+    for x, y in zip(got, want, strict=True):
+        assert x.dtype == y.dtype == np.bool_
+        np.testing.assert_array_equal(x, y)
+    for x, y in zip(fast, slow, strict=True):  # displaced and ready_at, written in place
+        if isinstance(x, np.ndarray):
+            assert x.tobytes() == y.tobytes()
+
+
+def test_reselection_on_a_run() -> None:
+    """Every month's call of half a year of the small run (stuck, displaced and searching
+    customers come from the random test's providers that let no one stay)."""
+    import ecosim
+    from ecosim.kernels import market as km
+    from ecosim.world import cloud
+
+    calls: list[tuple[Any, ...]] = []
+
+    def keep(*args: Any) -> Any:
+        calls.append(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+        return reselection(*args)
+
+    spec = ecosim.load_scenario("tests/scenarios/small.yaml", ["horizon_years=0.5"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cloud, "reselection", keep)
+        ecosim.simulate(spec)
+    assert calls and km.reselection is reselection
+    for args in calls:
+        _reselection_both(args)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_r=st.integers(1, 6),
+    n_c=st.integers(0, 40),
+    n_p=st.integers(1, 6),
+    share=st.floats(0.0, 1.0),
+)
+def test_reselection_equals_its_twin(seed: int, n_r: int, n_c: int, n_p: int, share: float) -> None:
+    rng = np.random.default_rng(seed)
+    weight = np.where(rng.random((n_r, n_c)) < 0.8, rng.random((n_r, n_c)), 0.0)
+    provider = rng.integers(-1, n_p, (n_r, n_c)).astype(np.int64)
+    can_stay = (rng.random((n_r, n_p)) < 0.7).astype(np.uint8)
+    displaced = rng.random((n_r, n_c)) < 0.2
+    ready_at = np.where(rng.random((n_r, n_c)) < 0.3, np.inf, rng.uniform(0.0, 900.0, (n_r, n_c)))
+    draw_u = rng.random((n_r, n_c))
+    _reselection_both((draw_u, weight, provider, can_stay, displaced, ready_at, share))
