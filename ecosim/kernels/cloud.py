@@ -4,7 +4,7 @@ set aside for each region's workloads.
 Each is asked for several times a world step on arrays of regions by providers (9 x 19 in the
 baseline), where a dozen small numpy calls cost far more than the arithmetic. The kernels
 repeat their numpy twins' operations in the same order, so they agree to the bit; a row sum of
-eight or more values is taken in numpy's pairwise order (:func:`_pairwise_sum`).
+eight or more values is taken in numpy's pairwise order (:func:`ecosim.kernels.sums.row_sum`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ecosim.kernels.allocation import allocate
+from ecosim.kernels.sums import row_sum
 
 __all__ = [
     "MAX_ROW",
@@ -31,7 +32,7 @@ __all__ = [
 
 F8 = NDArray[np.float64]
 
-#: Longest row :func:`_pairwise_sum` adds in numpy's order.
+#: Longest row a kernel here takes; a longer one goes to the twin.
 MAX_ROW = 128
 
 
@@ -106,36 +107,6 @@ def delivered_ref(served: F8, need: F8, can_stay: NDArray[np.uint8], cap: F8, av
 
 
 @numba.njit(cache=True)
-def _pairwise_sum(v: F8, start: int, n: int) -> float:
-    """Sum of ``v[start:start + n]`` in the order of numpy's sum of a contiguous row.
-
-    numpy adds fewer than eight values left to right, and eight to 128 with eight
-    accumulators, added up as ``((0+1)+(2+3))+((4+5)+(6+7))`` before the values past the last
-    multiple of eight are added in turn. Above 128 it sums two halves recursively, which this
-    does not: callers keep longer rows in numpy (:data:`MAX_ROW`).
-    """
-    if n < 8:
-        res = 0.0
-        for j in range(n):
-            res += v[start + j]
-        return res
-    acc = np.empty(8)
-    for k in range(8):
-        acc[k] = v[start + k]
-    i = 8
-    stop = n - n % 8
-    while i < stop:
-        for k in range(8):
-            acc[k] += v[start + i + k]
-        i += 8
-    res = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-    while i < n:
-        res += v[start + i]
-        i += 1
-    return res
-
-
-@numba.njit(cache=True)
 def wanted(
     shares: F8,
     need: F8,
@@ -160,7 +131,7 @@ def wanted(
             weight[r, p] = (shares[r, p] + 1e-6) * open_
     out = np.empty((n_r, n_p))
     for r in range(n_r):
-        total = _pairwise_sum(weight[r], 0, n_p)
+        total = row_sum(weight[r], 0, n_p)
         beyond = shares[r, n_p] - rest
         # np.maximum(beyond, 0.0), NaN kept
         waiting = (0.0 if beyond < 0.0 else beyond) * need[r]
@@ -230,7 +201,7 @@ def receive(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool
         d = want[r, p] - cap[r, p]
         short[r] = 0.0 if d < 0.0 else d  # np.maximum(d, 0.0), NaN kept
         column[r] = want[r, p]
-    total_short = _pairwise_sum(short, 0, n_r)
+    total_short = row_sum(short, 0, n_r)
     fill = min(quantity, total_short)
     if fill > 0.0:
         scale = fill / total_short
@@ -238,10 +209,10 @@ def receive(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool
             cap[r, p] += short[r] * scale
     rest = quantity - fill
     if rest > 0.0:
-        if not _pairwise_sum(column, 0, n_r) > 0.0:
+        if not row_sum(column, 0, n_r) > 0.0:
             for r in range(n_r):
                 column[r] = 1.0 if present[r, p] else 0.0
-        spread = max(_pairwise_sum(column, 0, n_r), 1e-300)
+        spread = max(row_sum(column, 0, n_r), 1e-300)
         for r in range(n_r):
             cap[r, p] += rest * column[r] / spread
 
@@ -315,10 +286,10 @@ def workload_capacity(
     here = np.empty(n_p)
     need = np.empty((n_r, n_w))
     for r in range(n_r):
-        total[r] = (own[r] + _pairwise_sum(cloud_cap[r], 0, n_p) + borrowed[r]) * factor[r]
+        total[r] = (own[r] + row_sum(cloud_cap[r], 0, n_p) + borrowed[r]) * factor[r]
         for p in range(n_p):
             here[p] = cloud_cap[r, p] * (1.0 if present[r, p] else 0.0)
-        local[r] = (own[r] + _pairwise_sum(here, 0, n_p)) * stack[r]
+        local[r] = (own[r] + row_sum(here, 0, n_p)) * stack[r]
         for k in range(n_w):
             need[r, k] = demand[r] * shares[r, k]
     return allocate(total, local, need, weight, local_only)

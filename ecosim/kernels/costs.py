@@ -7,10 +7,9 @@ so the calls cost more than the arithmetic. The rules are :mod:`ecosim.world.cos
 recorder computed them before.
 
 The kernels repeat numpy's arithmetic in numpy's order: a product of several factors is taken
-left to right, and a sum along a row is numpy's (:func:`row_sum`): left to right below eight
-elements, else pairwise with eight accumulators. Division by zero gives numpy's infinities
-and NaNs (``error_model="numpy"``), not an exception. Tests hold them equal to their twins to
-the bit.
+left to right, and a sum along a row is numpy's (:func:`ecosim.kernels.sums.row_sum`).
+Division by zero gives numpy's infinities and NaNs (``error_model="numpy"``), not an
+exception. Tests hold them equal to their twins to the bit.
 """
 
 from __future__ import annotations
@@ -19,6 +18,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ecosim.kernels.sums import row_sum
+
 __all__ = [
     "MAX_ROW",
     "N_FIXED",
@@ -26,7 +27,6 @@ __all__ = [
     "cost_items_ref",
     "cost_totals",
     "cost_totals_ref",
-    "row_sum",
 ]
 
 F8 = NDArray[np.float64]
@@ -34,39 +34,9 @@ F8 = NDArray[np.float64]
 #: The parts before the levers' in a row of :func:`cost_items`: own capital, own opex, cloud.
 N_FIXED = 3
 
-#: Numpy's block of a pairwise sum: it halves longer runs, which :func:`row_sum` does not do
-#: (a world has far fewer providers), so longer rows go to the twins.
+#: Longest row of providers the kernels take (a world has far fewer); longer ones go to the
+#: twins.
 MAX_ROW = 128
-
-
-@numba.njit(cache=True, error_model="numpy")
-def row_sum(a: F8, lo: int, hi: int) -> float:
-    """``a[lo:hi].sum()`` as numpy adds a contiguous run of at most :data:`MAX_ROW` float64:
-    left to right below eight elements, else with eight accumulators combined pairwise."""
-    n = hi - lo
-    if n < 8:
-        res = 0.0
-        for i in range(lo, hi):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = lo + 8
-    while i + 8 <= hi:
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < hi:
-        res += a[i]
-        i += 1
-    return res
 
 
 def cost_items_ref(

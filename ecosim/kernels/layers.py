@@ -18,6 +18,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ecosim.kernels.sums import row_sum
+
 __all__ = [
     "frontier_lag",
     "frontier_lag_ref",
@@ -129,36 +131,6 @@ def layer_services_ref(
 
 
 @numba.njit(cache=True)
-def _row_sum(x: F8, n: int) -> float:
-    """numpy's ``add.reduce`` of the contiguous ``x[:n]``: pairwise from eight elements on
-    (eight accumulators, then the rest one by one), left to right below, added to zero."""
-    if n < 8:
-        res = 0.0
-        for i in range(n):
-            res += x[i]
-        return 0.0 + res
-    r0, r1, r2, r3 = x[0], x[1], x[2], x[3]
-    r4, r5, r6, r7 = x[4], x[5], x[6], x[7]
-    i = 8
-    stop = n - n % 8
-    while i < stop:
-        r0 += x[i]
-        r1 += x[i + 1]
-        r2 += x[i + 2]
-        r3 += x[i + 3]
-        r4 += x[i + 4]
-        r5 += x[i + 5]
-        r6 += x[i + 6]
-        r7 += x[i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += x[i]
-        i += 1
-    return 0.0 + res
-
-
-@numba.njit(cache=True)
 def _fmin(a: float, b: float) -> float:
     """``np.minimum`` of two floats (a NaN wins)."""
     if np.isnan(a) or a <= b:
@@ -242,12 +214,12 @@ def layer_services(
             )
             lost_w[p] = s * ((0.0 if home else 1.0) * lost)
         # data
-        unreachable = _fmin(_row_sum(withdrawn_w, n_p) + displaced_share[r], 1.0) * (
+        unreachable = _fmin(row_sum(withdrawn_w, 0, n_p) + displaced_share[r], 1.0) * (
             1.0 - multi_cloud[r]
         )
-        shared = (1.0 - oi) * _row_sum(shared_w, n_p)
-        abroad = _fmax(_row_sum(abroad_w, n_p) * (1.0 - oi) - shared, 0.0)
-        ruled = (1.0 - oi) * _row_sum(barred_w, n_p) * (1.0 - replica[r])
+        shared = (1.0 - oi) * row_sum(shared_w, 0, n_p)
+        abroad = _fmax(row_sum(abroad_w, 0, n_p) * (1.0 - oi) - shared, 0.0)
+        ruled = (1.0 - oi) * row_sum(barred_w, 0, n_p) * (1.0 - replica[r])
         unlawful = (stay_local * abroad + ruled) * (1.0 - fed_share[r])
         lost_data = (1.0 - oi) * (1.0 - replica[r]) * unreachable + unlawful
         out[r, DATA] = _clip01(1.0 - _fmin(lost_data, 1.0))
@@ -270,8 +242,8 @@ def layer_services(
             own + model_mix[r, 1] * held * adapted * use1 + model_mix[r, 2] * api_access[r] * use2
         )
         # operations
-        on_foreign = _row_sum(foreign_w, n_p)
-        lost_ops = _row_sum(lost_w, n_p)
+        on_foreign = row_sum(foreign_w, 0, n_p)
+        lost_ops = row_sum(lost_w, 0, n_p)
         share_lost = lost_ops / _fmax(on_foreign, 1e-300) if on_foreign > 0 else 0.0
         out[r, OPERATIONS] = _clip01(
             sk * (1.0 - managed_foreign[r] * share_lost) * own_available[r]
@@ -382,7 +354,7 @@ def migration(a: F8, talent: F8, rate: float) -> F8:
             inflow[s] += flow[r, s]
     out = np.empty(n)
     for r in range(n):
-        out[r] = inflow[r] - _row_sum(flow[r], n)
+        out[r] = inflow[r] - row_sum(flow[r], 0, n)
     return out
 
 

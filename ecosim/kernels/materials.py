@@ -17,7 +17,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from ecosim.kernels.costs import MAX_ROW, row_sum
+from ecosim.kernels.costs import MAX_ROW
+from ecosim.kernels.sums import row_sum
 from ecosim.kernels.supply import (
     deliver_materials,
     deliver_materials_ref,

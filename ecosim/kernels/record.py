@@ -19,7 +19,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from ecosim.kernels.layers import _clip01, _fmax, _fmin, _row_sum
+from ecosim.kernels.layers import _clip01, _fmax, _fmin
+from ecosim.kernels.sums import row_sum
 
 __all__ = [
     "MAX_ROW",
@@ -69,12 +70,12 @@ def concentration(shares: F8, tail: B1) -> F8:
     square = np.empty(n_p)
     for r in range(n):
         row = shares[r]
-        served = _row_sum(row, n_p)
+        served = row_sum(row, 0, n_p)
         for p in range(n_p):
             within = row[p] / served if served > 0.0 else 0.0
             v = 0.0 if tail[p] else within
             square[p] = v * v
-        out[r] = _row_sum(square, n_p)
+        out[r] = row_sum(square, 0, n_p)
     return out
 
 
@@ -144,15 +145,15 @@ def exposure(
             exposed_w[p] = cloud_cap[r, p] * prov_exposure[r, p]
             data_w[p] = shares[r, p] * prov_exposure[r, p]
             foreign_w[p] = shares[r, p] * (1.0 if prov_home[p] != r else 0.0)
-        capacity = own_cap[r] + _row_sum(cloud_cap[r], n_p)
-        compute = _row_sum(exposed_w, n_p) / _fmax(capacity, 1e-300) if capacity > 0 else 0.0
+        capacity = own_cap[r] + row_sum(cloud_cap[r], 0, n_p)
+        compute = row_sum(exposed_w, 0, n_p) / _fmax(capacity, 1e-300) if capacity > 0 else 0.0
         out[r, COMPUTE] = _clip01(compute)
-        out[r, DATA] = _clip01((1.0 - own_infra[r]) * _row_sum(data_w, n_p))
+        out[r, DATA] = _clip01((1.0 - own_infra[r]) * row_sum(data_w, 0, n_p))
         out[r, SOFTWARE] = _clip01(1.0 - open_stack[r] if foreign_stack[r] else 0.0)
         out[r, MODELS] = _clip01(model_mix[r, 2] * api_access[r] * api_foreign[r])
         cloud = _fmax(1.0 - shares[r, shares.shape[1] - 1], 1e-300)
         out[r, OPERATIONS] = _clip01(
-            managed_foreign[r] * _fmin(_row_sum(foreign_w, n_p) / cloud, 1.0)
+            managed_foreign[r] * _fmin(row_sum(foreign_w, 0, n_p) / cloud, 1.0)
         )
     return out
 
@@ -189,9 +190,9 @@ def data_location(shares: F8, prov_home: I8, prov_present: B1, own_infra: F8) ->
             present_w[p] = s * (1.0 if not home and present else 0.0)
             abroad_w[p] = s * (1.0 if not home and not present else 0.0)
         rest = 1.0 - own_infra[r]
-        out[r, 1] = _row_sum(home_w, n_p) * rest
-        out[r, 2] = _row_sum(present_w, n_p) * rest
-        out[r, 3] = _row_sum(abroad_w, n_p) * rest
+        out[r, 1] = row_sum(home_w, 0, n_p) * rest
+        out[r, 2] = row_sum(present_w, 0, n_p) * rest
+        out[r, 3] = row_sum(abroad_w, 0, n_p) * rest
         cloud = 1.0 - shares[r, shares.shape[1] - 1]
         out[r, 0] = own_infra[r] + rest * (1.0 - cloud)
     return out

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 import ecosim
 from ecosim.kernels import cloud as kc
 from ecosim.kernels.cloud import (
-    _pairwise_sum,
     delivered,
     delivered_ref,
     receive,
@@ -85,17 +84,6 @@ def test_receive_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
 def test_workload_capacity_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
     for args in captured["workload_capacity"]:
         np.testing.assert_array_equal(workload_capacity(*args), workload_capacity_ref(*args))
-
-
-@settings(max_examples=300, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, kc.MAX_ROW))
-def test_pairwise_sum_is_numpys(seed: int, n: int) -> None:
-    rng = np.random.default_rng(seed)
-    rows = rng.random((3, n)) * 10.0 ** rng.uniform(-8.0, 8.0, (3, n))
-    sums = rows.sum(axis=1)
-    for r in range(3):
-        assert _pairwise_sum(rows[r], 0, n) == sums[r]
-        assert _pairwise_sum(rows[r], 0, n) == rows[r].sum()
 
 
 def _market(rng: np.random.Generator, n_r: int, n_p: int) -> dict[str, Any]:

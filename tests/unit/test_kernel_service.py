@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,26 +12,12 @@ from ecosim.kernels.service import (
     backlog_ref,
     lane_service,
     lane_service_ref,
-    pairwise_sum,
 )
 
 
 def _spread(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Values over twelve orders of magnitude, so that the order of additions shows."""
     return rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 6, shape)
-
-
-@pytest.mark.parametrize("n", [*range(0, 40), 127, 128, 129, 255, 256, 257, 1000, 4099])
-def test_pairwise_sum_is_numpy_s_row_sum(n: int) -> None:
-    rng = np.random.default_rng(n)
-    rows = _spread(rng, (6, n))
-    rows[1] = 0.0
-    rows[2] = -0.0
-    rows[3, ::3] = 0.0
-    want = rows.sum(axis=1)
-    got = np.array([0.0 + pairwise_sum(row, 0, n) for row in rows])
-    np.testing.assert_array_equal(got, want)
-    assert not np.signbit(got[2])
 
 
 def _ema(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
