@@ -4,7 +4,6 @@ scenario's recorder makes, and on random inputs of the sizes the world hands the
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,10 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ecosim
 from ecosim.kernels import costs as kc
-
-SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
+from tests.kernel_calls import calls_of
 
 
 def _same(a: Any, b: Any) -> None:
@@ -30,16 +27,6 @@ def captured() -> dict[str, list[tuple[Any, ...]]]:
     """The arguments of every call of the kernels in a third of a year of the small run, with
     levers that cost (a stockpile, multi-cloud, sovereign cloud, portable stacks, federated
     training, a mirror, a talent programme and local models in Taiwan)."""
-    calls: dict[str, list[tuple[Any, ...]]] = {"cost_items": [], "cost_totals": []}
-    patch = pytest.MonkeyPatch()
-    for name in calls:
-        kernel = getattr(kc, name)
-
-        def keep(*args: Any, _name: str = name, _kernel: Any = kernel) -> Any:
-            calls[_name].append(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-            return _kernel(*args)
-
-        patch.setattr(kc, name, keep)
     levers = {
         "multi_cloud": 1.0,
         "sovereign_cloud_share": 0.3,
@@ -50,11 +37,7 @@ def captured() -> dict[str, list[tuple[Any, ...]]]:
         "local_models": 1.0,
     }
     overrides = [f"regions.TW.levers.{k}={v}" for k, v in levers.items()]
-    try:
-        ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=0.35", *overrides]))
-    finally:
-        patch.undo()
-    return calls
+    return calls_of(kc, ["cost_items", "cost_totals"], ["horizon_years=0.35", *overrides])
 
 
 def test_cost_items_equal_their_twin_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:

@@ -11,11 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ecosim
 from ecosim.kernels import materials as km
 from ecosim.kernels.materials import MAX_SUPPLIERS, deliver_step, deliver_step_ref
-
-SMALL = "tests/scenarios/small.yaml"
+from tests.kernel_calls import calls_of
 
 
 def _same(args: tuple[Any, ...]) -> None:
@@ -30,16 +28,7 @@ def _same(args: tuple[Any, ...]) -> None:
 @pytest.fixture(scope="module")
 def captured() -> list[tuple[Any, ...]]:
     """The arguments of the calls half a year of the small run makes."""
-    calls: list[tuple[Any, ...]] = []
-    original = km.deliver_step
-
-    def keep(*args: Any) -> Any:
-        calls.append(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-        return original(*args)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(km, "deliver_step", keep)
-        ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=0.5"]))
+    calls = calls_of(km, ["deliver_step"], ["horizon_years=0.5"])["deliver_step"]
     assert calls
     return calls
 

@@ -4,7 +4,6 @@ inputs of the sizes the world hands them compiled (fewer than eight designers)."
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,10 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ecosim
 from ecosim.kernels import prices as kp
-
-SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
+from tests.kernel_calls import calls_of
 
 
 def _same(a: Any, b: Any) -> None:
@@ -30,21 +27,7 @@ def _same(a: Any, b: Any) -> None:
 @pytest.fixture(scope="module")
 def captured() -> dict[str, list[tuple[Any, ...]]]:
     """The arguments of every call of the kernels in a third of a year of the small run."""
-    calls: dict[str, list[tuple[Any, ...]]] = {"smooth": [], "update": []}
-    patch = pytest.MonkeyPatch()
-    for name in calls:
-        kernel = getattr(kp, name)
-
-        def keep(*args: Any, _name: str = name, _kernel: Any = kernel) -> Any:
-            calls[_name].append(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-            return _kernel(*args)
-
-        patch.setattr(kp, name, keep)
-    try:
-        ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=0.35"]))
-    finally:
-        patch.undo()
-    return calls
+    return calls_of(kp, ["smooth", "update"], ["horizon_years=0.35"])
 
 
 def test_smooth_equals_its_twin_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:

@@ -10,11 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ecosim
 from ecosim.kernels import projects as kp
 from ecosim.kernels.projects import pay_construction, pay_construction_ref
-
-SMALL = "tests/scenarios/small.yaml"
+from tests.kernel_calls import calls_of
 
 
 def _pay(fn: Any, args: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -34,16 +32,7 @@ def _same(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> None:
 def captured() -> list[tuple[Any, ...]]:
     """The arguments of the calls a year of the small run makes, its projects' books among
     them."""
-    calls: list[tuple[Any, ...]] = []
-    original = kp.pay_construction
-
-    def keep(*args: Any) -> Any:
-        calls.append(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-        return original(*args)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(kp, "pay_construction", keep)
-        ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=1"]))
+    calls = calls_of(kp, ["pay_construction"], ["horizon_years=1"])["pay_construction"]
     assert calls, "the run built nothing"
     return calls
 

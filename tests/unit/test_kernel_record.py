@@ -18,6 +18,7 @@ from ecosim.core.rng import Streams
 from ecosim.kernels import record as kr
 from ecosim.world import capability, layers
 from ecosim.world.build import build_world
+from tests.kernel_calls import calls_of
 
 SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
 KERNELS = (
@@ -43,16 +44,6 @@ def captured() -> dict[str, list[tuple[Any, ...]]]:
     """The arguments of every call of the kernels in a third of a year of the small run, with
     levers that move the exposure (multi-cloud, sovereign cloud, an open stack, federated
     training in Taiwan) and a sovereign offering that is not exposed."""
-    calls: dict[str, list[tuple[Any, ...]]] = {name: [] for name in KERNELS}
-    patch = pytest.MonkeyPatch()
-    for name in KERNELS:
-        kernel = getattr(kr, name)
-
-        def keep(*args: Any, _name: str = name, _kernel: Any = kernel) -> Any:
-            calls[_name].append(tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-            return _kernel(*args)
-
-        patch.setattr(kr, name, keep)
     levers = {
         "multi_cloud": 1.0,
         "sovereign_cloud_share": 0.3,
@@ -60,11 +51,7 @@ def captured() -> dict[str, list[tuple[Any, ...]]]:
         "federated_learning": 0.5,
     }
     overrides = [f"regions.TW.levers.{k}={v}" for k, v in levers.items()]
-    try:
-        ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=0.35", *overrides]))
-    finally:
-        patch.undo()
-    return calls
+    return calls_of(kr, KERNELS, ["horizon_years=0.35", *overrides])
 
 
 @pytest.mark.parametrize("name", KERNELS)
