@@ -158,9 +158,9 @@ def refresh_cloud(w: World) -> None:
 
     Each provider rations within each region, from the fleet it has there.
     """
-    # compiled (every refresh asks for it): demand_by_provider where the provider still
-    # serves, rationed by the fleet an outage leaves; kernels.cloud.delivered_ref is the same
-    # in numpy
+    # compiled (every refresh asks for it): what customers ask of each provider (its served
+    # share of the cloud need) where the provider still serves, rationed by the fleet an
+    # outage leaves; kernels.cloud.delivered_ref is the same in numpy
     w.cloud_cap = kernels_cloud.delivered(
         w.served_shares, w.cloud_need, w.can_stay, w.prov_cap, w.prov_available
     )
@@ -318,11 +318,6 @@ def finish_migrations(w: World, t: float) -> None:
     w.displaced &= ~done
     w.ready_at[done] = np.inf
     update_shares(w)
-
-
-def demand_by_provider(w: World) -> np.ndarray:
-    """H100e each region's customers ask of each provider (R, P), before rationing."""
-    return np.asarray(w.served_shares[:, : len(w.providers)] * w.cloud_need[:, None])
 
 
 def regional_usage(w: World) -> np.ndarray:

@@ -75,28 +75,21 @@ def _stack_factor(w: World) -> np.ndarray:
     return 1.0 - w.scenario.uncertainties.levers.open_stack_overhead * w.params.open_stack
 
 
-def accessible_capacity(w: World) -> np.ndarray:
-    """Capacity each region's jobs can use: own, cloud and borrowed from partners, less the
-    overheads of running on portable stacks and of federated training's communication (which
-    only training pays, so it never comes out of the capacity in the region inference needs
-    beyond what training leaves)."""
-    factor = _stack_factor(w) * federated.capacity_factor(w, w.t)
-    return np.asarray((w.own_cap + w.cloud_cap.sum(axis=1) + w.borrowed) * factor)
-
-
 def workload_capacity(w: World) -> np.ndarray:
     """Capacity each workload's queue runs on (region, workload), in H100e.
 
-    The accessible capacity is set aside by :func:`workloads.allocate`: inference only on
-    capacity in the region, short capacity rationed by the workloads' priority weights, the
-    rest in proportion to demand.
+    What a region's jobs can use (own, cloud and borrowed from partners, less the overheads of
+    portable stacks and of federated training's communication, which only training pays) is
+    set aside by :func:`workloads.allocate`: inference only on capacity in the region (own
+    sites and providers with data centres there), short capacity rationed by the workloads'
+    priority weights, the rest in proportion to demand.
     """
     stack = _stack_factor(w)
     n_p = w.cloud_cap.shape[1]
-    # one compiled call (every step asks for it) sums accessible_capacity's and
-    # workloads.local_capacity's capacity, multiplies out the need and sets it aside as
-    # workloads.allocate does; kernels.cloud.workload_capacity_ref is the same in numpy, and
-    # sums more providers than the kernel can in numpy's order
+    # one compiled call (every step asks for it) sums the accessible and the local capacity,
+    # multiplies out the need and sets it aside as workloads.allocate does;
+    # kernels.cloud.workload_capacity_ref is the same in numpy, and sums more providers than
+    # the kernel can in numpy's order
     fn = (
         kernels_cloud.workload_capacity
         if n_p <= kernels_cloud.MAX_ROW

@@ -146,13 +146,6 @@ def lane_demand(w: World, r: int, k: int, t: np.ndarray) -> np.ndarray:
     return np.asarray(w.region_demand(r, t) * share(w, r, k, t))
 
 
-def local_capacity(w: World) -> np.ndarray:
-    """Capacity each region holds in the region: its own sites and the capacity of providers
-    with data centres there (R,), in H100e, before the open-stack overhead."""
-    present = w.prov_present[:, : w.cloud_cap.shape[1]]
-    return np.asarray(w.own_cap + (w.cloud_cap * present).sum(axis=1))
-
-
 def ration(avail: np.ndarray, need: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Share ``avail`` (R,) among workloads asking ``need`` (R, W) by weighted rationing.
 
