@@ -299,8 +299,8 @@ _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.setflags(write=False)
 
 
-def _read_only_arrays(arrays: tuple[np.ndarray, ...]) -> None:
-    """Mark kept arrays read-only: every caller gets the same ones."""
+def read_only(arrays: tuple[np.ndarray, ...]) -> None:
+    """Mark a cache's kept arrays read-only: every caller gets the same ones."""
     for a in arrays:
         a.setflags(write=False)
 
@@ -860,7 +860,7 @@ class World:
                 np.bincount(region, weights=cap, minlength=n).astype(np.float64),
                 np.bincount(region, minlength=n).astype(np.float64),
             )
-            _read_only_arrays(totals)
+            read_only(totals)
             entry[3] = totals
         return cast(tuple[np.ndarray, np.ndarray], entry[3])
 

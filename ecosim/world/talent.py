@@ -18,7 +18,7 @@ import numpy as np
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import layers as kernels
 from ecosim.world import alliances, programmes
-from ecosim.world.state import World
+from ecosim.world.state import World, read_only
 
 
 def graduates(w: World, t: float) -> np.ndarray:
@@ -102,15 +102,9 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     ops, models = kernels.staff_need(
         ratio**beta, p.staff_per_1k, p.own0, w.model_mix, p.own_models, p.model_staff, relief
     )
-    _read_only((ops, models))
+    read_only((ops, models))
     w.need_memo.keep(key, (ops, models))
     return ops, models
-
-
-def _read_only(value: tuple[np.ndarray, ...]) -> None:
-    """Mark kept arrays read-only: every caller gets the same ones."""
-    for a in value:
-        a.setflags(write=False)
 
 
 def _sites_key(w: World) -> tuple[object, ...]:
@@ -141,7 +135,7 @@ def _factories(w: World) -> tuple[np.ndarray, np.ndarray]:
     if w.factories_memo.key == key:
         return w.factories_memo.value
     value = (programmes.factory_capacity(w, w.t), programmes.staff_relief(w, w.t))
-    _read_only(value)
+    read_only(value)
     w.factories_memo.keep(key, value)
     return value
 
@@ -174,7 +168,7 @@ def sufficiency(w: World) -> np.ndarray:
         return w.sufficiency_memo.value
     needed = need(w)
     value = np.asarray(kernels.sufficiency(needed, w.talent, borrowed(w, needed)))
-    _read_only((value,))
+    read_only((value,))
     w.sufficiency_memo.keep(key, value)
     return value
 
