@@ -8,6 +8,7 @@ the occurrences from there, never by drawing them again.
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from pathlib import Path
@@ -181,14 +182,38 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
         When the file cannot be written (its folder cannot be made, the disk is full or
         read-only); nothing is left under the output name or beside it.
     """
-    path = Path(path)
+    return write_atomically(netcdf_bytes(ds), Path(path))
+
+
+def netcdf_bytes(ds: xr.Dataset) -> bytes:
+    """Encode ``ds`` as a NetCDF-4 file in memory, its numeric data compressed.
+
+    The bytes are those ``ds.to_netcdf(None, engine="h5netcdf", encoding=...)`` gives, but
+    the dataset is handed to the store directly: ``to_netcdf`` and the store's default lock
+    ask which Dask scheduler is active, and because Dask is installed that imports
+    ``distributed`` (about 0.2 s and 13 MiB in every run that writes a file), although a
+    run's data are never Dask arrays.
+
+    Each numeric variable is shuffled and deflated at level 1: of a ten-year baseline (20 MB
+    compressed, 48 MB raw) that writes 15 % faster than level 4 alone, and 1 % smaller.
+    """
+    from xarray.backends import H5NetCDFStore
+    from xarray.backends.locks import HDF5_LOCK
+
     encoding = {
-        name: {"zlib": True, "complevel": 4}
+        name: {"zlib": True, "complevel": 1, "shuffle": True}
         for name, v in ds.data_vars.items()
         if v.dtype.kind in "fiub" and v.ndim > 0
     }
-    data = ds.to_netcdf(None, engine="h5netcdf", encoding=encoding)
-    return write_atomically(bytes(data) if data is not None else b"", path)
+    buf = io.BytesIO()
+    # HDF5's own lock, as a reader takes: a store opened to write would otherwise add a
+    # per-file write lock, found by asking Dask for its scheduler; this buffer is not shared
+    store = H5NetCDFStore.open(buf, mode="w", lock=HDF5_LOCK)
+    try:
+        ds.dump_to_store(store, encoding=encoding)
+    finally:
+        store.close()
+    return buf.getvalue()
 
 
 def write_atomically(data: bytes, path: Path) -> Path:

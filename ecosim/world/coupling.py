@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.linalg
 
 from ecosim.scenario.models import LAYERS, Coupling
 
@@ -49,6 +48,10 @@ class CouplingModel:
         if known is not None:
             return known
         if self._eig is None:
+            # imported here: a run whose M is diagonalisable (every shipped coupling) would
+            # otherwise pay scipy's import, about 0.3 s and 30 MiB, for nothing
+            import scipy.linalg
+
             out = np.asarray(scipy.linalg.expm(-self.m * h))
         else:
             lam, vec, inv = self._eig

@@ -1,0 +1,60 @@
+"""The NetCDF a run writes: what xarray's own writer gives, without importing Dask's cluster."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ecosim.observe.dataset import netcdf_bytes, write_netcdf
+
+
+def _dataset() -> xr.Dataset:
+    rng = np.random.default_rng(3)
+    time = np.arange("2025-01-01", "2025-01-11", dtype="datetime64[D]").astype("datetime64[ns]")
+    return xr.Dataset(
+        {
+            "service": (("time", "region"), rng.random((10, 3)), {"units": "1"}),
+            "count": (("time",), np.arange(10, dtype=np.int64), {"units": "1"}),
+            "most_fragile_layer": (("region",), np.array(["compute", "data", "models"])),
+            "total": ((), 4.5, {"units": "d"}),
+        },
+        coords={"time": time, "region": ["US", "EU", "CN"]},
+        attrs={"scenario_name": "t", "replicates": 1},
+    )
+
+
+def test_the_bytes_read_back_as_the_dataset_and_as_xarrays_writer_gives_them() -> None:
+    ds = _dataset()
+    ours = xr.open_dataset(io.BytesIO(netcdf_bytes(ds)), engine="h5netcdf").load()
+    plain = ds.to_netcdf(None, engine="h5netcdf")
+    theirs = xr.open_dataset(io.BytesIO(bytes(plain or b"")), engine="h5netcdf").load()
+    assert ours.identical(ds)
+    assert ours.identical(theirs)
+    # numeric series are compressed, a string or a scalar is not
+    assert ours["service"].encoding["zlib"] and ours["service"].encoding["shuffle"]
+    assert not ours["most_fragile_layer"].encoding.get("zlib", False)
+
+
+def test_writing_a_result_does_not_import_dasks_cluster(tmp_path: Path) -> None:
+    # to_netcdf would ask Dask which scheduler is active and so import `distributed`
+    code = textwrap.dedent(
+        f"""
+        import sys
+        import numpy as np, xarray as xr
+        from ecosim.observe.dataset import write_netcdf
+        ds = xr.Dataset({{"x": (("t",), np.arange(5.0))}})
+        write_netcdf(ds, {str(tmp_path / "x.nc")!r})
+        print("distributed" in sys.modules)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert xr.open_dataset(tmp_path / "x.nc", engine="h5netcdf").load()["x"].size == 5
+    write_netcdf(_dataset(), tmp_path / "y.nc")  # and in this process as well
+    assert (tmp_path / "y.nc").stat().st_size > 0
