@@ -11,7 +11,7 @@ import copy
 import datetime as dt
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from ecosim.engine.simulation import Simulation, StopRequest
 from ecosim.errors import RunStopped
 from ecosim.observe.dataset import to_dataset, to_trace
 from ecosim.observe.metrics import MetricOptions, add_metrics
-from ecosim.observe.recorder import Recorder
+from ecosim.observe.recorder import TRACE_VARIABLES, Recorder
 from ecosim.scenario.loader import LoadedScenario
 from ecosim.scenario.models import Scenario
 from ecosim.world.build import build_world
@@ -48,11 +48,12 @@ def _run_one(
     label: str,
     stop: StopRequest | None,
     world: World | None = None,
+    trace_only: bool = False,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """The recorded dataset of one run and its step trace (the metrics' inputs)."""
     sim = Simulation(scenario, streams, with_shocks=with_shocks, world=world)
     # of the no-shock twin, the metrics read only the trace
-    rec = Recorder(scenario, sim.world, sim.occurrences, trace_only=not with_shocks)
+    rec = Recorder(scenario, sim.world, sim.occurrences, trace_only=trace_only or not with_shocks)
     callback = (lambda f: progress(label, f)) if progress else None
     sim.run(rec.observe, callback, stop)
     if sim.stopped_at is not None:
@@ -67,6 +68,7 @@ def simulate(
     replicate: int = 0,
     progress: Progress | None = None,
     stop: StopRequest | None = None,
+    series: Collection[str] | None = None,
 ) -> xr.Dataset:
     """Run one scenario point with one seed, and its no-shock twin.
 
@@ -82,6 +84,13 @@ def simulate(
     stop
         Asked after every world step; when it returns true the run ends there and
         :class:`ecosim.errors.RunStopped` is raised (a cancel button, a time limit).
+    series
+        The time series the caller will read; ``None`` (the default) keeps every one. When
+        all of them are among those the metrics read (:data:`TRACE_VARIABLES`: ``service``,
+        ``service_direct``, ``hhi``), the run records only those, as its twin does: a sweep
+        that stores metrics alone then skips the rest of the recording, about a tenth of a
+        ten-year run. The metrics and everything else without a ``time`` dim are the same
+        either way; any other name keeps every series.
 
     Returns
     -------
@@ -105,7 +114,8 @@ def simulate(
     # the twin starts from the same build, copied with the streams it drew from (the world
     # holds them), rather than building it again: a build is a large part of a short run
     twin_world = copy.deepcopy(world, {id(spec): spec}) if spec.recording.twin else None
-    ds, trace = _run_one(spec, streams, True, progress, "run", stop, world)
+    trace_only = series is not None and set(series) <= set(TRACE_VARIABLES)
+    ds, trace = _run_one(spec, streams, True, progress, "run", stop, world, trace_only)
     twin = twin_trace = None
     if twin_world is not None:
         twin, twin_trace = _run_one(

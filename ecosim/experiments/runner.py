@@ -133,7 +133,14 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
             if loaded is not None:
                 try:
                     pos = stream_position(future, rep)
-                    ds = simulate(loaded, future=pos["future"], replicate=pos["replicate"])
+                    # only the series the store keeps are recorded (the metrics read
+                    # their own): a sweep of metrics alone skips most of the recording
+                    ds = simulate(
+                        loaded,
+                        future=pos["future"],
+                        replicate=pos["replicate"],
+                        series=task.series,
+                    )
                     if slots is not None:
                         ds = pad_occurrences(ds, slots)
                     values = _extract(ds, metrics, task)
