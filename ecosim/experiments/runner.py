@@ -166,7 +166,7 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
         if result.stopped:
             break
     try:
-        write_block(path, task.start, arrays, dims)
+        write_block(path, task.start, arrays)
     except OSError as exc:
         # nothing of the block counts: its done flags are written last, so a resume redoes it
         result.write_error = exc.strerror or str(exc)

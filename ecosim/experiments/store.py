@@ -1,4 +1,4 @@
-"""The sweep store: one Zarr group, written through xarray, filled block by block.
+"""The sweep store: one Zarr group, its template written through xarray, filled block by block.
 
 Layout::
 
@@ -15,9 +15,11 @@ The template (metadata and coordinates) is written once, with consolidated metad
 temporary directory renamed into place, so a store either exists whole or not at all. A block
 of runs is one chunk along ``run`` with every replicate; it is written with one region write
 for the data and a second one for ``done``, so a kill between the two leaves the block to be
-computed again, never a ``done`` flag over missing data. Chunks are disjoint, so the workers
-of one writer write their own blocks concurrently without locks; writers of a store (one
-sweep, or the shards of a job array) hold the locks of :mod:`ecosim.experiments.locks`.
+computed again, never a ``done`` flag over missing data. Blocks go straight to the Zarr
+arrays, opened once per process, as the variables need no encoding. Chunks are disjoint, so
+the workers of one writer write their own blocks concurrently without locks; writers of a
+store (one sweep, or the shards of a job array) hold the locks of
+:mod:`ecosim.experiments.locks`.
 """
 
 from __future__ import annotations
@@ -259,20 +261,68 @@ def read_block(path: Path, start: int, stop: int) -> dict[str, np.ndarray]:
     return {str(n): np.array(v.values) for n, v in sub.data_vars.items()}
 
 
-def empty_block(path: Path, n: int) -> dict[str, np.ndarray]:
-    """Arrays of ``n`` runs holding fill values, shaped like the store's result variables."""
+@dataclass(frozen=True)
+class _Layout:
+    """A store's result variables as a block writes them: dims, dtype, the shape of one run
+    (replicate, ...), and the Zarr arrays opened for writing."""
+
+    dims: dict[str, tuple[str, ...]]
+    dtypes: dict[str, np.dtype[Any]]
+    shapes: dict[str, tuple[int, ...]]
+    arrays: dict[str, Any]
+
+
+#: Layouts of the stores this process has written, by the identity of their metadata file:
+#: a block used to open the store twice and write through xarray, about 0.3 s a block (a
+#: seventh of a two-second block); a region write changes no metadata, so one read serves
+#: every block a worker writes. A store made again at the same place has a new metadata
+#: file (the template is renamed into place), so it never meets the old store's layout.
+_LAYOUTS: dict[tuple[str, int, int, int], _Layout] = {}
+
+
+def _layout(path: Path) -> _Layout:
+    meta = path / "zarr.json"
+    if not meta.is_file():
+        meta = path / ".zgroup"
+    st = meta.stat()
+    key = (str(path.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)
+    known = _LAYOUTS.get(key)
+    if known is not None:
+        return known
+    import zarr
+
     with _quiet():
         ds = xr.open_zarr(path)
-    out: dict[str, np.ndarray] = {}
-    for name in result_vars(ds):
-        var = ds[name]
-        shape = (n, *var.shape[1:])
-        out[name] = np.full(shape, fill_value(var.dtype), dtype=_store_dtype(var.dtype))
-    return out
+        names = result_vars(ds)
+        group = zarr.open_group(path, mode="r+", use_consolidated=False)
+        layout = _Layout(
+            dims={n: tuple(str(d) for d in ds[n].dims) for n in names},
+            dtypes={n: _store_dtype(ds[n].dtype) for n in names},
+            shapes={n: tuple(ds[n].shape[1:]) for n in names},
+            arrays={n: group[n] for n in names},
+        )
+    if len(_LAYOUTS) >= 8:  # a worker serves one sweep at a time
+        _LAYOUTS.clear()
+    _LAYOUTS[key] = layout
+    return layout
 
 
-def write_block(path: Path, start: int, arrays: Mapping[str, np.ndarray], dims: Any) -> None:
+def empty_block(path: Path, n: int) -> dict[str, np.ndarray]:
+    """Arrays of ``n`` runs holding fill values, shaped like the store's result variables."""
+    layout = _layout(path)
+    return {
+        name: np.full((n, *shape), fill_value(layout.dtypes[name]), dtype=layout.dtypes[name])
+        for name, shape in layout.shapes.items()
+    }
+
+
+def write_block(path: Path, start: int, arrays: Mapping[str, np.ndarray]) -> None:
     """Write one block: every result variable, then ``done`` in a second write.
+
+    The arrays are written to the store's Zarr arrays as they are: a store holds no encoded
+    variable (no scale, offset or time units; floats keep NaN as their fill value, strings
+    are variable-length), so this gives the bytes an xarray region write gives, which is
+    tested.
 
     Parameters
     ----------
@@ -282,26 +332,19 @@ def write_block(path: Path, start: int, arrays: Mapping[str, np.ndarray], dims: 
         First run of the block; the block must be a whole chunk (or the last, shorter one).
     arrays
         Result variables, each ``(runs in block, replicate, ...)``.
-    dims
-        Mapping of variable name to its dims, as in the store.
     """
     stop = start + len(arrays["done"])
-    region = {"run": slice(start, stop)}
-    data = {k: (dims[k], v) for k, v in arrays.items() if k != "done"}
+    targets = _layout(path).arrays
     with _quiet():
-        # consolidated=False: a region write changes no metadata, so the consolidated copy
-        # written with the template stays true and concurrent writers never rewrite it
-        xr.Dataset(data).to_zarr(path, region=region, consolidated=False)
-        xr.Dataset({"done": (dims["done"], arrays["done"])}).to_zarr(
-            path, region=region, consolidated=False
-        )
+        for name, values in arrays.items():
+            if name != "done":
+                targets[name][start:stop] = values
+        targets["done"][start:stop] = arrays["done"]
 
 
 def store_dims(path: Path) -> dict[str, tuple[str, ...]]:
     """Dims of every result variable of the store."""
-    with _quiet():
-        ds = xr.open_zarr(path)
-    return {n: tuple(str(d) for d in ds[n].dims) for n in result_vars(ds)}
+    return dict(_layout(path).dims)
 
 
 def status_counts(path: str | Path) -> dict[str, int]:
