@@ -814,11 +814,29 @@ def load_scenario(
     check_references(scenario, source_of, removed_regions(layers))
     check_grid(scenario, source_of)
     notes = check_dates(scenario, source_of)
-    text = yaml.safe_dump(
-        scenario.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True
-    )
+    text = scenario_text(scenario.model_dump(mode="json", exclude_none=True))
     digest = hashlib.sha256(text.encode()).hexdigest()
     return LoadedScenario(scenario, text, digest, layers, notes)
+
+
+#: libyaml's emitter where PyYAML was built with it: it writes the same text as PyYAML's own
+#: emitter (tested on every shipped scenario) about five times faster, and dumping the
+#: resolved scenario was 80 % of loading one (0.3 s of the baseline's), paid by every run of
+#: a sweep.
+_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def scenario_text(data: Mapping[str, Any], dumper: type[yaml.SafeDumper] | None = None) -> str:
+    """The resolved scenario ``data`` as YAML: the run's provenance, hashed for its identity.
+
+    Parameters
+    ----------
+    data
+        The validated scenario dumped to JSON-compatible values.
+    dumper
+        The YAML dumper; by default libyaml's safe dumper if present, else PyYAML's.
+    """
+    return str(yaml.dump(data, Dumper=dumper or _DUMPER, sort_keys=False, allow_unicode=True))
 
 
 def _check_action_value(
