@@ -391,7 +391,7 @@ class Recorder:
         # of what they read changed (_kept)
         self._hhi_memo: Memo[np.ndarray] = Memo()
         self._location_memo: Memo[np.ndarray] = Memo()
-        self._run_memo: Memo[np.ndarray] = Memo()
+        self._run_memo: Memo[tuple[np.ndarray, np.ndarray]] = Memo()
         self._factories_memo: Memo[tuple[np.ndarray, np.ndarray]] = Memo()
         self._capex_memo: Memo[tuple[np.ndarray, np.ndarray]] = Memo()
         # the length of a recording period in years, for the cash flow's capital paid
@@ -552,14 +552,27 @@ class Recorder:
             ),
             lambda: layers.data_location(w),
         )
-        # the largest site changes as sites open and close (with the scenario's constants)
+        # the largest runs change as sites open and close, and as federated training or its
+        # partners do (the federated shares, the alliances and interoperability; beside the
+        # scenario's constants)
         region, cap = w.live_sites(w.t)
-        b["largest_run"][k] = _kept(
+        run, multisite = _kept(
             self._run_memo,
-            (region.tobytes(), cap.tobytes()),
-            lambda: capability.largest_run(w, w.t),
+            (
+                region.tobytes(),
+                cap.tobytes(),
+                w.params.federated.tobytes(),
+                w.alliance.tobytes(),
+                w.alliance_scope.tobytes(),
+                w.interop.tobytes(),
+            ),
+            lambda: (
+                capability.largest_run(w, w.t),
+                capability.largest_run_multisite(w, w.t),
+            ),
         )
-        b["largest_run_multisite"][k] = capability.largest_run_multisite(w, w.t)
+        b["largest_run"][k] = run
+        b["largest_run_multisite"][k] = multisite
         b["frontier_lag"][k] = w.own_lag
         b["model_lag"][k] = layers.model_lags(w)
         b["model_mix"][k] = w.model_mix
