@@ -11,9 +11,60 @@ from typing import Any
 import numpy as np
 from _bench import Case, repeated_call_case
 
+from ecosim.kernels import jobs as jk
 from ecosim.kernels import record as kr
 
 N_R, N_P, N_D, N_ROWS = 9, 19, 5, 40
+N_W, N_M = 4, 6  # workloads, materials suppliers
+CALLS = 200
+
+
+def _in_place_case(name: str, fast: Any, ref: Any, make: Any, target: float) -> Case:
+    """``CALLS`` calls of a kernel that writes into its arguments, on the arrays ``make()``
+    returns; the setup checks that the kernel and its twin leave every array the same to the
+    bit."""
+    args = make()
+
+    def run(fn: Any) -> None:
+        for _ in range(CALLS):
+            fn(*args)
+
+    def check() -> None:
+        got, want = make(), make()
+        fast(*got)
+        ref(*want)
+        for a, b in zip(got, want, strict=True):
+            if not np.array_equal(a, b):
+                raise AssertionError(f"{name} and its twin disagree")
+
+    return Case(
+        name=name,
+        fast=lambda: run(fast),
+        ref=lambda: run(ref),
+        repeats_fast=50,
+        repeats_ref=5,
+        setup=check,
+        target=target,
+    )
+
+
+def _flows_args() -> tuple[np.ndarray, ...]:
+    """A step's flows and the period's sums they are added to."""
+    rng = np.random.default_rng(1)
+    shapes = [(N_R, jk.N_OUT), (N_R, N_W, jk.N_OUT), (N_R,), (N_R, N_D), (N_R, N_M), (N_R,)]
+    flows = tuple(rng.uniform(0.0, 1e3, shape) for shape in shapes)
+    sums = tuple(
+        rng.uniform(0.0, 1e4, shape)
+        for shape in [(N_R, jk.N_OUT), (N_R,), (N_R, N_W), (N_R, N_D), (N_R, N_M), (N_R,)]
+    )
+    return flows + sums
+
+
+def _period_args() -> tuple[np.ndarray, ...]:
+    """A period's job sums (some regions without arrivals) and a sample's five rows."""
+    rng = np.random.default_rng(2)
+    arrivals = rng.uniform(0.0, 50.0, N_R) * (rng.random(N_R) < 0.8)
+    return (rng.uniform(0.0, 1e4, (N_R, jk.N_OUT)), arrivals, *(np.zeros(N_R) for _ in range(5)))
 
 
 def _shares(rng: np.random.Generator) -> np.ndarray:
@@ -39,7 +90,7 @@ def _exposure_args(rng: np.random.Generator) -> tuple[Any, ...]:
 
 
 def cases() -> list[Case]:
-    """Return the recorder's benchmark cases: a sample's call, 200 times each."""
+    """Return the recorder's benchmark cases: a sample's (or a step's) call, 200 times each."""
     rng = np.random.default_rng(0)
     shares = _shares(rng)
     offsets = np.array([0, 5, 13, 22, 31, N_ROWS], dtype=np.int64)
@@ -107,5 +158,17 @@ def cases() -> list[Case]:
             kr.committed_capex_ref,
             builds,
             target=3.0,
+        ),
+        # six in-place additions of small arrays at every step: the calls' own cost is most of
+        # the twin's
+        _in_place_case(
+            "record.add_step_flows", kr.add_step_flows, kr.add_step_flows_ref, _flows_args, 2.0
+        ),
+        _in_place_case(
+            "record.close_job_period",
+            kr.close_job_period,
+            kr.close_job_period_ref,
+            _period_args,
+            3.0,
         ),
     ]

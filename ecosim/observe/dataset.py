@@ -28,6 +28,7 @@ from ecosim.scenario.models import Scenario
 def to_dataset(rec: Recorder, scenario: Scenario) -> xr.Dataset:
     """The recorded series, with ``units`` and ``long_name`` on every variable (only the
     trace's where the recorder kept only the trace)."""
+    rec.sample_trace()
     coords: dict[str, Any] = {
         "time": ("time", day_to_datetime64(scenario.start, rec.grid)),
         "day": ("time", rec.grid, {"units": "d", "long_name": "days since the scenario start"}),
@@ -47,8 +48,7 @@ def to_dataset(rec: Recorder, scenario: Scenario) -> xr.Dataset:
                 "cell_methods": CELL_METHODS[var.kind],
             },
         )
-    ds = xr.Dataset(data, coords=coords)
-    ds["provider_present"] = (
+    data["provider_present"] = (
         ("region", "provider"),
         rec.present,
         {
@@ -57,22 +57,42 @@ def to_dataset(rec: Recorder, scenario: Scenario) -> xr.Dataset:
             "sovereign offering); only there can it take customers",
         },
     )
-    ds.attrs["step_days"] = float(scenario.step_days)
-    ds.attrs["interval_days"] = float(scenario.recording.interval_days)
-    add_occurrences(ds, scenario, rec)
+    attrs = {
+        "step_days": float(scenario.step_days),
+        "interval_days": float(scenario.recording.interval_days),
+    }
+    # built at once, the shocks' variables added in one update: each variable assigned to a
+    # built dataset aligns and copies all of it (they come last, after the coordinates' dims)
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    shock_coords, shock_data = occurrence_variables(scenario, rec)
+    if shock_coords:
+        ds.update({**shock_coords, **shock_data})
     return ds
 
 
 def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
-    """Every occurrence of every shock the run drew, padded along ``occurrence``.
+    """Every occurrence of every shock the run drew, padded along ``occurrence``, added to
+    ``ds`` (:func:`occurrence_variables`)."""
+    shock_coords, shock_data = occurrence_variables(scenario, rec)
+    for name, value in shock_coords.items():
+        ds.coords[name] = value
+    for name, value in shock_data.items():
+        ds[name] = value
 
-    A scenario without shocks gets no ``shock`` dim. The ``occurrence`` dim is as long as the
-    most frequent shock's count (at least 1, so a run where nothing occurred still has the
-    variables); it carries no coordinate, so runs with different counts pad to a common length
-    (:func:`pad_occurrences`).
+
+def occurrence_variables(
+    scenario: Scenario, rec: Recorder
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every occurrence of every shock the run drew, padded along ``occurrence``: the
+    coordinates and the variables, as ``(dims, values, attrs)``.
+
+    A scenario without shocks gets no ``shock`` dim (both are empty). The ``occurrence`` dim
+    is as long as the most frequent shock's count (at least 1, so a run where nothing occurred
+    still has the variables); it carries no coordinate, so runs with different counts pad to a
+    common length (:func:`pad_occurrences`).
     """
     if not scenario.shocks:
-        return
+        return {}, {}
     ids = [s.id for s in scenario.shocks]
     per_shock: dict[str, list[tuple[float, float, float]]] = {sid: [] for sid in ids}
     for occ in sorted(rec.occurrences, key=lambda o: (o.start, o.end)):
@@ -86,13 +106,14 @@ def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
             start[i, j] = a
             end[i, j] = b if np.isfinite(b) else FILL_DAYS
             severity[i, j] = f
-    ds.coords["shock"] = ("shock", np.array(ids, dtype=object))
-    ds["shock_type"] = (
+    coords = {"shock": ("shock", np.array(ids, dtype=object))}
+    data: dict[str, Any] = {}
+    data["shock_type"] = (
         "shock",
         np.array([s.type for s in scenario.shocks], dtype=object),
         {"units": "1", "long_name": "type of the shock"},
     )
-    ds["shock_start"] = (
+    data["shock_start"] = (
         ("shock", "occurrence"),
         start,
         {
@@ -101,7 +122,7 @@ def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
             "missing_fill": FILL_DAYS,
         },
     )
-    ds["shock_end"] = (
+    data["shock_end"] = (
         ("shock", "occurrence"),
         end,
         {
@@ -110,7 +131,7 @@ def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
             "missing_fill": FILL_DAYS,
         },
     )
-    ds["shock_severity"] = (
+    data["shock_severity"] = (
         ("shock", "occurrence"),
         severity,
         {
@@ -120,11 +141,12 @@ def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
             "missing_fill": FILL_DAYS,
         },
     )
-    ds["shock_occurrences"] = (
+    data["shock_occurrences"] = (
         "shock",
         np.array([len(per_shock[sid]) for sid in ids], dtype=np.int64),
         {"units": "1", "long_name": "occurrences of the shock within the run"},
     )
+    return coords, data
 
 
 def pad_occurrences(ds: xr.Dataset, n: int) -> xr.Dataset:

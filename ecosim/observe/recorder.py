@@ -12,16 +12,18 @@ Each variable declares its dims, units, long name and kind up front (:data:`VARI
   over every step of the recording period that ends at the recording time, so a coarser
   grid loses no work: summed over the run, they are the same at every interval.
 
-Buffers are allocated at the start and wrapped as an ``xarray.Dataset`` at the end. Beside
-them the recorder keeps the **step trace**: the metric inputs (``service``,
+Buffers are allocated at the start, time first, and wrapped as an ``xarray.Dataset`` at the
+end; a step's flows are added straight into the row of the sample whose period they fall in.
+Beside them the recorder keeps the **step trace**: the metric inputs (``service``,
 ``service_direct``, ``hhi``) at every step, from which the metrics are computed whatever
-the recording interval.
+the recording interval (and from which their samples are copied at the end).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -29,6 +31,7 @@ from ecosim.core.clock import step_grid
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import costs as kc
 from ecosim.kernels import jobs as jk
+from ecosim.kernels import record as kr
 from ecosim.scenario.models import LAYERS, Scenario
 from ecosim.world import (
     capability,
@@ -44,7 +47,7 @@ from ecosim.world import (
 )
 from ecosim.world.jobs import JobFlow
 from ecosim.world.shocks import Occurrence
-from ecosim.world.state import World
+from ecosim.world.state import Memo, World
 from ecosim.world.step import StepFlows
 
 #: CF ``cell_methods`` of each kind of variable.
@@ -298,6 +301,18 @@ PERIOD_VARIABLES: tuple[str, ...] = tuple(n for n, v in VARIABLES.items() if v.k
 TRACE_VARIABLES: tuple[str, ...] = ("service", "service_direct", "hhi")
 
 
+T = TypeVar("T")
+
+
+def _kept(memo: Memo[T], key: object, compute: Callable[[], T]) -> T:
+    """A reading kept in ``memo`` while ``key``, the bits of everything it reads, is the same;
+    computed again when they changed. The world's readings are pure, so a kept one is what
+    computing it again would give."""
+    if memo.key != key:
+        memo.keep(key, compute())
+    return memo.value
+
+
 class Recorder:
     """A read-only observer of the world: preallocated buffers for :data:`VARIABLES`.
 
@@ -368,13 +383,26 @@ class Recorder:
             name: np.zeros((self.steps.size, *(sizes[d] for d in VARIABLES[name].dims)))
             for name in TRACE_VARIABLES
         }
-        # sums over the steps of the current recording period: the recorder's own, not the world's
+        # the trace's series, looked up once rather than at every step; their samples are
+        # copied from them once, at the end (sample_trace)
+        self._service, self._service_direct, self._hhi = (self.trace[n] for n in TRACE_VARIABLES)
+        # readings whose inputs move far more rarely than the steps (the cloud market's shares
+        # move at its rounds, sites open a few times a run): computed again only when the bits
+        # of what they read changed (_kept)
+        self._hhi_memo: Memo[np.ndarray] = Memo()
+        self._location_memo: Memo[np.ndarray] = Memo()
+        self._run_memo: Memo[tuple[np.ndarray, np.ndarray]] = Memo()
+        self._factories_memo: Memo[tuple[np.ndarray, np.ndarray]] = Memo()
+        self._capex_memo: Memo[tuple[np.ndarray, np.ndarray]] = Memo()
+        # the length of a recording period in years, for the cash flow's capital paid
+        self._years = max(self.every * self.step_days, 1e-9) / DAYS_PER_YEAR
+        # sums over the steps of the current recording period: the recorder's own, not the
+        # world's; the job queues' here, the rest straight into the sample's rows they end in
         self._jobs = np.zeros((w.n_regions, jk.N_OUT))
-        self._lanes = np.zeros((w.n_regions, len(workloads.WORKLOADS), jk.N_OUT))
         self._arrivals = np.zeros(w.n_regions)
-        self._deliveries = np.zeros((w.n_regions, len(w.designers)))
-        self._materials = np.zeros((w.n_regions, len(w.materials)))
-        self._capex = np.zeros(w.n_regions)
+        if not trace_only:
+            # the outside option never fails
+            self.buffers["provider_available"][:, len(w.providers)] = 1.0
 
     def observe(self, i: int, w: World, jobs: JobFlow, flows: StepFlows) -> None:
         """Watch the world at step ``i``, after the step is closed; sample it on the grid.
@@ -388,39 +416,53 @@ class Recorder:
         flows
             What flowed during the step, summed into the current recording period.
         """
-        self.trace["service"][i] = 1.0 - w.inoperability
-        self.trace["service_direct"][i] = 1.0 - w.direct_loss
-        self.trace["hhi"][i] = cloud.concentration(w)
-        if i % self.every == 0:
-            for name in TRACE_VARIABLES:  # sampled already: the trace holds them at every step
-                self.buffers[name][i // self.every] = self.trace[name][i]
+        np.subtract(1.0, w.inoperability, out=self._service[i])
+        np.subtract(1.0, w.direct_loss, out=self._service_direct[i])
+        self._hhi[i] = _kept(
+            self._hhi_memo,
+            (w.shares.tobytes(), w.prov_tail.tobytes()),
+            lambda: cloud.concentration(w),
+        )
         if self.trace_only:
             return
-        self._jobs += flows.jobs
-        self._lanes += flows.jobs_by_workload
-        self._arrivals += flows.arrivals
-        self._deliveries += flows.deliveries
-        self._materials += flows.materials
-        self._capex += flows.capex
-        if i % self.every == 0:
-            k = i // self.every
-            self._record(k, w, jobs)
-            self._jobs[:] = 0.0
-            self._lanes[:] = 0.0
-            self._arrivals[:] = 0.0
-            self._deliveries[:] = 0.0
-            self._materials[:] = 0.0
-            self._capex[:] = 0.0
+        every = self.every
+        # the sample this step's flows end in: steps (k - 1) * every + 1 to k * every (and step
+        # 0 alone in sample 0); steps after the last sample are never recorded
+        row = -(-i // every)
+        if row < self.grid.size:
+            b = self.buffers
+            kr.add_step_flows(
+                flows.jobs,
+                flows.jobs_by_workload,
+                flows.arrivals,
+                flows.deliveries,
+                flows.materials,
+                flows.capex,
+                self._jobs,
+                self._arrivals,
+                b["workload_served"][row],
+                b["deliveries"][row],
+                b["materials_deliveries"][row],
+                b["capex_spent"][row],
+            )
+        if i % every == 0:
+            self._record(i // every, w, jobs)
+
+    def sample_trace(self) -> None:
+        """Copy :data:`TRACE_VARIABLES` at the recording times from the step trace into their
+        buffers (the trace holds them at every step): once the run is over, before the buffers
+        are read."""
+        for name in TRACE_VARIABLES:
+            self.buffers[name][:] = self.trace[name][:: self.every]
 
     def _record(self, k: int, w: World, jobs: JobFlow) -> None:
         """Write grid point ``k`` (beyond :data:`TRACE_VARIABLES`): state now, and the sums over
         the period ending now."""
         b = self.buffers
-        out, arrivals = self._jobs, self._arrivals
         b["inoperability"][k] = w.inoperability
         b["demand"][k] = w.demand
         b["capacity_own"][k] = w.own_cap
-        b["capacity_cloud"][k] = w.cloud_cap.sum(axis=1)
+        w.cloud_cap.sum(axis=1, out=b["capacity_cloud"][k])
         b["cloud_served"][k, :, :-1] = w.cloud_cap
         b["market_share"][k] = w.shares
         per_designer = supply.designer_lead_times(w, w.t, idle_at_cap=True)
@@ -432,56 +474,105 @@ class Recorder:
         b["accelerator_price"][k] = w.accel_price
         b["accelerator_price_designer"][k] = w.designer_price
         b["cloud_price"][k, :, :-1] = w.cloud_price
-        b["queue_wait"][k] = np.where(
-            arrivals > 0, out[:, jk.QUEUE_AREA] / np.maximum(arrivals, 1), 0.0
+        # the period's job sums into their rows (queue_wait their ratio), zeroed for the next
+        kr.close_job_period(
+            self._jobs,
+            self._arrivals,
+            b["compute_requested"][k],
+            b["compute_served"][k],
+            b["compute_abandoned"][k],
+            b["jobs_overflow"][k],
+            b["queue_wait"][k],
         )
         b["backlog"][k] = jobs.backlog()
-        b["compute_requested"][k] = out[:, jk.REQUESTED]
-        b["compute_served"][k] = out[:, jk.SERVED]
-        b["compute_abandoned"][k] = out[:, jk.ABANDONED_WORK]
-        b["jobs_overflow"][k] = out[:, jk.OVERFLOW]
         b["service_by_workload"][k] = jobs.service_by_workload()
-        b["workload_demand"][k] = w.demand[:, None] * workloads.shares(w, w.t)
+        np.multiply(w.demand[:, None], workloads.shares(w, w.t), out=b["workload_demand"][k])
         b["workload_capacity"][k] = jobs.capacity
-        b["workload_served"][k] = self._lanes[:, :, jk.SERVED]
         b["designer_dependence"][k] = supply.designer_dependence(w)
         b["portable_share"][k] = w.portable
-        b["factory_users"][k] = programmes.factory_users(w, w.t)
-        b["factory_support_staff"][k] = programmes.support_staff(w, w.t)
+        # the open factories change at a site's opening or closing, a few times a run
+        factories = w.site_totals(w.t, factories=True)
+        users, staff = _kept(
+            self._factories_memo,
+            (factories[0].tobytes(), factories[1].tobytes(), w.own_available.tobytes()),
+            lambda: (programmes.factory_users(w, w.t), programmes.support_staff(w, w.t)),
+        )
+        b["factory_users"][k] = users
+        b["factory_support_staff"][k] = staff
+        # the builds' committed capex changes when one starts: the key is which have started
+        # and what each is (what capacity.committed_capex reads)
+        builds = (
+            (w.build_start <= w.t).tobytes(),
+            w.build_source.tobytes(),
+            w.build_row.tobytes(),
+            w.build_capex.tobytes(),
+            w.chip_home.tobytes(),
+        )
+        chain_capex, chip_capex = _kept(
+            self._capex_memo,
+            builds,
+            lambda: (
+                capacity.committed_capex(w, w.t, capacity.CHAIN),
+                capacity.committed_capex(w, w.t),
+            ),
+        )
         # what the costs read of talent and of the chain's programme is recorded too: once
         needed = talent.need(w)
         lent = talent.borrowed(w, needed)
-        chain_capex = capacity.committed_capex(w, w.t, capacity.CHAIN)
         items = costs.cost_items(w, lent, chain_capex)
-        years = max(self.every * self.step_days, 1e-9) / DAYS_PER_YEAR
-        # the period's capital paid over its length, plus own opex, rent and levers now
-        cost, levers, cash_flow = kc.cost_totals(items, self._capex, years)
+        # the period's capital paid (summed into its row) over its length, plus own opex, rent
+        # and levers now
+        cost, levers, cash_flow = kc.cost_totals(items, b["capex_spent"][k], self._years)
         b["cost_breakdown"][k] = items
         b["cost"][k] = cost
-        b["capex_spent"][k] = self._capex
         b["cash_flow"][k] = cash_flow
         b["lever_cost"][k] = levers
         b["borrowed"][k] = w.borrowed
-        b["deliveries"][k] = self._deliveries
-        b["materials_deliveries"][k] = self._materials
         b["provider_available"][k, : len(w.providers)] = w.prov_available
-        b["provider_available"][k, len(w.providers)] = 1.0  # the outside option never fails
         b["own_available"][k] = w.own_available
         trend_price = w.scenario.uncertainties.prices.accelerator_usd_per_h100e * w.price_trend
-        b["accelerator_price_index"][k] = w.accel_price / trend_price
+        np.divide(w.accel_price, trend_price, out=b["accelerator_price_index"][k])
         chip = capacity.capacity_by_region(w, w.t)
         b["chip_capacity"][k] = chip
         b["self_sufficiency"][k] = capacity.self_sufficiency(w, w.t, chip)
-        b["chip_capex"][k] = capacity.committed_capex(w, w.t)
+        b["chip_capex"][k] = chip_capex
         b["chain_capex"][k] = chain_capex
         b["talent"][k] = w.talent
         b["talent_needed"][k] = needed
         b["talent_borrowed"][k] = lent
         b["federated_share"][k] = federated.compute_share(w, w.t)
         b["exposure"][k] = layers.exposure(w)
-        b["data_location"][k] = layers.data_location(w)
-        b["largest_run"][k] = capability.largest_run(w, w.t)
-        b["largest_run_multisite"][k] = capability.largest_run_multisite(w, w.t)
+        b["data_location"][k] = _kept(
+            self._location_memo,
+            (
+                w.shares.tobytes(),
+                w.prov_home.tobytes(),
+                w.prov_present.tobytes(),
+                w.params.own_infra.tobytes(),
+            ),
+            lambda: layers.data_location(w),
+        )
+        # the largest runs change as sites open and close, and as federated training or its
+        # partners do (the federated shares, the alliances and interoperability; beside the
+        # scenario's constants)
+        region, cap = w.live_sites(w.t)
+        run, multisite = _kept(
+            self._run_memo,
+            (
+                region.tobytes(),
+                cap.tobytes(),
+                w.params.federated.tobytes(),
+                w.alliance.tobytes(),
+                w.alliance_scope.tobytes(),
+                w.interop.tobytes(),
+            ),
+            lambda: (
+                capability.largest_run(w, w.t),
+                capability.largest_run_multisite(w, w.t),
+            ),
+        )
+        b["largest_run"][k] = run
+        b["largest_run_multisite"][k] = multisite
         b["frontier_lag"][k] = w.own_lag
         b["model_lag"][k] = layers.model_lags(w)
         b["model_mix"][k] = w.model_mix
