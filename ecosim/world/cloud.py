@@ -112,7 +112,9 @@ def market_step(w: World, t: float) -> None:
     landed = searching & (w.cust_provider >= 0)
     # work already spread over a second cloud moves over faster
     transition = m.transition_days * (1.0 - w.params.multi_cloud)
-    w.ready_at[landed] = (t + np.broadcast_to(transition[:, None], landed.shape))[landed]
+    # each landed customer's day, from its region's transition (few land in a month)
+    rows, columns = np.nonzero(landed)
+    w.ready_at[rows, columns] = t + transition[rows]
     update_shares(w)
 
 
