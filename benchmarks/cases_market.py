@@ -16,10 +16,12 @@ from _bench import Case, repeated_call_case
 from ecosim.kernels.market import (
     choose_providers,
     choose_providers_ref,
-    gumbel_rows,
-    gumbel_rows_ref,
+    gumbel_draws,
+    gumbel_draws_ref,
     market_shares,
     market_shares_ref,
+    pcg64_state,
+    pcg64_words,
     reselection,
     reselection_ref,
     tilted_picks,
@@ -88,23 +90,29 @@ def _month(kernel: Callable[..., None], inputs: dict[str, Any]) -> Callable[[], 
     return call
 
 
-def _check_noise(uniform: np.ndarray, choosing: np.ndarray) -> Callable[[], None]:
+def _check_noise(words: np.ndarray, choosing: np.ndarray) -> Callable[[], None]:
     # loads the kernel and checks it against its twin to the bit before timing
     def setup() -> None:
-        fast, fast_ok = gumbel_rows(uniform, choosing)
-        ref, ref_ok = gumbel_rows_ref(uniform, choosing)
-        if not (fast_ok == ref_ok and np.array_equal(fast, ref, equal_nan=True)):
-            raise AssertionError("market.gumbel_rows and its twin disagree")
+        fast, fast_ok, fast_after = gumbel_draws(words, choosing, N_PROVIDERS + 1)
+        ref, ref_ok, ref_after = gumbel_draws_ref(words, choosing, N_PROVIDERS + 1)
+        same = np.array_equal(fast, ref, equal_nan=True) and np.array_equal(fast_after, ref_after)
+        if not (fast_ok == ref_ok and same):
+            raise AssertionError("market.gumbel_draws and its twin disagree")
 
     return setup
 
 
 def _month_noise(rng: np.random.Generator, choosing: np.ndarray) -> object:
-    # a market round's draws as they are made: one block of uniform draws, turned into Gumbel
-    # draws for the customers who choose
+    # a market round's draws as they are made: the uniform draws, then the Gumbel draws made
+    # for the customers who choose, the stream moved past all of them
     n_r, n_c = choosing.shape
-    block = rng.random(n_r * n_c * (N_PROVIDERS + 2))
-    return gumbel_rows(block[n_r * n_c :].reshape(n_r, n_c, N_PROVIDERS + 1), choosing)
+    rng.random(n_r * n_c)
+    state = rng.bit_generator.state
+    words = pcg64_words(state)
+    assert words is not None
+    gumbel, _, after = gumbel_draws(words, choosing, N_PROVIDERS + 1)
+    rng.bit_generator.state = pcg64_state(state, after)
+    return gumbel
 
 
 def _month_noise_gumbel(rng: np.random.Generator, choosing: np.ndarray) -> object:
@@ -150,7 +158,8 @@ def cases() -> list[Case]:
     provider, workload = inputs["cust_provider"], inputs["cust_workload"]
     shape = (N_REGIONS, N_CUSTOMERS, N_PROVIDERS + 1)
     rng = np.random.default_rng(1)
-    uniform = rng.random(shape)
+    words = pcg64_words(np.random.PCG64(5).state)
+    assert words is not None
     choosing = (rng.random(shape[:2]) < CHOOSING_FRACTION).astype(np.uint8)
     # a region's starting customers being placed: 2000 customers, ten providers and the outside
     scores = np.log(rng.dirichlet(np.ones(11), N_CUSTOMERS)) + rng.gumbel(size=(N_CUSTOMERS, 11))
@@ -167,13 +176,13 @@ def cases() -> list[Case]:
             setup=_discard(fast),
         ),
         Case(
-            name="market.gumbel_rows",
-            fast=lambda: gumbel_rows(uniform, choosing),
-            ref=lambda: gumbel_rows_ref(uniform, choosing),
+            name="market.gumbel_draws",
+            fast=lambda: gumbel_draws(words, choosing, N_PROVIDERS + 1),
+            ref=lambda: gumbel_draws_ref(words, choosing, N_PROVIDERS + 1),
             repeats_fast=50,
             repeats_ref=3,
-            setup=_check_noise(uniform, choosing),
-            target=20.0,  # the twin takes logarithms for the few customers choosing only
+            setup=_check_noise(words, choosing),
+            target=10.0,  # the twin takes logarithms for the few customers choosing only
         ),
         Case(
             name="market.month_noise_vs_gumbel",

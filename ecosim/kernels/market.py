@@ -31,6 +31,8 @@ absorb, and the first customers to move get the spare capacity.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numba
 import numpy as np
@@ -39,11 +41,13 @@ from numpy.typing import NDArray
 __all__ = [
     "choose_providers",
     "choose_providers_ref",
-    "gumbel_rows",
-    "gumbel_rows_ref",
+    "gumbel_draws",
+    "gumbel_draws_ref",
     "hhi",
     "market_shares",
     "market_shares_ref",
+    "pcg64_state",
+    "pcg64_words",
     "reselection",
     "reselection_ref",
     "tilted_picks",
@@ -252,58 +256,206 @@ def choose_providers_ref(
                 cust_provider[r, i] = new
 
 
+#: numpy's ``PCG64``: a 128-bit linear congruential generator with this multiplier (in two
+#: 64-bit words, high first), each new state turned into a 64-bit draw by XSL-RR
+_PCG_MUL_HIGH = np.uint64(2549297995355413924)
+_PCG_MUL_LOW = np.uint64(4865540595714422341)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_ZERO = np.uint64(0)
+_ONE = np.uint64(1)
+_B11 = np.uint64(11)
+_B32 = np.uint64(32)
+_B58 = np.uint64(58)
+_B63 = np.uint64(63)
+_B64 = np.uint64(64)
+#: ``Generator.random``'s scale from a draw's top 53 bits to [0, 1)
+_DOUBLE_SCALE = 1.0 / 9007199254740992.0
+_MASK64 = (1 << 64) - 1
+
+
 @numba.njit(cache=True)
-def gumbel_rows(
-    uniform: NDArray[np.float64], needed: NDArray[np.uint8]
-) -> tuple[NDArray[np.float64], bool]:
-    """Turn a block of uniform draws into the Gumbel draws numpy makes of them, where needed.
+def _mul_high(a: np.uint64, b: np.uint64) -> np.uint64:
+    """High 64 bits of the 128-bit product of two 64-bit words, from their 32-bit halves."""
+    a0 = a & _LOW32
+    a1 = a >> _B32
+    b0 = b & _LOW32
+    b1 = b >> _B32
+    p01 = a0 * b1
+    p10 = a1 * b0
+    middle = ((a0 * b0) >> _B32) + (p01 & _LOW32) + (p10 & _LOW32)
+    return np.uint64(a1 * b1 + (p01 >> _B32) + (p10 >> _B32) + (middle >> _B32))
+
+
+@numba.njit(cache=True)
+def _affine(
+    mul_high: np.uint64,
+    mul_low: np.uint64,
+    add_high: np.uint64,
+    add_low: np.uint64,
+    high: np.uint64,
+    low: np.uint64,
+) -> tuple[np.uint64, np.uint64]:
+    """``mul * state + add`` modulo 2**128, each number in two 64-bit words (high, low)."""
+    product_low = low * mul_low
+    product_high = _mul_high(low, mul_low) + high * mul_low + low * mul_high
+    new_low = product_low + add_low
+    return product_high + add_high + (_ONE if new_low < product_low else _ZERO), new_low
+
+
+@numba.njit(cache=True)
+def _bits(high: np.uint64, low: np.uint64) -> np.uint64:
+    """The top 53 bits of PCG64's 64-bit draw (XSL-RR) at state ``(high, low)``, of which
+    ``Generator.random`` makes its double."""
+    x = high ^ low
+    turn = high >> _B58
+    return ((x >> turn) | (x << ((_B64 - turn) & _B63))) >> _B11
+
+
+@numba.njit(cache=True)
+def _jump(inc_high: np.uint64, inc_low: np.uint64, steps: int) -> tuple[np.uint64, ...]:
+    """The affine map of ``steps`` PCG64 steps, ``state -> mul * state + add`` (mod 2**128):
+    ``(mul_high, mul_low, add_high, add_low)``."""
+    mul_high, mul_low, add_high, add_low = _ZERO, _ONE, _ZERO, _ZERO
+    for _ in range(steps):
+        mul_high, mul_low = _affine(_PCG_MUL_HIGH, _PCG_MUL_LOW, _ZERO, _ZERO, mul_high, mul_low)
+        add_high, add_low = _affine(
+            _PCG_MUL_HIGH, _PCG_MUL_LOW, inc_high, inc_low, add_high, add_low
+        )
+    return mul_high, mul_low, add_high, add_low
+
+
+@numba.njit(cache=True)
+def _any_zero(words: NDArray[np.uint64], total: int) -> bool:
+    """Whether one of the next ``total`` draws of the stream at ``words`` is 0.
+
+    The stream is taken in four interleaved lanes (lane k holds the state of draws k, k + 4,
+    ...), each moved four steps at a time: the lanes' multiplications do not wait on each
+    other, so every draw is looked at in two thirds of the time of one step after another."""
+    inc_high, inc_low = words[2], words[3]
+    jump_high, jump_low, shift_high, shift_low = _jump(inc_high, inc_low, 4)
+    h0, l0 = _affine(_PCG_MUL_HIGH, _PCG_MUL_LOW, inc_high, inc_low, words[0], words[1])
+    h1, l1 = _affine(_PCG_MUL_HIGH, _PCG_MUL_LOW, inc_high, inc_low, h0, l0)
+    h2, l2 = _affine(_PCG_MUL_HIGH, _PCG_MUL_LOW, inc_high, inc_low, h1, l1)
+    h3, l3 = _affine(_PCG_MUL_HIGH, _PCG_MUL_LOW, inc_high, inc_low, h2, l2)
+    zero = False
+    for _ in range(total // 4):
+        if (
+            _bits(h0, l0) == _ZERO
+            or _bits(h1, l1) == _ZERO
+            or _bits(h2, l2) == _ZERO
+            or _bits(h3, l3) == _ZERO
+        ):
+            zero = True
+        h0, l0 = _affine(jump_high, jump_low, shift_high, shift_low, h0, l0)
+        h1, l1 = _affine(jump_high, jump_low, shift_high, shift_low, h1, l1)
+        h2, l2 = _affine(jump_high, jump_low, shift_high, shift_low, h2, l2)
+        h3, l3 = _affine(jump_high, jump_low, shift_high, shift_low, h3, l3)
+    # the last draws, fewer than four, from the lanes in order
+    rest = total % 4
+    if rest > 0 and _bits(h0, l0) == _ZERO:
+        zero = True
+    if rest > 1 and _bits(h1, l1) == _ZERO:
+        zero = True
+    if rest > 2 and _bits(h2, l2) == _ZERO:
+        zero = True
+    return zero
+
+
+def pcg64_words(state: Mapping[str, Any]) -> NDArray[np.uint64] | None:
+    """A ``PCG64`` bit generator's ``state`` as the four 64-bit words :func:`gumbel_draws`
+    reads (state high, state low, increment high, increment low); None for another bit
+    generator."""
+    if state.get("bit_generator") != "PCG64":
+        return None
+    value, inc = int(state["state"]["state"]), int(state["state"]["inc"])
+    return np.array([value >> 64, value & _MASK64, inc >> 64, inc & _MASK64], dtype=np.uint64)
+
+
+def pcg64_state(state: Mapping[str, Any], words: NDArray[np.uint64]) -> dict[str, Any]:
+    """``state`` (a ``PCG64`` bit generator's) moved to the state held in ``words``."""
+    inner = dict(state["state"])
+    inner["state"] = (int(words[0]) << 64) | int(words[1])
+    return {**state, "state": inner}
+
+
+@numba.njit(cache=True)
+def gumbel_draws(
+    words: NDArray[np.uint64], needed: NDArray[np.uint8], n_options: int
+) -> tuple[NDArray[np.float64], bool, NDArray[np.uint64]]:
+    """The Gumbel draws ``Generator.gumbel(size=(R, C, n_options))`` makes from a ``PCG64``
+    stream at state ``words``, in the rows needed.
 
     ``Generator.gumbel`` (loc 0, scale 1) takes one ``Generator.random`` draw ``u`` of the
     stream per value and returns ``0 - 1 * log(-log(1 - u))``, drawing again only where ``u``
-    is exactly 0. So where no draw of the block is 0, the block stands for the Gumbel draws
-    made from the same point of the stream, value by value. Only the customers who choose
-    this month read their noise: the logarithms, most of a Gumbel draw's cost, are taken for
-    them alone, and the stream still moves by the whole block.
+    is exactly 0. The stream is stepped here as ``PCG64`` steps it: every draw of the block is
+    looked at for a 0, but only the customers who choose this month read their noise, so
+    their draws alone are made into Gumbel draws (the logarithms are most of the cost), and
+    the stream jumps over each other customer's row in one step.
 
     Parameters
     ----------
-    uniform : ndarray of float64, shape (R, C, K)
-        ``Generator.random`` draws, in the order ``Generator.gumbel`` would have drawn them.
+    words : ndarray of uint64, shape (4,)
+        The stream's state: state high and low words, increment high and low words
+        (:func:`pcg64_words`).
     needed : ndarray of uint8, shape (R, C)
         1 for the customers whose row of noise is read.
+    n_options : int
+        Draws per customer ``K``.
 
     Returns
     -------
     gumbel : ndarray of float64, shape (R, C, K)
         The Gumbel draws in the rows needed, NaN in the others.
     ok : bool
-        False where a draw of the block is 0: numpy's Gumbel draws would differ from there on
-        (the caller draws them with ``Generator.gumbel`` instead).
+        False where a uniform draw of the block is 0: numpy's Gumbel draws would differ from
+        there on (the caller draws them with ``Generator.gumbel`` instead).
+    after : ndarray of uint64, shape (4,)
+        The stream's state after the ``R * C * K`` draws (:func:`pcg64_state`).
     """
-    n_regions, n_customers, n_options = uniform.shape
-    out = np.empty_like(uniform)
-    ok = True
+    n_regions, n_customers = needed.shape
+    ok = not _any_zero(words, n_regions * n_customers * n_options)
+    inc_high, inc_low = words[2], words[3]
+    # a customer who does not choose: the stream jumps over its row of draws in one step
+    row_high, row_low, row_add_high, row_add_low = _jump(inc_high, inc_low, n_options)
+    high, low = words[0], words[1]
+    out = np.empty((n_regions, n_customers, n_options))
     for r in range(n_regions):
         for i in range(n_customers):
             if needed[r, i] != 0:
                 for j in range(n_options):
-                    u = uniform[r, i, j]
-                    if u == 0.0:
-                        ok = False
+                    high, low = _affine(_PCG_MUL_HIGH, _PCG_MUL_LOW, inc_high, inc_low, high, low)
+                    u = float(_bits(high, low)) * _DOUBLE_SCALE
                     out[r, i, j] = 0.0 - 1.0 * math.log(-math.log(1.0 - u))
             else:
+                high, low = _affine(row_high, row_low, row_add_high, row_add_low, high, low)
                 for j in range(n_options):
-                    if uniform[r, i, j] == 0.0:
-                        ok = False
                     out[r, i, j] = np.nan
-    return out, ok
+    after = words.copy()
+    after[0] = high
+    after[1] = low
+    return out, ok, after
 
 
-def gumbel_rows_ref(
-    uniform: NDArray[np.float64], needed: NDArray[np.uint8]
-) -> tuple[NDArray[np.float64], bool]:
-    """Plain-Python twin of :func:`gumbel_rows`, with numpy's scalar formula."""
-    n_regions, n_customers, n_options = uniform.shape
+def gumbel_draws_ref(
+    words: NDArray[np.uint64], needed: NDArray[np.uint8], n_options: int
+) -> tuple[NDArray[np.float64], bool, NDArray[np.uint64]]:
+    """Twin of :func:`gumbel_draws` with numpy's own ``PCG64`` and its scalar formula."""
+    bit_generator = np.random.PCG64()
+    bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {
+            "state": (int(words[0]) << 64) | int(words[1]),
+            "inc": (int(words[2]) << 64) | int(words[3]),
+        },
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+    n_regions, n_customers = needed.shape
+    uniform = (
+        np.random.Generator(bit_generator)
+        .random(n_regions * n_customers * n_options)
+        .reshape(n_regions, n_customers, n_options)
+    )
     out = np.full(uniform.shape, np.nan)
     for r in range(n_regions):
         for i in range(n_customers):
@@ -314,7 +466,9 @@ def gumbel_rows_ref(
                     out[r, i, j] = (
                         math.inf if u == 0.0 else 0.0 - 1.0 * math.log(-math.log(1.0 - u))
                     )
-    return out, not bool((uniform == 0.0).any())
+    after = pcg64_words(bit_generator.state)
+    assert after is not None
+    return out, not bool((uniform == 0.0).any()), after
 
 
 @numba.njit(cache=True)

@@ -11,15 +11,19 @@ month whatever happens, from a stream of its own, so a shock or a lever never sh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import cloud as kernels_cloud
 from ecosim.kernels import record as kernels_record
-from ecosim.kernels.market import choose_providers, gumbel_rows, market_shares, reselection
+from ecosim.kernels.market import (
+    choose_providers,
+    gumbel_draws,
+    market_shares,
+    pcg64_state,
+    pcg64_words,
+    reselection,
+)
 from ecosim.world import alliances, supply
 from ecosim.world.growth import growth_rate
 from ecosim.world.state import World
@@ -60,11 +64,9 @@ def market_step(w: World, t: float) -> None:
     n_r, n_c = w.cust_provider.shape
     n_p = len(w.providers)
     # The month's draws as the stream gives them: a uniform draw for every customer, then a
-    # Gumbel draw for every customer's options. Both are drawn as one block of uniform draws,
-    # turned into Gumbel draws (gumbel_rows) only for the customers who choose.
-    before = rng.bit_generator.state
-    block = rng.random(n_r * n_c * (n_p + 2))
-    draw_u = block[: n_r * n_c].reshape(n_r, n_c)
+    # Gumbel draw for every customer's options, made (gumbel_draws) only for the customers
+    # who choose; the stream still moves past all of them.
+    draw_u = rng.random(n_r * n_c).reshape(n_r, n_c)
     # who is stuck (displaced, not yet served), searching and re-chooses, in one compiled
     # pass (kernels.market.reselection; reselection_ref is the same in numpy)
     reselect, stuck, searching = reselection(
@@ -76,9 +78,7 @@ def market_step(w: World, t: float) -> None:
         w.ready_at,
         float(m.reselect_share),
     )
-    gumbel = _choice_noise(
-        rng, before, block[n_r * n_c :].reshape(n_r, n_c, n_p + 1), reselect | stuck
-    )
+    gumbel = _choice_noise(rng, (n_r, n_c, n_p + 1), reselect | stuck)
     grow_segments(w, t)
     headroom = np.maximum(w.prov_cap - regional_usage(w), 0.0)
     installed = w.shares[:, :n_p].copy()
@@ -112,30 +112,31 @@ def market_step(w: World, t: float) -> None:
     landed = searching & (w.cust_provider >= 0)
     # work already spread over a second cloud moves over faster
     transition = m.transition_days * (1.0 - w.params.multi_cloud)
-    w.ready_at[landed] = (t + np.broadcast_to(transition[:, None], landed.shape))[landed]
+    # each landed customer's day, from its region's transition (few land in a month)
+    rows, columns = np.nonzero(landed)
+    w.ready_at[rows, columns] = t + transition[rows]
     update_shares(w)
 
 
 def _choice_noise(
-    rng: np.random.Generator,
-    before: Mapping[str, Any],
-    uniform: np.ndarray,
-    choosing: np.ndarray,
+    rng: np.random.Generator, shape: tuple[int, int, int], choosing: np.ndarray
 ) -> np.ndarray:
-    """The Gumbel noise of the month's choices (R, C, P + 1), as ``rng.gumbel`` draws it.
+    """The Gumbel noise of the month's choices, ``rng.gumbel(size=shape)`` as it draws it.
 
-    ``uniform`` holds the uniform draws that stand for it, drawn after the month's first
-    (R, C) draws from the stream state ``before``; only the rows of the customers
-    ``choosing`` are filled. A draw of exactly 0, which ``Generator.gumbel`` rejects and draws
-    again (about once in 10**16 draws), sends the stream back to ``before`` to draw the noise
-    with ``Generator.gumbel`` itself, so the stream moves as it always did.
+    Only the rows of the customers ``choosing`` are filled (the others are NaN), and the
+    stream moves as ``rng.gumbel`` moves it. A uniform draw of exactly 0, which
+    ``Generator.gumbel`` rejects and draws again (about once in 10**16 draws), leaves the
+    stream where it was and the noise is drawn with ``Generator.gumbel`` itself; so does a
+    stream that is not ``PCG64``.
     """
-    gumbel, ok = gumbel_rows(uniform, choosing.astype(np.uint8))
-    if ok:
-        return gumbel
-    rng.bit_generator.state = before
-    rng.random(choosing.shape)
-    return rng.gumbel(size=uniform.shape)
+    state = rng.bit_generator.state
+    words = pcg64_words(state)
+    if words is not None:
+        gumbel, ok, after = gumbel_draws(words, choosing.astype(np.uint8), shape[2])
+        if ok:
+            rng.bit_generator.state = pcg64_state(state, after)
+            return gumbel
+    return rng.gumbel(size=shape)
 
 
 def grow_segments(w: World, t: float) -> None:
@@ -146,9 +147,10 @@ def grow_segments(w: World, t: float) -> None:
     """
     if not w.segment_growth.any():
         return
-    active = w.cust_segment >= 0
-    rate = np.where(active, w.segment_growth[np.maximum(w.cust_segment, 0)], 0.0)
-    weight = w.cust_weight0 * np.exp(rate * t / DAYS_PER_YEAR)
+    # each segment's growth factor, taken once a segment rather than once a customer; a
+    # customer of no segment (index -1) reads the last, which does not grow
+    factor = np.exp(np.append(w.segment_growth, 0.0) * t / DAYS_PER_YEAR)
+    weight = w.cust_weight0 * factor[w.cust_segment]
     total = weight.sum(axis=1, keepdims=True)
     w.cust_weight = weight / np.where(total > 0.0, total, 1.0)
 

@@ -40,38 +40,48 @@ TOLERANCE = 1e-6
 MAX_ITERATIONS = 200
 
 
-def _utilities(
-    w: World,
-    r: int,
-    cols: np.ndarray,
-    asc: np.ndarray,
-    installed: np.ndarray,
-    interop: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Deterministic utility and switching cost of each customer for each choice.
+class _Utilities:
+    """Deterministic utility and switching cost of each customer of region ``r`` for each
+    choice, for any provider constants.
 
-    Returns arrays of shape (C, n + 1): the region's present providers ``cols`` in order, then
-    the outside option. The terms are those of :func:`ecosim.kernels.market.choose_providers`,
-    with ``interop`` (R, R) in place of the world's.
+    Arrays of shape (C, n + 1): the region's present providers ``cols`` in order, then the
+    outside option. The terms are those of :func:`ecosim.kernels.market.choose_providers`,
+    with ``interop`` (R, R) in place of the world's. Only the constants change from one step
+    of a fit to the next, so the terms that do not depend on them are taken once.
     """
-    m = w.scenario.uncertainties.market
-    c = int(np.count_nonzero(w.cust_weight[r] > 0.0))
-    price = w.prov_price[cols] * w.params.cloud_price_factor[r]
-    mix = interop[r, w.prov_home[cols]]
-    cloud = installed[cols].sum()
-    network = m.gamma_network * np.log(1.0 + installed[cols] + mix * (cloud - installed[cols]))
-    base = m.beta_quality * w.prov_quality[cols] + asc[cols] + network
-    home = (w.prov_home[cols] == r).astype(float)
-    u = np.empty((c, cols.size + 1))
-    u[:, :-1] = (
-        base[None, :]
-        - w.cust_alpha[r, :c, None] * price[None, :]
-        + w.cust_pref[r, :c, None] * home[None, :]
-    )
-    u[:, -1] = m.outside_utility
-    cost = np.zeros_like(u)
-    cost[:, :-1] = w.cust_switch[r, :c, None] * (1.0 - mix)[None, :]
-    return u, cost
+
+    def __init__(
+        self,
+        w: World,
+        r: int,
+        cols: np.ndarray,
+        installed: np.ndarray,
+        interop: np.ndarray,
+    ) -> None:
+        m = w.scenario.uncertainties.market
+        c = int(np.count_nonzero(w.cust_weight[r] > 0.0))
+        price = w.prov_price[cols] * w.params.cloud_price_factor[r]
+        mix = interop[r, w.prov_home[cols]]
+        cloud = installed[cols].sum()
+        self.cols = cols
+        self.quality = m.beta_quality * w.prov_quality[cols]
+        self.network = m.gamma_network * np.log(
+            1.0 + installed[cols] + mix * (cloud - installed[cols])
+        )
+        home = (w.prov_home[cols] == r).astype(float)
+        self.priced = w.cust_alpha[r, :c, None] * price[None, :]
+        self.preferred = w.cust_pref[r, :c, None] * home[None, :]
+        self.outside = m.outside_utility
+        self.cost = np.zeros((c, cols.size + 1))
+        self.cost[:, :-1] = w.cust_switch[r, :c, None] * (1.0 - mix)[None, :]
+
+    def __call__(self, asc: np.ndarray) -> np.ndarray:
+        """The utilities under the provider constants ``asc`` (P,)."""
+        base = self.quality + asc[self.cols] + self.network
+        u = np.empty(self.cost.shape)
+        u[:, :-1] = base[None, :] - self.priced + self.preferred
+        u[:, -1] = self.outside
+        return u
 
 
 def stationary_shares(u: np.ndarray, cost: np.ndarray) -> np.ndarray:
@@ -216,14 +226,13 @@ def fit_constants(
     known = _FITTED.get(key)
     if known is not None:
         return known.copy()
+    utilities = _Utilities(w, r, cols, installed, mix)
     # start from the plain logit's inversion for the average customer: the fixed point then
     # needs fewer of its (batched linear solve) steps
-    u, _ = _utilities(w, r, cols, asc, installed, mix)
-    mean = weight @ u
+    mean = weight @ utilities(asc)
     asc[cols] = np.log(target[:-1] / target[-1]) - (mean[:-1] - mean[-1])
     for _ in range(MAX_ITERATIONS):
-        u, cost = _utilities(w, r, cols, asc, installed, mix)
-        got = weight @ stationary_shares(u, cost)
+        got = weight @ stationary_shares(utilities(asc), utilities.cost)
         if np.max(np.abs(got - target)) < TOLERANCE:
             if len(_FITTED) >= _FITTED_MAX:
                 _FITTED.pop(next(iter(_FITTED)))
@@ -255,12 +264,13 @@ def place_customers(
     asc = fit_constants(w, r, listing, reference)
     installed = np.zeros(len(w.providers))
     installed[cols] = target[:-1]
-    u, cost = _utilities(w, r, cols, asc, installed, reference)
-    pi = stationary_shares(u, cost)
+    utilities = _Utilities(w, r, cols, installed, reference)
+    pi = stationary_shares(utilities(asc), utilities.cost)
     c = pi.shape[0]
     weight = w.cust_weight[r, :c] / w.cust_weight[r, :c].sum()
     score = np.log(np.maximum(pi, 1e-300)) + rng.gumbel(size=pi.shape)
     offset = np.zeros(cols.size + 1)
+    log_target = np.log(target)
     best, best_error = np.argmax(score, axis=1), np.inf
     for _ in range(200):
         # compiled (up to 200 steps a region at every build); tilted_picks_ref is the same
@@ -271,5 +281,5 @@ def place_customers(
             best, best_error = pick, error
         if error < 1e-3:
             break
-        offset += 0.5 * (np.log(target) - np.log(np.maximum(got, 1e-6)))
+        offset += 0.5 * (log_target - np.log(np.maximum(got, 1e-6)))
     return np.asarray(np.append(cols, -1)[best])

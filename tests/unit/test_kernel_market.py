@@ -14,17 +14,20 @@ from numpy.typing import NDArray
 from ecosim.kernels.market import (
     choose_providers,
     choose_providers_ref,
-    gumbel_rows,
-    gumbel_rows_ref,
+    gumbel_draws,
+    gumbel_draws_ref,
     hhi,
     market_shares,
     market_shares_ref,
+    pcg64_state,
+    pcg64_words,
     reselection,
     reselection_ref,
     tilted_picks,
     tilted_picks_ref,
 )
 from ecosim.world.cloud import _choice_noise
+from tests.kernel_calls import calls_of
 
 
 @dataclass
@@ -340,65 +343,124 @@ def test_spare_capacity_in_one_region_does_not_serve_another() -> None:
     np.testing.assert_allclose(headroom, [[14.0, 6.0], [10.0, 0.0]])
 
 
+#: PCG64's multiplier and the increment of the streams built below
+_MUL = (2549297995355413924 << 64) | 4865540595714422341
+
+
+def _stream_before_zero(k: int, seed: int = 7) -> np.random.Generator:
+    """A ``PCG64`` stream whose ``k``-th next ``Generator.random`` draw (from 0) is exactly 0.
+
+    Its draw is 0 where the state after a step has equal high and low words and a rotation of
+    0 (XSL-RR gives 0): that state is stepped back ``k + 1`` times."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    state = rng.bit_generator.state
+    inc = int(state["state"]["inc"])
+    value = (5 << 64) | 5
+    inverse = pow(_MUL, -1, 1 << 128)
+    for _ in range(k + 1):
+        value = ((value - inc) * inverse) % (1 << 128)
+    state["state"]["state"] = value
+    rng.bit_generator.state = state
+    return rng
+
+
+def test_the_zero_stream_draws_zero() -> None:
+    rng = _stream_before_zero(3)
+    draws = rng.random(5)
+    assert draws[3] == 0.0 and (draws[[0, 1, 2, 4]] > 0.0).all()
+
+
 @pytest.mark.parametrize("seed", range(3))
-def test_uniform_block_gives_numpys_gumbel_draws(seed: int) -> None:
+def test_gumbel_draws_give_numpys_gumbel_draws(seed: int) -> None:
     # The baseline's month: 9 regions of 2000 customers, 19 providers and the outside option.
-    # One block of uniform draws stands for the month's (R, C) uniform draws and its Gumbel
-    # draws, in one call or several, and leaves the stream where they leave it.
+    # The kernel's noise is Generator.gumbel's in the rows needed (all of them here, and a
+    # few), and it leaves the stream where Generator.gumbel leaves it.
     shape = (9, 2000, 20)
-    drawn = np.random.Generator(np.random.PCG64(seed))
-    first = drawn.random(shape[:2])
-    noise = np.concatenate([drawn.gumbel(size=1000), drawn.gumbel(size=int(np.prod(shape)) - 1000)])
-    blocked = np.random.Generator(np.random.PCG64(seed))
-    block = blocked.random(int(np.prod(shape)) + shape[0] * shape[1])
-    np.testing.assert_array_equal(block[: shape[0] * shape[1]].reshape(shape[:2]), first)
-    gumbel, ok = gumbel_rows(
-        block[shape[0] * shape[1] :].reshape(shape), np.ones(shape[:2], dtype=np.uint8)
-    )
-    assert ok
-    np.testing.assert_array_equal(gumbel.ravel(), noise)
-    assert blocked.bit_generator.state == drawn.bit_generator.state
+    for share in (1.0, 0.04):
+        drawn = np.random.Generator(np.random.PCG64(seed))
+        first = drawn.random(shape[:2])
+        noise = drawn.gumbel(size=shape)
+        stream = np.random.Generator(np.random.PCG64(seed))
+        np.testing.assert_array_equal(stream.random(shape[:2]), first)
+        needed = np.random.default_rng(seed).random(shape[:2]) < share
+        words = pcg64_words(stream.bit_generator.state)
+        assert words is not None
+        gumbel, ok, after = gumbel_draws(words, needed.astype(np.uint8), shape[2])
+        assert ok
+        np.testing.assert_array_equal(gumbel[needed], noise[needed])
+        assert np.isnan(gumbel[~needed]).all()
+        assert pcg64_state(stream.bit_generator.state, after) == drawn.bit_generator.state
 
 
 @settings(max_examples=100, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
+    skip=st.integers(0, 1000),
     n_r=st.integers(1, 4),
-    n_c=st.integers(1, 60),
+    n_c=st.integers(0, 60),
     n_k=st.integers(1, 8),
-    zero=st.booleans(),
+    zero=st.integers(-1, 400),
 )
-def test_gumbel_rows_equals_its_twin(seed: int, n_r: int, n_c: int, n_k: int, zero: bool) -> None:
-    rng = np.random.default_rng(seed)
-    uniform = rng.random((n_r, n_c, n_k))
-    # the smallest and largest draws numpy's random() makes
-    uniform.flat[rng.integers(0, uniform.size)] = 1.0 - 2.0**-53
-    uniform.flat[rng.integers(0, uniform.size)] = 2.0**-53
-    if zero:
-        uniform.flat[rng.integers(0, uniform.size)] = 0.0
-    needed = (rng.random((n_r, n_c)) < 0.3).astype(np.uint8)
-    (fast, fast_ok), (ref, ref_ok) = gumbel_rows(uniform, needed), gumbel_rows_ref(uniform, needed)
-    assert fast_ok == ref_ok == (not zero)
-    np.testing.assert_array_equal(fast, ref)
-    assert np.isnan(fast[needed == 0]).all()
-    if not zero:
+def test_gumbel_draws_equals_its_twin(
+    seed: int, skip: int, n_r: int, n_c: int, n_k: int, zero: int
+) -> None:
+    # streams anywhere, some with a draw of exactly 0 in the block (read or not)
+    if zero >= 0:
+        rng = _stream_before_zero(zero, seed)
+    else:
+        rng = np.random.Generator(np.random.PCG64(seed))
+        rng.bit_generator.advance(skip)
+    words = pcg64_words(rng.bit_generator.state)
+    assert words is not None
+    needed = (np.random.default_rng(seed).random((n_r, n_c)) < 0.3).astype(np.uint8)
+    (fast, fast_ok, fast_after) = gumbel_draws(words, needed, n_k)
+    (ref, ref_ok, ref_after) = gumbel_draws_ref(words, needed, n_k)
+    assert fast_ok == ref_ok == (not 0 <= zero < n_r * n_c * n_k)
+    np.testing.assert_array_equal(fast_after, ref_after)
+    if fast_ok:
+        np.testing.assert_array_equal(fast, ref)
+        assert np.isnan(fast[needed == 0]).all()
         assert np.isfinite(fast[needed == 1]).all()
 
 
-def test_a_zero_draw_sends_the_stream_back_to_numpys_gumbel() -> None:
-    # Generator.gumbel rejects a uniform draw of exactly 0 and draws again: the block no
-    # longer stands for its draws, and the noise is drawn by Generator.gumbel itself.
+def test_gumbel_draws_on_a_run() -> None:
+    """Every month's call of half a year of the small run."""
+    from ecosim.world import cloud
+
+    calls = calls_of(cloud, ["gumbel_draws"], ["horizon_years=0.5"])["gumbel_draws"]
+    assert calls
+    for args in calls:
+        (fast, fast_ok, fast_after), (ref, ref_ok, ref_after) = (
+            gumbel_draws(*args),
+            gumbel_draws_ref(*args),
+        )
+        assert fast_ok and ref_ok
+        np.testing.assert_array_equal(fast, ref)
+        np.testing.assert_array_equal(fast_after, ref_after)
+
+
+@pytest.mark.parametrize("needed", [0.0, 1.0])
+def test_a_zero_draw_sends_the_stream_to_numpys_gumbel(needed: float) -> None:
+    # Generator.gumbel rejects a uniform draw of exactly 0 and draws again: the kernel's
+    # draws no longer stand for its draws, and the noise is drawn by Generator.gumbel itself,
+    # whether the zero falls in a row that is read or not.
     shape = (2, 5, 4)
-    rng = np.random.Generator(np.random.PCG64(7))
-    before = rng.bit_generator.state
-    block = rng.random(2 * 5 + 2 * 5 * 4)
-    uniform = block[10:].reshape(shape).copy()
-    uniform[1, 2, 3] = 0.0
-    noise = _choice_noise(rng, before, uniform, np.ones(shape[:2], dtype=bool))
-    again = np.random.Generator(np.random.PCG64(7))
-    again.random(shape[:2])
+    rng = _stream_before_zero(2)  # in the first customer's row
+    again = _stream_before_zero(2)
+    choosing = np.full(shape[:2], needed > 0.0)
+    choosing[1, 1] = True
+    noise = _choice_noise(rng, shape, choosing)
     np.testing.assert_array_equal(noise, again.gumbel(size=shape))
     assert rng.bit_generator.state == again.bit_generator.state
+
+
+def test_a_stream_other_than_pcg64_draws_with_numpys_gumbel() -> None:
+    shape = (2, 5, 4)
+    rng = np.random.Generator(np.random.MT19937(3))
+    again = np.random.Generator(np.random.MT19937(3))
+    noise = _choice_noise(rng, shape, np.ones(shape[:2], dtype=bool))
+    np.testing.assert_array_equal(noise, again.gumbel(size=shape))
+    np.testing.assert_array_equal(rng.random(3), again.random(3))
 
 
 @settings(max_examples=200, deadline=None)
