@@ -197,8 +197,11 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     s = w.scenario
     u = s.uncertainties
     # no further ahead than buyers book (order_ahead_cap_days): see supply.order_ahead
-    quotes = supply.order_ahead(w, supply.designer_lead_times(w, t))
     possible = supply.designer_output(w, t)
+    # the designers' quotes at what they can make now: read once for the sizes and every
+    # home's split (route_split would read them again for each home)
+    lead = supply.designer_lead_times(w, t, rate=possible)
+    quotes = supply.order_ahead(w, lead)
     g = float(
         growth_rate(
             t,
@@ -217,7 +220,9 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     gap = np.maximum(want[:, :, None] * grow[None, None, :] - w.prov_cap[:, :, None], 0.0)
     # providers of one home share its split: asked once per home, not once per provider
     homes = w.prov_home.tolist()
-    split = {h: supply.route_split(w, h, t, possible=possible) for h in dict.fromkeys(homes)}
+    split = {
+        h: supply.route_split(w, h, t, possible=possible, quotes=lead) for h in dict.fromkeys(homes)
+    }
     shares = np.array([split[h] for h in homes]).reshape(gap.shape[1:])
     # each designer's part is net of what the provider waits for from that designer only:
     # netted against everything on order, a slow designer's queue (TPU's, Huawei's after a fab
@@ -237,8 +242,9 @@ def provider_orders(w: World, t: float, interval: float) -> None:
         shares * (lack - on_order.sum(axis=1, keepdims=True)),
         shares * lack - on_order,
     )
+    bases: dict[int, np.ndarray] = {}  # each home's split without controls, read once
     for p in np.flatnonzero((need > 0).any(axis=1)):
-        supply.order_parts_for_provider(w, int(p), np.maximum(need[p], 0.0), t, possible)
+        supply.order_parts_for_provider(w, int(p), np.maximum(need[p], 0.0), t, possible, bases)
     # a provider keeps a month of orders beyond its need before it cancels, so the noise of
     # monthly demand does not turn into a churn of orders and cancellations
     spare = want.sum(axis=0) * (np.exp(g * interval / DAYS_PER_YEAR) - 1.0)

@@ -395,6 +395,7 @@ def route_split(
     t: float,
     free_only: bool = False,
     possible: np.ndarray | None = None,
+    quotes: np.ndarray | None = None,
 ) -> np.ndarray:
     """Share of a buyer's order going to each designer.
 
@@ -406,7 +407,9 @@ def route_split(
     them for the portable part, only native ones for the rest (substitution) -- or is not
     ordered at all if none is: non-portable work waits for its designer. ``free_only`` sends
     everything to fully open designers (for re-routed orders). ``possible`` is the designers'
-    output at ``t`` if the caller has it already.
+    output at ``t`` if the caller has it already, and ``quotes`` their lead times at that
+    output (:func:`designer_lead_times` with ``rate=possible``): a review that splits for
+    every home at one instant reads them once.
     """
     if possible is None:
         possible = designer_output(w, t)
@@ -420,7 +423,9 @@ def route_split(
     # a queue, or Huawei's longer assembly would idle its output)
     if parts[0].sum() > 0:
         cycle = w.chip_cycle[w.designers]
-        wait = np.maximum(designer_lead_times(w, t, rate=output) - cycle, 0.0)
+        if quotes is None:
+            quotes = designer_lead_times(w, t, rate=output)
+        wait = np.maximum(quotes - cycle, 0.0)
         served = parts[0] > 0
         lean = parts[0] * (cycle + np.min(wait[served])) / np.maximum(cycle + wait, 1e-9)
         parts[0] = lean * parts[0].sum() / lean.sum() if lean.sum() > 0 else parts[0]
@@ -486,15 +491,27 @@ def _queue(
 
 
 def _charge_imposers(
-    w: World, buyer_home: int, quantity: float, split: np.ndarray, possible: np.ndarray
+    w: World,
+    buyer_home: int,
+    quantity: float,
+    split: np.ndarray,
+    possible: np.ndarray,
+    bases: dict[int, np.ndarray] | None = None,
 ) -> None:
     """Sales the imposers' designers lose to a control: what they would have sold, less what
-    the buyer may still buy from them. ``possible`` is the designers' output now."""
+    the buyer may still buy from them. ``possible`` is the designers' output now; ``bases``
+    keeps each home's :func:`base_split` at that output for a caller ordering for many buyers
+    at one instant (it reads demand, the sellers and the output, which ordering leaves as
+    they are)."""
     if not w.imposer_cost_rate.any():
         return
     if possible.sum() <= 0:
         return
-    base = base_split(w, buyer_home, possible)
+    base = bases.get(buyer_home) if bases is not None else None
+    if base is None:
+        base = base_split(w, buyer_home, possible)
+        if bases is not None:
+            bases[buyer_home] = base
     lost = np.maximum(base - split, 0.0) * quantity
     homes = w.chip_home[w.designers]
     np.add.at(w.control_cost, homes, lost * w.imposer_cost_rate[homes])
@@ -543,7 +560,12 @@ def provider_orders_at(w: World) -> np.ndarray:
 
 
 def order_parts_for_provider(
-    w: World, p: int, parts: np.ndarray, t: float, possible: np.ndarray | None = None
+    w: World,
+    p: int,
+    parts: np.ndarray,
+    t: float,
+    possible: np.ndarray | None = None,
+    bases: dict[int, np.ndarray] | None = None,
 ) -> float:
     """Provider ``p`` orders ``parts[k]`` H100e from each designer ``k`` at ``t``.
 
@@ -564,6 +586,9 @@ def order_parts_for_provider(
         Day of the order.
     possible
         The designers' output at ``t`` if the caller has it already.
+    bases
+        Each home's split without controls at ``possible``, filled as homes are met, for a
+        caller ordering for several providers at ``t`` (:func:`_charge_imposers`).
 
     Returns
     -------
@@ -577,7 +602,7 @@ def order_parts_for_provider(
     total = float(parts.sum())
     if total <= 0:
         return 0.0
-    _charge_imposers(w, home, total, parts / total, possible)
+    _charge_imposers(w, home, total, parts / total, possible, bases)
     return _queue(w, True, p, parts, t)
 
 
