@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the checkout's ecosim, whatever is installed
 
 #: (module path, attribute, label): the parts timed, each excluding those timed inside it.
 PARTS: tuple[tuple[str, str, str], ...] = (
