@@ -72,20 +72,60 @@ def repeated_call_case(
     target: float = 10.0,
 ) -> Case:
     """A case of ``calls`` calls with the same ``args``, as a world step makes them, whose
-    setup checks that the kernel and its twin return the same array to the bit."""
+    setup checks that the kernel and its twin return the same array (or the same tuple of
+    arrays) to the bit."""
 
     def run(fn: Callable[..., Any]) -> None:
         for _ in range(calls):
             fn(*args)
 
     def check() -> None:
-        if not np.array_equal(fast(*args), ref(*args)):
+        got, want = fast(*args), ref(*args)
+        pairs = zip(got, want, strict=True) if isinstance(got, tuple) else [(got, want)]
+        if not all(np.array_equal(a, b) for a, b in pairs):
             raise AssertionError(f"{name} and its twin disagree")
 
+    return _case(name, lambda: run(fast), lambda: run(ref), check, target)
+
+
+def in_place_case(
+    name: str,
+    fast: Callable[..., Any],
+    ref: Callable[..., Any],
+    make: Callable[[], tuple[Any, ...]],
+    calls: int = 200,
+    target: float = 10.0,
+) -> Case:
+    """A case of ``calls`` calls of a kernel that writes into its arguments, on the arrays
+    ``make()`` returns; the setup checks that the kernel and its twin leave every array the
+    same to the bit."""
+    args = make()
+
+    def run(fn: Callable[..., Any]) -> None:
+        for _ in range(calls):
+            fn(*args)
+
+    def check() -> None:
+        got, want = make(), make()
+        fast(*got)
+        ref(*want)
+        if not all(np.array_equal(a, b) for a, b in zip(got, want, strict=True)):
+            raise AssertionError(f"{name} and its twin disagree")
+
+    return _case(name, lambda: run(fast), lambda: run(ref), check, target)
+
+
+def _case(
+    name: str,
+    fast: Callable[[], None],
+    ref: Callable[[], None],
+    check: Callable[[], None],
+    target: float,
+) -> Case:
     return Case(
         name=name,
-        fast=lambda: run(fast),
-        ref=lambda: run(ref),
+        fast=fast,
+        ref=ref,
         repeats_fast=50,
         repeats_ref=5,
         setup=check,

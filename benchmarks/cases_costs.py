@@ -5,11 +5,10 @@ Nine regions and nineteen providers, some levers pulled, as each recorded sample
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from _bench import Case
+from _bench import Case, repeated_call_case
 
 from ecosim.kernels.costs import cost_items, cost_items_ref, cost_totals, cost_totals_ref
 
@@ -56,40 +55,22 @@ def _items_args(seed: int = 0) -> tuple[Any, ...]:
     )
 
 
-def _case(
-    name: str, fast: Callable[..., Any], ref: Callable[..., Any], args: Any, target: float
-) -> Case:
-    """``CALLS`` calls with the same ``args``, checked equal to the bit first."""
-
-    def run(fn: Callable[..., Any]) -> None:
-        for _ in range(CALLS):
-            fn(*args)
-
-    def check() -> None:
-        got, want = fast(*args), ref(*args)
-        pairs = zip(got, want, strict=True) if isinstance(got, tuple) else [(got, want)]
-        for a, b in pairs:
-            if not np.array_equal(a, b):
-                raise AssertionError(f"{name} and its twin disagree")
-
-    return Case(
-        name=name,
-        fast=lambda: run(fast),
-        ref=lambda: run(ref),
-        repeats_fast=50,
-        repeats_ref=5,
-        setup=check,
-        target=target,
-    )
-
-
 def cases() -> list[Case]:
     """Return the costs' benchmark cases: a sample's call, 200 times each."""
     items = cost_items_ref(*_items_args())
     spent = np.random.default_rng(1).uniform(0.0, 1e9, N_R)
     return [
-        _case("costs.cost_items", cost_items, cost_items_ref, _items_args(), 5.0),
+        repeated_call_case(
+            "costs.cost_items", cost_items, cost_items_ref, _items_args(), CALLS, 5.0
+        ),
         # three sums and a cash flow: the twin is a handful of numpy calls, the call's own cost
         # is most of the kernel's
-        _case("costs.cost_totals", cost_totals, cost_totals_ref, (items, spent, 1 / 365.25), 2.5),
+        repeated_call_case(
+            "costs.cost_totals",
+            cost_totals,
+            cost_totals_ref,
+            (items, spent, 1 / 365.25),
+            CALLS,
+            2.5,
+        ),
     ]

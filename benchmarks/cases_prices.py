@@ -7,11 +7,10 @@ close reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from _bench import Case
+from _bench import Case, repeated_call_case
 
 from ecosim.kernels.prices import smooth, smooth_ref, update, update_ref
 
@@ -63,33 +62,9 @@ def _smooth_args(seed: int = 0) -> tuple[Any, ...]:
     )
 
 
-def _case(name: str, fast: Callable[..., Any], ref: Callable[..., Any], args: Any) -> Case:
-    """``CALLS`` calls with the same ``args``, checked equal to the bit first (the kernels
-    return several arrays, which ``repeated_call_case``'s check does not compare)."""
-
-    def run(fn: Callable[..., Any]) -> None:
-        for _ in range(CALLS):
-            fn(*args)
-
-    def check() -> None:
-        for a, b in zip(fast(*args), ref(*args), strict=True):
-            if not np.array_equal(a, b):
-                raise AssertionError(f"{name} and its twin disagree")
-
-    return Case(
-        name=name,
-        fast=lambda: run(fast),
-        ref=lambda: run(ref),
-        repeats_fast=50,
-        repeats_ref=5,
-        setup=check,
-        target=5.0,
-    )
-
-
 def cases() -> list[Case]:
     """Return the prices' benchmark cases: a step's call, 200 times each."""
     return [
-        _case("prices.smooth", smooth, smooth_ref, _smooth_args()),
-        _case("prices.update", update, update_ref, _update_args()),
+        repeated_call_case("prices.smooth", smooth, smooth_ref, _smooth_args(), CALLS, 5.0),
+        repeated_call_case("prices.update", update, update_ref, _update_args(), CALLS, 5.0),
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from _bench import Case, repeated_call_case
+from _bench import Case, in_place_case, repeated_call_case
 
 from ecosim.kernels import jobs as jk
 from ecosim.kernels import record as kr
@@ -17,35 +17,6 @@ from ecosim.kernels import record as kr
 N_R, N_P, N_D, N_ROWS = 9, 19, 5, 40
 N_W, N_M = 4, 6  # workloads, materials suppliers
 CALLS = 200
-
-
-def _in_place_case(name: str, fast: Any, ref: Any, make: Any, target: float) -> Case:
-    """``CALLS`` calls of a kernel that writes into its arguments, on the arrays ``make()``
-    returns; the setup checks that the kernel and its twin leave every array the same to the
-    bit."""
-    args = make()
-
-    def run(fn: Any) -> None:
-        for _ in range(CALLS):
-            fn(*args)
-
-    def check() -> None:
-        got, want = make(), make()
-        fast(*got)
-        ref(*want)
-        for a, b in zip(got, want, strict=True):
-            if not np.array_equal(a, b):
-                raise AssertionError(f"{name} and its twin disagree")
-
-    return Case(
-        name=name,
-        fast=lambda: run(fast),
-        ref=lambda: run(ref),
-        repeats_fast=50,
-        repeats_ref=5,
-        setup=check,
-        target=target,
-    )
 
 
 def _flows_args() -> tuple[np.ndarray, ...]:
@@ -161,14 +132,20 @@ def cases() -> list[Case]:
         ),
         # six in-place additions of small arrays at every step: the calls' own cost is most of
         # the twin's
-        _in_place_case(
-            "record.add_step_flows", kr.add_step_flows, kr.add_step_flows_ref, _flows_args, 2.0
+        in_place_case(
+            "record.add_step_flows",
+            kr.add_step_flows,
+            kr.add_step_flows_ref,
+            _flows_args,
+            CALLS,
+            2.0,
         ),
-        _in_place_case(
+        in_place_case(
             "record.close_job_period",
             kr.close_job_period,
             kr.close_job_period_ref,
             _period_args,
+            CALLS,
             3.0,
         ),
     ]
