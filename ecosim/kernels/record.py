@@ -8,8 +8,8 @@ the calls cost far more than the arithmetic. The rules are those of
 :func:`ecosim.world.capacity.capacity_by_region` (documented there); the ``*_ref`` functions
 are the same in numpy, in today's form, and each kernel repeats numpy's arithmetic in numpy's
 order: a region's sum over its providers is numpy's sum of a contiguous row (eight
-accumulators from eight providers on, left to right below; the row helper of
-:mod:`ecosim.kernels.layers`), products keep numpy's grouping, and ``np.add.at`` adds its
+accumulators from eight providers on, left to right below;
+:func:`ecosim.kernels.sums.row_sum`), products keep numpy's grouping, and ``np.add.at`` adds its
 values one after another. Nothing transcendental is computed here.
 
 Beside them, the recorder's own sums over a recording period: a step's flows added into them

@@ -70,16 +70,6 @@ def to_dataset(rec: Recorder, scenario: Scenario) -> xr.Dataset:
     return ds
 
 
-def add_occurrences(ds: xr.Dataset, scenario: Scenario, rec: Recorder) -> None:
-    """Every occurrence of every shock the run drew, padded along ``occurrence``, added to
-    ``ds`` (:func:`occurrence_variables`)."""
-    shock_coords, shock_data = occurrence_variables(scenario, rec)
-    for name, value in shock_coords.items():
-        ds.coords[name] = value
-    for name, value in shock_data.items():
-        ds[name] = value
-
-
 def occurrence_variables(
     scenario: Scenario, rec: Recorder
 ) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -255,8 +255,8 @@ def shock_windows(ds: xr.Dataset) -> list[ShockWindow]:
     """When each shock occurred in the run, read from its dataset (every occurrence).
 
     The occurrences are those the run drew and acted on (``shock_start``, ``shock_end``,
-    ``shock_occurrences``; :func:`ecosim.observe.dataset.add_occurrences`); a run without the
-    ``shock`` dim has no shocks.
+    ``shock_occurrences``; :func:`ecosim.observe.dataset.occurrence_variables`); a run
+    without the ``shock`` dim has no shocks.
     """
     if "shock" not in ds.dims:
         return []
