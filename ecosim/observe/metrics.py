@@ -194,23 +194,26 @@ _METRIC_TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def _add_time_metrics(
-    ds: xr.Dataset,
+def _time_metrics(
     run: xr.Dataset,
     twin: xr.Dataset,
     shocks: Sequence[ShockWindow],
     options: MetricOptions,
-) -> None:
-    """Store in ``ds`` the time metrics of the main shock (region x layer) and of every shock,
-    measured on ``run`` against ``twin`` (the step traces)."""
-    n_r, n_l = ds.sizes["region"], ds.sizes["layer"]
+    n_r: int,
+    n_l: int,
+) -> tuple[dict[str, Any], str]:
+    """The time metrics of the main shock (region x layer) and of every shock, measured on
+    ``run`` against ``twin`` (the step traces), as variables (their ``horizon`` coordinate
+    first), and the main shock's id."""
     n_h = len(options.ratio_horizons_days)
     horizon = np.asarray(options.ratio_horizons_days, dtype=np.float64)
-    ds.coords["horizon"] = (
-        "horizon",
-        horizon,
-        {"units": "d", "long_name": "days after the dip at which the recovery ratio is read"},
-    )
+    out: dict[str, Any] = {
+        "horizon": xr.Variable(
+            "horizon",
+            horizon,
+            {"units": "d", "long_name": "days after the dip at which the recovery ratio is read"},
+        )
+    }
     never = math.inf  # a start after any run: the kernels flag every element ``no_shock``
 
     def measure(window: ShockWindow | None) -> dict[str, tuple[NDArray[Any], NDArray[np.int8]]]:
@@ -225,17 +228,17 @@ def _add_time_metrics(
     }
     main = main_shock(shocks)
     values = measure(main)
-    ds.attrs["main_shock"] = main.id if main else NO_LOSS
     for name in TIME_METRICS:
         dims: tuple[str, ...] = ("region", "layer", "horizon")[
             : 3 if name == "recovery_ratio" else 2
         ]
         units, text = _METRIC_TEXT[name]
         value, flag = values[name]
-        ds[name] = (dims, value, {"units": units, "long_name": f"{text} (main shock)", **common})
-        ds[f"{name}_censored"] = (dims, flag, censor_attrs(f"{name} (main shock)"))
+        out[name] = (dims, value, {"units": units, "long_name": f"{text} (main shock)", **common})
+        out[f"{name}_censored"] = (dims, flag, censor_attrs(f"{name} (main shock)"))
+    main_id = main.id if main else NO_LOSS
     if not shocks:
-        return
+        return out, main_id
     per_shock = [measure(s) for s in shocks]
     for name in TIME_METRICS:
         dims = ("shock", "region", "layer", "horizon")[: 4 if name == "recovery_ratio" else 3]
@@ -243,12 +246,13 @@ def _add_time_metrics(
         units, text = _METRIC_TEXT[name]
         value = np.stack([m[name][0] for m in per_shock]).reshape(shape)
         flag = np.stack([m[name][1] for m in per_shock]).reshape(shape)
-        ds[f"{name}_by_shock"] = (
+        out[f"{name}_by_shock"] = (
             dims,
             value,
             {"units": units, "long_name": f"{text} (first occurrence of each shock)", **common},
         )
-        ds[f"{name}_by_shock_censored"] = (dims, flag, censor_attrs(f"{name} per shock"))
+        out[f"{name}_by_shock_censored"] = (dims, flag, censor_attrs(f"{name} per shock"))
+    return out, main_id
 
 
 def shock_windows(ds: xr.Dataset) -> list[ShockWindow]:
@@ -308,32 +312,34 @@ def add_metrics(
     """
     options = options or MetricOptions()
     run = trace if trace is not None else ds
-    ds = ds.copy()
-    ds["min_service"] = (
+    # every metric is added in one step: each assignment to a dataset of a hundred variables
+    # merges and aligns all of them again, which cost more than the metrics in a short run
+    new: dict[str, Any] = {}
+    new["min_service"] = (
         ("region", "layer"),
         np.asarray(min_service(np.ascontiguousarray(run["service"].values))),
         {"units": "1", "long_name": "lowest share of demand met over the run"},
     )
     if "hhi" in run:
-        ds["hhi_mean"] = (
+        new["hhi_mean"] = (
             ("region",),
             np.asarray(_time_mean(run, "hhi"), dtype=np.float64),
             {"units": "1", "long_name": "mean Herfindahl index of the region's cloud market"},
         )
-        ds["hhi_max"] = (
+        new["hhi_max"] = (
             ("region",),
             np.asarray(run["hhi"].max("time").values, dtype=np.float64),
             {"units": "1", "long_name": "highest Herfindahl index of the region's cloud market"},
         )
     if twin is None:
-        return ds
+        return ds.assign(new)
     base = twin_trace if twin_trace is not None else twin
-    ds["structural_gap"] = (
+    new["structural_gap"] = (
         ("region", "layer"),
         1.0 - _time_mean(base, "service"),
         {"units": "1", "long_name": "1 - mean share of demand met in the no-shock twin"},
     )
-    ds["service_twin"] = (
+    new["service_twin"] = (
         ("time", "region", "layer"),
         twin["service"].values,
         {
@@ -347,21 +353,20 @@ def add_metrics(
         ("service_direct", "_direct", "from direct losses only"),
     ):
         rl = loss_against(run, base, var)
-        ds[f"resilience_loss{suffix}"] = (
+        new[f"resilience_loss{suffix}"] = (
             ("region", "layer"),
             rl,
             {"units": "d", "long_name": f"resilience loss against the no-shock twin, {what}"},
         )
-        ds[f"bottleneck{suffix}"] = (
+        new[f"bottleneck{suffix}"] = (
             ("region", "layer"),
             normalise_rows(rl, tol),
             {"units": "1", "long_name": f"share of the region's resilience loss per layer, {what}"},
         )
     material = (options or MetricOptions()).material_loss_days
-    ds.attrs["material_loss_days"] = float(material)
-    ds["most_fragile_layer"] = (
+    new["most_fragile_layer"] = (
         ("region",),
-        most_fragile(ds["resilience_loss"].values, max(tol, material)),
+        most_fragile(new["resilience_loss"][1], max(tol, material)),
         {
             "units": "1",
             "long_name": "layer with the largest resilience loss ('none': the region lost less "
@@ -369,7 +374,7 @@ def add_metrics(
         },
     )
     days = np.asarray(run["day"].values, dtype=np.float64)
-    ds["annual_resilience"] = (
+    new["annual_resilience"] = (
         ("region", "layer"),
         annual_resilience(
             np.ascontiguousarray(run["service"].values),
@@ -378,8 +383,13 @@ def add_metrics(
         ),
         {"units": "1", "long_name": "normalised resilience: integral of Q / integral of Q_twin"},
     )
-    _add_time_metrics(ds, run, base, shock_windows(ds), options)
-    return ds
+    timed, main_id = _time_metrics(
+        run, base, shock_windows(ds), options, ds.sizes["region"], ds.sizes["layer"]
+    )
+    out = ds.assign(new | timed)
+    out.attrs["material_loss_days"] = float(material)
+    out.attrs["main_shock"] = main_id
+    return out
 
 
 def _time_mean(ds: xr.Dataset, name: str) -> NDArray[np.float64]:
