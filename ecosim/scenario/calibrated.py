@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from ecosim.errors import InputError
+from ecosim.scenario.yamlio import parsed
 
 #: Prefix of the provenance lines of a calibrated file.
 PROVENANCE_PREFIX = "#| "
@@ -66,7 +67,7 @@ def calibrated_values(path: Path, referrer: str | None = None) -> list[tuple[lis
         if not current.is_file():
             raise InputError(where, ["calibration"], "an existing calibrated file", str(current))
         try:
-            data = yaml.safe_load(current.read_text(encoding="utf-8")) or {}
+            data = parsed("calibrated", current.read_text(encoding="utf-8"), yaml.safe_load) or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise InputError(current, [], "a readable YAML file", str(exc)) from None
         if not isinstance(data, dict):

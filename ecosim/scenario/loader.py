@@ -24,7 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from ecosim.errors import InputError
 from ecosim.scenario.calibrated import addresses_present, calibrated_values
 from ecosim.scenario.declarations import levers_of
-from ecosim.scenario.defaults import load_defaults
+from ecosim.scenario.defaults import load_defaults, load_defaults_raw, strip_provenance
 from ecosim.scenario.models import (
     DATED_DATA,
     DATED_LEVERS,
@@ -194,8 +194,9 @@ def _calibration_layer(files: Sequence[Layer], merged: dict[str, Any]) -> Layer 
     regions = [k for k, v in (merged.get("regions") or {}).items() if v is not None]
     suppliers = list(merged.get("suppliers") or {})
     shocks = [str(s.get("id")) for s in merged.get("shocks") or [] if isinstance(s, dict)]
-    # the catalogue adds a supplier later, when its home region is in the scenario
-    catalogue = load_defaults().get("suppliers", {})
+    # the catalogue adds a supplier later, when its home region is in the scenario (its
+    # entries alone stripped of their provenance: the whole defaults are a few ms a load)
+    catalogue = strip_provenance(load_defaults_raw().get("suppliers", {}))
     suppliers += [k for k, v in catalogue.items() if _home_of(v) in regions]
     data: dict[str, Any] = {}
     for parts, v in calibrated_values(file, layer.source):

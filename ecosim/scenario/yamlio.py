@@ -12,7 +12,10 @@ it was found. An impossible date (``2025-13-45``) is a YAML error too, not a cra
 
 from __future__ import annotations
 
+import copy
 import re
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -124,8 +127,36 @@ def _expanded_size(node: Node, memo: dict[int, int]) -> int:
     return size
 
 
+#: Texts parsed in this process, by what parsed them and the text, most recent last: a sweep
+#: loads its base scenario (and the calibrated file it names) once for each of its runs, and
+#: the pure-Python parser the limits need costs about a tenth of a short run each time.
+_PARSED: OrderedDict[tuple[str, str], Any] = OrderedDict()
+#: Texts kept: a scenario's chain of files, its calibration and a sweep's few bases.
+_PARSED_KEPT = 32
+
+
+def parsed(kind: str, text: str, parse: Callable[[str], Any]) -> Any:
+    """``parse(text)``, parsed once per process for each ``kind`` of parser and text.
+
+    Every call gets its own deep copy, which the caller may change; a text that fails to
+    parse is never kept, so it fails again with the same error.
+    """
+    key = (kind, text)
+    known = _PARSED.get(key)
+    if known is None:
+        known = parse(text)
+        _PARSED[key] = known
+        if len(_PARSED) > _PARSED_KEPT:
+            _PARSED.popitem(last=False)
+    else:
+        _PARSED.move_to_end(key)
+    return copy.deepcopy(known)
+
+
 def load_yaml(text: str) -> Any:
     """Parse YAML text safely, reading ``1e6`` and ``4.2e-3`` as floats.
+
+    A text already parsed in this process is not parsed again (:func:`parsed`).
 
     Raises
     ------
@@ -134,6 +165,10 @@ def load_yaml(text: str) -> Any:
         (:data:`MAX_BYTES`), nesting (:data:`MAX_DEPTH`) or alias expansion
         (:data:`MAX_NODES`).
     """
+    return parsed("scenario", text, _load_yaml)
+
+
+def _load_yaml(text: str) -> Any:
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_BYTES:
         raise yaml.YAMLError(f"{size:,} bytes of text, above the {MAX_BYTES:,}-byte limit")
