@@ -87,9 +87,16 @@ def step_porting(w: World, dt: float) -> None:
     """
     if dt <= 0:
         return
-    step = 1.0 - np.exp(-dt / np.maximum(w.params.porting_days, 1e-9))
-    w.portable = w.portable + (w.params.open_stack - w.portable) * step
-    if not w.porting_backlog.any():
+    # every step: the same arithmetic, each intermediate written over the last one's array
+    step = np.maximum(w.params.porting_days, 1e-9)
+    np.divide(-dt, step, out=step)
+    np.exp(step, out=step)
+    np.subtract(1.0, step, out=step)
+    moved = np.subtract(w.params.open_stack, w.portable)
+    np.multiply(moved, step, out=moved)
+    w.portable = np.add(w.portable, moved, out=moved)
+    # a count of the nonzero entries is a direct call, .any() a Python wrapper (every step)
+    if not np.count_nonzero(w.porting_backlog):
         return
     n = w.n_regions
     partners = (w.interop.sum(axis=1) - np.diag(w.interop)) / max(n - 1, 1)
@@ -130,8 +137,13 @@ def step_models(w: World, dt: float) -> None:
         return
     p = w.params
     eff = w.scenario.uncertainties.levers
-    skill = talent.sufficiency(w)
-    # the exponentials stay numpy's; the rest is one compiled pass
+    # the exponentials stay numpy's; the rest is one compiled pass. Both exponents are
+    # (-dt skill) / tau: the product is taken once, each quotient in its own new array
+    spent = np.multiply(talent.sufficiency(w), -dt)
+    keep_local = np.divide(spent, eff.local_models_years * DAYS_PER_YEAR)
+    np.exp(keep_local, out=keep_local)
+    keep_api = np.divide(spent, eff.api_switch_days, out=spent)
+    np.exp(keep_api, out=keep_api)
     w.open_lag, w.model_mix = kernels.move_models(
         w.open_lag,
         w.open_access,
@@ -139,9 +151,9 @@ def step_models(w: World, dt: float) -> None:
         w.model_mix,
         p.own_models,
         p.local_models,
-        np.exp(-dt * skill / (eff.local_models_years * DAYS_PER_YEAR)),
+        keep_local,
         w.api_access,
-        np.exp(-dt * skill / eff.api_switch_days),
+        keep_api,
     )
 
 
