@@ -37,6 +37,8 @@ __all__ = [
     "step_talent_ref",
     "sufficiency",
     "sufficiency_ref",
+    "talent_terms",
+    "talent_terms_ref",
 ]
 
 F8 = NDArray[np.float64]
@@ -464,22 +466,78 @@ def frontier_lag(
     return out
 
 
+def talent_terms_ref(
+    capacity: F8,
+    talent: F8,
+    t0: float,
+    pipeline_years: F8,
+    graduates_growth: F8,
+    attrition: F8,
+    dt: float,
+    days: float,
+) -> tuple[F8, F8, F8]:
+    """What a talent step takes a logarithm or an exponential of (each R,), in numpy: the
+    compute per specialist (capacity over the stock, at least one specialist and 1e-9 H100e),
+    the exponent of the pipeline's growth (``growth * started``, ``started`` the year the
+    graduates of day ``t0`` entered it) and that of the attrition over ``dt`` days
+    (``-attrition dt / days``)."""
+    per_head = np.maximum(capacity / np.maximum(talent, 1.0), 1e-9)
+    started = (t0 / days) - pipeline_years
+    return (
+        np.asarray(per_head),
+        np.asarray(graduates_growth * started),
+        np.asarray(-attrition * dt / days),
+    )
+
+
+@numba.njit(cache=True)
+def talent_terms(
+    capacity: F8,
+    talent: F8,
+    t0: float,
+    pipeline_years: F8,
+    graduates_growth: F8,
+    attrition: F8,
+    dt: float,
+    days: float,
+) -> tuple[F8, F8, F8]:
+    """:func:`talent_terms_ref`, compiled."""
+    n = talent.size
+    per_head = np.empty(n)
+    growth = np.empty(n)
+    decay = np.empty(n)
+    year = t0 / days
+    for r in range(n):
+        per_head[r] = _fmax(capacity[r] / _fmax(talent[r], 1.0), 1e-9)
+        growth[r] = graduates_growth[r] * (year - pipeline_years[r])
+        decay[r] = -attrition[r] * dt / days
+    return per_head, growth, decay
+
+
 def step_talent_ref(
     talent: F8,
-    a: F8,
+    pull: tuple[F8, F8, float, float],
     rate: float,
-    intake: tuple[F8, F8, F8, F8],
+    intake: tuple[F8, F8, F8, F8, float],
     decay: F8,
     dt: float,
     days: float,
 ) -> F8:
     """Every region's specialists after ``dt`` days (R,), in numpy: the stock decays by
-    ``decay`` and gains graduates and migrants at the step's start. ``intake`` holds the
-    graduates at the start's rate (R,), the talent programme's widening of it, the pipeline's
-    growth factor (``exp(growth * started)``) and the factories' trainees per day; ``a`` and
-    ``rate`` are :func:`migration_ref`'s."""
-    graduates0, programme, grown, trainees = intake
+    ``decay`` and gains graduates and migrants at the step's start.
+
+    ``pull`` holds the logarithms of the pay index and of the compute per specialist over its
+    geometric mean and their weights: the attractiveness is ``w_pay ln(pay) + w_compute
+    ln(relative compute)``, which with the yearly mobility ``rate`` per day drives
+    :func:`migration_ref`. ``intake`` holds the graduates at the start's rate (R,), the talent
+    programme's widening of it, the pipeline's growth factor (``exp(growth * started)``), the
+    AI factories whose training has come through and the trainees each adds a year.
+    """
+    log_pay, log_compute, weight_pay, weight_compute = pull
+    a = weight_pay * log_pay + weight_compute * log_compute
+    graduates0, programme, grown, trained, per_factory = intake
     pipeline = graduates0 * (1.0 + programme) * grown / days
+    trainees = trained * per_factory / days
     inflow = (pipeline + trainees + migration_ref(a, talent, rate)) * dt
     return np.asarray(np.maximum(talent * decay + inflow, 0.0))
 
@@ -487,19 +545,25 @@ def step_talent_ref(
 @numba.njit(cache=True)
 def step_talent(
     talent: F8,
-    a: F8,
+    pull: tuple[F8, F8, float, float],
     rate: float,
-    intake: tuple[F8, F8, F8, F8],
+    intake: tuple[F8, F8, F8, F8, float],
     decay: F8,
     dt: float,
     days: float,
 ) -> F8:
     """:func:`step_talent_ref`, compiled."""
-    graduates0, programme, grown, trainees = intake
+    log_pay, log_compute, weight_pay, weight_compute = pull
+    graduates0, programme, grown, trained, per_factory = intake
+    n = talent.size
+    a = np.empty(n)
+    for r in range(n):
+        a[r] = weight_pay * log_pay[r] + weight_compute * log_compute[r]
     moved = migration(a, talent, rate)
-    out = np.empty(talent.size)
-    for r in range(talent.size):
+    out = np.empty(n)
+    for r in range(n):
         pipeline = graduates0[r] * (1.0 + programme[r]) * grown[r] / days
-        inflow = (pipeline + trainees[r] + moved[r]) * dt
+        trainees = trained[r] * per_factory / days
+        inflow = (pipeline + trainees + moved[r]) * dt
         out[r] = _fmax(talent[r] * decay[r] + inflow, 0.0)
     return out

@@ -68,22 +68,39 @@ def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
     if dt <= 0:
         return
     p = w.params
-    tal = w.scenario.uncertainties.talent
-    # graduates(w, t0) and migration(w, capacity) and the update in one compiled pass
-    # (kernels.step_talent_ref in numpy); the exponentials and logarithms stay numpy's
-    started = (t0 / DAYS_PER_YEAR) - p.pipeline_years
-    grown = np.multiply(p.graduates_growth, started)
+    u = w.scenario.uncertainties
+    tal = u.talent
+    prog = u.ai_factories
+    # graduates(w, t0), migration(w, capacity) and the update in two compiled passes
+    # (kernels.talent_terms_ref and kernels.step_talent_ref in numpy), the first for what the
+    # logarithms and exponentials between them take: those stay numpy's. Every step: each
+    # result is written over the array it came from
+    per_head, grown, decay = kernels.talent_terms(
+        capacity,
+        w.talent,
+        float(t0),
+        p.pipeline_years,
+        p.graduates_growth,
+        p.attrition,
+        float(dt),
+        float(DAYS_PER_YEAR),
+    )
+    # attractiveness(w, capacity): the mean is numpy.mean's arithmetic without its wrapper
+    logs = np.log(per_head)
+    mean = float(np.exp(np.add.reduce(logs) / logs.size))
+    np.divide(per_head, mean, out=logs)
+    np.log(logs, out=logs)
+    pull = (np.log(p.pay_index), logs, float(tal.weight_pay), float(tal.weight_compute))
     np.exp(grown, out=grown)
-    intake = (p.graduates0, p.talent_programme, grown, programmes.trainees(w, t0))
-    # exp(-attrition dt / year) in one scratch array: (-a) dt is -(a dt) to the bit
-    decay = np.multiply(p.attrition, -dt)
-    np.divide(decay, DAYS_PER_YEAR, out=decay)
     np.exp(decay, out=decay)
+    # programmes.trainees(w, t0): the factories whose training has come through, and what
+    # each adds a year
+    trained = w.site_totals(t0 - prog.training_years * DAYS_PER_YEAR, factories=True)[1]
     w.talent = kernels.step_talent(
         w.talent,
-        attractiveness(w, capacity),
+        pull,
         float(tal.mobility_per_year / DAYS_PER_YEAR),
-        intake,
+        (p.graduates0, p.talent_programme, grown, trained, float(prog.trainees_per_year)),
         decay,
         float(dt),
         float(DAYS_PER_YEAR),

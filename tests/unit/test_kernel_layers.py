@@ -26,6 +26,7 @@ KERNELS = (
     "sufficiency",
     "move_models",
     "frontier_lag",
+    "talent_terms",
     "step_talent",
 )
 
@@ -203,15 +204,22 @@ def test_frontier_lag_equals_its_twin(seed: int, n_r: int, n_hist: int) -> None:
 @given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 20), dt=st.floats(1e-3, 400.0))
 def test_step_talent_equals_its_twin(seed: int, n_r: int, dt: float) -> None:
     rng = np.random.default_rng(seed)
+    pull = (
+        np.log(rng.uniform(0.2, 1.5, n_r)),
+        rng.normal(0.0, 1.0, n_r),
+        float(rng.uniform(0.0, 2.0)),
+        float(rng.uniform(0.0, 2.0)),
+    )
     intake = (
         rng.uniform(0.0, 2e3, n_r),
         rng.uniform(0.0, 0.5, n_r) * (rng.random(n_r) > 0.5),
         np.exp(rng.uniform(-0.5, 0.5, n_r)),
-        rng.uniform(0.0, 1.0, n_r) * (rng.random(n_r) > 0.7),
+        rng.integers(0, 4, n_r).astype(np.float64) * (rng.random(n_r) > 0.7),
+        float(rng.uniform(0.0, 100.0)),
     )
     args = (
         rng.uniform(0.0, 5e4, n_r),
-        rng.normal(0.0, 1.0, n_r),
+        pull,
         float(rng.uniform(0.0, 0.01)),
         intake,
         np.exp(-rng.uniform(0.0, 0.2, n_r)),
@@ -219,3 +227,25 @@ def test_step_talent_equals_its_twin(seed: int, n_r: int, dt: float) -> None:
         365.25,
     )
     _equal(kernels.step_talent(*args), kernels.step_talent_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_r=st.integers(1, 20),
+    t0=st.floats(-400.0, 1e4),
+    dt=st.floats(1e-3, 400.0),
+)
+def test_talent_terms_equal_their_twin(seed: int, n_r: int, t0: float, dt: float) -> None:
+    rng = np.random.default_rng(seed)
+    args = (
+        rng.uniform(0.0, 1e6, n_r) * (rng.random(n_r) > 0.2),  # no capacity: 1e-9 per head
+        rng.uniform(-10.0, 5e4, n_r),  # a stock below one specialist counts as one
+        t0,
+        rng.uniform(0.0, 8.0, n_r),
+        rng.normal(0.0, 0.1, n_r),
+        rng.uniform(0.0, 0.2, n_r) * (rng.random(n_r) > 0.2),
+        dt,
+        365.25,
+    )
+    _equal(kernels.talent_terms(*args), kernels.talent_terms_ref(*args))
