@@ -2,8 +2,9 @@
 
 Nine regions and nineteen cloud providers, as the baseline has: the layer services read at
 every refresh, the specialists' need (twice a step and by the recorder), the talent's step,
-what its logarithms and exponentials take, and migration, the model-source mix of each step
-and the frontier lag (over three years of daily history) of each close.
+what its logarithms and exponentials take, and migration, the model-source mix, the portable
+share and the coupling's clipping of each step and the frontier lag (over three years of
+daily history) of each close.
 """
 
 from __future__ import annotations
@@ -134,6 +135,38 @@ def cases() -> list[Case]:
             terms,
             CALLS,
             3.0,
+        ),
+        repeated_call_case(
+            "layers.porting_exponent",
+            k.porting_exponent,
+            k.porting_exponent_ref,
+            (rng.uniform(100.0, 800.0, N_R), 1.0),
+            CALLS,
+            2.0,
+        ),
+        repeated_call_case(
+            "layers.move_portable",
+            k.move_portable,
+            k.move_portable_ref,
+            (rng.uniform(0.0, 0.5, N_R), rng.uniform(0.0, 0.6, N_R), np.exp(-rng.random(N_R))),
+            CALLS,
+            2.0,
+        ),
+        repeated_call_case(
+            "layers.coupling_target",
+            k.coupling_target,
+            k.coupling_target_ref,
+            (rng.uniform(-0.1, 1.1, (N_R, 5)), rng.uniform(0.0, 0.3, (N_R, 5))),
+            CALLS,
+            2.0,
+        ),
+        repeated_call_case(
+            "layers.coupling_relax",
+            k.coupling_relax,
+            k.coupling_relax_ref,
+            (rng.uniform(0.0, 1.0, (N_R, 5)), rng.uniform(-0.2, 0.2, (N_R, 5))),
+            CALLS,
+            2.0,
         ),
         repeated_call_case(
             "layers.layer_services", k.layer_services, k.layer_services_ref, _services_args()

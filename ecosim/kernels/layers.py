@@ -1,8 +1,9 @@
-"""Each layer's direct service and the regions' specialist needs, from the world's arrays:
+"""Each layer's direct service and the regions' specialist needs, from the world's arrays,
+and the layers' own steps (talent, model sources, porting, the coupling's clipping):
 compiled.
 
-Both are read every world step and were some hundred and fifty numpy calls on arrays of a
-few to twenty elements, so the calls cost far more than the arithmetic. The rules are those of
+Each is read or taken every world step and was many numpy calls on arrays of a few to twenty
+elements, so the calls cost far more than the arithmetic. The rules are those of
 :func:`ecosim.world.layers.direct_service` and :func:`ecosim.world.talent.sufficiency`
 (documented there); the ``*_ref`` functions are the same in numpy, in today's form. The
 kernels repeat numpy's arithmetic in numpy's order: a region's sum over its providers' cloud
@@ -21,6 +22,10 @@ from numpy.typing import NDArray
 from ecosim.kernels.sums import row_sum
 
 __all__ = [
+    "coupling_relax",
+    "coupling_relax_ref",
+    "coupling_target",
+    "coupling_target_ref",
     "frontier_lag",
     "frontier_lag_ref",
     "layer_services",
@@ -29,6 +34,10 @@ __all__ = [
     "migration_ref",
     "move_models",
     "move_models_ref",
+    "move_portable",
+    "move_portable_ref",
+    "porting_exponent",
+    "porting_exponent_ref",
     "staff_need",
     "staff_need_ref",
     "staff_ratio",
@@ -566,4 +575,73 @@ def step_talent(
         trainees = trained[r] * per_factory / days
         inflow = (pipeline + trainees + moved[r]) * dt
         out[r] = _fmax(talent[r] * decay[r] + inflow, 0.0)
+    return out
+
+
+def porting_exponent_ref(porting_days: F8, dt: float) -> F8:
+    """``-dt / porting_days`` (R,; a time of at least 1e-9 days), in numpy: what the share of
+    portable work keeps of its distance to the lever over ``dt`` days is its exponential."""
+    return np.asarray(-dt / np.maximum(porting_days, 1e-9))
+
+
+@numba.njit(cache=True)
+def porting_exponent(porting_days: F8, dt: float) -> F8:
+    """:func:`porting_exponent_ref`, compiled."""
+    out = np.empty(porting_days.size)
+    for r in range(porting_days.size):
+        out[r] = -dt / _fmax(porting_days[r], 1e-9)
+    return out
+
+
+def move_portable_ref(portable: F8, open_stack: F8, keep: F8) -> F8:
+    """The share of each region's work that runs on any designer's chips after a step (R,),
+    in numpy: it moves toward ``open_stack`` by ``1 - keep`` of the distance."""
+    step = 1.0 - keep
+    return np.asarray(portable + (open_stack - portable) * step)
+
+
+@numba.njit(cache=True)
+def move_portable(portable: F8, open_stack: F8, keep: F8) -> F8:
+    """:func:`move_portable_ref`, compiled."""
+    out = np.empty(portable.size)
+    for r in range(portable.size):
+        out[r] = portable[r] + (open_stack[r] - portable[r]) * (1.0 - keep[r])
+    return out
+
+
+def coupling_target_ref(x: F8, q: F8) -> tuple[F8, F8]:
+    """The coupling's steady state ``x`` (``(I - A)^-1 c``) clipped to [0, 1], and the
+    inoperability ``q``'s distance from it (each R, 5), in numpy."""
+    star = np.clip(x, 0.0, 1.0)
+    return np.asarray(star), np.asarray(q - star)
+
+
+@numba.njit(cache=True)
+def coupling_target(x: F8, q: F8) -> tuple[F8, F8]:
+    """:func:`coupling_target_ref`, compiled."""
+    n, m = x.shape
+    star = np.empty((n, m))
+    gap = np.empty((n, m))
+    for r in range(n):
+        for j in range(m):
+            s = _clip01(x[r, j])
+            star[r, j] = s
+            gap[r, j] = q[r, j] - s
+    return star, gap
+
+
+def coupling_relax_ref(star: F8, moved: F8) -> F8:
+    """``star + moved`` clipped to [0, 1] (R, 5), in numpy: the inoperability after a step,
+    ``moved`` being what is left of its distance from the steady state."""
+    return np.asarray(np.clip(star + moved, 0.0, 1.0))
+
+
+@numba.njit(cache=True)
+def coupling_relax(star: F8, moved: F8) -> F8:
+    """:func:`coupling_relax_ref`, compiled."""
+    n, m = star.shape
+    out = np.empty((n, m))
+    for r in range(n):
+        for j in range(m):
+            out[r, j] = _clip01(star[r, j] + moved[r, j])
     return out

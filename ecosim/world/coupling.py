@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ecosim.kernels import layers as kernels
 from ecosim.scenario.models import LAYERS, Coupling
 
 
@@ -41,7 +42,8 @@ class CouplingModel:
         lam, vec = np.linalg.eig(self.m)
         self._eig: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         if np.linalg.cond(vec) < 1e8:
-            self._eig = (lam, vec, np.linalg.inv(vec))
+            # -lam kept rather than negated at each new length: -lam h is (-lam) h
+            self._eig = (-lam, vec, np.linalg.inv(vec))
         # exp(-M h) of the step lengths seen: most steps are the grid's, a few lengths recur;
         # each kept with its transposed view, which the step multiplies by
         self._propagators: dict[float, tuple[np.ndarray, np.ndarray]] = {}
@@ -62,8 +64,8 @@ class CouplingModel:
 
             out = np.asarray(scipy.linalg.expm(-self.m * h))
         else:
-            lam, vec, inv = self._eig
-            out = np.asarray(((vec * np.exp(-lam * h)) @ inv).real)
+            minus_lam, vec, inv = self._eig
+            out = np.asarray(((vec * np.exp(minus_lam * h)) @ inv).real)
         out.setflags(write=False)
         if len(self._propagators) >= 64:  # steps cut short by events have lengths of their own
             self._propagators.clear()
@@ -82,8 +84,8 @@ class CouplingModel:
         """Advance ``q`` (R, 5) by ``h`` days under constant direct loss ``c`` (R, 5)."""
         if h <= 0:
             return q
-        star = self.target(c)
-        out = star + (q - star) @ self._propagator(h)[1]
-        # clipped in place: ``out`` is this step's own new array
-        out.clip(0.0, 1.0, out=out)
-        return out
+        # target(c), and what is elementwise around the two products, compiled
+        # (kernels.coupling_target_ref and coupling_relax_ref in numpy); the products stay
+        # numpy's (its BLAS's order of summing)
+        star, gap = kernels.coupling_target(c @ self._inv_t, q)
+        return np.asarray(kernels.coupling_relax(star, gap @ self._propagator(h)[1]))

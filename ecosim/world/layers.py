@@ -87,14 +87,11 @@ def step_porting(w: World, dt: float) -> None:
     """
     if dt <= 0:
         return
-    # every step: the same arithmetic, each intermediate written over the last one's array
-    step = np.maximum(w.params.porting_days, 1e-9)
-    np.divide(-dt, step, out=step)
-    np.exp(step, out=step)
-    np.subtract(1.0, step, out=step)
-    moved = np.subtract(w.params.open_stack, w.portable)
-    np.multiply(moved, step, out=moved)
-    w.portable = np.add(w.portable, moved, out=moved)
+    # every step: the arithmetic either side of the exponential, which stays numpy's, in a
+    # compiled pass each (kernels.porting_exponent_ref and move_portable_ref in numpy)
+    keep = kernels.porting_exponent(w.params.porting_days, float(dt))
+    np.exp(keep, out=keep)
+    w.portable = kernels.move_portable(w.portable, w.params.open_stack, keep)
     # a count of the nonzero entries is a direct call, .any() a Python wrapper (every step)
     if not np.count_nonzero(w.porting_backlog):
         return
