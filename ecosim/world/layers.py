@@ -115,9 +115,18 @@ def model_lags(w: World) -> np.ndarray:
     newer.
     """
     share = alliances.partners(w, "models")
-    partner_lag = np.where(share, w.own_lag[None, :], np.inf).min(axis=1, initial=np.inf)
-    own = np.minimum(w.own_lag, partner_lag)
-    return np.stack([own, w.open_lag, w.api_lag], axis=1)
+    # the columns written into one array: np.stack's Python wrapper cost more than the rest
+    # (asked for at every record)
+    out = np.empty((w.n_regions, 3))
+    if np.count_nonzero(share):
+        partner_lag = np.where(share, w.own_lag[None, :], np.inf).min(axis=1, initial=np.inf)
+        np.minimum(w.own_lag, partner_lag, out=out[:, 0])
+    else:
+        # no partner: every partner lag is infinite, and the minimum with it the own lag
+        out[:, 0] = w.own_lag
+    out[:, 1] = w.open_lag
+    out[:, 2] = w.api_lag
+    return out
 
 
 def step_models(w: World, dt: float) -> None:
