@@ -134,7 +134,7 @@ def cases() -> list[Case]:
             k.talent_terms_ref,
             terms,
             CALLS,
-            3.0,
+            2.0,
         ),
         repeated_call_case(
             "layers.porting_exponent",
@@ -142,7 +142,7 @@ def cases() -> list[Case]:
             k.porting_exponent_ref,
             (rng.uniform(100.0, 800.0, N_R), 1.0),
             CALLS,
-            2.0,
+            1.5,
         ),
         repeated_call_case(
             "layers.move_portable",
@@ -150,7 +150,7 @@ def cases() -> list[Case]:
             k.move_portable_ref,
             (rng.uniform(0.0, 0.5, N_R), rng.uniform(0.0, 0.6, N_R), np.exp(-rng.random(N_R))),
             CALLS,
-            2.0,
+            1.5,
         ),
         repeated_call_case(
             "layers.coupling_target",
@@ -158,7 +158,7 @@ def cases() -> list[Case]:
             k.coupling_target_ref,
             (rng.uniform(-0.1, 1.1, (N_R, 5)), rng.uniform(0.0, 0.3, (N_R, 5))),
             CALLS,
-            2.0,
+            1.5,
         ),
         repeated_call_case(
             "layers.coupling_relax",
