@@ -1,8 +1,9 @@
 """Benchmark cases for the layer kernels at the size of the baseline world.
 
 Nine regions and nineteen cloud providers, as the baseline has: the layer services read at
-every refresh, the specialists' need (twice a step and by the recorder), the talent's step
-and migration, the model-source mix of each step and the frontier lag (over three years of
+every refresh, the specialists' need (twice a step and by the recorder), the talent's step,
+what its logarithms and exponentials take, and migration, the model-source mix, the portable
+share and the coupling's clipping of each step and the frontier lag (over three years of
 daily history) of each close.
 """
 
@@ -99,13 +100,24 @@ def cases() -> list[Case]:
         np.zeros(N_R),
         np.exp(rng.uniform(-0.5, 0.5, N_R)),
         np.zeros(N_R),
+        20.0,
     )
     grown = (
         rng.uniform(100.0, 4e4, N_R),
-        rng.normal(0.0, 1.0, N_R),
+        (np.log(rng.uniform(0.2, 1.5, N_R)), rng.normal(0.0, 1.0, N_R), 0.5, 0.5),
         0.05 / 365.25,
         intake,
         np.exp(-rng.uniform(0.0, 0.001, N_R)),
+        1.0,
+        365.25,
+    )
+    terms = (
+        rng.uniform(1e3, 1e6, N_R),
+        rng.uniform(100.0, 4e4, N_R),
+        400.0,
+        rng.uniform(3.0, 6.0, N_R),
+        rng.normal(0.0, 0.05, N_R),
+        rng.uniform(0.0, 0.1, N_R),
         1.0,
         365.25,
     )
@@ -115,6 +127,46 @@ def cases() -> list[Case]:
         ),
         repeated_call_case(
             "layers.step_talent", k.step_talent, k.step_talent_ref, grown, CALLS, 5.0
+        ),
+        repeated_call_case(
+            "layers.talent_terms",
+            k.talent_terms,
+            k.talent_terms_ref,
+            terms,
+            CALLS,
+            2.0,
+        ),
+        repeated_call_case(
+            "layers.porting_exponent",
+            k.porting_exponent,
+            k.porting_exponent_ref,
+            (rng.uniform(100.0, 800.0, N_R), 1.0),
+            CALLS,
+            1.5,
+        ),
+        repeated_call_case(
+            "layers.move_portable",
+            k.move_portable,
+            k.move_portable_ref,
+            (rng.uniform(0.0, 0.5, N_R), rng.uniform(0.0, 0.6, N_R), np.exp(-rng.random(N_R))),
+            CALLS,
+            1.5,
+        ),
+        repeated_call_case(
+            "layers.coupling_target",
+            k.coupling_target,
+            k.coupling_target_ref,
+            (rng.uniform(-0.1, 1.1, (N_R, 5)), rng.uniform(0.0, 0.3, (N_R, 5))),
+            CALLS,
+            1.5,
+        ),
+        repeated_call_case(
+            "layers.coupling_relax",
+            k.coupling_relax,
+            k.coupling_relax_ref,
+            (rng.uniform(0.0, 1.0, (N_R, 5)), rng.uniform(-0.2, 0.2, (N_R, 5))),
+            CALLS,
+            2.0,
         ),
         repeated_call_case(
             "layers.layer_services", k.layer_services, k.layer_services_ref, _services_args()

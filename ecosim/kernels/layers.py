@@ -1,8 +1,9 @@
-"""Each layer's direct service and the regions' specialist needs, from the world's arrays:
+"""Each layer's direct service and the regions' specialist needs, from the world's arrays,
+and the layers' own steps (talent, model sources, porting, the coupling's clipping):
 compiled.
 
-Both are read every world step and were some hundred and fifty numpy calls on arrays of a
-few to twenty elements, so the calls cost far more than the arithmetic. The rules are those of
+Each is read or taken every world step and was many numpy calls on arrays of a few to twenty
+elements, so the calls cost far more than the arithmetic. The rules are those of
 :func:`ecosim.world.layers.direct_service` and :func:`ecosim.world.talent.sufficiency`
 (documented there); the ``*_ref`` functions are the same in numpy, in today's form. The
 kernels repeat numpy's arithmetic in numpy's order: a region's sum over its providers' cloud
@@ -21,6 +22,10 @@ from numpy.typing import NDArray
 from ecosim.kernels.sums import row_sum
 
 __all__ = [
+    "coupling_relax",
+    "coupling_relax_ref",
+    "coupling_target",
+    "coupling_target_ref",
     "frontier_lag",
     "frontier_lag_ref",
     "layer_services",
@@ -29,6 +34,10 @@ __all__ = [
     "migration_ref",
     "move_models",
     "move_models_ref",
+    "move_portable",
+    "move_portable_ref",
+    "porting_exponent",
+    "porting_exponent_ref",
     "staff_need",
     "staff_need_ref",
     "staff_ratio",
@@ -37,6 +46,8 @@ __all__ = [
     "step_talent_ref",
     "sufficiency",
     "sufficiency_ref",
+    "talent_terms",
+    "talent_terms_ref",
 ]
 
 F8 = NDArray[np.float64]
@@ -464,22 +475,78 @@ def frontier_lag(
     return out
 
 
+def talent_terms_ref(
+    capacity: F8,
+    talent: F8,
+    t0: float,
+    pipeline_years: F8,
+    graduates_growth: F8,
+    attrition: F8,
+    dt: float,
+    days: float,
+) -> tuple[F8, F8, F8]:
+    """What a talent step takes a logarithm or an exponential of (each R,), in numpy: the
+    compute per specialist (capacity over the stock, at least one specialist and 1e-9 H100e),
+    the exponent of the pipeline's growth (``growth * started``, ``started`` the year the
+    graduates of day ``t0`` entered it) and that of the attrition over ``dt`` days
+    (``-attrition dt / days``)."""
+    per_head = np.maximum(capacity / np.maximum(talent, 1.0), 1e-9)
+    started = (t0 / days) - pipeline_years
+    return (
+        np.asarray(per_head),
+        np.asarray(graduates_growth * started),
+        np.asarray(-attrition * dt / days),
+    )
+
+
+@numba.njit(cache=True)
+def talent_terms(
+    capacity: F8,
+    talent: F8,
+    t0: float,
+    pipeline_years: F8,
+    graduates_growth: F8,
+    attrition: F8,
+    dt: float,
+    days: float,
+) -> tuple[F8, F8, F8]:
+    """:func:`talent_terms_ref`, compiled."""
+    n = talent.size
+    per_head = np.empty(n)
+    growth = np.empty(n)
+    decay = np.empty(n)
+    year = t0 / days
+    for r in range(n):
+        per_head[r] = _fmax(capacity[r] / _fmax(talent[r], 1.0), 1e-9)
+        growth[r] = graduates_growth[r] * (year - pipeline_years[r])
+        decay[r] = -attrition[r] * dt / days
+    return per_head, growth, decay
+
+
 def step_talent_ref(
     talent: F8,
-    a: F8,
+    pull: tuple[F8, F8, float, float],
     rate: float,
-    intake: tuple[F8, F8, F8, F8],
+    intake: tuple[F8, F8, F8, F8, float],
     decay: F8,
     dt: float,
     days: float,
 ) -> F8:
     """Every region's specialists after ``dt`` days (R,), in numpy: the stock decays by
-    ``decay`` and gains graduates and migrants at the step's start. ``intake`` holds the
-    graduates at the start's rate (R,), the talent programme's widening of it, the pipeline's
-    growth factor (``exp(growth * started)``) and the factories' trainees per day; ``a`` and
-    ``rate`` are :func:`migration_ref`'s."""
-    graduates0, programme, grown, trainees = intake
+    ``decay`` and gains graduates and migrants at the step's start.
+
+    ``pull`` holds the logarithms of the pay index and of the compute per specialist over its
+    geometric mean and their weights: the attractiveness is ``w_pay ln(pay) + w_compute
+    ln(relative compute)``, which with the yearly mobility ``rate`` per day drives
+    :func:`migration_ref`. ``intake`` holds the graduates at the start's rate (R,), the talent
+    programme's widening of it, the pipeline's growth factor (``exp(growth * started)``), the
+    AI factories whose training has come through and the trainees each adds a year.
+    """
+    log_pay, log_compute, weight_pay, weight_compute = pull
+    a = weight_pay * log_pay + weight_compute * log_compute
+    graduates0, programme, grown, trained, per_factory = intake
     pipeline = graduates0 * (1.0 + programme) * grown / days
+    trainees = trained * per_factory / days
     inflow = (pipeline + trainees + migration_ref(a, talent, rate)) * dt
     return np.asarray(np.maximum(talent * decay + inflow, 0.0))
 
@@ -487,19 +554,94 @@ def step_talent_ref(
 @numba.njit(cache=True)
 def step_talent(
     talent: F8,
-    a: F8,
+    pull: tuple[F8, F8, float, float],
     rate: float,
-    intake: tuple[F8, F8, F8, F8],
+    intake: tuple[F8, F8, F8, F8, float],
     decay: F8,
     dt: float,
     days: float,
 ) -> F8:
     """:func:`step_talent_ref`, compiled."""
-    graduates0, programme, grown, trainees = intake
+    log_pay, log_compute, weight_pay, weight_compute = pull
+    graduates0, programme, grown, trained, per_factory = intake
+    n = talent.size
+    a = np.empty(n)
+    for r in range(n):
+        a[r] = weight_pay * log_pay[r] + weight_compute * log_compute[r]
     moved = migration(a, talent, rate)
-    out = np.empty(talent.size)
-    for r in range(talent.size):
+    out = np.empty(n)
+    for r in range(n):
         pipeline = graduates0[r] * (1.0 + programme[r]) * grown[r] / days
-        inflow = (pipeline + trainees[r] + moved[r]) * dt
+        trainees = trained[r] * per_factory / days
+        inflow = (pipeline + trainees + moved[r]) * dt
         out[r] = _fmax(talent[r] * decay[r] + inflow, 0.0)
+    return out
+
+
+def porting_exponent_ref(porting_days: F8, dt: float) -> F8:
+    """``-dt / porting_days`` (R,; a time of at least 1e-9 days), in numpy: what the share of
+    portable work keeps of its distance to the lever over ``dt`` days is its exponential."""
+    return np.asarray(-dt / np.maximum(porting_days, 1e-9))
+
+
+@numba.njit(cache=True)
+def porting_exponent(porting_days: F8, dt: float) -> F8:
+    """:func:`porting_exponent_ref`, compiled."""
+    out = np.empty(porting_days.size)
+    for r in range(porting_days.size):
+        out[r] = -dt / _fmax(porting_days[r], 1e-9)
+    return out
+
+
+def move_portable_ref(portable: F8, open_stack: F8, keep: F8) -> F8:
+    """The share of each region's work that runs on any designer's chips after a step (R,),
+    in numpy: it moves toward ``open_stack`` by ``1 - keep`` of the distance."""
+    step = 1.0 - keep
+    return np.asarray(portable + (open_stack - portable) * step)
+
+
+@numba.njit(cache=True)
+def move_portable(portable: F8, open_stack: F8, keep: F8) -> F8:
+    """:func:`move_portable_ref`, compiled."""
+    out = np.empty(portable.size)
+    for r in range(portable.size):
+        out[r] = portable[r] + (open_stack[r] - portable[r]) * (1.0 - keep[r])
+    return out
+
+
+def coupling_target_ref(x: F8, q: F8) -> tuple[F8, F8]:
+    """The coupling's steady state ``x`` (``(I - A)^-1 c``) clipped to [0, 1], and the
+    inoperability ``q``'s distance from it (each R, 5), in numpy."""
+    star = np.clip(x, 0.0, 1.0)
+    return np.asarray(star), np.asarray(q - star)
+
+
+@numba.njit(cache=True)
+def coupling_target(x: F8, q: F8) -> tuple[F8, F8]:
+    """:func:`coupling_target_ref`, compiled."""
+    n, m = x.shape
+    star = np.empty((n, m))
+    gap = np.empty((n, m))
+    for r in range(n):
+        for j in range(m):
+            s = _clip01(x[r, j])
+            star[r, j] = s
+            gap[r, j] = q[r, j] - s
+    return star, gap
+
+
+def coupling_relax_ref(star: F8, moved: F8) -> F8:
+    """``star + moved`` clipped to [0, 1] (R, 5), in numpy: the inoperability after a step,
+    ``moved`` being what is left of its distance from the steady state."""
+    return np.asarray(np.clip(star + moved, 0.0, 1.0))
+
+
+@numba.njit(cache=True)
+def coupling_relax(star: F8, moved: F8) -> F8:
+    """:func:`coupling_relax_ref`, compiled."""
+    n, m = star.shape
+    out = np.empty((n, m))
+    for r in range(n):
+        for j in range(m):
+            out[r, j] = _clip01(star[r, j] + moved[r, j])
     return out

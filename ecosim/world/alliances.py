@@ -39,7 +39,9 @@ def lent(w: World, good: str, have: np.ndarray, need: np.ndarray) -> np.ndarray:
     ecosystems' interoperability; a region borrows no more than its deficit.
     """
     lenders = partners(w, good)
-    if not lenders.any():  # the common case, on a hot path: talent is asked for every step
+    # the common case, on a hot path: talent is asked for every step (a count of the true
+    # entries is a direct call, .any() a Python wrapper around a reduction)
+    if not np.count_nonzero(lenders):
         return np.zeros(w.n_regions)
     share = w.scenario.uncertainties.levers.alliance_share
     spare = np.maximum(have - need, 0.0)

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ecosim.kernels import layers as kernels
 from ecosim.scenario.models import LAYERS, Coupling
 
 
@@ -34,16 +35,25 @@ class CouplingModel:
         self.k = k
         self.m = np.diag(k) @ (np.eye(n) - a)
         self.inv = np.linalg.inv(np.eye(n) - a)
+        # the same transposed view at every step (a view: the product reads the same memory
+        # in the same order as ``self.inv.T`` would)
+        self._inv_t = self.inv.T
         # exp(-M h) for any h from one eigendecomposition; scipy's expm if M is near-defective
         lam, vec = np.linalg.eig(self.m)
         self._eig: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         if np.linalg.cond(vec) < 1e8:
-            self._eig = (lam, vec, np.linalg.inv(vec))
-        # exp(-M h) of the step lengths seen: most steps are the grid's, a few lengths recur
-        self._propagators: dict[float, np.ndarray] = {}
+            # -lam kept rather than negated at each new length: -lam h is (-lam) h
+            self._eig = (-lam, vec, np.linalg.inv(vec))
+        # exp(-M h) of the step lengths seen: most steps are the grid's, a few lengths recur;
+        # each kept with its transposed view, which the step multiplies by
+        self._propagators: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
     def propagator(self, h: float) -> np.ndarray:
         """``exp(-M h)`` (read-only)."""
+        return self._propagator(h)[0]
+
+    def _propagator(self, h: float) -> tuple[np.ndarray, np.ndarray]:
+        """``exp(-M h)`` and its transpose (read-only), kept by ``h``."""
         known = self._propagators.get(h)
         if known is not None:
             return known
@@ -54,22 +64,28 @@ class CouplingModel:
 
             out = np.asarray(scipy.linalg.expm(-self.m * h))
         else:
-            lam, vec, inv = self._eig
-            out = np.asarray(((vec * np.exp(-lam * h)) @ inv).real)
+            minus_lam, vec, inv = self._eig
+            out = np.asarray(((vec * np.exp(minus_lam * h)) @ inv).real)
         out.setflags(write=False)
         if len(self._propagators) >= 64:  # steps cut short by events have lengths of their own
             self._propagators.clear()
-        self._propagators[h] = out
-        return out
+        known = (out, out.T)
+        self._propagators[h] = known
+        return known
 
     def target(self, c: np.ndarray) -> np.ndarray:
         """Steady state ``(I - A)^-1 c`` per region, clipped to [0, 1]."""
-        return np.clip(c @ self.inv.T, 0.0, 1.0)
+        # the array's own clip is np.clip's ufunc without np.clip's dispatch, about half its
+        # cost on arrays this small (asked for at every step)
+        out: np.ndarray = (c @ self._inv_t).clip(0.0, 1.0)
+        return out
 
     def step(self, q: np.ndarray, c: np.ndarray, h: float) -> np.ndarray:
         """Advance ``q`` (R, 5) by ``h`` days under constant direct loss ``c`` (R, 5)."""
         if h <= 0:
             return q
-        star = self.target(c)
-        out = star + (q - star) @ self.propagator(h).T
-        return np.clip(out, 0.0, 1.0)
+        # target(c), and what is elementwise around the two products, compiled
+        # (kernels.coupling_target_ref and coupling_relax_ref in numpy); the products stay
+        # numpy's (its BLAS's order of summing)
+        star, gap = kernels.coupling_target(c @ self._inv_t, q)
+        return np.asarray(kernels.coupling_relax(star, gap @ self._propagator(h)[1]))

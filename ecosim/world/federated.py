@@ -55,14 +55,16 @@ def _overhead(w: World, partners: np.ndarray) -> np.ndarray:
 def compute_share(w: World, t: float) -> np.ndarray:
     """Share of each region's compute that trains federated (R,): ``f`` of its training."""
     f = w.params.federated
-    if not f.any():  # the common case, asked for several times a step
+    # the common case, asked for several times a step (counting the nonzero shares is a
+    # direct call, .any() a Python wrapper around a reduction; NaN counts in both)
+    if not np.count_nonzero(f):
         return np.zeros(w.n_regions)
     return np.asarray(f * workloads.training_share(w, t))
 
 
 def capacity_factor(w: World, t: float) -> np.ndarray:
     """Share of each region's capacity left after federated training's communication (R,)."""
-    if not w.params.federated.any():
+    if not np.count_nonzero(w.params.federated):  # as in compute_share
         return np.ones(w.n_regions)
     omega = overhead(w)
     return np.asarray(1.0 - compute_share(w, t) * omega / (1.0 + omega))
@@ -77,7 +79,7 @@ def run_h100e(w: World, site_total: np.ndarray, site_max: np.ndarray) -> np.ndar
     A region that does not federate trains on one site.
     """
     f = w.params.federated
-    if not f.any():
+    if not np.count_nonzero(f):
         # the common case, every step: no partner joins and the region's other sites add
         # nothing, so the run is the largest site (the overhead is never negative)
         return np.array(site_max, dtype=np.float64)

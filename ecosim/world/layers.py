@@ -87,9 +87,13 @@ def step_porting(w: World, dt: float) -> None:
     """
     if dt <= 0:
         return
-    step = 1.0 - np.exp(-dt / np.maximum(w.params.porting_days, 1e-9))
-    w.portable = w.portable + (w.params.open_stack - w.portable) * step
-    if not w.porting_backlog.any():
+    # every step: the arithmetic either side of the exponential, which stays numpy's, in a
+    # compiled pass each (kernels.porting_exponent_ref and move_portable_ref in numpy)
+    keep = kernels.porting_exponent(w.params.porting_days, float(dt))
+    np.exp(keep, out=keep)
+    w.portable = kernels.move_portable(w.portable, w.params.open_stack, keep)
+    # a count of the nonzero entries is a direct call, .any() a Python wrapper (every step)
+    if not np.count_nonzero(w.porting_backlog):
         return
     n = w.n_regions
     partners = (w.interop.sum(axis=1) - np.diag(w.interop)) / max(n - 1, 1)
@@ -111,9 +115,18 @@ def model_lags(w: World) -> np.ndarray:
     newer.
     """
     share = alliances.partners(w, "models")
-    partner_lag = np.where(share, w.own_lag[None, :], np.inf).min(axis=1, initial=np.inf)
-    own = np.minimum(w.own_lag, partner_lag)
-    return np.stack([own, w.open_lag, w.api_lag], axis=1)
+    # the columns written into one array: np.stack's Python wrapper cost more than the rest
+    # (asked for at every record)
+    out = np.empty((w.n_regions, 3))
+    if np.count_nonzero(share):
+        partner_lag = np.where(share, w.own_lag[None, :], np.inf).min(axis=1, initial=np.inf)
+        np.minimum(w.own_lag, partner_lag, out=out[:, 0])
+    else:
+        # no partner: every partner lag is infinite, and the minimum with it the own lag
+        out[:, 0] = w.own_lag
+    out[:, 1] = w.open_lag
+    out[:, 2] = w.api_lag
+    return out
 
 
 def step_models(w: World, dt: float) -> None:
@@ -130,8 +143,13 @@ def step_models(w: World, dt: float) -> None:
         return
     p = w.params
     eff = w.scenario.uncertainties.levers
-    skill = talent.sufficiency(w)
-    # the exponentials stay numpy's; the rest is one compiled pass
+    # the exponentials stay numpy's; the rest is one compiled pass. Both exponents are
+    # (-dt skill) / tau: the product is taken once, each quotient in its own new array
+    spent = np.multiply(talent.sufficiency(w), -dt)
+    keep_local = np.divide(spent, eff.local_models_years * DAYS_PER_YEAR)
+    np.exp(keep_local, out=keep_local)
+    keep_api = np.divide(spent, eff.api_switch_days, out=spent)
+    np.exp(keep_api, out=keep_api)
     w.open_lag, w.model_mix = kernels.move_models(
         w.open_lag,
         w.open_access,
@@ -139,9 +157,9 @@ def step_models(w: World, dt: float) -> None:
         w.model_mix,
         p.own_models,
         p.local_models,
-        np.exp(-dt * skill / (eff.local_models_years * DAYS_PER_YEAR)),
+        keep_local,
         w.api_access,
-        np.exp(-dt * skill / eff.api_switch_days),
+        keep_api,
     )
 
 

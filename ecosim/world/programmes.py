@@ -67,7 +67,8 @@ def staff_relief(w: World, t: float) -> np.ndarray:
 def trainees(w: World, t: float) -> np.ndarray:
     """Specialists each region's factories' training adds per day at day ``t`` (R,)."""
     prog = w.scenario.uncertainties.ai_factories
-    trained = factories_open(w, t - prog.training_years * DAYS_PER_YEAR)
+    # the kept counts themselves (read-only), not factories_open's copy: only read here
+    trained = w.site_totals(t - prog.training_years * DAYS_PER_YEAR, factories=True)[1]
     return np.asarray(trained * prog.trainees_per_year / DAYS_PER_YEAR)
 
 

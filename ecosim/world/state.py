@@ -874,7 +874,10 @@ class World:
 
     def factory_sites(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Region and capacity of the AI factories' sites live at day ``t`` (read-only)."""
-        return self._sites(t, True)
+        # the entry's pair itself, without _sites' cast (a call at run time): asked for at
+        # every step by the specialists' need
+        entry: tuple[np.ndarray, np.ndarray] = self._sites_entry(t, True)[2]
+        return entry
 
     def own_capacity(self, t: float) -> np.ndarray:
         """Installed own capacity per region at day ``t`` (sites built and not retired)."""

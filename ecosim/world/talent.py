@@ -34,14 +34,22 @@ def graduates(w: World, t: float) -> np.ndarray:
 def attractiveness(w: World, capacity: np.ndarray) -> np.ndarray:
     """Attractiveness of each region to a specialist."""
     tal = w.scenario.uncertainties.talent
-    per_head = np.maximum(capacity / np.maximum(w.talent, 1.0), 1e-9)
+    # asked for at every step: each intermediate is written into one scratch array where
+    # the same arithmetic allows it, rather than a new array per operation
+    per_head = np.maximum(w.talent, 1.0)
+    np.divide(capacity, per_head, out=per_head)
+    np.maximum(per_head, 1e-9, out=per_head)
     logs = np.log(per_head)
-    # numpy.mean's own arithmetic (its sum over the count), without its Python wrapper:
-    # asked for at every step
+    # numpy.mean's own arithmetic (its sum over the count), without its Python wrapper
     mean = float(np.exp(np.add.reduce(logs) / logs.size))
-    return np.asarray(
-        tal.weight_pay * np.log(w.params.pay_index) + tal.weight_compute * np.log(per_head / mean)
-    )
+    # logs is no longer needed: it takes log(per_head / mean)
+    np.divide(per_head, mean, out=logs)
+    np.log(logs, out=logs)
+    np.multiply(logs, tal.weight_compute, out=logs)
+    out = np.log(w.params.pay_index)
+    np.multiply(out, tal.weight_pay, out=out)
+    np.add(out, logs, out=out)
+    return out
 
 
 def migration(w: World, capacity: np.ndarray) -> np.ndarray:
@@ -60,22 +68,40 @@ def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
     if dt <= 0:
         return
     p = w.params
-    tal = w.scenario.uncertainties.talent
-    # graduates(w, t0) and migration(w, capacity) and the update in one compiled pass
-    # (kernels.step_talent_ref in numpy); the exponentials and logarithms stay numpy's
-    started = (t0 / DAYS_PER_YEAR) - p.pipeline_years
-    intake = (
-        p.graduates0,
-        p.talent_programme,
-        np.exp(p.graduates_growth * started),
-        programmes.trainees(w, t0),
+    u = w.scenario.uncertainties
+    tal = u.talent
+    prog = u.ai_factories
+    # graduates(w, t0), migration(w, capacity) and the update in two compiled passes
+    # (kernels.talent_terms_ref and kernels.step_talent_ref in numpy), the first for what the
+    # logarithms and exponentials between them take: those stay numpy's. Every step: each
+    # result is written over the array it came from
+    per_head, grown, decay = kernels.talent_terms(
+        capacity,
+        w.talent,
+        float(t0),
+        p.pipeline_years,
+        p.graduates_growth,
+        p.attrition,
+        float(dt),
+        float(DAYS_PER_YEAR),
     )
+    # attractiveness(w, capacity): the mean is numpy.mean's arithmetic without its wrapper
+    logs = np.log(per_head)
+    mean = float(np.exp(np.add.reduce(logs) / logs.size))
+    np.divide(per_head, mean, out=logs)
+    np.log(logs, out=logs)
+    pull = (np.log(p.pay_index), logs, float(tal.weight_pay), float(tal.weight_compute))
+    np.exp(grown, out=grown)
+    np.exp(decay, out=decay)
+    # programmes.trainees(w, t0): the factories whose training has come through, and what
+    # each adds a year
+    trained = w.site_totals(t0 - prog.training_years * DAYS_PER_YEAR, factories=True)[1]
     w.talent = kernels.step_talent(
         w.talent,
-        attractiveness(w, capacity),
+        pull,
         float(tal.mobility_per_year / DAYS_PER_YEAR),
-        intake,
-        np.exp(-p.attrition * dt / DAYS_PER_YEAR),
+        (p.graduates0, p.talent_programme, grown, trained, float(prog.trainees_per_year)),
+        decay,
         float(dt),
         float(DAYS_PER_YEAR),
     )
@@ -88,14 +114,18 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     need, and their support staff stand in for part of the model effort's. The model effort
     grows with the share of model use on own models above the scenario's.
     """
+    return _staff_needed(w, _need_key(w))
+
+
+def _staff_needed(w: World, key: tuple[object, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`staff_needed`, given its key, :func:`_need_key` of the world as it is now."""
     # asked for at each refresh, by the models' step from the same state, and twice by the
     # recorder: kept while its inputs are the same
-    key = _need_key(w)
     if w.need_memo.key == key:
         return w.need_memo.value
     p = w.params
     beta = w.scenario.uncertainties.talent.staff_scale_exponent
-    factories, relief = _factories(w)
+    factories, relief = _factories(w, key[:_SITES_KEY])
     # one compiled pass each side of the power, which stays numpy's (Numba's rounds
     # otherwise now and then)
     ratio = kernels.staff_ratio(w.own_cap, factories, w.own_available, p.own0)
@@ -107,17 +137,20 @@ def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:
     return ops, models
 
 
-def _sites_key(w: World) -> tuple[object, ...]:
-    """What the AI factories' capacity and relief at ``w.t`` follow from: the live sites."""
-    region, cap = w.factory_sites(w.t)
-    return (w.n_regions, region.tobytes(), cap.tobytes())
+#: Length of the head of :func:`_need_key` that holds the live factory sites.
+_SITES_KEY = 3
 
 
 def _need_key(w: World) -> tuple[object, ...]:
-    """What :func:`staff_needed` reads of the world, besides its scenario."""
+    """What :func:`staff_needed` reads of the world, besides its scenario; its first
+    ``_SITES_KEY`` items are what the AI factories' capacity and relief at ``w.t`` follow
+    from, the live factory sites."""
     p = w.params
+    region, cap = w.factory_sites(w.t)
     return (
-        *_sites_key(w),
+        w.n_regions,
+        region.tobytes(),
+        cap.tobytes(),
         w.own_cap.tobytes(),
         w.own_available.tobytes(),
         w.model_mix.tobytes(),
@@ -128,10 +161,10 @@ def _need_key(w: World) -> tuple[object, ...]:
     )
 
 
-def _factories(w: World) -> tuple[np.ndarray, np.ndarray]:
+def _factories(w: World, key: tuple[object, ...]) -> tuple[np.ndarray, np.ndarray]:
     """:func:`programmes.factory_capacity` and :func:`programmes.staff_relief` at ``w.t``
-    (read-only): the live factory sites change far less often than the day."""
-    key = _sites_key(w)
+    (read-only), given the head of :func:`_need_key`: the live factory sites change far less
+    often than the day."""
     if w.factories_memo.key == key:
         return w.factories_memo.value
     value = (programmes.factory_capacity(w, w.t), programmes.staff_relief(w, w.t))
@@ -156,9 +189,11 @@ def borrowed(w: World, needed: np.ndarray) -> np.ndarray:
 def sufficiency(w: World) -> np.ndarray:
     """Share of the needed specialists the region has, with those its partners lend, in [0, 1]
     (read-only)."""
-    # the models' step asks from the state the last refresh's layer services asked from
+    # the models' step asks from the state the last refresh's layer services asked from. The
+    # need's key is taken once and handed on: it is most of what a call costs
+    need_key = _need_key(w)
     key = (
-        *_need_key(w),
+        need_key,
         w.talent.tobytes(),
         w.alliance.tobytes(),
         w.alliance_scope.tobytes(),
@@ -166,7 +201,8 @@ def sufficiency(w: World) -> np.ndarray:
     )
     if w.sufficiency_memo.key == key:
         return w.sufficiency_memo.value
-    needed = need(w)
+    ops, models = _staff_needed(w, need_key)
+    needed = np.add(ops, models)
     value = np.asarray(kernels.sufficiency(needed, w.talent, borrowed(w, needed)))
     read_only((value,))
     w.sufficiency_memo.keep(key, value)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import ecosim
 from ecosim.kernels import layers as kernels
+from tests.kernel_calls import calls_of
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The kernels a step calls (the migration's is called inside step_talent's)
@@ -26,7 +27,10 @@ KERNELS = (
     "sufficiency",
     "move_models",
     "frontier_lag",
+    "talent_terms",
     "step_talent",
+    "porting_exponent",
+    "move_portable",
 )
 
 
@@ -37,6 +41,10 @@ def _equal(got: Any, want: Any) -> None:
             np.testing.assert_array_equal(g, w)
     else:
         np.testing.assert_array_equal(got, want)
+
+
+#: The coupling's kernels, called from ecosim.world.coupling
+COUPLING_KERNELS = ("coupling_target", "coupling_relax")
 
 
 @pytest.fixture(scope="module")
@@ -203,15 +211,22 @@ def test_frontier_lag_equals_its_twin(seed: int, n_r: int, n_hist: int) -> None:
 @given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 20), dt=st.floats(1e-3, 400.0))
 def test_step_talent_equals_its_twin(seed: int, n_r: int, dt: float) -> None:
     rng = np.random.default_rng(seed)
+    pull = (
+        np.log(rng.uniform(0.2, 1.5, n_r)),
+        rng.normal(0.0, 1.0, n_r),
+        float(rng.uniform(0.0, 2.0)),
+        float(rng.uniform(0.0, 2.0)),
+    )
     intake = (
         rng.uniform(0.0, 2e3, n_r),
         rng.uniform(0.0, 0.5, n_r) * (rng.random(n_r) > 0.5),
         np.exp(rng.uniform(-0.5, 0.5, n_r)),
-        rng.uniform(0.0, 1.0, n_r) * (rng.random(n_r) > 0.7),
+        rng.integers(0, 4, n_r).astype(np.float64) * (rng.random(n_r) > 0.7),
+        float(rng.uniform(0.0, 100.0)),
     )
     args = (
         rng.uniform(0.0, 5e4, n_r),
-        rng.normal(0.0, 1.0, n_r),
+        pull,
         float(rng.uniform(0.0, 0.01)),
         intake,
         np.exp(-rng.uniform(0.0, 0.2, n_r)),
@@ -219,3 +234,77 @@ def test_step_talent_equals_its_twin(seed: int, n_r: int, dt: float) -> None:
         365.25,
     )
     _equal(kernels.step_talent(*args), kernels.step_talent_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_r=st.integers(1, 20),
+    t0=st.floats(-400.0, 1e4),
+    dt=st.floats(1e-3, 400.0),
+)
+def test_talent_terms_equal_their_twin(seed: int, n_r: int, t0: float, dt: float) -> None:
+    rng = np.random.default_rng(seed)
+    args = (
+        rng.uniform(0.0, 1e6, n_r) * (rng.random(n_r) > 0.2),  # no capacity: 1e-9 per head
+        rng.uniform(-10.0, 5e4, n_r),  # a stock below one specialist counts as one
+        t0,
+        rng.uniform(0.0, 8.0, n_r),
+        rng.normal(0.0, 0.1, n_r),
+        rng.uniform(0.0, 0.2, n_r) * (rng.random(n_r) > 0.2),
+        dt,
+        365.25,
+    )
+    _equal(kernels.talent_terms(*args), kernels.talent_terms_ref(*args))
+
+
+@pytest.fixture(scope="module")
+def coupling_calls() -> dict[str, list[tuple[Any, ...]]]:
+    """The arguments of the coupling kernels' calls in a run of the small scenario (and twin)."""
+    return calls_of(kernels, COUPLING_KERNELS, ["horizon_years=0.5"])
+
+
+@pytest.mark.parametrize("name", COUPLING_KERNELS)
+def test_coupling_kernel_equals_its_twin_on_a_run_s_inputs(
+    coupling_calls: dict[str, list[tuple[Any, ...]]], name: str
+) -> None:
+    calls = coupling_calls[name]
+    assert calls, f"the run never called {name}"
+    fast, ref = getattr(kernels, name), getattr(kernels, f"{name}_ref")
+    for args in calls:
+        _equal(fast(*args), ref(*args))
+
+
+#: Values where a clip's edges show: signed zeros, the bounds, just beyond them, NaN
+_EDGES = np.array([-0.0, 0.0, 1.0, -1e-300, 1.0 + 2e-16, np.nan, np.inf, -np.inf, 0.5])
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_l=st.integers(1, 6))
+def test_coupling_kernels_equal_their_twins(seed: int, n_r: int, n_l: int) -> None:
+    rng = np.random.default_rng(seed)
+    shape = (n_r, n_l)
+    x = rng.uniform(-0.3, 1.3, shape)
+    edge = rng.random(shape) < 0.2
+    x[edge] = rng.choice(_EDGES, int(edge.sum()))
+    q = rng.uniform(0.0, 1.0, shape)
+    _equal(kernels.coupling_target(x, q), kernels.coupling_target_ref(x, q))
+    moved = rng.uniform(-1.2, 1.2, shape)
+    moved[edge] = rng.choice(_EDGES, int(edge.sum()))
+    star = np.clip(x, 0.0, 1.0)
+    _equal(kernels.coupling_relax(star, moved), kernels.coupling_relax_ref(star, moved))
+    _equal(kernels.coupling_relax(-star, star), kernels.coupling_relax_ref(-star, star))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 20), dt=st.floats(1e-3, 400.0))
+def test_porting_kernels_equal_their_twins(seed: int, n_r: int, dt: float) -> None:
+    rng = np.random.default_rng(seed)
+    days = rng.uniform(0.0, 2000.0, n_r) * (rng.random(n_r) > 0.2)  # zero: 1e-9 days
+    _equal(kernels.porting_exponent(days, dt), kernels.porting_exponent_ref(days, dt))
+    args = (
+        rng.uniform(0.0, 1.0, n_r),
+        rng.uniform(0.0, 1.0, n_r) * (rng.random(n_r) > 0.3),
+        np.exp(kernels.porting_exponent_ref(days, dt)),
+    )
+    _equal(kernels.move_portable(*args), kernels.move_portable_ref(*args))
