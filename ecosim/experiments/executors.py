@@ -46,9 +46,25 @@ R = TypeVar("R")
 TaskKey = Callable[[int, Any], str]
 
 
+#: Dask settings of the workers ecosim starts, by key and as the environment variable that
+#: sets it where a worker is started by a job script. Dask's statistical profiler samples
+#: the running task's stack every 10 ms and the event loop ticks every 20 ms, each taking the
+#: interpreter lock from a simulation that is Python throughout; nothing of a sweep reads
+#: the profiles (the dashboard's profile page shows them, so they stay on with a dashboard).
+QUIET_WORKERS: dict[str, tuple[object, str, str]] = {
+    "distributed.worker.profile.enabled": (
+        False,
+        "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED",
+        "False",
+    ),
+    "distributed.admin.tick.interval": ("1s", "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL", "1s"),
+}
+
+
 def worker_env() -> dict[str, str]:
     """Environment every worker process needs."""
     env = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env.update({name: text for _, name, text in QUIET_WORKERS.values()})
     if "NUMBA_CACHE_DIR" in os.environ:
         env["NUMBA_CACHE_DIR"] = os.environ["NUMBA_CACHE_DIR"]
     return env
@@ -227,14 +243,20 @@ def local_cluster(n_workers: int, dashboard: bool = False) -> Callable[[], tuple
 
         # the scheduler and every worker start an HTTP server whatever the options; with no
         # routes it answers nothing, and a port of 0 never collides with another cluster's
-        http: dict[str, list[str]] = (
+        settings: dict[str, object] = (
             {}
             if dashboard
-            else {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+            else {
+                "distributed.scheduler.http.routes": [],
+                "distributed.worker.http.routes": [],
+                # the nannies hand this process's settings to their workers, over what the
+                # environment says
+                **{key: value for key, (value, _, _) in QUIET_WORKERS.items()},
+            }
         )
         port = 8787 if dashboard else 0
         scheduler = {"dashboard": dashboard, "dashboard_address": f"127.0.0.1:{port}"}
-        with dask.config.set(http):
+        with dask.config.set(settings):
             # the nannies set ``env`` in each worker process before it imports numba, and pass
             # this configuration on to every worker they start or restart
             cluster = LocalCluster(

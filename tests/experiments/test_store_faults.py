@@ -177,6 +177,38 @@ def test_a_local_cluster_listens_on_loopback_with_tls_and_serves_no_pages() -> N
         with pytest.raises((OSError, TypeError)):
             # not the default client: a failed one would stay the default of this process
             Client(cluster.scheduler_address, timeout="3s", set_as_default=False)
+        # the workers run without Dask's profiler and with a slow tick: both take the
+        # interpreter lock from the simulation they run
+        (settings,) = client.run(_worker_settings).values()
+        assert settings == (False, "1s", "1")
     finally:
         client.close()
         cluster.close()
+
+
+def _worker_settings() -> tuple[object, object, str | None]:
+    import os
+
+    import dask
+
+    return (
+        dask.config.get("distributed.worker.profile.enabled"),
+        dask.config.get("distributed.admin.tick.interval"),
+        os.environ.get("NUMBA_NUM_THREADS"),
+    )
+
+
+def test_a_job_scripts_workers_get_the_same_settings_from_their_environment() -> None:
+    import dask.config
+
+    from ecosim.experiments.executors import QUIET_WORKERS, worker_env
+
+    env = worker_env()
+    for key, (value, name, _) in QUIET_WORKERS.items():
+        # what a worker started by a job script reads from its environment
+        parsed = dask.config.collect_env({name: env[name]})
+        section: object = parsed
+        for part in key.split("."):
+            assert isinstance(section, dict)
+            section = section[part]
+        assert section == value
