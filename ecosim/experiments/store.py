@@ -335,11 +335,38 @@ def write_block(path: Path, start: int, arrays: Mapping[str, np.ndarray]) -> Non
     """
     stop = start + len(arrays["done"])
     targets = _layout(path).arrays
+    rest = [(targets[name], values) for name, values in arrays.items() if name != "done"]
     with _quiet():
-        for name, values in arrays.items():
-            if name != "done":
-                targets[name][start:stop] = values
+        if not _write_together(rest, start, stop):
+            for target, values in rest:
+                target[start:stop] = values
+        # last: a block killed while writing is not done, and is computed again
         targets["done"][start:stop] = arrays["done"]
+
+
+def _write_together(items: list[tuple[Any, np.ndarray]], start: int, stop: int) -> bool:
+    """Write each array's values to runs ``start:stop`` of its Zarr array at once, on Zarr's
+    own event loop; False (nothing written) where this Zarr has no asynchronous arrays.
+
+    One write after another, each waits for Zarr's loop to encode and store its chunk: about
+    2.5 ms an array, some forty arrays a block, more than the block's runs spend on
+    everything but simulating. Handed over together, the loop overlaps their stores.
+    """
+    try:
+        from zarr.core.sync import sync
+    except ImportError:  # Zarr 2: its arrays write synchronously
+        return False
+    if not all(hasattr(target, "async_array") for target, _ in items):
+        return False
+    import asyncio
+
+    async def write_all() -> None:
+        await asyncio.gather(
+            *(target.async_array.setitem(slice(start, stop), values) for target, values in items)
+        )
+
+    sync(write_all())
+    return True
 
 
 def store_dims(path: Path) -> dict[str, tuple[str, ...]]:
