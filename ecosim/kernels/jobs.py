@@ -338,9 +338,13 @@ def _advance_region(
             for f in range(N_JI):
                 ij[s, f] = ji[r, s, f]
     nrun = 0
+    # The pool is written back sorted by id, so its rows normally need no sort.
+    by_id = True
     for s in range(n0):
         if ij[s, STATE] == RUNNING:
             nrun += 1
+        if s > 0 and ij[s, ID] < ij[s - 1, ID]:
+            by_id = False
     for k in range(na):
         ij[n0 + k, STATE] = _GONE
     u = used[r]
@@ -375,8 +379,13 @@ def _advance_region(
         if nrun == 0:
             u = 0.0
 
-    # Index structures: a heap of running jobs keyed (END, id), a heap of finite deadlines keyed
-    # (deadline, id) with lazy deletion, and one id-ordered list of waiting rows per priority.
+    # Index structures: a heap keyed (END, id) of the running jobs that end before t1, a heap
+    # keyed (deadline, id) of the waiting jobs whose patience runs out before t1, with lazy
+    # deletion, and one id-ordered list of waiting rows per priority. A job that ends or gives
+    # up at or after t1 is never the next event of this call: the loop stops at the first event
+    # not before t1, and an event chosen before it has an earlier time than every such job's.
+    # Leaving those out of the heaps (most of the running jobs) changes no result, only the
+    # cost of building the heaps, which was most of a short call's.
     n_run_heap = 0
     n_dl = 0
     # The live part of priority p's list is wlist[p, wspan[p, 0]:wspan[p, 1]].
@@ -385,21 +394,26 @@ def _advance_region(
         wspan[p, 1] = 0
     nwait = 0
     min_wait = np.inf  # a lower bound on the size of every waiting job; exact after a full pass
-    for s in range(n0):
-        order[s] = s
-    _sort_by_id(order, n0, ij)
+    if not by_id:
+        for s in range(n0):
+            order[s] = s
+        _sort_by_id(order, n0, ij)
     for q in range(n0):
-        s = order[q]
-        if ij[s, STATE] == RUNNING:
-            n_run_heap = _heap_push(run_key, run_id, run_job, n_run_heap, fj[s, END], ij[s, ID], s)
-        elif ij[s, STATE] == WAITING:
+        s = q if by_id else order[q]
+        state = ij[s, STATE]
+        if state == RUNNING:
+            if fj[s, END] < t1:
+                n_run_heap = _heap_push(
+                    run_key, run_id, run_job, n_run_heap, fj[s, END], ij[s, ID], s
+                )
+        elif state == WAITING:
             p = ij[s, PRIO]
             wlist[p, wspan[p, 1]] = s
             wspan[p, 1] += 1
             nwait += 1
             min_wait = min(min_wait, fj[s, SIZE])
             deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
-            if deadline < np.inf:
+            if deadline < t1:
                 n_dl = _heap_push(dl_key, dl_id, dl_job, n_dl, deadline, ij[s, ID], s)
 
     t = t0
@@ -435,9 +449,10 @@ def _advance_region(
                             jid = ij[s, ID]
                             if record and not start_out[jid] >= 0.0:
                                 start_out[jid] = t
-                            n_run_heap = _heap_push(
-                                run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
-                            )
+                            if fj[s, END] < t1:
+                                n_run_heap = _heap_push(
+                                    run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
+                                )
                             nrun += 1
                             nwait -= 1
                             continue
@@ -518,7 +533,10 @@ def _advance_region(
                 acc[WAIT_SUM] += t - fj[s, WAIT_SINCE]
                 if record and not start_out[jid] >= 0.0:
                     start_out[jid] = t
-                n_run_heap = _heap_push(run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s)
+                if fj[s, END] < t1:
+                    n_run_heap = _heap_push(
+                        run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
+                    )
                 nrun += 1
             else:
                 ij[s, STATE] = WAITING
@@ -532,7 +550,7 @@ def _advance_region(
                 nwait += 1
                 min_wait = min(min_wait, size)
                 deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
-                if deadline < np.inf:
+                if deadline < t1:
                     n_dl = _heap_push(dl_key, dl_id, dl_job, n_dl, deadline, jid, s)
         else:
             s = dl_job[0]
@@ -551,12 +569,12 @@ def _advance_region(
 
     # Write the active jobs back, sorted by id.
     cnt = 0
-    for s in range(n0 + ia):
-        if ij[s, STATE] != _GONE:
-            order[cnt] = s
-            cnt += 1
-    _sort_by_id(order, cnt, ij)
     if not in_place:
+        for s in range(n0 + ia):
+            if ij[s, STATE] != _GONE:
+                order[cnt] = s
+                cnt += 1
+        _sort_by_id(order, cnt, ij)
         for q in range(cnt):
             s = order[q]
             for f in range(N_JF):
@@ -565,22 +583,33 @@ def _advance_region(
                 ji[r, q, f] = ij[s, f]
         written = n0
     else:
-        rising = True
-        for q in range(1, cnt):
-            if order[q] < order[q - 1]:
-                rising = False
-                break
-        if rising:
-            # Each kept row moves down or stays, and is read before any row is written over it.
-            for q in range(cnt):
-                s = order[q]
-                if s != q:
+        written = n0 + ia  # the arrivals' rows are the pool's too
+        # The rows come in id order in normal use (the pool is written back sorted and arrival
+        # ids grow): then each kept row moves down to the next free slot in one pass, read
+        # before any row is written over it.
+        s = 0
+        while s < written:
+            if ij[s, STATE] != _GONE:
+                if cnt > 0 and ij[s, ID] < ij[cnt - 1, ID]:
+                    break
+                if s != cnt:
                     for f in range(N_JF):
-                        js[r, q, f] = js[r, s, f]
+                        js[r, cnt, f] = js[r, s, f]
                     for f in range(N_JI):
-                        ji[r, q, f] = ji[r, s, f]
-        else:
-            # Rows out of id order (a pool not written by this kernel): through the scratch.
+                        ji[r, cnt, f] = ji[r, s, f]
+                cnt += 1
+            s += 1
+        if s < written:
+            # Rows out of id order (a pool not written by this kernel): those moved so far, in
+            # id order at [0, cnt), and the kept rows from s on, in order through the scratch.
+            for q in range(cnt):
+                order[q] = q
+            while s < written:
+                if ij[s, STATE] != _GONE:
+                    order[cnt] = s
+                    cnt += 1
+                s += 1
+            _sort_by_id(order, cnt, ij)
             for q in range(cnt):
                 s = order[q]
                 for f in range(N_JF):
@@ -592,7 +621,6 @@ def _advance_region(
                     js[r, q, f] = fj_tmp[q, f]
                 for f in range(N_JI):
                     ji[r, q, f] = ij_tmp[q, f]
-        written = n0 + ia  # the arrivals' rows are the pool's too
     # Slots past the rows written are zero already; clearing only the vacated ones keeps a
     # call on an idle region from costing O(M).
     for q in range(cnt, written):
