@@ -408,7 +408,8 @@ def _advance_region(
     # jobs' deadlines keyed (deadline, id) with lazy deletion, and one id-ordered list of
     # waiting rows per priority (see _index_rows). The pool is written back sorted by id, so
     # its rows are indexed as they lie, in the pass that counts them; they are indexed again
-    # if they were not in id order, or after a preemption.
+    # if they were not in id order, or after a preemption. ``min_wait`` is a lower bound on
+    # the size of every waiting job, exact after a full scheduling pass.
     nrun, by_id, n_run_heap, n_dl, nwait, min_wait = _index_rows(
         n0, t1, False, fj, ij, run_heap, dl_heap, wlist, wspan, order
     )
