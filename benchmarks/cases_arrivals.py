@@ -17,6 +17,10 @@ from ecosim.kernels.arrivals import (
     block_fields_ref,
     cut_lanes,
     cut_lanes_ref,
+    demand_exponents,
+    demand_exponents_ref,
+    demand_parts,
+    demand_parts_ref,
 )
 
 N_LANES = 36
@@ -53,9 +57,27 @@ def _draws(seed: int = 0) -> tuple[np.ndarray, ...]:
     return counts, rng.random(n), grown, demand, np.exp(rng.standard_normal(n)), rng.random(n), cum
 
 
+def _demand(fast: bool, t: np.ndarray) -> np.ndarray:
+    """A lane's demand at the days ``t`` as ``workloads.lane_demand`` reckons it, with the
+    kernels or their twins around numpy's exponentials."""
+    exps = (demand_exponents if fast else demand_exponents_ref)(t, 365.25, 1.5, 3.0)
+    decay = np.exp(exps)
+    parts = (demand_parts if fast else demand_parts_ref)(
+        t, decay, 365.25, 0.25, 1.1, 0.3, 0.2, 0.6, 0.7, False, 0.4
+    )
+    return np.asarray(4e4 * np.exp(parts[0]) * parts[1])
+
+
 def cases() -> list[Case]:
-    """Return the arrival benchmark cases: 200 daily cuts, and 200 blocks made."""
+    """Return the arrival benchmark cases: 200 daily cuts, 200 blocks made, and 200 blocks'
+    demand."""
     t, taken, end = _lanes()
+    days = np.sort(np.random.default_rng(1).uniform(400.0, 432.0, 1300))
+
+    def check_demand() -> None:
+        if not np.array_equal(_demand(True, days), _demand(False, days)):
+            raise AssertionError("the demand kernels and their twins disagree")
+
     days = np.linspace(DAYS / 3, DAYS, 200)
     draws = _draws()
 
@@ -96,5 +118,14 @@ def cases() -> list[Case]:
             repeats_ref=20,
             setup=check_block,
             target=3.0,
+        ),
+        Case(
+            name="arrivals.demand",
+            fast=lambda: [_demand(True, days) for _ in range(200)],
+            ref=lambda: [_demand(False, days) for _ in range(200)],
+            repeats_fast=20,
+            repeats_ref=20,
+            setup=check_demand,
+            target=2.0,
         ),
     ]

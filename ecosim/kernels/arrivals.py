@@ -10,6 +10,11 @@ The job flow keeps the pending arrivals of all its lanes in one array, lane afte
 lane's in time order (:class:`ecosim.world.jobs.JobFlow`). Every world step asks, for each
 lane, how many of them arrive before the step's end; a search per lane from Python cost more
 than the queues' own kernel.
+
+Each block's arrivals are sized by their lane's demand at their times
+(:func:`ecosim.world.workloads.lane_demand`): :func:`demand_exponents` and
+:func:`demand_parts` do its arithmetic in two passes, the three exponentials between them
+staying numpy's, where numpy took some twenty calls.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ __all__ = [
     "cut",
     "cut_lanes",
     "cut_lanes_ref",
+    "demand_exponents",
+    "demand_exponents_ref",
+    "demand_parts",
+    "demand_parts_ref",
 ]
 
 
@@ -225,3 +234,121 @@ def cut_lanes_ref(
         upto[lane] = lo + int(np.searchsorted(t[lo:hi], t1, side="left"))
         n += int(upto[lane]) - lo
     return n
+
+
+@numba.njit(cache=True)
+def demand_exponents(
+    t: NDArray[np.float64], days_per_year: float, growth_years: float, adoption_years: float
+) -> NDArray[np.float64]:
+    """The exponents of a lane's demand at the days ``t``, whose exponentials the caller takes
+    with numpy.
+
+    Parameters
+    ----------
+    t : ndarray of float64, shape (n,)
+        Days.
+    days_per_year : float
+        Days in a year.
+    growth_years : float
+        The time scale over which demand's growth rate settles, years.
+    adoption_years : float
+        The time scale over which inference's intensity settles, years.
+
+    Returns
+    -------
+    ndarray of float64, shape (2, n)
+        ``-(t / days_per_year) / growth_years`` and ``-(t / days_per_year) / adoption_years``.
+    """
+    n = t.size
+    out = np.empty((2, n))
+    for i in range(n):
+        years = t[i] / days_per_year
+        out[0, i] = -years / growth_years
+        out[1, i] = -years / adoption_years
+    return out
+
+
+def demand_exponents_ref(
+    t: NDArray[np.float64], days_per_year: float, growth_years: float, adoption_years: float
+) -> NDArray[np.float64]:
+    """numpy twin of :func:`demand_exponents`."""
+    years = t / days_per_year
+    return np.stack([-years / growth_years, -years / adoption_years])
+
+
+@numba.njit(cache=True)
+def demand_parts(
+    t: NDArray[np.float64],
+    decay: NDArray[np.float64],
+    days_per_year: float,
+    g_inf: float,
+    climb: float,
+    long_run: float,
+    gap: float,
+    deployed: float,
+    max_share: float,
+    inference: bool,
+    split: float,
+) -> NDArray[np.float64]:
+    """The integrated growth of a lane's region's demand and the lane's share of it at the
+    days ``t``, in the order of numpy's arithmetic of
+    :func:`ecosim.world.growth.growth_factor` and :func:`ecosim.world.workloads.share`.
+
+    Parameters
+    ----------
+    t : ndarray of float64, shape (n,)
+        Days.
+    decay : ndarray of float64, shape (2, n)
+        The exponentials of :func:`demand_exponents` at ``t``.
+    days_per_year : float
+        Days in a year.
+    g_inf, climb : float
+        The long-run growth rate (1/year), and the start's extra rate times its time scale
+        (``(g0 - g_inf) * tau``).
+    long_run, gap : float
+        Inference's long-run intensity, and its start's minus the long run's.
+    deployed : float
+        The region's deployed share of model use.
+    max_share : float
+        The cap on inference's share.
+    inference : bool
+        The lane is inference's; otherwise it takes ``split`` of the training rest.
+    split : float
+        The lane's share of training.
+
+    Returns
+    -------
+    ndarray of float64, shape (2, n)
+        ``g_inf * years + climb * (1 - decay[0])``, the exponent of the growth factor, and
+        the lane's share of its region's demand.
+    """
+    n = t.size
+    out = np.empty((2, n))
+    for i in range(n):
+        years = t[i] / days_per_year
+        out[0, i] = g_inf * years + climb * (1.0 - decay[0, i])
+        used = deployed * (long_run + gap * decay[1, i])
+        # np.minimum(max_share, used), which keeps a NaN of ``used``
+        inf = max_share if max_share < used else used
+        out[1, i] = inf if inference else (1.0 - inf) * split
+    return out
+
+
+def demand_parts_ref(
+    t: NDArray[np.float64],
+    decay: NDArray[np.float64],
+    days_per_year: float,
+    g_inf: float,
+    climb: float,
+    long_run: float,
+    gap: float,
+    deployed: float,
+    max_share: float,
+    inference: bool,
+    split: float,
+) -> NDArray[np.float64]:
+    """numpy twin of :func:`demand_parts`."""
+    years = t / days_per_year
+    grown = g_inf * years + climb * (1.0 - decay[0])
+    inf = np.minimum(max_share, deployed * (long_run + gap * decay[1]))
+    return np.stack([grown, inf if inference else (1.0 - inf) * split])

@@ -269,6 +269,73 @@ def _sort_by_id(order: NDArray[np.int64], count: int, ij: NDArray[np.int64]) -> 
         order[k] = s
 
 
+@numba.njit(cache=True, inline="always")
+def _index_rows(
+    n0: int,
+    t1: float,
+    sort: bool,
+    fj: NDArray[np.float64],
+    ij: NDArray[np.int64],
+    run_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
+    dl_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
+    wlist: NDArray[np.int64],
+    wspan: NDArray[np.int64],
+    order: NDArray[np.int64],
+) -> tuple[int, bool, int, int, int, float]:
+    """Index a region's rows ``[0, n0)`` for :func:`_advance_region`, in id order: sorted first
+    if ``sort``, otherwise taken as they lie.
+
+    The running jobs that end before ``t1`` go on the heap keyed (END, id), the waiting ones
+    on the list of their priority in the order met, and those whose patience runs out before
+    ``t1`` on the heap keyed (deadline, id). A job that ends or gives up at or after ``t1`` is
+    never the next event of the call: the loop stops at the first event not before ``t1``,
+    and an event chosen before it has an earlier time than every such job's. Leaving those
+    out of the heaps (most of the running jobs) changes no result, only the cost of building
+    them, which was most of a short call's.
+
+    Returns the number of running jobs, whether the rows met were in id order, the sizes of
+    the two heaps, the number of waiting jobs and the smallest waiting size (``inf`` if none).
+    """
+    run_key, run_id, run_job = run_heap
+    dl_key, dl_id, dl_job = dl_heap
+    # The live part of priority p's list is wlist[p, wspan[p, 0]:wspan[p, 1]].
+    for p in range(N_PRIO):
+        wspan[p, 0] = 0
+        wspan[p, 1] = 0
+    if sort:
+        for s in range(n0):
+            order[s] = s
+        _sort_by_id(order, n0, ij)
+    nrun = 0
+    by_id = True
+    n_run_heap = 0
+    n_dl = 0
+    nwait = 0
+    min_wait = np.inf
+    last = -1
+    for q in range(n0):
+        s = order[q] if sort else q
+        jid = ij[s, ID]
+        if q > 0 and jid < last:
+            by_id = False
+        last = jid
+        state = ij[s, STATE]
+        if state == RUNNING:
+            nrun += 1
+            if fj[s, END] < t1:
+                n_run_heap = _heap_push(run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s)
+        elif state == WAITING:
+            p = ij[s, PRIO]
+            wlist[p, wspan[p, 1]] = s
+            wspan[p, 1] += 1
+            nwait += 1
+            min_wait = min(min_wait, fj[s, SIZE])
+            deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
+            if deadline < t1:
+                n_dl = _heap_push(dl_key, dl_id, dl_job, n_dl, deadline, jid, s)
+    return nrun, by_id, n_run_heap, n_dl, nwait, min_wait
+
+
 # Inlined into its one caller: a call with some thirty array arguments costs about half a
 # microsecond per region, which is noticeable when a call advances a queue by only a day.
 @numba.njit(cache=True, inline="always")
@@ -337,10 +404,15 @@ def _advance_region(
                 fj[s, f] = js[r, s, f]
             for f in range(N_JI):
                 ij[s, f] = ji[r, s, f]
-    nrun = 0
-    for s in range(n0):
-        if ij[s, STATE] == RUNNING:
-            nrun += 1
+    # Index structures: a heap of the running jobs keyed (END, id), a heap of the waiting
+    # jobs' deadlines keyed (deadline, id) with lazy deletion, and one id-ordered list of
+    # waiting rows per priority (see _index_rows). The pool is written back sorted by id, so
+    # its rows are indexed as they lie, in the pass that counts them; they are indexed again
+    # if they were not in id order, or after a preemption. ``min_wait`` is a lower bound on
+    # the size of every waiting job, exact after a full scheduling pass.
+    nrun, by_id, n_run_heap, n_dl, nwait, min_wait = _index_rows(
+        n0, t1, False, fj, ij, run_heap, dl_heap, wlist, wspan, order
+    )
     for k in range(na):
         ij[n0 + k, STATE] = _GONE
     u = used[r]
@@ -349,7 +421,9 @@ def _advance_region(
     nact = n0
 
     # Preemption is rare, so a linear search for each victim is cheaper than sorting.
+    preempted = False
     while u > capx and nrun > 0:
+        preempted = True
         v = -1
         for s in range(n0):
             if ij[s, STATE] != RUNNING:
@@ -375,32 +449,10 @@ def _advance_region(
         if nrun == 0:
             u = 0.0
 
-    # Index structures: a heap of running jobs keyed (END, id), a heap of finite deadlines keyed
-    # (deadline, id) with lazy deletion, and one id-ordered list of waiting rows per priority.
-    n_run_heap = 0
-    n_dl = 0
-    # The live part of priority p's list is wlist[p, wspan[p, 0]:wspan[p, 1]].
-    for p in range(N_PRIO):
-        wspan[p, 0] = 0
-        wspan[p, 1] = 0
-    nwait = 0
-    min_wait = np.inf  # a lower bound on the size of every waiting job; exact after a full pass
-    for s in range(n0):
-        order[s] = s
-    _sort_by_id(order, n0, ij)
-    for q in range(n0):
-        s = order[q]
-        if ij[s, STATE] == RUNNING:
-            n_run_heap = _heap_push(run_key, run_id, run_job, n_run_heap, fj[s, END], ij[s, ID], s)
-        elif ij[s, STATE] == WAITING:
-            p = ij[s, PRIO]
-            wlist[p, wspan[p, 1]] = s
-            wspan[p, 1] += 1
-            nwait += 1
-            min_wait = min(min_wait, fj[s, SIZE])
-            deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
-            if deadline < np.inf:
-                n_dl = _heap_push(dl_key, dl_id, dl_job, n_dl, deadline, ij[s, ID], s)
+    if preempted or not by_id:
+        _, _, n_run_heap, n_dl, nwait, min_wait = _index_rows(
+            n0, t1, not by_id, fj, ij, run_heap, dl_heap, wlist, wspan, order
+        )
 
     t = t0
     ia = 0
@@ -435,9 +487,10 @@ def _advance_region(
                             jid = ij[s, ID]
                             if record and not start_out[jid] >= 0.0:
                                 start_out[jid] = t
-                            n_run_heap = _heap_push(
-                                run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
-                            )
+                            if fj[s, END] < t1:
+                                n_run_heap = _heap_push(
+                                    run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
+                                )
                             nrun += 1
                             nwait -= 1
                             continue
@@ -518,7 +571,10 @@ def _advance_region(
                 acc[WAIT_SUM] += t - fj[s, WAIT_SINCE]
                 if record and not start_out[jid] >= 0.0:
                     start_out[jid] = t
-                n_run_heap = _heap_push(run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s)
+                if fj[s, END] < t1:
+                    n_run_heap = _heap_push(
+                        run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
+                    )
                 nrun += 1
             else:
                 ij[s, STATE] = WAITING
@@ -532,7 +588,7 @@ def _advance_region(
                 nwait += 1
                 min_wait = min(min_wait, size)
                 deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
-                if deadline < np.inf:
+                if deadline < t1:
                     n_dl = _heap_push(dl_key, dl_id, dl_job, n_dl, deadline, jid, s)
         else:
             s = dl_job[0]
@@ -551,12 +607,12 @@ def _advance_region(
 
     # Write the active jobs back, sorted by id.
     cnt = 0
-    for s in range(n0 + ia):
-        if ij[s, STATE] != _GONE:
-            order[cnt] = s
-            cnt += 1
-    _sort_by_id(order, cnt, ij)
     if not in_place:
+        for s in range(n0 + ia):
+            if ij[s, STATE] != _GONE:
+                order[cnt] = s
+                cnt += 1
+        _sort_by_id(order, cnt, ij)
         for q in range(cnt):
             s = order[q]
             for f in range(N_JF):
@@ -565,22 +621,33 @@ def _advance_region(
                 ji[r, q, f] = ij[s, f]
         written = n0
     else:
-        rising = True
-        for q in range(1, cnt):
-            if order[q] < order[q - 1]:
-                rising = False
-                break
-        if rising:
-            # Each kept row moves down or stays, and is read before any row is written over it.
-            for q in range(cnt):
-                s = order[q]
-                if s != q:
+        written = n0 + ia  # the arrivals' rows are the pool's too
+        # The rows come in id order in normal use (the pool is written back sorted and arrival
+        # ids grow): then each kept row moves down to the next free slot in one pass, read
+        # before any row is written over it.
+        s = 0
+        while s < written:
+            if ij[s, STATE] != _GONE:
+                if cnt > 0 and ij[s, ID] < ij[cnt - 1, ID]:
+                    break
+                if s != cnt:
                     for f in range(N_JF):
-                        js[r, q, f] = js[r, s, f]
+                        js[r, cnt, f] = js[r, s, f]
                     for f in range(N_JI):
-                        ji[r, q, f] = ji[r, s, f]
-        else:
-            # Rows out of id order (a pool not written by this kernel): through the scratch.
+                        ji[r, cnt, f] = ji[r, s, f]
+                cnt += 1
+            s += 1
+        if s < written:
+            # Rows out of id order (a pool not written by this kernel): those moved so far, in
+            # id order at [0, cnt), and the kept rows from s on, in order through the scratch.
+            for q in range(cnt):
+                order[q] = q
+            while s < written:
+                if ij[s, STATE] != _GONE:
+                    order[cnt] = s
+                    cnt += 1
+                s += 1
+            _sort_by_id(order, cnt, ij)
             for q in range(cnt):
                 s = order[q]
                 for f in range(N_JF):
@@ -592,7 +659,6 @@ def _advance_region(
                     js[r, q, f] = fj_tmp[q, f]
                 for f in range(N_JI):
                     ji[r, q, f] = ij_tmp[q, f]
-        written = n0 + ia  # the arrivals' rows are the pool's too
     # Slots past the rows written are zero already; clearing only the vacated ones keeps a
     # call on an idle region from costing O(M).
     for q in range(cnt, written):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
-from ecosim.kernels import allocation
+from ecosim.kernels import allocation, arrivals
 from ecosim.kernels import cloud as cloud_kernels
 from ecosim.scenario.models import Scenario, Workload
 from ecosim.world.state import World
@@ -141,9 +141,67 @@ def shares(w: World, t: float) -> np.ndarray:
     )
 
 
+def _demand_growth(w: World) -> np.ndarray:
+    """Every region's initial demand (H100e), its long-run growth rate (1/year), the start's
+    extra rate times its time scale, and the time scale (years), as
+    :meth:`~ecosim.world.state.World.region_demand` reckons them (R, 4); read from the
+    scenario once."""
+    known = w.workload_memo.get("demand_growth")
+    if known is None:
+        u = w.scenario.uncertainties
+        rows = []
+        for name in w.regions:
+            reg = w.scenario.regions[name].demand
+            g0 = reg.growth_per_year * u.demand_growth_scale
+            g_inf = u.growth_long_run_per_year * u.demand_growth_scale
+            tau = u.growth_decay_years
+            # (g0 - g_inf) * tau as growth.growth_factor reckons it, before the array
+            rows.append([reg.initial_h100e, g_inf, (g0 - g_inf) * tau, tau])
+        known = np.array(rows, dtype=np.float64)
+        known.setflags(write=False)
+        w.workload_memo["demand_growth"] = known
+    return known
+
+
 def lane_demand(w: World, r: int, k: int, t: np.ndarray) -> np.ndarray:
-    """Demand of workload ``k`` in region ``r`` at each of the days ``t`` (H100e)."""
-    return np.asarray(w.region_demand(r, t) * share(w, r, k, t))
+    """Demand of workload ``k`` in region ``r`` at each of the days ``t`` (H100e).
+
+    It is ``w.region_demand(r, t) * share(w, r, k, t)`` to the bit, asked once a block for
+    each lane's arrivals (a few hundred days): the same arithmetic in two compiled passes
+    (:func:`ecosim.kernels.arrivals.demand_exponents`, :func:`~ecosim.kernels.arrivals.
+    demand_parts`) around numpy's exponentials, instead of some twenty numpy calls.
+    """
+    days = np.asarray(t, dtype=np.float64)
+    flat = np.ascontiguousarray(days.reshape(-1))
+    initial, g_inf, climb, tau = _demand_growth(w)[r]
+    g = w.scenario.uncertainties.workloads.inference_growth
+    decay = arrivals.demand_exponents(flat, DAYS_PER_YEAR, tau, float(g.adoption_years))
+    np.exp(decay, out=decay)
+    # the deployed share is read at every call, as a dated action may change it; inside (0, 1)
+    # the clip of deployed_share leaves the sum as it is, and costs more than the rest
+    p = w.params
+    deployed = float(p.own_models[r] + p.open_models[r])
+    if not 0.0 < deployed < 1.0:
+        deployed = float(deployed_share(w)[r])
+    parts = arrivals.demand_parts(
+        flat,
+        decay,
+        DAYS_PER_YEAR,
+        g_inf,
+        climb,
+        float(g.intensity_long_run),
+        float(g.intensity_start - g.intensity_long_run),
+        deployed,
+        float(g.max_share),
+        k == INFERENCE,
+        float(training_split(w)[r, k]) if k != INFERENCE else 1.0,
+    )
+    grown = parts[0]
+    np.exp(grown, out=grown)
+    # the region's demand, then its workload's part of it, in region_demand's and share's order
+    grown *= initial
+    grown *= parts[1]
+    return grown.reshape(days.shape)
 
 
 def ration(avail: np.ndarray, need: np.ndarray, weight: np.ndarray) -> np.ndarray:

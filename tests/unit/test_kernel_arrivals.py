@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from ecosim import load_scenario
 from ecosim.core.rng import Streams
+from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.kernels import arrivals
 from ecosim.kernels.arrivals import (
     arrival_times,
     arrival_times_ref,
@@ -16,12 +18,17 @@ from ecosim.kernels.arrivals import (
     block_fields_ref,
     cut_lanes,
     cut_lanes_ref,
+    demand_exponents,
+    demand_exponents_ref,
+    demand_parts,
+    demand_parts_ref,
 )
 from ecosim.kernels.jobs import N_PRIO
 from ecosim.world.build import build_world
 from ecosim.world.jobs import BLOCK_DAYS, JobSource
-from ecosim.world.workloads import WORKLOADS, lane_demand, profiles
+from ecosim.world.workloads import INFERENCE, WORKLOADS, lane_demand, profiles, share
 from tests.conftest import SMALL
+from tests.kernel_calls import calls_of
 
 
 def _lanes(seed: int, n_lanes: int, per_lane: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -168,3 +175,71 @@ def test_a_run_s_blocks_are_those_numpy_drew(workload: str) -> None:
             np.testing.assert_array_equal(real, want_real)
             np.testing.assert_array_equal(ints, want_ints)
         assert fast.next_id == ref.next_id > 0
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.array_equal(a.view(np.uint64), b.view(np.uint64))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.sampled_from([0, 1, 7, 300]),
+    start=st.sampled_from([-96.0, 0.0, 1184.0]),
+    deployed=st.sampled_from([0.0, 0.35, 1.0]),
+    max_share=st.sampled_from([0.1, 0.6, 1.0]),
+    inference=st.booleans(),
+)
+def test_demand_kernels_equal_their_twins(
+    seed: int, n: int, start: float, deployed: float, max_share: float, inference: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    t = np.sort(start + rng.uniform(0.0, 32.0, n))
+    tau, adoption = float(rng.uniform(0.5, 6.0)), float(rng.uniform(0.5, 6.0))
+    exps = demand_exponents(t, DAYS_PER_YEAR, tau, adoption)
+    assert _same_bits(exps, demand_exponents_ref(t, DAYS_PER_YEAR, tau, adoption))
+    decay = np.exp(exps)
+    args = (
+        t,
+        decay,
+        DAYS_PER_YEAR,
+        float(rng.uniform(0.0, 0.4)),
+        float(rng.uniform(-1.0, 3.0)),
+        0.3,
+        float(rng.uniform(-0.3, 0.5)),
+        deployed,
+        max_share,
+        inference,
+        float(rng.uniform(0.0, 1.0)),
+    )
+    assert _same_bits(demand_parts(*args), demand_parts_ref(*args))
+
+
+def test_demand_kernels_equal_their_twins_on_a_run_s_calls() -> None:
+    calls = calls_of(arrivals, ["demand_exponents", "demand_parts"], ["horizon_years=0.3"])
+    assert calls["demand_exponents"] and calls["demand_parts"]
+    for args in calls["demand_exponents"]:
+        assert _same_bits(demand_exponents(*args), demand_exponents_ref(*args))
+    for args in calls["demand_parts"]:
+        assert _same_bits(demand_parts(*args), demand_parts_ref(*args))
+
+
+@pytest.mark.parametrize("deployed", [None, 0.0, 1.0, 0.7])
+def test_lane_demand_is_region_demand_times_share_to_the_bit(deployed: float | None) -> None:
+    # the arithmetic of World.region_demand and workloads.share, which lane_demand does in
+    # its kernels: the same bits at a run's arrival times, whatever the deployed share
+    s = load_scenario(SMALL).scenario
+    w = build_world(s, Streams(s.seed))
+    if deployed is not None:
+        w.params.own_models[:] = deployed
+        w.params.open_models[:] = 0.0
+    rng = np.random.default_rng(3)
+    for r in range(w.n_regions):
+        for k in range(len(WORKLOADS)):
+            t = np.sort(rng.uniform(-30.0, 3700.0, 400))
+            want = np.asarray(w.region_demand(r, t) * share(w, r, k, t))
+            assert _same_bits(lane_demand(w, r, k, t), want)
+    t0 = np.array(12.5)
+    assert _same_bits(
+        lane_demand(w, 0, INFERENCE, t0), w.region_demand(0, t0) * share(w, 0, INFERENCE, t0)
+    )

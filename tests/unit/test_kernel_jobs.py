@@ -247,6 +247,24 @@ def test_pool_not_sorted_by_id_is_handled() -> None:
     assert twin.pool.ji[0, :3, ID].tolist() == [2, 5, 10]
 
 
+def test_pool_out_of_id_order_after_a_completion_is_written_back_sorted() -> None:
+    # The first row completes, the second moves down to its slot, and the third's id is
+    # smaller than the second's: the rows moved so far and the rest are sorted together.
+    twin = Twin(1, 10, 20)
+    for pool in twin.pools:
+        pool.n[0] = 4
+        rows = [(1, RUNNING, 0.5, 0.5), (6, WAITING, 1.0, 0.0), (3, WAITING, 1.0, 0.0)]
+        rows.append((4, RUNNING, 9.0, 9.0))
+        for q, (jid, state, rem, end) in enumerate(rows):
+            pool.js[0, q] = [2.0, rem, INF, 0.0, 0.0 if state == RUNNING else np.nan, end]
+            pool.ji[0, q] = [jid, 0, state]
+        pool.used[0] = 4.0
+    twin.step(0.0, 1.0, np.array([4.0]), arrivals_from([[]], 10))
+    # job 1 ends at 0.5 and job 3, the lower id, takes its place; job 4 runs on past t1
+    assert twin.pool.ji[0, :3, ID].tolist() == [3, 4, 6]
+    assert twin.start[[3, 6]].tolist() == [0.5, -1.0]
+
+
 def test_arrival_ids_out_of_order_are_scanned_by_id() -> None:
     twin = Twin(1, 10, 20)
     arr = arrivals_from(
