@@ -135,6 +135,19 @@ def cases() -> list[Case]:
         c["throughput"],
         730.0,
     )
+    # a provider home's split under a control: one designer sells only a compliant share
+    route = (
+        rng.uniform(0.0, 0.5, (2, 4)),
+        rng.uniform(30.0, 200.0, 4),
+        possible,
+        c["cycle"],
+        np.where(np.arange(c["cap"].size)[:, None] == 0, 0.5, c["allow"]),
+        sells,
+        (rng.random((4, N_REGIONS)) < 0.7).astype(float),
+        c["des"],
+        0,
+        False,
+    )
     return [
         repeated_call_case(
             "supply.fill_orders",
@@ -155,6 +168,7 @@ def cases() -> list[Case]:
         ),
         repeated_call_case("supply.fit_split", k.fit_split, k.fit_split_ref, split, CALLS),
         repeated_call_case("supply.buyer_mix", k.buyer_mix, k.buyer_mix_ref, mix, CALLS),
+        repeated_call_case("supply.route_split", k.route_split, k.route_split_ref, route, CALLS),
         repeated_call_case(
             "supply.lead_times",
             lambda *a: np.concatenate(k.lead_times(*a)),

@@ -30,18 +30,20 @@ def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
 
 def _sites(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     """Each region's live own capacity and its largest live site (H100e), from one scan."""
-    # kept for the day and the number of sites, as live_sites keeps what it reads (sites are
-    # only ever added); the kept arrays are read-only
-    key = (t, w.site_cap.size)
-    if w.run_sites_memo.key == key:
+    # kept for the live sites themselves: live_sites hands out the same arrays from one edge
+    # of a site's life to the next, so the scan runs when a site is built or retires, not at
+    # every step's new day (the memo holds the arrays, so their identity is never reused);
+    # the kept arrays are read-only
+    live = w.live_sites(t)
+    if w.run_sites_memo.key is live:
         return w.run_sites_memo.value
-    reg, cap = w.live_sites(t)
+    reg, cap = live
     largest = np.zeros(w.n_regions)
     np.maximum.at(largest, reg, cap)
     total = np.bincount(reg, weights=cap, minlength=w.n_regions)
     total.setflags(write=False)
     largest.setflags(write=False)
-    w.run_sites_memo.keep(key, (total, largest))
+    w.run_sites_memo.keep(live, (total, largest))
     return total, largest
 
 
