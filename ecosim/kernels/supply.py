@@ -42,6 +42,8 @@ __all__ = [
     "lead_times_ref",
     "materials_health",
     "materials_health_ref",
+    "nominal",
+    "nominal_ref",
     "route_split",
     "route_split_ref",
     "spread_output",
@@ -792,6 +794,45 @@ def built_capacity(
         if moves[i]:
             moved[owner[row[i]]] += made
     return built, moved
+
+
+def nominal_ref(
+    cap0: F8,
+    factor: F8,
+    t: float,
+    size: F8,
+    online: F8,
+    ramp: F8,
+    row: I8,
+    moves: B1,
+    owner: I8,
+) -> F8:
+    """Capacity of each chip row at day ``t`` before disruptions and health (H100e/yr)
+    (:meth:`ecosim.world.state.World.chip_nominal`): its initial ``cap0`` grown by its
+    ``factor``, less what builds move out of it, plus what they add
+    (:func:`built_capacity_ref`)."""
+    built, moved = built_capacity_ref(t, size, online, ramp, row, moves, owner, cap0.size)
+    return np.asarray(np.maximum(cap0 * factor - moved, 0.0) + built)
+
+
+@numba.njit(cache=True)
+def nominal(
+    cap0: F8,
+    factor: F8,
+    t: float,
+    size: F8,
+    online: F8,
+    ramp: F8,
+    row: I8,
+    moves: B1,
+    owner: I8,
+) -> F8:
+    """:func:`nominal_ref`, compiled, element by element."""
+    built, moved = built_capacity(t, size, online, ramp, row, moves, owner, cap0.size)
+    out = np.empty(cap0.size)
+    for s in range(cap0.size):
+        out[s] = _maximum(cap0[s] * factor[s] - moved[s], 0.0) + built[s]
+    return out
 
 
 def route_split_ref(

@@ -45,7 +45,9 @@ def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
     des = w.designers
     des_home = w.chip_home[des]
     rows, offsets = w.rows_of_goods(UPSTREAM_GOODS)
-    if des.size < 8 and not w.imports_stopped[w.chip_home[rows]].any():
+    stopped = w.imports_stopped
+    # (the suppliers' homes looked up only where some region stopped imports at all)
+    if des.size < 8 and not (stopped.any() and stopped[w.chip_home[rows]].any()):
         # compiled, to the bit (kernels/chain.py); fewer than eight designers, as numpy then
         # sums over them left to right
         return np.asarray(chain.designer_output(cap, des, des_home, rows, offsets, w.allow))

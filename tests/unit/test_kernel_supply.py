@@ -327,6 +327,13 @@ def test_built_capacity_equals_its_twin(seed: int, n_builds: int, t: float) -> N
     got, want = kernels.built_capacity(*args), kernels.built_capacity_ref(*args)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
+    # and the rows' nominal capacity they make with the trend
+    cap0 = rng.uniform(0.0, 5e4, n_rows) * (rng.random(n_rows) > 0.2)
+    factor = rng.uniform(0.5, 3.0, n_rows)
+    nominal_args = (cap0, factor, *args[:-1])
+    np.testing.assert_array_equal(
+        kernels.nominal(*nominal_args), kernels.nominal_ref(*nominal_args)
+    )
 
 
 def _route(seed: int, n_des: int, n_rows: int, free_only: bool) -> tuple[Any, ...]:
@@ -422,7 +429,7 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
 
         return run
 
-    for name in ("buyer_mix", "designer_lead_times", "capacity", "materials_health"):
+    for name in ("buyer_mix", "designer_lead_times", "capacity", "materials_health", "nominal"):
         monkeypatch.setattr(supply.supply_kernels, name, checked(name))
     for name in ("step_fabs", "deliver_materials", "spread_output"):
         monkeypatch.setattr(supply.supply_kernels, name, checked_in_place(name))
@@ -456,5 +463,6 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
     assert calls["buyer_mix"] > 100
     assert calls["designer_lead_times"] > 100
     assert calls["capacity"] > 100
+    assert calls["nominal"] > 100
     assert calls["spread_output"] > 100
     assert calls["lead_times"] > 100
