@@ -87,6 +87,12 @@ def update_frontier(w: World, t: float) -> None:
     w.own_lag = frontier_lag(w, t, runs)
 
 
+#: Each region's run floored at a one-accelerator run, and the months the historical doubling
+#: puts it before the frontier's first point, by (runs, their shape and type, that point, the
+#: one-accelerator run, the doubling time): only the kernel below reads them.
+_BACK: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+
 def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarray:
     """Months since the frontier was the size of each region's largest run (>= 0); reads only.
 
@@ -108,9 +114,26 @@ def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarr
         hist_t, hist_f = np.array([t]), np.array([first])
     # a one-accelerator run: run_flop's product, in its order
     one = 1.0 * c.flop_per_h100e_second * c.utilisation * (c.training_days * SECONDS_PER_DAY)
-    run = np.maximum(runs, one)
+    # the runs move only where a site is built or retires or federated training changes, and
+    # the frontier's first point never does: what follows from them alone is kept for them
+    key = (
+        runs.tobytes(),
+        runs.shape,
+        runs.dtype.str,
+        float(hist_f[0]),
+        one,
+        c.frontier_doubling_months,
+    )
+    kept = _BACK.get(key)
+    if kept is None:
+        run = np.maximum(runs, one)
+        # how far before the first point the historical doubling puts each run (months)
+        back = np.log2(hist_f[0] / np.maximum(run, 1e-300)) * c.frontier_doubling_months
+        if len(_BACK) >= 8:  # a run and its twin ask for a few runs at a time
+            _BACK.clear()
+        kept = _BACK[key] = (run, back)
+    run, back_months = kept
     # first time the frontier reached each run (days; negative = before the start): the
     # search and the rest in one compiled pass, the logarithm numpy's
-    back_months = np.log2(hist_f[0] / np.maximum(run, 1e-300)) * c.frontier_doubling_months
     per_year = (float(DAYS_PER_YEAR), float(MONTHS_PER_YEAR))
     return np.asarray(kernels.frontier_lag(run, hist_t, hist_f, float(t), back_months, per_year))

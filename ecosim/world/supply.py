@@ -808,10 +808,12 @@ def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:
     return np.asarray(fn(weights, np.asarray(per_designer, dtype=np.float64), float(cap_max)))
 
 
-def buyer_mix(w: World) -> np.ndarray:
+def buyer_mix(w: World, output: np.ndarray | None = None) -> np.ndarray:
     """How the buyers homed in each region spread over the designers (R, D), unnormalised:
     what they still wait for at each designer, or, for a region waiting for nothing, the share
-    of each designer's flow that may be sold to it times what it may make."""
+    of each designer's flow that may be sold to it times what it may make. ``output`` is what
+    they may make at the world's day (:func:`designer_output` at ``w.t``) if the caller has it
+    already."""
     book = w.orders
     # compiled (kernels/supply.py; its twin is the same in numpy)
     return np.asarray(
@@ -826,6 +828,6 @@ def buyer_mix(w: World) -> np.ndarray:
             w.sells,
             w.allow,
             w.designers,
-            designer_output(w, w.t),
+            designer_output(w, w.t) if output is None else output,
         )
     )
