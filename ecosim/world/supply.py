@@ -124,7 +124,12 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
     fabs = w.rows_of_good("wafer")
     decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
     homes = w.chip_home[fabs]
-    if litho.size < 8 and w.materials.size < 8 and not w.imports_stopped[homes].any():
+    stopped = w.imports_stopped
+    if (
+        litho.size < 8
+        and w.materials.size < 8
+        and not (stopped.any() and stopped[homes].any())  # the fabs' homes only if need be
+    ):
         # compiled, to the bit (kernels/supply.py): with fewer than eight suppliers of tools
         # and of material numpy sums their capacity left to right; no region makes its own
         bought = np.zeros(len(w.chip))
