@@ -20,12 +20,33 @@ from ecosim.kernels import layers as kernels
 from ecosim.world import federated
 from ecosim.world.state import World
 
+#: :func:`run_flop`'s answers, by (accelerators, their shape and type, the FLOP per second,
+#: utilisation and days of a run): asked for each region's largest run at every close, which
+#: moves only where a site is built or retires or federated training changes.
+_FLOP: dict[tuple[object, ...], np.ndarray] = {}
+
 
 def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
     """Training compute (FLOP) of a run on ``h100e`` accelerators."""
     c = w.scenario.uncertainties.capability
-    seconds = c.training_days * SECONDS_PER_DAY
-    return np.asarray(h100e * c.flop_per_h100e_second * c.utilisation * seconds)
+    h = np.asarray(h100e)
+    key = (
+        h.tobytes(),
+        h.shape,
+        h.dtype.str,
+        c.flop_per_h100e_second,
+        c.utilisation,
+        c.training_days,
+    )
+    known = _FLOP.get(key)
+    if known is None:
+        seconds = c.training_days * SECONDS_PER_DAY
+        known = np.asarray(h * c.flop_per_h100e_second * c.utilisation * seconds)
+        known.setflags(write=False)
+        if len(_FLOP) >= 8:  # a run and its twin ask for a few at a time
+            _FLOP.clear()
+        _FLOP[key] = known
+    return known.copy()
 
 
 def _sites(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
