@@ -135,6 +135,33 @@ def cases() -> list[Case]:
         c["throughput"],
         730.0,
     )
+    # a provider home's split under a control: one designer sells only a compliant share
+    route = (
+        rng.uniform(0.0, 0.5, (2, 4)),
+        rng.uniform(30.0, 200.0, 4),
+        possible,
+        c["cycle"],
+        np.where(np.arange(c["cap"].size)[:, None] == 0, 0.5, c["allow"]),
+        sells,
+        (rng.random((4, N_REGIONS)) < 0.7).astype(float),
+        c["des"],
+        0,
+        False,
+    )
+    # the rows' nominal capacity at a day: the trend and forty builds, some moving a firm's
+    # capacity abroad
+    n_builds = 40
+    nominal = (
+        c["nominal"],
+        rng.uniform(1.0, 3.0, n_rows),
+        900.0,
+        rng.uniform(1e3, 5e4, n_builds),
+        rng.uniform(0.0, 2e3, n_builds),
+        rng.uniform(0.0, 900.0, n_builds),
+        rng.integers(0, n_rows, n_builds).astype(np.int64),
+        rng.random(n_builds) < 0.3,
+        np.arange(n_rows, dtype=np.int64),
+    )
     return [
         repeated_call_case(
             "supply.fill_orders",
@@ -155,6 +182,16 @@ def cases() -> list[Case]:
         ),
         repeated_call_case("supply.fit_split", k.fit_split, k.fit_split_ref, split, CALLS),
         repeated_call_case("supply.buyer_mix", k.buyer_mix, k.buyer_mix_ref, mix, CALLS),
+        repeated_call_case("supply.route_split", k.route_split, k.route_split_ref, route, CALLS),
+        repeated_call_case(
+            "supply.nominal",
+            k.nominal,
+            k.nominal_ref,
+            nominal,
+            CALLS,
+            # the twin is only a few numpy calls (bincount twice, then the trend's three)
+            target=5.0,
+        ),
         repeated_call_case(
             "supply.lead_times",
             lambda *a: np.concatenate(k.lead_times(*a)),

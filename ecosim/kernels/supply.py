@@ -20,6 +20,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ecosim.kernels.sums import row_sum
+
 __all__ = [
     "built_capacity",
     "built_capacity_ref",
@@ -40,6 +42,10 @@ __all__ = [
     "lead_times_ref",
     "materials_health",
     "materials_health_ref",
+    "nominal",
+    "nominal_ref",
+    "route_split",
+    "route_split_ref",
     "spread_output",
     "spread_output_ref",
     "step_fabs",
@@ -788,3 +794,161 @@ def built_capacity(
         if moves[i]:
             moved[owner[row[i]]] += made
     return built, moved
+
+
+def nominal_ref(
+    cap0: F8,
+    factor: F8,
+    t: float,
+    size: F8,
+    online: F8,
+    ramp: F8,
+    row: I8,
+    moves: B1,
+    owner: I8,
+) -> F8:
+    """Capacity of each chip row at day ``t`` before disruptions and health (H100e/yr)
+    (:meth:`ecosim.world.state.World.chip_nominal`): its initial ``cap0`` grown by its
+    ``factor``, less what builds move out of it, plus what they add
+    (:func:`built_capacity_ref`)."""
+    built, moved = built_capacity_ref(t, size, online, ramp, row, moves, owner, cap0.size)
+    return np.asarray(np.maximum(cap0 * factor - moved, 0.0) + built)
+
+
+@numba.njit(cache=True)
+def nominal(
+    cap0: F8,
+    factor: F8,
+    t: float,
+    size: F8,
+    online: F8,
+    ramp: F8,
+    row: I8,
+    moves: B1,
+    owner: I8,
+) -> F8:
+    """:func:`nominal_ref`, compiled, element by element."""
+    built, moved = built_capacity(t, size, online, ramp, row, moves, owner, cap0.size)
+    out = np.empty(cap0.size)
+    for s in range(cap0.size):
+        out[s] = _maximum(cap0[s] * factor[s] - moved[s], 0.0) + built[s]
+    return out
+
+
+def route_split_ref(
+    parts: F8,
+    quotes: F8,
+    possible: F8,
+    chip_cycle: F8,
+    allow: F8,
+    sells: F8,
+    native: F8,
+    designers: I8,
+    home: int,
+    free_only: bool,
+) -> F8:
+    """Share of an order from a buyer homed in ``home`` going to each designer
+    (:func:`ecosim.world.supply.route_split`), from its parts' splits ``parts`` (2, D; the
+    portable part, then the rest): the portable part leans toward the designers with the
+    shorter ``quotes``, and what a control blocks moves to the designers fully open to the
+    buyer that run the part's work (by the part's split, else by ``possible``), or to them
+    alone with ``free_only``."""
+    parts = parts.copy()
+    allow = allow[designers, home]
+    if parts[0].sum() > 0:
+        cycle = chip_cycle[designers]
+        wait = np.maximum(quotes - cycle, 0.0)
+        served = parts[0] > 0
+        lean = parts[0] * (cycle + np.min(wait[served])) / np.maximum(cycle + wait, 1e-9)
+        parts[0] = lean * parts[0].sum() / lean.sum() if lean.sum() > 0 else parts[0]
+    open_to = (allow >= 1.0) & (sells[:, home] > 0)
+    runs = (np.ones_like(allow), native[:, home])
+    out = np.zeros_like(allow)
+    for base, can_run in zip(parts, runs, strict=True):
+        share = base.sum()
+        if share <= 0:
+            continue
+        free = open_to & (can_run > 0)
+        kept = base * (0.0 if free_only else allow)
+        kept[free] = 0.0 if free_only else base[free]
+        moved = share - kept.sum()
+        # substitutes take the moved share as they take the part, or by what they make
+        sub = base * free
+        if not sub.sum() > 0:
+            sub = possible * free
+        if sub.sum() > 0:
+            kept = kept + moved * sub / sub.sum()
+        out += kept
+    return np.asarray(out)
+
+
+@numba.njit(cache=True)
+def route_split(
+    parts: F8,
+    quotes: F8,
+    possible: F8,
+    chip_cycle: F8,
+    allow: F8,
+    sells: F8,
+    native: F8,
+    designers: I8,
+    home: int,
+    free_only: bool,
+) -> F8:
+    """:func:`route_split_ref`, compiled: its sums are numpy's (:func:`row_sum`), its minima
+    and maxima numpy's, NaN included."""
+    n = designers.size
+    base = np.empty((2, n))
+    cycle = np.empty(n)
+    share = np.empty(n)
+    for d in range(n):
+        base[0, d] = parts[0, d]
+        base[1, d] = parts[1, d]
+        cycle[d] = chip_cycle[designers[d]]
+        share[d] = allow[designers[d], home]
+    first = base[0]
+    total = row_sum(first, 0, n)
+    if total > 0:
+        lowest = 0.0
+        found = False
+        for d in range(n):
+            if first[d] > 0:
+                w = _maximum(quotes[d] - cycle[d], 0.0)
+                lowest = _minimum(lowest, w) if found else w
+                found = True
+        lean = np.empty(n)
+        for d in range(n):
+            wait = _maximum(quotes[d] - cycle[d], 0.0)
+            lean[d] = first[d] * (cycle[d] + lowest) / _maximum(cycle[d] + wait, 1e-9)
+        leaned = row_sum(lean, 0, n)
+        if leaned > 0:
+            for d in range(n):
+                first[d] = lean[d] * total / leaned
+    out = np.zeros(n)
+    kept = np.empty(n)
+    sub = np.empty(n)
+    free = np.empty(n, dtype=np.bool_)
+    for p in range(2):
+        part = base[p]
+        whole = row_sum(part, 0, n)
+        if whole <= 0:
+            continue
+        for d in range(n):
+            # fully open to the buyer, and running the part's work (any chips the portable)
+            free[d] = share[d] >= 1.0 and sells[d, home] > 0 and (p == 0 or native[d, home] > 0)
+            if free[d]:
+                kept[d] = 0.0 if free_only else part[d]
+            else:
+                kept[d] = part[d] * (0.0 if free_only else share[d])
+            sub[d] = part[d] * (1.0 if free[d] else 0.0)
+        moved = whole - row_sum(kept, 0, n)
+        if not row_sum(sub, 0, n) > 0:
+            for d in range(n):
+                sub[d] = possible[d] * (1.0 if free[d] else 0.0)
+        spread = row_sum(sub, 0, n)
+        if spread > 0:
+            for d in range(n):
+                kept[d] = kept[d] + moved * sub[d] / spread
+        for d in range(n):
+            out[d] += kept[d]
+    return out

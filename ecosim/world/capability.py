@@ -20,28 +20,51 @@ from ecosim.kernels import layers as kernels
 from ecosim.world import federated
 from ecosim.world.state import World
 
+#: :func:`run_flop`'s answers, by (accelerators, their shape and type, the FLOP per second,
+#: utilisation and days of a run): asked for each region's largest run at every close, which
+#: moves only where a site is built or retires or federated training changes.
+_FLOP: dict[tuple[object, ...], np.ndarray] = {}
+
 
 def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
     """Training compute (FLOP) of a run on ``h100e`` accelerators."""
     c = w.scenario.uncertainties.capability
-    seconds = c.training_days * SECONDS_PER_DAY
-    return np.asarray(h100e * c.flop_per_h100e_second * c.utilisation * seconds)
+    h = np.asarray(h100e)
+    key = (
+        h.tobytes(),
+        h.shape,
+        h.dtype.str,
+        c.flop_per_h100e_second,
+        c.utilisation,
+        c.training_days,
+    )
+    known = _FLOP.get(key)
+    if known is None:
+        seconds = c.training_days * SECONDS_PER_DAY
+        known = np.asarray(h * c.flop_per_h100e_second * c.utilisation * seconds)
+        known.setflags(write=False)
+        if len(_FLOP) >= 8:  # a run and its twin ask for a few at a time
+            _FLOP.clear()
+        _FLOP[key] = known
+    return known.copy()
 
 
 def _sites(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
     """Each region's live own capacity and its largest live site (H100e), from one scan."""
-    # kept for the day and the number of sites, as live_sites keeps what it reads (sites are
-    # only ever added); the kept arrays are read-only
-    key = (t, w.site_cap.size)
-    if w.run_sites_memo.key == key:
+    # kept for the live sites themselves: live_sites hands out the same arrays from one edge
+    # of a site's life to the next, so the scan runs when a site is built or retires, not at
+    # every step's new day (the memo holds the arrays, so their identity is never reused);
+    # the kept arrays are read-only
+    live = w.live_sites(t)
+    if w.run_sites_memo.key is live:
         return w.run_sites_memo.value
-    reg, cap = w.live_sites(t)
+    reg, cap = live
     largest = np.zeros(w.n_regions)
     np.maximum.at(largest, reg, cap)
     total = np.bincount(reg, weights=cap, minlength=w.n_regions)
     total.setflags(write=False)
     largest.setflags(write=False)
-    w.run_sites_memo.keep(key, (total, largest))
+    w.run_sites_memo.keep(live, (total, largest))
     return total, largest
 
 
@@ -85,6 +108,12 @@ def update_frontier(w: World, t: float) -> None:
     w.own_lag = frontier_lag(w, t, runs)
 
 
+#: Each region's run floored at a one-accelerator run, and the months the historical doubling
+#: puts it before the frontier's first point, by (runs, their shape and type, that point, the
+#: one-accelerator run, the doubling time): only the kernel below reads them.
+_BACK: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+
 def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarray:
     """Months since the frontier was the size of each region's largest run (>= 0); reads only.
 
@@ -106,9 +135,26 @@ def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarr
         hist_t, hist_f = np.array([t]), np.array([first])
     # a one-accelerator run: run_flop's product, in its order
     one = 1.0 * c.flop_per_h100e_second * c.utilisation * (c.training_days * SECONDS_PER_DAY)
-    run = np.maximum(runs, one)
+    # the runs move only where a site is built or retires or federated training changes, and
+    # the frontier's first point never does: what follows from them alone is kept for them
+    key = (
+        runs.tobytes(),
+        runs.shape,
+        runs.dtype.str,
+        float(hist_f[0]),
+        one,
+        c.frontier_doubling_months,
+    )
+    kept = _BACK.get(key)
+    if kept is None:
+        run = np.maximum(runs, one)
+        # how far before the first point the historical doubling puts each run (months)
+        back = np.log2(hist_f[0] / np.maximum(run, 1e-300)) * c.frontier_doubling_months
+        if len(_BACK) >= 8:  # a run and its twin ask for a few runs at a time
+            _BACK.clear()
+        kept = _BACK[key] = (run, back)
+    run, back_months = kept
     # first time the frontier reached each run (days; negative = before the start): the
     # search and the rest in one compiled pass, the logarithm numpy's
-    back_months = np.log2(hist_f[0] / np.maximum(run, 1e-300)) * c.frontier_doubling_months
     per_year = (float(DAYS_PER_YEAR), float(MONTHS_PER_YEAR))
     return np.asarray(kernels.frontier_lag(run, hist_t, hist_f, float(t), back_months, per_year))

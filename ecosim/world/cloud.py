@@ -220,8 +220,11 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     gap = np.maximum(want[:, :, None] * grow[None, None, :] - w.prov_cap[:, :, None], 0.0)
     # providers of one home share its split: asked once per home, not once per provider
     homes = w.prov_home.tolist()
+    # as are who may buy from whom and what each buyer part orders, which splitting leaves
+    buyers = supply.buyer_parts(w)
     split = {
-        h: supply.route_split(w, h, t, possible=possible, quotes=lead) for h in dict.fromkeys(homes)
+        h: supply.route_split(w, h, t, possible=possible, quotes=lead, buyers=buyers)
+        for h in dict.fromkeys(homes)
     }
     shares = np.array([split[h] for h in homes]).reshape(gap.shape[1:])
     # each designer's part is net of what the provider waits for from that designer only:

@@ -32,17 +32,28 @@ def growth_factor(
 #: Factors already computed, by (day, initial rates, long-run rate, time scale): demand and
 #: the chip rows' trend are asked for at the same day several times a step.
 _FACTORS: dict[tuple[float, bytes, float, float], np.ndarray] = {}
+#: ``(g0 - g_inf) * tau`` by (initial rates, long-run rate, time scale), which no day changes.
+_SCALES: dict[tuple[bytes, float, float], np.ndarray] = {}
 
 
 def _factor_at(t_days: float, g0: np.ndarray, g_inf: float, tau_years: float) -> np.ndarray:
     """:func:`growth_factor` at one day for an array of initial rates (read-only), in the
     same numpy arithmetic."""
-    key = (t_days, g0.tobytes(), g_inf, tau_years)
+    rates = g0.tobytes()
+    key = (t_days, rates, g_inf, tau_years)
     known = _FACTORS.get(key)
     if known is not None and known.shape == g0.shape:
         return known
+    # (g0 - g_inf) * tau, the product the integral takes first, is the same at every day
+    scale = _SCALES.get((rates, g_inf, tau_years))
+    if scale is None or scale.shape != g0.shape:
+        scale = np.asarray((g0 - g_inf) * tau_years)
+        scale.setflags(write=False)
+        if len(_SCALES) >= 16:  # a run asks for two or three rate arrays
+            _SCALES.clear()
+        _SCALES[(rates, g_inf, tau_years)] = scale
     t = t_days / DAYS_PER_YEAR
-    integral = g_inf * t + (g0 - g_inf) * tau_years * (1.0 - np.exp(-t / tau_years))
+    integral = g_inf * t + scale * (1.0 - np.exp(-t / tau_years))
     out = np.asarray(np.exp(integral))
     out.setflags(write=False)
     if len(_FACTORS) >= 16:  # a step asks at one or two days, for two or three rate arrays

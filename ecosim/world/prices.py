@@ -76,13 +76,16 @@ def start(w: World) -> None:
 def step(w: World, t0: float, t1: float) -> None:
     """Move the prices over ``[t0, t1)``: quotes smoothed, then prices set at ``t1``."""
     p = w.scenario.uncertainties.prices
-    quotes = supply.designer_lead_times(w, t1, idle_at_cap=True)
+    # the designers' output at t1, read once for the quotes and the buyers' mix (the smoothing
+    # in between changes nothing it is computed from)
+    possible = supply.designer_output(w, t1)
+    quotes = supply.designer_lead_times(w, t1, idle_at_cap=True, rate=possible)
     keep = np.exp(-(t1 - t0) / p.quote_smoothing_days)
     # compiled (kernels/prices.py): the smoothing is a dozen numpy calls on a few elements
     w.quote_ema, w.tightness = kp.smooth(
         float(keep), w.quote_ema, quotes, w.tightness, wanted(w), w.prov_cap
     )
-    _update(w, t1)
+    _update(w, t1, possible if t1 == w.t else None)
 
 
 def fleet_tightness(w: World) -> np.ndarray:
@@ -91,9 +94,11 @@ def fleet_tightness(w: World) -> np.ndarray:
     return kp.fleet_tightness(wanted(w), w.prov_cap)
 
 
-def _update(w: World, t: float) -> None:
+def _update(w: World, t: float, output: np.ndarray | None = None) -> None:
     """Set the prices at day ``t`` from the smoothed quotes and tightness (the arithmetic in
-    :func:`ecosim.kernels.prices.update`, whose twin says it in numpy)."""
+    :func:`ecosim.kernels.prices.update`, whose twin says it in numpy). ``output`` is the
+    designers' output at the world's day (:func:`ecosim.world.supply.designer_output`) if
+    the caller has it already."""
     p = w.scenario.uncertainties.prices
     prm = w.params
     level = trend(w, t)
@@ -107,7 +112,7 @@ def _update(w: World, t: float) -> None:
     # a chain that makes its chips where building costs more passes its extra capital cost on
     # (the trend's price already pays for the chain as it stood at the start)
     costs = capacity.designer_costs(w, t, w.row_cost)
-    weights = supply.buyer_mix(w)
+    weights = supply.buyer_mix(w, output)
     # compiled where it gives numpy's bits: a sum over eight designers or more is numpy's
     # pairwise one, so such a world keeps the twin
     fn = kp.update if w.designers.size < 8 else kp.update_ref

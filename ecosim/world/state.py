@@ -704,11 +704,23 @@ class World:
         if self.nominal_memo.key == key:
             return self.nominal_memo.value
         u = self.scenario.uncertainties
-        trend = self.chip_cap0 * growth_factor(
-            t, self.chip_g0, u.growth_long_run_per_year, u.growth_decay_years
+        factor = growth_factor(t, self.chip_g0, u.growth_long_run_per_year, u.growth_decay_years)
+        # the trend, less what builds move out of a row, plus what they add: compiled
+        # (kernels/supply.py; nominal_ref is its numpy twin, with built_capacity's), the
+        # exponential numpy's
+        out = np.asarray(
+            supply_kernels.nominal(
+                self.chip_cap0,
+                factor,
+                float(t),
+                self.build_size,
+                self.build_online,
+                self.build_ramp,
+                self.build_row,
+                self.build_moves,
+                self.chip_owner,
+            )
         )
-        built, moved = self.built_capacity(t)
-        out = np.asarray(np.maximum(trend - moved, 0.0) + built)
         self.nominal_memo.keep(key, out)
         return out
 

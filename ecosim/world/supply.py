@@ -45,7 +45,9 @@ def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
     des = w.designers
     des_home = w.chip_home[des]
     rows, offsets = w.rows_of_goods(UPSTREAM_GOODS)
-    if des.size < 8 and not w.imports_stopped[w.chip_home[rows]].any():
+    stopped = w.imports_stopped
+    # (the suppliers' homes looked up only where some region stopped imports at all)
+    if des.size < 8 and not (stopped.any() and stopped[w.chip_home[rows]].any()):
         # compiled, to the bit (kernels/chain.py); fewer than eight designers, as numpy then
         # sums over them left to right
         return np.asarray(chain.designer_output(cap, des, des_home, rows, offsets, w.allow))
@@ -122,7 +124,12 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
     fabs = w.rows_of_good("wafer")
     decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
     homes = w.chip_home[fabs]
-    if litho.size < 8 and w.materials.size < 8 and not w.imports_stopped[homes].any():
+    stopped = w.imports_stopped
+    if (
+        litho.size < 8
+        and w.materials.size < 8
+        and not (stopped.any() and stopped[homes].any())  # the fabs' homes only if need be
+    ):
         # compiled, to the bit (kernels/supply.py): with fewer than eight suppliers of tools
         # and of material numpy sums their capacity left to right; no region makes its own
         bought = np.zeros(len(w.chip))
@@ -318,12 +325,22 @@ def _deliver_materials(
     )
 
 
-def _parts(w: World) -> tuple[np.ndarray, np.ndarray]:
-    """Who may buy from whom, by buyer part: each region's portable part, then its
-    non-portable part (2R, D), and what each part orders, in H100e of demand (2R,).
+def buyer_parts(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Who may buy from whom, by buyer part, and what each part orders.
 
     The portable part of a region's work runs on any designer's chips that may be sold to it;
     the rest runs only on chips native to its code (:attr:`World.native`).
+
+    Parameters
+    ----------
+    w
+        The world.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Each region's portable part, then its non-portable part, by designer (2R, D; 1 where
+        the part may buy), and what each part orders, in H100e of demand (2R,).
     """
     demand = np.maximum(w.demand, 0.0)
     p = np.clip(w.portable, 0.0, 1.0)
@@ -331,7 +348,12 @@ def _parts(w: World) -> tuple[np.ndarray, np.ndarray]:
     return eligible, np.concatenate([demand * p, demand * (1.0 - p)])
 
 
-def part_splits(w: World, buyer_home: int, possible: np.ndarray) -> np.ndarray:
+def part_splits(
+    w: World,
+    buyer_home: int,
+    possible: np.ndarray,
+    buyers: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """How a buyer homed in ``buyer_home`` would split an order with no control in force,
     by part: row 0 the portable part, row 1 the rest, each summing to its share of the order.
 
@@ -341,9 +363,10 @@ def part_splits(w: World, buyer_home: int, possible: np.ndarray) -> np.ndarray:
     found by iterative proportional fitting of the (buyer part, designer) matrix to those two
     margins (exact when such a split exists; otherwise the designers a part shares with nobody
     get all of it). A designer that may not serve a part gets nothing of it; a part no designer
-    may serve is not ordered: its work waits.
+    may serve is not ordered: its work waits. ``buyers`` is :func:`buyer_parts` if the caller has
+    it already (it reads demand and who may buy from whom, which ordering leaves as they are).
     """
-    eligible, wants = _parts(w)
+    eligible, wants = buyer_parts(w) if buyers is None else buyers
     n = w.n_regions
     rows = (buyer_home, n + buyer_home)
     total_want = wants[list(rows)].sum()
@@ -396,6 +419,7 @@ def route_split(
     free_only: bool = False,
     possible: np.ndarray | None = None,
     quotes: np.ndarray | None = None,
+    buyers: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Share of a buyer's order going to each designer.
 
@@ -409,45 +433,36 @@ def route_split(
     everything to fully open designers (for re-routed orders). ``possible`` is the designers'
     output at ``t`` if the caller has it already, and ``quotes`` their lead times at that
     output (:func:`designer_lead_times` with ``rate=possible``): a review that splits for
-    every home at one instant reads them once.
+    every home at one instant reads them once, as it does ``buyers``, who may buy from whom
+    and what they order by buyer part (:func:`buyer_parts`).
     """
     if possible is None:
         possible = designer_output(w, t)
     output = possible  # what the designers can make now, which their quotes are read from
     if possible.sum() <= 0:
         possible = w.chip_capacity(t)[w.designers]
-    allow = w.allow[w.designers, buyer_home]
-    parts = part_splits(w, buyer_home, possible)
+    parts = part_splits(w, buyer_home, possible, buyers)
     # work that runs on any chips goes where it is delivered sooner: the portable part leans
     # away from designers with a longer queue than the shortest (a designer's own cycle is not
     # a queue, or Huawei's longer assembly would idle its output)
-    if parts[0].sum() > 0:
-        cycle = w.chip_cycle[w.designers]
-        if quotes is None:
-            quotes = designer_lead_times(w, t, rate=output)
-        wait = np.maximum(quotes - cycle, 0.0)
-        served = parts[0] > 0
-        lean = parts[0] * (cycle + np.min(wait[served])) / np.maximum(cycle + wait, 1e-9)
-        parts[0] = lean * parts[0].sum() / lean.sum() if lean.sum() > 0 else parts[0]
-    open_to = (allow >= 1.0) & (w.sells[:, buyer_home] > 0)
-    runs = (np.ones_like(allow), w.native[:, buyer_home])
-    out = np.zeros_like(allow)
-    for base, can_run in zip(parts, runs, strict=True):
-        share = base.sum()
-        if share <= 0:
-            continue
-        free = open_to & (can_run > 0)
-        kept = base * (0.0 if free_only else allow)
-        kept[free] = 0.0 if free_only else base[free]
-        moved = share - kept.sum()
-        # substitutes take the moved share as they take the part, or by what they make
-        sub = base * free
-        if not sub.sum() > 0:
-            sub = possible * free
-        if sub.sum() > 0:
-            kept = kept + moved * sub / sub.sum()
-        out += kept
-    return np.asarray(out)
+    if quotes is None:
+        quotes = designer_lead_times(w, t, rate=output)
+    # the lean and the substitution in one compiled call (kernels/supply.py; route_split_ref
+    # is the same in numpy), its sums numpy's for any number of designers
+    return np.asarray(
+        supply_kernels.route_split(
+            parts,
+            quotes,
+            possible,
+            w.chip_cycle,
+            w.allow,
+            w.sells,
+            w.native,
+            w.designers,
+            int(buyer_home),
+            bool(free_only),
+        )
+    )
 
 
 def place_order(
@@ -798,10 +813,12 @@ def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:
     return np.asarray(fn(weights, np.asarray(per_designer, dtype=np.float64), float(cap_max)))
 
 
-def buyer_mix(w: World) -> np.ndarray:
+def buyer_mix(w: World, output: np.ndarray | None = None) -> np.ndarray:
     """How the buyers homed in each region spread over the designers (R, D), unnormalised:
     what they still wait for at each designer, or, for a region waiting for nothing, the share
-    of each designer's flow that may be sold to it times what it may make."""
+    of each designer's flow that may be sold to it times what it may make. ``output`` is what
+    they may make at the world's day (:func:`designer_output` at ``w.t``) if the caller has it
+    already."""
     book = w.orders
     # compiled (kernels/supply.py; its twin is the same in numpy)
     return np.asarray(
@@ -816,6 +833,6 @@ def buyer_mix(w: World) -> np.ndarray:
             w.sells,
             w.allow,
             w.designers,
-            designer_output(w, w.t),
+            designer_output(w, w.t) if output is None else output,
         )
     )

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import ecosim
 from ecosim.kernels import supply as kernels
 from ecosim.world import supply
+from tests.kernel_calls import calls_of
 
 SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
 
@@ -326,6 +327,58 @@ def test_built_capacity_equals_its_twin(seed: int, n_builds: int, t: float) -> N
     got, want = kernels.built_capacity(*args), kernels.built_capacity_ref(*args)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
+    # and the rows' nominal capacity they make with the trend
+    cap0 = rng.uniform(0.0, 5e4, n_rows) * (rng.random(n_rows) > 0.2)
+    factor = rng.uniform(0.5, 3.0, n_rows)
+    nominal_args = (cap0, factor, *args[:-1])
+    np.testing.assert_array_equal(
+        kernels.nominal(*nominal_args), kernels.nominal_ref(*nominal_args)
+    )
+
+
+def _route(seed: int, n_des: int, n_rows: int, free_only: bool) -> tuple[Any, ...]:
+    rng = np.random.default_rng(seed)
+    n_regions = 9
+    designers = rng.permutation(n_rows)[:n_des].astype(np.int64)
+    # a part's split as part_splits gives it: some designers out of it, one part empty now
+    # and then
+    parts = rng.uniform(0.0, 1.0, (2, n_des)) * (rng.random((2, n_des)) > 0.3)
+    parts[rng.random(2) < 0.15] = 0.0
+    quotes = rng.uniform(20.0, 800.0, n_des)
+    cycle = rng.uniform(20.0, 200.0, n_rows)
+    quotes[rng.random(n_des) < 0.3] = cycle[designers][rng.random(n_des) < 0.3][:1].sum()
+    possible = rng.uniform(0.0, 5e3, n_des) * (rng.random(n_des) > 0.3)
+    allow = np.where(rng.random((n_rows, n_regions)) < 0.3, rng.uniform(0.0, 1.0), 1.0)
+    allow[rng.random(allow.shape) < 0.1] = 0.0
+    sells = (rng.random((n_des, n_regions)) < 0.8).astype(float)
+    native = (rng.random((n_des, n_regions)) < 0.6).astype(float)
+    home = int(rng.integers(0, n_regions))
+    return (parts, quotes, possible, cycle, allow, sells, native, designers, home, free_only)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_des=st.integers(1, 12),
+    extra_rows=st.integers(0, 20),
+    free_only=st.booleans(),
+)
+def test_route_split_equals_its_twin(
+    seed: int, n_des: int, extra_rows: int, free_only: bool
+) -> None:
+    args = _route(seed, n_des, n_des + extra_rows, free_only)
+    parts = args[0].copy()
+    np.testing.assert_array_equal(kernels.route_split(*args), kernels.route_split_ref(*args))
+    np.testing.assert_array_equal(args[0], parts)  # neither writes into the parts
+
+
+def test_route_split_equals_its_twin_on_a_run_with_a_control() -> None:
+    # the small world's control on China starts within the run, and re-routes its orders
+    calls = calls_of(kernels, ["route_split"], ["horizon_years=0.5"])["route_split"]
+    assert len(calls) > 10
+    assert any(not np.all(c[4] >= 1.0) for c in calls)  # a control in force
+    for args in calls:
+        np.testing.assert_array_equal(kernels.route_split(*args), kernels.route_split_ref(*args))
 
 
 def test_a_run_calls_the_kernels_with_what_their_twins_give(
@@ -376,7 +429,7 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
 
         return run
 
-    for name in ("buyer_mix", "designer_lead_times", "capacity", "materials_health"):
+    for name in ("buyer_mix", "designer_lead_times", "capacity", "materials_health", "nominal"):
         monkeypatch.setattr(supply.supply_kernels, name, checked(name))
     for name in ("step_fabs", "deliver_materials", "spread_output"):
         monkeypatch.setattr(supply.supply_kernels, name, checked_in_place(name))
@@ -410,5 +463,6 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
     assert calls["buyer_mix"] > 100
     assert calls["designer_lead_times"] > 100
     assert calls["capacity"] > 100
+    assert calls["nominal"] > 100
     assert calls["spread_output"] > 100
     assert calls["lead_times"] > 100
