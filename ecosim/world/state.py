@@ -469,9 +469,9 @@ class World:
     frontier_arrays: HistoryArrays = field(
         default_factory=lambda: HistoryArrays(), metadata=cache("capability")
     )
-    # each region's live own capacity and largest site, for the day and the number of sites
-    # (as live_sites is kept): asked for by the frontier at every close and twice by the
-    # recorder at the same state
+    # each region's live own capacity and largest site, for the live sites live_sites handed
+    # out (the same arrays until a site is built or retires; the key holds them, so their
+    # identity is never reused): asked for by the frontier at every close and by the recorder
     run_sites_memo: Memo[tuple[np.ndarray, np.ndarray]] = field(
         default_factory=lambda: Memo(), metadata=cache("capability")
     )
