@@ -33,10 +33,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# one test process per core (at most four, each warms its own kernels); the tests that share
-# one resource (the single-node SLURM cluster) run in one of them, as their xdist_group says
+# one test process per core (at most four, each warms its own kernels), a test file in one of
+# them: a module's fixtures (a sweep, a cluster) are made once
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_kernels.py

@@ -7,13 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from ecosim.experiments.store import open_store, results_equal
 from tests.experiments.conftest import ROOT, run_cli
-
-# one single-node cluster for the session: in parallel test runs, in one worker
-pytestmark = pytest.mark.xdist_group("slurm")
 
 SCRIPT = ROOT / "docs" / "sweep_array.sbatch"
 
