@@ -148,4 +148,15 @@ def cases() -> list[Case]:
             CALLS,
             3.0,
         ),
+        # a few numpy calls in the twin; one region holding nothing takes the fallback
+        repeated_call_case(
+            "record.designer_dependence",
+            kr.designer_dependence,
+            kr.designer_dependence_ref,
+            (
+                rng.uniform(0.0, 1e6, (N_R, N_D)) * (np.arange(N_R) > 0)[:, None],
+                (rng.random((N_D, N_R)) < 0.8).astype(np.float64),
+            ),
+            target=3.0,
+        ),
     ]

@@ -44,6 +44,8 @@ __all__ = [
     "concentration_ref",
     "data_location",
     "data_location_ref",
+    "designer_dependence",
+    "designer_dependence_ref",
     "exposure",
     "exposure_ref",
     "self_sufficiency",
@@ -261,6 +263,40 @@ def buyer_lead_times(weights: F8, per_designer: F8, cap_max: float) -> F8:
             out[r] = _fmin(top / total, cap_max)
         else:
             out[r] = float(cap_max)
+    return out
+
+
+def designer_dependence_ref(fleet: F8, sells: F8) -> F8:
+    """Share of each region's chips from each designer (R, D): the rows of ``fleet`` (R, D)
+    over their sums, or for a region holding nothing the designers that may sell to it,
+    ``sells`` (D, R), over their number."""
+    total = fleet.sum(axis=1, keepdims=True)
+    fallback = sells.T / np.maximum(sells.T.sum(axis=1, keepdims=True), 1e-300)
+    return np.asarray(np.where(total > 0, fleet / np.maximum(total, 1e-300), fallback))
+
+
+@numba.njit(cache=True)
+def designer_dependence(fleet: F8, sells: F8) -> F8:
+    """:func:`designer_dependence_ref`, compiled: for fewer than eight designers, which numpy
+    sums left to right (a zero's sign does not matter: the sums are only compared with zero
+    and held at least ``1e-300``)."""
+    n, n_d = fleet.shape
+    out = np.empty((n, n_d))
+    for r in range(n):
+        total = 0.0
+        for d in range(n_d):
+            total += fleet[r, d]
+        if total > 0:
+            held = _fmax(total, 1e-300)
+            for d in range(n_d):
+                out[r, d] = fleet[r, d] / held
+        else:
+            count = 0.0
+            for d in range(n_d):
+                count += sells[d, r]
+            count = _fmax(count, 1e-300)
+            for d in range(n_d):
+                out[r, d] = sells[d, r] / count
     return out
 
 

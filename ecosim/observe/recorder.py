@@ -488,7 +488,12 @@ class Recorder:
         b["service_by_workload"][k] = jobs.service_by_workload()
         np.multiply(w.demand[:, None], workloads.shares(w, w.t), out=b["workload_demand"][k])
         b["workload_capacity"][k] = jobs.capacity
-        b["designer_dependence"][k] = supply.designer_dependence(w)
+        # supply.designer_dependence's rule in one compiled call where numpy sums the designers
+        # left to right (kernels/record.py; its twin is that function's numpy)
+        if w.fleet_designer.shape[1] < 8:
+            b["designer_dependence"][k] = kr.designer_dependence(w.fleet_designer, w.sells)
+        else:
+            b["designer_dependence"][k] = supply.designer_dependence(w)
         b["portable_share"][k] = w.portable
         # the open factories change at a site's opening or closing, a few times a run
         factories = w.site_totals(w.t, factories=True)

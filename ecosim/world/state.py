@@ -879,10 +879,24 @@ class World:
     def own_capital_cost(self, t: float) -> np.ndarray:
         """Yearly capital cost of each region's live sites at day ``t`` (USD/yr): what each
         was bought at, over the region's site life."""
+        # read at every sample: kept beside the live sites' entry (the same sites are live for
+        # its days and its number of sites, and sites are only ever added) with the site lives
+        # it was computed for, as a fifth slot of the entry
+        entry = self._sites_entry(t, False)
+        life = self.params.life_years
+        key = life.tobytes()
+        if len(entry) > 4 and entry[4][0] == key:
+            return cast(np.ndarray, entry[4][1]).copy()
         live = (self.site_built <= t) & (self.site_retire > t)
         region = self.site_region[live]
-        per_year = self.site_cap[live] * self.site_capex[live] / self.params.life_years[region]
-        return np.bincount(region, weights=per_year, minlength=self.n_regions).astype(np.float64)
+        per_year = self.site_cap[live] * self.site_capex[live] / life[region]
+        cost = np.bincount(region, weights=per_year, minlength=self.n_regions).astype(np.float64)
+        kept = (key, cost.copy())
+        if len(entry) > 4:
+            entry[4] = kept
+        else:
+            entry.append(kept)
+        return cost
 
     def factory_sites(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Region and capacity of the AI factories' sites live at day ``t`` (read-only)."""

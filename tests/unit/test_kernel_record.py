@@ -18,7 +18,7 @@ import ecosim
 from ecosim.core.rng import Streams
 from ecosim.kernels import jobs as jk
 from ecosim.kernels import record as kr
-from ecosim.world import capability, layers
+from ecosim.world import capability, layers, supply
 from ecosim.world.build import build_world
 from tests.kernel_calls import calls_of
 
@@ -31,6 +31,7 @@ KERNELS = (
     "buyer_lead_times",
     "self_sufficiency",
     "committed_capex",
+    "designer_dependence",
 )
 #: The kernels the recorder calls again only when their inputs changed: at the market's rounds
 #: (the shares) and when a build starts (the committed capex), each call on new inputs.
@@ -211,6 +212,26 @@ def test_committed_capex_equals_its_twin(seed: int, n_r: int, n_b: int, only: in
         n_r,
     )
     _same(kr.committed_capex(*args), kr.committed_capex_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_d=st.integers(0, 7))
+def test_designer_dependence_equals_its_twin(seed: int, n_r: int, n_d: int) -> None:
+    rng = np.random.default_rng(seed)
+    # some regions hold nothing (the fallback), some designers sell to none or in part
+    fleet = rng.uniform(0.0, 1e6, (n_r, n_d)) * (rng.random((n_r, n_d)) < 0.6)
+    fleet *= (rng.random(n_r) < 0.7)[:, None]
+    sells = rng.choice([0.0, 0.5, 1.0], (n_d, n_r))
+    _same(kr.designer_dependence(fleet, sells), kr.designer_dependence_ref(fleet, sells))
+
+
+def test_designer_dependence_is_the_supply_chain_rule() -> None:
+    """The recorder's compiled reading is supply.designer_dependence of the world it reads."""
+    s = ecosim.load_scenario(SMALL).scenario
+    w = build_world(s, Streams(s.seed))
+    w.fleet_designer[0] = 0.0  # a region holding nothing yet
+    w.fleet_designer[1:, 0] += 1e4
+    _same(kr.designer_dependence(w.fleet_designer, w.sells), supply.designer_dependence(w))
 
 
 def _flows(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
