@@ -133,6 +133,9 @@ def _expanded_size(node: Node, memo: dict[int, int]) -> int:
 _PARSED: OrderedDict[tuple[str, str], Any] = OrderedDict()
 #: Texts kept: a scenario's chain of files, its calibration and a sweep's few bases.
 _PARSED_KEPT = 32
+#: Longest text kept (characters): the largest shipped scenario is about 8 kB; a text near the
+#: size limit is parsed each time rather than held.
+_PARSED_LONGEST = 200_000
 
 
 def parsed(kind: str, text: str, parse: Callable[[str], Any]) -> Any:
@@ -141,6 +144,8 @@ def parsed(kind: str, text: str, parse: Callable[[str], Any]) -> Any:
     Every call gets its own deep copy, which the caller may change; a text that fails to
     parse is never kept, so it fails again with the same error.
     """
+    if len(text) > _PARSED_LONGEST:
+        return parse(text)
     key = (kind, text)
     known = _PARSED.get(key)
     if known is None:

@@ -45,3 +45,16 @@ def test_the_cache_is_bounded() -> None:
     for i in range(yamlio._PARSED_KEPT + 5):
         yamlio.load_yaml(f"n: {i}\n")
     assert len(yamlio._PARSED) <= yamlio._PARSED_KEPT
+
+
+def test_a_very_long_text_is_parsed_each_time_and_not_kept() -> None:
+    calls: list[int] = []
+
+    def parse(text: str) -> list[int]:
+        calls.append(len(text))
+        return [1]
+
+    text = "x" * (yamlio._PARSED_LONGEST + 1)
+    assert yamlio.parsed("test", text, parse) == [1]
+    assert yamlio.parsed("test", text, parse) == [1]
+    assert len(calls) == 2 and ("test", text) not in yamlio._PARSED
