@@ -39,17 +39,24 @@ def attractiveness(w: World, capacity: np.ndarray) -> np.ndarray:
     per_head = np.maximum(w.talent, 1.0)
     np.divide(capacity, per_head, out=per_head)
     np.maximum(per_head, 1e-9, out=per_head)
+    logs = _relative_logs(per_head)
+    np.multiply(logs, tal.weight_compute, out=logs)
+    out = np.log(w.params.pay_index)
+    np.multiply(out, tal.weight_pay, out=out)
+    np.add(out, logs, out=out)
+    return out
+
+
+def _relative_logs(per_head: np.ndarray) -> np.ndarray:
+    """``log(per_head / geometric mean of per_head)``: the compute term of the attractiveness,
+    before its weight, in a new array."""
     logs = np.log(per_head)
     # numpy.mean's own arithmetic (its sum over the count), without its Python wrapper
     mean = float(np.exp(np.add.reduce(logs) / logs.size))
     # logs is no longer needed: it takes log(per_head / mean)
     np.divide(per_head, mean, out=logs)
     np.log(logs, out=logs)
-    np.multiply(logs, tal.weight_compute, out=logs)
-    out = np.log(w.params.pay_index)
-    np.multiply(out, tal.weight_pay, out=out)
-    np.add(out, logs, out=out)
-    return out
+    return logs
 
 
 def migration(w: World, capacity: np.ndarray) -> np.ndarray:
@@ -85,12 +92,13 @@ def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
         float(dt),
         float(DAYS_PER_YEAR),
     )
-    # attractiveness(w, capacity): the mean is numpy.mean's arithmetic without its wrapper
-    logs = np.log(per_head)
-    mean = float(np.exp(np.add.reduce(logs) / logs.size))
-    np.divide(per_head, mean, out=logs)
-    np.log(logs, out=logs)
-    pull = (np.log(p.pay_index), logs, float(tal.weight_pay), float(tal.weight_compute))
+    # attractiveness(w, capacity), its weighted sum left to the kernel
+    pull = (
+        np.log(p.pay_index),
+        _relative_logs(per_head),
+        float(tal.weight_pay),
+        float(tal.weight_compute),
+    )
     np.exp(grown, out=grown)
     np.exp(decay, out=decay)
     # programmes.trainees(w, t0): the factories whose training has come through, and what
