@@ -769,7 +769,7 @@ def built_capacity_ref(
     t: float, size: F8, online: F8, ramp: F8, row: I8, moves: B1, owner: I8, n: int
 ) -> tuple[F8, F8]:
     """What builds add to each of ``n`` chip rows at day ``t``, and what they move out of
-    it (H100e/yr) (:meth:`ecosim.world.state.World.built_capacity`): a build of ``size`` at
+    it (H100e/yr) (what :func:`nominal` adds to the trend): a build of ``size`` at
     ``row`` gives nothing before ``online``, then climbs linearly over ``ramp`` days; one
     that ``moves`` takes its output out of its row's ``owner``'s row."""
     made = size * np.clip((t - online) / np.maximum(ramp, 1e-9), 0.0, 1.0)

@@ -664,30 +664,6 @@ class World:
         made = self.build_size * np.clip((t - self.build_online) / ramp, 0.0, 1.0)
         return np.asarray(np.where(t >= self.build_online, made, 0.0))
 
-    def built_capacity(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """What builds add to each row at day ``t``, and what they move out of it (H100e/yr).
-
-        A build gives nothing before its first output, then climbs linearly over its ramp. A
-        firm's site abroad moves that capacity out of the firm's home row, which its growth
-        already counted; any other build adds it.
-        """
-        n = len(self.chip)
-        if not self.build_row.size:
-            return np.zeros(n), np.zeros(n)
-        # compiled (kernels/supply.py; built_capacity_ref is its numpy twin, with
-        # build_output's climb)
-        built, moved = supply_kernels.built_capacity(
-            float(t),
-            self.build_size,
-            self.build_online,
-            self.build_ramp,
-            self.build_row,
-            self.build_moves,
-            self.chip_owner,
-            n,
-        )
-        return np.asarray(built), np.asarray(moved)
-
     def chip_nominal(self, t: float) -> np.ndarray:
         """Capacity of each chip row at day ``t`` before disruptions and health (H100e/yr)."""
         return self._nominal(t).copy()
@@ -705,9 +681,11 @@ class World:
             return self.nominal_memo.value
         u = self.scenario.uncertainties
         factor = growth_factor(t, self.chip_g0, u.growth_long_run_per_year, u.growth_decay_years)
-        # the trend, less what builds move out of a row, plus what they add: compiled
-        # (kernels/supply.py; nominal_ref is its numpy twin, with built_capacity's), the
-        # exponential numpy's
+        # the trend, less what builds move out of a row, plus what they add (a build gives
+        # nothing before its first output, then climbs linearly over its ramp; a firm's site
+        # abroad moves that capacity out of the firm's home row, which its growth already
+        # counted): compiled (kernels/supply.py; nominal_ref is its numpy twin, with
+        # built_capacity_ref's), the exponential numpy's
         out = np.asarray(
             supply_kernels.nominal(
                 self.chip_cap0,

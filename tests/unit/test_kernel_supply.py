@@ -443,17 +443,6 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
         calls["lead_times"] += 1
         return got
 
-    built = kernels.built_capacity
-
-    def checked_built(*args: Any) -> tuple[np.ndarray, np.ndarray]:
-        got = built(*args)
-        want = kernels.built_capacity_ref(*args)
-        np.testing.assert_array_equal(got[0], want[0])
-        np.testing.assert_array_equal(got[1], want[1])
-        calls["built_capacity"] += 1
-        return got
-
-    monkeypatch.setattr(supply.supply_kernels, "built_capacity", checked_built)
     monkeypatch.setattr(supply.supply_kernels, "lead_times", checked_lead)
     monkeypatch.setattr(supply.supply_kernels, "fill_orders", checked_fill)
     monkeypatch.setattr(supply.supply_kernels, "fit_split", checked_fit)
