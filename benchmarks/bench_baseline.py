@@ -11,7 +11,10 @@ queue of 100,000 jobs timed in this process between the subprocesses: each is di
 faster of the reference runs just before and after it, so lasting load slows both sides. Every
 repeat compiles into an empty Numba cache (cold), then runs again from it (warm), then runs 4
 days from it (start-up). Peak RSS is the child's own, from ``os.wait4``: ``RUSAGE_CHILDREN``
-would give the largest child so far.
+would give the largest child so far. Where two cores are free the run forks its no-shock
+twin into a process of its own (``ecosim.core.forked``): ``wait4`` then counts the CPU of
+both, and the peak RSS is the larger of the two processes' (the twin's pages it has not
+written are shared with the run's).
 
 The table prints each measure beside its target (issue #22) and whether it is met:
 

@@ -48,7 +48,12 @@ def _one(args: tuple[str, tuple[str, ...], int, int]) -> float:
 
     base, overrides, seed, future = args
     # metrics only, as the sweep records them: the pool does the same work, no more
-    simulate(load_scenario(base, list(overrides), seed=seed), future=future, series=())
+    simulate(
+        load_scenario(base, list(overrides), seed=seed),
+        future=future,
+        series=(),
+        twin_apart=False,  # one run a process, as on the sweep's Dask workers
+    )
     return 0.0
 
 

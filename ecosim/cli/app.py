@@ -294,12 +294,16 @@ def with_progress(job: Any, quiet: bool, runs: int = 1) -> Any:
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        # redrawn at each report (a few a second) rather than by a refresh thread: a process
+        # with a second thread does not fork, and a run forks its twin (ecosim.core.forked)
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task(state.description, total=1.0)
 
         def callback(label: str, fraction: float) -> None:
             state.update(label, fraction)
             bar.update(task, completed=state.fraction, description=state.description)
+            bar.refresh()
 
         return job(callback)
 
