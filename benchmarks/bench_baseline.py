@@ -23,7 +23,10 @@ The table prints each measure beside its target (issue #22) and whether it is me
 - a 4-day run from the cache (no heatmap): at most 2 s;
 - cold-cache compile cost (cold minus warm) and the cold run's peak RSS: informative;
 - the warm run's CPU time (the child's, from ``os.wait4``) over the reference's: informative,
-  and steadier than wall time when others load the machine.
+  and steadier than wall time when others load the machine;
+- the time and peak RSS of importing what a run imports and loading its first kernel from
+  the cache, in a fresh process: informative, the part of the 4-day run and of the peak RSS
+  that no change to ecosim's own code removes.
 
 Values are medians over the repeats (peak RSS: the largest); a ratio is the median of each
 measurement over the references around it. Nothing here fails on a missed target: it prints.
@@ -89,6 +92,35 @@ def ecosim_run(scenario: Path, cache: Path, out: Path, extra: list[str]) -> Chil
             raise SystemExit(f"ecosim run failed (exit {proc.returncode}): {' '.join(cmd)}")
     cpu = usage.ru_utime + usage.ru_stime
     return Child(wall, cpu, usage.ru_maxrss / 1024.0)  # ru_maxrss: KiB on Linux
+
+
+#: What every run pays before its scenario is read: the imports of the run's path and the
+#: first kernel loaded from the cache (Numba's code generator starts, and imports scipy.linalg
+#: to look for a BLAS, at its first load whatever the kernel).
+_FLOOR = """
+import resource, time
+t0 = time.perf_counter()
+import numpy as np
+import ecosim.api, ecosim.cli.run, ecosim.observe.dataset
+from ecosim.kernels import service
+service.lane_service(np.ones(4), np.ones(4), 4, np.empty(4), np.empty(1))
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+"""
+
+
+def floor(cache: Path) -> tuple[float, float]:
+    """Seconds and peak RSS (MiB) of :data:`_FLOOR` in a fresh process, from ``cache``."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    out = subprocess.run(
+        [sys.executable, "-c", _FLOOR], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr)
+        raise SystemExit("measuring the imports failed")
+    seconds, rss = out.stdout.split()
+    return float(seconds), float(rss)
 
 
 @dataclass(frozen=True)
@@ -159,6 +191,8 @@ def main() -> None:
                 flush=True,
             )
 
+        floors = [floor(Path(tmp) / f"cache{i}") for i in range(max(1, args.repeats))]
+
     def med(kind: str) -> float:
         return statistics.median(c.wall for c in runs[kind])
 
@@ -223,6 +257,20 @@ def main() -> None:
         Row(
             "  peak RSS of the cold run (MiB)",
             f"{max(c.rss_mib for c in runs['cold']):.0f}",
+            "informative",
+            "-",
+            "-",
+        ),
+        Row(
+            "imports + first kernel from the cache (s)",
+            f"{statistics.median(f[0] for f in floors):.2f}",
+            "informative",
+            "-",
+            "-",
+        ),
+        Row(
+            "  their peak RSS (MiB): every run's floor",
+            f"{max(f[1] for f in floors):.0f}",
             "informative",
             "-",
             "-",
