@@ -212,11 +212,12 @@ def _pilot(sweep: Sweep, entropy: int, horizon_years: float) -> tuple[Any, float
     tiny = load_scenario(
         sweep.base_path, [*spec.overrides, f"horizon_years={min(horizon_years, 0.02)}"], entropy
     )
-    simulate(tiny)
+    simulate(tiny, twin_apart=False)
     short = min(horizon_years, PILOT_YEARS)
     loaded = load_scenario(sweep.base_path, [*spec.overrides, f"horizon_years={short}"], entropy)
     t0 = time.perf_counter()
-    ds = simulate(loaded)
+    # the twin after the run, as a sweep's workers run it, whatever this process could do
+    ds = simulate(loaded, twin_apart=False)
     seconds = (time.perf_counter() - t0) * horizon_years / short
     return ds, seconds
 
