@@ -94,16 +94,19 @@ def ecosim_run(scenario: Path, cache: Path, out: Path, extra: list[str]) -> Chil
     return Child(wall, cpu, usage.ru_maxrss / 1024.0)  # ru_maxrss: KiB on Linux
 
 
-#: What every run pays before its scenario is read: the imports of the run's path and the
+#: What every run pays before its scenario is read: the imports of the run's path, the
 #: first kernel loaded from the cache (Numba's code generator starts, and imports scipy.linalg
-#: to look for a BLAS, at its first load whatever the kernel).
+#: to look for a BLAS, at its first load whatever the kernel) and a first dataset (xarray
+#: imports dask.array, where installed, to tell whether an array is one of its arrays).
 _FLOOR = """
 import resource, time
 t0 = time.perf_counter()
 import numpy as np
+import xarray as xr
 import ecosim.api, ecosim.cli.run, ecosim.observe.dataset
 from ecosim.kernels import service
 service.lane_service(np.ones(4), np.ones(4), 4, np.empty(4), np.empty(1))
+xr.Dataset({"x": ("a", np.zeros(2))})
 print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
 """
 
