@@ -269,20 +269,24 @@ def _sort_by_id(order: NDArray[np.int64], count: int, ij: NDArray[np.int64]) -> 
         order[k] = s
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _index_rows(
     n0: int,
     t1: float,
     sort: bool,
     fj: NDArray[np.float64],
     ij: NDArray[np.int64],
-    run_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
-    dl_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
+    run_key: NDArray[np.float64],
+    run_id: NDArray[np.int64],
+    run_job: NDArray[np.int64],
+    dl_key: NDArray[np.float64],
+    dl_id: NDArray[np.int64],
+    dl_job: NDArray[np.int64],
     wlist: NDArray[np.int64],
     wspan: NDArray[np.int64],
     order: NDArray[np.int64],
 ) -> tuple[int, bool, int, int, int, float]:
-    """Index a region's rows ``[0, n0)`` for :func:`_advance_region`, in id order: sorted first
+    """Index a region's rows ``[0, n0)`` for :func:`_advance_regions`, in id order: sorted first
     if ``sort``, otherwise taken as they lie.
 
     The running jobs that end before ``t1`` go on the heap keyed (END, id), the waiting ones
@@ -296,8 +300,6 @@ def _index_rows(
     Returns the number of running jobs, whether the rows met were in id order, the sizes of
     the two heaps, the number of waiting jobs and the smallest waiting size (``inf`` if none).
     """
-    run_key, run_id, run_job = run_heap
-    dl_key, dl_id, dl_job = dl_heap
     # The live part of priority p's list is wlist[p, wspan[p, 0]:wspan[p, 1]].
     for p in range(N_PRIO):
         wspan[p, 0] = 0
@@ -336,11 +338,8 @@ def _index_rows(
     return nrun, by_id, n_run_heap, n_dl, nwait, min_wait
 
 
-# Inlined into its one caller: a call with some thirty array arguments costs about half a
-# microsecond per region, which is noticeable when a call advances a queue by only a day.
-@numba.njit(cache=True, inline="always")
-def _advance_region(
-    r: int,
+@numba.njit(cache=True)
+def _advance_regions(
     t0: float,
     t1: float,
     capacity: NDArray[np.float64],
@@ -350,334 +349,376 @@ def _advance_region(
     arr_prio: NDArray[np.int64],
     arr_patience: NDArray[np.float64],
     arr_id: NDArray[np.int64],
-    lo: int,
-    na: int,
-    sc: float,
+    first: NDArray[np.int64],
+    count: NDArray[np.int64],
+    scale: NDArray[np.float64],
     js: NDArray[np.float64],
     ji: NDArray[np.int64],
     n: NDArray[np.int64],
     used: NDArray[np.float64],
     out: NDArray[np.float64],
     start_out: NDArray[np.float64],
-    fj_tmp: NDArray[np.float64],
-    ij_tmp: NDArray[np.int64],
-    run_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
-    dl_heap: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
-    wlist: NDArray[np.int64],
-    wspan: NDArray[np.int64],
-    order: NDArray[np.int64],
-    acc: NDArray[np.float64],
 ) -> None:
-    """Advance region ``r`` from ``t0`` to ``t1``; the arrays after ``start_out`` are scratch.
+    """Advance every region ``r`` from ``t0`` to ``t1``.
 
-    Its arrivals are ``arr_*[lo:lo + na]``, their sizes multiplied by ``sc`` (exact for 1.0).
+    Region ``r``'s arrivals are ``arr_*[first[r]:first[r] + count[r]]``, their sizes
+    multiplied by ``scale[r]`` (exact for 1.0).
 
-    The region's jobs live in a table (``fj``, ``ij``, same fields as the pool) whose rows are
+    Each region's jobs live in a table (``fj``, ``ij``, same fields as the pool) whose rows are
     never reused within the call: the pool's jobs first, then arrival ``k`` at row ``n0 + k``.
     Because rows are not reused, lazy deletion only has to look at a row's state. When the
     arrivals fit after the pool's jobs the table is the region's slots of the pool itself,
     which spares copying every active job in and out at each call (most of a short call's
-    cost); otherwise it is the scratch ``fj_tmp``, ``ij_tmp``. Each heap
-    comes as its (key, id, job) arrays in a tuple: a call of more than thirty arguments is
-    compiled by Python as a call with ``*args``, which Numba cannot inline.
+    cost); otherwise it is the scratch ``fj_tmp``, ``ij_tmp``.
+
+    The regions are advanced in one loop here rather than by a call per region: a call of
+    some thirty array arguments cost about half a microsecond per region even when inlined,
+    twice what a day of an idle region's queue costs. For the same reason
+    :func:`_index_rows` is called, not inlined, and takes its arrays one by one rather than
+    in tuples.
     """
-    run_key, run_id, run_job = run_heap
-    dl_key, dl_id, dl_job = dl_heap
-    m = js.shape[1]
-    cap = capacity[r]
-    capx = cap * (1.0 + FIT_TOL)
-    record = start_out.size > 0
-    n0 = n[r]
+    n_regions = capacity.shape[0]
+    # Scratch sized for the busiest region: every job it holds during the call gets a row.
+    rows = 1
+    for r in range(n_regions):
+        rows = max(rows, n[r] + count[r])
+    fj_tmp = np.empty((rows, N_JF), dtype=np.float64)
+    ij_tmp = np.empty((rows, N_JI), dtype=np.int64)
+    run_key = np.empty(rows, dtype=np.float64)
+    run_id = np.empty(rows, dtype=np.int64)
+    run_job = np.empty(rows, dtype=np.int64)
+    dl_key = np.empty(rows, dtype=np.float64)
+    dl_id = np.empty(rows, dtype=np.int64)
+    dl_job = np.empty(rows, dtype=np.int64)
+    wlist = np.empty((N_PRIO, rows), dtype=np.int64)
+    wspan = np.zeros((N_PRIO, 2), dtype=np.int64)
+    order = np.empty(rows, dtype=np.int64)
+    acc = np.empty(N_OUT, dtype=np.float64)
+    for r in range(n_regions):
+        lo = first[r]
+        na = count[r]
+        sc = scale[r]
+        m = js.shape[1]
+        cap = capacity[r]
+        capx = cap * (1.0 + FIT_TOL)
+        record = start_out.size > 0
+        n0 = n[r]
 
-    # Local sums, added to ``out`` at the end in the same order as the reference twin.
-    acc[:] = 0.0
+        # Local sums, added to ``out`` at the end in the same order as the reference twin.
+        acc[:] = 0.0
 
-    in_place = n0 + na <= m
-    if in_place:
-        fj = js[r]
-        ij = ji[r]
-    else:
-        fj = fj_tmp
-        ij = ij_tmp
-        for s in range(n0):
-            for f in range(N_JF):
-                fj[s, f] = js[r, s, f]
-            for f in range(N_JI):
-                ij[s, f] = ji[r, s, f]
-    # Index structures: a heap of the running jobs keyed (END, id), a heap of the waiting
-    # jobs' deadlines keyed (deadline, id) with lazy deletion, and one id-ordered list of
-    # waiting rows per priority (see _index_rows). The pool is written back sorted by id, so
-    # its rows are indexed as they lie, in the pass that counts them; they are indexed again
-    # if they were not in id order, or after a preemption. ``min_wait`` is a lower bound on
-    # the size of every waiting job, exact after a full scheduling pass.
-    nrun, by_id, n_run_heap, n_dl, nwait, min_wait = _index_rows(
-        n0, t1, False, fj, ij, run_heap, dl_heap, wlist, wspan, order
-    )
-    for k in range(na):
-        ij[n0 + k, STATE] = _GONE
-    u = used[r]
-    if nrun == 0:
-        u = 0.0
-    nact = n0
-
-    # Preemption is rare, so a linear search for each victim is cheaper than sorting.
-    preempted = False
-    while u > capx and nrun > 0:
-        preempted = True
-        v = -1
-        for s in range(n0):
-            if ij[s, STATE] != RUNNING:
-                continue
-            if v < 0:
-                v = s
-                continue
-            if ij[s, PRIO] != ij[v, PRIO]:
-                if ij[s, PRIO] < ij[v, PRIO]:
-                    v = s
-            elif fj[s, START] != fj[v, START]:
-                if fj[s, START] > fj[v, START]:
-                    v = s
-            elif ij[s, ID] > ij[v, ID]:
-                v = s
-        ij[v, STATE] = WAITING
-        fj[v, REMAINING] = fj[v, END] - t0
-        fj[v, WAIT_SINCE] = t0
-        fj[v, END] = t0
-        u -= fj[v, SIZE]
-        acc[PREEMPTED] += 1.0
-        nrun -= 1
+        in_place = n0 + na <= m
+        if in_place:
+            fj = js[r]
+            ij = ji[r]
+        else:
+            fj = fj_tmp
+            ij = ij_tmp
+            for s in range(n0):
+                for f in range(N_JF):
+                    fj[s, f] = js[r, s, f]
+                for f in range(N_JI):
+                    ij[s, f] = ji[r, s, f]
+        # Index structures: a heap of the running jobs keyed (END, id), a heap of the waiting
+        # jobs' deadlines keyed (deadline, id) with lazy deletion, and one id-ordered list of
+        # waiting rows per priority (see _index_rows). The pool is written back sorted by id, so
+        # its rows are indexed as they lie, in the pass that counts them; they are indexed again
+        # if they were not in id order, or after a preemption. ``min_wait`` is a lower bound on
+        # the size of every waiting job, exact after a full scheduling pass.
+        nrun, by_id, n_run_heap, n_dl, nwait, min_wait = _index_rows(
+            n0,
+            t1,
+            False,
+            fj,
+            ij,
+            run_key,
+            run_id,
+            run_job,
+            dl_key,
+            dl_id,
+            dl_job,
+            wlist,
+            wspan,
+            order,
+        )
+        for k in range(na):
+            ij[n0 + k, STATE] = _GONE
+        u = used[r]
         if nrun == 0:
             u = 0.0
+        nact = n0
 
-    if preempted or not by_id:
-        _, _, n_run_heap, n_dl, nwait, min_wait = _index_rows(
-            n0, t1, not by_id, fj, ij, run_heap, dl_heap, wlist, wspan, order
-        )
-
-    t = t0
-    ia = 0
-    need_pass = True
-    while True:
-        if need_pass:
-            need_pass = False
-            if nwait == 0:
-                min_wait = np.inf
-            elif min_wait <= capx - u:
-                full_scan = True
-                new_min = np.inf
-                for p in range(N_PRIO - 1, -1, -1):
-                    # Entries that leave are squeezed out by writing the kept ones at w <= k.
-                    head = wspan[p, 0]
-                    length = wspan[p, 1]
-                    w = head
-                    k = head
-                    while k < length:
-                        s = wlist[p, k]
-                        k += 1
-                        if ij[s, STATE] != WAITING:
-                            continue  # abandoned since it was listed: drop the entry
-                        size = fj[s, SIZE]
-                        if size <= capx - u:
-                            ij[s, STATE] = RUNNING
-                            fj[s, START] = t
-                            fj[s, END] = t + fj[s, REMAINING]
-                            u += size
-                            acc[STARTED] += 1.0
-                            acc[WAIT_SUM] += t - fj[s, WAIT_SINCE]
-                            jid = ij[s, ID]
-                            if record and not start_out[jid] >= 0.0:
-                                start_out[jid] = t
-                            if fj[s, END] < t1:
-                                n_run_heap = _heap_push(
-                                    run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
-                                )
-                            nrun += 1
-                            nwait -= 1
-                            continue
-                        wlist[p, w] = s
-                        w += 1
-                        new_min = min(new_min, size)
-                        if min_wait > capx - u:
-                            # Nothing waiting can fit any more. Close the gap [w, k) by moving
-                            # the few kept entries up rather than the long tail down.
-                            full_scan = False
-                            gap = k - w
-                            for q in range(w - 1, head - 1, -1):
-                                wlist[p, q + gap] = wlist[p, q]
-                            wspan[p, 0] = head + gap
-                            break
-                    if not full_scan:
-                        break
-                    wspan[p, 1] = w
-                if full_scan:
-                    min_wait = new_min
-
-        t_c = run_key[0] if n_run_heap > 0 else np.inf
-        t_a = arr_t[lo + ia] if ia < na else np.inf
-        while n_dl > 0 and ij[dl_job[0], STATE] != WAITING:
-            n_dl = _heap_pop(dl_key, dl_id, dl_job, n_dl)
-        t_d = dl_key[0] if n_dl > 0 else np.inf
-        t_next = min(t_c, min(t_a, t_d))
-        if t_next >= t1:
-            dt = t1 - t
-            acc[SERVED] += u * dt
-            acc[QUEUE_AREA] += nwait * dt
-            break
-        # An event left behind by a gap between calls happens at once, not in the past.
-        t_ev = t_next if t_next > t else t
-        dt = t_ev - t
-        acc[SERVED] += u * dt
-        acc[QUEUE_AREA] += nwait * dt
-        t = t_ev
-
-        if t_c <= t_a and t_c <= t_d:
-            s = run_job[0]
-            n_run_heap = _heap_pop(run_key, run_id, run_job, n_run_heap)
-            ij[s, STATE] = _GONE
-            u -= fj[s, SIZE]
+        # Preemption is rare, so a linear search for each victim is cheaper than sorting.
+        preempted = False
+        while u > capx and nrun > 0:
+            preempted = True
+            v = -1
+            for s in range(n0):
+                if ij[s, STATE] != RUNNING:
+                    continue
+                if v < 0:
+                    v = s
+                    continue
+                if ij[s, PRIO] != ij[v, PRIO]:
+                    if ij[s, PRIO] < ij[v, PRIO]:
+                        v = s
+                elif fj[s, START] != fj[v, START]:
+                    if fj[s, START] > fj[v, START]:
+                        v = s
+                elif ij[s, ID] > ij[v, ID]:
+                    v = s
+            ij[v, STATE] = WAITING
+            fj[v, REMAINING] = fj[v, END] - t0
+            fj[v, WAIT_SINCE] = t0
+            fj[v, END] = t0
+            u -= fj[v, SIZE]
+            acc[PREEMPTED] += 1.0
             nrun -= 1
-            nact -= 1
             if nrun == 0:
                 u = 0.0
-            need_pass = True
-        elif t_a <= t_d:
-            a = lo + ia
-            ia += 1
-            size = arr_size[a] * sc
-            acc[REQUESTED] += size * arr_dur[a]
-            if nact == m:
-                acc[OVERFLOW] += 1.0
-                acc[ABANDONED] += 1.0
-                acc[ABANDONED_WORK] += size * arr_dur[a]
-                continue
-            s = n0 + ia - 1
-            fj[s, SIZE] = size
-            fj[s, REMAINING] = arr_dur[a]
-            fj[s, PATIENCE] = arr_patience[a]
-            fj[s, WAIT_SINCE] = arr_t[a]
-            fj[s, START] = np.nan
-            fj[s, END] = np.nan
-            jid = arr_id[a]
-            p = arr_prio[a]
-            ij[s, ID] = jid
-            ij[s, PRIO] = p
-            nact += 1
-            if size <= capx - u:
-                ij[s, STATE] = RUNNING
-                fj[s, START] = t
-                fj[s, END] = t + fj[s, REMAINING]
-                u += size
-                acc[STARTED] += 1.0
-                acc[WAIT_SUM] += t - fj[s, WAIT_SINCE]
-                if record and not start_out[jid] >= 0.0:
-                    start_out[jid] = t
-                if fj[s, END] < t1:
-                    n_run_heap = _heap_push(
-                        run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
-                    )
-                nrun += 1
-            else:
-                ij[s, STATE] = WAITING
-                # Ids grow with time, so this insertion normally stops at once.
-                k = wspan[p, 1]
-                while k > wspan[p, 0] and ij[wlist[p, k - 1], ID] > jid:
-                    wlist[p, k] = wlist[p, k - 1]
-                    k -= 1
-                wlist[p, k] = s
-                wspan[p, 1] += 1
-                nwait += 1
-                min_wait = min(min_wait, size)
-                deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
-                if deadline < t1:
-                    n_dl = _heap_push(dl_key, dl_id, dl_job, n_dl, deadline, jid, s)
-        else:
-            s = dl_job[0]
-            n_dl = _heap_pop(dl_key, dl_id, dl_job, n_dl)
-            ij[s, STATE] = _GONE
-            nwait -= 1
-            nact -= 1
-            acc[ABANDONED] += 1.0
-            acc[ABANDONED_WORK] += fj[s, SIZE] * fj[s, REMAINING]
-            if nwait == 0:
-                # Every listed entry is stale now.
-                for p in range(N_PRIO):
-                    wspan[p, 0] = 0
-                    wspan[p, 1] = 0
-                min_wait = np.inf
 
-    # Write the active jobs back, sorted by id.
-    cnt = 0
-    if not in_place:
-        for s in range(n0 + ia):
-            if ij[s, STATE] != _GONE:
-                order[cnt] = s
-                cnt += 1
-        _sort_by_id(order, cnt, ij)
-        for q in range(cnt):
-            s = order[q]
-            for f in range(N_JF):
-                js[r, q, f] = fj[s, f]
-            for f in range(N_JI):
-                ji[r, q, f] = ij[s, f]
-        written = n0
-    else:
-        written = n0 + ia  # the arrivals' rows are the pool's too
-        # The rows come in id order in normal use (the pool is written back sorted and arrival
-        # ids grow): then each kept row moves down to the next free slot in one pass, read
-        # before any row is written over it.
-        s = 0
-        while s < written:
-            if ij[s, STATE] != _GONE:
-                if cnt > 0 and ij[s, ID] < ij[cnt - 1, ID]:
-                    break
-                if s != cnt:
-                    for f in range(N_JF):
-                        js[r, cnt, f] = js[r, s, f]
-                    for f in range(N_JI):
-                        ji[r, cnt, f] = ji[r, s, f]
-                cnt += 1
-            s += 1
-        if s < written:
-            # Rows out of id order (a pool not written by this kernel): those moved so far, in
-            # id order at [0, cnt), and the kept rows from s on, in order through the scratch.
-            for q in range(cnt):
-                order[q] = q
-            while s < written:
+        if preempted or not by_id:
+            _, _, n_run_heap, n_dl, nwait, min_wait = _index_rows(
+                n0,
+                t1,
+                not by_id,
+                fj,
+                ij,
+                run_key,
+                run_id,
+                run_job,
+                dl_key,
+                dl_id,
+                dl_job,
+                wlist,
+                wspan,
+                order,
+            )
+
+        t = t0
+        ia = 0
+        need_pass = True
+        while True:
+            if need_pass:
+                need_pass = False
+                if nwait == 0:
+                    min_wait = np.inf
+                elif min_wait <= capx - u:
+                    full_scan = True
+                    new_min = np.inf
+                    for p in range(N_PRIO - 1, -1, -1):
+                        # Entries that leave are squeezed out by writing the kept ones at w <= k.
+                        head = wspan[p, 0]
+                        length = wspan[p, 1]
+                        w = head
+                        k = head
+                        while k < length:
+                            s = wlist[p, k]
+                            k += 1
+                            if ij[s, STATE] != WAITING:
+                                continue  # abandoned since it was listed: drop the entry
+                            size = fj[s, SIZE]
+                            if size <= capx - u:
+                                ij[s, STATE] = RUNNING
+                                fj[s, START] = t
+                                fj[s, END] = t + fj[s, REMAINING]
+                                u += size
+                                acc[STARTED] += 1.0
+                                acc[WAIT_SUM] += t - fj[s, WAIT_SINCE]
+                                jid = ij[s, ID]
+                                if record and not start_out[jid] >= 0.0:
+                                    start_out[jid] = t
+                                if fj[s, END] < t1:
+                                    n_run_heap = _heap_push(
+                                        run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
+                                    )
+                                nrun += 1
+                                nwait -= 1
+                                continue
+                            wlist[p, w] = s
+                            w += 1
+                            new_min = min(new_min, size)
+                            if min_wait > capx - u:
+                                # Nothing waiting can fit any more. Close the gap [w, k) by moving
+                                # the few kept entries up rather than the long tail down.
+                                full_scan = False
+                                gap = k - w
+                                for q in range(w - 1, head - 1, -1):
+                                    wlist[p, q + gap] = wlist[p, q]
+                                wspan[p, 0] = head + gap
+                                break
+                        if not full_scan:
+                            break
+                        wspan[p, 1] = w
+                    if full_scan:
+                        min_wait = new_min
+
+            t_c = run_key[0] if n_run_heap > 0 else np.inf
+            t_a = arr_t[lo + ia] if ia < na else np.inf
+            while n_dl > 0 and ij[dl_job[0], STATE] != WAITING:
+                n_dl = _heap_pop(dl_key, dl_id, dl_job, n_dl)
+            t_d = dl_key[0] if n_dl > 0 else np.inf
+            t_next = min(t_c, min(t_a, t_d))
+            if t_next >= t1:
+                dt = t1 - t
+                acc[SERVED] += u * dt
+                acc[QUEUE_AREA] += nwait * dt
+                break
+            # An event left behind by a gap between calls happens at once, not in the past.
+            t_ev = t_next if t_next > t else t
+            dt = t_ev - t
+            acc[SERVED] += u * dt
+            acc[QUEUE_AREA] += nwait * dt
+            t = t_ev
+
+            if t_c <= t_a and t_c <= t_d:
+                s = run_job[0]
+                n_run_heap = _heap_pop(run_key, run_id, run_job, n_run_heap)
+                ij[s, STATE] = _GONE
+                u -= fj[s, SIZE]
+                nrun -= 1
+                nact -= 1
+                if nrun == 0:
+                    u = 0.0
+                need_pass = True
+            elif t_a <= t_d:
+                a = lo + ia
+                ia += 1
+                size = arr_size[a] * sc
+                acc[REQUESTED] += size * arr_dur[a]
+                if nact == m:
+                    acc[OVERFLOW] += 1.0
+                    acc[ABANDONED] += 1.0
+                    acc[ABANDONED_WORK] += size * arr_dur[a]
+                    continue
+                s = n0 + ia - 1
+                fj[s, SIZE] = size
+                fj[s, REMAINING] = arr_dur[a]
+                fj[s, PATIENCE] = arr_patience[a]
+                fj[s, WAIT_SINCE] = arr_t[a]
+                fj[s, START] = np.nan
+                fj[s, END] = np.nan
+                jid = arr_id[a]
+                p = arr_prio[a]
+                ij[s, ID] = jid
+                ij[s, PRIO] = p
+                nact += 1
+                if size <= capx - u:
+                    ij[s, STATE] = RUNNING
+                    fj[s, START] = t
+                    fj[s, END] = t + fj[s, REMAINING]
+                    u += size
+                    acc[STARTED] += 1.0
+                    acc[WAIT_SUM] += t - fj[s, WAIT_SINCE]
+                    if record and not start_out[jid] >= 0.0:
+                        start_out[jid] = t
+                    if fj[s, END] < t1:
+                        n_run_heap = _heap_push(
+                            run_key, run_id, run_job, n_run_heap, fj[s, END], jid, s
+                        )
+                    nrun += 1
+                else:
+                    ij[s, STATE] = WAITING
+                    # Ids grow with time, so this insertion normally stops at once.
+                    k = wspan[p, 1]
+                    while k > wspan[p, 0] and ij[wlist[p, k - 1], ID] > jid:
+                        wlist[p, k] = wlist[p, k - 1]
+                        k -= 1
+                    wlist[p, k] = s
+                    wspan[p, 1] += 1
+                    nwait += 1
+                    min_wait = min(min_wait, size)
+                    deadline = fj[s, WAIT_SINCE] + fj[s, PATIENCE]
+                    if deadline < t1:
+                        n_dl = _heap_push(dl_key, dl_id, dl_job, n_dl, deadline, jid, s)
+            else:
+                s = dl_job[0]
+                n_dl = _heap_pop(dl_key, dl_id, dl_job, n_dl)
+                ij[s, STATE] = _GONE
+                nwait -= 1
+                nact -= 1
+                acc[ABANDONED] += 1.0
+                acc[ABANDONED_WORK] += fj[s, SIZE] * fj[s, REMAINING]
+                if nwait == 0:
+                    # Every listed entry is stale now.
+                    for p in range(N_PRIO):
+                        wspan[p, 0] = 0
+                        wspan[p, 1] = 0
+                    min_wait = np.inf
+
+        # Write the active jobs back, sorted by id.
+        cnt = 0
+        if not in_place:
+            for s in range(n0 + ia):
                 if ij[s, STATE] != _GONE:
                     order[cnt] = s
                     cnt += 1
-                s += 1
             _sort_by_id(order, cnt, ij)
             for q in range(cnt):
                 s = order[q]
                 for f in range(N_JF):
-                    fj_tmp[q, f] = js[r, s, f]
+                    js[r, q, f] = fj[s, f]
                 for f in range(N_JI):
-                    ij_tmp[q, f] = ji[r, s, f]
-            for q in range(cnt):
-                for f in range(N_JF):
-                    js[r, q, f] = fj_tmp[q, f]
-                for f in range(N_JI):
-                    ji[r, q, f] = ij_tmp[q, f]
-    # Slots past the rows written are zero already; clearing only the vacated ones keeps a
-    # call on an idle region from costing O(M).
-    for q in range(cnt, written):
-        for f in range(N_JF):
-            js[r, q, f] = 0.0
-        for f in range(N_JI):
-            ji[r, q, f] = 0
-    n[r] = cnt
-    used[r] = u
+                    ji[r, q, f] = ij[s, f]
+            written = n0
+        else:
+            written = n0 + ia  # the arrivals' rows are the pool's too
+            # The rows come in id order in normal use (the pool is written back sorted and arrival
+            # ids grow): then each kept row moves down to the next free slot in one pass, read
+            # before any row is written over it.
+            s = 0
+            while s < written:
+                if ij[s, STATE] != _GONE:
+                    if cnt > 0 and ij[s, ID] < ij[cnt - 1, ID]:
+                        break
+                    if s != cnt:
+                        for f in range(N_JF):
+                            js[r, cnt, f] = js[r, s, f]
+                        for f in range(N_JI):
+                            ji[r, cnt, f] = ji[r, s, f]
+                    cnt += 1
+                s += 1
+            if s < written:
+                # Rows out of id order (a pool not written by this kernel): those moved so far, in
+                # id order at [0, cnt), and the kept rows from s on, in order through the scratch.
+                for q in range(cnt):
+                    order[q] = q
+                while s < written:
+                    if ij[s, STATE] != _GONE:
+                        order[cnt] = s
+                        cnt += 1
+                    s += 1
+                _sort_by_id(order, cnt, ij)
+                for q in range(cnt):
+                    s = order[q]
+                    for f in range(N_JF):
+                        fj_tmp[q, f] = js[r, s, f]
+                    for f in range(N_JI):
+                        ij_tmp[q, f] = ji[r, s, f]
+                for q in range(cnt):
+                    for f in range(N_JF):
+                        js[r, q, f] = fj_tmp[q, f]
+                    for f in range(N_JI):
+                        ji[r, q, f] = ij_tmp[q, f]
+        # Slots past the rows written are zero already; clearing only the vacated ones keeps a
+        # call on an idle region from costing O(M).
+        for q in range(cnt, written):
+            for f in range(N_JF):
+                js[r, q, f] = 0.0
+            for f in range(N_JI):
+                ji[r, q, f] = 0
+        n[r] = cnt
+        used[r] = u
 
-    out[r, SERVED] += acc[SERVED]
-    out[r, REQUESTED] += acc[REQUESTED]
-    out[r, ABANDONED_WORK] += acc[ABANDONED_WORK]
-    out[r, STARTED] += acc[STARTED]
-    out[r, WAIT_SUM] += acc[WAIT_SUM]
-    out[r, ABANDONED] += acc[ABANDONED]
-    out[r, OVERFLOW] += acc[OVERFLOW]
-    out[r, PREEMPTED] += acc[PREEMPTED]
-    out[r, QUEUE_AREA] += acc[QUEUE_AREA]
+        out[r, SERVED] += acc[SERVED]
+        out[r, REQUESTED] += acc[REQUESTED]
+        out[r, ABANDONED_WORK] += acc[ABANDONED_WORK]
+        out[r, STARTED] += acc[STARTED]
+        out[r, WAIT_SUM] += acc[WAIT_SUM]
+        out[r, ABANDONED] += acc[ABANDONED]
+        out[r, OVERFLOW] += acc[OVERFLOW]
+        out[r, PREEMPTED] += acc[PREEMPTED]
+        out[r, QUEUE_AREA] += acc[QUEUE_AREA]
 
 
 @numba.njit(cache=True)
@@ -737,52 +778,28 @@ def advance_jobs(
     bound on the smallest waiting size.
     """
     n_regions = capacity.shape[0]
-    # Scratch sized for the busiest region: every job it holds during the call gets a row.
-    rows = 1
-    for r in range(n_regions):
-        rows = max(rows, n[r] + arr_off[r + 1] - arr_off[r])
-    fj = np.empty((rows, N_JF), dtype=np.float64)
-    ij = np.empty((rows, N_JI), dtype=np.int64)
-    run_key = np.empty(rows, dtype=np.float64)
-    run_id = np.empty(rows, dtype=np.int64)
-    run_job = np.empty(rows, dtype=np.int64)
-    dl_key = np.empty(rows, dtype=np.float64)
-    dl_id = np.empty(rows, dtype=np.int64)
-    dl_job = np.empty(rows, dtype=np.int64)
-    wlist = np.empty((N_PRIO, rows), dtype=np.int64)
-    wspan = np.zeros((N_PRIO, 2), dtype=np.int64)
-    order = np.empty(rows, dtype=np.int64)
-    acc = np.empty(N_OUT, dtype=np.float64)
-    for r in range(n_regions):
-        _advance_region(
-            r,
-            t0,
-            t1,
-            capacity,
-            arr_t,
-            arr_size,
-            arr_dur,
-            arr_prio,
-            arr_patience,
-            arr_id,
-            arr_off[r],
-            arr_off[r + 1] - arr_off[r],
-            1.0,
-            js,
-            ji,
-            n,
-            used,
-            out,
-            start_out,
-            fj,
-            ij,
-            (run_key, run_id, run_job),
-            (dl_key, dl_id, dl_job),
-            wlist,
-            wspan,
-            order,
-            acc,
-        )
+    first = arr_off[:n_regions].copy()
+    count = arr_off[1 : n_regions + 1] - first
+    _advance_regions(
+        t0,
+        t1,
+        capacity,
+        arr_t,
+        arr_size,
+        arr_dur,
+        arr_prio,
+        arr_patience,
+        arr_id,
+        first,
+        count,
+        np.ones(n_regions),
+        js,
+        ji,
+        n,
+        used,
+        out,
+        start_out,
+    )
 
 
 @numba.njit(cache=True)
@@ -848,62 +865,40 @@ def advance_lanes(
     arr_patience = real[3]
     arr_prio = ints[0]
     arr_id = ints[1]
-    upto = np.empty(n_lanes, dtype=np.int64)
-    rows = 1
+    count = np.empty(n_lanes, dtype=np.int64)
+    lane_scale = np.empty(n_lanes)
+    before = np.empty((n_lanes, 2))
     for r in range(n_lanes):
-        upto[r] = cut(arr_t, taken[r], end[r], t1)
-        rows = max(rows, n[r] + upto[r] - taken[r])
-    fj = np.empty((rows, N_JF), dtype=np.float64)
-    ij = np.empty((rows, N_JI), dtype=np.int64)
-    run_key = np.empty(rows, dtype=np.float64)
-    run_id = np.empty(rows, dtype=np.int64)
-    run_job = np.empty(rows, dtype=np.int64)
-    dl_key = np.empty(rows, dtype=np.float64)
-    dl_id = np.empty(rows, dtype=np.int64)
-    dl_job = np.empty(rows, dtype=np.int64)
-    wlist = np.empty((N_PRIO, rows), dtype=np.int64)
-    wspan = np.zeros((N_PRIO, 2), dtype=np.int64)
-    order = np.empty(rows, dtype=np.int64)
-    acc = np.empty(N_OUT, dtype=np.float64)
+        count[r] = cut(arr_t, taken[r], end[r], t1) - taken[r]
+        lane_scale[r] = scale[r // per_scale]
+        before[r, 0] = out[r, SERVED]
+        before[r, 1] = out[r, REQUESTED]
+    _advance_regions(
+        t0,
+        t1,
+        capacity,
+        arr_t,
+        arr_size,
+        arr_dur,
+        arr_prio,
+        arr_patience,
+        arr_id,
+        taken,
+        count,
+        lane_scale,
+        js,
+        ji,
+        n,
+        used,
+        out,
+        start_out,
+    )
     for r in range(n_lanes):
-        lo = taken[r]
-        na = upto[r] - lo
-        was_served = out[r, SERVED]
-        was_requested = out[r, REQUESTED]
-        sc = scale[r // per_scale]
-        _advance_region(
-            r,
-            t0,
-            t1,
-            capacity,
-            arr_t,
-            arr_size,
-            arr_dur,
-            arr_prio,
-            arr_patience,
-            arr_id,
-            lo,
-            na,
-            sc,
-            js,
-            ji,
-            n,
-            used,
-            out,
-            start_out,
-            fj,
-            ij,
-            (run_key, run_id, run_job),
-            (dl_key, dl_id, dl_job),
-            wlist,
-            wspan,
-            order,
-            acc,
-        )
-        taken[r] = upto[r]
+        na = count[r]
+        taken[r] += na
         arrivals[r] += na
-        s = out[r, SERVED] - was_served
-        q = out[r, REQUESTED] - was_requested
+        s = out[r, SERVED] - before[r, 0]
+        q = out[r, REQUESTED] - before[r, 1]
         served[r] = s
         ema_served[r] = ema_served[r] * decay + s
         ema_requested[r] = ema_requested[r] * decay + q
