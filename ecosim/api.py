@@ -201,13 +201,15 @@ class _TwinApart:
             self.progress("twin", fraction)
 
     def relay(self, label: str, fraction: float) -> None:
-        """The run's progress callback: the twin's reports so far first, then the run's.
+        """The run's progress callback: the run's report, then the twin's reports so far.
 
-        Reading them as the run goes also keeps the pipe from filling up on a long run.
+        The run's first report comes first whatever the twin has done by then, so a caller
+        hears of the run before its twin, as when the twin runs after it. Reading the twin's
+        reports as the run goes also keeps the pipe from filling up on a long run.
         """
-        self.child.poll(self.note)
         if self.progress is not None:
             self.progress(label, fraction)
+        self.child.poll(self.note)
 
     def result(self, spec: Scenario, stop: StopRequest | None) -> tuple[xr.Dataset, xr.Dataset]:
         """The twin's dataset and trace, waited for.

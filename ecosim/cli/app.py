@@ -257,11 +257,21 @@ class OverallProgress:
         """Record that the run called ``label`` is ``fraction`` of the way through."""
         self.done[label] = max(self.done.get(label, 0.0), min(fraction, 1.0))
         what, _, which = label.rpartition(" ")
-        if fraction >= 1.0 and which == "twin":
-            # after the twin come the run's metrics: a few seconds with no steps to show
-            self.description = f"{what}: metrics" if what else "metrics"
-        else:
+        pair = {"run": "twin", "twin": "run"}.get(which)
+        other = (f"{what} {pair}" if what else pair) if pair is not None else None
+        if other is None or other not in self.done:
             self.description = describe(label)
+            return
+        mine, theirs = self.done[label], self.done[other]
+        if mine >= 1.0 and theirs >= 1.0:
+            # after the run and its twin come the metrics: a few seconds with no steps to show
+            self.description = f"{what}: metrics" if what else "metrics"
+        elif mine < 1.0 and theirs < 1.0:
+            # a run and its twin side by side (the twin in a process of its own)
+            both = "run and no-shock twin"
+            self.description = f"{what}: {both}" if what else both
+        else:
+            self.description = describe(label if mine < 1.0 else other)
 
     @property
     def fraction(self) -> float:

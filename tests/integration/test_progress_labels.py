@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from ecosim.cli.app import OverallProgress, describe
+from ecosim.core import forked
 from ecosim.core.clock import step_grid
 from ecosim.scenario.loader import LoadedScenario, load_scenario
 from ecosim.studies.compare import Portfolio, compare
@@ -20,6 +21,13 @@ from tests.conftest import SMALL
 
 #: 36 days: three progress reports per run (days 0, 30 and the last step).
 SHORT = ["horizon_years=0.1"]
+
+
+@pytest.fixture(autouse=True)
+def twin_after_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each twin after its run, whatever the machine: the order of the reports these tests
+    read is then fixed (a twin in a process of its own reports as it goes)."""
+    monkeypatch.setattr(forked, "can_fork", lambda: False)
 
 
 @pytest.fixture(scope="module")
@@ -95,5 +103,26 @@ def test_a_single_run_reads_run_then_no_shock_twin() -> None:
     state = OverallProgress(runs=2)
     state.update("run", 0.5)
     assert (state.description, state.fraction) == ("run", 0.25)
+    state.update("run", 1.0)
+    assert state.description == "run"
+    state.update("twin", 0.5)
+    assert (state.description, state.fraction) == ("no-shock twin", 0.75)
     state.update("twin", 1.0)
-    assert (state.description, state.fraction) == ("metrics", 0.75)
+    assert (state.description, state.fraction) == ("metrics", 1.0)
+
+
+def test_a_run_and_its_twin_side_by_side_read_as_both() -> None:
+    state = OverallProgress(runs=4)
+    state.update("replicate 1/2 run", 0.0)
+    assert state.description == "replicate 1/2: run"
+    state.update("replicate 1/2 twin", 0.25)
+    assert state.description == "replicate 1/2: run and no-shock twin"
+    state.update("replicate 1/2 run", 0.5)
+    assert state.description == "replicate 1/2: run and no-shock twin"
+    # the twin is done first: what still runs is the run
+    state.update("replicate 1/2 twin", 1.0)
+    assert state.description == "replicate 1/2: run"
+    state.update("replicate 1/2 run", 1.0)
+    assert (state.description, state.fraction) == ("replicate 1/2: metrics", 0.5)
+    state.update("replicate 2/2 run", 0.0)
+    assert state.description == "replicate 2/2: run"
