@@ -665,9 +665,11 @@ def hand_over(w: World) -> tuple[np.ndarray, np.ndarray]:
         designer), and materials delivered to wafer fabs homed in each region per materials
         supplier (region, material), both in H100e.
     """
-    out = w.delivered_to.copy(), w.materials_delivered.copy()
-    w.delivered_to[:] = 0.0
-    w.materials_delivered[:] = 0.0
+    # the counts themselves are handed over and fresh ones started: every writer looks them
+    # up on the world at each write, so none still writes to those handed over
+    out = w.delivered_to, w.materials_delivered
+    w.delivered_to = np.zeros_like(out[0])
+    w.materials_delivered = np.zeros_like(out[1])
     return out
 
 
