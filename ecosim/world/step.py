@@ -274,7 +274,8 @@ class WorldStep:
         Returns
         -------
         StepFlows
-            Copies of the step's flows; the world's accumulators are zero afterwards.
+            The step's flows, which the world no longer writes; its accumulators start again
+            from zero.
         """
         w = self.world
         capability.update_frontier(w, w.t)
