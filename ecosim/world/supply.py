@@ -46,8 +46,9 @@ def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
     des_home = w.chip_home[des]
     rows, offsets = w.rows_of_goods(UPSTREAM_GOODS)
     stopped = w.imports_stopped
-    # (the suppliers' homes looked up only where some region stopped imports at all)
-    if des.size < 8 and not (stopped.any() and stopped[w.chip_home[rows]].any()):
+    # (the suppliers' homes looked up only where some region stopped imports at all; a count
+    # of the true entries is a direct call, .any() a Python wrapper around a reduction)
+    if des.size < 8 and not (np.count_nonzero(stopped) and stopped[w.chip_home[rows]].any()):
         # compiled, to the bit (kernels/chain.py); fewer than eight designers, as numpy then
         # sums over them left to right
         return np.asarray(chain.designer_output(cap, des, des_home, rows, offsets, w.allow))
