@@ -78,7 +78,18 @@ def _kinks(weight: F8, cols: NDArray[np.int64]) -> tuple[F8, F8]:
     inv = np.empty(n)
     for j in range(n):
         inv[j] = 1.0 / weight[cols[j]]
-    return inv, np.unique(inv)  # sorted
+    # np.unique's answer (sorted, each value once) as Numba's finds it, a value kept where it
+    # differs from the one before it and the two are not both NaN, without the lists it
+    # builds on the way (which cost more than the rest of a call)
+    srt = np.sort(inv)
+    kinks = np.empty(n)
+    m = 0
+    for j in range(n):
+        x = srt[j]
+        if j == 0 or (srt[j - 1] != x and not (srt[j - 1] != srt[j - 1] and x != x)):
+            kinks[m] = x
+            m += 1
+    return inv, kinks[:m]
 
 
 @numba.njit(cache=True)
