@@ -15,6 +15,8 @@ import numpy as np
 from _bench import Case, repeated_call_case
 
 from ecosim.kernels.cloud import (
+    cloud_need,
+    cloud_need_ref,
     delivered,
     delivered_ref,
     receive,
@@ -107,6 +109,20 @@ def cases() -> list[Case]:
             capacity_args,
             CALLS,
             target=1.3,
+        ),
+        repeated_call_case(
+            "cloud.cloud_need",
+            cloud_need,
+            cloud_need_ref,
+            (
+                demand,
+                np.where(rng.random(N_REGIONS) < 0.8, 1.0, 1.2),
+                demand * rng.uniform(0.2, 1.2, N_REGIONS),
+                np.where(rng.random(N_REGIONS) < 0.9, 1.0, 0.5),
+                np.full(N_REGIONS, 0.1),
+            ),
+            CALLS,
+            target=1.5,  # five numpy calls on nine elements against one call's dispatch
         ),
         repeated_call_case(
             "cloud.workload_shares",

@@ -71,15 +71,42 @@ def allocate_ref(total: F8, local: F8, need: F8, weight: F8, local_only: NDArray
 
 
 @numba.njit(cache=True)
-def _ration_row(avail: float, need: F8, weight: F8, cols: NDArray[np.int64], out: F8) -> None:
-    """:func:`ration_ref` for one region over the workloads ``cols``, into ``out[cols]``."""
+def _kinks(weight: F8, cols: NDArray[np.int64]) -> tuple[F8, F8]:
+    """``1 / weight`` of the workloads ``cols``, and its distinct values sorted: the kinks of
+    :func:`ration_ref` over those workloads, the same for every region."""
     n = cols.size
-    if n == 0:
-        return
     inv = np.empty(n)
     for j in range(n):
         inv[j] = 1.0 / weight[cols[j]]
-    kinks = np.unique(inv)  # sorted
+    # np.unique's answer (sorted, each value once) as Numba's finds it, a value kept where it
+    # differs from the one before it and the two are not both NaN, without the lists it
+    # builds on the way (which cost more than the rest of a call)
+    srt = np.sort(inv)
+    kinks = np.empty(n)
+    m = 0
+    for j in range(n):
+        x = srt[j]
+        if j == 0 or (srt[j - 1] != x and not (srt[j - 1] != srt[j - 1] and x != x)):
+            kinks[m] = x
+            m += 1
+    return inv, kinks[:m]
+
+
+@numba.njit(cache=True)
+def _ration_row(
+    avail: float,
+    need: F8,
+    weight: F8,
+    cols: NDArray[np.int64],
+    inv: F8,
+    kinks: F8,
+    out: F8,
+) -> None:
+    """:func:`ration_ref` for one region over the workloads ``cols``, into ``out[cols]``;
+    ``inv`` and ``kinks`` are :func:`_kinks` of ``cols``."""
+    n = cols.size
+    if n == 0:
+        return
     granted_last = 0.0
     seg = -1
     for k in range(kinks.size):
@@ -134,22 +161,26 @@ def allocate(total: F8, local: F8, need: F8, weight: F8, local_only: NDArray[np.
     here = np.flatnonzero(local_only)
     away = np.flatnonzero(~local_only)
     n_away = away.size
+    # the kinks depend on the weights alone: found once for every region, not once a row
+    inv_every, kinks_every = _kinks(weight, every)
+    inv_here, kinks_here = _kinks(weight, here)
+    inv_away, kinks_away = _kinks(weight, away)
     out = np.empty((n_r, n_w))
     cap = np.empty(n_w)
     held = np.empty(n_w)
     for r in range(n_r):
         loc = min(local[r], total[r])
         remote = total[r] - loc
-        _ration_row(total[r], need[r], weight, every, cap)
+        _ration_row(total[r], need[r], weight, every, inv_every, kinks_every, cap)
         s_here = 0.0
         for h in here:
             s_here += cap[h]
         if s_here > loc * (1.0 + 1e-12):
-            _ration_row(loc, need[r], weight, here, held)
+            _ration_row(loc, need[r], weight, here, inv_here, kinks_here, held)
             s_held = 0.0
             for h in here:
                 s_held += held[h]
-            _ration_row(total[r] - s_held, need[r], weight, away, held)
+            _ration_row(total[r] - s_held, need[r], weight, away, inv_away, kinks_away, held)
             for j in range(n_w):
                 cap[j] = held[j]
         mobile = 0.0

@@ -18,6 +18,8 @@ from ecosim.kernels.sums import row_sum
 
 __all__ = [
     "MAX_ROW",
+    "cloud_need",
+    "cloud_need_ref",
     "delivered",
     "delivered_ref",
     "receive",
@@ -76,6 +78,57 @@ def wanted_ref(
     total = weight.sum(axis=1, keepdims=True)
     part = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0.0)
     return np.asarray((usage + waiting[:, None] * part) * (1.0 + headroom[None, :]))
+
+
+def cloud_need_ref(demand: F8, factor: F8, own: F8, available: F8, margin: F8) -> tuple[F8, F8, F8]:
+    """Each region's demand, own capacity and need of cloud capacity (R, each): numpy twin of
+    :func:`cloud_need`.
+
+    Parameters
+    ----------
+    demand : ndarray of float64, shape (R,)
+        Each region's demand before surges (H100e).
+    factor : ndarray of float64, shape (R,)
+        What surges multiply it by.
+    own : ndarray of float64, shape (R,)
+        Each region's installed own capacity (H100e).
+    available : ndarray of float64, shape (R,)
+        The part of it not darkened by an outage.
+    margin : ndarray of float64, shape (R,)
+        The margin a region keeps over its demand.
+
+    Returns
+    -------
+    tuple of ndarray of float64, shape (R,)
+        The demand times ``factor``, the own capacity times ``available``, and the cloud
+        need: the demand with its margin less the own capacity, at least zero.
+    """
+    demand = demand * factor
+    own = own * available
+    need = np.maximum(0.0, demand * (1.0 + margin) - own)
+    return np.asarray(demand), np.asarray(own), np.asarray(need)
+
+
+@numba.njit(cache=True)
+def cloud_need(demand: F8, factor: F8, own: F8, available: F8, margin: F8) -> tuple[F8, F8, F8]:
+    """Each region's demand, own capacity and need of cloud capacity (R, each).
+
+    Compiled (every refresh of the world asks for them: five numpy calls on a few elements);
+    :func:`cloud_need_ref` is the same in numpy, with the same parameters.
+    """
+    n = demand.size
+    out_demand = np.empty(n)
+    out_own = np.empty(n)
+    out_need = np.empty(n)
+    for r in range(n):
+        d = demand[r] * factor[r]
+        o = own[r] * available[r]
+        x = d * (1.0 + margin[r]) - o
+        out_demand[r] = d
+        out_own[r] = o
+        # np.maximum(0.0, x): zero unless x is larger, a NaN kept
+        out_need[r] = 0.0 if x <= 0.0 else x
+    return out_demand, out_own, out_need
 
 
 def delivered_ref(served: F8, need: F8, can_stay: NDArray[np.uint8], cap: F8, available: F8) -> F8:

@@ -13,6 +13,8 @@ extrapolates it back.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR, SECONDS_PER_DAY
@@ -87,31 +89,116 @@ def largest_run_multisite(w: World, t: float) -> np.ndarray:
     return run_flop(w, federated.run_h100e(w, total, largest))
 
 
-def _frontier_now(w: World, runs: np.ndarray) -> float | None:
+def _frontier_now(w: World, runs: np.ndarray, top: float | None = None) -> float | None:
     """The frontier, given each region's largest run now, if it is a new high (the history's
-    next point), else ``None``."""
-    best = max(float(runs.max()), w.frontier_flop[-1] if w.frontier_flop else 0.0)
+    next point), else ``None``. ``top`` is the largest of ``runs`` if the caller has it."""
+    if top is None:
+        top = float(runs.max())
+    best = max(top, w.frontier_flop[-1] if w.frontier_flop else 0.0)
     best = max(best, w.scenario.uncertainties.capability.frontier_flop_start)
     if not w.frontier_flop or best > w.frontier_flop[-1]:
         return best
     return None
 
 
+def _runs(w: World, t: float) -> list[Any]:
+    """:func:`largest_run_multisite` at ``t`` (read-only), the largest of them and a slot for
+    :func:`_back` of them (``None`` until asked for), as one kept entry.
+
+    The runs move only where a site is built or retires or federated training changes: the
+    entry is kept for the live sites :meth:`World.live_sites` handed out (the same arrays from
+    one edge of a site's life to the next; the key holds them, so their identity is never
+    reused), the regions' federated shares and, where any trains federated, who federates
+    with whom, and the scenario, which holds the runs' constants.
+    """
+    live = w.live_sites(t)
+    f = w.params.federated
+    rest: tuple[object, ...]
+    if np.count_nonzero(f):
+        rest = (
+            f.tobytes(),
+            w.alliance.tobytes(),
+            w.alliance_scope.tobytes(),
+            w.interop.tobytes(),
+            w.scenario,
+        )
+    else:
+        rest = (f.tobytes(), w.scenario)
+    memo = w.frontier_memo
+    key = memo.key
+    # the sites by identity (an array has no truth value to compare), the rest by value
+    if isinstance(key, tuple) and key[0] is live and key[1] == rest:
+        return memo.value
+    runs = largest_run_multisite(w, t)
+    runs.setflags(write=False)
+    entry: list[Any] = [runs, float(runs.max()), None]
+    memo.keep((live, rest), entry)
+    return entry
+
+
 def update_frontier(w: World, t: float) -> None:
     """Extend the frontier's history (the largest run anywhere so far, never decreasing) and
     refresh each region's lag behind it (``w.own_lag``)."""
-    runs = largest_run_multisite(w, t)
-    best = _frontier_now(w, runs)
+    entry = _runs(w, t)
+    runs = entry[0]
+    best = _frontier_now(w, runs, entry[1])
     if best is not None:
         w.frontier_t.append(t)
         w.frontier_flop.append(best)
-    w.own_lag = frontier_lag(w, t, runs)
+    hist_t, hist_f = w.frontier_arrays.arrays(w.frontier_t, w.frontier_flop)
+    # the history holds the point just added at least
+    first = float(hist_f[0])
+    back = entry[2]
+    if back is None or back[0] != first:
+        back = entry[2] = (first, *_back(w, runs, first))
+    w.own_lag = _lag(back[1], hist_t, hist_f, t, back[2])
 
 
 #: Each region's run floored at a one-accelerator run, and the months the historical doubling
 #: puts it before the frontier's first point, by (runs, their shape and type, that point, the
 #: one-accelerator run, the doubling time): only the kernel below reads them.
 _BACK: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _back(w: World, runs: np.ndarray, first: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each region's run floored at a one-accelerator run, and how far before the frontier's
+    first point ``first`` the historical doubling puts it (months)."""
+    c = w.scenario.uncertainties.capability
+    # a one-accelerator run: run_flop's product, in its order
+    one = 1.0 * c.flop_per_h100e_second * c.utilisation * (c.training_days * SECONDS_PER_DAY)
+    # the runs move only where a site is built or retires or federated training changes, and
+    # the frontier's first point never does: what follows from them alone is kept for them
+    key = (
+        runs.tobytes(),
+        runs.shape,
+        runs.dtype.str,
+        first,
+        one,
+        c.frontier_doubling_months,
+    )
+    kept = _BACK.get(key)
+    if kept is None:
+        run = np.maximum(runs, one)
+        # how far before the first point the historical doubling puts each run (months)
+        back = np.log2(first / np.maximum(run, 1e-300)) * c.frontier_doubling_months
+        if len(_BACK) >= 8:  # a run and its twin ask for a few runs at a time
+            _BACK.clear()
+        kept = _BACK[key] = (run, back)
+    return kept
+
+
+#: The days and the months of a year, as the lag's kernel takes them.
+_PER_YEAR = (float(DAYS_PER_YEAR), float(MONTHS_PER_YEAR))
+
+
+def _lag(
+    run: np.ndarray, hist_t: np.ndarray, hist_f: np.ndarray, t: float, back: np.ndarray
+) -> np.ndarray:
+    """Months since the frontier was the size of each floored ``run``, ``back`` the months
+    before the history's first point of each (:func:`_back`)."""
+    # first time the frontier reached each run (days; negative = before the start): the
+    # search and the rest in one compiled pass, the logarithm numpy's
+    return np.asarray(kernels.frontier_lag(run, hist_t, hist_f, float(t), back, _PER_YEAR))
 
 
 def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarray:
@@ -126,35 +213,11 @@ def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarr
     as if ``t`` were its first point. ``runs``, each region's largest run at ``t``
     (:func:`largest_run_multisite`), is computed unless the caller has it.
     """
-    c = w.scenario.uncertainties.capability
     if runs is None:
         runs = largest_run_multisite(w, t)
     hist_t, hist_f = w.frontier_arrays.arrays(w.frontier_t, w.frontier_flop)
     if not hist_f.size:
         first = _frontier_now(w, runs)
         hist_t, hist_f = np.array([t]), np.array([first])
-    # a one-accelerator run: run_flop's product, in its order
-    one = 1.0 * c.flop_per_h100e_second * c.utilisation * (c.training_days * SECONDS_PER_DAY)
-    # the runs move only where a site is built or retires or federated training changes, and
-    # the frontier's first point never does: what follows from them alone is kept for them
-    key = (
-        runs.tobytes(),
-        runs.shape,
-        runs.dtype.str,
-        float(hist_f[0]),
-        one,
-        c.frontier_doubling_months,
-    )
-    kept = _BACK.get(key)
-    if kept is None:
-        run = np.maximum(runs, one)
-        # how far before the first point the historical doubling puts each run (months)
-        back = np.log2(hist_f[0] / np.maximum(run, 1e-300)) * c.frontier_doubling_months
-        if len(_BACK) >= 8:  # a run and its twin ask for a few runs at a time
-            _BACK.clear()
-        kept = _BACK[key] = (run, back)
-    run, back_months = kept
-    # first time the frontier reached each run (days; negative = before the start): the
-    # search and the rest in one compiled pass, the logarithm numpy's
-    per_year = (float(DAYS_PER_YEAR), float(MONTHS_PER_YEAR))
-    return np.asarray(kernels.frontier_lag(run, hist_t, hist_f, float(t), back_months, per_year))
+    run, back_months = _back(w, runs, float(hist_f[0]))
+    return _lag(run, hist_t, hist_f, t, back_months)

@@ -454,8 +454,22 @@ def designer_costs(w: World, t: float, costs: np.ndarray) -> np.ndarray:
 
 def _widest(offsets: np.ndarray) -> int:
     """The most rows of one good, from the goods' ``offsets`` (:meth:`World.rows_of_goods`)."""
-    bounds = offsets.tolist()
-    return max((b - a for a, b in itertools.pairwise(bounds)), default=0)
+    # asked for at every close with the same few offsets: kept by their bytes, which are
+    # cheaper to take than the answer is to find
+    key = offsets.tobytes()
+    known = _WIDEST.get(key)
+    if known is None:
+        bounds = offsets.tolist()
+        known = max((b - a for a, b in itertools.pairwise(bounds)), default=0)
+        if len(_WIDEST) >= 64:  # a run sees a handful of layouts; sweeps many runs
+            _WIDEST.clear()
+        _WIDEST[key] = known
+    return known
+
+
+#: :func:`_widest` of the offsets seen, by their bytes (int64 offsets: equal bytes, equal
+#: offsets).
+_WIDEST: dict[bytes, int] = {}
 
 
 def committed_capex(w: World, t: float, source: int | None = None) -> np.ndarray:

@@ -300,7 +300,8 @@ def lend_capacity(w: World) -> None:
     """Capacity each region borrows from alliance partners' spare capacity
     (:func:`ecosim.world.alliances.lent`): only spare capacity is lent, so the lender's
     service is untouched."""
-    if not w.alliance.any():
+    # (counting the partners is a direct call, .any() a Python wrapper around a reduction)
+    if not np.count_nonzero(w.alliance):
         return
     have = w.own_cap + w.cloud_cap.sum(axis=1)
     w.borrowed = alliances.lent(w, "compute", have, w.demand)

@@ -16,6 +16,12 @@ import numpy as np
 from ecosim.kernels import layers as kernels
 from ecosim.scenario.models import LAYERS, Coupling
 
+#: The propagators ``exp(-M h)`` and their transposes kept, by the bytes of ``M`` and by ``h``.
+_PROPAGATORS: dict[bytes, dict[float, tuple[np.ndarray, np.ndarray]]] = {}
+#: The most matrices ``M`` and step lengths ``h`` kept (a 5 x 5 propagator holds 200 bytes).
+_MAX_MODELS = 8
+_MAX_LENGTHS = 1024
+
 
 class CouplingModel:
     """Exact stepping of the coupled inoperabilities of all regions at once."""
@@ -44,9 +50,14 @@ class CouplingModel:
         if np.linalg.cond(vec) < 1e8:
             # -lam kept rather than negated at each new length: -lam h is (-lam) h
             self._eig = (-lam, vec, np.linalg.inv(vec))
-        # exp(-M h) of the step lengths seen: most steps are the grid's, a few lengths recur;
-        # each kept with its transposed view, which the step multiplies by
-        self._propagators: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        # exp(-M h) of the step lengths seen: most steps are the grid's, and the lengths of
+        # steps cut short by events recur, in a run and in its no-shock twin, whose events
+        # mostly fall on the same days; each kept with its transposed view, which the step
+        # multiplies by. Shared by the models of the same M (it follows from M alone, to the
+        # bit), so a twin finds those its run found
+        if len(_PROPAGATORS) >= _MAX_MODELS:  # sweeps over the coupling see many
+            _PROPAGATORS.clear()
+        self._propagators = _PROPAGATORS.setdefault(self.m.tobytes(), {})
 
     def propagator(self, h: float) -> np.ndarray:
         """``exp(-M h)`` (read-only)."""
@@ -67,7 +78,7 @@ class CouplingModel:
             minus_lam, vec, inv = self._eig
             out = np.asarray(((vec * np.exp(minus_lam * h)) @ inv).real)
         out.setflags(write=False)
-        if len(self._propagators) >= 64:  # steps cut short by events have lengths of their own
+        if len(self._propagators) >= _MAX_LENGTHS:  # a few hundred lengths a run
             self._propagators.clear()
         known = (out, out.T)
         self._propagators[h] = known
@@ -88,4 +99,8 @@ class CouplingModel:
         # (kernels.coupling_target_ref and coupling_relax_ref in numpy); the products stay
         # numpy's (its BLAS's order of summing)
         star, gap = kernels.coupling_target(c @ self._inv_t, q)
-        return np.asarray(kernels.coupling_relax(star, gap @ self._propagator(h)[1]))
+        # the kept propagator looked up here, _propagator called only to make one
+        known = self._propagators.get(h)
+        if known is None:
+            known = self._propagator(h)
+        return np.asarray(kernels.coupling_relax(star, gap @ known[1]))

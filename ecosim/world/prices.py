@@ -80,12 +80,29 @@ def step(w: World, t0: float, t1: float) -> None:
     # in between changes nothing it is computed from)
     possible = supply.designer_output(w, t1)
     quotes = supply.designer_lead_times(w, t1, idle_at_cap=True, rate=possible)
-    keep = np.exp(-(t1 - t0) / p.quote_smoothing_days)
+    keep = _kept_share(t1 - t0, p.quote_smoothing_days)
     # compiled (kernels/prices.py): the smoothing is a dozen numpy calls on a few elements
     w.quote_ema, w.tightness = kp.smooth(
-        float(keep), w.quote_ema, quotes, w.tightness, wanted(w), w.prov_cap
+        keep, w.quote_ema, quotes, w.tightness, wanted(w), w.prov_cap
     )
     _update(w, t1, possible if t1 == w.t else None)
+
+
+#: :func:`_kept_share`'s answers, by (step length, smoothing time).
+_KEEP: dict[tuple[float, float], float] = {}
+
+
+def _kept_share(dt: float, smoothing_days: float) -> float:
+    """The share of the smoothed values a step of ``dt`` days keeps, ``exp(-dt / smoothing)``
+    in numpy's exponential: kept by the step's length, nearly always a day."""
+    key = (dt, smoothing_days)
+    known = _KEEP.get(key)
+    if known is None:
+        known = float(np.exp(-dt / smoothing_days))
+        if len(_KEEP) >= 16:  # steps cut short by events have lengths of their own
+            _KEEP.clear()
+        _KEEP[key] = known
+    return known
 
 
 def fleet_tightness(w: World) -> np.ndarray:

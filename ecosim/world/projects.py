@@ -148,8 +148,9 @@ def pay_construction(w: World, t0: float, t1: float) -> None:
 
 def hand_over_capex(w: World) -> np.ndarray:
     """Capital paid since the last hand-over (R,), USD; the count starts again from zero."""
-    out = w.capex_spent.copy()
-    w.capex_spent[:] = 0.0
+    # the count itself is handed over and a fresh one started (as supply.hand_over does)
+    out = w.capex_spent
+    w.capex_spent = np.zeros_like(out)
     return out
 
 

@@ -337,6 +337,8 @@ class HistoryArrays:
         self.n = 0
         self.days = np.zeros(16)
         self.flops = np.zeros(16)
+        # the views last handed out, for ``n`` points of ``lists``
+        self.views: tuple[np.ndarray, np.ndarray] | None = None
 
     def arrays(self, hist_t: list[float], hist_f: list[float]) -> tuple[np.ndarray, np.ndarray]:
         """``np.asarray`` of the two lists (read-only views; equal values)."""
@@ -348,6 +350,11 @@ class HistoryArrays:
             and self.n <= n
             and (self.n == 0 or (self.days[self.n - 1] == hist_t[self.n - 1]))
         )
+        views = self.views
+        if same and n == self.n and views is not None and views[0].base is self.days:
+            # nothing appended since (the frontier moves at few closes): the same views (a
+            # copied world's are copies, not views, and are made again)
+            return views
         start = self.n if same else 0
         if n > self.days.size:
             size = max(2 * self.days.size, n)
@@ -361,6 +368,7 @@ class HistoryArrays:
         out_t, out_f = self.days[:n], self.flops[:n]
         out_t.setflags(write=False)
         out_f.setflags(write=False)
+        self.views = (out_t, out_f)
         return out_t, out_f
 
 
@@ -473,6 +481,12 @@ class World:
     # out (the same arrays until a site is built or retires; the key holds them, so their
     # identity is never reused): asked for by the frontier at every close and by the recorder
     run_sites_memo: Memo[tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: Memo(), metadata=cache("capability")
+    )
+    # each region's largest run (read-only), the largest of them, and what the frontier's lag
+    # keeps of them for the history's first point: for the live sites live_sites handed out
+    # and what federated training reads (the key holds the sites, as run_sites_memo's does)
+    frontier_memo: Memo[list[Any]] = field(
         default_factory=lambda: Memo(), metadata=cache("capability")
     )
     # whether each region's proprietary stack comes from abroad, for the scenario it was read
@@ -667,6 +681,11 @@ class World:
     def chip_nominal(self, t: float) -> np.ndarray:
         """Capacity of each chip row at day ``t`` before disruptions and health (H100e/yr)."""
         return self._nominal(t).copy()
+
+    def nominal_now(self, t: float) -> np.ndarray:
+        """:meth:`chip_nominal` without the copy: the kept array itself, for a caller that
+        only reads it before the world changes (the step's compiled supply reads it once)."""
+        return self._nominal(t)
 
     def _nominal_key(self, t: float) -> tuple[float, int, bytes]:
         # the day and the builds' sizes: a test changes a build's size in place, and the

@@ -70,9 +70,25 @@ class StepFlows:
     capex: np.ndarray
 
 
+#: :func:`_stack_factor`'s answers (read-only), by (the portable stacks' shares, overhead):
+#: asked for at every step, they move only with the open-stack lever.
+_STACK: dict[tuple[bytes, float], np.ndarray] = {}
+
+
 def _stack_factor(w: World) -> np.ndarray:
-    """Share of each region's capacity left after the overhead of running on portable stacks."""
-    return 1.0 - w.scenario.uncertainties.levers.open_stack_overhead * w.params.open_stack
+    """Share of each region's capacity left after the overhead of running on portable stacks
+    (read-only)."""
+    share = w.params.open_stack
+    overhead = w.scenario.uncertainties.levers.open_stack_overhead
+    key = (share.tobytes(), overhead)
+    known = _STACK.get(key)
+    if known is None:
+        known = np.asarray(1.0 - overhead * share)
+        known.setflags(write=False)
+        if len(_STACK) >= 8:  # a run and its twin ask for one or two at a time
+            _STACK.clear()
+        _STACK[key] = known
+    return known
 
 
 def workload_capacity(w: World) -> np.ndarray:
@@ -85,6 +101,11 @@ def workload_capacity(w: World) -> np.ndarray:
     priority weights, the rest in proportion to demand.
     """
     stack = _stack_factor(w)
+    # without federated training no capacity goes to its communication: the factor is one,
+    # and the stack's share times one is the stack's share to the bit
+    factor = (
+        stack * federated.capacity_factor(w, w.t) if np.count_nonzero(w.params.federated) else stack
+    )
     n_p = w.cloud_cap.shape[1]
     # one compiled call (every step asks for it) sums the accessible and the local capacity,
     # multiplies out the need and sets it aside as workloads.allocate does;
@@ -100,7 +121,7 @@ def workload_capacity(w: World) -> np.ndarray:
             w.own_cap,
             np.ascontiguousarray(w.cloud_cap),
             w.borrowed,
-            stack * federated.capacity_factor(w, w.t),
+            factor,
             stack,
             w.prov_present[:, :n_p],
             w.demand,
@@ -230,10 +251,18 @@ class WorldStep:
         """Recompute what follows from the state at the world's clock."""
         w = self.world
         t = w.t
-        w.demand = w.demand_at(t) * w.demand_factor
-        w.own_cap = w.own_capacity(t) * w.own_available
+        # (the migrations read none of what follows, which reads the shares they change)
         finish_migrations(w, t)
-        w.cloud_need = np.maximum(0.0, w.demand * (1.0 + w.params.margin) - w.own_cap)
+        # demand with its surges, own capacity less outages, and the cloud need they leave:
+        # one compiled call (kernels/cloud.py; cloud_need_ref is the same in numpy) where
+        # there were five numpy calls on a few elements
+        w.demand, w.own_cap, w.cloud_need = kernels_cloud.cloud_need(
+            w.demand_at(t),
+            w.demand_factor,
+            w.site_totals(t)[0],
+            w.own_available,
+            w.params.margin,
+        )
         cloud.refresh_cloud(w)
         cloud.lend_capacity(w)
         self.compute_service = self.jobs.compute_service()
@@ -245,7 +274,8 @@ class WorldStep:
         Returns
         -------
         StepFlows
-            Copies of the step's flows; the world's accumulators are zero afterwards.
+            The step's flows, which the world no longer writes; its accumulators start again
+            from zero.
         """
         w = self.world
         capability.update_frontier(w, w.t)

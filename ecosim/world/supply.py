@@ -46,8 +46,9 @@ def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
     des_home = w.chip_home[des]
     rows, offsets = w.rows_of_goods(UPSTREAM_GOODS)
     stopped = w.imports_stopped
-    # (the suppliers' homes looked up only where some region stopped imports at all)
-    if des.size < 8 and not (stopped.any() and stopped[w.chip_home[rows]].any()):
+    # (the suppliers' homes looked up only where some region stopped imports at all; a count
+    # of the true entries is a direct call, .any() a Python wrapper around a reduction)
+    if des.size < 8 and not (np.count_nonzero(stopped) and stopped[w.chip_home[rows]].any()):
         # compiled, to the bit (kernels/chain.py); fewer than eight designers, as numpy then
         # sums over them left to right
         return np.asarray(chain.designer_output(cap, des, des_home, rows, offsets, w.allow))
@@ -116,25 +117,26 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
     dt = t1 - t0
     if dt <= 0:
         return
-    # the chips held retire over the region's hardware life
-    w.fleet_designer *= np.exp(-dt / (w.params.life_years * DAYS_PER_YEAR))[:, None]
-    u = w.scenario.uncertainties.supply
-    # fab health drifts toward tool access (exact exponential step)
+    # the chips held retire over the region's hardware life, and fab health drifts toward
+    # tool access (exact exponential steps): both factors kept for the step's length
+    retire, decay = _decays(w, dt)
+    w.fleet_designer *= retire
     litho = w.rows_of_good("lithography")
     fabs = w.rows_of_good("wafer")
-    decay = np.exp(-u.lithography_wear_per_year * dt / DAYS_PER_YEAR)
     homes = w.chip_home[fabs]
     stopped = w.imports_stopped
     if (
         litho.size < 8
         and w.materials.size < 8
-        and not (stopped.any() and stopped[homes].any())  # the fabs' homes only if need be
+        # the fabs' homes only if need be (counting the stops is a direct call, .any() a
+        # Python wrapper around a reduction)
+        and not (np.count_nonzero(stopped) and stopped[homes].any())
     ):
         # compiled, to the bit (kernels/supply.py): with fewer than eight suppliers of tools
         # and of material numpy sums their capacity left to right; no region makes its own
         bought = np.zeros(len(w.chip))
         supply_kernels.step_fabs(
-            w.chip_nominal(w.t),
+            w.nominal_now(w.t),
             w.allow,
             litho,
             w.materials,
@@ -189,6 +191,31 @@ def step_supply(w: World, t0: float, t1: float, on_delivery: Callable[[int], Non
     if not supply_kernels.spread_output(*spread):
         supply_kernels.spread_output_ref(*spread)
     _deliver_materials(w, t0, dt, bought, capacity)
+
+
+#: :func:`_decays`' factors, by (step length, the regions' site lives, the tools' wear).
+_DECAYS: dict[tuple[float, bytes, float], tuple[np.ndarray, float]] = {}
+
+
+def _decays(w: World, dt: float) -> tuple[np.ndarray, float]:
+    """What is left after ``dt`` days of each region's chips (R, 1; read-only) over its
+    hardware life, and of a fab's gap to its tool access at the tools' wear.
+
+    Asked at every step, nearly always for a day: kept for the step's length and the lives
+    and wear they are computed from, in the same numpy arithmetic.
+    """
+    life = w.params.life_years
+    wear = w.scenario.uncertainties.supply.lithography_wear_per_year
+    key = (dt, life.tobytes(), wear)
+    known = _DECAYS.get(key)
+    if known is None:
+        retire = np.exp(-dt / (life * DAYS_PER_YEAR))[:, None]
+        retire.setflags(write=False)
+        known = (retire, np.exp(-wear * dt / DAYS_PER_YEAR))
+        if len(_DECAYS) >= 16:  # a run steps by a day, and by less up to its events
+            _DECAYS.clear()
+        _DECAYS[key] = known
+    return known
 
 
 def fab_access(w: World, sources: np.ndarray, fabs: np.ndarray) -> np.ndarray:
@@ -281,7 +308,7 @@ def _deliver_materials(
         # one compiled call for the lines below (kernels/materials.py; deliver_step_ref is
         # the same in numpy), where numpy adds the suppliers' capacity left to right
         materials_kernels.deliver_step(
-            w.chip_nominal(t0),
+            w.nominal_now(t0),
             w.chip_capacity(t0) if capacity is None else capacity,
             w.throughput,
             w.materials_factor,
@@ -639,9 +666,11 @@ def hand_over(w: World) -> tuple[np.ndarray, np.ndarray]:
         designer), and materials delivered to wafer fabs homed in each region per materials
         supplier (region, material), both in H100e.
     """
-    out = w.delivered_to.copy(), w.materials_delivered.copy()
-    w.delivered_to[:] = 0.0
-    w.materials_delivered[:] = 0.0
+    # the counts themselves are handed over and fresh ones started: every writer looks them
+    # up on the world at each write, so none still writes to those handed over
+    out = w.delivered_to, w.materials_delivered
+    w.delivered_to = np.zeros_like(out[0])
+    w.materials_delivered = np.zeros_like(out[1])
     return out
 
 

@@ -132,27 +132,26 @@ def _staff_needed(w: World, key: tuple[object, ...]) -> tuple[np.ndarray, np.nda
     if w.need_memo.key == key:
         return w.need_memo.value
     p = w.params
-    beta = w.scenario.uncertainties.talent.staff_scale_exponent
-    factories, relief = _factories(w, key[:_SITES_KEY])
-    # one compiled pass each side of the power, which stays numpy's (Numba's rounds
-    # otherwise now and then)
-    ratio = kernels.staff_ratio(w.own_cap, factories, w.own_available, p.own0)
+    scaled, relief = _factories(w, key[:_SITES_KEY])
+    # the compiled pass after the power (the part the model mix, which moves at every step,
+    # enters)
     ops, models = kernels.staff_need(
-        ratio**beta, p.staff_per_1k, p.own0, w.model_mix, p.own_models, p.model_staff, relief
+        scaled, p.staff_per_1k, p.own0, w.model_mix, p.own_models, p.model_staff, relief
     )
     read_only((ops, models))
     w.need_memo.keep(key, (ops, models))
     return ops, models
 
 
-#: Length of the head of :func:`_need_key` that holds the live factory sites.
-_SITES_KEY = 3
+#: Length of the head of :func:`_need_key` that holds what the operations staff's scale and
+#: the factories' relief follow from.
+_SITES_KEY = 6
 
 
 def _need_key(w: World) -> tuple[object, ...]:
     """What :func:`staff_needed` reads of the world, besides its scenario; its first
-    ``_SITES_KEY`` items are what the AI factories' capacity and relief at ``w.t`` follow
-    from, the live factory sites."""
+    ``_SITES_KEY`` items are what :func:`_factories` at ``w.t`` follows from: the live factory
+    sites, the own capacity and what of it is available, and the scenario's own capacity."""
     p = w.params
     region, cap = w.factory_sites(w.t)
     return (
@@ -161,8 +160,8 @@ def _need_key(w: World) -> tuple[object, ...]:
         cap.tobytes(),
         w.own_cap.tobytes(),
         w.own_available.tobytes(),
-        w.model_mix.tobytes(),
         p.own0.tobytes(),
+        w.model_mix.tobytes(),
         p.staff_per_1k.tobytes(),
         p.own_models.tobytes(),
         p.model_staff.tobytes(),
@@ -170,12 +169,21 @@ def _need_key(w: World) -> tuple[object, ...]:
 
 
 def _factories(w: World, key: tuple[object, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`programmes.factory_capacity` and :func:`programmes.staff_relief` at ``w.t``
-    (read-only), given the head of :func:`_need_key`: the live factory sites change far less
-    often than the day."""
+    """The operations staff's scale (the capacity the region's own specialists run, over the
+    scenario's own capacity, to the scale power) and :func:`programmes.staff_relief` at
+    ``w.t`` (read-only), given the head of :func:`_need_key`.
+
+    The model mix moves at every step, the live factory sites and the own capacity far less
+    often: what follows from them alone is kept apart from the need, which the mix enters.
+    """
     if w.factories_memo.key == key:
         return w.factories_memo.value
-    value = (programmes.factory_capacity(w, w.t), programmes.staff_relief(w, w.t))
+    beta = w.scenario.uncertainties.talent.staff_scale_exponent
+    factories = programmes.factory_capacity(w, w.t)
+    # compiled (kernels.staff_ratio_ref in numpy); the power stays numpy's (Numba's rounds
+    # otherwise now and then)
+    ratio = kernels.staff_ratio(w.own_cap, factories, w.own_available, w.params.own0)
+    value = (np.asarray(ratio**beta), programmes.staff_relief(w, w.t))
     read_only(value)
     w.factories_memo.keep(key, value)
     return value

@@ -220,3 +220,22 @@ def test_partners_lend_specialists_from_their_surplus_only() -> None:
     item = costs.LEVER_COST_ITEMS.index("alliance")
     fee = w.scenario.uncertainties.levers.specialist_usd_per_year
     assert costs.lever_costs(w)[tw, item] == pytest.approx(lent[tw] * fee)
+
+
+def test_the_frontier_follows_federated_training_switched_on_in_a_run() -> None:
+    """The lag each close sets is that of the runs as they are now: the runs kept between
+    closes are dropped when the federated shares, the partners or the live sites change."""
+    w = _world(*PARTNERS)
+    tw = w.region_index("TW")
+    capability.update_frontier(w, 1.0)
+    np.testing.assert_array_equal(w.own_lag, capability.frontier_lag(w, 1.0))
+    before = w.own_lag.copy()
+    w.params.federated[tw] = 0.5  # as a dated action sets the lever, in place
+    capability.update_frontier(w, 2.0)
+    runs = capability.largest_run_multisite(w, 2.0)
+    np.testing.assert_array_equal(w.own_lag, capability.frontier_lag(w, 2.0, runs))
+    assert w.own_lag[tw] < before[tw]  # a larger run, over TW's sites and the US's
+    w.add_site(tw, 1e6, 2.5, 1e9, 50_000.0)
+    capability.update_frontier(w, 3.0)
+    np.testing.assert_array_equal(w.own_lag, capability.frontier_lag(w, 3.0))
+    assert w.own_lag[tw] == 0.0

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecosim.kernels.allocation import allocate, allocate_ref
+from ecosim.kernels.allocation import _kinks, allocate, allocate_ref
 
 
 def _both(
@@ -58,3 +58,17 @@ def test_scarce_local_capacity_takes_the_held_branch(local_only: list[bool]) -> 
     np.testing.assert_array_equal(fast, ref)
     if local_only[-1] and not all(local_only):
         assert fast[0, -1] <= local[0] * (1 + 1e-12)  # local work held within the region
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 9), nan=st.booleans())
+def test_kinks_are_numpys_unique(seed: int, n: int, nan: bool) -> None:
+    # the kinks found once a call: each distinct 1 / weight once, sorted, NaNs as one
+    rng = np.random.default_rng(seed)
+    weight = rng.choice([0.25, 0.5, 1.0, 1.5, 2.0, np.nan if nan else 3.0], n)
+    cols = rng.permutation(n).astype(np.int64)
+    inv, kinks = _kinks(weight, cols)
+    np.testing.assert_array_equal(inv, 1.0 / weight[cols])
+    want = np.unique(1.0 / weight[cols])
+    assert kinks.dtype == want.dtype
+    assert kinks.tobytes() == want.tobytes()

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 import ecosim
 from ecosim.kernels import cloud as kc
 from ecosim.kernels.cloud import (
+    cloud_need,
+    cloud_need_ref,
     delivered,
     delivered_ref,
     receive,
@@ -26,7 +28,14 @@ from ecosim.kernels.cloud import (
 )
 
 SMALL = "tests/scenarios/small.yaml"
-KERNELS = ("wanted", "delivered", "receive", "workload_capacity", "workload_shares")
+KERNELS = (
+    "wanted",
+    "delivered",
+    "receive",
+    "workload_capacity",
+    "workload_shares",
+    "cloud_need",
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +77,46 @@ def test_wanted_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
 def test_delivered_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
     for args in captured["delivered"]:
         np.testing.assert_array_equal(delivered(*args), delivered_ref(*args))
+
+
+def _same_bits(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> None:
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert a.tobytes() == b.tobytes()
+
+
+def test_cloud_need_on_a_run(captured: dict[str, list[tuple[Any, ...]]]) -> None:
+    for args in captured["cloud_need"]:
+        _same_bits(cloud_need(*args), cloud_need_ref(*args))
+
+
+def test_cloud_need_reads_read_only_arrays(captured: dict[str, list[tuple[Any, ...]]]) -> None:
+    """The own capacity a run hands over is the world's kept (read-only) array."""
+    for args in captured["cloud_need"][:20]:
+        held = tuple(a.copy() for a in args)
+        for a in held:
+            a.setflags(write=False)
+        _same_bits(cloud_need(*held), cloud_need_ref(*args))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(0, 12))
+def test_cloud_need_equals_its_twin(seed: int, n_r: int) -> None:
+    rng = np.random.default_rng(seed)
+    demand = rng.uniform(0.0, 1e6, n_r) * (rng.random(n_r) < 0.9)
+    own = demand * rng.uniform(0.0, 1.5, n_r) * (rng.random(n_r) < 0.8)
+    args = (
+        demand,
+        rng.choice([1.0, 0.0, 1.3, 0.7], n_r),
+        own,
+        rng.choice([1.0, 0.5, 0.0], n_r),
+        rng.uniform(0.0, 0.3, n_r),
+    )
+    # a NaN now and then, which numpy's maximum keeps
+    if n_r and rng.random() < 0.2:
+        args[0][int(rng.integers(0, n_r))] = np.nan
+    _same_bits(cloud_need(*args), cloud_need_ref(*args))
 
 
 def _received(fn: Callable[..., None], args: tuple[Any, ...]) -> np.ndarray:
