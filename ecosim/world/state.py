@@ -461,9 +461,9 @@ class World:
     sites_memo: dict[tuple[bool, int], list[list[Any]]] = field(
         default_factory=dict, metadata=cache("state")
     )
-    # talent's AI-factory capacity and relief, specialists needed and sufficiency, each for
-    # the inputs it was computed from: asked for by the refresh, the models' step and the
-    # recorder from the same state
+    # talent's operations-staff scale (the staff ratio to the scale power) and the factories'
+    # relief, the specialists needed and the sufficiency, each for the inputs it was computed
+    # from: asked for by the refresh, the models' step and the recorder from the same state
     factories_memo: Memo[tuple[np.ndarray, np.ndarray]] = field(
         default_factory=lambda: Memo(), metadata=cache("talent")
     )
