@@ -22,33 +22,12 @@ from ecosim.kernels import layers as kernels
 from ecosim.world import federated
 from ecosim.world.state import World
 
-#: :func:`run_flop`'s answers, by (accelerators, their shape and type, the FLOP per second,
-#: utilisation and days of a run): asked for each region's largest run at every close, which
-#: moves only where a site is built or retires or federated training changes.
-_FLOP: dict[tuple[object, ...], np.ndarray] = {}
-
 
 def run_flop(w: World, h100e: np.ndarray) -> np.ndarray:
     """Training compute (FLOP) of a run on ``h100e`` accelerators."""
     c = w.scenario.uncertainties.capability
-    h = np.asarray(h100e)
-    key = (
-        h.tobytes(),
-        h.shape,
-        h.dtype.str,
-        c.flop_per_h100e_second,
-        c.utilisation,
-        c.training_days,
-    )
-    known = _FLOP.get(key)
-    if known is None:
-        seconds = c.training_days * SECONDS_PER_DAY
-        known = np.asarray(h * c.flop_per_h100e_second * c.utilisation * seconds)
-        known.setflags(write=False)
-        if len(_FLOP) >= 8:  # a run and its twin ask for a few at a time
-            _FLOP.clear()
-        _FLOP[key] = known
-    return known.copy()
+    seconds = c.training_days * SECONDS_PER_DAY
+    return np.asarray(h100e * c.flop_per_h100e_second * c.utilisation * seconds)
 
 
 def _sites(w: World, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -154,37 +133,16 @@ def update_frontier(w: World, t: float) -> None:
     w.own_lag = _lag(back[1], hist_t, hist_f, t, back[2])
 
 
-#: Each region's run floored at a one-accelerator run, and the months the historical doubling
-#: puts it before the frontier's first point, by (runs, their shape and type, that point, the
-#: one-accelerator run, the doubling time): only the kernel below reads them.
-_BACK: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
-
-
 def _back(w: World, runs: np.ndarray, first: float) -> tuple[np.ndarray, np.ndarray]:
     """Each region's run floored at a one-accelerator run, and how far before the frontier's
     first point ``first`` the historical doubling puts it (months)."""
     c = w.scenario.uncertainties.capability
     # a one-accelerator run: run_flop's product, in its order
     one = 1.0 * c.flop_per_h100e_second * c.utilisation * (c.training_days * SECONDS_PER_DAY)
-    # the runs move only where a site is built or retires or federated training changes, and
-    # the frontier's first point never does: what follows from them alone is kept for them
-    key = (
-        runs.tobytes(),
-        runs.shape,
-        runs.dtype.str,
-        first,
-        one,
-        c.frontier_doubling_months,
-    )
-    kept = _BACK.get(key)
-    if kept is None:
-        run = np.maximum(runs, one)
-        # how far before the first point the historical doubling puts each run (months)
-        back = np.log2(first / np.maximum(run, 1e-300)) * c.frontier_doubling_months
-        if len(_BACK) >= 8:  # a run and its twin ask for a few runs at a time
-            _BACK.clear()
-        kept = _BACK[key] = (run, back)
-    return kept
+    run = np.maximum(runs, one)
+    # how far before the first point the historical doubling puts each run (months)
+    back = np.log2(first / np.maximum(run, 1e-300)) * c.frontier_doubling_months
+    return run, back
 
 
 #: The days and the months of a year, as the lag's kernel takes them.
