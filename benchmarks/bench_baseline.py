@@ -68,8 +68,8 @@ class Child:
     rss_mib: float
 
 
-def ecosim_run(scenario: Path, cache: Path, out: Path, extra: list[str]) -> Child:
-    """Run ``ecosim run`` once in a fresh process with ``cache`` as its Numba cache."""
+def child_env(cache: Path) -> dict[str, str]:
+    """The environment of a measured process: ``cache`` as its Numba cache, this tree's ecosim."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
     # A user's Python keeps the compiled bytecode of ecosim's modules after the first run; an
     # environment that forbids writing it would make every measured run compile about 90
@@ -77,6 +77,12 @@ def ecosim_run(scenario: Path, cache: Path, out: Path, extra: list[str]) -> Chil
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     # the worktree's ecosim, whatever is installed in the environment
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def ecosim_run(scenario: Path, cache: Path, out: Path, extra: list[str]) -> Child:
+    """Run ``ecosim run`` once in a fresh process with ``cache`` as its Numba cache."""
+    env = child_env(cache)
     cmd = [sys.executable, "-m", "ecosim", "run", str(scenario), "--out", str(out)]
     cmd += ["--force", "-q", *extra]
     with tempfile.TemporaryFile() as err:
@@ -113,9 +119,7 @@ print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxr
 
 def floor(cache: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MiB) of :data:`_FLOOR` in a fresh process, from ``cache``."""
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env = child_env(cache)
     out = subprocess.run(
         [sys.executable, "-c", _FLOOR], cwd=ROOT, env=env, capture_output=True, text=True
     )

@@ -96,10 +96,11 @@ def simulate(
         either way; any other name keeps every series.
     twin_apart
         Run the no-shock twin in a forked child process, beside the run, rather than after
-        it: the same twin to the bit, in about half the wall time where a second core is
-        free. ``None`` (the default) does so where :func:`ecosim.core.forked.can_fork` says
-        it is safe and helps (a single-threaded process with two usable cores: not on a
-        Dask worker or in the page's server threads, which run one after the other).
+        it: the same twin to the bit, the two simulated in about the wall time of the run
+        alone where a second core is free (loading, metrics and writing stay as they are).
+        ``None`` (the default) does so where :func:`ecosim.core.forked.can_fork` says it is
+        safe and helps (a single-threaded process with two usable cores: not on a Dask
+        worker or in the page's server threads, which run one after the other).
 
     Returns
     -------
