@@ -9,6 +9,7 @@ a linear scale the largest one would leave every other cell the same pale colour
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -130,6 +131,28 @@ def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
+
+
+def bottleneck_image(ds: xr.Dataset, fmt: str = "png", dpi: int = 150) -> bytes:
+    """The bottleneck heatmap of ``ds`` as the bytes of a ``fmt`` file, written nowhere.
+
+    The same picture as :func:`plot_bottleneck`, for a caller that writes the file itself
+    (``ecosim run`` draws it while the run's result is being written, and writes it after).
+
+    Parameters
+    ----------
+    ds
+        As for :func:`plot_bottleneck`; it is not modified.
+    fmt
+        ``"png"`` or ``"svg"``.
+    dpi
+        Resolution of a PNG.
+    """
+    fig = draw_bottleneck(ds)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def _days(value: float) -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import xarray as xr
 
+from ecosim.observe.summary import bottleneck_view
+from ecosim.viz.bottleneck import bottleneck_image
 from tests.conftest import BASELINE, ROOT, SMALL
 
 
@@ -34,6 +36,10 @@ def test_run_writes_results_and_prints_the_matrix(tmp_path: Path) -> None:
     assert (tmp_path / "small_bottleneck.png").stat().st_size > 10_000
     assert not list(tmp_path.glob(".*.tmp"))
     with xr.open_dataset(out, engine="h5netcdf") as ds:
+        # the heatmap, drawn beside the writing of the file where a core is free, is the
+        # picture of the result that was written
+        png = (tmp_path / "small_bottleneck.png").read_bytes()
+        assert png == bottleneck_image(bottleneck_view(ds.load()))
         assert ds["service"].dims == ("time", "region", "layer")
         assert ds.attrs["status"] == "ok"
         for name, var in ds.data_vars.items():

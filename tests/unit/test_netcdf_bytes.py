@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import h5py
 import numpy as np
 import xarray as xr
 
@@ -39,6 +40,14 @@ def test_the_bytes_read_back_as_the_dataset_and_as_xarrays_writer_gives_them() -
     # numeric series are compressed, a string or a scalar is not
     assert ours["service"].encoding["zlib"] and ours["service"].encoding["shuffle"]
     assert not ours["most_fragile_layer"].encoding.get("zlib", False)
+
+
+def test_the_dimensions_coordinates_are_written_before_the_data() -> None:
+    # a dimension's scale made before its coordinate variable is replaced when that variable
+    # comes, and every variable attached to it moved: coordinates first avoids that work
+    with h5py.File(io.BytesIO(netcdf_bytes(_dataset())), "r") as f:
+        assert list(f)[:2] == ["time", "region"]
+        assert sorted(list(f)[2:]) == ["count", "most_fragile_layer", "service", "total"]
 
 
 def test_writing_a_result_does_not_import_dasks_cluster(tmp_path: Path) -> None:
