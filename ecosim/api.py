@@ -100,7 +100,8 @@ def simulate(
         alone where a second core is free (loading, metrics and writing stay as they are).
         ``None`` (the default) does so where :func:`ecosim.core.forked.can_fork` says it is
         safe and helps (a single-threaded process with two usable cores: not on a Dask
-        worker or in the page's server threads, which run one after the other).
+        worker, which runs them one after the other; the page runs each simulation in a
+        process of its own, :mod:`ecosim.serve.processes`, where it can).
 
     Returns
     -------

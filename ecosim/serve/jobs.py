@@ -1,10 +1,13 @@
-"""Runs of the page: each in a thread of its own, with its progress, a stop flag and its result.
+"""Runs of the page: each watched by a thread of its own, with its progress, a stop flag and its
+result.
 
 A run is the run of ``ecosim run``: the scenario loaded by the same loader with the same
 ``--set`` flags and seed, then :func:`ecosim.studies.replicates.run_one` (or
-:func:`~ecosim.studies.replicates.run_replicates`) in this process, as the command line runs
-it without ``--workers``. The page asks for the progress and the result; the stop flag is the
-``stop`` request :func:`ecosim.simulate` asks after every world step.
+:func:`~ecosim.studies.replicates.run_replicates`), as the command line runs it without
+``--workers``: in a process of its own forked from a fork server
+(:mod:`ecosim.serve.processes`), or, where the system cannot fork, in the job's thread. The
+page asks for the progress and the result; the stop flag is the ``stop`` request
+:func:`ecosim.simulate` asks after every world step.
 
 The gain per unit of cost is measured against the *starting settings*: the same scenario,
 shocks and flags with no lever changed (every ``regions.<R>.levers.*`` flag left out). That
@@ -26,6 +29,7 @@ import xarray as xr
 
 from ecosim.errors import InputError, RunStopped
 from ecosim.scenario.loader import LoadedScenario
+from ecosim.serve import processes
 from ecosim.serve.catalogue import Catalogue, Entry
 from ecosim.serve.controls import Settings, is_lever_flag
 from ecosim.studies.compare import Gain, gain_against
@@ -101,10 +105,18 @@ class Board:
     ----------
     catalogue
         Where scenario keys are looked up.
+    apart
+        Run each simulation in a process of its own, forked from a fork server, where it can
+        fork its no-shock twin and leaves the page's threads the interpreter (the default
+        where the system forks); ``False`` runs them in the job's thread.
     """
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, apart: bool | None = None) -> None:
         self.catalogue = catalogue
+        #: Whether runs go to processes of their own (:mod:`ecosim.serve.processes`).
+        self.apart = processes.available() if apart is None else apart
+        if self.apart:
+            processes.start_server()
         self.jobs: dict[int, Job] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -184,6 +196,8 @@ class Board:
 
         def run(loaded: LoadedScenario, prefix: str) -> xr.Dataset:
             stop = job.stop_flag.is_set
+            if self.apart:
+                return processes.run_apart(loaded, settings.replicates, progress(prefix), stop)
             if settings.replicates == 1:
                 return run_one(loaded, progress=progress(prefix), stop=stop)
             return run_replicates(loaded, settings.replicates, progress=progress(prefix), stop=stop)
@@ -207,6 +221,8 @@ class Board:
             job.state, job.error, job.doing = "stopped", exc.message, "stopped"
         except InputError as exc:
             job.state, job.error, job.doing = "failed", exc.message, "failed"
+        except processes.RunFailed as exc:
+            job.state, job.error, job.doing = "failed", str(exc), "failed"
         except Exception as exc:  # a failed run is shown on the page, as `ecosim run` prints it
             job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
             job.doing = "failed"
