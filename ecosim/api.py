@@ -239,5 +239,5 @@ def _check_invariants(ds: xr.Dataset) -> None:
 
 
 def open_results(path: str | Path) -> xr.Dataset:
-    """Open a result file written by ``ecosim run``."""
-    return xr.open_dataset(path, engine="h5netcdf")
+    """Open a result file written by ``ecosim run`` (lazily: values are read when used)."""
+    return xr.open_dataset(path, engine="netcdf4")
