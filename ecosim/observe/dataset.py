@@ -200,10 +200,10 @@ def netcdf_bytes(ds: xr.Dataset) -> bytes:
     """Encode ``ds`` as a NetCDF-4 file in memory, its numeric data compressed.
 
     The file is made by the netCDF library itself (netCDF4-python, in memory) through
-    xarray's store for it; results are read with h5netcdf, and read back the same. h5netcdf
-    writes the same file, but its bookkeeping of dimension scales in Python costs about 11 ms
-    a variable: a run's 108 variables took 1.5 s for four days (0.2 s now) and 2.2 s for ten
-    years (1.2 s now, most of it compressing). The dataset is handed to the store directly:
+    xarray's store for it. h5netcdf writes the same file (the tests read every result with
+    it too), but its bookkeeping of dimension scales in Python costs about 11 ms a variable:
+    a run's 108 variables took 1.5 s for four days (0.2 s now) and 2.2 s for ten years
+    (1.2 s now, most of it compressing). The dataset is handed to the store directly:
     ``to_netcdf`` asks which Dask scheduler is active, and because Dask is installed that
     imports ``distributed`` (about 0.2 s and 13 MiB in every run that writes a file),
     although a run's data are never Dask arrays.
