@@ -177,8 +177,8 @@ def run(
 class _Heatmap:
     """The bottleneck heatmap of a result, drawn while the result is being written.
 
-    Writing a ten-year result takes about 2 s (HDF5's bookkeeping and compression) and
-    drawing its heatmap about 1.7 s (0.7 s of it importing matplotlib), one core each: where
+    Writing a ten-year result takes about 1.2 s (most of it compressing) and drawing its
+    heatmap about 1.7 s (0.7 s of it importing matplotlib), one core each: where
     :func:`ecosim.core.forked.can_fork` allows, a forked child draws the picture into bytes
     while this process writes the file. This process writes both files, the picture only
     once the result is written, so a failed write leaves no picture behind, as before.

@@ -213,29 +213,35 @@ def netcdf_bytes(ds: xr.Dataset) -> memoryview:
     """
     import netCDF4
     from xarray.backends import NetCDF4DataStore
+    from xarray.backends.netCDF4_ import NETCDF4_PYTHON_LOCK
 
     encoding = {
         name: {"zlib": True, "complevel": 1, "shuffle": True}
         for name, v in ds.data_vars.items()
         if v.dtype.kind in "fiub" and v.ndim > 0
     }
-    # `memory` makes the file in memory (its value is only the first allocation) and close()
-    # hands its bytes back; nothing is written under the name
-    cache = netCDF4.get_chunk_cache()
-    # each variable is written whole, once: HDF5's cache of its chunks (64 MiB by default)
-    # only holds what is about to be compressed (a ten-year run's peak memory: 15 MiB less)
-    netCDF4.set_chunk_cache(_CHUNK_CACHE, cache[1], cache[2])
-    try:
-        nc = netCDF4.Dataset("result.nc", mode="w", format="NETCDF4", memory=_FIRST_ALLOCATION)
+    # The netCDF library serves one thread at a time: xarray's readers and stores take this
+    # lock around each call, and the whole file is made under it here (a page's downloads
+    # are written from the server's threads), its store told to take no lock of its own.
+    # It is the libraries' lock, not Dask's, which `to_netcdf` would look up.
+    with NETCDF4_PYTHON_LOCK:
+        cache = netCDF4.get_chunk_cache()
+        # each variable is written whole, once: HDF5's cache of its chunks (64 MiB by
+        # default) only holds what is being compressed (a ten-year run's peak memory: 15 MiB
+        # less); the default applies to each variable as it is made, and files read later
+        # get it back
+        netCDF4.set_chunk_cache(_CHUNK_CACHE, cache[1], cache[2])
         try:
-            # the store's default lock is the netCDF and HDF5 libraries' own, not Dask's
-            store = NetCDF4DataStore(nc)
-            ds.dump_to_store(store, encoding=encoding, encoder=_dimensions_first)
+            # `memory`: the file is made in memory (the value is its first allocation) and
+            # close() hands its bytes back; nothing is written under the name
+            nc = netCDF4.Dataset("result.nc", mode="w", format="NETCDF4", memory=_FIRST_ALLOCATION)
+            try:
+                store = NetCDF4DataStore(nc, lock=False)
+                ds.dump_to_store(store, encoding=encoding, encoder=_dimensions_first)
+            finally:
+                image = nc.close()
         finally:
-            image = nc.close()
-    finally:
-        # the default applies to each variable as it is made: files read later get it back
-        netCDF4.set_chunk_cache(*cache)
+            netCDF4.set_chunk_cache(*cache)
     return image  # the library's buffer, not a copy of it: 20 MB for a ten-year run
 
 

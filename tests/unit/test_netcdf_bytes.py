@@ -6,6 +6,7 @@ import io
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -75,3 +76,38 @@ def test_writing_a_result_does_not_import_dasks_cluster(tmp_path: Path) -> None:
     assert xr.open_dataset(tmp_path / "x.nc", engine="h5netcdf").load()["x"].size == 5
     write_netcdf(_dataset(), tmp_path / "y.nc")  # and in this process as well
     assert (tmp_path / "y.nc").stat().st_size > 0
+
+
+def test_threads_writing_and_reading_results_at_once_get_whole_files(tmp_path: Path) -> None:
+    # the page writes downloads from its server's threads; the netCDF library serves one
+    # thread at a time, so each write holds the lock xarray's readers take
+    ds = _dataset()
+    write_netcdf(ds, tmp_path / "read.nc")
+    failures: list[BaseException] = []
+
+    def write(k: int) -> None:
+        try:
+            for i in range(5):
+                back = xr.open_dataset(
+                    write_netcdf(ds, tmp_path / f"w{k}-{i}.nc"), engine="netcdf4"
+                )
+                with back:
+                    assert back.load().identical(ds)
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    def read() -> None:
+        try:
+            for _ in range(10):
+                with xr.open_dataset(tmp_path / "read.nc", engine="netcdf4") as back:
+                    assert back.load().identical(ds)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(3)]
+    threads.append(threading.Thread(target=read))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures
