@@ -7,6 +7,7 @@ gain, not as a pale gain.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from numpy.typing import NDArray
 
+from ecosim.viz import FORMATS
 from ecosim.viz._common import save
 
 #: Gains blue, losses red; the same map in both figures.
@@ -111,7 +113,9 @@ def draw_sovereignty_value(ds: xr.Dataset) -> Figure:
     return fig
 
 
-def plot_sovereignty_value(ds: xr.Dataset, path: str | Path) -> list[Path]:
+def plot_sovereignty_value(
+    ds: xr.Dataset, path: str | Path, formats: Sequence[str] = FORMATS
+) -> list[Path]:
     """Write :func:`draw_sovereignty_value` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
 
     Parameters
@@ -120,13 +124,15 @@ def plot_sovereignty_value(ds: xr.Dataset, path: str | Path) -> list[Path]:
         A result of :func:`sovereignty_value`; it is not modified.
     path
         Target path without suffix.
+    formats
+        Which files to write: ``png``, ``svg`` or both (:data:`~ecosim.viz.FORMATS`).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The files written: the PNG and the SVG, or those ``formats`` names.
     """
-    return save(draw_sovereignty_value(ds), path)
+    return save(draw_sovereignty_value(ds), path, formats=formats)
 
 
 def _matrix(ax: Axes, values: NDArray[np.float64], labels: list[str], norm: Normalize) -> AxesImage:
@@ -200,7 +206,9 @@ def draw_alliance_gain(ds: xr.Dataset) -> Figure:
     return fig
 
 
-def plot_alliance_gain(ds: xr.Dataset, path: str | Path) -> list[Path]:
+def plot_alliance_gain(
+    ds: xr.Dataset, path: str | Path, formats: Sequence[str] = FORMATS
+) -> list[Path]:
     """Write :func:`draw_alliance_gain` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
 
     Parameters
@@ -209,10 +217,12 @@ def plot_alliance_gain(ds: xr.Dataset, path: str | Path) -> list[Path]:
         A result of :func:`alliance_gain`; it is not modified.
     path
         Target path without suffix.
+    formats
+        Which files to write: ``png``, ``svg`` or both (:data:`~ecosim.viz.FORMATS`).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The files written: the PNG and the SVG, or those ``formats`` names.
     """
-    return save(draw_alliance_gain(ds), path)
+    return save(draw_alliance_gain(ds), path, formats=formats)

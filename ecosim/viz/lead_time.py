@@ -9,6 +9,7 @@ accelerators delivered to buyers homed in it (``deliveries(time, region, supplie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 from numpy.typing import NDArray
 
 from ecosim.core.units import DAYS_PER_YEAR
+from ecosim.viz import FORMATS
 from ecosim.viz._common import (
     BAND_LABEL,
     SHOCK_NOTE,
@@ -318,7 +320,9 @@ def draw_lead_times(ds: xr.Dataset) -> Figure:
     return fig
 
 
-def plot_lead_times(ds: xr.Dataset, path: str | Path) -> list[Path]:
+def plot_lead_times(
+    ds: xr.Dataset, path: str | Path, formats: Sequence[str] = FORMATS
+) -> list[Path]:
     """Write :func:`draw_lead_times` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
 
     Parameters
@@ -327,10 +331,12 @@ def plot_lead_times(ds: xr.Dataset, path: str | Path) -> list[Path]:
         A result of ``ecosim run`` (with or without replicates); it is not modified.
     path
         Target path without suffix.
+    formats
+        Which files to write: ``png``, ``svg`` or both (:data:`~ecosim.viz.FORMATS`).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The files written: the PNG and the SVG, or those ``formats`` names.
     """
-    return save(draw_lead_times(ds), path)
+    return save(draw_lead_times(ds), path, formats=formats)

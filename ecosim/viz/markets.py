@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -13,6 +14,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ecosim.viz import FORMATS
 from ecosim.viz._common import (
     SHOCK_NOTE,
     dense,
@@ -140,7 +142,9 @@ def draw_market_shares(ds: xr.Dataset) -> Figure:
     return fig
 
 
-def plot_market_shares(ds: xr.Dataset, path: str | Path) -> list[Path]:
+def plot_market_shares(
+    ds: xr.Dataset, path: str | Path, formats: Sequence[str] = FORMATS
+) -> list[Path]:
     """Write :func:`draw_market_shares` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
 
     Parameters
@@ -149,10 +153,12 @@ def plot_market_shares(ds: xr.Dataset, path: str | Path) -> list[Path]:
         A result of ``ecosim run`` (with or without replicates); it is not modified.
     path
         Target path without suffix.
+    formats
+        Which files to write: ``png``, ``svg`` or both (:data:`~ecosim.viz.FORMATS`).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The files written: the PNG and the SVG, or those ``formats`` names.
     """
-    return save(draw_market_shares(ds), path)
+    return save(draw_market_shares(ds), path, formats=formats)

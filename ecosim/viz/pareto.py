@@ -3,6 +3,7 @@ one, and the gains and gain per unit of extra cost by horizon."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -10,6 +11,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
+from ecosim.viz import FORMATS
 from ecosim.viz._common import BAND_LABEL, save
 
 
@@ -84,7 +86,9 @@ def draw_cost_resilience(cmp: xr.Dataset) -> Figure:
     return fig
 
 
-def plot_cost_resilience(cmp: xr.Dataset, path: str | Path) -> list[Path]:
+def plot_cost_resilience(
+    cmp: xr.Dataset, path: str | Path, formats: Sequence[str] = FORMATS
+) -> list[Path]:
     """Write :func:`draw_cost_resilience` of ``cmp`` as ``<path>.png`` and ``<path>.svg``.
 
     Parameters
@@ -93,13 +97,15 @@ def plot_cost_resilience(cmp: xr.Dataset, path: str | Path) -> list[Path]:
         A comparison from :func:`ecosim.compare`; it is not modified.
     path
         Target path without suffix.
+    formats
+        Which files to write: ``png``, ``svg`` or both (:data:`~ecosim.viz.FORMATS`).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The files written: the PNG and the SVG, or those ``formats`` names.
     """
-    return save(draw_cost_resilience(cmp), path)
+    return save(draw_cost_resilience(cmp), path, formats=formats)
 
 
 def draw_gains_by_horizon(cmp: xr.Dataset) -> Figure:
@@ -175,7 +181,9 @@ def draw_gains_by_horizon(cmp: xr.Dataset) -> Figure:
     return fig
 
 
-def plot_gains_by_horizon(cmp: xr.Dataset, path: str | Path) -> list[Path]:
+def plot_gains_by_horizon(
+    cmp: xr.Dataset, path: str | Path, formats: Sequence[str] = FORMATS
+) -> list[Path]:
     """Write :func:`draw_gains_by_horizon` of ``cmp`` as ``<path>.png`` and ``<path>.svg``.
 
     Parameters
@@ -184,10 +192,12 @@ def plot_gains_by_horizon(cmp: xr.Dataset, path: str | Path) -> list[Path]:
         A comparison from :func:`ecosim.compare`; it is not modified.
     path
         Target path without suffix.
+    formats
+        Which files to write: ``png``, ``svg`` or both (:data:`~ecosim.viz.FORMATS`).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The files written: the PNG and the SVG, or those ``formats`` names.
     """
-    return save(draw_gains_by_horizon(cmp), path)
+    return save(draw_gains_by_horizon(cmp), path, formats=formats)

@@ -9,6 +9,7 @@ the job queue fills from empty, are left out and the caption says so.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -20,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ecosim.viz import FORMATS
 from ecosim.viz._common import (
     BAND_LABEL,
     LAYER_COLOURS,
@@ -164,7 +166,7 @@ def draw_service(ds: xr.Dataset) -> Figure:
     return _draw_shares(ds, "service", "layer", LAYER_COLOURS, "Share of demand met per layer", "")
 
 
-def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
+def plot_service(ds: xr.Dataset, path: str | Path, formats: Sequence[str] = FORMATS) -> list[Path]:
     """Write :func:`draw_service` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
 
     Parameters
@@ -173,13 +175,15 @@ def plot_service(ds: xr.Dataset, path: str | Path) -> list[Path]:
         A result of ``ecosim run`` (with or without replicates); it is not modified.
     path
         Target path without suffix.
+    formats
+        Which files to write: ``png``, ``svg`` or both (:data:`~ecosim.viz.FORMATS`).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The files written: the PNG and the SVG, or those ``formats`` names.
     """
-    return save(draw_service(ds), path)
+    return save(draw_service(ds), path, formats=formats)
 
 
 def draw_shortfall(ds: xr.Dataset) -> Figure:
@@ -248,7 +252,9 @@ def draw_shortfall(ds: xr.Dataset) -> Figure:
     return fig
 
 
-def plot_shortfall(ds: xr.Dataset, path: str | Path) -> list[Path]:
+def plot_shortfall(
+    ds: xr.Dataset, path: str | Path, formats: Sequence[str] = FORMATS
+) -> list[Path]:
     """Write :func:`draw_shortfall` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
 
     Parameters
@@ -257,13 +263,15 @@ def plot_shortfall(ds: xr.Dataset, path: str | Path) -> list[Path]:
         A result of ``ecosim run`` (with or without replicates); it is not modified.
     path
         Target path without suffix.
+    formats
+        Which files to write: ``png``, ``svg`` or both (:data:`~ecosim.viz.FORMATS`).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The files written: the PNG and the SVG, or those ``formats`` names.
     """
-    return save(draw_shortfall(ds), path)
+    return save(draw_shortfall(ds), path, formats=formats)
 
 
 #: Colours of the workloads: training from dark to light, inference apart.
@@ -308,7 +316,9 @@ def draw_service_by_workload(ds: xr.Dataset) -> Figure:
     )
 
 
-def plot_service_by_workload(ds: xr.Dataset, path: str | Path) -> list[Path]:
+def plot_service_by_workload(
+    ds: xr.Dataset, path: str | Path, formats: Sequence[str] = FORMATS
+) -> list[Path]:
     """Write :func:`draw_service_by_workload` of ``ds`` as ``<path>.png`` and ``<path>.svg``.
 
     Parameters
@@ -317,10 +327,12 @@ def plot_service_by_workload(ds: xr.Dataset, path: str | Path) -> list[Path]:
         A result of ``ecosim run`` with ``service_by_workload``; it is not modified.
     path
         Target path without suffix.
+    formats
+        Which files to write: ``png``, ``svg`` or both (:data:`~ecosim.viz.FORMATS`).
 
     Returns
     -------
     list of Path
-        The PNG and the SVG.
+        The files written: the PNG and the SVG, or those ``formats`` names.
     """
-    return save(draw_service_by_workload(ds), path)
+    return save(draw_service_by_workload(ds), path, formats=formats)

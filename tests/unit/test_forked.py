@@ -113,3 +113,43 @@ def test_forking_is_refused_while_another_thread_runs() -> None:
     finally:
         release.set()
         worker.join()
+
+
+def test_run_all_gives_each_result_in_order_from_children_side_by_side() -> None:
+    if not forked.can_fork():
+        pytest.skip("this process cannot fork a child here (another thread, or one core)")
+
+    def call(k: int) -> tuple[int, int, float, float]:
+        began = time.monotonic()  # one clock for every process of the machine
+        time.sleep(0.5)
+        return k, os.getpid(), began, time.monotonic()
+
+    results = forked.run_all([lambda k=k: call(k) for k in range(4)], at_once=2)
+    assert [r[0] for r in results] == [0, 1, 2, 3]
+    assert os.getpid() not in {r[1] for r in results} and len({r[1] for r in results}) == 4
+    # the first two ran at once, and the third began only once one of them had ended
+    (_, _, b0, e0), (_, _, b1, e1), (_, _, b2, _), _ = results
+    assert b1 < e0 and b0 < e1
+    assert b2 >= min(e0, e1)
+
+
+def test_run_all_calls_them_here_where_it_cannot_fork() -> None:
+    results = forked.run_all([lambda k=k: (k, os.getpid()) for k in range(3)], at_once=1)
+    assert results == [(0, os.getpid()), (1, os.getpid()), (2, os.getpid())]
+    assert forked.run_all([]) == []
+
+
+def test_run_all_raises_the_first_failure_and_leaves_no_child() -> None:
+    if not forked.can_fork():
+        pytest.skip("this process cannot fork a child here (another thread, or one core)")
+
+    def fail() -> None:
+        raise ValueError("no figure")
+
+    def slow() -> None:
+        time.sleep(30)
+
+    with pytest.raises(ValueError, match="no figure"):
+        forked.run_all([fail, slow])
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # every child was reaped: none is left running
