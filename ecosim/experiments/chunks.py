@@ -77,8 +77,8 @@ class ChunkSpec:
     dims: tuple[str, ...]
 
 
-def read_chunk_specs(path: Path, names_first: tuple[str, ...]) -> dict[str, ChunkSpec] | None:
-    """The chunk specs of every array of the store whose dims begin with ``names_first``.
+def read_chunk_specs(path: Path, leading_dims: tuple[str, ...]) -> dict[str, ChunkSpec] | None:
+    """The chunk specs of every array of the store whose dims begin with ``leading_dims``.
 
     Read from the consolidated metadata of the store's root ``zarr.json`` (one small file).
 
@@ -86,7 +86,7 @@ def read_chunk_specs(path: Path, names_first: tuple[str, ...]) -> dict[str, Chun
     ----------
     path
         The store.
-    names_first
+    leading_dims
         Leading dims that mark a result variable (``("run", "replicate")``).
 
     Returns
@@ -105,7 +105,7 @@ def read_chunk_specs(path: Path, names_first: tuple[str, ...]) -> dict[str, Chun
     specs: dict[str, ChunkSpec] = {}
     for name, meta in consolidated["metadata"].items():
         dims = tuple(meta.get("dimension_names") or ())
-        if meta.get("node_type") != "array" or dims[: len(names_first)] != names_first:
+        if meta.get("node_type") != "array" or dims[: len(leading_dims)] != leading_dims:
             continue
         spec = _spec(path / name, meta, dims)
         if spec is None:
