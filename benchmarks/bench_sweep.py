@@ -89,24 +89,36 @@ def speed(n: int, horizon_years: float, workers: int) -> None:
         list(pool.map(_one, runs, chunksize=max(1, n // (8 * workers))))
         pooled = time.perf_counter() - t0
 
-    def sweep_once(executor: executors.Executor, block: int | None, name: str) -> float:
-        prepared, template, _ = driver.new_sweep(sweep, workers, block)
+    import ecosim.api
+    import ecosim.scenario.loader
+
+    plain = (ecosim.api.simulate, ecosim.scenario.loader.load_scenario)
+
+    def sweep_once(
+        executor: executors.Executor, name: str, *, timing: bool = False
+    ) -> tuple[float, int]:
+        """The sweep's wall time on ``executor`` and its block size."""
+        prepared, template, _ = driver.new_sweep(sweep, workers, None)
         store = tmp / f"{name}.zarr"
         prepared = driver.create(store, prepared, template)
         tasks = runner.plan(prepared.ctx, prepared.table, prepared.block_size)
         with executor as ex:
             if isinstance(ex, executors.DaskExecutor):
                 ex.client.run(_one, runs[0])  # warm every worker, as the pool was
-            t0 = time.perf_counter()
-            driver.execute(tasks, ex, quiet=True)
-            return time.perf_counter() - t0
+            if timing:
+                # only the sweep's own calls: the pilot of new_sweep loads and simulates too
+                ecosim.api.simulate = timed(plain[0])  # type: ignore[assignment]
+                ecosim.scenario.loader.load_scenario = timed(plain[1])  # type: ignore[assignment]
+            try:
+                t0 = time.perf_counter()
+                driver.execute(tasks, ex, quiet=True)
+                return time.perf_counter() - t0, prepared.block_size
+            finally:
+                ecosim.api.simulate, ecosim.scenario.loader.load_scenario = plain  # type: ignore[assignment]
 
     # the time the in-process sweep spends loading and simulating, timed inside it: what is
     # left is what the sweep adds (dispatch, extraction, the store), measured in one run
     # rather than as the difference of two runs of half a minute, which varies by more
-    import ecosim.api
-    import ecosim.scenario.loader
-
     inside = [0.0]
 
     def timed(fn: Any) -> Any:
@@ -119,15 +131,9 @@ def speed(n: int, horizon_years: float, workers: int) -> None:
 
         return call
 
-    plain = (ecosim.api.simulate, ecosim.scenario.loader.load_scenario)
-    ecosim.api.simulate = timed(plain[0])  # type: ignore[assignment]
-    ecosim.scenario.loader.load_scenario = timed(plain[1])  # type: ignore[assignment]
-    try:
-        inproc = sweep_once(executors.InProcess(), None, "inproc")
-    finally:
-        ecosim.api.simulate, ecosim.scenario.loader.load_scenario = plain  # type: ignore[assignment]
-    dask = sweep_once(executors.DaskExecutor(executors.local_cluster(workers)), None, "dask")
-    print(f"{n} runs of {horizon_years} years; {workers} workers")
+    inproc, block = sweep_once(executors.InProcess(), "inproc", timing=True)
+    dask, _ = sweep_once(executors.DaskExecutor(executors.local_cluster(workers)), "dask")
+    print(f"{n} runs of {horizon_years} years; {workers} workers; blocks of {block} runs")
     print(f"  bare loop, 1 process      {serial:7.2f} s  ({serial / n * 1e3:.1f} ms/run)")
     print(f"  ProcessPoolExecutor       {pooled:7.2f} s  speed-up {serial / pooled:.2f}")
     print(f"  sweep, Dask LocalCluster  {dask:7.2f} s  speed-up {serial / dask:.2f}")

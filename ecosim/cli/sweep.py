@@ -102,7 +102,7 @@ def sweep(
     ] = None,
     block_size: Annotated[
         int | None,
-        typer.Option(help="Runs per block (store chunk); default ~2 s blocks.", min=1),
+        typer.Option(help="Runs per block (store chunk); default ~5 s blocks.", min=1),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option(help="Report runs, expected time and disk; run nothing.")

@@ -268,6 +268,46 @@ def blocks(n_runs: int, block_size: int) -> list[range]:
     return [range(a, min(a + block_size, n_runs)) for a in range(0, n_runs, block_size)]
 
 
+def balanced_block_size(n_runs: int, workers: int, largest: int) -> int:
+    """The block size, at most ``largest``, with which ``workers`` workers end together.
+
+    Each worker takes the next block when it finishes one, so with runs of equal length a
+    worker ends after the runs of its blocks: the busiest ends the sweep. A block size that
+    leaves one worker a block more than the others, or a short last block that the others
+    wait for, idles them at the end (at 60 runs in blocks of 7, one of two workers ran the
+    last block alone). Of the sizes from half of ``largest`` up to it, the one whose busiest
+    worker has the fewest runs wins, the largest of those on a tie (fewer blocks cost less).
+
+    Parameters
+    ----------
+    n_runs
+        Runs of the sweep.
+    workers
+        Workers running its blocks at once.
+    largest
+        The largest block size wanted.
+
+    Returns
+    -------
+    int
+        A block size in ``[ceil(largest / 2), largest]`` (``largest`` with one worker).
+    """
+    largest = max(1, min(largest, n_runs))
+    if workers <= 1:
+        return largest
+    best, best_span = largest, n_runs + 1
+    for size in range(largest, (largest + 1) // 2 - 1, -1):
+        full, rest = divmod(n_runs, size)
+        rounds, extra = divmod(full, workers)
+        # round robin of the whole blocks, then the short one to a worker with fewest runs
+        span = (rounds + (extra > 0)) * size
+        if rest:
+            span = max(span, rounds * size + rest)
+        if span < best_span:
+            best, best_span = size, span
+    return best
+
+
 def shard_blocks(n_blocks: int, shard: int, n_shards: int) -> range:
     """The contiguous blocks that shard ``shard`` of ``n_shards`` owns (shards cover all once)."""
     if not 0 <= shard < n_shards:

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from ecosim.errors import InputError
-from ecosim.experiments.design import DesignTable, expand
+from ecosim.experiments.design import DesignTable, balanced_block_size, expand
 from ecosim.experiments.executors import Executor
 from ecosim.experiments.preflight import check_against_base
 from ecosim.experiments.runner import BlockTask, RunContext, n_periods
@@ -37,9 +37,12 @@ from ecosim.experiments.store import (
 )
 from ecosim.experiments.sweepfile import Sweep, parse_sweep, read_sweep
 
-# A block should last a couple of seconds: Dask costs a few milliseconds per task and each
-# block opens the store twice, so shorter blocks waste time, longer ones lose more on a kill.
-TARGET_BLOCK_SECONDS = 2.0
+# A block should last a few seconds: writing one costs about 10 ms (a file per variable) and
+# Dask a few more per task, which a block of two seconds made half a per cent of the sweep;
+# longer ones lose more on a kill and leave the workers fewer blocks to share out evenly.
+TARGET_BLOCK_SECONDS = 5.0
+# Blocks per worker at least, so that the workers' share of a small sweep evens out.
+MIN_BLOCKS_PER_WORKER = 4
 PILOT_YEARS = 0.25
 
 
@@ -92,7 +95,8 @@ def new_sweep(
     workers
         Workers that will run it (sizes the default block).
     block_size
-        Runs per block, or ``None`` to aim at blocks of about two seconds.
+        Runs per block, or ``None`` to aim at blocks of about five seconds, at least four per
+        worker, that the workers share out evenly.
 
     Raises
     ------
@@ -121,8 +125,8 @@ def new_sweep(
     r = spec.replicates
     if block_size is None:
         per_block = max(1, math.ceil(TARGET_BLOCK_SECONDS / max(seconds * r, 1e-6)))
-        spread = max(1, math.ceil(table.n_runs / (4 * max(workers, 1))))
-        block_size = int(min(per_block, spread, 1000))
+        spread = max(1, math.ceil(table.n_runs / (MIN_BLOCKS_PER_WORKER * max(workers, 1))))
+        block_size = balanced_block_size(table.n_runs, workers, min(per_block, spread, 1000))
     block_size = max(1, min(block_size, table.n_runs))
     metrics = metric_specs(
         pilot_ds, {"occurrence": occurrence_slots(base.scenario, swept_rates(table))}

@@ -51,6 +51,11 @@ TaskKey = Callable[[int, Any], str]
 #: the running task's stack every 10 ms and the event loop ticks every 20 ms, each taking the
 #: interpreter lock from a simulation that is Python throughout; nothing of a sweep reads
 #: the profiles (the dashboard's profile page shows them, so they stay on with a dashboard).
+#: The memory monitor of each worker and of its nanny reads the worker's memory every 100 ms
+#: and every server samples the system's CPU, memory and network every 0.5 s: with two
+#: workers, about 4 % of a core on a machine whose cores all run simulations. A sweep's
+#: worker grows by one run at a time, so a memory reading each second still stops a runaway
+#: one in time; the system samples only feed the dashboard.
 QUIET_WORKERS: dict[str, tuple[object, str, str]] = {
     "distributed.worker.profile.enabled": (
         False,
@@ -58,6 +63,16 @@ QUIET_WORKERS: dict[str, tuple[object, str, str]] = {
         "False",
     ),
     "distributed.admin.tick.interval": ("1s", "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL", "1s"),
+    "distributed.worker.memory.monitor-interval": (
+        "1s",
+        "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL",
+        "1s",
+    ),
+    "distributed.admin.system-monitor.interval": (
+        "5s",
+        "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL",
+        "5s",
+    ),
 }
 
 

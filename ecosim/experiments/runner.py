@@ -189,16 +189,18 @@ def _describe_error(exc: BaseException) -> str:
 def _extract(ds: Any, metrics: Sequence[str], task: BlockTask) -> dict[str, Any]:
     """The metrics of one run and its coarsened series, in the store's dim order."""
     values: dict[str, Any] = {}
+    # the variables themselves: a DataArray of each, with its coordinates, cost about 0.1 ms
+    variables = ds.variables
     for name in metrics:
-        if name not in ds:
+        if name not in variables:
             raise RuntimeError(f"the run has no metric {name!r}, which the store expects")
-        values[name] = np.asarray(ds[name].values)
+        values[name] = np.asarray(variables[name].values)
     if task.series:
-        day = np.asarray(ds["day"].values, dtype=np.float64)
+        day = np.asarray(variables["day"].values, dtype=np.float64)
         period = np.minimum((day // task.coarsen_days).astype(np.int64), task.n_periods - 1)
         counts = np.bincount(period, minlength=task.n_periods).astype(np.float64)
         for name in task.series:
-            series = np.asarray(ds[name].transpose("time", ...).values, dtype=np.float64)
+            series = np.asarray(variables[name].transpose("time", ...).values, dtype=np.float64)
             sums = np.zeros((task.n_periods, *series.shape[1:]))
             np.add.at(sums, period, series)
             with np.errstate(invalid="ignore", divide="ignore"):

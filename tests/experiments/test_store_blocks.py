@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 import xarray as xr
 
 from ecosim.experiments import driver
@@ -69,3 +70,64 @@ def test_a_store_made_again_at_the_same_place_is_not_written_through_the_old_one
     st.write_block(path, 4, block)
     done = xr.open_zarr(path)["done"].values
     assert done[4:6].all() and not done[:4].any()
+
+
+def _files(store: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(store)): p.read_bytes()
+        for p in sorted(store.rglob("*"))
+        if p.is_file() and "c" in p.relative_to(store).parts
+    }
+
+
+def test_chunks_written_straight_to_files_are_zarrs_own(tmp_path: Path) -> None:
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(tiny_sweep_text())
+    # 8 runs in blocks of 3: the last block is shorter than its chunk
+    prepared, template, _ = driver.new_sweep(sweep, 1, 3)
+    ours, theirs = tmp_path / "ours.zarr", tmp_path / "theirs.zarr"
+    driver.create(ours, prepared, template)
+    shutil.copytree(ours, theirs)
+    layout = st._layout(ours)
+    assert layout.chunks is not None  # a store ecosim makes is written straight to files
+    targets = st._zarr_arrays(theirs, st._layout(theirs))
+    for start, stop in [(0, 3), (6, 8), (3, 6)]:
+        arrays = _filled(st.empty_block(ours, stop - start))
+        arrays["failed"][...] = False  # chunks of nothing but the fill value are not written
+        arrays["error"][...] = ""
+        arrays["resilience_loss"].flat[1] = -0.0
+        st.write_block(ours, start, arrays)
+        for name, values in arrays.items():
+            targets[name][start:stop] = values
+    assert _files(ours) == _files(theirs)
+    # a block written again with fill values only removes its chunks, as Zarr does
+    arrays = st.empty_block(ours, 3)
+    st.write_block(ours, 3, arrays)
+    for name, values in arrays.items():
+        targets[name][3:6] = values
+    assert _files(ours) == _files(theirs)
+    assert not any(".partial" in name for name in _files(ours))
+
+
+def test_the_layout_read_from_the_metadata_is_the_one_xarray_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(tiny_sweep_text())
+    prepared, template, _ = driver.new_sweep(sweep, 1, 3)
+    path = tmp_path / "x.zarr"
+    driver.create(path, prepared, template)
+    fast = st._layout(path)
+    st._LAYOUTS.clear()
+    monkeypatch.setattr(st, "read_chunk_specs", lambda *_: None)
+    slow = st._layout(path)
+    assert slow.chunks is None and fast.chunks is not None
+    assert (fast.dims, fast.shapes) == (slow.dims, slow.shapes)
+
+    def kinds(layout: st._Layout) -> dict[str, object]:
+        # text is text, whether xarray hands it out as objects or as NumPy strings
+        return {n: "text" if d.kind in "OTUS" else d for n, d in layout.dtypes.items()}
+
+    assert kinds(fast) == kinds(slow)
+    assert set(fast.dims) == set(st.result_vars(xr.open_zarr(path)))
+    st._LAYOUTS.clear()

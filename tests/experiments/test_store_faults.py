@@ -177,16 +177,16 @@ def test_a_local_cluster_listens_on_loopback_with_tls_and_serves_no_pages() -> N
         with pytest.raises((OSError, TypeError)):
             # not the default client: a failed one would stay the default of this process
             Client(cluster.scheduler_address, timeout="3s", set_as_default=False)
-        # the workers run without Dask's profiler and with a slow tick: both take the
-        # interpreter lock from the simulation they run
+        # the workers run without Dask's profiler, with a slow tick and slow monitors: each
+        # takes the interpreter lock from the simulation they run
         (settings,) = client.run(_worker_settings).values()
-        assert settings == (False, "1s", "1")
+        assert settings == (False, "1s", "1s", "5s", "1")
     finally:
         client.close()
         cluster.close()
 
 
-def _worker_settings() -> tuple[object, object, str | None]:
+def _worker_settings() -> tuple[object, object, object, object, str | None]:
     import os
 
     import dask
@@ -194,6 +194,8 @@ def _worker_settings() -> tuple[object, object, str | None]:
     return (
         dask.config.get("distributed.worker.profile.enabled"),
         dask.config.get("distributed.admin.tick.interval"),
+        dask.config.get("distributed.worker.memory.monitor-interval"),
+        dask.config.get("distributed.admin.system-monitor.interval"),
         os.environ.get("NUMBA_NUM_THREADS"),
     )
 
@@ -207,8 +209,5 @@ def test_a_job_scripts_workers_get_the_same_settings_from_their_environment() ->
     for key, (value, name, _) in QUIET_WORKERS.items():
         # what a worker started by a job script reads from its environment
         parsed = dask.config.collect_env({name: env[name]})
-        section: object = parsed
-        for part in key.split("."):
-            assert isinstance(section, dict)
-            section = section[part]
-        assert section == value
+        # as Dask reads a key: hyphens and underscores alike
+        assert dask.config.get(key, config=parsed) == value

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from ecosim.experiments.design import (
+    balanced_block_size,
     blocks,
     expand,
     format_override,
@@ -94,6 +95,30 @@ def test_shards_are_contiguous_and_cover_every_block_once() -> None:
         for n_shards in (1, 2, 3, 7):
             got = [list(shard_blocks(n_blocks, i, n_shards)) for i in range(n_shards)]
             assert [b for shard in got for b in shard] == list(range(n_blocks))
+
+
+def _busiest(n_runs: int, workers: int, size: int) -> int:
+    # each block, in order, to a worker that has the fewest runs so far
+    loads = [0] * workers
+    for block in blocks(n_runs, size):
+        loads[loads.index(min(loads))] += len(block)
+    return max(loads)
+
+
+def test_balanced_blocks_let_the_workers_end_together() -> None:
+    # 60 runs in blocks of 7 left one of two workers the last block alone
+    assert _busiest(60, 2, 7) == 32 and balanced_block_size(60, 2, 8) == 6
+    assert balanced_block_size(80, 2, 10) == 10 and balanced_block_size(80, 2, 6) == 5
+    assert balanced_block_size(10, 1, 3) == 3 and balanced_block_size(3, 4, 9) == 2
+    for n_runs in (1, 7, 60, 97, 200, 1001):
+        for workers in (1, 2, 3, 8):
+            for largest in (1, 2, 5, 13, 40):
+                size = balanced_block_size(n_runs, workers, largest)
+                top = min(largest, n_runs)
+                assert (top + 1) // 2 <= size <= top
+                # no size of the range leaves the busiest worker fewer runs
+                best = min(_busiest(n_runs, workers, k) for k in range((top + 1) // 2, top + 1))
+                assert _busiest(n_runs, workers, size) == (best if workers > 1 else n_runs)
 
 
 def test_no_uncertainties_is_one_future() -> None:
