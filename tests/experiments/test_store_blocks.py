@@ -30,13 +30,19 @@ def _filled(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def test_a_block_reads_back_as_xarrays_region_write_gives_it(tmp_path: Path) -> None:
+def _two_stores(tmp_path: Path, block_size: int) -> tuple[Path, Path]:
+    """Two copies of a new store of the tiny sweep, in blocks of ``block_size`` runs."""
     sweep = tmp_path / "s.yaml"
     sweep.write_text(tiny_sweep_text())
-    prepared, template, _ = driver.new_sweep(sweep, 1, 2)
+    prepared, template, _ = driver.new_sweep(sweep, 1, block_size)
     ours, theirs = tmp_path / "ours.zarr", tmp_path / "theirs.zarr"
     driver.create(ours, prepared, template)
     shutil.copytree(ours, theirs)
+    return ours, theirs
+
+
+def test_a_block_reads_back_as_xarrays_region_write_gives_it(tmp_path: Path) -> None:
+    ours, theirs = _two_stores(tmp_path, 2)
     dims = st.store_dims(ours)
     arrays = _filled(st.empty_block(ours, 2))
     assert set(arrays) == set(dims) and arrays["done"].shape == (2, 2)
@@ -81,13 +87,8 @@ def _files(store: Path) -> dict[str, bytes]:
 
 
 def test_chunks_written_straight_to_files_are_zarrs_own(tmp_path: Path) -> None:
-    sweep = tmp_path / "s.yaml"
-    sweep.write_text(tiny_sweep_text())
     # 8 runs in blocks of 3: the last block is shorter than its chunk
-    prepared, template, _ = driver.new_sweep(sweep, 1, 3)
-    ours, theirs = tmp_path / "ours.zarr", tmp_path / "theirs.zarr"
-    driver.create(ours, prepared, template)
-    shutil.copytree(ours, theirs)
+    ours, theirs = _two_stores(tmp_path, 3)
     layout = st._layout(ours)
     assert layout.chunks is not None  # a store ecosim makes is written straight to files
     targets = st._zarr_arrays(theirs, st._layout(theirs))
