@@ -15,13 +15,14 @@ from ecosim.cli.app import (
     app,
     err,
     fail_input,
+    fail_output,
     fail_run,
     out,
     refuse_to_replace,
     warn,
     with_progress,
 )
-from ecosim.errors import InputError
+from ecosim.errors import InputError, OutputError
 
 
 def _parse_horizons(text: str) -> list[int]:
@@ -228,6 +229,7 @@ def compare(
         executor = opt.study_executor(**executor_options)
     except InputError as exc:
         raise fail_input(exc) from None
+    _refuse_unwritable(out_dir)
     names = [ls.scenario.name for ls in loaded]
     if len(set(names)) < len(names):
         names = [p.stem for p in scenarios]
@@ -268,16 +270,31 @@ def compare(
     except Exception as exc:
         fail_run(exc)
     target = out_dir / "compare.nc"
-    write_netcdf(cmp, target)
-    figures = plot_cost_resilience(cmp, out_dir / "compare_cost_resilience")
-    if cmp.sizes["horizon_year"]:
-        figures += plot_gains_by_horizon(cmp, out_dir / "compare_gains_by_horizon")
+    try:
+        write_netcdf(cmp, target)
+        figures = plot_cost_resilience(cmp, out_dir / "compare_cost_resilience")
+        if cmp.sizes["horizon_year"]:
+            figures += plot_gains_by_horizon(cmp, out_dir / "compare_gains_by_horizon")
+    except OutputError as exc:
+        fail_output(exc)
+    except OSError as exc:  # a figure's file
+        fail_output(OutputError(out_dir, exc))
     tables.print_compare(out, cmp, money)
     out.print(
         f"[green]ok[/] {len(portfolios)} portfolios x {replicates} replicates; wrote {target}, "
         f"{', '.join(str(f) for f in figures)}",
         highlight=False,
     )
+
+
+def _refuse_unwritable(out_dir: Path) -> None:
+    """Exit 1, nothing run, when ``out_dir`` cannot take a file (as ``ecosim run`` refuses)."""
+    from ecosim.experiments.outputs import check_writable
+
+    try:
+        check_writable(out_dir)
+    except OutputError as exc:
+        fail_output(exc)
 
 
 def _outputs(out_dir: Path, stems: list[str]) -> list[Path]:
@@ -377,6 +394,7 @@ def _compare_counterfactuals(
         executor = opt.study_executor(**executor_options)
     except InputError as exc:
         raise fail_input(exc) from None
+    _refuse_unwritable(out_dir)
 
     def progress(done: int, total: int, label: str) -> None:
         err.print(f"[{done}/{total}] {label}", highlight=False)
@@ -414,12 +432,17 @@ def _compare_counterfactuals(
     for ds in results:
         kind = str(ds.attrs["ecosim_kind"])
         target = out_dir / f"{kind}.nc"
-        write_netcdf(ds, target)
+        plot = plot_sovereignty_value if kind == "sovereignty_value" else plot_alliance_gain
+        try:
+            write_netcdf(ds, target)
+            figures = plot(ds, out_dir / kind)
+        except OutputError as exc:
+            fail_output(exc)
+        except OSError as exc:  # a figure's file
+            fail_output(OutputError(out_dir, exc))
         if kind == "sovereignty_value":
-            figures = plot_sovereignty_value(ds, out_dir / kind)
             tables.print_sovereignty(out, ds)
         else:
-            figures = plot_alliance_gain(ds, out_dir / kind)
             tables.print_alliances(out, ds)
         written += [str(target), *(str(f) for f in figures)]
     out.print(

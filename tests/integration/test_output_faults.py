@@ -122,6 +122,23 @@ def test_run_onto_a_full_disk_exits_1_with_a_message_and_leaves_nothing(
     assert list(full_disk.iterdir()) == []
 
 
+ROADMAP = [str(ROOT / "scenarios" / "roadmap" / f) for f in ("0_today.yaml", "1_build.yaml")]
+
+
+def test_compare_to_a_place_nobody_can_write_is_refused_before_it_runs() -> None:
+    proc = _cli("compare", *ROADMAP, "--set", "horizon_years=0.05", "--out", "/proc/cmp", "-q")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "cannot write /proc/cmp" in proc.stderr and "ok" not in proc.stdout
+
+
+def test_compare_onto_a_full_disk_exits_1_with_a_message(full_disk: Path) -> None:
+    out = full_disk / "cmp"
+    proc = _cli("compare", *ROADMAP, "--set", "horizon_years=0.05", "--out", str(out), "-q")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "No space left on device" in proc.stderr
+    assert "cannot write" in proc.stderr and "ok" not in proc.stdout
+
+
 def test_a_date_after_the_horizon_is_a_warning_on_the_command_line() -> None:
     proc = _cli("validate", str(SMALL), "--set", "horizon_years=0.05")
     assert proc.returncode == 0
