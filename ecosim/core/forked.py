@@ -188,6 +188,22 @@ def _frame(kind: str, payload: Any) -> bytes:
     return _HEADER.pack(len(body)) + body
 
 
+def portable(exc: BaseException, fallback: type[BaseException] = RuntimeError) -> BaseException:
+    """``exc`` if it comes back whole from pickling, else ``fallback`` saying what it was.
+
+    An exception crosses to another process pickled; one whose ``__init__`` does not take
+    its ``args`` back (``RunStopped(day)`` holds its message) pickles but does not unpickle,
+    and would fail in the process reading it rather than tell what went wrong.
+    """
+    try:
+        back = pickle.loads(pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL))
+        if type(back) is type(exc) and str(back) == str(exc):
+            return exc
+    except Exception:
+        pass
+    return fallback(f"{type(exc).__name__}: {exc}")
+
+
 def start(fn: Callable[[Send], T]) -> Forked[T]:
     """Fork, and call ``fn(send)`` in the child; this process goes on at once.
 
@@ -216,11 +232,7 @@ def start(fn: Callable[[Send], T]) -> Forked[T]:
             _write_all(write_fd, _frame(_RESULT, result))
         except BaseException as exc:  # whatever it is goes to the parent
             code = 1
-            text = traceback.format_exc()
-            try:
-                frame = _frame(_ERROR, (exc, text))
-            except Exception:  # an exception that does not pickle
-                frame = _frame(_ERROR, (RuntimeError(f"{type(exc).__name__}: {exc}"), text))
+            frame = _frame(_ERROR, (portable(exc), traceback.format_exc()))
             with contextlib.suppress(OSError):  # the parent is gone or stopped listening
                 _write_all(write_fd, frame)
         finally:

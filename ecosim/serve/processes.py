@@ -14,16 +14,15 @@ request reaches it through an event it asks after every world step.
 from __future__ import annotations
 
 import multiprocessing as mp
-import pickle
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from multiprocessing.synchronize import Event
-from typing import Any
 
 import xarray as xr
 
+from ecosim.core import forked
 from ecosim.errors import RunStopped
 from ecosim.scenario.loader import LoadedScenario
 
@@ -154,17 +153,6 @@ def _run_child(loaded: LoadedScenario, replicates: int, send: Connection, halt: 
     except RunStopped as exc:
         send.send((_STOPPED, exc.day))
     except Exception as exc:  # the page shows it, as `ecosim run` prints it
-        send.send((_ERROR, _portable(exc)))
+        send.send((_ERROR, forked.portable(exc, RunFailed)))
     finally:
         send.close()
-
-
-def _portable(exc: Exception) -> BaseException:
-    """``exc`` if it comes back whole through pickling, else :class:`RunFailed` saying it."""
-    try:
-        back: Any = pickle.loads(pickle.dumps(exc))
-        if type(back) is type(exc) and str(back) == str(exc):
-            return exc
-    except Exception:
-        pass
-    return RunFailed(f"{type(exc).__name__}: {exc}")

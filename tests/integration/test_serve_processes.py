@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ecosim.core import forked
 from ecosim.errors import RunStopped
 from ecosim.scenario.loader import load_scenario
 from ecosim.serve import processes
@@ -83,7 +84,7 @@ def test_an_exception_that_does_not_pickle_whole_is_told_by_its_name() -> None:
         def __init__(self, a: int, b: int) -> None:
             super().__init__(f"{a} and {b}")
 
-    failed = processes._portable(Odd(1, 2))
+    failed = forked.portable(Odd(1, 2), processes.RunFailed)
     assert isinstance(failed, processes.RunFailed) and str(failed) == "Odd: 1 and 2"
     plain = ValueError("bad value")
-    assert processes._portable(plain) is plain
+    assert forked.portable(plain, processes.RunFailed) is plain

@@ -73,6 +73,29 @@ def test_an_exception_that_does_not_pickle_comes_back_as_a_runtime_error() -> No
         forked.start(_fail_oddly).wait(lambda m: None)
 
 
+def _refuse() -> None:
+    raise ValueError("cannot be rebuilt here")
+
+
+class Unloadable:
+    """Pickles, but does not unpickle."""
+
+    def __reduce__(self) -> object:
+        return (_refuse, ())
+
+
+def _fail_unloadably(send: forked.Send) -> None:
+    exc = LookupError("stopped at day 3")
+    exc.detail = Unloadable()  # type: ignore[attr-defined]
+    raise exc
+
+
+def test_an_exception_that_does_not_unpickle_comes_back_as_a_runtime_error() -> None:
+    # the parent would otherwise fail reading it, with the unpickling's error
+    with pytest.raises(RuntimeError, match="LookupError: stopped at day 3"):
+        forked.start(_fail_unloadably).wait(lambda m: None)
+
+
 def _die(send: forked.Send) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
