@@ -4,8 +4,9 @@ alliances), under common random numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +24,12 @@ from ecosim.cli.app import (
     with_progress,
 )
 from ecosim.errors import InputError, OutputError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    #: A figure of a result: the function that draws it into a path, and its file's stem.
+    Figure = tuple[Callable[[xr.Dataset, Path], list[Path]], str]
 
 
 def _parse_horizons(text: str) -> list[int]:
@@ -246,7 +253,6 @@ def compare(
     portfolios = [
         Portfolio(n, ls, str(p)) for n, ls, p in zip(names, loaded, scenarios, strict=True)
     ]
-    from ecosim.observe.dataset import write_netcdf
     from ecosim.studies.compare import compare as run_compare
     from ecosim.viz.pareto import plot_cost_resilience, plot_gains_by_horizon
 
@@ -270,21 +276,36 @@ def compare(
     except Exception as exc:
         fail_run(exc)
     target = out_dir / "compare.nc"
-    try:
-        write_netcdf(cmp, target)
-        figures = plot_cost_resilience(cmp, out_dir / "compare_cost_resilience")
-        if cmp.sizes["horizon_year"]:
-            figures += plot_gains_by_horizon(cmp, out_dir / "compare_gains_by_horizon")
-    except OutputError as exc:
-        fail_output(exc)
-    except OSError as exc:  # a figure's file
-        fail_output(OutputError(out_dir, exc))
+    drawn: list[Figure] = [(plot_cost_resilience, "compare_cost_resilience")]
+    if cmp.sizes["horizon_year"]:
+        drawn.append((plot_gains_by_horizon, "compare_gains_by_horizon"))
+    figures = _write_result(cmp, target, drawn)
     tables.print_compare(out, cmp, money)
     out.print(
         f"[green]ok[/] {len(portfolios)} portfolios x {replicates} replicates; wrote {target}, "
         f"{', '.join(str(f) for f in figures)}",
         highlight=False,
     )
+
+
+def _write_result(ds: xr.Dataset, target: Path, drawn: Sequence[Figure]) -> list[Path]:
+    """Write ``ds`` to ``target`` and each figure ``(plot, stem)`` of ``drawn`` beside it.
+
+    The figures are drawn into a staging folder and moved in together, as ``ecosim plot``
+    writes them, so a full disk leaves no half-written picture; a failure to write either is
+    one line and exit 1. Returns the figures' paths.
+    """
+    from ecosim.experiments.outputs import staged_folder
+    from ecosim.observe.dataset import write_netcdf
+
+    folder = target.parent
+    try:
+        write_netcdf(ds, target)
+        with staged_folder(folder) as staging:
+            paths = [p for plot, stem in drawn for p in plot(ds, staging / stem)]
+    except OutputError as exc:
+        fail_output(exc)
+    return [folder / p.name for p in paths]
 
 
 def _refuse_unwritable(out_dir: Path) -> None:
@@ -399,7 +420,6 @@ def _compare_counterfactuals(
     def progress(done: int, total: int, label: str) -> None:
         err.print(f"[{done}/{total}] {label}", highlight=False)
 
-    from ecosim.observe.dataset import write_netcdf
     from ecosim.studies.counterfactuals import alliance_gain as run_alliance_gain
     from ecosim.studies.counterfactuals import sovereignty_value as run_sovereignty_value
     from ecosim.viz.counterfactuals import plot_alliance_gain, plot_sovereignty_value
@@ -433,13 +453,7 @@ def _compare_counterfactuals(
         kind = str(ds.attrs["ecosim_kind"])
         target = out_dir / f"{kind}.nc"
         plot = plot_sovereignty_value if kind == "sovereignty_value" else plot_alliance_gain
-        try:
-            write_netcdf(ds, target)
-            figures = plot(ds, out_dir / kind)
-        except OutputError as exc:
-            fail_output(exc)
-        except OSError as exc:  # a figure's file
-            fail_output(OutputError(out_dir, exc))
+        figures = _write_result(ds, target, [(plot, kind)])
         if kind == "sovereignty_value":
             tables.print_sovereignty(out, ds)
         else:
