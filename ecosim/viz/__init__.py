@@ -86,5 +86,4 @@ def write_figures(
     drawings.append(lambda: plot_lead_times(ds, out / f"{stem}_lead_time", formats))
     # each figure is drawn on one core (matplotlib's layout and rendering, 1-4 s a figure of
     # nine regions): forked children draw them side by side where the process allows it
-    out.mkdir(parents=True, exist_ok=True)
     return [path for paths in forked.run_all(drawings) for path in paths]

@@ -232,6 +232,7 @@ def period_reduce(
     keep = days >= days[0] + skip_days
     values = np.asarray(da.transpose("time", ...).values)[keep]
     times = ds["time"].values[keep]
+    kept_days = days[keep]
     # The periods as xarray's resample makes them (pandas' bins, labels and closed sides);
     # the times are in order, so each period's times are one run of rows. Each run is
     # reduced with the function xarray's resample applies to a group, one period at a time
@@ -239,13 +240,14 @@ def period_reduce(
     # 40 s of the twelve figures of a ten-year report.
     counts = pd.Series(np.ones(times.size), index=pd.DatetimeIndex(times))
     counts = counts.resample(period.freq).count()
-    held = np.flatnonzero(counts.to_numpy() > 0)
-    edges = np.concatenate([[0], np.cumsum(counts.to_numpy())])
+    per_period = counts.to_numpy()
+    held = np.flatnonzero(per_period > 0)
+    edges = np.concatenate([[0], np.cumsum(per_period)])
     reduce = _REDUCERS[how][values.dtype.kind in "fc"]
     reduced = np.array([reduce(values[edges[k] : edges[k + 1]], axis=0) for k in held]).reshape(
         held.size, *values.shape[1:]
     )
-    centres = np.array([np.nanmean(days[keep][edges[k] : edges[k + 1]]) for k in held])
+    centres = np.array([np.nanmean(kept_days[edges[k] : edges[k + 1]]) for k in held])
     x = dates(ds, centres)
     others = [d for d in da.dims if d != "time"]
     out = xr.DataArray(
