@@ -152,12 +152,12 @@ def run(
                 )
     except Exception as exc:
         fail_run(exc)
-    png = _heatmap_path(target) if figure and "bottleneck" in ds else None
-    drawing = _Heatmap(ds) if png is not None else None
+    drawing = _Heatmap(ds) if figure and "bottleneck" in ds else None
     written = [str(target)]
     try:
         write_netcdf(ds, target)
-        if png is not None and drawing is not None:
+        if drawing is not None:
+            png = _heatmap_path(target)
             write_atomically(drawing(), png)
             written.append(str(png))
     except OutputError as exc:
