@@ -126,18 +126,17 @@ def plot_bottleneck(ds: xr.Dataset, path: str | Path, dpi: int = 150) -> Path:
         ``path``.
     """
     path = Path(path)
-    fig = draw_bottleneck(ds)
+    image = bottleneck_image(ds, path.suffix.lstrip(".").lower(), dpi)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    path.write_bytes(image)
     return path
 
 
 def bottleneck_image(ds: xr.Dataset, fmt: str = "png", dpi: int = 150) -> bytes:
     """The bottleneck heatmap of ``ds`` as the bytes of a ``fmt`` file, written nowhere.
 
-    The same picture as :func:`plot_bottleneck`, for a caller that writes the file itself
-    (``ecosim run`` draws it while the run's result is being written, and writes it after).
+    What :func:`plot_bottleneck` writes, for a caller that writes the file itself (``ecosim
+    run`` draws it while the run's result is being written, and writes it after).
 
     Parameters
     ----------
