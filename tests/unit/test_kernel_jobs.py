@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import math
+import mmap
+import os
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -38,6 +43,7 @@ from ecosim.kernels.jobs import (
     advance,
     advance_lanes,
     advance_lanes_ref,
+    sparse_zeros,
 )
 
 F8 = NDArray[np.float64]
@@ -452,6 +458,80 @@ def test_pool_helpers() -> None:
     assert pool.backlog_work()[0] == 6.0
     assert pool.n.tolist() == [2, 1]
     assert (pool.n_regions, pool.max_jobs) == (2, 4)
+
+
+def _resident(arrays: Sequence[NDArray[Any]]) -> tuple[int, int]:
+    """Resident and huge-page bytes of the memory maps holding ``arrays``, by the system's
+    account (``/proc/self/smaps``); maps next to each other with the same advice are one."""
+    maps: list[tuple[int, int, dict[str, int]]] = []
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split(" ", 1)[0]
+        if "-" in head and ":" not in head:
+            lo, hi = (int(x, 16) for x in head.split("-"))
+            maps.append((lo, hi, {}))
+        elif maps and line.rstrip().endswith(" kB"):
+            key, _, rest = line.partition(":")
+            maps[-1][2][key] = int(rest.split()[0]) * 1024
+    held = {
+        (lo, hi): fields
+        for a in arrays
+        for lo, hi, fields in maps
+        if lo < a.__array_interface__["data"][0] + a.nbytes
+        and a.__array_interface__["data"][0] < hi
+    }
+    return (
+        sum(f["Rss"] for f in held.values()),
+        sum(f.get("AnonHugePages", 0) for f in held.values()),
+    )
+
+
+def test_sparse_zeros_are_zeros_of_the_shape_and_kind_asked() -> None:
+    for shape, dtype in (((3, 50_000, 6), np.float64), ((3, 50_000, 3), np.int64), ((2, 3), float)):
+        a = sparse_zeros(shape, dtype)
+        assert a.shape == shape and a.dtype == np.dtype(dtype)
+        assert a.flags.c_contiguous and a.flags.writeable and a.flags.aligned
+        assert not a.any()
+        a[-1, -1, ...] = 7
+        assert a.sum() == 7 * (a.shape[-1] if a.ndim == 3 else 1)
+    # copies and pickles are ordinary arrays with the same values
+    a = sparse_zeros((4, 70_000), np.float64)
+    a[1, 5] = 2.5
+    clone = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(clone, a)
+    assert not np.shares_memory(clone, a) and np.array_equal(a.copy(), a)
+
+
+@pytest.mark.skipif(
+    not (hasattr(mmap, "MADV_NOHUGEPAGE") and Path("/proc/self/smaps").exists()),
+    reason="the system has no advice against huge pages, or no account of its memory maps",
+)
+def test_a_pool_s_first_slots_take_memory_only_where_written() -> None:
+    """The lanes' first slots written, as a run writes them: only those pages are resident
+    (with numpy's own zeros, huge pages made the whole 28 MiB pool resident)."""
+    pool = JobPool.empty(36, 16_384)
+    # a pool of a run holds at most a few hundred jobs a lane
+    pool.js[:, :256, :] = 1.0
+    pool.ji[:, :256, :] = 1
+    touched = 36 * 256 * (pool.js.shape[2] + pool.ji.shape[2]) * 8
+    resident, huge = _resident([pool.js, pool.ji])
+    assert huge == 0
+    # each lane's written slots end within one page
+    assert resident <= touched + 2 * 36 * 4096
+    assert resident < (pool.js.nbytes + pool.ji.nbytes) / 10
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="this system cannot fork")
+def test_a_forked_child_writes_its_own_copy_of_a_pool() -> None:
+    """The no-shock twin runs in a forked child: its writes never reach its parent's pool."""
+    pool = JobPool.empty(4, 40_000)
+    pool.js[0, 0, 0] = 1.0
+    pid = os.fork()
+    if pid == 0:  # the child
+        pool.js[:] = 9.0
+        os._exit(0 if pool.js[1, 1, 1] == 9.0 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert pool.js[0, 0, 0] == 1.0 and np.count_nonzero(pool.js) == 1
 
 
 # --------------------------------------------------------------------------------------------
