@@ -226,10 +226,12 @@ def netcdf_bytes(ds: xr.Dataset) -> memoryview:
     # It is the libraries' lock, not Dask's, which `to_netcdf` would look up.
     with NETCDF4_PYTHON_LOCK:
         cache = netCDF4.get_chunk_cache()
-        # each variable is written whole, once: HDF5's cache of its chunks (64 MiB by
-        # default) only holds what is being compressed (a ten-year run's peak memory: 15 MiB
-        # less); the default applies to each variable as it is made, and files read later
-        # get it back
+        # each variable is one chunk, written whole, once: HDF5 keeps a chunk no larger than
+        # its variable's cache (64 MiB by default) in the cache, uncompressed, until the file
+        # closes, which held every variable of a ten-year run at once (about 40 MiB of the
+        # write's peak memory with a 4 MiB cache). A chunk larger than the cache goes to the
+        # file when it is written; the default applies to each variable as it is made, and
+        # files read later get it back
         netCDF4.set_chunk_cache(_CHUNK_CACHE, cache[1], cache[2])
         try:
             # `memory`: the file is made in memory (the value is its first allocation) and
@@ -247,8 +249,9 @@ def netcdf_bytes(ds: xr.Dataset) -> memoryview:
 
 #: The in-memory file's first allocation (bytes); it grows as it is written.
 _FIRST_ALLOCATION = 1 << 20
-#: HDF5's chunk cache for each variable of a file being written (bytes).
-_CHUNK_CACHE = 4 << 20
+#: HDF5's chunk cache for each variable of a file being written (bytes): only the chunks of
+#: variables smaller than this are held until the file closes.
+_CHUNK_CACHE = 64 << 10
 
 
 def _dimensions_first(
