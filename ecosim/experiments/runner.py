@@ -134,9 +134,11 @@ def run_block(task: BlockTask, should_stop: Callable[[], bool] | None = None) ->
                 try:
                     pos = stream_position(future, rep)
                     # only the series the store keeps are recorded (the metrics read
-                    # their own): a sweep of metrics alone skips most of the recording
+                    # their own): a sweep of metrics alone skips most of the recording. The
+                    # store keeps no run's provenance, so the scenario goes without it (its
+                    # text is never made)
                     ds = simulate(
-                        loaded,
+                        loaded.scenario,
                         future=pos["future"],
                         replicate=pos["replicate"],
                         series=task.series,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,15 @@ def test_unicode_and_awkward_strings_are_written_alike() -> None:
         "nested": {"x": [1, 2.5, -0.0, 1e-300, True, None]},
     }
     assert scenario_text(data) == scenario_text(data, yaml.SafeDumper)
+
+
+def test_the_text_and_its_hash_are_made_when_first_read_and_kept() -> None:
+    """A sweep's runs never read a scenario's provenance: loading does not make it."""
+    loaded = load_scenario(ROOT / "tests" / "scenarios" / "small.yaml")
+    assert "text" not in vars(loaded) and "sha256" not in vars(loaded)
+    digest = loaded.sha256
+    assert digest == hashlib.sha256(loaded.text.encode()).hexdigest()
+    assert vars(loaded)["text"] is loaded.text and loaded.sha256 == digest
+    # what a load made eagerly before: the scenario's dump, dumped to YAML
+    data = loaded.scenario.model_dump(mode="json", exclude_none=True)
+    assert loaded.text == scenario_text(data)
