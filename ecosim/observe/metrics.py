@@ -152,25 +152,46 @@ def main_shock(shocks: Sequence[ShockWindow]) -> ShockWindow | None:
     return min(occurring, key=lambda s: s.first[0] if s.first else math.inf)
 
 
+@dataclass(frozen=True)
+class _Paths:
+    """The service paths the time metrics read, (time, region, layer) each, read once a run."""
+
+    days: NDArray[np.float64]
+    q: NDArray[np.float64]
+    q_twin: NDArray[np.float64]
+    direct: NDArray[np.float64]
+    direct_twin: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, ds: xr.Dataset, twin: xr.Dataset) -> _Paths:
+        """The paths of the run ``ds`` and its ``twin`` (step traces)."""
+
+        def path(d: xr.Dataset, name: str) -> NDArray[np.float64]:
+            return np.ascontiguousarray(d[name].transpose("time", "region", "layer").values)
+
+        return cls(
+            np.asarray(ds["day"].values, dtype=np.float64),
+            path(ds, "service"),
+            path(twin, "service"),
+            path(ds, "service_direct"),
+            path(twin, "service_direct"),
+        )
+
+
 def _shock_metrics(
-    ds: xr.Dataset,
-    twin: xr.Dataset,
+    paths: _Paths,
     start: float,
     end: float,
     options: MetricOptions,
 ) -> dict[str, tuple[NDArray[Any], NDArray[np.int8]]]:
     """``tts``, ``ttr``, ``recovery_time``, ``recovery_ratio`` of one occurrence."""
-    days = np.asarray(ds["day"].values, dtype=np.float64)
-    q = np.ascontiguousarray(ds["service"].transpose("time", "region", "layer").values)
-    q_twin = np.ascontiguousarray(twin["service"].transpose("time", "region", "layer").values)
-    direct = np.ascontiguousarray(ds["service_direct"].transpose("time", "region", "layer").values)
-    direct_twin = np.ascontiguousarray(
-        twin["service_direct"].transpose("time", "region", "layer").values
-    )
+    q, q_twin, days = paths.q, paths.q_twin, paths.days
     horizons = np.asarray(options.ratio_horizons_days, dtype=np.float64)
     return {
         "tts": time_to_survive(q, q_twin, days, start, options.tts_threshold),
-        "ttr": recovery_time(direct, direct_twin, days, start, end, options.recovery_tol),
+        "ttr": recovery_time(
+            paths.direct, paths.direct_twin, days, start, end, options.recovery_tol
+        ),
         "recovery_time": recovery_time(q, q_twin, days, start, start, options.recovery_tol),
         "recovery_ratio": recovery_ratio(q, q_twin, days, start, horizons, options.dip_tol),
     }
@@ -215,10 +236,12 @@ def _time_metrics(
         )
     }
     never = math.inf  # a start after any run: the kernels flag every element ``no_shock``
+    # every shock's metrics read the same paths: taken out of the datasets once
+    paths = _Paths.of(run, twin)
 
     def measure(window: ShockWindow | None) -> dict[str, tuple[NDArray[Any], NDArray[np.int8]]]:
         start, end = window.first if window and window.first else (never, never)
-        return _shock_metrics(run, twin, start, end, options)
+        return _shock_metrics(paths, start, end, options)
 
     common = {
         "tts_threshold": options.tts_threshold,
