@@ -130,11 +130,12 @@ def sparse_zeros(shape: tuple[int, ...], dtype: type[np.generic]) -> NDArray[Any
     those of ``np.zeros``; a copy or a pickle is an ordinary array.
     """
     size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    flags = getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0)
-    if size < _SPARSE_BYTES or not hasattr(mmap, "MADV_NOHUGEPAGE") or not flags:
+    # the advice is Linux's alone; elsewhere numpy's zeros
+    if size < _SPARSE_BYTES or not hasattr(mmap, "MADV_NOHUGEPAGE"):
         return np.zeros(shape, dtype=dtype)
-    # private: a forked child (the no-shock twin) writes its own copy, never the parent's
-    memory = mmap.mmap(-1, size, flags=flags)
+    # anonymous (no file: Python adds the flag), private: a forked child (the no-shock twin)
+    # writes its own copy, never the parent's
+    memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
     memory.madvise(mmap.MADV_NOHUGEPAGE)
     return np.frombuffer(memory, dtype=dtype).reshape(shape)
 
