@@ -47,6 +47,9 @@ R = TypeVar("R")
 TaskKey = Callable[[int, Any], str]
 
 
+#: The nanny's setting of glibc's trimming for the processes it starts (see below).
+PLAIN_MALLOC = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+
 #: Dask settings of the workers ecosim starts, by key and as the environment variable that
 #: sets it where a worker is started by a job script. Dask's statistical profiler samples
 #: the running task's stack every 10 ms and the event loop ticks every 20 ms, each taking the
@@ -62,9 +65,6 @@ TaskKey = Callable[[int, Any], str]
 #: again at every step, 15 times the page faults of a run in a plain process and about 3 % of
 #: its time (9 ms a 0.27 s run, in system time); a sweep's worker holds one run at a time and
 #: needs no such trimming, so its workers start as a plain process does.
-#: The nanny's setting of glibc's trimming for the processes it starts (see below).
-PLAIN_MALLOC = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
-
 QUIET_WORKERS: dict[str, tuple[object, str, str]] = {
     "distributed.worker.profile.enabled": (
         False,
@@ -99,6 +99,11 @@ def worker_env() -> dict[str, str]:
     if "NUMBA_CACHE_DIR" in os.environ:
         env["NUMBA_CACHE_DIR"] = os.environ["NUMBA_CACHE_DIR"]
     return env
+
+
+def job_prologue() -> list[str]:
+    """The shell lines a worker's job script runs first: :func:`worker_env` exported."""
+    return [f"export {k}={shlex.quote(v)}" for k, v in worker_env().items()]
 
 
 class Executor(AbstractContextManager["Executor"], ABC):
@@ -341,13 +346,12 @@ def slurm_cluster(
         from dask_jobqueue import SLURMCluster
         from distributed import Client
 
-        prologue = [f"export {k}={shlex.quote(v)}" for k, v in worker_env().items()]
         kwargs: dict[str, Any] = {
             "cores": cores,
             "processes": cores,
             "memory": memory,
             "walltime": walltime,
-            "job_script_prologue": prologue,
+            "job_script_prologue": job_prologue(),
             "python": sys.executable,
             "job_name": job_name,
         }

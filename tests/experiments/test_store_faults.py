@@ -218,9 +218,9 @@ def test_a_job_scripts_workers_get_the_same_settings_from_their_environment() ->
 
 
 def test_a_job_script_s_nanny_starts_its_workers_without_memory_trimming(tmp_path: Path) -> None:
-    """The job script's exports, run by a shell as SLURM runs them: the nanny the script
+    """The job script's first lines, run by a shell as SLURM runs them: the nanny the script
     starts lists the variables Dask sets before a worker starts, without glibc's trimming."""
-    from ecosim.experiments.executors import worker_env
+    from ecosim.experiments.executors import job_prologue
 
     # what a nanny sets in the environment of each worker it starts (Dask's own reading)
     probe = (
@@ -228,8 +228,8 @@ def test_a_job_script_s_nanny_starts_its_workers_without_memory_trimming(tmp_pat
         "print(sorted(_get_env_variables('distributed.nanny.pre-spawn-environ')))\n"
     )
     script = tmp_path / "job.sh"
-    exports = [f"export {k}={shlex.quote(v)}" for k, v in worker_env().items()]
-    script.write_text("\n".join([*exports, f'exec {shlex.quote(sys.executable)} -c "$PROBE"']))
+    lines = [*job_prologue(), f'exec {shlex.quote(sys.executable)} -c "$PROBE"']
+    script.write_text("\n".join(lines))
     base = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
     out = subprocess.run(
         ["bash", str(script)], env={**base, "PROBE": probe}, capture_output=True, text=True
