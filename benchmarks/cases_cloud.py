@@ -69,7 +69,14 @@ def cases() -> list[Case]:
     m = _market()
     want_args = (m["shares"], m["need"], 0.05, m["can_join"], m["present"], m["headroom"])
     want = wanted_ref(*want_args)
-    receive_args = (m["cap"], 3, float(m["need"].sum()) * 0.01, want, m["present"])
+    receive_args = (
+        m["cap"],
+        3,
+        float(m["need"].sum()) * 0.01,
+        want,
+        m["present"],
+        np.ones(N_REGIONS),
+    )
     rng = np.random.default_rng(1)
     demand = rng.uniform(1e5, 1e6, N_REGIONS)
     capacity_args = (

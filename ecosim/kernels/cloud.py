@@ -212,27 +212,35 @@ def delivered(served: F8, need: F8, can_stay: NDArray[np.uint8], cap: F8, availa
     return out
 
 
-def receive_ref(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool_]) -> None:
+def receive_ref(
+    cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool_], reach: F8
+) -> None:
     """Numpy twin of :func:`receive`, with the same parameters and effect."""
-    want = want[:, p]
+    want = want[:, p] * reach
     short = np.maximum(want - cap[:, p], 0.0)
     fill = min(quantity, float(short.sum()))
     if fill > 0.0:
         cap[:, p] += short * (fill / short.sum())
     rest = quantity - fill
     if rest > 0.0:
-        where = want if want.sum() > 0.0 else present[:, p].astype(float)
+        where = want
+        if not where.sum() > 0.0:
+            where = present[:, p] * reach
+        if not where.sum() > 0.0:
+            where = present[:, p].astype(float)
         cap[:, p] += rest * where / max(float(where.sum()), 1e-300)
 
 
 @numba.njit(cache=True)
-def receive(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool_]) -> None:
+def receive(
+    cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool_], reach: F8
+) -> None:
     """Spread ``quantity`` H100e delivered to provider ``p`` over its regions' fleets, in place.
 
-    The regions where the provider is furthest below what it wants get the chips in proportion
-    to each shortfall; what is left over goes where it wants capacity, or where it is present
-    if it wants none. For at most :data:`MAX_ROW` regions; :func:`receive_ref` is the same in
-    numpy.
+    The regions where the provider is furthest below what it may hold of these chips (what it
+    wants times ``reach``) get the chips in proportion to each shortfall; what is left over
+    goes where it may hold them, or where it is present if nowhere. For at most
+    :data:`MAX_ROW` regions; :func:`receive_ref` is the same in numpy.
 
     Parameters
     ----------
@@ -246,14 +254,19 @@ def receive(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool
         What each provider wants in each region (:func:`wanted`).
     present : ndarray of bool, shape (R, P)
         Where each provider has data centres.
+    reach : ndarray of float64, shape (R,)
+        Share of what it wants in each region it may hold in these chips: below 1 where an
+        export control keeps their designer's chips out of the region beyond what it keeps
+        out of the provider's home (:func:`ecosim.world.cloud.reach`); ones without controls,
+        which leave every product as it was.
     """
     n_r = cap.shape[0]
     short = np.empty(n_r)
     column = np.empty(n_r)
     for r in range(n_r):
-        d = want[r, p] - cap[r, p]
+        column[r] = want[r, p] * reach[r]
+        d = column[r] - cap[r, p]
         short[r] = 0.0 if d < 0.0 else d  # np.maximum(d, 0.0), NaN kept
-        column[r] = want[r, p]
     total_short = row_sum(short, 0, n_r)
     fill = min(quantity, total_short)
     if fill > 0.0:
@@ -263,6 +276,10 @@ def receive(cap: F8, p: int, quantity: float, want: F8, present: NDArray[np.bool
     rest = quantity - fill
     if rest > 0.0:
         if not row_sum(column, 0, n_r) > 0.0:
+            for r in range(n_r):
+                column[r] = (1.0 if present[r, p] else 0.0) * reach[r]
+        if not row_sum(column, 0, n_r) > 0.0:
+            # the chips may reach none of its regions: they stay where it is present
             for r in range(n_r):
                 column[r] = 1.0 if present[r, p] else 0.0
         spread = max(row_sum(column, 0, n_r), 1e-300)

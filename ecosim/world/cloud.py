@@ -217,7 +217,14 @@ def provider_orders(w: World, t: float, interval: float) -> None:
     grow = np.exp(g * (quotes + interval) / DAYS_PER_YEAR)
     want = wanted(w)
     # what each provider would lack, summed over its regions, by each designer's delivery (P, D)
-    gap = np.maximum(want[:, :, None] * grow[None, None, :] - w.prov_cap[:, :, None], 0.0)
+    ahead = want[:, :, None] * grow[None, None, :]
+    # under an export control a provider may hold, of a designer's chips, only the share of
+    # what its customers want that the control lets into the region (reach): a US provider
+    # does not carry NVIDIA's chips into China past the control
+    fleets = reach(w)
+    if fleets is not None:
+        ahead *= fleets
+    gap = np.maximum(ahead - w.prov_cap[:, :, None], 0.0)
     # providers of one home share its split: asked once per home, not once per provider
     homes = w.prov_home.tolist()
     # as are who may buy from whom and what each buyer part orders, which splitting leaves
@@ -285,15 +292,57 @@ def wanted(w: World) -> np.ndarray:
 def receive(w: World, i: int) -> None:
     """A provider's order ``i`` of ``w.orders`` is delivered: its fleets grow.
 
-    The chips go to the regions where the provider is furthest below what it wants, in
-    proportion to each shortfall; what is left over goes where its customers are.
+    The chips go to the regions where the provider is furthest below what it may hold of them
+    (what it wants, times :func:`reach` under a control), in proportion to each shortfall;
+    what is left over goes where its customers are.
     """
     # compiled (every delivery asks for it); kernels.cloud.receive_ref is the same in numpy,
     # and sums more regions than the kernel can in numpy's order
     fn = (
         kernels_cloud.receive if w.n_regions <= kernels_cloud.MAX_ROW else kernels_cloud.receive_ref
     )
-    fn(w.prov_cap, int(w.orders.buyer[i]), float(w.orders.quantity[i]), wanted(w), w.prov_present)
+    p = int(w.orders.buyer[i])
+    where = _reach_of(w, p, int(w.orders.designer[i]))
+    fn(w.prov_cap, p, float(w.orders.quantity[i]), wanted(w), w.prov_present, where)
+
+
+def _reach_of(w: World, p: int, d: int) -> np.ndarray:
+    """:func:`reach` of provider ``p`` and designer ``d`` alone (R,): ones without a control."""
+    allow = w.allow[w.designers[d]]
+    home = float(allow[w.prov_home[p]])
+    if home <= 0.0 or allow.min() >= home:
+        return np.ones(w.n_regions)
+    return np.asarray(np.minimum(allow / home, 1.0))
+
+
+def reach(w: World) -> np.ndarray | None:
+    """Share of what each provider's customers want in each region that it may hold there in
+    each designer's chips (R, P, D), or ``None`` where every designer may sell everywhere.
+
+    An export control binds where chips go, not who buys them: a provider homed outside a
+    control's targets cannot carry its designer's chips into a target region past the
+    control. A provider's split of its orders over designers (:func:`ecosim.world.supply.
+    route_split`) already holds what a control lets its home buy, so the share here is the
+    destination's allowance over the home's, at most 1: 1 in the provider's home, and the
+    control's ``allow`` in a target region for a provider homed where the designer is open.
+    It caps the fleet, not one order: a provider orders what its fleet lacks at each review,
+    so a cap on each order alone would let the fleet reach what its customers want within a
+    year whatever the control (in the baseline, US providers came to hold 45 % of China's
+    cloud by 2035 under the chip controls, against 4 % at the start and in the no-shock twin).
+    A designer that may not sell to the provider's home at all gets no part of its orders;
+    its share here is 1.
+    """
+    allow = w.allow[w.designers]  # (D, R)
+    if allow.min() >= 1.0:
+        return None
+    home = allow[:, w.prov_home]  # (D, P)
+    ratio = np.divide(
+        allow[:, :, None],
+        home[:, None, :],
+        out=np.ones((allow.shape[0], allow.shape[1], home.shape[1])),
+        where=home[:, None, :] > 0.0,
+    )
+    return np.asarray(np.minimum(ratio, 1.0).transpose(1, 2, 0))
 
 
 def lend_capacity(w: World) -> None:

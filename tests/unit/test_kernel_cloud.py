@@ -173,9 +173,10 @@ def test_wanted_and_delivered_equal_their_twins(seed: int, n_r: int, n_p: int) -
     n_p=st.integers(1, 20),
     quantity=st.sampled_from([0.0, 1.0, 1e3, 1e7]),
     wants_none=st.booleans(),
+    restricted=st.booleans(),
 )
 def test_receive_equals_its_twin(
-    seed: int, n_r: int, n_p: int, quantity: float, wants_none: bool
+    seed: int, n_r: int, n_p: int, quantity: float, wants_none: bool, restricted: bool
 ) -> None:
     rng = np.random.default_rng(seed)
     m = _market(rng, n_r, n_p)
@@ -183,7 +184,9 @@ def test_receive_equals_its_twin(
     p = int(rng.integers(0, n_p))
     if wants_none:  # the left-over goes where the provider is present
         want[:, p] = 0.0
-    args = (m["cap"], p, quantity, want, m["present"])
+    # where a control keeps the chips out (0), lets a share in, or none binds (1)
+    reach = rng.choice([1.0, 0.0, 0.3], n_r, p=[0.6, 0.2, 0.2]) if restricted else np.ones(n_r)
+    args = (m["cap"], p, quantity, want, m["present"], reach)
     fast, ref = _received(receive, args), _received(receive_ref, args)
     np.testing.assert_array_equal(fast, ref)
 
