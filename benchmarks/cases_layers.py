@@ -91,10 +91,6 @@ def cases() -> list[Case]:
         np.ones(N_R),
         np.exp(-rng.uniform(0.0, 0.1, N_R)),
     )
-    hist_f = np.maximum.accumulate(1e25 * np.exp(rng.uniform(0.0, 0.01, 1100).cumsum()))
-    hist_t = np.arange(1100.0)
-    run = hist_f[rng.integers(0, 1100, N_R)] * rng.uniform(0.3, 1.0, N_R)
-    lag = (run, hist_t, hist_f, 1100.0, np.log2(hist_f[0] / run) * 6.0, (365.25, 12.0))
     intake = (
         rng.uniform(100.0, 2e3, N_R),
         np.zeros(N_R),
@@ -122,9 +118,6 @@ def cases() -> list[Case]:
         365.25,
     )
     return [
-        repeated_call_case(
-            "layers.frontier_lag", k.frontier_lag, k.frontier_lag_ref, lag, CALLS, 3.0
-        ),
         repeated_call_case(
             "layers.step_talent", k.step_talent, k.step_talent_ref, grown, CALLS, 5.0
         ),

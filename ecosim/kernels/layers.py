@@ -26,8 +26,6 @@ __all__ = [
     "coupling_relax_ref",
     "coupling_target",
     "coupling_target_ref",
-    "frontier_lag",
-    "frontier_lag_ref",
     "layer_services",
     "layer_services_ref",
     "migration",
@@ -435,44 +433,6 @@ def move_models(
         mix[r, 1] += switch
         mix[r, 2] -= switch
     return lag, mix
-
-
-def frontier_lag_ref(
-    run: F8, hist_t: F8, hist_f: F8, t: float, back_months: F8, per_year: tuple[float, float]
-) -> F8:
-    """Months since the frontier (``hist_t``, ``hist_f``, never decreasing) was the size of
-    each region's run (R,), in numpy. ``back_months`` is how far back the historical doubling
-    puts a run smaller than the first point; ``per_year`` the days and months of a year."""
-    days, months = per_year
-    idx = np.searchsorted(hist_f, run, side="left")
-    reached = np.where(idx < hist_f.size, hist_t[np.minimum(idx, hist_f.size - 1)], t)
-    before = run < hist_f[0]
-    reached = np.where(before, hist_t[0] - back_months * days / months, reached)
-    return np.asarray(np.maximum(0.0, (t - reached) * months / days))
-
-
-@numba.njit(cache=True)
-def frontier_lag(
-    run: F8, hist_t: F8, hist_f: F8, t: float, back_months: F8, per_year: tuple[float, float]
-) -> F8:
-    """:func:`frontier_lag_ref`, compiled (the search is numpy's left binary search)."""
-    days, months = per_year
-    n = hist_f.size
-    out = np.empty(run.size)
-    for r in range(run.size):
-        x = run[r]
-        lo, hi = 0, n
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if hist_f[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
-        reached = hist_t[lo] if lo < n else t
-        if x < hist_f[0]:
-            reached = hist_t[0] - back_months[r] * days / months
-        out[r] = _fmax(0.0, (t - reached) * months / days)
-    return out
 
 
 def talent_terms_ref(

@@ -247,7 +247,8 @@ VARIABLES: dict[str, Variable] = {
     "frontier_lag": Variable(
         ("region",),
         "month",
-        "months since the largest run anywhere was the size of this region's largest run",
+        "months behind the largest run anywhere: the doublings from this region's largest run "
+        "to it, at the historical pace of frontier training compute",
     ),
     "model_mix": Variable(
         ("region", "source"), "1", "share of model use from each source: own, open weights, API"

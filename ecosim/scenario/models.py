@@ -1089,7 +1089,10 @@ class Capability(Strict):
     utilisation: Fraction = Field(description="model FLOP utilisation of a training run")
     training_days: Positive
     frontier_flop_start: Positive = Field(description="largest training run at the start")
-    frontier_doubling_months: Positive
+    frontier_doubling_months: Positive = Field(
+        description="months per doubling of frontier training compute at its historical pace: "
+        "a region's gap to the frontier is counted in them"
+    )
     multisite_comm_overhead: NonNegative = Field(
         description="communication time per unit compute time of a run over a region's sites "
         "(DiLoCo rounds)"

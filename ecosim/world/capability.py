@@ -5,10 +5,18 @@ without federated training the largest run is bounded by the largest site, not t
 spreading the same capacity over more sites does not raise it. A region that trains
 federated (:mod:`ecosim.world.federated`) adds the federated share of its other sites and of
 its federation partners' sites, at an efficiency ``1 / (1 + overhead)``:
-``largest_run_multisite``, the run the region trains. Months behind the frontier is how long
-ago the frontier -- the largest run any region has done -- was the size of the region's
-largest run; before the start, the historical doubling time of frontier training compute
-extrapolates it back.
+``largest_run_multisite``, the run the region trains.
+
+Months behind the frontier -- the largest run any region has done, never below the
+scenario's frontier at the start -- are the region's gap to it in months of the historical
+pace of frontier training compute: ``log2(frontier / run)`` doublings of
+``frontier_doubling_months`` (five: AI Index 2025). The usefulness of a model is set in those
+months (``useful_lag_months``), as a gap in capability. Counted instead as the time since the
+simulated frontier was the size of the region's run, a gap grew by a month every month
+whatever the frontier did: the simulated frontier grows about 1.6 times a year (the largest
+sites), a third of the historical pace's doublings, and in the no-shock baseline the EU and
+China, a tenth of the US's run, came to stand 89 months behind in 2035 (13 and 15 at the
+start), where the same gap in capability is 17 months.
 """
 
 from __future__ import annotations
@@ -17,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR, SECONDS_PER_DAY
-from ecosim.kernels import layers as kernels
+from ecosim.core.units import SECONDS_PER_DAY
 from ecosim.world import federated
 from ecosim.world.state import World
 
@@ -82,7 +89,7 @@ def _frontier_now(w: World, runs: np.ndarray, top: float | None = None) -> float
 
 def _runs(w: World, t: float) -> list[Any]:
     """:func:`largest_run_multisite` at ``t`` (read-only), the largest of them and a slot for
-    :func:`_back` of them (``None`` until asked for), as one kept entry.
+    the frontier and :func:`_lag` of them (``None`` until asked for), as one kept entry.
 
     The runs move only where a site is built or retires or federated training changes: the
     entry is kept for the live sites :meth:`World.live_sites` handed out (the same arrays from
@@ -124,58 +131,39 @@ def update_frontier(w: World, t: float) -> None:
     if best is not None:
         w.frontier_t.append(t)
         w.frontier_flop.append(best)
-    hist_t, hist_f = w.frontier_arrays.arrays(w.frontier_t, w.frontier_flop)
-    # the history holds the point just added at least
-    first = float(hist_f[0])
-    back = entry[2]
-    if back is None or back[0] != first:
-        back = entry[2] = (first, *_back(w, runs, first))
-    w.own_lag = _lag(back[1], hist_t, hist_f, t, back[2])
+    frontier = w.frontier_flop[-1]
+    # the lags move only with the runs (the entry) and the frontier: kept beside the runs
+    kept = entry[2]
+    if kept is None or kept[0] != frontier:
+        kept = entry[2] = (frontier, _lag(w, runs, frontier))
+    w.own_lag = kept[1].copy()
 
 
-def _back(w: World, runs: np.ndarray, first: float) -> tuple[np.ndarray, np.ndarray]:
-    """Each region's run floored at a one-accelerator run, and how far before the frontier's
-    first point ``first`` the historical doubling puts it (months)."""
+def _lag(w: World, runs: np.ndarray, frontier: float) -> np.ndarray:
+    """Months behind ``frontier`` of each of ``runs`` (FLOP), in months of the historical
+    doubling, a run floored at a one-accelerator run's (read-only)."""
     c = w.scenario.uncertainties.capability
     # a one-accelerator run: run_flop's product, in its order
     one = 1.0 * c.flop_per_h100e_second * c.utilisation * (c.training_days * SECONDS_PER_DAY)
     run = np.maximum(runs, one)
-    # how far before the first point the historical doubling puts each run (months)
-    back = np.log2(first / np.maximum(run, 1e-300)) * c.frontier_doubling_months
-    return run, back
-
-
-#: The days and the months of a year, as the lag's kernel takes them.
-_PER_YEAR = (float(DAYS_PER_YEAR), float(MONTHS_PER_YEAR))
-
-
-def _lag(
-    run: np.ndarray, hist_t: np.ndarray, hist_f: np.ndarray, t: float, back: np.ndarray
-) -> np.ndarray:
-    """Months since the frontier was the size of each floored ``run``, ``back`` the months
-    before the history's first point of each (:func:`_back`)."""
-    # first time the frontier reached each run (days; negative = before the start): the
-    # search and the rest in one compiled pass, the logarithm numpy's
-    return np.asarray(kernels.frontier_lag(run, hist_t, hist_f, float(t), back, _PER_YEAR))
+    lag = np.maximum(np.log2(frontier / run), 0.0) * c.frontier_doubling_months
+    lag.setflags(write=False)
+    return np.asarray(lag)
 
 
 def frontier_lag(w: World, t: float, runs: np.ndarray | None = None) -> np.ndarray:
-    """Months since the frontier was the size of each region's largest run (>= 0); reads only.
+    """Months behind the frontier of each region's largest run (>= 0); reads only.
 
     The largest run is the one the region trains: over several sites if it trains federated.
-
-    The frontier is the largest run any region of the scenario has done so far, never below
-    the scenario's starting frontier. Before the start it is extrapolated back with the
-    historical doubling time. A region with no site is reported at the lag of a one-accelerator
-    run: finite and large rather than infinite. A world whose history is still empty is read
-    as if ``t`` were its first point. ``runs``, each region's largest run at ``t``
-    (:func:`largest_run_multisite`), is computed unless the caller has it.
+    The frontier is the largest run any region of the scenario has done so far, this one
+    included, never below the scenario's starting frontier; the gap to it is counted in months
+    of the historical doubling of frontier training compute. A region with no site is reported
+    at the lag of a one-accelerator run: finite and large rather than infinite. ``runs``, each
+    region's largest run at ``t`` (:func:`largest_run_multisite`), is computed unless the
+    caller has it.
     """
     if runs is None:
         runs = largest_run_multisite(w, t)
-    hist_t, hist_f = w.frontier_arrays.arrays(w.frontier_t, w.frontier_flop)
-    if not hist_f.size:
-        first = _frontier_now(w, runs)
-        hist_t, hist_f = np.array([t]), np.array([first])
-    run, back_months = _back(w, runs, float(hist_f[0]))
-    return _lag(run, hist_t, hist_f, t, back_months)
+    best = _frontier_now(w, runs)
+    frontier = best if best is not None else w.frontier_flop[-1]
+    return np.asarray(_lag(w, runs, frontier)).copy()

@@ -323,55 +323,6 @@ class Memo(Generic[T]):
         self.value = value
 
 
-class HistoryArrays:
-    """The frontier's history as arrays, grown as its lists are.
-
-    Read at every step's close: converting the whole lists each time cost more the longer a
-    run went on. The lists are only ever appended to (by
-    :func:`ecosim.world.capability.update_frontier`), so the
-    arrays follow them by copying the new points; other lists (another world) start afresh.
-    """
-
-    def __init__(self) -> None:
-        self.lists: tuple[list[float], list[float]] | None = None
-        self.n = 0
-        self.days = np.zeros(16)
-        self.flops = np.zeros(16)
-        # the views last handed out, for ``n`` points of ``lists``
-        self.views: tuple[np.ndarray, np.ndarray] | None = None
-
-    def arrays(self, hist_t: list[float], hist_f: list[float]) -> tuple[np.ndarray, np.ndarray]:
-        """``np.asarray`` of the two lists (read-only views; equal values)."""
-        n = len(hist_t)
-        same = (
-            self.lists is not None
-            and self.lists[0] is hist_t
-            and self.lists[1] is hist_f
-            and self.n <= n
-            and (self.n == 0 or (self.days[self.n - 1] == hist_t[self.n - 1]))
-        )
-        views = self.views
-        if same and n == self.n and views is not None and views[0].base is self.days:
-            # nothing appended since (the frontier moves at few closes): the same views (a
-            # copied world's are copies, not views, and are made again)
-            return views
-        start = self.n if same else 0
-        if n > self.days.size:
-            size = max(2 * self.days.size, n)
-            self.days = np.concatenate([self.days[:start], np.zeros(size - start)])
-            self.flops = np.concatenate([self.flops[:start], np.zeros(size - start)])
-        if n > start:
-            self.days[start:n] = hist_t[start:n]
-            self.flops[start:n] = hist_f[start:n]
-        self.lists = (hist_t, hist_f)
-        self.n = n
-        out_t, out_f = self.days[:n], self.flops[:n]
-        out_t.setflags(write=False)
-        out_f.setflags(write=False)
-        self.views = (out_t, out_f)
-        return out_t, out_f
-
-
 def owner_of(name: str) -> str:
     """The module of ``ecosim.world`` that owns :class:`World` field ``name``."""
     return str(next(f for f in fields(World) if f.name == name).metadata["owner"])
@@ -472,10 +423,6 @@ class World:
     )
     sufficiency_memo: Memo[np.ndarray] = field(
         default_factory=lambda: Memo(), metadata=cache("talent")
-    )
-    # the frontier's history as arrays, grown as its lists are
-    frontier_arrays: HistoryArrays = field(
-        default_factory=lambda: HistoryArrays(), metadata=cache("capability")
     )
     # each region's live own capacity and largest site, for the live sites live_sites handed
     # out (the same arrays until a site is built or retires; the key holds them, so their

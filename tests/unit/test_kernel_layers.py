@@ -26,7 +26,6 @@ KERNELS = (
     "staff_need",
     "sufficiency",
     "move_models",
-    "frontier_lag",
     "talent_terms",
     "step_talent",
     "porting_exponent",
@@ -189,22 +188,6 @@ def test_move_models_equals_its_twin(seed: int, n_r: int, dt: float) -> None:
     lag, mix = kernels.move_models(*args)
     _equal((lag, mix), kernels.move_models_ref(*args))
     np.testing.assert_allclose(mix.sum(axis=1), 1.0)
-
-
-@settings(max_examples=300, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12), n_hist=st.integers(1, 40))
-def test_frontier_lag_equals_its_twin(seed: int, n_r: int, n_hist: int) -> None:
-    rng = np.random.default_rng(seed)
-    hist_f = np.maximum.accumulate(1e25 * np.exp(rng.uniform(0.0, 0.2, n_hist).cumsum()))
-    hist_f[rng.random(n_hist) < 0.2] = hist_f[0]  # a frontier standing still
-    hist_f = np.maximum.accumulate(hist_f)
-    hist_t = np.sort(rng.uniform(0.0, 1000.0, n_hist))
-    t = float(hist_t[-1] + rng.uniform(0.0, 10.0))
-    # runs below, at and above the history's points
-    run = np.concatenate([hist_f, hist_f * 0.5, hist_f * 2.0])[rng.integers(0, 3 * n_hist, n_r)]
-    back = np.log2(hist_f[0] / run) * 6.0
-    args = (run, hist_t, hist_f, t, back, (365.25, 12.0))
-    _equal(kernels.frontier_lag(*args), kernels.frontier_lag_ref(*args))
 
 
 @settings(max_examples=300, deadline=None)

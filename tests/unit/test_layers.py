@@ -177,6 +177,28 @@ def test_frontier_lag_is_zero_for_the_leader_and_grows_for_the_rest() -> None:
     assert np.all(w.own_lag[others] > lag0[others])
 
 
+def test_the_frontier_lag_is_a_gap_in_capability_not_in_calendar_time() -> None:
+    """A region's lag is its gap to the frontier in doublings at the historical pace: it does
+    not grow while no run does (the time since the frontier was that size would: a month
+    every month), and a tenth of the frontier is log2(10) doublings behind."""
+    w = _world()
+    capability.update_frontier(w, 0.0)
+    start = w.own_lag.copy()
+    capability.update_frontier(w, 365.0)
+    np.testing.assert_array_equal(w.own_lag, start)
+    c = w.scenario.uncertainties.capability
+    runs = capability.largest_run_multisite(w, 365.0)
+    frontier = max(float(runs.max()), c.frontier_flop_start)
+    np.testing.assert_allclose(
+        w.own_lag, np.log2(frontier / runs) * c.frontier_doubling_months, rtol=1e-12
+    )
+    tenth = capability.frontier_lag(w, 365.0, np.array([frontier / 10.0, frontier]))
+    np.testing.assert_allclose(tenth, [np.log2(10.0) * c.frontier_doubling_months, 0.0])
+    # the frontier is never below the largest run asked about: a run above it leads, at 0
+    above = capability.frontier_lag(w, 365.0, np.array([frontier, 2.0 * frontier]))
+    np.testing.assert_allclose(above, [c.frontier_doubling_months, 0.0])
+
+
 def test_direct_service_is_the_layers_numpy_services_to_the_bit() -> None:
     w = _world()
     rng = np.random.default_rng(7)
