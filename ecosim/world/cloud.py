@@ -326,9 +326,9 @@ def reach(w: World) -> np.ndarray | None:
     destination's allowance over the home's, at most 1: 1 in the provider's home, and the
     control's ``allow`` in a target region for a provider homed where the designer is open.
     It caps the fleet, not one order: a provider orders what its fleet lacks at each review,
-    so a cap on each order alone would let the fleet reach what its customers want within a
-    year whatever the control (in the baseline, US providers came to hold 45 % of China's
-    cloud by 2035 under the chip controls, against 4 % at the start and in the no-shock twin).
+    so a cap on each order alone lets the fleet reach what its customers want within a year
+    whatever the control (so capped, US providers still came to hold 42 % of China's cloud
+    by 2035 under the baseline's chip controls; 45 % uncapped, 4 % at the start).
     A designer that may not sell to the provider's home at all gets no part of its orders;
     its share here is 1.
     """

@@ -3,8 +3,8 @@
 A provider homed in the imposer (AWS, Azure) cannot carry its designers' chips into the
 target past the control: its fleet there is held to the control's allowed share of what its
 customers want there (``ecosim.world.cloud.reach``). Without that, US providers' fleets in
-China grew six- and sevenfold in the year after the small world's control, to all their customers
-wanted, and took 45 % of China's cloud in the ten-year baseline.
+China grew six- and sevenfold in the year after the small world's control, to all their
+customers wanted, and took 45 % of China's cloud in the ten-year baseline.
 """
 
 from __future__ import annotations
