@@ -309,10 +309,15 @@ def receive(w: World, i: int) -> None:
 def _reach_of(w: World, p: int, d: int) -> np.ndarray:
     """:func:`reach` of provider ``p`` and designer ``d`` alone (R,): ones without a control."""
     allow = w.allow[w.designers[d]]
-    home = float(allow[w.prov_home[p]])
-    if home <= 0.0 or allow.min() >= home:
-        return np.ones(w.n_regions)
-    return np.asarray(np.minimum(allow / home, 1.0))
+    return _allowance(allow, np.asarray(allow[w.prov_home[p]]))
+
+
+def _allowance(allow: np.ndarray, home: np.ndarray) -> np.ndarray:
+    """A destination's allowance ``allow`` over a provider's home's ``home`` (broadcast), at
+    most 1; 1 where the home may buy none (its orders hold none of that designer)."""
+    shape = np.broadcast_shapes(allow.shape, home.shape)
+    ratio = np.divide(allow, home, out=np.ones(shape), where=home > 0.0)
+    return np.asarray(np.minimum(ratio, 1.0))
 
 
 def reach(w: World) -> np.ndarray | None:
@@ -336,13 +341,7 @@ def reach(w: World) -> np.ndarray | None:
     if allow.min() >= 1.0:
         return None
     home = allow[:, w.prov_home]  # (D, P)
-    ratio = np.divide(
-        allow[:, :, None],
-        home[:, None, :],
-        out=np.ones((allow.shape[0], allow.shape[1], home.shape[1])),
-        where=home[:, None, :] > 0.0,
-    )
-    return np.asarray(np.minimum(ratio, 1.0).transpose(1, 2, 0))
+    return _allowance(allow[:, :, None], home[:, None, :]).transpose(1, 2, 0)
 
 
 def lend_capacity(w: World) -> None:
