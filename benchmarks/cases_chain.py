@@ -38,7 +38,10 @@ def _chain(seed: int = 0) -> tuple[np.ndarray, ...]:
 def cases() -> list[Case]:
     """Return the chain benchmark cases: a step's call, 200 times each."""
     cap, des, home, rows, offsets, allow, costs = _chain()
-    upstream = (cap, des, home, rows, offsets[:4], allow)  # wafer, HBM, packaging
+    # wafer, HBM, packaging; a control cuts region 1 off, whose suppliers serve it first
+    row_home = np.concatenate([home, np.arange(rows.size) % 9]).astype(np.int64)
+    first = row_home[rows] == 1
+    upstream = (cap, des, home, rows, offsets[:4], allow, first[: offsets[3]], row_home)
     stages = (cap, des, home, rows, offsets, allow, costs)
     return [
         repeated_call_case(

@@ -23,24 +23,58 @@ __all__ = [
     "designer_costs_ref",
     "designer_output",
     "designer_output_ref",
+    "split_first_ref",
     "split_ref",
 ]
 
 F8 = NDArray[np.float64]
 I8 = NDArray[np.int64]
+B1 = NDArray[np.bool_]
 
 
-def designer_output_ref(cap: F8, des: I8, des_home: I8, rows: I8, offsets: I8, allow: F8) -> F8:
+def designer_output_ref(
+    cap: F8, des: I8, des_home: I8, rows: I8, offsets: I8, allow: F8, first: B1, home: I8
+) -> F8:
     """Possible output of each designer: the least, over the upstream goods, of what the
-    suppliers of each good split to it by its capacity times what they may send to its home
-    (no region making its own chain)."""
+    suppliers of each good split to it by its capacity times what they may send to its home.
+
+    A row ``first`` marks (one entry per ``rows``) serves the designers homed where it is
+    (``home``, by row of the chain) first, up to their capacity, then splits the rest over
+    the others (:func:`split_first_ref`)."""
     out = cap[des].copy()
     for g in range(offsets.size - 1):
         sup = rows[offsets[g] : offsets[g + 1]]
         if sup.size == 0:
             continue
-        out = np.minimum(out, split_ref(cap, des, des_home, sup, allow))
+        marked = first[offsets[g] : offsets[g + 1]]
+        if marked.any():
+            got = split_first_ref(cap, des, des_home, sup, allow, marked, home)
+        else:
+            got = split_ref(cap, des, des_home, sup, allow)
+        out = np.minimum(out, got)
     return np.asarray(out)
+
+
+def split_first_ref(cap: F8, des: I8, des_home: I8, sup: I8, allow: F8, first: B1, home: I8) -> F8:
+    """What the designers get of one upstream good from its suppliers ``sup``, supplier by
+    supplier: a supplier ``first`` marks serves the designers of its home first, up to their
+    capacity, and splits what is left over the others as :func:`split_ref` does."""
+    got = np.zeros(des.size)
+    for j, s in enumerate(sup):
+        left = cap[s]
+        weight = cap[des] * allow[s, des_home]
+        if first[j]:
+            mine = des_home == home[s]
+            want = float(cap[des][mine].sum())
+            if want > 0.0:
+                give = min(left, want)
+                got[mine] += give * cap[des][mine] / want
+                left -= give
+            weight = np.where(mine, 0.0, weight)
+        total = weight.sum()
+        if total > 0:
+            got += left * weight / total
+    return got
 
 
 def split_ref(cap: F8, des: I8, des_home: I8, sup: I8, allow: F8) -> F8:
@@ -58,7 +92,9 @@ def split_ref(cap: F8, des: I8, des_home: I8, sup: I8, allow: F8) -> F8:
 
 
 @numba.njit(cache=True)
-def designer_output(cap: F8, des: I8, des_home: I8, rows: I8, offsets: I8, allow: F8) -> F8:
+def designer_output(
+    cap: F8, des: I8, des_home: I8, rows: I8, offsets: I8, allow: F8, first: B1, home: I8
+) -> F8:
     """:func:`designer_output_ref`, compiled; for fewer than eight designers (a sum over them
     is then numpy's left-to-right one)."""
     n_d = des.size
@@ -73,7 +109,34 @@ def designer_output(cap: F8, des: I8, des_home: I8, rows: I8, offsets: I8, allow
             got[d] = 0.0
         for i in range(offsets[g], offsets[g + 1]):
             s = rows[i]
+            left = cap[s]
             total = 0.0
+            if first[i]:
+                # its home's designers first, up to their capacity; the rest split over the
+                # others (each designer's weight added to the total in order, as numpy sums
+                # fewer than eight: the home's at zero)
+                want = 0.0
+                for d in range(n_d):
+                    if des_home[d] == home[s]:
+                        want += cap[des[d]]
+                if want > 0.0:
+                    give = left if left <= want else want
+                    for d in range(n_d):
+                        if des_home[d] == home[s]:
+                            got[d] += give * cap[des[d]] / want
+                    left -= give
+                for d in range(n_d):
+                    if des_home[d] != home[s]:
+                        total += cap[des[d]] * allow[s, des_home[d]]
+                    else:
+                        total += 0.0
+                if total > 0:
+                    for d in range(n_d):
+                        if des_home[d] != home[s]:
+                            got[d] += left * (cap[des[d]] * allow[s, des_home[d]]) / total
+                        else:
+                            got[d] += left * 0.0 / total
+                continue
             for d in range(n_d):
                 total += cap[des[d]] * allow[s, des_home[d]]
             if total > 0:

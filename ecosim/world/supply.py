@@ -43,51 +43,53 @@ def designer_output(w: World, t: float) -> np.ndarray:
 
 def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
     des = w.designers
-    des_home = w.chip_home[des]
     rows, offsets = w.rows_of_goods(UPSTREAM_GOODS)
-    stopped = w.imports_stopped
-    # (the suppliers' homes looked up only where some region stopped imports at all; a count
-    # of the true entries is a direct call, .any() a Python wrapper around a reduction)
-    if des.size < 8 and not (np.count_nonzero(stopped) and stopped[w.chip_home[rows]].any()):
-        # compiled, to the bit (kernels/chain.py); fewer than eight designers, as numpy then
-        # sums over them left to right
-        return np.asarray(chain.designer_output(cap, des, des_home, rows, offsets, w.allow))
-    out = cap[des].copy()
-    for good in UPSTREAM_GOODS:
-        sup = w.rows_of_good(good)
-        if sup.size == 0:
-            continue
-        if w.imports_stopped[w.chip_home[sup]].any():
-            got = _upstream_split(w, cap, sup)
-        else:
-            got = chain.split_ref(cap, des, des_home, sup, w.allow)
-        out = np.minimum(out, got)
-    return out
+    args = (cap, des, w.chip_home[des], rows, offsets, w.allow, _home_first(w, rows, offsets))
+    # compiled, to the bit (kernels/chain.py), for fewer than eight designers, as numpy then
+    # sums over them left to right
+    fn = chain.designer_output if des.size < 8 else chain.designer_output_ref
+    return np.asarray(fn(*args, w.chip_home))
 
 
-def _upstream_split(w: World, cap: np.ndarray, sup: np.ndarray) -> np.ndarray:
-    """What the designers get of one upstream good from its suppliers ``sup``, supplier by
-    supplier: a supplier homed in a region that makes its own chain serves that region's
-    designers first."""
-    des = w.designers
-    des_home = w.chip_home[des]
-    got = np.zeros(des.size)
-    for s in sup:
-        left = cap[s]
-        home = int(w.chip_home[s])
-        weight = cap[des] * w.allow[s, des_home]
-        if w.imports_stopped[home]:
-            mine = des_home == home
-            want = float(cap[des][mine].sum())
-            if want > 0.0:
-                give = min(left, want)
-                got[mine] += give * cap[des][mine] / want
-                left -= give
-            weight = np.where(mine, 0.0, weight)
-        total = weight.sum()
-        if total > 0:
-            got += left * weight / total
-    return got
+#: :func:`_home_first`'s answer where no region stopped imports and no control is in force.
+_NONE_FIRST: dict[int, np.ndarray] = {}
+
+
+def _home_first(w: World, rows: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Which upstream ``rows`` (goods by ``offsets``) serve their home's designers first
+    (:func:`home_first`)."""
+    # (a count of the true entries is a direct call, .any() a Python wrapper around a
+    # reduction; without stops or controls nothing else is looked up)
+    if not (np.count_nonzero(w.imports_stopped) or np.count_nonzero(w.allow < 1.0)):
+        none = _NONE_FIRST.get(rows.size)
+        if none is None:
+            none = _NONE_FIRST.setdefault(rows.size, np.zeros(rows.size, dtype=bool))
+        return none
+    first = np.zeros(rows.size, dtype=bool)
+    for g in range(offsets.size - 1):
+        sup = rows[offsets[g] : offsets[g + 1]]
+        if sup.size:
+            first[offsets[g] : offsets[g + 1]] = home_first(w, sup)
+    return first
+
+
+def home_first(w: World, sup: np.ndarray) -> np.ndarray:
+    """Which suppliers ``sup`` of one upstream good serve their home region's designers first.
+
+    A supplier homed in a region that makes its own chain (stopped imports), or whose
+    designers a control cuts off from a foreign supplier of the good: cut off from abroad,
+    a region's own wafer fabs and memory makers supply its own designers before anyone else
+    (SMIC and CXMT make Huawei's dies and memory, not NVIDIA's). Split by capacity alone,
+    China's memory makers sent nearly all of their HBM to NVIDIA's far larger capacity after
+    the baseline's controls, and Huawei assembled at a quarter of its capacity for want of
+    memory its own country makes.
+    """
+    homes = w.chip_home[sup]
+    foreign = homes[None, :] != np.arange(w.n_regions)[:, None]  # (region, supplier)
+    cut = ((w.allow[sup].T < 1.0) & foreign).any(axis=1)  # (region,)
+    # (a supplier barred from its own home, as under an embargo on everything, serves no one
+    # there first)
+    return np.asarray((w.imports_stopped[homes] | cut[homes]) & (w.allow[sup, homes] > 0.0))
 
 
 def start_fleets(w: World) -> None:

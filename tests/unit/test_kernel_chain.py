@@ -17,7 +17,7 @@ from ecosim.kernels.chain import (
 
 def _chain(seed: int, n_designers: int, n_goods: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    n_regions = 9
+    n_regions = 3  # few: designers and suppliers often share a home
     per_good = rng.integers(0, 8, n_goods)  # a good may have no supplier in the scenario
     n_rows = n_designers + int(per_good.sum())
     cap = rng.uniform(0.0, 5e4, n_rows) * (rng.random(n_rows) > 0.15)  # some rows idle
@@ -35,6 +35,10 @@ def _chain(seed: int, n_designers: int, n_goods: int) -> dict[str, np.ndarray]:
         "offsets": offsets - n_designers,
         "allow": allow,
         "costs": rng.uniform(1e3, 4e4, n_rows),
+        # rows that serve their home's designers first (a control cuts their home off from
+        # abroad), and each row's home: often a designer's, so that some have one to serve
+        "first": rng.random(n_rows - n_designers) < 0.4,
+        "row_home": rng.integers(0, 3, n_rows).astype(np.int64),
     }
 
 
@@ -43,7 +47,30 @@ def _chain(seed: int, n_designers: int, n_goods: int) -> dict[str, np.ndarray]:
 def test_designer_output_equals_its_twin(seed: int, n_designers: int, n_goods: int) -> None:
     c = _chain(seed, n_designers, n_goods)
     args = (c["cap"], c["des"], c["home"], c["rows"], c["offsets"], c["allow"])
-    np.testing.assert_array_equal(designer_output(*args), designer_output_ref(*args))
+    marks = (c["first"], c["row_home"])
+    got = designer_output(*args, *marks)
+    np.testing.assert_array_equal(got, designer_output_ref(*args, *marks))
+    # with no row marked, every supplier splits by capacity alone
+    none = (np.zeros_like(c["first"]), c["row_home"])
+    np.testing.assert_array_equal(designer_output(*args, *none), designer_output_ref(*args, *none))
+
+
+def test_a_supplier_marked_first_serves_its_homes_designers_first() -> None:
+    # two designers, one at home with the supplier (region 1), one abroad ten times larger;
+    # the supplier makes 30 of the good, which both may buy in full
+    cap = np.array([10.0, 100.0, 30.0])
+    des = np.array([0, 1], dtype=np.int64)
+    des_home = np.array([1, 0], dtype=np.int64)
+    rows = np.array([2], dtype=np.int64)
+    offsets = np.array([0, 1], dtype=np.int64)
+    allow = np.ones((3, 2))
+    home = np.array([1, 0, 1], dtype=np.int64)
+    args = (cap, des, des_home, rows, offsets, allow)
+    split = designer_output_ref(*args, np.array([False]), home)
+    first = designer_output_ref(*args, np.array([True]), home)
+    np.testing.assert_allclose(split, [30.0 * 10 / 110, 30.0 * 100 / 110])
+    np.testing.assert_allclose(first, [10.0, 20.0])  # its own up to capacity, the rest abroad
+    np.testing.assert_array_equal(designer_output(*args, np.array([True]), home), first)
 
 
 @settings(max_examples=300, deadline=None)

@@ -7,6 +7,8 @@ import pytest
 
 from ecosim import load_scenario
 from ecosim.core.rng import Streams
+from ecosim.kernels import chain
+from ecosim.scenario.models import UPSTREAM_GOODS
 from ecosim.world import supply
 from ecosim.world.build import build_world
 from ecosim.world.shocks import impose_active, make_shock
@@ -160,3 +162,34 @@ def test_a_control_charges_no_lost_sales_for_a_designer_that_never_sold_there(
     lost = 1000.0 * (base[us_open] - split[us_open]).clip(min=0).sum()
     np.testing.assert_allclose(world.control_cost[world.region_index("US")], lost, rtol=1e-9)
     assert possible[tpu] > 0.0
+
+
+def test_a_controls_target_makes_its_own_chips_inputs_for_its_own_designers(world: World) -> None:
+    """Cut off from foreign memory, China's CXMT serves Huawei first: split by capacity alone it
+    sent nearly all of its HBM to NVIDIA's far larger capacity, and Huawei assembled at a
+    quarter of its capacity under the baseline's controls."""
+    ascend = _designer(world, "huawei_ascend")
+    cn = world.region_index("CN")
+    hbm, wafers = world.rows_of_good("hbm"), world.rows_of_good("wafer")
+    cxmt = list(hbm).index(world.chip.index("cxmt"))
+    assert not supply.home_first(world, hbm).any()  # no control: a split by capacity
+    before = supply.designer_output(world, 0.0)
+    spec = next(x for x in world.scenario.shocks if x.id == "us_chip_controls")
+    impose_active(world, [make_shock(spec)], 0.0)
+    assert world.allow[world.chip.index("sk_hynix"), cn] < 1.0
+    # the control's goods are accelerators and memory: CXMT alone serves its home first, and
+    # wafers, which the control leaves open, are split by capacity
+    assert supply.home_first(world, hbm).tolist() == [i == cxmt for i in range(hbm.size)]
+    assert not supply.home_first(world, wafers).any()
+    after = supply.designer_output(world, 0.0)
+    # split by capacity alone, the same control leaves Huawei 149 H100e a day of its 821
+    rows, offsets = world.rows_of_goods(UPSTREAM_GOODS)
+    args = (world.chip_capacity(0.0), world.designers, world.chip_home[world.designers])
+    by_capacity = chain.designer_output_ref(
+        *args, rows, offsets, world.allow, np.zeros(rows.size, dtype=bool), world.chip_home
+    )
+    assert after[ascend] > 4.0 * by_capacity[ascend], (by_capacity[ascend], after[ascend])
+    assert after[ascend] <= before[ascend]  # the control still costs it the foreign memory
+    # nobody else gains from the control
+    others = np.arange(world.designers.size) != ascend
+    assert np.all(after[others] <= before[others])
