@@ -51,26 +51,27 @@ def _designer_output(w: World, cap: np.ndarray) -> np.ndarray:
     return np.asarray(fn(*args, w.chip_home))
 
 
-#: :func:`_home_first`'s answer where no region stopped imports and no control is in force.
-_NONE_FIRST: dict[int, np.ndarray] = {}
+#: :func:`_home_first`'s answers (read-only), by what they are read from: asked for whenever
+#: the designers' output is, they move only when a control or a stop on imports does.
+_FIRST: dict[bytes, np.ndarray] = {}
 
 
 def _home_first(w: World, rows: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Which upstream ``rows`` (goods by ``offsets``) serve their home's designers first
-    (:func:`home_first`)."""
-    # (a count of the true entries is a direct call, .any() a Python wrapper around a
-    # reduction; without stops or controls nothing else is looked up)
-    if not (np.count_nonzero(w.imports_stopped) or np.count_nonzero(w.allow < 1.0)):
-        none = _NONE_FIRST.get(rows.size)
-        if none is None:
-            none = _NONE_FIRST.setdefault(rows.size, np.zeros(rows.size, dtype=bool))
-        return none
-    first = np.zeros(rows.size, dtype=bool)
-    for g in range(offsets.size - 1):
-        sup = rows[offsets[g] : offsets[g + 1]]
-        if sup.size:
-            first[offsets[g] : offsets[g + 1]] = home_first(w, sup)
-    return first
+    (:func:`home_first`; read-only)."""
+    key = b"".join(a.tobytes() for a in (w.allow, w.imports_stopped, w.chip_home, rows, offsets))
+    known = _FIRST.get(key)
+    if known is None:
+        known = np.zeros(rows.size, dtype=bool)
+        for g in range(offsets.size - 1):
+            sup = rows[offsets[g] : offsets[g + 1]]
+            if sup.size:
+                known[offsets[g] : offsets[g + 1]] = home_first(w, sup)
+        known.setflags(write=False)
+        if len(_FIRST) >= 16:  # a run and its twin, each with a few states of its controls
+            _FIRST.clear()
+        _FIRST[key] = known
+    return known
 
 
 def home_first(w: World, sup: np.ndarray) -> np.ndarray:
