@@ -164,27 +164,39 @@ class Simulation:
             yield self.env.timeout(interval)
 
     def _project(
-        self, decision: policy.BuildDecision, delay: float | None = None
+        self,
+        decision: policy.BuildDecision,
+        delay: float | None = None,
+        decided: float | None = None,
     ) -> Generator[simpy.Event, Any, None]:
+        """A build from its decision to its live site; ``decided`` is the day of a decision
+        made before the run (:func:`ecosim.world.policy.warm_decisions`), else now."""
         w = self.world
         r = decision.region
-        decided = float(self.env.now)
+        before = decided is not None
+        decided = float(self.env.now) if decided is None else decided
         policy.commit(w, r, decision.quantity)
         if delay is None:
             delay = self.scenario.regions[w.regions[r]].policy.procurement_delay_days
-        if delay > 0:
-            yield self.env.timeout(delay)
+        wait = decided + delay - float(self.env.now)
+        if wait > 0:
+            yield self.env.timeout(wait)
             self.sync()
         index = projects.start(w, decision, decided, float(self.env.now), delay)
+        if before and self.env.now == 0.0:
+            projects.settle_before_start(w, index, 0.0)
         supplied = self.env.event()
         self.project_events[index] = supplied
-        # the chips are ordered a quoted lead time before the site is ready, not at once
-        at = projects.order_day(w, index, float(self.env.now))
-        if at > self.env.now:
-            yield self.env.timeout(at - self.env.now)
-            self.sync()
-        if projects.order(w, index, float(self.env.now)) == 0:
+        if projects.is_supplied(w, index):
             supplied.succeed()
+        # the chips are ordered a quoted lead time before the site is ready, not at once
+        else:
+            at = projects.order_day(w, index, float(self.env.now))
+            if at > self.env.now:
+                yield self.env.timeout(at - self.env.now)
+                self.sync()
+            if projects.order(w, index, float(self.env.now)) == 0:
+                supplied.succeed()
         remaining = max(0.0, float(w.projects.construction_done[index]) - self.env.now)
         yield self.env.all_of([self.env.timeout(remaining), supplied])
         self.sync()
@@ -327,6 +339,13 @@ class Simulation:
         env.process(self._providers())
         env.process(self._market())
         for r in range(self.world.n_regions):
+            # the builds the region decided before day 0 and is still building: without them
+            # every region's own capacity retired for a construction time before its first
+            # build came live
+            name = self.world.regions[r]
+            first = review_phase(name) * self.scenario.regions[name].policy.decision_interval_days
+            for decided, decision in policy.warm_decisions(self.world, r, first):
+                env.process(self._project(decision, decided=decided))
             env.process(self._policy(r))
         for occ in self.occurrences:
             env.process(self._shock(occ))

@@ -10,6 +10,7 @@ and finish only when construction is over *and* their accelerators have arrived.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,16 +44,24 @@ def break_even_utilisation(w: World, r: int) -> float:
     return cost / (PRICED_HOURS_PER_YEAR * p_cloud)
 
 
-def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> BuildDecision:
+def decide(
+    w: World,
+    r: int,
+    t: float,
+    utilisation: float,
+    pipeline: float,
+    stream: str = "policy/lead_time",
+) -> BuildDecision:
     """The region's build decision at day ``t``.
 
     The construction lead time is drawn every quarter, build or not, so the stream stays
-    aligned between a run and its no-shock twin.
+    aligned between a run and its no-shock twin. ``stream`` names the region's stream of lead
+    times (``<stream>/<region>``).
     """
     name = w.regions[r]
     reg = w.scenario.regions[name]
     pol = reg.policy
-    rng = w.streams.get(f"policy/lead_time/{name}")
+    rng = w.streams.get(f"{stream}/{name}")
     lead = float(
         pol.build_lead_time_median_days * np.exp(pol.build_lead_time_sigma * rng.standard_normal())
     )
@@ -72,6 +81,50 @@ def decide(w: World, r: int, t: float, utilisation: float, pipeline: float) -> B
     affordable /= float(capex(w)[r])
     quantity = min(max(gap, 0.0), affordable) if worth_it else 0.0
     return BuildDecision(r, quantity, lead, u_star, utilisation)
+
+
+def warm_decisions(w: World, r: int, first_review: float) -> list[tuple[float, BuildDecision]]:
+    """The builds region ``r`` decided before day 0 that are still being built then.
+
+    A run that started with no build under way saw every region's own capacity retire for a
+    construction time before its first decision came live: the US's fell from 1.50M H100e to
+    1.08M in the first eighteen months of the no-shock baseline, while the labs and firms it
+    stands for were building faster than ever. The reviews before day 0 are those of the
+    region's calendar (``first_review`` less whole intervals), each deciding as a review does
+    (:func:`decide`, with the use of a region at its break-even or above, as at the first
+    review, and the builds decided before it and not yet done as its pipeline) on the world
+    as it stands at day 0 with demand at that day. Their lead times come from a stream of their
+    own, so every later review draws what it drew before.
+
+    Parameters
+    ----------
+    w
+        The world at day 0.
+    r
+        The region.
+    first_review
+        Day of the region's first review in the run.
+
+    Returns
+    -------
+    list of (float, BuildDecision)
+        The day of each decision (before 0) and the decision, oldest first, for the builds
+        whose construction ends after day 0.
+    """
+    pol = w.scenario.regions[w.regions[r]].policy
+    interval = pol.decision_interval_days
+    delay = pol.procurement_delay_days
+    # the longest a build decided before day 0 can still take: its procurement and a lead
+    # time three spreads above the median
+    span = delay + pol.build_lead_time_median_days * math.exp(3.0 * pol.build_lead_time_sigma)
+    made: list[tuple[float, BuildDecision]] = []
+    for k in range(int(span // interval) + 1, 0, -1):
+        t = first_review - k * interval
+        pipeline = sum(d.quantity for at, d in made if at + delay + d.lead_time_days > t)
+        decision = decide(w, r, t, 1.0, pipeline, stream="policy/warm_lead_time")
+        if decision.quantity > 0.0:
+            made.append((t, decision))
+    return [(at, d) for at, d in made if at + delay + d.lead_time_days > 0.0]
 
 
 def note_use(w: World, served: np.ndarray, capacity: np.ndarray, dt: float) -> None:

@@ -69,8 +69,7 @@ def order_day(w: World, index: int, now: float) -> float:
         The day to order (``now`` or later).
     """
     r = int(w.projects.region[index])
-    quote = supply.order_ahead(w, supply.buyer_lead_times(w, supply.designer_lead_times(w, now)))[r]
-    return max(now, float(w.projects.construction_done[index]) - float(quote))
+    return max(now, float(w.projects.construction_done[index]) - _quote(w, r, now))
 
 
 def order(w: World, index: int, now: float) -> float:
@@ -98,6 +97,34 @@ def order(w: World, index: int, now: float) -> float:
         w, "region", r, r, float(book.quantity[index]), now, index
     )
     return float(book.quantity[index])
+
+
+def settle_before_start(w: World, index: int, now: float) -> None:
+    """What project ``index``, decided before day 0, had done by then.
+
+    It paid the part of its construction before day 0 (the rest of its site is paid over the
+    run, :func:`pay_construction`), and if its chips were due to be ordered before then
+    (:func:`order_day`) they arrived before then: they are its own, paid at today's price,
+    and no order of it reaches the designers' books. ``now`` is the day asked (0).
+    """
+    book = w.projects
+    r = int(book.region[index])
+    decided, done = float(book.decided[index]), float(book.construction_done[index])
+    quantity = float(book.quantity[index])
+    before = min(max(now - decided, 0.0) / max(done - decided, 1e-9), 1.0)
+    rest = 1.0 - w.params.chip_share[r]
+    book.paid[index] += quantity * w.params.capex[r] * rest * w.price_trend * before
+    if done - _quote(w, r, now) < now:
+        listed = w.scenario.uncertainties.prices.accelerator_usd_per_h100e
+        chip = w.params.capex[r] * w.params.chip_share[r] * w.accel_price[r] / listed
+        book.delivered[index] = quantity
+        book.paid[index] += quantity * chip
+
+
+def _quote(w: World, r: int, now: float) -> float:
+    """The lead time region ``r``'s buyers are quoted at ``now``, as far ahead as they book."""
+    lead = supply.designer_lead_times(w, now)
+    return float(supply.order_ahead(w, supply.buyer_lead_times(w, lead))[r])
 
 
 def is_supplied(w: World, index: int) -> bool:

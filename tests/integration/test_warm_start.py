@@ -10,7 +10,7 @@ import numpy as np
 import ecosim
 from ecosim.core.rng import Streams
 from ecosim.engine.simulation import Simulation
-from ecosim.world import supply
+from ecosim.world import policy, supply
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 
@@ -81,3 +81,32 @@ def test_the_order_book_starts_warm_without_a_burst_of_orders_on_day_one() -> No
             assert abs(month - 1.0) <= 0.1, f"first month's quote x{month:.2f} the later ones"
         else:
             assert first > 1.3 and month > 1.1, (first, month)
+
+
+def test_regions_open_with_their_builds_under_way() -> None:
+    # With no build under way at day 0, every region's own capacity retired for a
+    # construction time before its first decision came live: the US's fell from 1.50M to
+    # 1.08M H100e in the first eighteen months of the no-shock baseline.
+    flags = ["shocks=[]", "horizon_years=1.5", "recording.interval_days=30", "recording.twin=false"]
+    ds = ecosim.simulate(ecosim.load_scenario(BASELINE, flags))
+    own = ds["capacity_own"].transpose("time", "region")
+    start, low = own.isel(time=0), own.min("time")
+    for region in ("US", "EU", "CN"):
+        assert float(low.sel(region=region)) >= 0.97 * float(start.sel(region=region)), region
+        assert float(own.sel(region=region).isel(time=-1)) > 1.2 * float(start.sel(region=region))
+
+
+def test_builds_decided_before_the_run_leave_the_later_reviews_as_they_were() -> None:
+    spec = ecosim.load_scenario(BASELINE, ["horizon_years=0.2"]).scenario
+    sim = Simulation(spec, Streams(spec.seed))
+    w = sim.world
+    us = w.regions.index("US")
+    warm = policy.warm_decisions(w, us, 0.0)
+    assert warm, "the US builds every month: some of its builds are under way at day 0"
+    delay = spec.regions["US"].policy.procurement_delay_days
+    for decided, decision in warm:
+        assert decided < 0.0 < decided + delay + decision.lead_time_days
+    # their lead times come from a stream of their own: a review in the run draws what it
+    # drew without them
+    fresh = Streams(spec.seed).get("policy/lead_time/US").standard_normal()
+    assert w.streams.get("policy/lead_time/US").standard_normal() == fresh
