@@ -34,7 +34,13 @@ def test_a_site_is_paid_for_while_it_is_built() -> None:
 
 
 def test_cash_flow_runs_ahead_of_the_annualised_cost_while_a_region_builds() -> None:
-    ds = ecosim.simulate(ecosim.load_scenario(SMALL, ["recording.interval_days=30"]))
+    # no region builds before March, so none has a build under way at the start
+    # (policy.warm_decisions) and each has months before any spending to measure from
+    shares = {"US": 0.3, "CN": 0.55, "TW": 0.4}
+    later = ", ".join(f"regions.{r}.levers.build_share: {v}" for r, v in shares.items())
+    flags = [f"regions.{r}.levers.build_share=0" for r in shares]
+    flags += ["recording.interval_days=30", f"actions=[{{date: 2025-03-01, set: {{{later}}}}}]"]
+    ds = ecosim.simulate(ecosim.load_scenario(SMALL, flags))
     assert ds["capex_spent"].attrs["units"] == "USD"
     assert ds["cash_flow"].attrs["units"] == "USD/yr" and ds["cost"].attrs["units"] == "USD/yr"
     years = 30.0 / 365.25

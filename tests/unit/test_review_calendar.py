@@ -28,9 +28,10 @@ def test_each_region_first_decides_at_its_phase(monkeypatch: pytest.MonkeyPatch)
     seen: dict[int, float] = {}
     decide = policy.decide
 
-    def spy(w: Any, r: int, t: float, *args: Any) -> Any:
-        seen.setdefault(r, float(t))
-        return decide(w, r, t, *args)
+    def spy(w: Any, r: int, t: float, *args: Any, **kwargs: Any) -> Any:
+        if t >= 0.0:  # the reviews of the run, not those before it (policy.warm_decisions)
+            seen.setdefault(r, float(t))
+        return decide(w, r, t, *args, **kwargs)
 
     monkeypatch.setattr(simulation.policy, "decide", spy)
     sim = Simulation(s, Streams(s.seed))
