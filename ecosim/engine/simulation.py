@@ -151,9 +151,7 @@ class Simulation:
     def _policy(self, r: int) -> Generator[simpy.Event, Any, None]:
         w = self.world
         interval = self.scenario.regions[w.regions[r]].policy.decision_interval_days
-        # regions review procurement on their own calendars: were every review on the same
-        # day, the world's orders would arrive in quarterly lumps that no buyer's books show
-        phase = review_phase(w.regions[r]) * interval
+        phase = self._first_review(r)
         if phase > 0:
             yield self.env.timeout(phase)
         while True:
@@ -162,6 +160,13 @@ class Simulation:
             if decision.quantity > 0:
                 self.env.process(self._project(decision))
             yield self.env.timeout(interval)
+
+    def _first_review(self, r: int) -> float:
+        """Day of region ``r``'s first review: regions review procurement on their own
+        calendars, as were every review on the same day the world's orders would arrive in
+        quarterly lumps that no buyer's books show."""
+        name = self.world.regions[r]
+        return review_phase(name) * self.scenario.regions[name].policy.decision_interval_days
 
     def _project(
         self,
@@ -342,9 +347,7 @@ class Simulation:
             # the builds the region decided before day 0 and is still building: without them
             # every region's own capacity retired for a construction time before its first
             # build came live
-            name = self.world.regions[r]
-            first = review_phase(name) * self.scenario.regions[name].policy.decision_interval_days
-            for decided, decision in policy.warm_decisions(self.world, r, first):
+            for decided, decision in policy.warm_decisions(self.world, r, self._first_review(r)):
                 env.process(self._project(decision, decided=decided))
             env.process(self._policy(r))
         for occ in self.occurrences:

@@ -113,8 +113,8 @@ def designer_output(
             total = 0.0
             if first[i]:
                 # its home's designers first, up to their capacity; the rest split over the
-                # others (each designer's weight added to the total in order, as numpy sums
-                # fewer than eight: the home's at zero)
+                # others (their weights added to the total in order, as numpy sums fewer than
+                # eight; the home's zeros add nothing)
                 want = 0.0
                 for d in range(n_d):
                     if des_home[d] == home[s]:
@@ -128,14 +128,10 @@ def designer_output(
                 for d in range(n_d):
                     if des_home[d] != home[s]:
                         total += cap[des[d]] * allow[s, des_home[d]]
-                    else:
-                        total += 0.0
                 if total > 0:
                     for d in range(n_d):
                         if des_home[d] != home[s]:
                             got[d] += left * (cap[des[d]] * allow[s, des_home[d]]) / total
-                        else:
-                            got[d] += left * 0.0 / total
                 continue
             for d in range(n_d):
                 total += cap[des[d]] * allow[s, des_home[d]]

@@ -115,10 +115,14 @@ def settle_before_start(w: World, index: int, now: float) -> None:
     rest = 1.0 - w.params.chip_share[r]
     book.paid[index] += quantity * w.params.capex[r] * rest * w.price_trend * before
     if done - _quote(w, r, now) < now:
-        listed = w.scenario.uncertainties.prices.accelerator_usd_per_h100e
-        chip = w.params.capex[r] * w.params.chip_share[r] * w.accel_price[r] / listed
         book.delivered[index] = quantity
-        book.paid[index] += quantity * chip
+        book.paid[index] += quantity * _chip_price(w, r)
+
+
+def _chip_price(w: World, r: int) -> float:
+    """What region ``r``'s buyers pay now for the accelerators of one H100e of a site (USD)."""
+    listed = w.scenario.uncertainties.prices.accelerator_usd_per_h100e
+    return float(w.params.capex[r] * w.params.chip_share[r] * w.accel_price[r] / listed)
 
 
 def _quote(w: World, r: int, now: float) -> float:
@@ -141,8 +145,7 @@ def receive(w: World, i: int) -> None:
     w.projects.delivered[index] += quantity
     r = int(w.projects.region[index])
     # the accelerators are paid at the price the region's buyers pay on delivery
-    listed = w.scenario.uncertainties.prices.accelerator_usd_per_h100e
-    chip = w.params.capex[r] * w.params.chip_share[r] * w.accel_price[r] / listed
+    chip = _chip_price(w, r)
     w.capex_spent[r] += quantity * chip
     w.projects.paid[index] += quantity * chip
 
