@@ -188,8 +188,8 @@ class Simulation:
             yield self.env.timeout(wait)
             self.sync()
         index = projects.start(w, decision, decided, float(self.env.now), delay)
-        if before and self.env.now == 0.0:
-            projects.settle_before_start(w, index, 0.0)
+        if before:
+            projects.settle_before_start(w, index, float(self.env.now))
         supplied = self.env.event()
         self.project_events[index] = supplied
         if projects.is_supplied(w, index):

@@ -14,6 +14,7 @@ from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import projects as kernels_projects
 from ecosim.world import supply
 from ecosim.world.policy import BuildDecision
+from ecosim.world.prices import trend
 from ecosim.world.state import World
 
 
@@ -100,21 +101,25 @@ def order(w: World, index: int, now: float) -> float:
 
 
 def settle_before_start(w: World, index: int, now: float) -> None:
-    """What project ``index``, decided before day 0, had done by then.
+    """What project ``index``, decided before day 0, had done by then; ``now`` is the day its
+    procurement ended (0 if it ended before the run).
 
     It paid the part of its construction before day 0 (the rest of its site is paid over the
     run, :func:`pay_construction`), and if its chips were due to be ordered before then
-    (:func:`order_day`) they arrived before then: they are its own, paid at today's price,
-    and no order of it reaches the designers' books. ``now`` is the day asked (0).
+    (:func:`order_day`) they arrived before then: they are its own, paid at the price of the
+    run's start, and no order of it reaches the designers' books.
     """
     book = w.projects
     r = int(book.region[index])
     decided, done = float(book.decided[index]), float(book.construction_done[index])
     quantity = float(book.quantity[index])
-    before = min(max(now - decided, 0.0) / max(done - decided, 1e-9), 1.0)
+    before = min(max(-decided, 0.0) / max(done - decided, 1e-9), 1.0)
     rest = 1.0 - w.params.chip_share[r]
-    book.paid[index] += quantity * w.params.capex[r] * rest * w.price_trend * before
-    if done - _quote(w, r, now) < now:
+    # at the prices of the run's start, whenever the build's procurement ended
+    book.paid[index] += quantity * w.params.capex[r] * rest * trend(w, 0.0) * before
+    # chips are ordered after procurement: only a build whose procurement ended before the run
+    # can have ordered them before it
+    if now <= 0.0 and done - _quote(w, r, now) < now:
         book.delivered[index] = quantity
         book.paid[index] += quantity * _chip_price(w, r)
 

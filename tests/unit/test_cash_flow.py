@@ -60,3 +60,18 @@ def test_cash_flow_runs_ahead_of_the_annualised_cost_while_a_region_builds() -> 
         rise = ahead[building] - ahead[0]
         assert (rise >= 0.9 * spent[building] / years).all(), str(r)
     assert checked, "no region builds in the small world"
+
+
+def test_a_build_under_way_at_the_start_paid_what_it_built_before_it() -> None:
+    s = ecosim.load_scenario(SMALL).scenario
+    w = build_world(s, Streams(s.seed))
+    r = w.region_index("TW")
+    # decided 100 days before the run, procurement over on day 100, the site ready on day 500
+    index = w.projects.open(r, 1000.0, -100.0, 500.0)
+    projects.settle_before_start(w, index, 100.0)
+    rest = 1000.0 * w.params.capex[r] * (1.0 - w.params.chip_share[r]) * w.price_trend
+    # a sixth of its construction fell before the run (the run pays the rest as it goes) ...
+    assert w.projects.paid[index] == pytest.approx(rest * 100.0 / 600.0)
+    # ... and its chips, ordered after its procurement, are still to come
+    assert w.projects.delivered[index] == 0.0
+    assert np.all(projects.hand_over_capex(w) == 0.0)  # paid before the run, not in it
