@@ -65,6 +65,11 @@ class Simulation:
     world
         The world as :func:`~ecosim.world.build.build_world` built it from ``streams``, when
         the caller has it already (a run and its twin start from copies of one build).
+    compiled_step
+        Advance the world's continuous part in one compiled call
+        (:func:`ecosim.kernels.step.continuous_step`); ``False`` runs its readable reference
+        twin, which agrees to within a few ulps a step; ``None`` (the default) reads
+        :data:`ecosim.world.step.COMPILED`.
     """
 
     def __init__(
@@ -73,11 +78,12 @@ class Simulation:
         streams: Streams,
         with_shocks: bool = True,
         world: World | None = None,
+        compiled_step: bool | None = None,
     ) -> None:
         self.scenario = scenario
         self.env = simpy.Environment()
         self.world: World = build_world(scenario, streams) if world is None else world
-        self.step = WorldStep(self.world, streams)
+        self.step = WorldStep(self.world, streams, compiled=compiled_step)
         self.active: list[ShockType] = []
         #: Every shock occurrence of the run, drawn once, before it starts.
         self.occurrences: list[Occurrence] = []

@@ -84,6 +84,15 @@ class CouplingModel:
         self._propagators[h] = known
         return known
 
+    def step_matrices(self, h: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(I - A)^-1`` and ``exp(-M h)``, each transposed (read-only views): what
+        :meth:`step` multiplies the direct loss and the distance from the steady state by,
+        for the compiled step (:func:`ecosim.kernels.step.continuous_step`)."""
+        known = self._propagators.get(h)
+        if known is None:
+            known = self._propagator(h)
+        return self._inv_t, known[1]
+
     def target(self, c: np.ndarray) -> np.ndarray:
         """Steady state ``(I - A)^-1 c`` per region, clipped to [0, 1]."""
         # the array's own clip is np.clip's ufunc without np.clip's dispatch, about half its

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -276,6 +277,42 @@ class JobFlow:
             math.exp(-(t1 - t0) / self.window),
         )
         return self._served.copy()
+
+    def queue_inputs(
+        self, t0: float, t1: float, scale: np.ndarray | None = None
+    ) -> tuple[Any, ...]:
+        """The arguments of :func:`ecosim.kernels.jobs.advance_lanes` after the capacity, for
+        an advance over ``[t0, t1)`` by the compiled step
+        (:func:`ecosim.kernels.step.continuous_step`): the arrivals drawn up to ``t1``, and
+        :meth:`advance`'s queues, accumulators and smoothing, which the step writes in place.
+        The capacity the lanes ran on is handed back with :meth:`ran_on`."""
+        pend = self.pending
+        pend.draw(t1)
+        surge = self._no_scale if scale is None else np.asarray(scale, dtype=np.float64)
+        return (
+            surge,
+            self.n_workloads,
+            pend.real,
+            pend.ints,
+            pend.taken,
+            pend.end,
+            self.pool.js,
+            self.pool.ji,
+            self.pool.n,
+            self.pool.used,
+            self.out,
+            self._no_starts,
+            self.arrivals,
+            self._served,
+            self.ema_served,
+            self.ema_requested,
+            math.exp(-(t1 - t0) / self.window),
+        )
+
+    def ran_on(self, capacity: np.ndarray) -> None:
+        """The capacity each lane ran on over the interval the compiled step advanced
+        (region, workload; H100e)."""
+        self.capacity = capacity
 
     def lanes_sum(self, x: np.ndarray) -> np.ndarray:
         """Sum a per-lane array (lane, ...) over each region's workloads (region, ...)."""

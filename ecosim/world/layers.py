@@ -9,6 +9,8 @@ twice.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR, MONTHS_PER_YEAR
@@ -161,6 +163,50 @@ def step_models(w: World, dt: float) -> None:
         w.api_access,
         keep_api,
     )
+
+
+def porting_inputs(
+    w: World,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`step_porting` reads, for the compiled step
+    (:func:`ecosim.kernels.step.continuous_step`): the porting times, the portable share, the
+    open-stack lever, the backlog (which the step decays in place) and the interoperability."""
+    p = w.params
+    return (
+        p.porting_days,
+        w.portable,
+        p.open_stack,
+        w.porting_backlog,
+        np.ascontiguousarray(w.interop),
+    )
+
+
+def models_inputs(w: World) -> tuple[Any, ...]:
+    """What :func:`step_models` reads, for the compiled step: the open weights' lag and
+    access, the model mix, the own-models share and programme, API access, the specialists'
+    sufficiency, the local-models and API-switch times and months per year."""
+    p = w.params
+    eff = w.scenario.uncertainties.levers
+    return (
+        w.open_lag,
+        w.open_access,
+        w.model_mix,
+        p.own_models,
+        p.local_models,
+        w.api_access,
+        talent.sufficiency(w),
+        float(eff.local_models_years),
+        float(eff.api_switch_days),
+        float(MONTHS_PER_YEAR),
+    )
+
+
+def take_step(w: World, portable: np.ndarray, open_lag: np.ndarray, mix: np.ndarray) -> None:
+    """The portable share, the open weights' lag and the model mix after a compiled step, as
+    :func:`step_porting` and :func:`step_models` would have left them."""
+    w.portable = portable
+    w.open_lag = open_lag
+    w.model_mix = mix
 
 
 def set_model_share(w: World, r: int, source: int, share: float) -> None:

@@ -133,6 +133,12 @@ def note_use(w: World, served: np.ndarray, capacity: np.ndarray, dt: float) -> N
     w.cap_since_review += capacity * dt
 
 
+def use_counters(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Work served and capacity offered since each region's last review, which the compiled
+    step adds to in place as :func:`note_use` does."""
+    return w.used_since_review, w.cap_since_review
+
+
 def review(w: World, r: int, t: float) -> BuildDecision:
     """Region ``r``'s build-or-buy review at day ``t``, on the use seen since the last one."""
     used, cap = w.used_since_review[r], w.cap_since_review[r]

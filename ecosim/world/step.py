@@ -20,7 +20,9 @@ from functools import partial
 import numpy as np
 
 from ecosim.core.rng import Streams
+from ecosim.core.units import DAYS_PER_YEAR
 from ecosim.kernels import cloud as kernels_cloud
+from ecosim.kernels import step as kernels_step
 from ecosim.world import (
     capability,
     cloud,
@@ -37,6 +39,11 @@ from ecosim.world.cloud import finish_migrations
 from ecosim.world.coupling import CouplingModel
 from ecosim.world.jobs import JobFlow, JobSource
 from ecosim.world.state import World
+
+#: Whether a step advances its continuous part in one compiled call unless told otherwise:
+#: the tests that hold each kernel equal to its twin on the inputs a run hands it set it false,
+#: so that the run calls the kernels one by one from Python, where they can be watched.
+COMPILED = True
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,18 @@ def _stack_factor(w: World) -> np.ndarray:
     return known
 
 
+def _capacity_factors(w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each region's capacity its jobs keep after portable stacks and federated
+    training's communication, and after portable stacks alone (R, each)."""
+    stack = _stack_factor(w)
+    # without federated training no capacity goes to its communication: the factor is one,
+    # and the stack's share times one is the stack's share to the bit
+    factor = (
+        stack * federated.capacity_factor(w, w.t) if np.count_nonzero(w.params.federated) else stack
+    )
+    return factor, stack
+
+
 def workload_capacity(w: World) -> np.ndarray:
     """Capacity each workload's queue runs on (region, workload), in H100e.
 
@@ -100,12 +119,7 @@ def workload_capacity(w: World) -> np.ndarray:
     sites and providers with data centres there), short capacity rationed by the workloads'
     priority weights, the rest in proportion to demand.
     """
-    stack = _stack_factor(w)
-    # without federated training no capacity goes to its communication: the factor is one,
-    # and the stack's share times one is the stack's share to the bit
-    factor = (
-        stack * federated.capacity_factor(w, w.t) if np.count_nonzero(w.params.federated) else stack
-    )
+    factor, stack = _capacity_factors(w)
     n_p = w.cloud_cap.shape[1]
     # one compiled call (every step asks for it) sums the accessible and the local capacity,
     # multiplies out the need and sets it aside as workloads.allocate does;
@@ -141,10 +155,17 @@ class WorldStep:
         The world it advances.
     streams
         The run's named streams (each region's job arrivals draw from its own).
+    compiled
+        Advance the part after supply in one compiled call (:meth:`_continuous`), or, if
+        ``False``, by its reference twin (:meth:`_continuous_reference`); by default
+        :data:`COMPILED`.
     """
 
-    def __init__(self, w: World, streams: Streams) -> None:
+    def __init__(self, w: World, streams: Streams, compiled: bool | None = None) -> None:
         self.world = w
+        #: Advance the continuous part after supply in one compiled call; ``False`` runs its
+        #: readable reference twin, part after part.
+        self.compiled = COMPILED if compiled is None else compiled
         scenario = w.scenario
         mix = scenario.uncertainties.jobs
         warm = float(mix.warm_up_days)
@@ -225,7 +246,6 @@ class WorldStep:
         t0 = w.t
         if t1 <= t0:
             return
-        dt = t1 - t0
 
         def delivered(i: int) -> None:
             if w.orders.by_provider[i]:
@@ -236,6 +256,18 @@ class WorldStep:
 
         supply.step_supply(w, t0, t1, delivered)
         projects.pay_construction(w, t0, t1)
+        if self.compiled and w.cloud_cap.shape[1] <= kernels_cloud.MAX_ROW:
+            self._continuous(t0, t1)
+        else:
+            self._continuous_reference(t0, t1)
+        w.t = t1
+        self.refresh()
+
+    def _continuous_reference(self, t0: float, t1: float) -> None:
+        """The step's continuous part after supply, one readable function of each part's
+        owner after another: the reference twin of :meth:`_continuous`."""
+        w = self.world
+        dt = t1 - t0
         lanes = workload_capacity(w)
         capacity = lanes.sum(axis=1)
         served = self.jobs.lanes_sum(self.jobs.advance(t0, t1, lanes, w.demand_factor))
@@ -244,8 +276,38 @@ class WorldStep:
         layers.step_models(w, dt)
         talent.step_talent(w, t0, dt, capacity)
         w.inoperability = self.coupling.step(w.inoperability, w.direct_loss, dt)
-        w.t = t1
-        self.refresh()
+
+    def _continuous(self, t0: float, t1: float) -> None:
+        """:meth:`_continuous_reference` in one compiled call
+        (:func:`ecosim.kernels.step.continuous_step`): each part's owner hands over what it
+        reads and takes back what it replaces."""
+        w = self.world
+        factor, stack = _capacity_factors(w)
+        n_p = w.cloud_cap.shape[1]
+        capacity_in = (
+            w.own_cap,
+            np.ascontiguousarray(w.cloud_cap),
+            w.borrowed,
+            factor,
+            stack,
+            w.prov_present[:, :n_p],
+            w.demand,
+        )
+        lanes, portable, lag, mix, stock, q = kernels_step.continuous_step(
+            (float(t0), float(t1), float(DAYS_PER_YEAR)),
+            capacity_in,
+            workloads.step_inputs(w),
+            self.jobs.queue_inputs(t0, t1, w.demand_factor),
+            policy.use_counters(w),
+            layers.porting_inputs(w),
+            layers.models_inputs(w),
+            talent.step_inputs(w, t0),
+            (w.inoperability, w.direct_loss, *self.coupling.step_matrices(t1 - t0)),
+        )
+        self.jobs.ran_on(lanes)
+        layers.take_step(w, portable, lag, mix)
+        talent.take_step(w, stock)
+        w.inoperability = q
 
     def refresh(self) -> None:
         """Recompute what follows from the state at the world's clock."""

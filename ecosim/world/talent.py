@@ -13,6 +13,8 @@ their own operators, and their support staff stand in for specialists their user
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
@@ -113,6 +115,38 @@ def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
         float(dt),
         float(DAYS_PER_YEAR),
     )
+
+
+def step_inputs(w: World, t0: float) -> tuple[Any, ...]:
+    """What :func:`step_talent` reads from day ``t0``, besides the capacity, for the compiled
+    step (:func:`ecosim.kernels.step.continuous_step`): the stock, the pipeline's years,
+    growth and attrition, the pay index, the graduates at the start, the talent programme,
+    the AI factories whose training has come through, the trainees each adds a year, the
+    attractiveness' weights of pay and compute, and the yearly mobility."""
+    p = w.params
+    u = w.scenario.uncertainties
+    tal = u.talent
+    prog = u.ai_factories
+    trained = w.site_totals(t0 - prog.training_years * DAYS_PER_YEAR, factories=True)[1]
+    return (
+        w.talent,
+        p.pipeline_years,
+        p.graduates_growth,
+        p.attrition,
+        p.pay_index,
+        p.graduates0,
+        p.talent_programme,
+        trained,
+        float(prog.trainees_per_year),
+        float(tal.weight_pay),
+        float(tal.weight_compute),
+        float(tal.mobility_per_year),
+    )
+
+
+def take_step(w: World, stock: np.ndarray) -> None:
+    """The specialists after a compiled step, as :func:`step_talent` would have left them."""
+    w.talent = stock
 
 
 def staff_needed(w: World) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,8 @@ headroom.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ecosim.core.units import DAYS_PER_YEAR
@@ -148,6 +150,26 @@ def shares(w: World, t: float) -> np.ndarray:
             float(w.scenario.uncertainties.workloads.inference_growth.max_share),
             training_split(w),
         )
+    )
+
+
+def step_inputs(w: World) -> tuple[Any, ...]:
+    """What the compiled step reads to reckon :func:`shares` and set capacity aside
+    (:func:`ecosim.kernels.step.continuous_step`): the own and open models' shares, inference's
+    long-run and starting intensity, its adoption time (years) and largest share, the
+    training split, the workloads' priorities and which are local only."""
+    g = w.scenario.uncertainties.workloads.inference_growth
+    p = w.params
+    return (
+        p.own_models,
+        p.open_models,
+        float(g.intensity_long_run),
+        float(g.intensity_start),
+        float(g.adoption_years),
+        float(g.max_share),
+        training_split(w),
+        priorities(w),
+        local_lanes(w),
     )
 
 
