@@ -18,7 +18,8 @@ library's, which this call uses, on about one value in twenty) and the coupling'
 matrix products (the BLAS's fused multiply-adds, here a plain sum over the inner index). The
 two paths agree to within a few ulps a step; ``tests/integration/test_compiled_step.py`` runs
 them side by side and holds every recorded series within 1e-9 relative (over ten years of the
-baseline they stay within 2e-14 of each other, and no discrete decision flips).
+baseline service and talent stay within 2e-14 relative of each other, every output above 1e-6
+within 3e-9, and no discrete decision flips).
 """
 
 from __future__ import annotations
