@@ -115,10 +115,15 @@ def backlog(
     row = np.empty(k)
     lanes = np.empty(n_lanes)
     for lane in range(n_lanes):
-        for j in range(k):
-            work = js[lane, j, SIZE] * js[lane, j, REMAINING]
-            waiting = j < n[lane] and ji[lane, j, STATE] == WAITING
-            row[j] = work if waiting else 0.0
+        # a job's work is read only where it waits: the slots past the lane's jobs, and the
+        # jobs being served, are zeros without a look at the pool (most of the slots summed)
+        m = n[lane]
+        for j in range(m):
+            if ji[lane, j, STATE] == WAITING:
+                row[j] = js[lane, j, SIZE] * js[lane, j, REMAINING]
+            else:
+                row[j] = 0.0
+        row[m:k] = 0.0
         lanes[lane] = 0.0 + pairwise_sum(row, 0, k)
     for r in range(n_lanes // per):
         by_region[r] = 0.0 + pairwise_sum(lanes, r * per, per)

@@ -66,10 +66,32 @@ def pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
     the result to its identity, ``0.0``, which callers do.
 
     The halves are walked with a stack of their own rather than by recursion: Numba's cache
-    does not load a recursive function back safely.
+    does not load a recursive function back safely. Rows of up to about four blocks, the
+    common ones, are split without it (:func:`_halves_sum`): the stack's four arrays cost more
+    to allocate than such a row to sum.
     """
     if n <= _BLOCK:
         return _block_sum(a, lo, n)
+    half = n // 2
+    half -= half % 8
+    return _halves_sum(a, lo, half) + _halves_sum(a, lo + half, n - half)
+
+
+@numba.njit(cache=True)
+def _halves_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
+    """:func:`pairwise_sum` of a half: a block, two blocks, or longer on the stack."""
+    if n <= _BLOCK:
+        return _block_sum(a, lo, n)
+    half = n // 2
+    half -= half % 8
+    if n - half <= _BLOCK:
+        return _block_sum(a, lo, half) + _block_sum(a, lo + half, n - half)
+    return _stack_sum(a, lo, n)
+
+
+@numba.njit(cache=True)
+def _stack_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
+    """:func:`pairwise_sum` of a row longer than :data:`_BLOCK`, its halves on a stack."""
     # Tasks: a range to sum (kind 0), or adding the last two sums (kind 1), in post-order.
     task_lo = np.empty(_STACK, dtype=np.int64)
     task_n = np.empty(_STACK, dtype=np.int64)
