@@ -466,12 +466,17 @@ class Recorder:
         w.cloud_cap.sum(axis=1, out=b["capacity_cloud"][k])
         b["cloud_served"][k, :, :-1] = w.cloud_cap
         b["market_share"][k] = w.shares
-        per_designer = supply.designer_lead_times(w, w.t, idle_at_cap=True)
-        lead, capped = supply.lead_times(w, w.t, per_designer)
+        # the chip rows' capacity and the designers' output, read once for the four readings
+        # below that each asked the world for them (each ask builds its memo's key of bytes
+        # and copies what it kept)
+        chips = w.chip_capacity(w.t)
+        possible = supply.designer_output(w, w.t)
+        per_designer = supply.designer_lead_times(w, w.t, idle_at_cap=True, rate=possible)
+        lead, capped = supply.lead_times(w, w.t, per_designer, possible, chips)
         b["lead_time"][k] = lead
         b["lead_time_capped"][k] = capped
         b["lead_time_designer"][k] = per_designer
-        b["lead_time_buyer"][k] = supply.buyer_lead_times(w, per_designer)
+        b["lead_time_buyer"][k] = supply.buyer_lead_times(w, per_designer, possible)
         b["accelerator_price"][k] = w.accel_price
         b["accelerator_price_designer"][k] = w.designer_price
         b["cloud_price"][k, :, :-1] = w.cloud_price
@@ -538,7 +543,7 @@ class Recorder:
         b["own_available"][k] = w.own_available
         trend_price = w.scenario.uncertainties.prices.accelerator_usd_per_h100e * w.price_trend
         np.divide(w.accel_price, trend_price, out=b["accelerator_price_index"][k])
-        chip = capacity.capacity_by_region(w, w.t)
+        chip = capacity.capacity_by_region(w, w.t, chips)
         b["chip_capacity"][k] = chip
         b["self_sufficiency"][k] = capacity.self_sufficiency(w, w.t, chip)
         b["chip_capex"][k] = chip_capex

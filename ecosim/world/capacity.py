@@ -393,14 +393,17 @@ def chain_dates(w: World, r: int) -> tuple[float | None, float | None]:
     return day(chain.start), day(chain.stop_imports)
 
 
-def capacity_by_region(w: World, t: float) -> np.ndarray:
+def capacity_by_region(w: World, t: float, cap: np.ndarray | None = None) -> np.ndarray:
     """Capacity of each stage of :data:`CHAIN_STAGES` made in each region at day ``t``
-    (stage, region; H100e/yr), after disruptions, tool wear and materials."""
+    (stage, region; H100e/yr), after disruptions, tool wear and materials. ``cap`` is the
+    chip rows' capacity at ``t`` (:meth:`World.chip_capacity`) if the caller has it already."""
     rows, offsets = w.rows_of_goods(CHAIN_STAGES)
+    if cap is None:
+        cap = w.chip_capacity(t)
     # compiled (kernels/record.py, whose capacity_by_region_ref is the same in numpy)
     return np.asarray(
         kernels_record.capacity_by_region(
-            w.chip_capacity(t), w.chip_home, rows, offsets, w.n_regions, float(DAYS_PER_YEAR)
+            cap, w.chip_home, rows, offsets, w.n_regions, float(DAYS_PER_YEAR)
         )
     )
 

@@ -736,7 +736,11 @@ def _buyer_home(w: World, i: int) -> int:
 
 
 def lead_times(
-    w: World, t: float, quotes: np.ndarray | None = None
+    w: World,
+    t: float,
+    quotes: np.ndarray | None = None,
+    possible: np.ndarray | None = None,
+    cap: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lead time per good in :data:`LEAD_GOODS` (days) and a flag where it is capped.
 
@@ -747,16 +751,20 @@ def lead_times(
     queue would explode for chains that run near full, as this one does by design.) Capped at
     the scenario's maximum and flagged, which is also what an embargo (no throughput) shows; 0
     where no supplier of the good is in the scenario's world. ``quotes`` are the designers'
-    quotes at ``t`` when the caller has them already.
+    quotes at ``t``, ``possible`` their output (:func:`designer_output`) and ``cap`` the
+    chip rows' capacity (:meth:`World.chip_capacity`) when the caller has them already; they
+    are only read.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
-    cap = w.chip_capacity(t)
+    if cap is None:
+        cap = w.chip_capacity(t)
     des = w.designers
     if quotes is None:
         quotes = designer_lead_times(w, t)
     # the world-wide quote: each designer's, weighted by what it can make now, so a designer
     # serving one country's queue weighs by its output, not by the length of that queue
-    possible = designer_output(w, t)
+    if possible is None:
+        possible = designer_output(w, t)
     # the upstream goods' rows, the wafer fabs first (their capacity is what tools sustain)
     rows, offsets = w.rows_of_goods(LEAD_GOODS[1:])
     # compiled (kernels/supply.py) where numpy sums the designers and each good's suppliers
@@ -827,14 +835,18 @@ def order_ahead(w: World, quotes: np.ndarray) -> np.ndarray:
     return np.minimum(quotes, w.scenario.uncertainties.supply.order_ahead_cap_days)
 
 
-def buyer_lead_times(w: World, per_designer: np.ndarray) -> np.ndarray:
+def buyer_lead_times(
+    w: World, per_designer: np.ndarray, output: np.ndarray | None = None
+) -> np.ndarray:
     """Lead time faced by buyers homed in each region (days): the designers' lead times
     weighted by what the region's buyers (its builds and the providers homed there) still
     wait for at each; a region waiting for nothing is weighted by the designers it may buy
-    from. A region that may buy from no designer is at the cap.
+    from. A region that may buy from no designer is at the cap. ``output`` is the designers'
+    output at the world's day (:func:`designer_output` at ``w.t``) if the caller has it
+    already.
     """
     cap_max = w.scenario.uncertainties.supply.lead_time_cap_days
-    weights = buyer_mix(w)
+    weights = buyer_mix(w, output)
     # a mean of values at the cap may round a hair above it, so it is capped again; compiled
     # (kernels/record.py) where numpy sums the designers left to right, the twin otherwise
     fn = (
