@@ -60,6 +60,36 @@ def _exposure_args(rng: np.random.Generator) -> tuple[Any, ...]:
     )
 
 
+def _lead_time_args(rng: np.random.Generator) -> tuple[Any, ...]:
+    """A sample's lead-time inputs: the designers (the chain's first rows), the four upstream
+    goods' suppliers (fewer than eight each, lithography the last), and an order book."""
+    n_o = 300  # orders placed over a run, some filled
+    des = np.arange(N_D, dtype=np.int64)
+    upstream = rng.permutation(np.arange(N_D, N_ROWS)).astype(np.int64)[:22]
+    by_provider = rng.random(n_o) < 0.5
+    return (
+        rng.uniform(0.0, 1e6, N_D),
+        rng.uniform(0.0, 1e4, N_D),
+        rng.uniform(30.0, 120.0, N_ROWS),
+        des,
+        rng.uniform(0.0, 1e4, N_ROWS),
+        upstream,
+        np.array([0, 7, 13, 19, 22], dtype=np.int64),
+        3,
+        rng.uniform(0.0, 1e4, N_ROWS),
+        730.0,
+        by_provider,
+        rng.integers(0, N_R, n_o),
+        rng.integers(0, N_D, n_o),
+        rng.uniform(0.0, 1e5, n_o),
+        rng.random(n_o) < 0.4,
+        n_o,
+        rng.integers(0, N_R, N_P),
+        (rng.random((N_D, N_R)) < 0.8).astype(np.float64),
+        rng.choice([0.0, 0.5, 1.0], (N_ROWS, N_R)),
+    )
+
+
 def cases() -> list[Case]:
     """Return the recorder's benchmark cases: a sample's (or a step's) call, 200 times each."""
     rng = np.random.default_rng(0)
@@ -129,6 +159,14 @@ def cases() -> list[Case]:
             kr.committed_capex_ref,
             builds,
             target=3.0,
+        ),
+        # four rules in one call, the twin's few dozen numpy calls among them
+        repeated_call_case(
+            "record.lead_time_readings",
+            kr.lead_time_readings,
+            kr.lead_time_readings_ref,
+            _lead_time_args(rng),
+            target=5.0,
         ),
         # six in-place additions of small arrays at every step: the calls' own cost is most of
         # the twin's

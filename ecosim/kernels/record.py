@@ -12,6 +12,10 @@ accumulators from eight providers on, left to right below;
 :func:`ecosim.kernels.sums.row_sum`), products keep numpy's grouping, and ``np.add.at`` adds its
 values one after another. Nothing transcendental is computed here.
 
+:func:`lead_time_readings` is the four lead-time readings of a sample (the designers', the
+goods', the buyers' and the mix of what they wait for) in one call, each the compiled rule of
+:mod:`ecosim.kernels.supply` or of this module; four calls a sample cost more than the rules.
+
 Beside them, the recorder's own sums over a recording period: a step's flows added into them
 (:func:`add_step_flows`, six numpy additions at every step before) and the job queues' sums
 written into a sample's rows (:func:`close_job_period`, the mean wait among them); both add
@@ -24,6 +28,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ecosim.kernels import supply as ks
 from ecosim.kernels.jobs import ABANDONED_WORK, OVERFLOW, QUEUE_AREA, REQUESTED, SERVED
 from ecosim.kernels.layers import _clip01, _fmax, _fmin
 from ecosim.kernels.sums import row_sum
@@ -48,6 +53,8 @@ __all__ = [
     "designer_dependence_ref",
     "exposure",
     "exposure_ref",
+    "lead_time_readings",
+    "lead_time_readings_ref",
     "self_sufficiency",
     "self_sufficiency_ref",
 ]
@@ -264,6 +271,81 @@ def buyer_lead_times(weights: F8, per_designer: F8, cap_max: float) -> F8:
         else:
             out[r] = float(cap_max)
     return out
+
+
+def lead_time_readings_ref(
+    backlog: F8,
+    possible: F8,
+    cycle: F8,
+    des: I8,
+    cap: F8,
+    rows: I8,
+    offsets: I8,
+    litho: int,
+    throughput: F8,
+    cap_max: float,
+    by_provider: B1,
+    buyer: I8,
+    designer: I8,
+    remaining: F8,
+    open_: B1,
+    n: int,
+    prov_home: I8,
+    sells: F8,
+    allow: F8,
+) -> tuple[F8, F8, B1, F8]:
+    """The lead times a sample records, in numpy: each designer's quote (a designer that can
+    make nothing at the cap), each good's lead time and whether it is capped, and the lead
+    time the buyers homed in each region face.
+
+    The designers ``des`` (rows of the chip-row arrays ``cycle``, ``cap`` and
+    ``throughput``) can make ``possible`` and have ``backlog`` ahead; ``rows`` and
+    ``offsets`` are the upstream goods' suppliers and ``litho`` the lithography tools' good
+    among them; ``by_provider`` to ``n`` are the order book's, ``prov_home``, ``sells`` and
+    ``allow`` the world's (:func:`ecosim.world.supply.lead_time_readings`).
+    """
+    quotes = ks.designer_lead_times_ref(backlog, possible, cycle[des], cap_max, True)
+    lead, capped = ks.lead_times_ref(
+        cap, quotes, possible, backlog, cycle, des, rows, offsets, litho, throughput, cap_max
+    )
+    weights = ks.buyer_mix_ref(
+        by_provider, buyer, designer, remaining, open_, n, prov_home, sells, allow, des, possible
+    )
+    return quotes, lead, capped, buyer_lead_times_ref(weights, quotes, cap_max)
+
+
+@numba.njit(cache=True)
+def lead_time_readings(
+    backlog: F8,
+    possible: F8,
+    cycle: F8,
+    des: I8,
+    cap: F8,
+    rows: I8,
+    offsets: I8,
+    litho: int,
+    throughput: F8,
+    cap_max: float,
+    by_provider: B1,
+    buyer: I8,
+    designer: I8,
+    remaining: F8,
+    open_: B1,
+    n: int,
+    prov_home: I8,
+    sells: F8,
+    allow: F8,
+) -> tuple[F8, F8, B1, F8]:
+    """:func:`lead_time_readings_ref`, compiled: for fewer than eight designers and fewer
+    than eight suppliers of each good, where each compiled rule it calls gives numpy's bits."""
+    quotes = ks.designer_lead_times(backlog, possible, cycle[des], cap_max, True)
+    lead, capped = ks.lead_times(
+        cap, quotes, possible, backlog, cycle, des, rows, offsets, litho, throughput, cap_max
+    )
+    weights = ks.buyer_mix(
+        by_provider, buyer, designer, remaining, open_, n, prov_home, sells, allow, des, possible
+    )
+    return quotes, lead, capped, buyer_lead_times(weights, quotes, cap_max)
 
 
 def designer_dependence_ref(fleet: F8, sells: F8) -> F8:

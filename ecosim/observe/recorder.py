@@ -466,17 +466,16 @@ class Recorder:
         w.cloud_cap.sum(axis=1, out=b["capacity_cloud"][k])
         b["cloud_served"][k, :, :-1] = w.cloud_cap
         b["market_share"][k] = w.shares
-        # the chip rows' capacity and the designers' output, read once for the four readings
-        # below that each asked the world for them (each ask builds its memo's key of bytes
-        # and copies what it kept)
+        # the chip rows' capacity and the designers' output, read once for the readings below
+        # that each asked the world for them (each ask builds its memo's key of bytes and
+        # copies what it kept); the four lead times in one call
         chips = w.chip_capacity(w.t)
         possible = supply.designer_output(w, w.t)
-        per_designer = supply.designer_lead_times(w, w.t, idle_at_cap=True, rate=possible)
-        lead, capped = supply.lead_times(w, w.t, per_designer, possible, chips)
+        per_designer, lead, capped, buyers = supply.lead_time_readings(w, possible, chips)
         b["lead_time"][k] = lead
         b["lead_time_capped"][k] = capped
         b["lead_time_designer"][k] = per_designer
-        b["lead_time_buyer"][k] = supply.buyer_lead_times(w, per_designer, possible)
+        b["lead_time_buyer"][k] = buyers
         b["accelerator_price"][k] = w.accel_price
         b["accelerator_price_designer"][k] = w.designer_price
         b["cloud_price"][k, :, :-1] = w.cloud_price

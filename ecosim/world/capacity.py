@@ -331,8 +331,9 @@ def purchases_all(w: World, t: float) -> np.ndarray:
     """Accelerators each region buys a year around day ``t`` (H100e/yr; see :func:`purchases`)."""
     # the scale is the designers' nominal output at the start over the needs then: it moves
     # only when a build is added, so it is kept for the builds it saw (asking for the output
-    # at day 0 every step also evicted the nominal capacity of the day from its memo)
-    key = (w.build_row.size, float(w.build_size.sum()))
+    # at day 0 every step also evicted the nominal capacity of the day from its memo); the
+    # sizes' bytes, cheaper to take than their sum (numpy's sum is a Python wrapper)
+    key = (w.build_row.size, w.build_size.tobytes())
     if w.purchase_memo.key != key:
         start = float(_needs(w, 0.0).sum())
         made = float(w.chip_nominal(0.0)[w.designers].sum())

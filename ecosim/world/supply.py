@@ -857,6 +857,52 @@ def buyer_lead_times(
     return np.asarray(fn(weights, np.asarray(per_designer, dtype=np.float64), float(cap_max)))
 
 
+def lead_time_readings(
+    w: World, possible: np.ndarray, cap: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The lead times recorded at the world's day: each designer's quote
+    (:func:`designer_lead_times` with ``idle_at_cap``), each good's lead time and whether it
+    is capped (:func:`lead_times` on those quotes) and the buyers' (:func:`buyer_lead_times`).
+
+    ``possible`` is the designers' output at ``w.t`` (:func:`designer_output`) and ``cap`` the
+    chip rows' capacity (:meth:`World.chip_capacity`); both are only read.
+    """
+    des = w.designers
+    rows, offsets = w.rows_of_goods(LEAD_GOODS[1:])
+    bounds = offsets.tolist()
+    if des.size >= 8 or max(b - a for a, b in itertools.pairwise(bounds)) >= 8:
+        # numpy's sums are not left to right there: the functions, with their numpy twins
+        quotes = designer_lead_times(w, w.t, idle_at_cap=True, rate=possible)
+        lead, capped = lead_times(w, w.t, quotes, possible, cap)
+        return quotes, lead, capped, buyer_lead_times(w, quotes, possible)
+    # the same compiled rules in one call (kernels/record.py; lead_time_readings_ref is the
+    # same in numpy): four calls a sample, with their arguments gathered four times, cost
+    # more than the rules
+    book = w.orders
+    quotes, lead, capped, buyers = kernels_record.lead_time_readings(
+        w.backlog,
+        np.asarray(possible, dtype=np.float64),
+        w.chip_cycle,
+        des,
+        cap,
+        rows,
+        offsets,
+        _LITHO,
+        w.throughput,
+        float(w.scenario.uncertainties.supply.lead_time_cap_days),
+        book.by_provider,
+        book.buyer,
+        book.designer,
+        book.remaining,
+        book.open,
+        book.n,
+        w.prov_home,
+        w.sells,
+        w.allow,
+    )
+    return quotes, lead, capped, buyers
+
+
 def buyer_mix(w: World, output: np.ndarray | None = None) -> np.ndarray:
     """How the buyers homed in each region spread over the designers (R, D), unnormalised:
     what they still wait for at each designer, or, for a region waiting for nothing, the share

@@ -38,6 +38,8 @@ KERNELS = (
 KEPT = ("concentration", "data_location", "committed_capex")
 #: The kernels that write into their arguments instead of returning.
 IN_PLACE = ("add_step_flows", "close_job_period")
+#: The kernels that return several arrays.
+TUPLED = ("lead_time_readings",)
 
 
 def _same(a: Any, b: Any) -> None:
@@ -59,7 +61,7 @@ def captured() -> dict[str, list[tuple[Any, ...]]]:
         "federated_learning": 0.5,
     }
     overrides = [f"regions.TW.levers.{k}={v}" for k, v in levers.items()]
-    return calls_of(kr, KERNELS + IN_PLACE, ["horizon_years=0.35", *overrides])
+    return calls_of(kr, KERNELS + IN_PLACE + TUPLED, ["horizon_years=0.35", *overrides])
 
 
 @pytest.mark.parametrize("name", KERNELS)
@@ -71,6 +73,44 @@ def test_kernels_equal_their_twins_on_a_run(
     kernel, twin = getattr(kr, name), getattr(kr, f"{name}_ref")
     for args in calls:
         _same(kernel(*args), twin(*args))
+
+
+@pytest.mark.parametrize("name", TUPLED)
+def test_tupled_kernels_equal_their_twins_on_a_run(
+    captured: dict[str, list[tuple[Any, ...]]], name: str
+) -> None:
+    calls = captured[name]
+    assert len(calls) > 10
+    kernel, twin = getattr(kr, name), getattr(kr, f"{name}_ref")
+    for args in calls:
+        got, want = kernel(*args), twin(*args)
+        assert len(got) == len(want)
+        for a, b in zip(got, want, strict=True):
+            _same(a, b)
+
+
+def test_lead_time_readings_are_the_supply_chain_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At every sample of a run the recorder's four lead times in one call are what the world's
+    functions give one by one: the designers' quotes, the goods' lead times and caps, and the
+    buyers' lead times."""
+    readings = supply.lead_time_readings
+    seen: list[float] = []
+
+    def checked(
+        w: Any, possible: np.ndarray, cap: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        got = readings(w, possible, cap)
+        quotes = supply.designer_lead_times(w, w.t, idle_at_cap=True)
+        lead, capped = supply.lead_times(w, w.t, quotes)
+        want = (quotes, lead, capped, supply.buyer_lead_times(w, quotes))
+        for a, b in zip(got, want, strict=True):
+            _same(a, b)
+        seen.append(float(got[3].max()))
+        return got
+
+    monkeypatch.setattr(supply, "lead_time_readings", checked)
+    ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=0.35"]))
+    assert len(seen) > 100 and max(seen) > 0.0
 
 
 def _same_in_place(name: str, args: tuple[Any, ...]) -> None:

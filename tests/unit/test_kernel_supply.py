@@ -444,6 +444,19 @@ def test_a_run_calls_the_kernels_with_what_their_twins_give(
         return got
 
     monkeypatch.setattr(supply.supply_kernels, "lead_times", checked_lead)
+    readings = supply.kernels_record.lead_time_readings
+
+    def checked_readings(*args: Any) -> tuple[np.ndarray, ...]:
+        # the recorder's lead times: the compiled lead_times inside one call with the other
+        # lead-time rules, its result the twin's when the call's is
+        got = readings(*args)
+        want = supply.kernels_record.lead_time_readings_ref(*args)
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)
+        calls["lead_times"] += 1
+        return got
+
+    monkeypatch.setattr(supply.kernels_record, "lead_time_readings", checked_readings)
     monkeypatch.setattr(supply.supply_kernels, "fill_orders", checked_fill)
     monkeypatch.setattr(supply.supply_kernels, "fit_split", checked_fit)
     ecosim.simulate(ecosim.load_scenario(SMALL, ["horizon_years=1"]))
