@@ -153,6 +153,14 @@ def cases() -> list[Case]:
             (cap, stages, bought),
             target=3.0,
         ),
+        # five numpy calls on the regions' demand in the twin before the same kernel
+        repeated_call_case(
+            "record.self_sufficiency_at",
+            kr.self_sufficiency_at,
+            kr.self_sufficiency_at_ref,
+            (cap, stages, bought, bought * 1.3, rng.uniform(3.0, 7.0, N_R), 1.7),
+            target=3.0,
+        ),
         repeated_call_case(
             "record.committed_capex",
             kr.committed_capex,

@@ -56,6 +56,8 @@ __all__ = [
     "lead_time_readings",
     "lead_time_readings_ref",
     "self_sufficiency",
+    "self_sufficiency_at",
+    "self_sufficiency_at_ref",
     "self_sufficiency_ref",
 ]
 
@@ -400,6 +402,25 @@ def self_sufficiency(cap: F8, stages: I8, bought: F8) -> F8:
             made = _fmin(made, cap[stages[i], r])
         out[r] = made / _fmax(bought[r], 1e-300) if bought[r] > 0 else 0.0
     return out
+
+
+def self_sufficiency_at_ref(cap: F8, stages: I8, now: F8, ahead: F8, life: F8, scale: float) -> F8:
+    """:func:`self_sufficiency_ref` with the purchases a year worked out from the demand
+    ``now`` and a year ``ahead`` (R,): the growth (none if demand falls) plus the
+    replacement of hardware at the end of its ``life``, times ``scale``
+    (:func:`ecosim.world.capacity.purchases_all`)."""
+    bought = np.asarray(np.maximum(ahead - now, 0.0) + now / life) * scale
+    return self_sufficiency_ref(cap, stages, bought)
+
+
+@numba.njit(cache=True)
+def self_sufficiency_at(cap: F8, stages: I8, now: F8, ahead: F8, life: F8, scale: float) -> F8:
+    """:func:`self_sufficiency_at_ref`, compiled: the purchases element by element as numpy
+    works them out, then :func:`self_sufficiency`."""
+    bought = np.empty(now.size)
+    for r in range(now.size):
+        bought[r] = (_fmax(ahead[r] - now[r], 0.0) + now[r] / life[r]) * scale
+    return self_sufficiency(cap, stages, bought)
 
 
 def committed_capex_ref(

@@ -329,6 +329,11 @@ def _needs(w: World, t: float) -> np.ndarray:
 
 def purchases_all(w: World, t: float) -> np.ndarray:
     """Accelerators each region buys a year around day ``t`` (H100e/yr; see :func:`purchases`)."""
+    return _needs(w, t) * _purchase_scale(w)
+
+
+def _purchase_scale(w: World) -> float:
+    """What the regions' needs are scaled by to be their purchases (:func:`purchases`)."""
     # the scale is the designers' nominal output at the start over the needs then: it moves
     # only when a build is added, so it is kept for the builds it saw (asking for the output
     # at day 0 every step also evicted the nominal capacity of the day from its memo); the
@@ -338,7 +343,7 @@ def purchases_all(w: World, t: float) -> np.ndarray:
         start = float(_needs(w, 0.0).sum())
         made = float(w.chip_nominal(0.0)[w.designers].sum())
         w.purchase_memo.keep(key, np.array([made / start if start > 0.0 else 1.0]))
-    return _needs(w, t) * float(w.purchase_memo.value[0])
+    return float(w.purchase_memo.value[0])
 
 
 def purchases(w: World, r: int, t: float) -> float:
@@ -418,8 +423,16 @@ def self_sufficiency(w: World, t: float, cap: np.ndarray | None = None) -> np.nd
     """
     if cap is None:
         cap = capacity_by_region(w, t)
-    # compiled (kernels/record.py, whose self_sufficiency_ref is the same in numpy)
-    return np.asarray(kernels_record.self_sufficiency(cap, _MARKET_STAGES, purchases_all(w, t)))
+    # the purchases (purchases_all) from the demand now and a year ahead, and what the chain
+    # makes over them, in one compiled call (kernels/record.py, whose self_sufficiency_at_ref
+    # is the same in numpy): the purchases' five numpy calls on a few regions cost more
+    scale = _purchase_scale(w)
+    now, ahead = w.demand_at(t), w.demand_at(t + DAYS_PER_YEAR)
+    return np.asarray(
+        kernels_record.self_sufficiency_at(
+            cap, _MARKET_STAGES, now, ahead, w.params.life_years, scale
+        )
+    )
 
 
 #: Where each of :data:`MARKET_GOODS` is among :data:`CHAIN_STAGES`.

@@ -29,7 +29,7 @@ KERNELS = (
     "data_location",
     "capacity_by_region",
     "buyer_lead_times",
-    "self_sufficiency",
+    "self_sufficiency_at",
     "committed_capex",
     "designer_dependence",
 )
@@ -229,6 +229,21 @@ def test_self_sufficiency_equals_its_twin(seed: int, n_r: int) -> None:
     stages = np.array([0, 1, 2, 3], dtype=np.int64)
     bought = rng.uniform(0.0, 1e6, n_r) * (rng.random(n_r) < 0.8)
     _same(kr.self_sufficiency(cap, stages, bought), kr.self_sufficiency_ref(cap, stages, bought))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_r=st.integers(1, 12))
+def test_self_sufficiency_at_equals_its_twin(seed: int, n_r: int) -> None:
+    rng = np.random.default_rng(seed)
+    cap = rng.uniform(0.0, 1e6, (5, n_r)) * (rng.random((5, n_r)) < 0.8)
+    stages = np.array([0, 1, 2, 3], dtype=np.int64)
+    # demand that grows, holds or falls (none in some regions), lives of a few years
+    now = rng.uniform(0.0, 1e6, n_r) * (rng.random(n_r) < 0.8)
+    ahead = now * rng.choice([0.5, 1.0, 1.3], n_r)
+    life = rng.uniform(3.0, 7.0, n_r)
+    scale = float(rng.uniform(0.5, 3.0))
+    args = (cap, stages, now, ahead, life, scale)
+    _same(kr.self_sufficiency_at(*args), kr.self_sufficiency_at_ref(*args))
 
 
 @settings(max_examples=300, deadline=None)
