@@ -1,14 +1,16 @@
 """Where a run's time goes: CPU seconds in each part of the world step. Run by hand.
 
-    .venv/bin/python benchmarks/bench_phases.py [--scenario PATH] [--horizon-years Y]
+    .venv/bin/python benchmarks/bench_phases.py [--scenario PATH] [--horizon-years Y] [--reference]
 
 Runs the scenario (default the baseline over three years, with its no-shock twin, as
 ``ecosim run`` does) in this process after a warm-up run, with each part of the step timed:
-the job queues, supply, the capacity set aside for workloads, talent, models, porting, the
-refresh of what follows from the state, the close of a step (prices, frontier), the recorder,
-and the discrete events (market rounds, orders, reviews). Each part's time excludes the parts
-timed inside it, so the rows add up to what was timed. It prints each part's CPU seconds, its
-share, its calls and the time per call: the table the compiled step of issue #22 starts from.
+the compiled continuous step (the job queues, the capacity set aside for workloads, porting,
+models, talent and the coupling in one call; with ``--reference`` each of those parts on its
+own, as the step's reference twin runs them), supply, the refresh of what follows from the
+state, the close of a step (prices, frontier), the recorder, and the discrete events (market
+rounds, orders, reviews). Each part's time excludes the parts timed inside it, so the rows add
+up to what was timed. It prints each part's CPU seconds, its share, its calls and the time per
+call: the table the rest of the compiled step of issue #22 starts from.
 
 The timing wraps functions at run time, which costs a little per call; the total it prints
 beside the unwrapped run's shows how much.
@@ -34,6 +36,7 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("ecosim.world.step", "WorldStep.advance", "advance (the rest of it)"),
     ("ecosim.world.step", "WorldStep.refresh", "refresh"),
     ("ecosim.world.step", "WorldStep.close", "close: prices, frontier, flows"),
+    ("ecosim.world.step", "WorldStep._continuous", "compiled continuous step (queues, layers)"),
     ("ecosim.world.step", "workload_capacity", "capacity set aside for workloads"),
     ("ecosim.world.jobs", "JobFlow.advance", "job queues"),
     ("ecosim.world.supply", "step_supply", "supply and orders"),
@@ -96,9 +99,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "baseline.yaml")
     parser.add_argument("--horizon-years", type=float, default=3.0)
+    parser.add_argument(
+        "--reference", action="store_true", help="run the step's reference twin, part by part"
+    )
     args = parser.parse_args()
 
     import ecosim
+    from ecosim.world import step
+
+    step.COMPILED = not args.reference
 
     scenario = ecosim.load_scenario(args.scenario, [f"horizon_years={args.horizon_years}"])
     # the twin in this process, not in a forked child: this process's CPU time is then the
@@ -116,7 +125,8 @@ def main() -> None:
     timed = sum(timer.seconds.values())
 
     print(
-        f"{args.scenario.name}, {args.horizon_years:g} years, run + no-shock twin: "
+        f"{args.scenario.name}, {args.horizon_years:g} years, run + no-shock twin, "
+        f"{'reference' if args.reference else 'compiled'} step: "
         f"{plain:.2f} s CPU unwrapped, {total:.2f} s wrapped ({timed:.2f} s in the parts)\n"
     )
     print(f"{'part':36} {'CPU s':>7} {'share':>6} {'calls':>7} {'ms/call':>8}")
