@@ -20,8 +20,13 @@ from ecosim.core.clock import day_to_datetime64
 from ecosim.core.processes import alive
 from ecosim.errors import OutputError
 from ecosim.kernels.metrics import FILL_DAYS
+from ecosim.observe.duckarrays import defer_dask_import
 from ecosim.observe.recorder import CELL_METHODS, TRACE_VARIABLES, VARIABLES, Recorder
 from ecosim.scenario.models import Scenario
+
+# before this process (and a twin forked from it) makes its first variable: a run holds no
+# Dask arrays, and would otherwise import dask.array to learn so
+defer_dask_import()
 
 
 def to_dataset(rec: Recorder, scenario: Scenario) -> xr.Dataset:
