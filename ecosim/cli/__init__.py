@@ -10,6 +10,8 @@ command module registers its commands on that app, and importing them here, in t
 
 from __future__ import annotations
 
+import gc
+
 # Each import registers its commands; ``ecosim --help`` lists them in this order, the order of
 # a study: check the scenario, run it, look at it, compare, sweep, analyze; then the tools.
 # isort: off
@@ -34,5 +36,13 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point of the ``ecosim`` console script (and of ``python -m ecosim``)."""
-    # one name in usage lines, however it was started
-    app(prog_name="ecosim")
+    # The modules imported so far live until the command exits: the garbage collector need
+    # not scan them again in each full collection (0.05-0.1 s each in a process of this
+    # size, four or five of them in a short run).
+    gc.freeze()
+    try:
+        # one name in usage lines, however it was started
+        app(prog_name="ecosim")
+    finally:
+        # nor at exit, where Python collects once more what the process is about to free
+        gc.freeze()

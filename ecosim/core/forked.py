@@ -17,6 +17,7 @@ helps: single-threaded, with at least two usable cores, on a system with ``fork`
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import select
@@ -221,6 +222,10 @@ def start(fn: Callable[[Send], T]) -> Forked[T]:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
+        # What the child inherits lives as long as it does: its garbage collector need not scan
+        # those objects again (a full collection in a short run's twin took about 0.1 s), nor
+        # write to their pages, which the child would then copy.
+        gc.freeze()
         code = 0
         try:
             os.close(read_fd)
