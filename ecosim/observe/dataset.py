@@ -25,7 +25,7 @@ from ecosim.observe.recorder import CELL_METHODS, TRACE_VARIABLES, VARIABLES, Re
 from ecosim.scenario.models import Scenario
 
 # before this process (and a twin forked from it) makes its first variable: a run holds no
-# Dask arrays, and would otherwise import dask.array to learn so
+# Dask arrays, and would otherwise import Dask to learn so
 defer_dask_import()
 
 

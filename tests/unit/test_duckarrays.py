@@ -1,4 +1,4 @@
-"""xarray tells Dask arrays apart without a run importing ``dask.array``."""
+"""xarray tells Dask arrays apart without a run importing Dask."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import xarray as xr
 
-from ecosim.observe.duckarrays import DaskArray
+from ecosim.observe.duckarrays import DaskArray, is_dask_collection
 
 
 def _run(code: str) -> list[str]:
@@ -19,7 +19,7 @@ def _run(code: str) -> list[str]:
     return out.stdout.split()
 
 
-def test_making_a_dataset_imports_no_dask_array_and_dask_arrays_are_still_known() -> None:
+def test_making_a_dataset_imports_no_dask_and_dask_arrays_are_still_known() -> None:
     lines = _run(
         """
         import sys
@@ -27,7 +27,7 @@ def test_making_a_dataset_imports_no_dask_array_and_dask_arrays_are_still_known(
         import ecosim.observe.dataset
         ds = xr.Dataset({"x": (("t",), np.arange(5.0))}, coords={"t": list("abcde")})
         da = (ds["x"] * 2).rename("y")
-        print("dask.array" in sys.modules, float(da.sum()))
+        print("dask" in sys.modules, float(da.sum()))
         import dask.array
         v = xr.Variable(("t",), dask.array.ones(5, chunks=2))
         print(v.chunks is not None, type(v.data).__module__.split(".")[0], float(v.sum()))
@@ -45,3 +45,12 @@ def test_the_stand_in_answers_as_dask_array_array() -> None:
     assert isinstance(lazy, DaskArray) and issubclass(type(lazy), DaskArray)
     assert not isinstance(np.zeros(3), DaskArray) and not issubclass(np.ndarray, DaskArray)
     assert xr.Variable(("t",), lazy).chunks is not None
+
+
+def test_a_dask_collection_is_one_as_dask_says() -> None:
+    import dask
+    import dask.array
+
+    lazy = dask.array.zeros(3)
+    for x in (lazy, xr.DataArray(lazy), xr.DataArray(np.zeros(3)), np.zeros(3), 1.0, xr.Dataset):
+        assert is_dask_collection(x) is dask.is_dask_collection(x)
