@@ -14,8 +14,9 @@ import gc
 
 # The commands' imports (xarray, pandas, Numba, typer, rich) make some 100,000 objects
 # that live until the process exits, and next to no garbage: collecting while they are made
-# only scans the growing heap again and again (about 0.1 s of a short run). main() freezes
-# them once they are made.
+# only scans the growing heap again and again, and so would each full collection after
+# (0.05-0.1 s each in a process of this size, four or five of them in a short run). They
+# are made with the collector off, and frozen: it never scans them again.
 _collecting = gc.isenabled()
 gc.disable()
 try:
@@ -37,6 +38,8 @@ try:
     # isort: on
     from ecosim.cli.app import app, use_plain_help
 finally:
+    # frozen before the collector is back: else its first collection would scan them all
+    gc.freeze()
     if _collecting:
         gc.enable()
 
@@ -47,13 +50,10 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point of the ``ecosim`` console script (and of ``python -m ecosim``)."""
-    # The modules imported so far live until the command exits: the garbage collector need
-    # not scan them again in each full collection (0.05-0.1 s each in a process of this
-    # size, four or five of them in a short run).
-    gc.freeze()
     try:
         # one name in usage lines, however it was started
         app(prog_name="ecosim")
     finally:
-        # nor at exit, where Python collects once more what the process is about to free
+        # At exit Python collects once more, scanning what the process is about to free
+        # (0.05-0.1 s): what is left is frozen first.
         gc.freeze()
