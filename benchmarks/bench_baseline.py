@@ -106,8 +106,8 @@ def ecosim_run(scenario: Path, cache: Path, out: Path, extra: list[str]) -> Chil
 
 #: What every run pays before its scenario is read: the imports of the run's path, the
 #: first kernel loaded from the cache (Numba's code generator starts, and imports scipy.linalg
-#: to look for a BLAS, at its first load whatever the kernel) and a first dataset (xarray
-#: imports dask.array, where installed, to tell whether an array is one of its arrays). Then,
+#: to look for a BLAS, at its first load whatever the kernel) and a first dataset (which no
+#: longer imports Dask: ecosim.observe.duckarrays answers xarray's questions about it). Then,
 #: in the same process, the short run twice (its twin in the process, nothing written): the
 #: first loads the rest of the run's kernels from the cache, the second is the run alone.
 _FLOOR = """
