@@ -246,35 +246,13 @@ class JobFlow:
         numpy.ndarray
             Work each lane served over the interval (lane,), H100e d.
         """
-        pend = self.pending
-        pend.draw(t1)
         self.capacity = np.array(capacity, dtype=np.float64).reshape(
             self.n_regions, self.n_workloads
         )
         # the due arrivals are taken, the queues advanced and their service smoothed in one
         # compiled call; a scale of one multiplies every size by 1.0, which leaves it as it is
-        surge = self._no_scale if scale is None else np.asarray(scale, dtype=np.float64)
         jk.advance_lanes(
-            float(t0),
-            float(t1),
-            self.capacity.reshape(-1),
-            surge,
-            self.n_workloads,
-            pend.real,
-            pend.ints,
-            pend.taken,
-            pend.end,
-            self.pool.js,
-            self.pool.ji,
-            self.pool.n,
-            self.pool.used,
-            self.out,
-            self._no_starts,
-            self.arrivals,
-            self._served,
-            self.ema_served,
-            self.ema_requested,
-            math.exp(-(t1 - t0) / self.window),
+            float(t0), float(t1), self.capacity.reshape(-1), *self.queue_inputs(t0, t1, scale)
         )
         return self._served.copy()
 

@@ -98,16 +98,30 @@ def _stack_factor(w: World) -> np.ndarray:
     return known
 
 
-def _capacity_factors(w: World) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each region's capacity its jobs keep after portable stacks and federated
-    training's communication, and after portable stacks alone (R, each)."""
+def _capacity_inputs(
+    w: World,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the capacity set aside for workloads is taken from, besides the workloads' shares
+    and constants: own capacity, the cloud fleets (contiguous), borrowed capacity, the share
+    of each region's capacity its jobs keep after portable stacks and federated training's
+    communication and after portable stacks alone, where each provider is present and
+    demand."""
     stack = _stack_factor(w)
     # without federated training no capacity goes to its communication: the factor is one,
     # and the stack's share times one is the stack's share to the bit
     factor = (
         stack * federated.capacity_factor(w, w.t) if np.count_nonzero(w.params.federated) else stack
     )
-    return factor, stack
+    n_p = w.cloud_cap.shape[1]
+    return (
+        w.own_cap,
+        np.ascontiguousarray(w.cloud_cap),
+        w.borrowed,
+        factor,
+        stack,
+        w.prov_present[:, :n_p],
+        w.demand,
+    )
 
 
 def workload_capacity(w: World) -> np.ndarray:
@@ -119,7 +133,6 @@ def workload_capacity(w: World) -> np.ndarray:
     sites and providers with data centres there), short capacity rationed by the workloads'
     priority weights, the rest in proportion to demand.
     """
-    factor, stack = _capacity_factors(w)
     n_p = w.cloud_cap.shape[1]
     # one compiled call (every step asks for it) sums the accessible and the local capacity,
     # multiplies out the need and sets it aside as workloads.allocate does;
@@ -132,13 +145,7 @@ def workload_capacity(w: World) -> np.ndarray:
     )
     return np.asarray(
         fn(
-            w.own_cap,
-            np.ascontiguousarray(w.cloud_cap),
-            w.borrowed,
-            factor,
-            stack,
-            w.prov_present[:, :n_p],
-            w.demand,
+            *_capacity_inputs(w),
             workloads.shares(w, w.t),
             workloads.priorities(w),
             workloads.local_lanes(w),
@@ -282,20 +289,9 @@ class WorldStep:
         (:func:`ecosim.kernels.step.continuous_step`): each part's owner hands over what it
         reads and takes back what it replaces."""
         w = self.world
-        factor, stack = _capacity_factors(w)
-        n_p = w.cloud_cap.shape[1]
-        capacity_in = (
-            w.own_cap,
-            np.ascontiguousarray(w.cloud_cap),
-            w.borrowed,
-            factor,
-            stack,
-            w.prov_present[:, :n_p],
-            w.demand,
-        )
         lanes, portable, lag, mix, stock, q = kernels_step.continuous_step(
             (float(t0), float(t1), float(DAYS_PER_YEAR)),
-            capacity_in,
+            _capacity_inputs(w),
             workloads.step_inputs(w),
             self.jobs.queue_inputs(t0, t1, w.demand_factor),
             policy.use_counters(w),
