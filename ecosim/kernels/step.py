@@ -13,8 +13,9 @@ move_models`, :func:`~ecosim.kernels.layers.step_talent`, ...) and repeating num
 every sum (:func:`ecosim.kernels.sums.row_sum`).
 
 What the reference path leaves to numpy and this call cannot repeat to the bit: the
-exponentials and logarithms (numpy's SIMD functions round the last bit differently from the C
-library's, which this call uses, on about one value in twenty) and the coupling's two 5 x 5
+exponentials and logarithms (numpy's AVX-512 ``exp`` rounds the last bit differently from the C
+library's, which this call uses, on about one value in twenty, its ``log`` on a few in a
+hundred thousand) and the coupling's two 5 x 5
 matrix products (the BLAS's fused multiply-adds, here a plain sum over the inner index). The
 two paths agree to within a few ulps a step; ``tests/integration/test_compiled_step.py`` runs
 them side by side and holds every recorded series within 1e-9 relative (over ten years of the
