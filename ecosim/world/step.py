@@ -109,9 +109,12 @@ def _capacity_inputs(
     stack = _stack_factor(w)
     # without federated training no capacity goes to its communication: the factor is one,
     # and the stack's share times one is the stack's share to the bit
-    factor = (
-        stack * federated.capacity_factor(w, w.t) if np.count_nonzero(w.params.federated) else stack
-    )
+    factor = stack
+    if np.count_nonzero(w.params.federated):
+        factor = stack * federated.capacity_factor(w, w.t)
+        # read-only as the stack's kept array is: Numba types a read-only array apart, and the
+        # compiled step would be compiled a second time for a run that federates
+        factor.setflags(write=False)
     n_p = w.cloud_cap.shape[1]
     return (
         w.own_cap,

@@ -74,3 +74,15 @@ def test_the_paths_are_not_one_and_the_same() -> None:
     compiled, _ = _run(SMALL, ["horizon_years=1"], True)
     reference, _ = _run(SMALL, ["horizon_years=1"], False)
     assert not np.array_equal(compiled["talent"].values, reference["talent"].values)
+
+
+def test_a_run_that_federates_takes_the_same_compiled_step() -> None:
+    """Every run hands the compiled step arrays of the same types: one that federates (its
+    capacity factor computed, not kept) does not make Numba compile it a second time, some
+    seconds on a fresh cache."""
+    from ecosim.kernels import step as kernels_step
+
+    _run(SMALL, ["horizon_years=0.1"], True)
+    before = len(kernels_step.continuous_step.signatures)
+    _run(SMALL, ["horizon_years=0.1", "regions.US.levers.federated_learning=0.6"], True)
+    assert len(kernels_step.continuous_step.signatures) == before
