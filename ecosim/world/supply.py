@@ -878,7 +878,6 @@ def lead_time_readings(
     # the same compiled rules in one call (kernels/record.py; lead_time_readings_ref is the
     # same in numpy): four calls a sample, with their arguments gathered four times, cost
     # more than the rules
-    book = w.orders
     quotes, lead, capped, buyers = kernels_record.lead_time_readings(
         w.backlog,
         np.asarray(possible, dtype=np.float64),
@@ -890,6 +889,29 @@ def lead_time_readings(
         _LITHO,
         w.throughput,
         float(w.scenario.uncertainties.supply.lead_time_cap_days),
+        *_mix_inputs(w),
+    )
+    return quotes, lead, capped, buyers
+
+
+def _mix_inputs(
+    w: World,
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    int,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]:
+    """What the buyers' mix reads besides the designers and their output, in the order of
+    :func:`ecosim.kernels.supply.buyer_mix`: the order book's open orders, by buyer and
+    designer, and the world's homes, sales shares and allowances."""
+    book = w.orders
+    return (
         book.by_provider,
         book.buyer,
         book.designer,
@@ -900,7 +922,6 @@ def lead_time_readings(
         w.sells,
         w.allow,
     )
-    return quotes, lead, capped, buyers
 
 
 def buyer_mix(w: World, output: np.ndarray | None = None) -> np.ndarray:
@@ -909,19 +930,10 @@ def buyer_mix(w: World, output: np.ndarray | None = None) -> np.ndarray:
     of each designer's flow that may be sold to it times what it may make. ``output`` is what
     they may make at the world's day (:func:`designer_output` at ``w.t``) if the caller has it
     already."""
-    book = w.orders
     # compiled (kernels/supply.py; its twin is the same in numpy)
     return np.asarray(
         supply_kernels.buyer_mix(
-            book.by_provider,
-            book.buyer,
-            book.designer,
-            book.remaining,
-            book.open,
-            book.n,
-            w.prov_home,
-            w.sells,
-            w.allow,
+            *_mix_inputs(w),
             w.designers,
             designer_output(w, w.t) if output is None else output,
         )
