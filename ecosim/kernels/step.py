@@ -32,10 +32,12 @@ from numpy.typing import NDArray
 from ecosim.kernels.cloud import workload_capacity, workload_shares
 from ecosim.kernels.jobs import advance_lanes
 from ecosim.kernels.layers import (
-    _clip01,
     _fmax,
+    coupling_relax,
+    coupling_target,
     move_models,
     move_portable,
+    porting_exponent,
     step_talent,
     talent_terms,
 )
@@ -150,9 +152,9 @@ def continuous_step(
 
     # porting (layers.step_porting)
     porting_days, portable, open_stack, backlog, interop = porting
-    keep = np.empty(n_r)
+    keep = porting_exponent(porting_days, dt)
     for r in range(n_r):
-        keep[r] = np.exp(-dt / _fmax(porting_days[r], 1e-9))
+        keep[r] = np.exp(keep[r])
     portable_after = move_portable(portable, open_stack, keep)
     if np.count_nonzero(backlog):
         for r in range(n_r):
@@ -197,17 +199,6 @@ def continuous_step(
 
     # the coupled inoperabilities (coupling.CouplingModel.step)
     q, c, inv_t, prop_t = coupling
-    x = _matmul(c, inv_t)
-    n_l = q.shape[1]
-    gap = np.empty((n_r, n_l))
-    star = np.empty((n_r, n_l))
-    for r in range(n_r):
-        for j in range(n_l):
-            star[r, j] = _clip01(x[r, j])
-            gap[r, j] = q[r, j] - star[r, j]
-    moved = _matmul(gap, prop_t)
-    q_after = np.empty((n_r, n_l))
-    for r in range(n_r):
-        for j in range(n_l):
-            q_after[r, j] = _clip01(star[r, j] + moved[r, j])
+    star, gap = coupling_target(_matmul(c, inv_t), q)
+    q_after = coupling_relax(star, _matmul(gap, prop_t))
     return lanes, portable_after, lag, mix_after, talent_after, q_after

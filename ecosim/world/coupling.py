@@ -86,8 +86,9 @@ class CouplingModel:
 
     def step_matrices(self, h: float) -> tuple[np.ndarray, np.ndarray]:
         """``(I - A)^-1`` and ``exp(-M h)``, each transposed (read-only views): what
-        :meth:`step` multiplies the direct loss and the distance from the steady state by,
-        for the compiled step (:func:`ecosim.kernels.step.continuous_step`)."""
+        :meth:`step` and the compiled step (:func:`ecosim.kernels.step.continuous_step`)
+        multiply the direct loss and the distance from the steady state by."""
+        # the kept propagator looked up here, _propagator called only to make one
         known = self._propagators.get(h)
         if known is None:
             known = self._propagator(h)
@@ -107,9 +108,6 @@ class CouplingModel:
         # target(c), and what is elementwise around the two products, compiled
         # (kernels.coupling_target_ref and coupling_relax_ref in numpy); the products stay
         # numpy's (its BLAS's order of summing)
-        star, gap = kernels.coupling_target(c @ self._inv_t, q)
-        # the kept propagator looked up here, _propagator called only to make one
-        known = self._propagators.get(h)
-        if known is None:
-            known = self._propagator(h)
-        return np.asarray(kernels.coupling_relax(star, gap @ known[1]))
+        inv_t, propagator_t = self.step_matrices(h)
+        star, gap = kernels.coupling_target(c @ inv_t, q)
+        return np.asarray(kernels.coupling_relax(star, gap @ propagator_t))

@@ -103,14 +103,11 @@ def step_talent(w: World, t0: float, dt: float, capacity: np.ndarray) -> None:
     )
     np.exp(grown, out=grown)
     np.exp(decay, out=decay)
-    # programmes.trainees(w, t0): the factories whose training has come through, and what
-    # each adds a year
-    trained = w.site_totals(t0 - prog.training_years * DAYS_PER_YEAR, factories=True)[1]
     w.talent = kernels.step_talent(
         w.talent,
         pull,
         float(tal.mobility_per_year / DAYS_PER_YEAR),
-        (p.graduates0, p.talent_programme, grown, trained, float(prog.trainees_per_year)),
+        (p.graduates0, p.talent_programme, grown, _trained(w, t0), float(prog.trainees_per_year)),
         decay,
         float(dt),
         float(DAYS_PER_YEAR),
@@ -127,7 +124,6 @@ def step_inputs(w: World, t0: float) -> tuple[Any, ...]:
     u = w.scenario.uncertainties
     tal = u.talent
     prog = u.ai_factories
-    trained = w.site_totals(t0 - prog.training_years * DAYS_PER_YEAR, factories=True)[1]
     return (
         w.talent,
         p.pipeline_years,
@@ -136,12 +132,19 @@ def step_inputs(w: World, t0: float) -> tuple[Any, ...]:
         p.pay_index,
         p.graduates0,
         p.talent_programme,
-        trained,
+        _trained(w, t0),
         float(prog.trainees_per_year),
         float(tal.weight_pay),
         float(tal.weight_compute),
         float(tal.mobility_per_year),
     )
+
+
+def _trained(w: World, t0: float) -> np.ndarray:
+    """The AI factories in each region whose training has come through by day ``t0`` (R,;
+    read-only): :func:`programmes.trainees` counts what each adds a year."""
+    training = w.scenario.uncertainties.ai_factories.training_years
+    return w.site_totals(t0 - training * DAYS_PER_YEAR, factories=True)[1]
 
 
 def take_step(w: World, stock: np.ndarray) -> None:
