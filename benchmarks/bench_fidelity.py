@@ -22,6 +22,9 @@ It prints, per scale:
   is marked, as is one where scale 1's replicates themselves spread less than the difference;
 - how often each region's most fragile layer is the one scale 1 names for the same replicate.
 
+``--scales 1 2 4`` asks the other question: whether the shipped job count is itself close
+to converged, set against more, smaller jobs.
+
 Nothing here fails: it prints the trade for a person to choose from.
 """
 
