@@ -1,29 +1,38 @@
-"""Fewer, larger jobs: what a sweep gains in speed and what its answers lose. Run by hand.
+"""Coarser runs: what a sweep gains in speed and what its answers lose. Run by hand.
 
-    .venv/bin/python benchmarks/bench_fidelity.py [--scenario PATH] [--scales 1 0.5 0.25 0.1]
-        [--replicates N] [--workers W]
+    .venv/bin/python benchmarks/bench_fidelity.py [--scenario PATH] [--replicates N]
+        [--workers W] [--variant NAME=KEY=VALUE[,KEY=VALUE ...] ...]
 
-Half of a baseline run's CPU time is its job queues: about 880 jobs arrive a day over the
-36 lanes, each drawn, queued, started and ended one by one (``ecosim.kernels.jobs``).
-``uncertainties.jobs.arrivals_scale`` runs fewer, larger jobs with the same work
-(``ecosim.world.jobs.pareto_scale``), which a sweep of thousands of futures may want. This
-script measures the trade: each scale's replicates of the scenario are simulated as a sweep
-simulates them (twin on, metrics only, one future a process) and set against the first of
-``--scales`` (scale 1, the shipped job count, by default) on the same replicates. Every
-stream but the job arrivals is the same across scales, so a replicate's difference between
-two scales is the scale's effect on that future alone.
+A sweep of thousands of futures may want each to cost less than the shipped scenario does.
+Two settings make a run coarser without changing what it models:
 
-It prints, per scale:
+- ``uncertainties.jobs.arrivals_scale`` runs fewer, larger jobs with the same work
+  (``ecosim.world.jobs.pareto_scale``). About a third of a baseline future's time goes with
+  its jobs: some 880 arrive a day over the 36 lanes, each drawn, queued, started and ended
+  one by one (``ecosim.kernels.jobs``).
+- ``step_days`` (with ``recording.interval_days``, which must be a whole number of steps)
+  advances the world's continuous part every two days instead of every day. The discrete
+  events (reviews, orders, market rounds, shocks) keep their days: a step ends at each.
 
-- the CPU seconds of a future (run and twin), its speed-up over scale 1 and what 1,000
-  futures would take on ``--workers`` processes at that speed;
+This script measures the trade. Each variant's replicates of the scenario are simulated as
+a sweep simulates them (twin on, metrics only, one future a process) and set against the
+shipped scenario on the same replicates. The variants draw from the same streams as the
+shipped run (a coarser job count draws other arrivals, on the jobs' streams alone), so a
+replicate's difference between a variant and the shipped run is the variant's effect on that
+future alone.
+
+It prints, per variant:
+
+- the CPU seconds of a future (run and twin), its speed-up over the shipped scenario and
+  what 1,000 futures would take on ``--workers`` processes at that speed;
 - per region, the mean resilience loss (days, summed over the layers) and the paired
-  difference from scale 1 with its standard error; a difference beyond two standard errors
-  is marked, as is one where scale 1's replicates themselves spread less than the difference;
-- how often each region's most fragile layer is the one scale 1 names for the same replicate.
+  difference from the shipped scenario with its standard error; a difference beyond two
+  standard errors is marked, as is one larger than the spread of the shipped replicates;
+- how often each region's most fragile layer is the one the shipped scenario names for the
+  same replicate.
 
-``--scales 1 2 4`` asks the other question: whether the shipped job count is itself close
-to converged, set against more, smaller jobs.
+``--variant finer=uncertainties.jobs.arrivals_scale=2`` asks the other question: whether
+the shipped job count is itself close to converged, set against more, smaller jobs.
 
 Nothing here fails: it prints the trade for a person to choose from.
 """
@@ -40,13 +49,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SHIPPED = "shipped"
+
+#: The variants measured by default: (name, overrides of the scenario).
+VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("jobs/2", ("uncertainties.jobs.arrivals_scale=0.5",)),
+    ("jobs/10", ("uncertainties.jobs.arrivals_scale=0.1",)),
+    ("step 2 d", ("step_days=2", "recording.interval_days=2")),
+    (
+        "step 2 d, jobs/2",
+        ("step_days=2", "recording.interval_days=2", "uncertainties.jobs.arrivals_scale=0.5"),
+    ),
+)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One future at one scale: its CPU time and the answers a sweep stores."""
+    """One future of one variant: its CPU time and the answers a sweep stores."""
 
-    scale: float
+    variant: str
     replicate: int
     cpu: float
     regions: tuple[str, ...]
@@ -54,17 +75,17 @@ class Outcome:
     fragile: tuple[str, ...]  # most fragile layer per region
 
 
-def one(args: tuple[str, float, int]) -> Outcome:
-    """Simulate one replicate of the scenario at one arrivals scale, metrics only."""
+def one(args: tuple[str, str, tuple[str, ...], int]) -> Outcome:
+    """Simulate one replicate of the scenario with one variant's overrides, metrics only."""
     from ecosim import load_scenario, simulate
 
-    scenario, scale, replicate = args
-    spec = load_scenario(scenario, [f"uncertainties.jobs.arrivals_scale={scale}"])
+    scenario, name, overrides, replicate = args
+    spec = load_scenario(scenario, list(overrides))
     t0 = time.process_time()
     ds = simulate(spec, replicate=replicate, series=(), twin_apart=False)
     cpu = time.process_time() - t0
     return Outcome(
-        scale,
+        name,
         replicate,
         cpu,
         tuple(str(r) for r in ds["region"].values),
@@ -88,67 +109,81 @@ def paired(a: list[float], b: list[float]) -> tuple[float, float]:
     return statistics.fmean(d), se
 
 
-def report(outcomes: list[Outcome], scales: list[float], workers: int) -> None:
-    """Print the speed and the answers of each scale against the first."""
+def report(outcomes: list[Outcome], names: list[str], workers: int) -> None:
+    """Print the speed and the answers of each variant against the shipped scenario."""
     by = {
-        s: sorted((o for o in outcomes if o.scale == s), key=lambda o: o.replicate) for s in scales
+        v: sorted((o for o in outcomes if o.variant == v), key=lambda o: o.replicate) for v in names
     }
-    s0 = scales[0]
-    ref = by[s0]
+    ref = by[SHIPPED]
     regions = ref[0].regions
     ref_cpu = statistics.median(o.cpu for o in ref)
     n = len(ref)
-    print(f"{n} replicates a scale, twin on, metrics only; CPU per future is the median")
-    print(f"{'scale':>6} {'CPU s':>7} {'speed-up':>9} {'1,000 futures':>14}")
-    for s in scales:
-        cpu = statistics.median(o.cpu for o in by[s])
+    width = max(len(v) for v in names)
+    print(f"{n} replicates a variant, twin on, metrics only; CPU per future is the median")
+    print(f"{'variant':>{width}} {'CPU s':>7} {'speed-up':>9} {'1,000 futures':>14}")
+    for v in names:
+        cpu = statistics.median(o.cpu for o in by[v])
         minutes = 1000 * cpu / workers / 60
         print(
-            f"{s:>6g} {cpu:>7.2f} {ref_cpu / cpu:>8.2f}x {minutes:>9.0f} min  ({workers} workers)"
+            f"{v:>{width}} {cpu:>7.2f} {ref_cpu / cpu:>8.2f}x {minutes:>9.0f} min"
+            f"  ({workers} workers)"
         )
-    for s in scales[1:]:
-        print(
-            f"\nscale {s:g} against scale {scales[0]:g}:"
-            " resilience loss (days) and most fragile layer"
-        )
-        print(
-            f"{'region':>6} {f'RL at {s0:g}':>9} {f'sd at {s0:g}':>8} {f'RL at {s:g}':>9}"
-            f" {'diff':>8} {'se':>6}  agree"
-        )
+    for v in names[1:]:
+        print(f"\n{v} against {SHIPPED}: resilience loss (days) and most fragile layer")
+        print(f"{'region':>6} {'shipped':>9} {'sd':>6} {'variant':>9} {'diff':>8} {'se':>6}  agree")
         for r, name in enumerate(regions):
             a = [o.loss[r] for o in ref]
-            b = [o.loss[r] for o in by[s]]
+            b = [o.loss[r] for o in by[v]]
             diff, se = paired(a, b)
-            sd = statistics.stdev(a) if n > 1 else math.nan
+            sd = statistics.stdev(a)
             mark = ""
             if abs(diff) > 2.0 * se:
                 mark += " *"  # beyond two standard errors of the paired difference
             if abs(diff) > sd:
                 mark += " !"  # larger than the spread of the futures themselves
-            agree = sum(x.fragile[r] == y.fragile[r] for x, y in zip(ref, by[s], strict=True))
+            agree = sum(x.fragile[r] == y.fragile[r] for x, y in zip(ref, by[v], strict=True))
             print(
-                f"{name:>6} {statistics.fmean(a):>9.1f} {sd:>8.1f} {statistics.fmean(b):>9.1f}"
+                f"{name:>6} {statistics.fmean(a):>9.1f} {sd:>6.1f} {statistics.fmean(b):>9.1f}"
                 f" {diff:>+8.1f} {se:>6.1f}  {agree}/{n}{mark}"
             )
     print("\n  * the paired difference is beyond two of its standard errors")
-    print(f"  ! the difference is larger than the spread of scale {s0:g}'s replicates")
+    print("  ! the difference is larger than the spread (sd) of the shipped replicates")
+
+
+def parse_variant(text: str) -> tuple[str, tuple[str, ...]]:
+    """``NAME=KEY=VALUE[,KEY=VALUE ...]`` as (name, overrides)."""
+    name, sep, rest = text.partition("=")
+    if not sep or not name or "=" not in rest:
+        raise argparse.ArgumentTypeError(f"expected NAME=KEY=VALUE[,KEY=VALUE ...], found {text!r}")
+    return name, tuple(part.strip() for part in rest.split(","))
 
 
 def main() -> None:
-    """Parse arguments, run every (scale, replicate) on a process pool, print the trade."""
+    """Parse arguments, run every (variant, replicate) on a process pool, print the trade."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=str(BASELINE))
-    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 0.5, 0.25, 0.1])
     parser.add_argument("--replicates", type=int, default=6)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--variant",
+        type=parse_variant,
+        action="append",
+        help="a variant to measure, instead of the default ones (repeatable)",
+    )
     args = parser.parse_args()
     if args.replicates < 2:
         parser.error("--replicates: at least 2, for a spread")
-    tasks = [(args.scenario, s, k) for s in args.scales for k in range(args.replicates)]
+    variants = [(SHIPPED, ()), *(args.variant or VARIANTS)]
+    names = [v for v, _ in variants]
+    if len(set(names)) != len(names) or SHIPPED in names[1:]:
+        parser.error(f"--variant: names must differ from each other and from {SHIPPED!r}")
+    # replicate after replicate, every variant in each: a drift of the machine's speed over
+    # the minutes this takes then falls on every variant alike
+    tasks = [(args.scenario, v, o, k) for k in range(args.replicates) for v, o in variants]
     with cf.ProcessPoolExecutor(args.workers) as pool:
         list(pool.map(warm, [args.scenario] * args.workers))
         outcomes = list(pool.map(one, tasks))
-    report(outcomes, list(args.scales), args.workers)
+    report(outcomes, names, args.workers)
 
 
 if __name__ == "__main__":
