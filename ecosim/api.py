@@ -7,7 +7,6 @@ from :mod:`ecosim`.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import platform
 import time
@@ -29,7 +28,7 @@ from ecosim.observe.recorder import TRACE_VARIABLES, Recorder
 from ecosim.scenario.loader import LoadedScenario
 from ecosim.scenario.models import Scenario
 from ecosim.world.build import build_world
-from ecosim.world.state import World
+from ecosim.world.state import World, twin_copy
 
 Progress = Callable[[str, float], None]
 
@@ -124,7 +123,7 @@ def simulate(
     world = build_world(spec, streams)
     # the twin starts from the same build, copied with the streams it drew from (the world
     # holds them), rather than building it again: a build is a large part of a short run
-    twin_world = copy.deepcopy(world, {id(spec): spec}) if spec.recording.twin else None
+    twin_world = twin_copy(world, {id(spec): spec}) if spec.recording.twin else None
     trace_only = series is not None and set(series) <= set(TRACE_VARIABLES)
     apart = None
     if twin_world is not None and (forked.can_fork() if twin_apart is None else twin_apart):

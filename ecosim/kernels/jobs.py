@@ -50,6 +50,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ecosim.kernels.arrivals import cut
+from ecosim.kernels.plain import plain_bool, plain_int
 
 __all__ = [
     "ABANDONED",
@@ -343,8 +344,10 @@ def _index_rows(
         _sort_by_id(order, n0, ij)
     nrun = 0
     by_id = True
-    n_run_heap = 0
-    n_dl = 0
+    # plain integers from the start, not the constant 0: typing the pushes below with a
+    # constant would compile _heap_push once more
+    n_run_heap = plain_int(0)
+    n_dl = plain_int(0)
     nwait = 0
     min_wait = np.inf
     last = -1
@@ -461,7 +464,7 @@ def _advance_regions(
         nrun, by_id, n_run_heap, n_dl, nwait, min_wait = _index_rows(
             n0,
             t1,
-            False,
+            plain_bool(False),
             fj,
             ij,
             run_key,
@@ -680,7 +683,7 @@ def _advance_regions(
                     min_wait = np.inf
 
         # Write the active jobs back, sorted by id.
-        cnt = 0
+        cnt = plain_int(0)
         if not in_place:
             for s in range(n0 + ia):
                 if ij[s, STATE] != _GONE:

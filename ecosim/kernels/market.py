@@ -38,6 +38,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ecosim.kernels.plain import plain_int
+
 __all__ = [
     "choose_providers",
     "choose_providers_ref",
@@ -332,7 +334,7 @@ def _any_zero(words: NDArray[np.uint64], total: int) -> bool:
     ...), each moved four steps at a time: the lanes' multiplications do not wait on each
     other, so every draw is looked at in two thirds of the time of one step after another."""
     inc_high, inc_low = words[2], words[3]
-    jump_high, jump_low, shift_high, shift_low = _jump(inc_high, inc_low, 4)
+    jump_high, jump_low, shift_high, shift_low = _jump(inc_high, inc_low, plain_int(4))
     h0, l0 = _affine(_PCG_MUL_HIGH, _PCG_MUL_LOW, inc_high, inc_low, words[0], words[1])
     h1, l1 = _affine(_PCG_MUL_HIGH, _PCG_MUL_LOW, inc_high, inc_low, h0, l0)
     h2, l2 = _affine(_PCG_MUL_HIGH, _PCG_MUL_LOW, inc_high, inc_low, h1, l1)

@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from ecosim.kernels import supply as ks
 from ecosim.kernels.jobs import ABANDONED_WORK, OVERFLOW, QUEUE_AREA, REQUESTED, SERVED
 from ecosim.kernels.layers import _clip01, _fmax, _fmin
+from ecosim.kernels.plain import plain_bool
 from ecosim.kernels.sums import row_sum
 
 __all__ = [
@@ -340,7 +341,7 @@ def lead_time_readings(
 ) -> tuple[F8, F8, B1, F8]:
     """:func:`lead_time_readings_ref`, compiled: for fewer than eight designers and fewer
     than eight suppliers of each good, where each compiled rule it calls gives numpy's bits."""
-    quotes = ks.designer_lead_times(backlog, possible, cycle[des], cap_max, True)
+    quotes = ks.designer_lead_times(backlog, possible, cycle[des], cap_max, plain_bool(True))
     lead, capped = ks.lead_times(
         cap, quotes, possible, backlog, cycle, des, rows, offsets, litho, throughput, cap_max
     )

@@ -12,6 +12,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ecosim.kernels.plain import plain_int
+
 __all__ = ["pairwise_sum", "row_sum"]
 
 #: Rows longer than this numpy splits in two halves (its ``PW_BLOCKSIZE``).
@@ -56,7 +58,7 @@ def _block_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
     return res
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
     """Sum ``a[lo:lo + n]`` as numpy's pairwise summation of a contiguous row does.
 
@@ -64,6 +66,18 @@ def pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
     over strides of eight, combined in a tree, then the rest left to right; beyond that the sum
     of the two halves' sums, the first half a multiple of eight long. numpy's reduction adds
     the result to its identity, ``0.0``, which callers do.
+
+    Inlined into the kernel that calls it, which hands :func:`_pairwise` its bounds as plain
+    integers: a kernel's constant bound (``0``, a named number of columns) would otherwise
+    compile the sums once more for each constant, a few tenths of a second each on a fresh
+    cache.
+    """
+    return _pairwise(a, plain_int(lo), plain_int(n))
+
+
+@numba.njit(cache=True)
+def _pairwise(a: NDArray[np.float64], lo: int, n: int) -> float:
+    """:func:`pairwise_sum`, compiled once.
 
     The halves are walked with a stack of their own rather than by recursion: Numba's cache
     does not load a recursive function back safely. Rows of up to about four blocks, the
@@ -127,7 +141,11 @@ def _stack_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
     return sums[0]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def row_sum(a: NDArray[np.float64], lo: int, hi: int) -> float:
-    """``a[lo:hi].sum()`` of a contiguous run, as numpy computes it, signed zero included."""
-    return 0.0 + pairwise_sum(a, lo, hi - lo)
+    """``a[lo:hi].sum()`` of a contiguous run, as numpy computes it, signed zero included.
+
+    Inlined, as :func:`pairwise_sum` is, so that constant bounds compile no sums of their own.
+    """
+    lo_ = plain_int(lo)
+    return 0.0 + _pairwise(a, lo_, plain_int(hi) - lo_)

@@ -42,7 +42,9 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
 
     w.chip_good = np.array([row.good for row in rows], dtype=object)
     for good in dict.fromkeys(w.chip_good):
-        w.good_rows[str(good)] = np.flatnonzero(w.chip_good == good)
+        # an array of its own (flatnonzero's is a view of a writable one): read-only and
+        # owning its data, the no-shock twin shares it (state.twin_copy)
+        w.good_rows[str(good)] = np.flatnonzero(w.chip_good == good).copy()
         w.good_rows[str(good)].setflags(write=False)
     w.chip_home = np.array([ridx[row.home] for row in rows], dtype=np.int64)
     w.chip_owner = np.array([chip.index(row.supplier) for row in rows], dtype=np.int64)
@@ -59,6 +61,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     w.materials_target = np.zeros(n_s)
     w.materials_refill = np.zeros(n_s)
     w.materials = np.flatnonzero(w.chip_good == "materials").astype(np.int64)
+    w.materials.setflags(write=False)  # as the other goods' rows: the twin shares them
     mat_cap = w.chip_cap0[w.materials]
     # until a restriction names the imposers, stock would be bought as material is: by share
     w.materials_source = np.repeat(

@@ -21,7 +21,8 @@ def growth_factor(
     ``g(s) = g_inf + (g0 - g_inf) exp(-s / tau)``, so the integral over ``[0, t]`` is
     ``g_inf t + (g0 - g_inf) tau (1 - exp(-t / tau))`` (t and tau in years).
     """
-    if isinstance(t_days, float) and isinstance(g0, np.ndarray) and g0.dtype == np.float64:
+    # a whole day too (a run's clock starts at the integer 0): the kept, read-only answer
+    if isinstance(t_days, float | int) and isinstance(g0, np.ndarray) and g0.dtype == np.float64:
         return _factor_at(float(t_days), g0, float(g_inf), float(tau_years))
     t = np.asarray(t_days, dtype=np.float64) / DAYS_PER_YEAR
     g0 = np.asarray(g0, dtype=np.float64)

@@ -7,6 +7,7 @@ Everything a process changes lives here; the modules beside this one hold the dy
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, fields
 from functools import cached_property, partial
 from typing import Any, Generic, TypeVar, cast
@@ -303,6 +304,66 @@ def read_only(arrays: tuple[np.ndarray, ...]) -> None:
     """Mark a cache's kept arrays read-only: every caller gets the same ones."""
     for a in arrays:
         a.setflags(write=False)
+
+
+def twin_copy(w: T, keep: dict[int, Any]) -> T:
+    """A deep copy of ``w`` for its no-shock twin that shares what nobody writes.
+
+    Every read-only array the world holds (a memo's kept answer, the build's index rows) is
+    the twin's too rather than copied: a copy is writable, so where a run and its twin ran in
+    one process (a sweep's worker) the twin's kernels met types the run's had not, and five
+    kernels were compiled and loaded twice. An array is shared only if it and every array it
+    is a view of are read-only, so a read-only window on state that moves is copied as before.
+
+    Parameters
+    ----------
+    w
+        The world, as built (any object graph: fields, dicts, lists, tuples and sets).
+    keep
+        Objects shared as they are, by ``id`` (the scenario): ``copy.deepcopy``'s memo.
+
+    Returns
+    -------
+    object
+        The copy, of the same type as ``w``.
+    """
+    memo = dict(keep)
+    memo.update(_frozen_arrays(w, keep))
+    return copy.deepcopy(w, memo)
+
+
+def _frozen_arrays(root: object, skip: dict[int, Any]) -> dict[int, np.ndarray]:
+    """The read-only arrays reachable from ``root`` whose data nothing can write, by ``id``;
+    the objects in ``skip`` are not looked into."""
+    found: dict[int, np.ndarray] = {}
+    seen = set(skip)
+    stack: list[object] = [root]
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if isinstance(x, np.ndarray):
+            if x.dtype != object and _frozen(x):
+                found[id(x)] = x
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list | tuple | set | frozenset):
+            stack.extend(x)
+        elif hasattr(x, "__dict__") and not isinstance(x, type):
+            stack.extend(vars(x).values())
+    return found
+
+
+def _frozen(a: np.ndarray) -> bool:
+    """Whether nothing can write ``a``'s data: it and every array it views are read-only,
+    down to an owner or to immutable bytes."""
+    base: object = a
+    while isinstance(base, np.ndarray):
+        if base.flags.writeable:
+            return False
+        base = base.base
+    return base is None or isinstance(base, bytes)
 
 
 class Memo(Generic[T]):
