@@ -67,7 +67,7 @@ def test_read_only_arrays_are_shared_and_the_rest_copied() -> None:
 def test_a_run_and_its_twin_in_one_process_type_each_kernel_once() -> None:
     """In a fresh process, a run of the small scenario and its twin one after the other
     (as on a sweep's worker) call every kernel with one set of argument types. Before the
-    twin shared the run's read-only arrays, its copies were writable, and six kernels were
+    twin shared the run's read-only arrays, its copies were writable, and five kernels were
     typed, compiled and loaded twice."""
     script = """
 import importlib, json, pkgutil, sys
