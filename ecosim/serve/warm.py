@@ -4,13 +4,15 @@ Numba loads each compiled kernel from its cache at the kernel's first call in a 
 (about 2 s for a run's sixty-odd kernels, most of it starting Numba's code generator). The
 fork server (:mod:`ecosim.serve.processes`) imports this module once, which makes a four-day
 run of the shipped baseline and its twin: every run forked from the server then starts with
-those kernels loaded. Its result is thrown away. A failure here only leaves the kernels to
+those kernels loaded. Its result is thrown away, and what the server then holds is frozen
+out of the garbage collector's sight. A failure here only leaves the kernels to
 each run: the run itself then reports whatever is wrong.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 
 from ecosim.serve.catalogue import SCENARIOS
 
@@ -28,3 +30,10 @@ def warm() -> None:
 
 with contextlib.suppress(Exception):
     warm()
+
+# What the server holds now (its imports, the kernels, the warm run's leftovers) lives as long
+# as it does, in every run forked from it: moved out of the collector's sight, a run's first
+# full collection no longer walks it. Without this, that collection came in the first steps
+# of a run forked from the server, about a tenth of a second, while its twin (forked from
+# the run, which freezes what it inherits) went on ahead of it.
+gc.freeze()
