@@ -145,7 +145,7 @@ def _stack_sum(a: NDArray[np.float64], lo: int, n: int) -> float:
 def row_sum(a: NDArray[np.float64], lo: int, hi: int) -> float:
     """``a[lo:hi].sum()`` of a contiguous run, as numpy computes it, signed zero included.
 
-    Inlined, as :func:`pairwise_sum` is, so that constant bounds compile no sums of their own.
+    Inlined, as :func:`pairwise_sum` is (which hands its bounds on as plain integers), so
+    that constant bounds compile no sums of their own.
     """
-    lo_ = plain_int(lo)
-    return 0.0 + _pairwise(a, lo_, plain_int(hi) - lo_)
+    return 0.0 + pairwise_sum(a, lo, hi - lo)
